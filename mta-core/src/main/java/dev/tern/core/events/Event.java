@@ -1,0 +1,102 @@
+package dev.tern.core.events;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.time.Instant;
+
+/**
+ * One line of the event log: something that happened to one recipient of one message.
+ * Absent fields are null and omitted from the JSON.
+ *
+ * @param type        what happened
+ * @param time        when
+ * @param messageId   Tern's queue id
+ * @param recipient   the recipient concerned
+ * @param sender      the envelope sender
+ * @param tenant      tenant tag
+ * @param campaign    campaign tag
+ * @param pool        egress pool
+ * @param source      egress source (local address) used
+ * @param site        destination MX site or route
+ * @param remote      remote host:port that answered
+ * @param reply       the SMTP reply or failure text
+ * @param reason      bounce reason (taxonomy of DESIGN.md), for failures
+ * @param bounceClass coarse class (bad-mailbox, quota-issues, ...), for failures
+ * @param hard        true for hard (permanent) failures
+ * @param attempts    delivery attempts so far
+ * @param size        message size in bytes
+ * @param client      injecting client address (reception)
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record Event(
+    @JsonProperty("type") String type,
+    @JsonProperty("time") Instant time,
+    @JsonProperty("message_id") String messageId,
+    @JsonProperty("recipient") String recipient,
+    @JsonProperty("sender") String sender,
+    @JsonProperty("tenant") String tenant,
+    @JsonProperty("campaign") String campaign,
+    @JsonProperty("pool") String pool,
+    @JsonProperty("source") String source,
+    @JsonProperty("site") String site,
+    @JsonProperty("remote") String remote,
+    @JsonProperty("reply") String reply,
+    @JsonProperty("reason") String reason,
+    @JsonProperty("class") String bounceClass,
+    @JsonProperty("hard") Boolean hard,
+    @JsonProperty("attempts") Integer attempts,
+    @JsonProperty("size") Long size,
+    @JsonProperty("client") String client) {
+
+  /** Starts an event of a type for a message and recipient. */
+  public static Builder of(EventType type, String messageId, String recipient) {
+    return new Builder(type, messageId, recipient);
+  }
+
+  public EventType eventType() {
+    return EventType.valueOf(type.toUpperCase(java.util.Locale.ROOT));
+  }
+
+  /** Fills the optional fields of an {@link Event}. */
+  public static final class Builder {
+    private final EventType type;
+    private final String messageId;
+    private final String recipient;
+    private Instant time = Instant.now();
+    private String sender, tenant, campaign, pool, source, site, remote, reply, reason, bounceClass, client;
+    private Boolean hard;
+    private Integer attempts;
+    private Long size;
+
+    private Builder(EventType type, String messageId, String recipient) {
+      this.type = type;
+      this.messageId = messageId;
+      this.recipient = recipient;
+    }
+
+    public Builder time(Instant v) { time = v; return this; }
+    public Builder sender(String v) { sender = v; return this; }
+    public Builder tenant(String v) { tenant = emptyToNull(v); return this; }
+    public Builder campaign(String v) { campaign = emptyToNull(v); return this; }
+    public Builder pool(String v) { pool = emptyToNull(v); return this; }
+    public Builder source(String v) { source = emptyToNull(v); return this; }
+    public Builder site(String v) { site = emptyToNull(v); return this; }
+    public Builder remote(String v) { remote = emptyToNull(v); return this; }
+    public Builder reply(String v) { reply = emptyToNull(v); return this; }
+    public Builder reason(String v) { reason = emptyToNull(v); return this; }
+    public Builder bounceClass(String v) { bounceClass = emptyToNull(v); return this; }
+    public Builder hard(boolean v) { hard = v; return this; }
+    public Builder attempts(int v) { attempts = v; return this; }
+    public Builder size(long v) { size = v; return this; }
+    public Builder client(String v) { client = emptyToNull(v); return this; }
+
+    public Event build() {
+      return new Event(type.wireName(), time, messageId, recipient, sender, tenant, campaign, pool, source,
+          site, remote, reply, reason, bounceClass, hard, attempts, size, client);
+    }
+
+    private static String emptyToNull(String v) {
+      return v == null || v.isEmpty() ? null : v;
+    }
+  }
+}

@@ -1,0 +1,45 @@
+package dev.tern.core.inject;
+
+import java.io.IOException;
+import java.util.List;
+import org.subethamail.smtp.AuthenticationHandlerFactory;
+import org.subethamail.smtp.internal.server.BaseCommand;
+import org.subethamail.smtp.server.SMTPServer;
+import org.subethamail.smtp.server.Session;
+
+/**
+ * EHLO for the injection listener. Replaces SubEthaSMTP's own, which handles pipelined
+ * commands but does not advertise PIPELINING; also advertises ENHANCEDSTATUSCODES.
+ */
+final class TernEhloCommand extends BaseCommand {
+  TernEhloCommand() {
+    super("EHLO", "Introduce yourself.", "<hostname>");
+  }
+
+  @Override
+  public void execute(String commandString, Session sess) throws IOException {
+    String[] args = getArgs(commandString);
+    if (args.length < 2) {
+      sess.sendResponse("501 5.5.4 Syntax: EHLO hostname");
+      return;
+    }
+    sess.resetMailTransaction();
+    sess.setHelo(args[1]);
+    SMTPServer server = sess.getServer();
+    StringBuilder r = new StringBuilder();
+    r.append("250-").append(server.getHostName());
+    r.append("\r\n250-PIPELINING");
+    r.append("\r\n250-8BITMIME");
+    if (server.getMaxMessageSize() > 0) r.append("\r\n250-SIZE ").append(server.getMaxMessageSize());
+    if (server.getEnableTLS() && !server.getHideTLS() && !sess.isTLSStarted()) r.append("\r\n250-STARTTLS");
+    r.append("\r\n250-ENHANCEDSTATUSCODES");
+    r.append("\r\n250-SMTPUTF8");
+    var auth = server.getAuthenticationHandlerFactory();
+    if (auth.isPresent() && (sess.isTLSStarted() || !server.getRequireTLS() || server.getShowAuthCapabilitiesBeforeSTARTTLS())) {
+      List<String> mechanisms = auth.map(AuthenticationHandlerFactory::getAuthenticationMechanisms).orElse(List.of());
+      if (!mechanisms.isEmpty()) r.append("\r\n250-AUTH ").append(String.join(" ", mechanisms));
+    }
+    r.append("\r\n250 CHUNKING");
+    sess.sendResponse(r.toString());
+  }
+}

@@ -1,0 +1,134 @@
+package dev.tern.core.server;
+
+import dev.tern.core.admin.AdminServer;
+import dev.tern.core.config.TernConfig;
+import dev.tern.core.delivery.DeliveryEngine;
+import dev.tern.core.delivery.RetryPolicy;
+import dev.tern.core.delivery.Router;
+import dev.tern.core.delivery.StaticRoutes;
+import dev.tern.core.delivery.smtp.SmtpClient;
+import dev.tern.core.delivery.smtp.SmtpClientSettings;
+import dev.tern.core.events.EventBus;
+import dev.tern.core.events.JsonLinesEventLog;
+import dev.tern.core.inject.InjectionListener;
+import dev.tern.queue.Spool;
+import dev.tern.queue.SpoolSettings;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root: opens the spool, starts delivery, the injection listener and the
+ * admin server from one {@link TernConfig}; {@link #close()} stops them in reverse order.
+ */
+public final class TernServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(TernServer.class);
+
+  private final TernConfig config;
+  private final Spool spool;
+  private final EventBus events = new EventBus();
+  private final EventLoopGroup group;
+  private final SmtpClient smtpClient;
+  private final DeliveryEngine delivery;
+  private final InjectionListener injection;
+  private final AdminServer admin;
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+  private TernServer(TernConfig config, Clock clock) {
+    this.config = config;
+    TernConfig.Spool sc = config.spool();
+    TernConfig.RocksDb rc = sc.rocksdb();
+    spool = Spool.open(new SpoolSettings(sc.directory(), sc.sync(), sc.minFreeDisk().bytes(),
+        new SpoolSettings.Tuning(rc.writeBuffer().bytes(), rc.blockCache().bytes(), rc.blobMinSize().bytes(), rc.backgroundJobs()),
+        null));
+    if (spool.recoveredCount() > 0) log.info("recovered {} queue entries that were in flight at the last stop", spool.recoveredCount());
+    try {
+      events.register(new JsonLinesEventLog(config.events().log()));
+      group = new MultiThreadIoEventLoopGroup(Math.max(2, Runtime.getRuntime().availableProcessors()), NioIoHandler.newFactory());
+      TernConfig.Delivery dc = config.delivery();
+      SmtpClientSettings smtp = smtpSettings(dc.timeouts());
+      smtpClient = new SmtpClient(group, smtp);
+      Router router = new Router(new StaticRoutes(config.routes()), Dns.resolver(config.dns(), registry));
+      TernConfig.Retry r = dc.retry();
+      String ehlo = dc.ehloName().isEmpty() ? config.server().hostname() : dc.ehloName();
+      delivery = new DeliveryEngine(spool, router, smtpClient, events,
+          new RetryPolicy(r.initial(), r.multiplier(), r.max(), r.jitter()),
+          new DeliveryEngine.Settings(ehlo, dc.maxConnectionsPerDestination(), dc.maxMessagesPerConnection(),
+              dc.maxRecipientsPerTransaction(), dc.maxConnections(), 20_000, 50, smtp),
+          clock);
+      delivery.start();
+      injection = new InjectionListener(config, spool, events, clock);
+      injection.start();
+      admin = new AdminServer(group, config.admin().listen().toSocketAddress(), registry);
+    } catch (RuntimeException e) {
+      spool.close();
+      throw e;
+    }
+    log.info("Tern started: SMTP injection on {}, admin/metrics on http://{}/metrics, spool {}, events {}",
+        format(injection.address()), format(admin.address()), config.spool().directory(), config.events().log());
+  }
+
+  private static SmtpClientSettings smtpSettings(TernConfig.Timeouts t) {
+    return new SmtpClientSettings(t.connect(), t.banner(), t.ehlo(), t.mail(), t.rcpt(), t.dataInit(),
+        t.dataBlock(), t.dataEnd(), t.quit(), true, false);
+  }
+
+  /** Starts Tern; fails (with everything opened so far closed) if any part cannot start. */
+  public static TernServer start(TernConfig config, Clock clock) {
+    return new TernServer(config, clock);
+  }
+
+  public static TernServer start(TernConfig config) {
+    return start(config, Clock.systemUTC());
+  }
+
+  public InetSocketAddress injectionAddress() {
+    return injection.address();
+  }
+
+  public InetSocketAddress adminAddress() {
+    return admin.address();
+  }
+
+  public Spool spool() {
+    return spool;
+  }
+
+  public EventBus events() {
+    return events;
+  }
+
+  public TernConfig config() {
+    return config;
+  }
+
+  private static String format(InetSocketAddress a) {
+    String host = a.getAddress().getHostAddress();
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
+  }
+
+  /**
+   * Graceful stop: no new sessions, deliveries in progress get a grace period (the rest stay
+   * spooled), then the spool is closed cleanly.
+   */
+  @Override
+  public void close() {
+    log.info("Tern stopping");
+    injection.close();
+    delivery.stop(Duration.ofSeconds(10));
+    admin.close();
+    smtpClient.close();
+    group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+    delivery.close();
+    events.close();
+    spool.close();
+    log.info("Tern stopped");
+  }
+}
