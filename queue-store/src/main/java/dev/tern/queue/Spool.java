@@ -1,9 +1,23 @@
 package dev.tern.queue;
 
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.Slice;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
 
 /**
  * The durable spool on RocksDB: the source of truth for every accepted message.
@@ -13,11 +27,49 @@ import java.util.function.Consumer;
  * only holds entries that are in flight. Writes are group-committed: concurrent writers
  * share one WAL sync, and a returned future completes only when the write is durable.
  *
+ * <p>Durability: a future returned by {@link #store}, {@link #update}, {@link #complete} or
+ * {@link #suppress} completes after the write is in the RocksDB WAL and the WAL is synced
+ * (fsync), when {@link SpoolSettings#syncWrites()} is true. Futures complete on a virtual
+ * thread, never on the commit thread. Leasing by {@link #due} is written without a sync of
+ * its own: a lease lost in a crash only means the entry is due again, which it is anyway.
+ *
+ * <p>Disk floor: {@link #store} and {@link #suppress} fail with {@link SpoolFullException}
+ * while free space is under {@link SpoolSettings#minFreeDiskBytes()}. {@link #update},
+ * {@link #complete}, {@link #release} and {@link #unsuppress} still work: they replace or
+ * delete data, so the spool can drain under the floor.
+ *
  * <p>Thread-safe.
  */
 public final class Spool implements AutoCloseable {
+  private static final byte[] EMPTY = new byte[0];
+  private static final byte[] STAT_MESSAGES = "stat.messages".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] STAT_ENTRIES = "stat.entries".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] STAT_BODY_BYTES = "stat.bodyBytes".getBytes(StandardCharsets.UTF_8);
 
-  private Spool() {}
+  private final SpoolDb sdb;
+  private final Committer committer;
+  private final WriteOptions noSync = new WriteOptions().setSync(false);
+  private final ReentrantReadWriteLock closeLock = new ReentrantReadWriteLock();
+  private final ScheduleFloor floor = new ScheduleFloor();
+  private final Object scanLock = new Object();
+  // Written by the commit thread only (inside each write's own batch), read by anyone.
+  private final AtomicLong messages = new AtomicLong();
+  private final AtomicLong entryCount = new AtomicLong();
+  private final AtomicLong bodyBytes = new AtomicLong();
+  private final AtomicLong inFlight = new AtomicLong();
+  private final long recovered;
+  private volatile boolean closed;
+
+  private Spool(SpoolSettings settings, SpoolDb sdb) throws RocksDBException {
+    this.sdb = sdb;
+    messages.set(readStat(STAT_MESSAGES));
+    entryCount.set(readStat(STAT_ENTRIES));
+    bodyBytes.set(readStat(STAT_BODY_BYTES));
+    this.recovered = recoverLeases();
+    DiskGuard disk = new DiskGuard(settings.directory(), settings.minFreeDiskBytes());
+    this.committer = new Committer(
+        sdb.db, settings.syncWrites(), disk, settings.observer(), settings.tuning().maxGroupCommit());
+  }
 
   /**
    * Opens (or creates) the spool. Entries that were leased (in flight) when the previous
@@ -27,100 +79,446 @@ public final class Spool implements AutoCloseable {
    *     corrupt, or cannot be opened
    */
   public static Spool open(SpoolSettings settings) {
-    throw new UnsupportedOperationException("not yet implemented");
+    if (settings == null || settings.directory() == null) throw new IllegalArgumentException("spool directory missing");
+    SpoolDb sdb = SpoolDb.open(settings.directory(), settings.tuning());
+    try {
+      return new Spool(settings, sdb);
+    } catch (RocksDBException e) {
+      sdb.close();
+      throw new SpoolException("cannot recover spool " + settings.directory() + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      sdb.close();
+      throw e;
+    }
+  }
+
+  /** Puts entries leased at the last stop back into the schedule; returns how many. */
+  private long recoverLeases() throws RocksDBException {
+    long count = 0;
+    try (RocksIterator it = sdb.db.newIterator(sdb.leases)) {
+      WriteBatch batch = new WriteBatch();
+      try {
+        for (it.seekToFirst(); it.isValid(); it.next()) {
+          byte[] ek = it.key();
+          batch.delete(sdb.leases, ek);
+          byte[] value = sdb.db.get(sdb.entries, ek);
+          if (value != null) {
+            batch.put(sdb.schedule, Keys.schedule(RecordCodec.decodeEntry(value).nextAttemptAt(), ek), EMPTY);
+            count++;
+          }
+          if (batch.count() >= 20_000) {
+            sdb.db.write(noSync, batch);
+            batch.close();
+            batch = new WriteBatch();
+          }
+        }
+        it.status();
+        sdb.db.write(noSync, batch);
+      } finally {
+        batch.close();
+      }
+      if (count > 0) sdb.db.syncWal();
+    }
+    return count;
   }
 
   /**
    * Stores a new message: its body and one entry per destination domain, in one atomic
    * write batch. The future completes when durable, or exceptionally with
-   * {@link SpoolFullException} (disk floor) or {@link SpoolException}.
+   * {@link SpoolFullException} (disk floor) or {@link SpoolException} (for example a message
+   * id that is already spooled). {@code body} must not be modified until the future completes.
+   *
+   * @throws IllegalArgumentException if there are no entries, an entry belongs to another
+   *     message, or a domain appears twice
    */
   public CompletableFuture<Void> store(Envelope envelope, byte[] body, List<QueueEntry> entries) {
-    throw new UnsupportedOperationException("not yet implemented");
+    if (entries == null || entries.isEmpty()) throw new IllegalArgumentException("a message needs at least one entry");
+    if (body == null) throw new IllegalArgumentException("body is null");
+    byte[] mk = Keys.message(envelope.messageId());
+    Set<String> domains = new HashSet<>();
+    for (QueueEntry e : entries) {
+      if (!e.messageId().equals(envelope.messageId())) {
+        throw new IllegalArgumentException("entry of message " + e.messageId() + " stored with " + envelope.messageId());
+      }
+      if (!domains.add(e.domain())) throw new IllegalArgumentException("domain " + e.domain() + " appears twice");
+    }
+    byte[] env = RecordCodec.encodeEnvelope(envelope, body.length);
+    return committer.submit(true, () -> {
+      if (sdb.db.get(sdb.envelopes, mk) != null) {
+        throw new SpoolException("message " + envelope.messageId() + " is already spooled");
+      }
+      byte[] minKey = null;
+      try (WriteBatch b = new WriteBatch()) {
+        b.put(sdb.bodies, mk, body);
+        b.put(sdb.envelopes, mk, env);
+        for (QueueEntry e : entries) {
+          byte[] ek = Keys.entry(e.messageId(), e.domain());
+          byte[] sk = Keys.schedule(e.nextAttemptAt(), ek);
+          b.put(sdb.entries, ek, RecordCodec.encodeEntry(e));
+          b.put(sdb.schedule, sk, EMPTY);
+          if (minKey == null || java.util.Arrays.compareUnsigned(sk, minKey) < 0) minKey = sk;
+        }
+        putStats(b, 1, entries.size(), body.length);
+        sdb.db.write(noSync, b);
+      }
+      applyStats(1, entries.size(), body.length);
+      floor.inserted(minKey);
+      return null;
+    });
   }
 
   /**
    * Leases up to {@code limit} entries whose next attempt time is at or before {@code nowMillis},
    * in time order. A leased entry is not returned again until it is {@link #update updated},
    * {@link #complete completed} or {@link #release released} (or the process restarts).
+   *
+   * <p>Leasing moves the entry's key from the schedule index to the lease set on disk, so
+   * scanning never skips over in-flight entries and the heap holds nothing per entry.
    */
   public List<QueueEntry> due(long nowMillis, int limit) {
-    throw new UnsupportedOperationException("not yet implemented");
+    if (limit <= 0 || nowMillis < 0) return List.of();
+    return read(() -> {
+      synchronized (scanLock) {
+        return scan(nowMillis, limit);
+      }
+    });
+  }
+
+  private List<QueueEntry> scan(long now, int limit) throws RocksDBException {
+    List<QueueEntry> out = new ArrayList<>(Math.min(limit, 1024));
+    byte[] start = floor.scanStarting();
+    byte[] upper = now == Long.MAX_VALUE ? null : Keys.scheduleStart(now + 1);
+    byte[] visitedUpTo = start;
+    try (Slice upperSlice = upper == null ? null : new Slice(upper);
+        ReadOptions ro = new ReadOptions();
+        WriteBatch batch = new WriteBatch()) {
+      if (upperSlice != null) ro.setIterateUpperBound(upperSlice);
+      String lastMessage = null;
+      Envelope lastEnvelope = null;
+      try (RocksIterator it = sdb.db.newIterator(sdb.schedule, ro)) {
+        for (it.seek(start); it.isValid() && out.size() < limit; it.next()) {
+          byte[] sk = it.key();
+          visitedUpTo = Keys.successor(sk);
+          batch.delete(sdb.schedule, sk);
+          byte[] ek = Keys.scheduleEntryKey(sk);
+          byte[] value = sdb.db.get(sdb.entries, ek);
+          if (value == null) continue; // a stale index key: drop it
+          RecordCodec.EntryState st = RecordCodec.decodeEntry(value);
+          long t = Keys.scheduleTime(sk);
+          if (Math.max(0, st.nextAttemptAt()) != t) continue; // stale: the entry moved
+          int sep = indexOf(ek, Keys.SEP);
+          String messageId = new String(ek, 0, sep, StandardCharsets.UTF_8);
+          if (!messageId.equals(lastMessage)) {
+            byte[] env = sdb.db.get(sdb.envelopes, Keys.message(messageId));
+            lastMessage = messageId;
+            lastEnvelope = env == null ? null : RecordCodec.decodeEnvelope(env).envelope();
+          }
+          if (lastEnvelope == null) continue; // entry without envelope: unusable, leave it unscheduled
+          String domain = new String(ek, sep + 1, ek.length - sep - 1, StandardCharsets.UTF_8);
+          batch.put(sdb.leases, ek, RecordCodec.encodeLease(st.nextAttemptAt()));
+          out.add(st.toEntry(lastEnvelope, domain));
+        }
+        it.status();
+        if (!it.isValid()) visitedUpTo = upper == null ? visitedUpTo : upper;
+      }
+      if (batch.count() > 0) sdb.db.write(noSync, batch);
+    } finally {
+      floor.scanEnded(visitedUpTo);
+    }
+    inFlight.addAndGet(out.size());
+    return out;
   }
 
   /**
    * Atomically records new recipient states and the next attempt time of a (leased) entry,
-   * and ends its lease: it is due again at {@code entry.nextAttemptAt()}.
+   * and ends its lease: it is due again at {@code entry.nextAttemptAt()}. Fails with
+   * {@link SpoolException} if the entry is no longer spooled. Allowed under the disk floor.
    */
   public CompletableFuture<Void> update(QueueEntry entry) {
-    throw new UnsupportedOperationException("not yet implemented");
+    byte[] ek = Keys.entry(entry.messageId(), entry.domain());
+    byte[] value = RecordCodec.encodeEntry(entry);
+    byte[] sk = Keys.schedule(entry.nextAttemptAt(), ek);
+    return committer.submit(false, () -> {
+      byte[] old = sdb.db.get(sdb.entries, ek);
+      if (old == null) {
+        throw new SpoolException("entry " + entry.messageId() + "/" + entry.domain() + " is not spooled");
+      }
+      boolean leased = sdb.db.get(sdb.leases, ek) != null;
+      try (WriteBatch b = new WriteBatch()) {
+        if (leased) {
+          b.delete(sdb.leases, ek);
+        } else {
+          b.delete(sdb.schedule, Keys.schedule(RecordCodec.decodeEntry(old).nextAttemptAt(), ek));
+        }
+        b.put(sdb.entries, ek, value);
+        b.put(sdb.schedule, sk, EMPTY);
+        sdb.db.write(noSync, b);
+      }
+      if (leased) inFlight.decrementAndGet();
+      floor.inserted(sk);
+      return null;
+    });
   }
 
   /**
    * Atomically deletes a finished entry, and the message body and envelope when no other
-   * entry of the message remains.
+   * entry of the message remains. Completing an entry that is already gone does nothing.
    */
   public CompletableFuture<Void> complete(QueueEntry entry) {
-    throw new UnsupportedOperationException("not yet implemented");
+    String id = entry.messageId();
+    byte[] ek = Keys.entry(id, entry.domain());
+    byte[] mk = Keys.message(id);
+    byte[] prefix = Keys.entryPrefix(id);
+    return committer.submit(false, () -> {
+      byte[] old = sdb.db.get(sdb.entries, ek);
+      boolean leased = sdb.db.get(sdb.leases, ek) != null;
+      if (old == null && !leased) return null;
+      long dMessages = 0, dEntries = 0, dBytes = 0;
+      try (WriteBatch b = new WriteBatch()) {
+        if (leased) b.delete(sdb.leases, ek);
+        if (old != null) {
+          if (!leased) b.delete(sdb.schedule, Keys.schedule(RecordCodec.decodeEntry(old).nextAttemptAt(), ek));
+          b.delete(sdb.entries, ek);
+          dEntries = -1;
+          if (!hasOtherEntry(prefix, ek)) {
+            byte[] env = sdb.db.get(sdb.envelopes, mk);
+            if (env != null) {
+              dMessages = -1;
+              dBytes = -RecordCodec.decodeEnvelope(env).storedBodyBytes();
+            }
+            b.delete(sdb.bodies, mk);
+            b.delete(sdb.envelopes, mk);
+          }
+          putStats(b, dMessages, dEntries, dBytes);
+        }
+        sdb.db.write(noSync, b);
+      }
+      applyStats(dMessages, dEntries, dBytes);
+      if (leased) inFlight.decrementAndGet();
+      return null;
+    });
+  }
+
+  private boolean hasOtherEntry(byte[] prefix, byte[] self) {
+    try (RocksIterator it = sdb.db.newIterator(sdb.entries)) {
+      for (it.seek(prefix); it.isValid() && Keys.startsWith(it.key(), prefix); it.next()) {
+        if (!java.util.Arrays.equals(it.key(), self)) return true;
+      }
+      return false;
+    }
   }
 
   /** Ends the lease of an entry without changing it (for example on shutdown). */
   public void release(QueueEntry entry) {
-    throw new UnsupportedOperationException("not yet implemented");
+    byte[] ek = Keys.entry(entry.messageId(), entry.domain());
+    join(committer.submit(false, () -> {
+      byte[] lease = sdb.db.get(sdb.leases, ek);
+      if (lease == null) return null;
+      byte[] old = sdb.db.get(sdb.entries, ek);
+      byte[] sk = old == null ? null : Keys.schedule(RecordCodec.decodeEntry(old).nextAttemptAt(), ek);
+      try (WriteBatch b = new WriteBatch()) {
+        b.delete(sdb.leases, ek);
+        if (sk != null) b.put(sdb.schedule, sk, EMPTY);
+        sdb.db.write(noSync, b);
+      }
+      inFlight.decrementAndGet();
+      if (sk != null) floor.inserted(sk);
+      return null;
+    }));
   }
 
   /** The stored body of a message, if it is still spooled. */
   public Optional<byte[]> body(String messageId) {
-    throw new UnsupportedOperationException("not yet implemented");
+    byte[] mk = Keys.message(messageId);
+    return read(() -> Optional.ofNullable(sdb.db.get(sdb.bodies, mk)));
   }
 
   /** The envelope of a message, if it is still spooled. */
   public Optional<Envelope> envelope(String messageId) {
-    throw new UnsupportedOperationException("not yet implemented");
+    byte[] mk = Keys.message(messageId);
+    return read(() -> {
+      byte[] v = sdb.db.get(sdb.envelopes, mk);
+      return v == null ? Optional.<Envelope>empty() : Optional.of(RecordCodec.decodeEnvelope(v).envelope());
+    });
   }
 
   /** The current entries of a message (one per destination domain). */
   public List<QueueEntry> entries(String messageId) {
-    throw new UnsupportedOperationException("not yet implemented");
+    byte[] prefix = Keys.entryPrefix(messageId);
+    byte[] mk = Keys.message(messageId);
+    return read(() -> {
+      byte[] env = sdb.db.get(sdb.envelopes, mk);
+      if (env == null) return List.<QueueEntry>of();
+      Envelope envelope = RecordCodec.decodeEnvelope(env).envelope();
+      List<QueueEntry> out = new ArrayList<>();
+      try (RocksIterator it = sdb.db.newIterator(sdb.entries)) {
+        for (it.seek(prefix); it.isValid() && Keys.startsWith(it.key(), prefix); it.next()) {
+          byte[] k = it.key();
+          String domain = new String(k, prefix.length, k.length - prefix.length, StandardCharsets.UTF_8);
+          out.add(RecordCodec.decodeEntry(it.value()).toEntry(envelope, domain));
+        }
+        it.status();
+      }
+      return out;
+    });
   }
 
   /** Visits every stored entry (for queue summaries); weakly consistent. */
   public void forEachEntry(Consumer<QueueEntry> visitor) {
-    throw new UnsupportedOperationException("not yet implemented");
+    read(() -> {
+      String lastMessage = null;
+      Envelope lastEnvelope = null;
+      try (RocksIterator it = sdb.db.newIterator(sdb.entries)) {
+        for (it.seekToFirst(); it.isValid(); it.next()) {
+          byte[] k = it.key();
+          int sep = indexOf(k, Keys.SEP);
+          String messageId = new String(k, 0, sep, StandardCharsets.UTF_8);
+          if (!messageId.equals(lastMessage)) {
+            byte[] env = sdb.db.get(sdb.envelopes, Keys.message(messageId));
+            lastMessage = messageId;
+            lastEnvelope = env == null ? null : RecordCodec.decodeEnvelope(env).envelope();
+          }
+          if (lastEnvelope == null) continue;
+          String domain = new String(k, sep + 1, k.length - sep - 1, StandardCharsets.UTF_8);
+          visitor.accept(RecordCodec.decodeEntry(it.value()).toEntry(lastEnvelope, domain));
+        }
+        it.status();
+      }
+      return null;
+    });
   }
 
   /** Entries that were in flight at the last stop and were made due again on open. */
   public long recoveredCount() {
-    throw new UnsupportedOperationException("not yet implemented");
+    return recovered;
   }
 
   public SpoolStats stats() {
-    throw new UnsupportedOperationException("not yet implemented");
+    return new SpoolStats(messages.get(), entryCount.get(), bodyBytes.get(), inFlight.get());
   }
 
   /** Adds or replaces a suppression entry (durable when the future completes). */
   public CompletableFuture<Void> suppress(Suppression suppression) {
-    throw new UnsupportedOperationException("not yet implemented");
+    byte[] key = Keys.suppression(suppression.tenant() == null ? "" : suppression.tenant(), suppression.address());
+    byte[] value = RecordCodec.encodeSuppression(suppression);
+    return committer.submit(true, () -> {
+      sdb.db.put(sdb.suppression, noSync, key, value);
+      return null;
+    });
   }
 
-  /** Removes a suppression entry; true if one existed. */
+  /** Removes a suppression entry; true if one existed. Waits until the removal is durable. */
   public boolean unsuppress(String tenant, String address) {
-    throw new UnsupportedOperationException("not yet implemented");
+    byte[] key = Keys.suppression(tenant == null ? "" : tenant, address);
+    return join(committer.submit(false, () -> {
+      if (sdb.db.get(sdb.suppression, key) == null) return false;
+      sdb.db.delete(sdb.suppression, noSync, key);
+      return true;
+    }));
   }
 
   /** The suppression entry for this tenant and address, if any (address compared lower case). */
   public Optional<Suppression> suppression(String tenant, String address) {
-    throw new UnsupportedOperationException("not yet implemented");
+    String t = tenant == null ? "" : tenant;
+    byte[] key = Keys.suppression(t, address);
+    return read(() -> {
+      byte[] v = sdb.db.get(sdb.suppression, key);
+      return v == null
+          ? Optional.<Suppression>empty()
+          : Optional.of(RecordCodec.decodeSuppression(t, Keys.normalizeAddress(address), v));
+    });
   }
 
   /** Up to {@code limit} suppression entries of a tenant, in address order, after {@code afterAddress} ("" for the start). */
   public List<Suppression> suppressions(String tenant, String afterAddress, int limit) {
-    throw new UnsupportedOperationException("not yet implemented");
+    String t = tenant == null ? "" : tenant;
+    byte[] prefix = Keys.suppressionPrefix(t);
+    String after = afterAddress == null ? "" : Keys.normalizeAddress(afterAddress);
+    byte[] startKey = Keys.suppression(t, after);
+    return read(() -> {
+      List<Suppression> out = new ArrayList<>();
+      if (limit <= 0) return out;
+      try (RocksIterator it = sdb.db.newIterator(sdb.suppression)) {
+        for (it.seek(startKey); it.isValid() && out.size() < limit; it.next()) {
+          byte[] k = it.key();
+          if (!Keys.startsWith(k, prefix)) break;
+          String address = new String(k, prefix.length, k.length - prefix.length, StandardCharsets.UTF_8);
+          if (!after.isEmpty() && address.equals(after)) continue;
+          out.add(RecordCodec.decodeSuppression(t, address, it.value()));
+        }
+        it.status();
+      }
+      return out;
+    });
   }
 
-  /** Flushes and closes RocksDB cleanly; leased entries stay spooled. */
+  /** Commits queued writes, flushes and closes RocksDB cleanly; leased entries stay spooled. */
   @Override
   public void close() {
-    throw new UnsupportedOperationException("not yet implemented");
+    if (closed) return;
+    synchronized (this) {
+      if (closed) return;
+      committer.close();
+      closeLock.writeLock().lock();
+      try {
+        closed = true;
+        sdb.close();
+        noSync.close();
+      } finally {
+        closeLock.writeLock().unlock();
+      }
+    }
+  }
+
+  private long readStat(byte[] key) throws RocksDBException {
+    byte[] v = sdb.db.get(sdb.meta, key);
+    return v == null || v.length != 8 ? 0 : Keys.getLong(v, 0);
+  }
+
+  /** Adds the new counter values to a batch (commit thread only). */
+  private void putStats(WriteBatch b, long dMessages, long dEntries, long dBytes) throws RocksDBException {
+    if (dMessages != 0) b.put(sdb.meta, STAT_MESSAGES, Keys.longBytes(messages.get() + dMessages));
+    if (dEntries != 0) b.put(sdb.meta, STAT_ENTRIES, Keys.longBytes(entryCount.get() + dEntries));
+    if (dBytes != 0) b.put(sdb.meta, STAT_BODY_BYTES, Keys.longBytes(bodyBytes.get() + dBytes));
+  }
+
+  private void applyStats(long dMessages, long dEntries, long dBytes) {
+    messages.addAndGet(dMessages);
+    entryCount.addAndGet(dEntries);
+    bodyBytes.addAndGet(dBytes);
+  }
+
+  private interface Read<T> {
+    T get() throws RocksDBException;
+  }
+
+  private <T> T read(Read<T> r) {
+    closeLock.readLock().lock();
+    try {
+      if (closed) throw new SpoolException("spool is closed");
+      return r.get();
+    } catch (RocksDBException e) {
+      throw new SpoolException("spool read failed: " + e.getMessage(), e);
+    } finally {
+      closeLock.readLock().unlock();
+    }
+  }
+
+  private static <T> T join(CompletableFuture<T> f) {
+    try {
+      return f.get();
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof RuntimeException r) throw r;
+      throw new CompletionException(c);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SpoolException("interrupted while waiting for the spool", e);
+    }
+  }
+
+  private static int indexOf(byte[] b, byte v) {
+    for (int i = 0; i < b.length; i++) if (b[i] == v) return i;
+    return -1;
   }
 }

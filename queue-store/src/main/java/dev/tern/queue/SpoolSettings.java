@@ -27,14 +27,42 @@ public record SpoolSettings(
   }
 
   /**
-   * RocksDB options for the spool workload.
+   * RocksDB options for the spool workload (see {@code SpoolRocksOptions} for how each is used).
+   * Values of 0 or less mean "the default".
    *
-   * @param writeBufferBytes  memtable size per column family
-   * @param blockCacheBytes   shared LRU block cache
-   * @param blobMinBytes      bodies at least this large go to blob files (BlobDB)
-   * @param maxBackgroundJobs flush + compaction threads
+   * @param writeBufferBytes    memtable size of the busy column families (bodies, entries,
+   *                            envelopes, schedule); small ones get a quarter
+   * @param blockCacheBytes     shared LRU block cache (index, filter and data blocks; off heap)
+   * @param blobMinBytes        bodies at least this large go to blob files (BlobDB)
+   * @param maxBackgroundJobs   flush + compaction threads
+   * @param maxWriteBufferNumber memtables per column family before writes stall
+   * @param maxTotalWalBytes    WAL size that forces flushing the column families pinning old WAL files
+   * @param maxGroupCommit      most writes collected into one group commit (one WAL sync)
    */
-  public record Tuning(long writeBufferBytes, long blockCacheBytes, long blobMinBytes, int maxBackgroundJobs) {
+  public record Tuning(
+      long writeBufferBytes,
+      long blockCacheBytes,
+      long blobMinBytes,
+      int maxBackgroundJobs,
+      int maxWriteBufferNumber,
+      long maxTotalWalBytes,
+      int maxGroupCommit) {
+
+    public Tuning {
+      if (writeBufferBytes <= 0) writeBufferBytes = 64L << 20;
+      if (blockCacheBytes <= 0) blockCacheBytes = 64L << 20;
+      if (blobMinBytes <= 0) blobMinBytes = 4096;
+      if (maxBackgroundJobs <= 0) maxBackgroundJobs = 2;
+      if (maxWriteBufferNumber <= 0) maxWriteBufferNumber = 4;
+      if (maxTotalWalBytes <= 0) maxTotalWalBytes = 512L << 20;
+      if (maxGroupCommit <= 0) maxGroupCommit = 4096;
+    }
+
+    /** The four original knobs; the others take their defaults. */
+    public Tuning(long writeBufferBytes, long blockCacheBytes, long blobMinBytes, int maxBackgroundJobs) {
+      this(writeBufferBytes, blockCacheBytes, blobMinBytes, maxBackgroundJobs, 0, 0, 0);
+    }
+
     public static Tuning defaults() {
       return new Tuning(64L << 20, 64L << 20, 4096, 2);
     }

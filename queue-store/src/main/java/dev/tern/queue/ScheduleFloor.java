@@ -1,0 +1,39 @@
+package dev.tern.queue;
+
+import java.util.Arrays;
+
+/**
+ * A lower bound for scans of the schedule index: no schedule key is smaller than the floor.
+ * Leasing deletes keys at the head of the index; their tombstones would make every scan
+ * from the very start slower and slower. Scans start at the floor instead.
+ *
+ * <p>The commit thread calls {@link #inserted} after every write of a schedule key; a scan
+ * calls {@link #scanStarting} before creating its iterator and {@link #scanEnded} after, so
+ * keys written while it ran (which its iterator may not see) keep the floor below them.
+ */
+final class ScheduleFloor {
+  private byte[] floor = new byte[0];
+  private byte[] minInsertedDuringScan;
+
+  synchronized void inserted(byte[] scheduleKey) {
+    if (Arrays.compareUnsigned(scheduleKey, floor) < 0) floor = scheduleKey;
+    if (minInsertedDuringScan == null || Arrays.compareUnsigned(scheduleKey, minInsertedDuringScan) < 0) {
+      minInsertedDuringScan = scheduleKey;
+    }
+  }
+
+  /** Returns where the scan starts. */
+  synchronized byte[] scanStarting() {
+    minInsertedDuringScan = null;
+    return floor;
+  }
+
+  /** {@code visitedUpTo}: every key below it existed at scan start and was visited (removed). */
+  synchronized void scanEnded(byte[] visitedUpTo) {
+    byte[] f = visitedUpTo;
+    if (minInsertedDuringScan != null && Arrays.compareUnsigned(minInsertedDuringScan, f) < 0) {
+      f = minInsertedDuringScan;
+    }
+    floor = f;
+  }
+}
