@@ -1,0 +1,126 @@
+package dev.tern.dkim;
+
+import java.security.MessageDigest;
+
+/**
+ * Streaming RFC 6376 section 3.4.3/3.4.4 body canonicalizer feeding a digest. Input may be split anywhere
+ * (inside a CRLF or a whitespace run); only CRLF ends a line, a bare CR or LF is ordinary data. Not thread-safe.
+ *
+ * <p>State carried across chunks: a CR not yet known to start a CRLF, the number of line ends not yet emitted
+ * (they are dropped if only empty lines follow) and, for relaxed, a pending whitespace run.
+ */
+final class BodyHasher {
+    private static final int BUFFER = 8192;
+
+    private final boolean relaxed;
+    private final MessageDigest digest;
+    private final long limit;
+    private final byte[] out = new byte[BUFFER];
+    private int outLen;
+    private long produced;
+    private long hashed;
+    private long pendingCrlf;
+    private boolean pendingCr;
+    private boolean pendingWsp;
+    private boolean content;
+    private boolean finished;
+
+    /**
+     * @param digestAlgorithm JCA name, e.g. {@code SHA-256}
+     * @param limit           hash only the first {@code limit} canonical bytes ({@code l=}), or -1 for all
+     */
+    BodyHasher(Canonicalization canonicalization, String digestAlgorithm, long limit) {
+        this.relaxed = canonicalization == Canonicalization.RELAXED;
+        this.digest = Hashing.newDigest(digestAlgorithm);
+        this.limit = limit;
+    }
+
+    BodyHasher(Canonicalization canonicalization) {
+        this(canonicalization, "SHA-256", -1);
+    }
+
+    void update(byte[] b, int off, int len) {
+        if (finished) {
+            throw new IllegalStateException("body hash already finished");
+        }
+        int end = off + len;
+        for (int i = off; i < end; i++) {
+            byte c = b[i];
+            if (pendingCr) {
+                pendingCr = false;
+                if (c == '\n') {
+                    pendingWsp = false;
+                    pendingCrlf++;
+                    continue;
+                }
+                data((byte) '\r');
+            }
+            if (c == '\r') {
+                pendingCr = true;
+            } else if (relaxed && (c == ' ' || c == '\t')) {
+                pendingWsp = true;
+            } else {
+                data(c);
+            }
+        }
+    }
+
+    private void data(byte c) {
+        if (pendingCrlf > 0) {
+            for (long n = pendingCrlf; n > 0; n--) {
+                emit((byte) '\r');
+                emit((byte) '\n');
+            }
+            pendingCrlf = 0;
+        }
+        if (pendingWsp) {
+            pendingWsp = false;
+            emit((byte) ' ');
+        }
+        emit(c);
+        content = true;
+    }
+
+    private void emit(byte c) {
+        out[outLen++] = c;
+        if (outLen == BUFFER) {
+            flush();
+        }
+    }
+
+    private void flush() {
+        int n = outLen;
+        if (limit >= 0) {
+            n = (int) Math.max(0, Math.min(n, limit - hashed));
+        }
+        digest.update(out, 0, n);
+        hashed += n;
+        produced += outLen;
+        outLen = 0;
+    }
+
+    /** Ends the body and returns its hash; {@link #length()} is then the full canonical body length. */
+    byte[] finish() {
+        if (finished) {
+            throw new IllegalStateException("body hash already finished");
+        }
+        if (pendingCr) {
+            pendingCr = false;
+            data((byte) '\r');
+        }
+        // simple: an empty body becomes one CRLF, trailing empty lines collapse to the last line's CRLF;
+        // relaxed: an empty body stays empty, otherwise exactly one CRLF ends the last line.
+        if (content || !relaxed) {
+            emit((byte) '\r');
+            emit((byte) '\n');
+        }
+        flush();
+        finished = true;
+        return digest.digest();
+    }
+
+    /** Canonical body length in bytes (valid after {@link #finish()}). */
+    long length() {
+        return produced;
+    }
+}
