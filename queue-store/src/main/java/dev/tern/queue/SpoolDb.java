@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.stream.Stream;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.DBOptions;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
@@ -97,6 +98,7 @@ final class SpoolDb implements AutoCloseable {
       Set<String> ours = new HashSet<>(SpoolRocksOptions.FAMILIES);
       ours.add("default");
       if (!names.contains(SpoolRocksOptions.META) || !ours.containsAll(names)) {
+        checkReadable(dir, names);
         throw new SpoolException("spool directory " + dir
             + " holds a RocksDB database that is not a Tern spool (column families " + names + ")");
       }
@@ -105,6 +107,20 @@ final class SpoolDb implements AutoCloseable {
       throw new SpoolException("cannot use spool directory " + dir + ": " + e, e);
     } catch (RocksDBException e) {
       throw new SpoolException(describe(dir, e), e);
+    }
+  }
+
+  /** Throws "corrupt" instead of "foreign" when RocksDB cannot even read the database. */
+  private static void checkReadable(Path dir, Set<String> names) {
+    List<byte[]> families = new ArrayList<>();
+    for (String n : names) families.add(n.getBytes(StandardCharsets.UTF_8));
+    List<ColumnFamilyDescriptor> ds = new ArrayList<>();
+    for (byte[] f : families) ds.add(new ColumnFamilyDescriptor(f));
+    List<ColumnFamilyHandle> hs = new ArrayList<>();
+    try (DBOptions o = new DBOptions(); RocksDB db = RocksDB.openReadOnly(o, dir.toString(), ds, hs)) {
+      hs.forEach(ColumnFamilyHandle::close);
+    } catch (RocksDBException e) {
+      throw new SpoolException("spool directory " + dir + " is corrupt or not a Tern spool: " + e.getMessage(), e);
     }
   }
 
@@ -137,7 +153,7 @@ final class SpoolDb implements AutoCloseable {
   private static String describe(Path dir, RocksDBException e) {
     String msg = String.valueOf(e.getMessage());
     if (msg.contains("LOCK") || msg.toLowerCase().contains("lock")) {
-      return "spool directory " + dir + " is in use by another process (" + msg + ")";
+      return "spool directory " + dir + " is in use (locked by another open spool or process: " + msg + ")";
     }
     if (msg.contains("Corruption")) {
       return "spool directory " + dir + " is corrupt: " + msg;
