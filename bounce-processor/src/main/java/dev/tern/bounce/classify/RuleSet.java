@@ -1,0 +1,256 @@
+package dev.tern.bounce.classify;
+
+import dev.tern.bounce.Classification;
+import dev.tern.bounce.Reason;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** Compiled, immutable rules: ordered rules, then the enhanced-code and reply-code fallbacks. */
+public final class RuleSet {
+    private static final Pattern SPACES = Pattern.compile("\\s+");
+
+    private final String[] vocabNames;
+    private final Pattern[] vocab;
+    private final List<Rule> rules;
+    private final Map<String, Reason> statusCodes;
+    private final Map<String, Reason> subjectCodes;
+    private final Map<String, Reason> replyCodes;
+
+    private record Rule(String id, Reason reason, Pattern status, Pattern code, int[] match, Pattern text,
+                        int[] unless, Pattern unlessText, Set<String> commands, Set<String> notCommands) {
+    }
+
+    private RuleSet(String[] vocabNames, Pattern[] vocab, List<Rule> rules, Map<String, Reason> statusCodes,
+                    Map<String, Reason> subjectCodes, Map<String, Reason> replyCodes) {
+        this.vocabNames = vocabNames;
+        this.vocab = vocab;
+        this.rules = List.copyOf(rules);
+        this.statusCodes = Map.copyOf(statusCodes);
+        this.subjectCodes = Map.copyOf(subjectCodes);
+        this.replyCodes = Map.copyOf(replyCodes);
+    }
+
+    /** Number of ordered rules. */
+    public int size() {
+        return rules.size();
+    }
+
+    /** Vocabulary names, in definition order. */
+    public List<String> vocabularyNames() {
+        return List.of(vocabNames);
+    }
+
+    /**
+     * Merges and compiles rules files; earlier files come first (their rules are tried first, their
+     * code table entries win, their vocabulary terms are added to same-named vocabularies).
+     *
+     * @param files  parsed files, highest priority first
+     * @param labels a name per file for error messages
+     */
+    public static RuleSet compile(List<RulesFile> files, List<String> labels) {
+        Map<String, List<String>> vocabTerms = new LinkedHashMap<>();
+        for (RulesFile f : files) {
+            f.vocabulary().forEach((k, v) -> vocabTerms.computeIfAbsent(k, x -> new ArrayList<>())
+                    .addAll(v == null ? List.of() : v));
+        }
+        String[] names = vocabTerms.keySet().toArray(String[]::new);
+        Pattern[] patterns = new Pattern[names.length];
+        Map<String, Integer> index = new HashMap<>();
+        for (int i = 0; i < names.length; i++) {
+            index.put(names[i], i);
+            patterns[i] = alternation(vocabTerms.get(names[i]), "vocabulary." + names[i]);
+        }
+        List<Rule> rules = new ArrayList<>();
+        Set<String> ids = new HashSet<>();
+        Map<String, Reason> status = new HashMap<>();
+        Map<String, Reason> subject = new HashMap<>();
+        Map<String, Reason> reply = new HashMap<>();
+        for (int f = 0; f < files.size(); f++) {
+            String label = labels.get(f);
+            RulesFile file = files.get(f);
+            for (int r = 0; r < file.rules().size(); r++) {
+                RulesFile.RuleSpec s = file.rules().get(r);
+                String where = label + ": rules[" + r + "]" + (s.id() == null ? "" : " (" + s.id() + ")");
+                if (s.id() == null || s.id().isBlank()) {
+                    throw new RuleLoadException(where + ".id is missing");
+                }
+                if (!ids.add(s.id())) {
+                    continue; // an operator rule with the same id replaces the shipped one
+                }
+                Reason reason = Reason.parse(s.reason())
+                        .orElseThrow(() -> new RuleLoadException(where + ".reason: unknown reason '" + s.reason() + "'"));
+                rules.add(new Rule(s.id(), reason,
+                        regex(s.status(), where + ".status"),
+                        regex(s.code(), where + ".code"),
+                        vocabRefs(s.match(), index, where + ".match"),
+                        s.text() == null || s.text().isEmpty() ? null : alternation(s.text(), where + ".text"),
+                        vocabRefs(s.unless(), index, where + ".unless"),
+                        s.unlessText() == null || s.unlessText().isEmpty() ? null : alternation(s.unlessText(), where + ".unlessText"),
+                        upper(s.commands()), upper(s.notCommands())));
+            }
+            putCodes(file.statusCodes(), status, label + ": statusCodes");
+            putCodes(file.subjectCodes(), subject, label + ": subjectCodes");
+            putCodes(file.replyCodes(), reply, label + ": replyCodes");
+        }
+        return new RuleSet(names, patterns, rules, status, subject, reply);
+    }
+
+    private static void putCodes(Map<String, String> in, Map<String, Reason> out, String where) {
+        in.forEach((k, v) -> {
+            Reason reason = Reason.parse(v)
+                    .orElseThrow(() -> new RuleLoadException(where + "." + k + ": unknown reason '" + v + "'"));
+            out.putIfAbsent(k.trim(), reason);
+        });
+    }
+
+    private static Set<String> upper(List<String> in) {
+        if (in == null || in.isEmpty()) {
+            return null;
+        }
+        Set<String> out = new HashSet<>();
+        for (String s : in) {
+            out.add(s.trim().toUpperCase(Locale.ROOT));
+        }
+        return Set.copyOf(out);
+    }
+
+    private static int[] vocabRefs(List<String> refs, Map<String, Integer> index, String where) {
+        if (refs == null || refs.isEmpty()) {
+            return null;
+        }
+        int[] out = new int[refs.size()];
+        for (int i = 0; i < refs.size(); i++) {
+            Integer idx = index.get(refs.get(i));
+            if (idx == null) {
+                throw new RuleLoadException(where + ": unknown vocabulary '" + refs.get(i) + "'");
+            }
+            out[i] = idx;
+        }
+        return out;
+    }
+
+    private static Pattern regex(String re, String where) {
+        if (re == null || re.isEmpty()) {
+            return null;
+        }
+        try {
+            return Pattern.compile(re, Pattern.CASE_INSENSITIVE);
+        } catch (RuntimeException e) {
+            throw new RuleLoadException(where + ": invalid regular expression: " + e.getMessage(), e);
+        }
+    }
+
+    private static Pattern alternation(List<String> terms, String where) {
+        if (terms == null || terms.isEmpty()) {
+            return Pattern.compile("(?!)");
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < terms.size(); i++) {
+            String t = terms.get(i);
+            try {
+                Pattern.compile(t);
+            } catch (RuntimeException e) {
+                throw new RuleLoadException(where + "[" + i + "]: invalid regular expression: " + e.getMessage(), e);
+            }
+            if (i > 0) {
+                sb.append('|');
+            }
+            sb.append("(?:").append(t).append(')');
+        }
+        return Pattern.compile(sb.toString(), Pattern.CASE_INSENSITIVE);
+    }
+
+    /** Collapses whitespace and lower-cases, the form every pattern is matched against. */
+    public static String normalize(String text) {
+        if (text == null) {
+            return "";
+        }
+        return SPACES.matcher(text).replaceAll(" ").trim().toLowerCase(Locale.ROOT);
+    }
+
+    /** True when the (normalized) text matches the named vocabulary; false for unknown names. */
+    public boolean matchesVocabulary(String name, String normalizedText) {
+        for (int i = 0; i < vocabNames.length; i++) {
+            if (vocabNames[i].equals(name)) {
+                return vocab[i].matcher(normalizedText).find();
+            }
+        }
+        return false;
+    }
+
+    /** Classifies a reply. Never returns null. */
+    public Classification classify(SmtpReply reply) {
+        String text = normalize(reply.text());
+        String status = reply.enhancedStatus() == null ? "" : reply.enhancedStatus();
+        String code = reply.code() > 0 ? Integer.toString(reply.code()) : "";
+        String command = reply.command();
+        boolean temporary = reply.temporary();
+        byte[] cache = new byte[vocab.length]; // 0 unknown, 1 no, 2 yes
+        for (Rule r : rules) {
+            if (r.status != null && !r.status.matcher(status).find()) {
+                continue;
+            }
+            if (r.code != null && !r.code.matcher(code).find()) {
+                continue;
+            }
+            if (r.commands != null && (command == null || !r.commands.contains(command))) {
+                continue;
+            }
+            if (r.notCommands != null && command != null && r.notCommands.contains(command)) {
+                continue;
+            }
+            if (r.match != null && !anyVocab(r.match, text, cache)) {
+                continue;
+            }
+            if (r.text != null && !r.text.matcher(text).find()) {
+                continue;
+            }
+            if (r.unless != null && anyVocab(r.unless, text, cache)) {
+                continue;
+            }
+            if (r.unlessText != null && r.unlessText.matcher(text).find()) {
+                continue;
+            }
+            return Classification.of(r.reason, temporary, r.id);
+        }
+        if (!status.isEmpty()) {
+            Reason byStatus = statusCodes.get(status);
+            if (byStatus != null) {
+                return Classification.of(byStatus, temporary, "status:" + status);
+            }
+        }
+        if (status.length() >= 3) {
+            Reason bySubject = subjectCodes.get(status.substring(0, 3));
+            if (bySubject != null) {
+                return Classification.of(bySubject, temporary, "subject:" + status.substring(0, 3));
+            }
+        }
+        if (!code.isEmpty()) {
+            Reason byCode = replyCodes.get(code);
+            if (byCode != null) {
+                return Classification.of(byCode, temporary, "reply:" + code);
+            }
+        }
+        Reason last = text.isEmpty() ? Reason.UNDEFINED : Reason.ONHOLD;
+        return Classification.of(last, temporary, "fallback");
+    }
+
+    private boolean anyVocab(int[] refs, String text, byte[] cache) {
+        for (int i : refs) {
+            if (cache[i] == 0) {
+                cache[i] = (byte) (vocab[i].matcher(text).find() ? 2 : 1);
+            }
+            if (cache[i] == 2) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

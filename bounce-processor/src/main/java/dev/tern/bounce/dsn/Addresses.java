@@ -1,0 +1,52 @@
+package dev.tern.bounce.dsn;
+
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Finding and normalizing e-mail addresses in free text. */
+final class Addresses {
+    static final Pattern ADDRESS = Pattern.compile(
+            "[A-Za-z0-9!#$%&'*+/=?^_`{|}~\\-][A-Za-z0-9!#$%&'*+/=?^_`{|}~.\\-]*@[A-Za-z0-9](?:[A-Za-z0-9\\-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9\\-]*[A-Za-z0-9])?)+");
+
+    private Addresses() {
+    }
+
+    /** The first address in {@code text}, cleaned, or null. */
+    static String first(String text) {
+        if (text == null) {
+            return null;
+        }
+        Matcher m = ADDRESS.matcher(text);
+        return m.find() ? clean(m.group()) : null;
+    }
+
+    /** Strips quoting punctuation around an address and trailing dots. */
+    static String clean(String address) {
+        String a = address.trim();
+        while (!a.isEmpty() && "<>\"'([.:;,".indexOf(a.charAt(0)) >= 0) {
+            a = a.substring(1);
+        }
+        while (!a.isEmpty() && ">\"')].:;,".indexOf(a.charAt(a.length() - 1)) >= 0) {
+            a = a.substring(0, a.length() - 1);
+        }
+        return a;
+    }
+
+    /** Lower-cased form for comparisons. */
+    static String key(String address) {
+        return address == null ? "" : address.toLowerCase(Locale.ROOT);
+    }
+
+    /** True for the addresses of mail systems that send bounces rather than receive mail. */
+    static boolean isSystemAddress(String address) {
+        String local = key(address);
+        int at = local.indexOf('@');
+        if (at > 0) {
+            local = local.substring(0, at);
+        }
+        return local.equals("mailer-daemon") || local.equals("mailerdaemon") || local.equals("mail-daemon")
+                || local.equals("bounce") || local.equals("bounces")
+                || local.equals("no-reply") || local.equals("noreply") || local.equals("mailer");
+    }
+}

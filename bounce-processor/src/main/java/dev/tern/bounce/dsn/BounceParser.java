@@ -1,0 +1,377 @@
+package dev.tern.bounce.dsn;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tern.bounce.BounceClass;
+import dev.tern.bounce.Classification;
+import dev.tern.bounce.Reason;
+import dev.tern.bounce.arf.ArfParser;
+import dev.tern.bounce.arf.FeedbackReport;
+import dev.tern.bounce.classify.ReplyClassifier;
+import dev.tern.bounce.classify.SmtpReply;
+import dev.tern.bounce.mime.Header;
+import dev.tern.bounce.mime.MimeParser;
+import dev.tern.bounce.mime.MimePart;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Parses returned mail: RFC 3464 delivery status notifications, the common non-standard bounce
+ * formats (read from their human-readable text), feedback reports and auto-replies, and classifies
+ * each recipient's failure with a {@link ReplyClassifier}. Malformed or truncated input never throws:
+ * whatever could not be understood is reported with reason {@code undefined}.
+ */
+public final class BounceParser {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern STATUS_TOKEN = Pattern.compile("[245]\\.\\d{1,3}\\.\\d{1,3}");
+    private static final Pattern AUTO_SUBJECT = Pattern.compile(
+            "(?i)^\\s*(auto(matic)?[ -]?(reply|response|antwort)|out of (the )?office|away|abwesend|absence|vacation|on leave|r[ée]ponse automatique)");
+    private static final Pattern BOUNCE_SUBJECT = Pattern.compile(
+            "(?i)(undeliver|undelivered|delivery|failure|failed|returned|bounce|not delivered|nondeliver|non-deliver|rejected|error|warning|delayed)");
+
+    private final ReplyClassifier classifier;
+    private final ArfParser arf;
+
+    /** A parser using {@code classifier} for replies and {@code arf} for feedback reports. */
+    public BounceParser(ReplyClassifier classifier, ArfParser arf) {
+        this.classifier = classifier;
+        this.arf = arf;
+    }
+
+    /** A parser with the shipped rules. */
+    public static BounceParser shipped() {
+        return new BounceParser(ReplyClassifier.shipped(), new ArfParser());
+    }
+
+    /** Parses one returned mail (raw bytes, any line endings). Never throws. */
+    public BounceReport parse(byte[] mail) {
+        try {
+            return parse(MimeParser.parse(mail));
+        } catch (RuntimeException | StackOverflowError e) {
+            return new BounceReport(BounceReport.Kind.UNKNOWN, List.of(), Map.of(), null, null);
+        }
+    }
+
+    /** Parses an already parsed mail. Never throws. */
+    public BounceReport parse(MimePart root) {
+        try {
+            return parseInternal(root);
+        } catch (RuntimeException | StackOverflowError e) {
+            return new BounceReport(BounceReport.Kind.UNKNOWN, List.of(), Map.of(), null, null);
+        }
+    }
+
+    private BounceReport parseInternal(MimePart root) {
+        Optional<FeedbackReport> feedback = arf.parse(root);
+        if (feedback.isPresent()) {
+            FeedbackReport f = feedback.get();
+            List<BouncedRecipient> out = new ArrayList<>();
+            for (String r : f.recipients()) {
+                out.add(recipient(r, "", "", 0, "", "", "", f.feedbackType(), Classification.of(Reason.FEEDBACK, false, "arf")));
+            }
+            return new BounceReport(BounceReport.Kind.FEEDBACK, out, f.originalHeaders(), f.ternId(), f.feedbackType());
+        }
+        Parts parts = Parts.of(root);
+        Map<String, String> original = originalHeaders(parts);
+        String ternId = original.get("x-tern-id");
+
+        BounceReport ses = amazonSesNotification(parts, original, ternId);
+        if (ses != null) {
+            return ses;
+        }
+        String errorText = TextRegion.errorPart(parts.humanText);
+        Set<String> senders = senders(root, original);
+
+        List<Map<String, String>> groups = parts.deliveryStatus == null ? List.of()
+                : DsnFields.recipientGroups(parts.deliveryStatus);
+        if (groups.isEmpty() && (errorText.contains("Final-Recipient:") || errorText.contains("Original-Recipient:"))) {
+            groups = DsnFields.recipientGroups(errorText);
+        }
+        List<BouncedRecipient> out = new ArrayList<>();
+        BounceReport.Kind kind;
+        if (!groups.isEmpty()) {
+            kind = BounceReport.Kind.DSN;
+            List<String> addresses = new ArrayList<>();
+            for (Map<String, String> g : groups) {
+                addresses.add(groupAddress(g));
+            }
+            Map<String, String> segments = TextRecipients.segments(errorText, addresses);
+            Set<String> seen = new HashSet<>();
+            for (Map<String, String> g : groups) {
+                String address = groupAddress(g);
+                if (address.isEmpty() || !seen.add(Addresses.key(address) + "|" + g.getOrDefault("action", ""))) {
+                    continue;
+                }
+                String diagField = g.getOrDefault("diagnostic-code", "");
+                String diag = DsnFields.typedValue(diagField);
+                String segment = segments.getOrDefault(Addresses.key(address), "");
+                if (diag.isBlank()) {
+                    diag = segment.isBlank() ? errorText.trim() : segment;
+                }
+                String status = firstStatus(g.get("status"));
+                out.add(build(address, g.getOrDefault("action", "").toLowerCase(Locale.ROOT).trim(), status, diag,
+                        DsnFields.typedValue(g.getOrDefault("remote-mta", "")), DsnFields.typeOf(diagField), segment));
+            }
+        } else {
+            kind = BounceReport.Kind.NON_STANDARD;
+            if (isAutoReply(root, parts)) {
+                String from = Addresses.first(root.header("From"));
+                if (from != null) {
+                    out.add(recipient(from, "", "", 0, "", "", "", parts.humanText.trim(),
+                            Classification.of(Reason.VACATION, false, "auto-reply")));
+                }
+                return new BounceReport(BounceReport.Kind.AUTO_REPLY, out, original, ternId, null);
+            }
+            List<String> found = TextRecipients.find(errorText, senders);
+            if (found.isEmpty()) {
+                String failed = root.header("X-Failed-Recipients");
+                if (failed != null) {
+                    for (String a : failed.split(",")) {
+                        String clean = Addresses.first(a);
+                        if (clean != null) {
+                            found.add(clean);
+                        }
+                    }
+                }
+            }
+            if (found.isEmpty() && original.containsKey("to")) {
+                String to = Addresses.first(original.get("to"));
+                if (to != null) {
+                    found.add(to);
+                }
+            }
+            Map<String, String> segments = TextRecipients.segments(errorText, found);
+            for (String address : found) {
+                String segment = segments.getOrDefault(Addresses.key(address), "");
+                String diag = found.size() == 1 || segment.isBlank() ? mostInformative(segment, errorText) : segment;
+                out.add(build(address, "", null, diag, "", "", segment));
+            }
+        }
+        if (out.isEmpty()) {
+            kind = BounceReport.Kind.UNKNOWN;
+        }
+        return new BounceReport(kind, out, original, ternId, null);
+    }
+
+    private static String mostInformative(String segment, String errorText) {
+        if (segment.isBlank()) {
+            return errorText.trim();
+        }
+        if (SmtpReply.findReplyCode(segment) > 0 || SmtpReply.findStatus(segment) != null) {
+            return segment;
+        }
+        return errorText.trim();
+    }
+
+    private static String groupAddress(Map<String, String> g) {
+        for (String f : new String[] {"final-recipient", "original-recipient", "x-actual-recipient"}) {
+            String a = Addresses.first(DsnFields.typedValue(g.get(f)));
+            if (a != null) {
+                return a;
+            }
+        }
+        String raw = DsnFields.typedValue(g.getOrDefault("final-recipient", g.getOrDefault("original-recipient", "")));
+        return Addresses.clean(raw);
+    }
+
+    private static String firstStatus(String field) {
+        if (field == null) {
+            return null;
+        }
+        Matcher m = STATUS_TOKEN.matcher(field);
+        return m.find() ? m.group() : null;
+    }
+
+    private BouncedRecipient build(String address, String action, String dsnStatus, String diag, String remoteMta,
+                                   String diagType, String segment) {
+        String cleanDiag = diag.replaceAll("\\s+", " ").trim();
+        String lower = cleanDiag.toLowerCase(Locale.ROOT);
+        String command = SmtpCommands.find(lower);
+        if (command == null && !segment.isBlank()) {
+            command = SmtpCommands.find(segment.toLowerCase(Locale.ROOT));
+        }
+        String textStatus = SmtpReply.findStatus(cleanDiag);
+        String status = dsnStatus;
+        if (status == null || status.endsWith(".0.0") && textStatus != null && textStatus.charAt(0) == status.charAt(0)) {
+            status = textStatus != null ? textStatus : status;
+        }
+        int code = SmtpReply.findReplyCode(cleanDiag);
+        if (status == null && code == 0 && !segment.isBlank()) {
+            status = SmtpReply.findStatus(segment);
+            code = SmtpReply.findReplyCode(segment);
+        }
+        Classification c = classifier.classify(new SmtpReply(code, status, cleanDiag, command));
+        boolean fallback = c.ruleId().equals("fallback") || c.ruleId().startsWith("reply:");
+        if (fallback && diagType.startsWith("X-UNIX")) {
+            c = Classification.of(Reason.MAILERERROR, false, "x-unix");
+        } else if (fallback && (action.equals("delayed") || action.equals("expired"))) {
+            c = Classification.of(Reason.EXPIRED, false, "action:" + action);
+        }
+        if (action.equals("delayed") && c.reason().hardFor(false)) {
+            c = new Classification(c.reason(), false, c.bounceClass(), c.ruleId());
+        }
+        return recipient(address, action, status == null ? "" : status, code, command == null ? "" : command,
+                remoteMta, diagType, cleanDiag, c);
+    }
+
+    private static BouncedRecipient recipient(String address, String action, String status, int code, String command,
+                                              String remoteMta, String diagType, String diag, Classification c) {
+        BounceClass bc = c.bounceClass();
+        return new BouncedRecipient(address, action, status, code, command, remoteMta, diagType, diag, c.reason(), c.hard(), bc);
+    }
+
+    private boolean isAutoReply(MimePart root, Parts parts) {
+        if (parts.deliveryStatus != null) {
+            return false;
+        }
+        String subject = root.header("Subject") == null ? "" : root.header("Subject");
+        String autoSubmitted = root.header("Auto-Submitted");
+        boolean autoHeader = autoSubmitted != null && autoSubmitted.toLowerCase(Locale.ROOT).contains("auto-replied")
+                || root.header("X-Autoreply") != null || root.header("X-Autorespond") != null
+                || root.header("X-Auto-Response-Suppress") != null;
+        String from = Addresses.key(Addresses.first(root.header("From")));
+        if (Addresses.isSystemAddress(from) || from.startsWith("postmaster@")) {
+            return false;
+        }
+        if (BOUNCE_SUBJECT.matcher(subject).find() && !AUTO_SUBJECT.matcher(subject).find()) {
+            return false;
+        }
+        return AUTO_SUBJECT.matcher(subject).find() || autoHeader;
+    }
+
+    /** Amazon SES/SNS JSON notifications mailed to the sender. */
+    private BounceReport amazonSesNotification(Parts parts, Map<String, String> original, String ternId) {
+        String text = parts.humanText;
+        int start = text.indexOf('{');
+        if (start < 0 || !text.contains("\"notificationType\"")) {
+            return null;
+        }
+        int end = text.lastIndexOf('}');
+        if (end <= start) {
+            return null;
+        }
+        JsonNode root;
+        try {
+            root = JSON.readTree(text.substring(start, end + 1).replace("\n", ""));
+        } catch (Exception e) {
+            return null;
+        }
+        String type = root.path("notificationType").asText("");
+        List<BouncedRecipient> out = new ArrayList<>();
+        switch (type) {
+            case "Bounce" -> {
+                JsonNode bounce = root.path("bounce");
+                boolean transientBounce = "Transient".equalsIgnoreCase(bounce.path("bounceType").asText());
+                for (JsonNode r : bounce.path("bouncedRecipients")) {
+                    String diag = r.path("diagnosticCode").asText("");
+                    String status = r.path("status").asText(null);
+                    BouncedRecipient b = build(r.path("emailAddress").asText(""),
+                            r.path("action").asText(transientBounce ? "delayed" : "failed"), status, diag,
+                            bounce.path("remoteMtaIp").asText(""), "SMTP", "");
+                    out.add(b);
+                }
+            }
+            case "Complaint" -> {
+                String ft = root.path("complaint").path("complaintFeedbackType").asText("abuse");
+                for (JsonNode r : root.path("complaint").path("complainedRecipients")) {
+                    out.add(recipient(r.path("emailAddress").asText(""), "", "", 0, "", "", "", ft,
+                            Classification.of(Reason.FEEDBACK, false, "ses-complaint")));
+                }
+                return new BounceReport(BounceReport.Kind.FEEDBACK, out, original, ternId, ft);
+            }
+            case "Delivery" -> {
+                String smtp = root.path("delivery").path("smtpResponse").asText("");
+                for (JsonNode r : root.path("delivery").path("recipients")) {
+                    out.add(build(r.asText(""), "delivered", SmtpReply.findStatus(smtp), smtp,
+                            root.path("delivery").path("reportingMTA").asText(""), "SMTP", ""));
+                }
+            }
+            default -> {
+                return null;
+            }
+        }
+        return new BounceReport(BounceReport.Kind.DSN, out, original, ternId, null);
+    }
+
+    private static Set<String> senders(MimePart root, Map<String, String> original) {
+        Set<String> out = new HashSet<>();
+        for (String v : new String[] {root.header("To"), root.header("Return-Path"), root.header("From"),
+                original.get("from"), original.get("return-path"), original.get("sender")}) {
+            String a = Addresses.first(v);
+            if (a != null) {
+                out.add(Addresses.key(a));
+            }
+        }
+        return out;
+    }
+
+    private static Map<String, String> originalHeaders(Parts parts) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (parts.original != null) {
+            for (Header h : parts.original.headers()) {
+                out.putIfAbsent(h.name().toLowerCase(Locale.ROOT), h.decodedValue());
+            }
+            return out;
+        }
+        String copy = TextRegion.originalPart(parts.humanText);
+        if (!copy.isEmpty()) {
+            MimePart p = MimeParser.parse(copy.stripLeading().getBytes(StandardCharsets.UTF_8));
+            for (Header h : p.headers()) {
+                out.putIfAbsent(h.name().toLowerCase(Locale.ROOT), h.decodedValue());
+            }
+        }
+        return out;
+    }
+
+    /** The pieces of a bounce: report text, delivery-status fields, and the returned message. */
+    private record Parts(String humanText, String deliveryStatus, MimePart original) {
+        static Parts of(MimePart root) {
+            StringBuilder human = new StringBuilder();
+            StringBuilder status = new StringBuilder();
+            MimePart[] original = new MimePart[1];
+            walk(root, human, status, original);
+            return new Parts(human.toString(), status.isEmpty() ? null : status.toString(), original[0]);
+        }
+
+        private static void walk(MimePart p, StringBuilder human, StringBuilder status, MimePart[] original) {
+            String t = p.mediaType();
+            if (t.equals("message/delivery-status") || t.equals("message/global-delivery-status")) {
+                status.append(p.text()).append("\n\n");
+                return;
+            }
+            if (t.startsWith("message/") || t.equals("text/rfc822-headers")) {
+                if (original[0] == null && !p.children().isEmpty()) {
+                    original[0] = p.children().getFirst();
+                }
+                return;
+            }
+            if (p.isMultipart()) {
+                boolean alternative = t.equals("multipart/alternative");
+                for (MimePart c : p.children()) {
+                    int before = human.length();
+                    walk(c, human, status, original);
+                    if (alternative && human.length() > before) {
+                        break; // one rendering is enough
+                    }
+                }
+                return;
+            }
+            if (t.startsWith("text/") || t.equals("application/octet-stream") && human.isEmpty()) {
+                String text = p.text();
+                if (t.equals("text/html")) {
+                    text = Html.toText(text);
+                }
+                human.append(text).append("\n\n");
+            }
+        }
+    }
+}
