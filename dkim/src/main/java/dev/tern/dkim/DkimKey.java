@@ -78,7 +78,7 @@ public final class DkimKey {
         if (!t.startsWith("-----BEGIN")) {
             byte[] raw;
             try {
-                raw = Base64.getMimeDecoder().decode(t);
+                raw = Base64.getDecoder().decode(t.replaceAll("\\s+", ""));
             } catch (IllegalArgumentException e) {
                 throw new DkimKeyException("neither PEM nor base64: " + e.getMessage());
             }

@@ -58,7 +58,7 @@ final class TestFiles {
     /** Minimal reader of the flat JSON objects in manifest.jsonl lines: top-level string and boolean fields. */
     static Map<String, String> jsonFields(String line) {
         Map<String, String> out = new HashMap<>();
-        Matcher m = Pattern.compile("\"(\\w+)\": (\"((?:[^\"\\\\]|\\\\.)*)\"|true|false|null)").matcher(line);
+        Matcher m = Pattern.compile("\"(\\w+)\": (\"((?:[^\"\\\\]|\\\\.)*)\"|true|false|null|-?\\d+)").matcher(line);
         while (m.find()) {
             out.putIfAbsent(m.group(1), m.group(3) != null ? m.group(3) : m.group(2));
         }
