@@ -131,23 +131,27 @@ public final class BounceParser {
                 }
                 return new BounceReport(BounceReport.Kind.AUTO_REPLY, out, original, ternId, null);
             }
-            List<String> found = TextRecipients.find(errorText, senders);
-            if (found.isEmpty()) {
-                String failed = root.header("X-Failed-Recipients");
-                if (failed != null) {
-                    for (String a : failed.split(",")) {
-                        String clean = Addresses.first(a);
-                        if (clean != null) {
-                            found.add(clean);
-                        }
+            List<String> found = new ArrayList<>();
+            String failed = root.header("X-Failed-Recipients");
+            if (failed != null) {
+                for (String a : failed.split(",")) {
+                    String clean = Addresses.first(a);
+                    if (clean != null) {
+                        found.add(clean);
                     }
                 }
+            }
+            if (found.isEmpty()) {
+                found = TextRecipients.find(errorText, senders);
             }
             if (found.isEmpty() && original.containsKey("to")) {
                 String to = Addresses.first(original.get("to"));
                 if (to != null) {
                     found.add(to);
                 }
+            }
+            if (found.isEmpty()) {
+                found = TextRecipients.find(errorText, Set.of()); // a bounce sent back to the recipient itself
             }
             Map<String, String> segments = TextRecipients.segments(errorText, found);
             for (String address : found) {
@@ -197,7 +201,7 @@ public final class BounceParser {
         String lower = cleanDiag.toLowerCase(Locale.ROOT);
         String command = SmtpCommands.find(lower);
         if (command == null && !segment.isBlank()) {
-            command = SmtpCommands.find(segment.toLowerCase(Locale.ROOT));
+            command = SmtpCommands.find(segment.replaceAll("\\s+", " ").toLowerCase(Locale.ROOT));
         }
         String textStatus = SmtpReply.findStatus(cleanDiag);
         String status = dsnStatus;
@@ -226,7 +230,7 @@ public final class BounceParser {
     private static BouncedRecipient recipient(String address, String action, String status, int code, String command,
                                               String remoteMta, String diagType, String diag, Classification c) {
         BounceClass bc = c.bounceClass();
-        return new BouncedRecipient(address, action, status, code, command, remoteMta, diagType, diag, c.reason(), c.hard(), bc);
+        return new BouncedRecipient(address, action, status, code, command, remoteMta, diagType, diag, c.reason(), c.hard(), bc, c.ruleId());
     }
 
     private boolean isAutoReply(MimePart root, Parts parts) {

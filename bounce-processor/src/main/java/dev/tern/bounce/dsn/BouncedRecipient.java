@@ -17,6 +17,7 @@ import dev.tern.bounce.Reason;
  * @param reason         classified reason
  * @param hard           hard bounce (suppress)
  * @param bounceClass    coarse class
+ * @param rule           id of the classification rule that decided the reason
  */
 public record BouncedRecipient(
         String recipient,
@@ -29,5 +30,6 @@ public record BouncedRecipient(
         String diagnosticCode,
         Reason reason,
         boolean hard,
-        BounceClass bounceClass) {
+        BounceClass bounceClass,
+        String rule) {
 }

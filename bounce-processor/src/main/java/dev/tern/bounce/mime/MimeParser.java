@@ -129,12 +129,12 @@ public final class MimeParser {
             } else {
                 int colon = line.indexOf(':');
                 if (colon <= 0 || !isFieldName(line, colon)) {
-                    if (currentName == null && out.isEmpty()) {
-                        return 0; // no header block at all
-                    }
                     if (line.startsWith("From ") && out.isEmpty() && currentName == null) {
                         pos = next; // mbox separator
                         continue;
+                    }
+                    if (currentName == null && out.isEmpty()) {
+                        return 0; // no header block at all
                     }
                     // not a header line: the header block ended without an empty line
                     if (currentName != null) {
