@@ -20,7 +20,8 @@ import org.xbill.DNS.SimpleResolver;
  * Sends one DNS question to the configured servers with dnsjava's asynchronous {@link
  * SimpleResolver#sendAsync(Message, Executor)} (UDP, TCP when the answer is truncated). Each
  * attempt is bounded by the timeout; timeouts and network errors move to the next attempt, rotating
- * over the servers; SERVFAIL and REFUSED are retried only on another server.
+ * over the servers; SERVFAIL and REFUSED are retried only on another server. Results complete on
+ * the executor (also after a timeout).
  */
 final class DnsClient {
 
@@ -63,7 +64,7 @@ final class DnsClient {
     resolver.sendAsync(Message.newQuery(question), executor)
         .toCompletableFuture()
         .orTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
-        .whenComplete((response, error) -> {
+        .whenCompleteAsync((response, error) -> {
           if (error == null) {
             int rcode = response.getRcode();
             boolean serverTrouble = rcode == Rcode.SERVFAIL || rcode == Rcode.REFUSED;
@@ -77,7 +78,7 @@ final class DnsClient {
           } else {
             attempt(question, attempt + 1, result);
           }
-        });
+        }, executor);
   }
 
   static Throwable unwrap(Throwable error) {

@@ -29,6 +29,11 @@ final class DnsMetrics {
     this.misses = Counter.builder("tern.dns.cache.misses")
         .description("DNS answers not in the resolver cache (queried or joined an in-flight query)")
         .register(registry);
+    // The newest resolver owns the gauge (a resolver rebuilt on reload replaces the old one).
+    Gauge previous = registry.find("tern.dns.cache.entries").gauge();
+    if (previous != null) {
+      registry.remove(previous);
+    }
     Gauge.builder("tern.dns.cache.entries", cacheEntries).description("Answers in the DNS cache")
         .strongReference(true).register(registry);
     for (String result : new String[] {"ok", "implicit", "null_mx", "nxdomain", "no_address", "servfail", "timeout"}) {

@@ -7,6 +7,7 @@ import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -43,6 +44,8 @@ import org.xbill.DNS.Type;
  *       if any host's lookup failed temporarily, else permanent {@code 550 5.4.4} (MX hosts that
  *       definitely have no address) or, for an implicit MX, {@code 550 5.1.2} (the domain exists
  *       but has neither MX nor address).
+ *   <li>When some MX hosts fail temporarily and others resolve, the others are returned and the
+ *       result {@linkplain MxResult.Resolved#expires() expires} when the cached failure does.
  *   <li>An address literal ({@code [192.0.2.1]}, {@code [IPv6:2001:db8::1]}) resolves to itself.
  * </ul>
  *
@@ -61,7 +64,8 @@ public final class MxResolver {
 
   /** A resolver with the system clock, a thread-local random source and the common pool. */
   public MxResolver(DnsSettings settings, MeterRegistry registry) {
-    this(settings, registry, Clock.systemUTC(), ThreadLocalRandom.current(), ForkJoinPool.commonPool());
+    this(settings, registry, Clock.systemUTC(), () -> ThreadLocalRandom.current().nextLong(),
+        ForkJoinPool.commonPool());
   }
 
   /**
@@ -108,14 +112,17 @@ public final class MxResolver {
       return CompletableFuture.completedFuture(
           permanent("invalid", String.valueOf(domain), 550, "5.1.2", "invalid domain '" + domain + "'"));
     }
-    return lookup.lookup(name, Type.MX).thenCompose(answer -> switch (answer) {
-      case DnsAnswer.Records mx -> fromMx(normalized, mx);
-      case DnsAnswer.NoData none -> implicitMx(normalized, name, none.expires());
-      case DnsAnswer.NxDomain nx -> CompletableFuture.completedFuture(
-          permanent("nxdomain", normalized, 550, "5.1.2", "domain " + normalized + " does not exist (NXDOMAIN)"));
-      case DnsAnswer.Failure f -> CompletableFuture.completedFuture(
-          temporary(f.kind(), normalized, "MX lookup for " + normalized + " failed: " + f.detail()));
-    });
+    return lookup.lookup(name, Type.MX)
+        .thenCompose(answer -> switch (answer) {
+          case DnsAnswer.Records mx -> fromMx(normalized, mx);
+          case DnsAnswer.NoData none -> implicitMx(normalized, name, none.expires());
+          case DnsAnswer.NxDomain nx -> CompletableFuture.completedFuture(permanent("nxdomain", normalized,
+              550, "5.1.2", "domain " + normalized + " does not exist (NXDOMAIN)"));
+          case DnsAnswer.Failure f -> CompletableFuture.completedFuture(
+              temporary(f.kind(), normalized, "MX lookup for " + normalized + " failed: " + f.detail()));
+        })
+        .exceptionally(error -> temporary(Kind.ERROR, normalized,
+            "MX resolution of " + normalized + " failed: " + DnsClient.unwrap(error)));
   }
 
   private CompletableFuture<MxResult> fromMx(String domain, DnsAnswer.Records answer) {
@@ -220,9 +227,8 @@ public final class MxResolver {
     String inner = text.endsWith("]") ? text.substring(1, text.length() - 1) : "";
     boolean v6 = inner.regionMatches(true, 0, "IPv6:", 0, 5);
     String address = v6 ? inner.substring(5) : inner;
-    InetAddress parsed = Address.isDottedQuad(address) && !v6
-        ? parse(address, Address.IPv4)
-        : v6 ? parse(address, Address.IPv6) : null;
+    InetAddress parsed = v6 ? parse(address, Address.IPv6)
+        : Address.isDottedQuad(address) ? parse(address, Address.IPv4) : null;
     if (parsed == null) {
       return permanent("invalid", text, 550, "5.1.2", "invalid address literal '" + text + "'");
     }
@@ -237,7 +243,7 @@ public final class MxResolver {
   private static InetAddress parse(String address, int family) {
     try {
       return Address.getByAddress(address, family);
-    } catch (java.net.UnknownHostException e) {
+    } catch (UnknownHostException e) {
       return null;
     }
   }
@@ -253,7 +259,7 @@ public final class MxResolver {
     System.arraycopy(address.getAddress(), 0, mapped, 12, 4);
     try {
       return Inet6Address.getByAddress(null, mapped, -1);
-    } catch (java.net.UnknownHostException e) {
+    } catch (UnknownHostException e) {
       throw new IllegalStateException(e);
     }
   }

@@ -67,7 +67,13 @@ final class RecordLookup {
       mine.complete(cached);
       return mine;
     }
-    fetch(name, type, 0, Instant.MAX).whenComplete((answer, error) -> {
+    CompletableFuture<DnsAnswer> fetched;
+    try {
+      fetched = fetch(name, type, 0, Instant.MAX);
+    } catch (RuntimeException e) {
+      fetched = CompletableFuture.failedFuture(e);
+    }
+    fetched.whenComplete((answer, error) -> {
       DnsAnswer outcome = error == null
           ? answer
           : failure(Kind.ERROR, "lookup of " + name + " failed: " + error, clock.instant());

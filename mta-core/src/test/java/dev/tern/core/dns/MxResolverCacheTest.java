@@ -192,6 +192,18 @@ class MxResolverCacheTest {
   }
 
   @Test
+  void aNewResolverOnTheSameRegistryTakesOverTheCacheGauge() {
+    dns.a("gauge.example", "127.0.0.20", 300);
+    MxResolver old = fx.resolver();
+    resolved(old, "gauge.example");
+    MxResolver replacement = fx.resolver();
+    assertThat(fx.registry.get("tern.dns.cache.entries").gauge().value()).isZero();
+    resolved(replacement, "gauge.example");
+    assertThat(fx.registry.get("tern.dns.cache.entries").gauge().value()).isEqualTo(3);
+    assertThat(fx.registry.find("tern.dns.cache.entries").gauges()).hasSize(1);
+  }
+
+  @Test
   void metricsRenderWithPrometheusNames() {
     dns.mx("m.example", 10, "mx.m.example", 300).a("mx.m.example", "127.0.0.19", 300);
     MxResolver resolver = fx.resolver();
