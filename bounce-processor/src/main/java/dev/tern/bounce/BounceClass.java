@@ -20,6 +20,7 @@ public enum BounceClass {
     }
 
     /** The hyphenated name used in events and logs, e.g. {@code bad-mailbox}. */
+    @com.fasterxml.jackson.annotation.JsonValue
     public String label() {
         return label;
     }

@@ -59,6 +59,7 @@ public enum Reason {
     }
 
     /** The lower-case sisimai name, e.g. {@code userunknown}. */
+    @com.fasterxml.jackson.annotation.JsonValue
     public String id() {
         return name().toLowerCase(Locale.ROOT);
     }
