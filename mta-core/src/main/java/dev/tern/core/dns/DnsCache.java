@@ -12,49 +12,49 @@ import org.xbill.DNS.Name;
  */
 final class DnsCache {
 
-  /** Cache key: a canonical (lower-case, absolute) name and a record type. */
-  record Key(Name name, int type) {}
+    /** Cache key: a canonical (lower-case, absolute) name and a record type. */
+    record Key(Name name, int type) {}
 
-  private final int capacity;
-  private final LinkedHashMap<Key, DnsAnswer> map;
+    private final int capacity;
+    private final LinkedHashMap<Key, DnsAnswer> map;
 
-  DnsCache(int capacity) {
-    this.capacity = capacity;
-    this.map = new LinkedHashMap<>(Math.min(capacity, 1 << 16) * 4 / 3 + 1, 0.75f, true) {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<Key, DnsAnswer> eldest) {
-        return size() > DnsCache.this.capacity;
-      }
-    };
-  }
-
-  /** The unexpired answer for the key, or null. */
-  synchronized DnsAnswer get(Key key, Instant now) {
-    DnsAnswer answer = map.get(key);
-    if (answer == null) {
-      return null;
+    DnsCache(int capacity) {
+        this.capacity = capacity;
+        this.map = new LinkedHashMap<>(Math.min(capacity, 1 << 16) * 4 / 3 + 1, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Key, DnsAnswer> eldest) {
+                return size() > DnsCache.this.capacity;
+            }
+        };
     }
-    if (!answer.expires().isAfter(now)) {
-      map.remove(key);
-      return null;
+
+    /** The unexpired answer for the key, or null. */
+    synchronized DnsAnswer get(Key key, Instant now) {
+        DnsAnswer answer = map.get(key);
+        if (answer == null) {
+            return null;
+        }
+        if (!answer.expires().isAfter(now)) {
+            map.remove(key);
+            return null;
+        }
+        return answer;
     }
-    return answer;
-  }
 
-  /** Stores an answer unless the cache is disabled or the answer has already expired. */
-  synchronized void put(Key key, DnsAnswer answer, Instant now) {
-    if (capacity == 0 || !answer.expires().isAfter(now)) {
-      map.remove(key);
-      return;
+    /** Stores an answer unless the cache is disabled or the answer has already expired. */
+    synchronized void put(Key key, DnsAnswer answer, Instant now) {
+        if (capacity == 0 || !answer.expires().isAfter(now)) {
+            map.remove(key);
+            return;
+        }
+        map.put(key, answer);
     }
-    map.put(key, answer);
-  }
 
-  synchronized int size() {
-    return map.size();
-  }
+    synchronized int size() {
+        return map.size();
+    }
 
-  synchronized void clear() {
-    map.clear();
-  }
+    synchronized void clear() {
+        map.clear();
+    }
 }

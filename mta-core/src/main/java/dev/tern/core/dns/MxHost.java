@@ -17,20 +17,20 @@ import java.util.Objects;
  */
 public record MxHost(String name, int preference, List<Inet4Address> ipv4, List<Inet6Address> ipv6) {
 
-  public MxHost {
-    Objects.requireNonNull(name, "name");
-    ipv4 = List.copyOf(ipv4);
-    ipv6 = List.copyOf(ipv6);
-    if (ipv4.isEmpty() && ipv6.isEmpty()) {
-      throw new IllegalArgumentException("MX host " + name + " has no address");
+    public MxHost {
+        Objects.requireNonNull(name, "name");
+        ipv4 = List.copyOf(ipv4);
+        ipv6 = List.copyOf(ipv6);
+        if (ipv4.isEmpty() && ipv6.isEmpty()) {
+            throw new IllegalArgumentException("MX host " + name + " has no address");
+        }
     }
-  }
 
-  /** All addresses: IPv4 first, then IPv6. */
-  public List<InetAddress> addresses() {
-    List<InetAddress> all = new ArrayList<>(ipv4.size() + ipv6.size());
-    all.addAll(ipv4);
-    all.addAll(ipv6);
-    return all;
-  }
+    /** All addresses: IPv4 first, then IPv6. */
+    public List<InetAddress> addresses() {
+        List<InetAddress> all = new ArrayList<>(ipv4.size() + ipv6.size());
+        all.addAll(ipv4);
+        all.addAll(ipv6);
+        return all;
+    }
 }

@@ -55,234 +55,234 @@ import org.xbill.DNS.Type;
  */
 public final class MxResolver {
 
-  private final RecordLookup lookup;
-  private final DnsClient client;
-  private final DnsSettings settings;
-  private final DnsMetrics metrics;
-  private final Clock clock;
-  private final RandomGenerator random;
+    private final RecordLookup lookup;
+    private final DnsClient client;
+    private final DnsSettings settings;
+    private final DnsMetrics metrics;
+    private final Clock clock;
+    private final RandomGenerator random;
 
-  /** A resolver with the system clock, a thread-local random source and the common pool. */
-  public MxResolver(DnsSettings settings, MeterRegistry registry) {
-    this(settings, registry, Clock.systemUTC(), () -> ThreadLocalRandom.current().nextLong(),
-        ForkJoinPool.commonPool());
-  }
-
-  /**
-   * A resolver with its clock (for TTLs), random source (for the order among equal preferences;
-   * must be thread-safe) and the executor that completes DNS futures.
-   */
-  public MxResolver(DnsSettings settings, MeterRegistry registry, Clock clock, RandomGenerator random,
-      Executor executor) {
-    this.settings = settings;
-    this.clock = clock;
-    this.random = random;
-    DnsCache cache = new DnsCache(settings.cacheSize());
-    this.metrics = new DnsMetrics(registry, cache::size);
-    this.client = new DnsClient(settings.servers(), settings.timeout(), settings.attempts(), executor);
-    this.lookup = new RecordLookup(client, cache, settings, clock, metrics);
-  }
-
-  /** The DNS servers queried, in order (the configured ones or the system's). */
-  public List<InetSocketAddress> servers() {
-    return client.servers();
-  }
-
-  /** Number of answers cached (name and type pairs). */
-  public int cacheSize() {
-    return lookup.cacheSize();
-  }
-
-  /** Forgets every cached answer (for example after a DNS change an operator knows about). */
-  public void clearCache() {
-    lookup.clearCache();
-  }
-
-  /** Resolves the domain of a recipient address; see the class description for the outcomes. */
-  public CompletableFuture<MxResult> resolve(String domain) {
-    String normalized;
-    Name name;
-    try {
-      if (domain.strip().startsWith("[")) {
-        return CompletableFuture.completedFuture(literal(domain.strip()));
-      }
-      normalized = normalize(domain);
-      name = Name.fromString(normalized + ".");
-    } catch (TextParseException | IllegalArgumentException e) {
-      return CompletableFuture.completedFuture(
-          permanent("invalid", String.valueOf(domain), 550, "5.1.2", "invalid domain '" + domain + "'"));
-    }
-    return lookup.lookup(name, Type.MX)
-        .thenCompose(answer -> switch (answer) {
-          case DnsAnswer.Records mx -> fromMx(normalized, mx);
-          case DnsAnswer.NoData none -> implicitMx(normalized, name, none.expires());
-          case DnsAnswer.NxDomain nx -> CompletableFuture.completedFuture(permanent("nxdomain", normalized,
-              550, "5.1.2", "domain " + normalized + " does not exist (NXDOMAIN)"));
-          case DnsAnswer.Failure f -> CompletableFuture.completedFuture(
-              temporary(f.kind(), normalized, "MX lookup for " + normalized + " failed: " + f.detail()));
-        })
-        .exceptionally(error -> temporary(Kind.ERROR, normalized,
-            "MX resolution of " + normalized + " failed: " + DnsClient.unwrap(error)));
-  }
-
-  private CompletableFuture<MxResult> fromMx(String domain, DnsAnswer.Records answer) {
-    Map<Name, Integer> preferences = new LinkedHashMap<>();
-    boolean nullMx = true;
-    for (Record r : answer.records()) {
-      MXRecord mx = (MXRecord) r;
-      if (mx.getTarget().equals(Name.root)) {
-        continue;
-      }
-      nullMx = false;
-      preferences.merge(mx.getTarget().canonicalize(), mx.getPriority(), Math::min);
-    }
-    if (nullMx) {
-      return CompletableFuture.completedFuture(permanent("null_mx", domain, 556, "5.1.10",
-          "domain " + domain + " does not accept mail (null MX, RFC 7505)"));
-    }
-    Site site = Site.of(preferences.keySet().stream().map(n -> n.toString(true)).toList());
-    List<CompletableFuture<HostAddresses>> hosts = new ArrayList<>();
-    preferences.forEach((host, preference) -> hosts.add(addresses(host, preference)));
-    return CompletableFuture.allOf(hosts.toArray(CompletableFuture[]::new))
-        .thenApply(v -> assemble(domain, hosts.stream().map(CompletableFuture::join).toList(), site, false,
-            answer.expires()));
-  }
-
-  private CompletableFuture<MxResult> implicitMx(String domain, Name name, Instant mxExpires) {
-    return addresses(name, 0).thenApply(host -> assemble(domain, List.of(host), Site.of(domain), true, mxExpires));
-  }
-
-  /** A host's A and AAAA answers. */
-  private record HostAddresses(Name name, int preference, DnsAnswer a, DnsAnswer aaaa) {
-    List<Inet4Address> ipv4() {
-      return a instanceof DnsAnswer.Records r
-          ? r.records().stream().map(x -> (Inet4Address) ((ARecord) x).getAddress()).toList()
-          : List.of();
+    /** A resolver with the system clock, a thread-local random source and the common pool. */
+    public MxResolver(DnsSettings settings, MeterRegistry registry) {
+        this(settings, registry, Clock.systemUTC(), () -> ThreadLocalRandom.current().nextLong(),
+                ForkJoinPool.commonPool());
     }
 
-    List<Inet6Address> ipv6() {
-      return aaaa instanceof DnsAnswer.Records r
-          ? r.records().stream().map(x -> toInet6(((AAAARecord) x).getAddress())).toList()
-          : List.of();
+    /**
+     * A resolver with its clock (for TTLs), random source (for the order among equal preferences;
+     * must be thread-safe) and the executor that completes DNS futures.
+     */
+    public MxResolver(DnsSettings settings, MeterRegistry registry, Clock clock, RandomGenerator random,
+            Executor executor) {
+        this.settings = settings;
+        this.clock = clock;
+        this.random = random;
+        DnsCache cache = new DnsCache(settings.cacheSize());
+        this.metrics = new DnsMetrics(registry, cache::size);
+        this.client = new DnsClient(settings.servers(), settings.timeout(), settings.attempts(), executor);
+        this.lookup = new RecordLookup(client, cache, settings, clock, metrics);
     }
 
-    DnsAnswer.Failure failure() {
-      return a instanceof DnsAnswer.Failure f ? f : aaaa instanceof DnsAnswer.Failure f ? f : null;
+    /** The DNS servers queried, in order (the configured ones or the system's). */
+    public List<InetSocketAddress> servers() {
+        return client.servers();
     }
 
-    Instant expires() {
-      return a.expires().isBefore(aaaa.expires()) ? a.expires() : aaaa.expires();
+    /** Number of answers cached (name and type pairs). */
+    public int cacheSize() {
+        return lookup.cacheSize();
     }
-  }
 
-  private CompletableFuture<HostAddresses> addresses(Name host, int preference) {
-    return lookup.lookup(host, Type.A)
-        .thenCombine(lookup.lookup(host, Type.AAAA), (a, aaaa) -> new HostAddresses(host, preference, a, aaaa));
-  }
+    /** Forgets every cached answer (for example after a DNS change an operator knows about). */
+    public void clearCache() {
+        lookup.clearCache();
+    }
 
-  private MxResult assemble(String domain, List<HostAddresses> looked, Site site, boolean implicit,
-      Instant mxExpires) {
-    Instant expires = mxExpires;
-    TreeMap<Integer, List<MxHost>> byPreference = new TreeMap<>();
-    DnsAnswer.Failure failure = null;
-    for (HostAddresses h : looked) {
-      if (h.expires().isBefore(expires)) {
-        expires = h.expires();
-      }
-      List<Inet4Address> v4 = h.ipv4();
-      List<Inet6Address> v6 = h.ipv6();
-      if (v4.isEmpty() && v6.isEmpty()) {
-        if (failure == null) {
-          failure = h.failure();
+    /** Resolves the domain of a recipient address; see the class description for the outcomes. */
+    public CompletableFuture<MxResult> resolve(String domain) {
+        String normalized;
+        Name name;
+        try {
+            if (domain.strip().startsWith("[")) {
+                return CompletableFuture.completedFuture(literal(domain.strip()));
+            }
+            normalized = normalize(domain);
+            name = Name.fromString(normalized + ".");
+        } catch (TextParseException | IllegalArgumentException e) {
+            return CompletableFuture.completedFuture(
+                    permanent("invalid", String.valueOf(domain), 550, "5.1.2", "invalid domain '" + domain + "'"));
         }
-        continue;
-      }
-      byPreference.computeIfAbsent(h.preference(), p -> new ArrayList<>())
-          .add(new MxHost(h.name().toString(true), h.preference(), v4, v6));
+        return lookup.lookup(name, Type.MX)
+                .thenCompose(answer -> switch (answer) {
+                    case DnsAnswer.Records mx -> fromMx(normalized, mx);
+                    case DnsAnswer.NoData none -> implicitMx(normalized, name, none.expires());
+                    case DnsAnswer.NxDomain nx -> CompletableFuture.completedFuture(permanent("nxdomain", normalized,
+                            550, "5.1.2", "domain " + normalized + " does not exist (NXDOMAIN)"));
+                    case DnsAnswer.Failure f -> CompletableFuture.completedFuture(
+                            temporary(f.kind(), normalized, "MX lookup for " + normalized + " failed: " + f.detail()));
+                })
+                .exceptionally(error -> temporary(Kind.ERROR, normalized,
+                        "MX resolution of " + normalized + " failed: " + DnsClient.unwrap(error)));
     }
-    if (byPreference.isEmpty()) {
-      if (failure != null) {
-        return temporary(failure.kind(), domain, "no " + (implicit ? "address" : "MX host address")
-            + " of " + domain + " could be resolved: " + failure.detail());
-      }
-      if (implicit) {
-        return permanent("no_address", domain, 550, "5.1.2",
-            "domain " + domain + " has no MX and no A/AAAA record");
-      }
-      return permanent("no_address", domain, 550, "5.4.4",
-          "no MX host of " + domain + " has an address (" + site.name() + ")");
-    }
-    List<MxHost> ordered = new ArrayList<>();
-    for (List<MxHost> equal : byPreference.values()) {
-      if (equal.size() > 1) {
-        Collections.shuffle(equal, random);
-      }
-      ordered.addAll(equal);
-    }
-    metrics.countLookup(implicit ? "implicit" : "ok");
-    return new MxResult.Resolved(domain, ordered, site, implicit, expires);
-  }
 
-  private MxResult literal(String text) {
-    String inner = text.endsWith("]") ? text.substring(1, text.length() - 1) : "";
-    boolean v6 = inner.regionMatches(true, 0, "IPv6:", 0, 5);
-    String address = v6 ? inner.substring(5) : inner;
-    InetAddress parsed = v6 ? parse(address, Address.IPv6)
-        : Address.isDottedQuad(address) ? parse(address, Address.IPv4) : null;
-    if (parsed == null) {
-      return permanent("invalid", text, 550, "5.1.2", "invalid address literal '" + text + "'");
+    private CompletableFuture<MxResult> fromMx(String domain, DnsAnswer.Records answer) {
+        Map<Name, Integer> preferences = new LinkedHashMap<>();
+        boolean nullMx = true;
+        for (Record r : answer.records()) {
+            MXRecord mx = (MXRecord) r;
+            if (mx.getTarget().equals(Name.root)) {
+                continue;
+            }
+            nullMx = false;
+            preferences.merge(mx.getTarget().canonicalize(), mx.getPriority(), Math::min);
+        }
+        if (nullMx) {
+            return CompletableFuture.completedFuture(permanent("null_mx", domain, 556, "5.1.10",
+                    "domain " + domain + " does not accept mail (null MX, RFC 7505)"));
+        }
+        Site site = Site.of(preferences.keySet().stream().map(n -> n.toString(true)).toList());
+        List<CompletableFuture<HostAddresses>> hosts = new ArrayList<>();
+        preferences.forEach((host, preference) -> hosts.add(addresses(host, preference)));
+        return CompletableFuture.allOf(hosts.toArray(CompletableFuture[]::new))
+                .thenApply(v -> assemble(domain, hosts.stream().map(CompletableFuture::join).toList(), site, false,
+                        answer.expires()));
     }
-    String host = parsed.getHostAddress();
-    MxHost mxHost = parsed instanceof Inet4Address v4
-        ? new MxHost(host, 0, List.of(v4), List.of())
-        : new MxHost(host, 0, List.of(), List.of((Inet6Address) parsed));
-    metrics.countLookup("implicit");
-    return new MxResult.Resolved(text, List.of(mxHost), Site.of(host), true, clock.instant().plus(settings.maxTtl()));
-  }
 
-  private static InetAddress parse(String address, int family) {
-    try {
-      return Address.getByAddress(address, family);
-    } catch (UnknownHostException e) {
-      return null;
+    private CompletableFuture<MxResult> implicitMx(String domain, Name name, Instant mxExpires) {
+        return addresses(name, 0).thenApply(host -> assemble(domain, List.of(host), Site.of(domain), true, mxExpires));
     }
-  }
 
-  private static Inet6Address toInet6(InetAddress address) {
-    if (address instanceof Inet6Address v6) {
-      return v6;
-    }
-    // dnsjava maps IPv4-mapped AAAA data to Inet4Address; rebuild the 16-byte form.
-    byte[] mapped = new byte[16];
-    mapped[10] = (byte) 0xff;
-    mapped[11] = (byte) 0xff;
-    System.arraycopy(address.getAddress(), 0, mapped, 12, 4);
-    try {
-      return Inet6Address.getByAddress(null, mapped, -1);
-    } catch (UnknownHostException e) {
-      throw new IllegalStateException(e);
-    }
-  }
+    /** A host's A and AAAA answers. */
+    private record HostAddresses(Name name, int preference, DnsAnswer a, DnsAnswer aaaa) {
+        List<Inet4Address> ipv4() {
+            return a instanceof DnsAnswer.Records r
+                    ? r.records().stream().map(x -> (Inet4Address) ((ARecord) x).getAddress()).toList()
+                    : List.of();
+        }
 
-  private MxResult permanent(String result, String domain, int code, String enhanced, String text) {
-    metrics.countLookup(result);
-    return new MxResult.PermanentFailure(domain, code, enhanced, text);
-  }
+        List<Inet6Address> ipv6() {
+            return aaaa instanceof DnsAnswer.Records r
+                    ? r.records().stream().map(x -> toInet6(((AAAARecord) x).getAddress())).toList()
+                    : List.of();
+        }
 
-  private MxResult temporary(Kind kind, String domain, String text) {
-    metrics.countLookup(kind.tag);
-    return new MxResult.TemporaryFailure(domain, 451, "4.4.3", text);
-  }
+        DnsAnswer.Failure failure() {
+            return a instanceof DnsAnswer.Failure f ? f : aaaa instanceof DnsAnswer.Failure f ? f : null;
+        }
 
-  /** Lower case, ASCII (IDNA), without trailing dot. */
-  static String normalize(String domain) {
-    String d = domain.strip();
-    if (d.endsWith(".")) {
-      d = d.substring(0, d.length() - 1);
+        Instant expires() {
+            return a.expires().isBefore(aaaa.expires()) ? a.expires() : aaaa.expires();
+        }
     }
-    if (d.isEmpty() || d.indexOf('@') >= 0 || d.chars().anyMatch(Character::isWhitespace)) {
-      throw new IllegalArgumentException("invalid domain: " + domain);
+
+    private CompletableFuture<HostAddresses> addresses(Name host, int preference) {
+        return lookup.lookup(host, Type.A)
+                .thenCombine(lookup.lookup(host, Type.AAAA), (a, aaaa) -> new HostAddresses(host, preference, a, aaaa));
     }
-    return IDN.toASCII(d, IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
-  }
+
+    private MxResult assemble(String domain, List<HostAddresses> looked, Site site, boolean implicit,
+            Instant mxExpires) {
+        Instant expires = mxExpires;
+        TreeMap<Integer, List<MxHost>> byPreference = new TreeMap<>();
+        DnsAnswer.Failure failure = null;
+        for (HostAddresses h : looked) {
+            if (h.expires().isBefore(expires)) {
+                expires = h.expires();
+            }
+            List<Inet4Address> v4 = h.ipv4();
+            List<Inet6Address> v6 = h.ipv6();
+            if (v4.isEmpty() && v6.isEmpty()) {
+                if (failure == null) {
+                    failure = h.failure();
+                }
+                continue;
+            }
+            byPreference.computeIfAbsent(h.preference(), p -> new ArrayList<>())
+                    .add(new MxHost(h.name().toString(true), h.preference(), v4, v6));
+        }
+        if (byPreference.isEmpty()) {
+            if (failure != null) {
+                return temporary(failure.kind(), domain, "no " + (implicit ? "address" : "MX host address")
+                        + " of " + domain + " could be resolved: " + failure.detail());
+            }
+            if (implicit) {
+                return permanent("no_address", domain, 550, "5.1.2",
+                        "domain " + domain + " has no MX and no A/AAAA record");
+            }
+            return permanent("no_address", domain, 550, "5.4.4",
+                    "no MX host of " + domain + " has an address (" + site.name() + ")");
+        }
+        List<MxHost> ordered = new ArrayList<>();
+        for (List<MxHost> equal : byPreference.values()) {
+            if (equal.size() > 1) {
+                Collections.shuffle(equal, random);
+            }
+            ordered.addAll(equal);
+        }
+        metrics.countLookup(implicit ? "implicit" : "ok");
+        return new MxResult.Resolved(domain, ordered, site, implicit, expires);
+    }
+
+    private MxResult literal(String text) {
+        String inner = text.endsWith("]") ? text.substring(1, text.length() - 1) : "";
+        boolean v6 = inner.regionMatches(true, 0, "IPv6:", 0, 5);
+        String address = v6 ? inner.substring(5) : inner;
+        InetAddress parsed = v6 ? parse(address, Address.IPv6)
+                : Address.isDottedQuad(address) ? parse(address, Address.IPv4) : null;
+        if (parsed == null) {
+            return permanent("invalid", text, 550, "5.1.2", "invalid address literal '" + text + "'");
+        }
+        String host = parsed.getHostAddress();
+        MxHost mxHost = parsed instanceof Inet4Address v4
+                ? new MxHost(host, 0, List.of(v4), List.of())
+                : new MxHost(host, 0, List.of(), List.of((Inet6Address) parsed));
+        metrics.countLookup("implicit");
+        return new MxResult.Resolved(text, List.of(mxHost), Site.of(host), true, clock.instant().plus(settings.maxTtl()));
+    }
+
+    private static InetAddress parse(String address, int family) {
+        try {
+            return Address.getByAddress(address, family);
+        } catch (UnknownHostException e) {
+            return null;
+        }
+    }
+
+    private static Inet6Address toInet6(InetAddress address) {
+        if (address instanceof Inet6Address v6) {
+            return v6;
+        }
+        // dnsjava maps IPv4-mapped AAAA data to Inet4Address; rebuild the 16-byte form.
+        byte[] mapped = new byte[16];
+        mapped[10] = (byte) 0xff;
+        mapped[11] = (byte) 0xff;
+        System.arraycopy(address.getAddress(), 0, mapped, 12, 4);
+        try {
+            return Inet6Address.getByAddress(null, mapped, -1);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private MxResult permanent(String result, String domain, int code, String enhanced, String text) {
+        metrics.countLookup(result);
+        return new MxResult.PermanentFailure(domain, code, enhanced, text);
+    }
+
+    private MxResult temporary(Kind kind, String domain, String text) {
+        metrics.countLookup(kind.tag);
+        return new MxResult.TemporaryFailure(domain, 451, "4.4.3", text);
+    }
+
+    /** Lower case, ASCII (IDNA), without trailing dot. */
+    static String normalize(String domain) {
+        String d = domain.strip();
+        if (d.endsWith(".")) {
+            d = d.substring(0, d.length() - 1);
+        }
+        if (d.isEmpty() || d.indexOf('@') >= 0 || d.chars().anyMatch(Character::isWhitespace)) {
+            throw new IllegalArgumentException("invalid domain: " + domain);
+        }
+        return IDN.toASCII(d, IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
+    }
 }

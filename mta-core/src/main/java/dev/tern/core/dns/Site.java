@@ -16,55 +16,55 @@ import java.util.TreeSet;
  */
 public record Site(String name, List<String> hosts) {
 
-  public Site {
-    Objects.requireNonNull(name, "name");
-    hosts = List.copyOf(hosts);
-    if (hosts.isEmpty()) {
-      throw new IllegalArgumentException("a site has at least one host");
+    public Site {
+        Objects.requireNonNull(name, "name");
+        hosts = List.copyOf(hosts);
+        if (hosts.isEmpty()) {
+            throw new IllegalArgumentException("a site has at least one host");
+        }
+        if (!hosts.equals(normalize(hosts))) {
+            throw new IllegalArgumentException("site hosts must be sorted, distinct, lower case: " + hosts);
+        }
+        if (!name.equals(String.join(",", hosts))) {
+            throw new IllegalArgumentException("site name must be the joined host names: " + name);
+        }
     }
-    if (!hosts.equals(normalize(hosts))) {
-      throw new IllegalArgumentException("site hosts must be sorted, distinct, lower case: " + hosts);
+
+    /** The site of these MX host names, in any order and case, with or without trailing dots. */
+    public static Site of(Collection<String> hostNames) {
+        List<String> hosts = normalize(hostNames);
+        return new Site(String.join(",", hosts), hosts);
     }
-    if (!name.equals(String.join(",", hosts))) {
-      throw new IllegalArgumentException("site name must be the joined host names: " + name);
+
+    /** The site of these MX host names. */
+    public static Site of(String... hostNames) {
+        return of(List.of(hostNames));
     }
-  }
 
-  /** The site of these MX host names, in any order and case, with or without trailing dots. */
-  public static Site of(Collection<String> hostNames) {
-    List<String> hosts = normalize(hostNames);
-    return new Site(String.join(",", hosts), hosts);
-  }
-
-  /** The site of these MX host names. */
-  public static Site of(String... hostNames) {
-    return of(List.of(hostNames));
-  }
-
-  /** Whether the site contains this host (any case, trailing dot allowed). */
-  public boolean contains(String host) {
-    return hosts.contains(normalizeHost(host));
-  }
-
-  static String normalizeHost(String host) {
-    String h = host.strip().toLowerCase(Locale.ROOT);
-    return h.endsWith(".") ? h.substring(0, h.length() - 1) : h;
-  }
-
-  private static List<String> normalize(Collection<String> hostNames) {
-    TreeSet<String> sorted = new TreeSet<>();
-    for (String host : hostNames) {
-      String h = normalizeHost(host);
-      if (h.isEmpty()) {
-        throw new IllegalArgumentException("empty MX host name");
-      }
-      sorted.add(h);
+    /** Whether the site contains this host (any case, trailing dot allowed). */
+    public boolean contains(String host) {
+        return hosts.contains(normalizeHost(host));
     }
-    return List.copyOf(sorted);
-  }
 
-  @Override
-  public String toString() {
-    return name;
-  }
+    static String normalizeHost(String host) {
+        String h = host.strip().toLowerCase(Locale.ROOT);
+        return h.endsWith(".") ? h.substring(0, h.length() - 1) : h;
+    }
+
+    private static List<String> normalize(Collection<String> hostNames) {
+        TreeSet<String> sorted = new TreeSet<>();
+        for (String host : hostNames) {
+            String h = normalizeHost(host);
+            if (h.isEmpty()) {
+                throw new IllegalArgumentException("empty MX host name");
+            }
+            sorted.add(h);
+        }
+        return List.copyOf(sorted);
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
 }

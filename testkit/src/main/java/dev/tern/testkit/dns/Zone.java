@@ -27,205 +27,205 @@ import org.xbill.DNS.Type;
  */
 final class Zone {
 
-  /** What the server does with a query, decided before it is answered. */
-  enum Behaviour { ANSWER, SERVFAIL, DROP }
+    /** What the server does with a query, decided before it is answered. */
+    enum Behaviour { ANSWER, SERVFAIL, DROP }
 
-  /** A prepared reply: the response message (absent when dropped), delay and truncation. */
-  record Reply(Message message, Duration delay, boolean forceTruncation) {}
+    /** A prepared reply: the response message (absent when dropped), delay and truncation. */
+    record Reply(Message message, Duration delay, boolean forceTruncation) {}
 
-  private static final int ANY_TYPE = -1;
-  private static final int MAX_CHASE = 16;
-  private static final Name SOA_MNAME = Name.fromConstantString("ns.test.");
-  private static final Name SOA_RNAME = Name.fromConstantString("hostmaster.test.");
+    private static final int ANY_TYPE = -1;
+    private static final int MAX_CHASE = 16;
+    private static final Name SOA_MNAME = Name.fromConstantString("ns.test.");
+    private static final Name SOA_RNAME = Name.fromConstantString("hostmaster.test.");
 
-  private final Map<Name, List<Record>> records = new LinkedHashMap<>();
-  private final Map<TypedName, Behaviour> behaviours = new HashMap<>();
-  private final Map<Name, Duration> delays = new HashMap<>();
-  private final Map<Name, Boolean> truncated = new HashMap<>();
-  private long negativeTtl = 300;
-  private boolean chaseCnames = true;
+    private final Map<Name, List<Record>> records = new LinkedHashMap<>();
+    private final Map<TypedName, Behaviour> behaviours = new HashMap<>();
+    private final Map<Name, Duration> delays = new HashMap<>();
+    private final Map<Name, Boolean> truncated = new HashMap<>();
+    private long negativeTtl = 300;
+    private boolean chaseCnames = true;
 
-  private record TypedName(Name name, int type) {}
+    private record TypedName(Name name, int type) {}
 
-  synchronized void add(Record record) {
-    Name owner = lower(record.getName());
-    List<Record> list = records.computeIfAbsent(owner, n -> new ArrayList<>());
-    list.removeIf(r -> r.getType() == record.getType() && r.rdataToString().equals(record.rdataToString()));
-    list.add(record);
-  }
+    synchronized void add(Record record) {
+        Name owner = lower(record.getName());
+        List<Record> list = records.computeIfAbsent(owner, n -> new ArrayList<>());
+        list.removeIf(r -> r.getType() == record.getType() && r.rdataToString().equals(record.rdataToString()));
+        list.add(record);
+    }
 
-  synchronized void remove(Name name) {
-    Name owner = lower(name);
-    records.remove(owner);
-    behaviours.keySet().removeIf(k -> k.name().equals(owner));
-    delays.remove(owner);
-    truncated.remove(owner);
-  }
-
-  synchronized void remove(Name name, int type) {
-    Name owner = lower(name);
-    List<Record> list = records.get(owner);
-    if (list != null) {
-      list.removeIf(r -> r.getType() == type);
-      if (list.isEmpty()) {
+    synchronized void remove(Name name) {
+        Name owner = lower(name);
         records.remove(owner);
-      }
+        behaviours.keySet().removeIf(k -> k.name().equals(owner));
+        delays.remove(owner);
+        truncated.remove(owner);
     }
-  }
 
-  synchronized void behaviour(Name name, int type, Behaviour behaviour) {
-    TypedName key = new TypedName(lower(name), type < 0 ? ANY_TYPE : type);
-    if (behaviour == Behaviour.ANSWER) {
-      behaviours.remove(key);
-    } else {
-      behaviours.put(key, behaviour);
-    }
-  }
-
-  synchronized void clearBehaviours(Name name) {
-    Name owner = lower(name);
-    behaviours.keySet().removeIf(k -> k.name().equals(owner));
-  }
-
-  synchronized void delay(Name name, Duration delay) {
-    if (delay.isZero()) {
-      delays.remove(lower(name));
-    } else {
-      delays.put(lower(name), delay);
-    }
-  }
-
-  synchronized void truncateUdp(Name name, boolean on) {
-    if (on) {
-      truncated.put(lower(name), true);
-    } else {
-      truncated.remove(lower(name));
-    }
-  }
-
-  synchronized void negativeTtl(long seconds) {
-    this.negativeTtl = seconds;
-  }
-
-  synchronized void chaseCnames(boolean chase) {
-    this.chaseCnames = chase;
-  }
-
-  synchronized void clear() {
-    records.clear();
-    behaviours.clear();
-    delays.clear();
-    truncated.clear();
-  }
-
-  /** Builds the reply to a parsed query; the message is null when the query must go unanswered. */
-  synchronized Reply reply(Message query) {
-    Record question = query.getQuestion();
-    Name qname = question == null ? null : lower(question.getName());
-    Duration delay = qname == null ? Duration.ZERO : delays.getOrDefault(qname, Duration.ZERO);
-    boolean truncate = qname != null && truncated.containsKey(qname);
-    Message response = newResponse(query);
-    if (question == null) {
-      response.getHeader().setRcode(Rcode.FORMERR);
-      return new Reply(response, delay, false);
-    }
-    if (query.getHeader().getOpcode() != Opcode.QUERY || question.getDClass() != DClass.IN) {
-      response.getHeader().setRcode(Rcode.NOTIMP);
-      return new Reply(response, delay, false);
-    }
-    int qtype = question.getType();
-    Name current = qname;
-    for (int hops = 0; ; hops++) {
-      Behaviour behaviour = behaviourOf(current, qtype);
-      if (behaviour == Behaviour.DROP) {
-        return new Reply(null, delay, truncate);
-      }
-      if (behaviour == Behaviour.SERVFAIL) {
-        return new Reply(failure(query, Rcode.SERVFAIL), delay, truncate);
-      }
-      List<Record> owned = records.get(current);
-      if (owned == null) {
-        response.getHeader().setRcode(isEmptyNonTerminal(current) ? Rcode.NOERROR : Rcode.NXDOMAIN);
-        response.addRecord(soaFor(current), Section.AUTHORITY);
-        break;
-      }
-      Record cname = qtype == Type.CNAME ? null : first(owned, Type.CNAME);
-      if (cname != null) {
-        response.addRecord(cname, Section.ANSWER);
-        current = lower(((CNAMERecord) cname).getTarget());
-        if (!chaseCnames || hops >= MAX_CHASE) {
-          break;
+    synchronized void remove(Name name, int type) {
+        Name owner = lower(name);
+        List<Record> list = records.get(owner);
+        if (list != null) {
+            list.removeIf(r -> r.getType() == type);
+            if (list.isEmpty()) {
+                records.remove(owner);
+            }
         }
-        continue;
-      }
-      List<Record> matching = owned.stream()
-          .filter(r -> qtype == Type.ANY || r.getType() == qtype)
-          .toList();
-      if (matching.isEmpty()) {
-        response.addRecord(soaFor(current), Section.AUTHORITY);
-      } else {
-        matching.forEach(r -> response.addRecord(r, Section.ANSWER));
-      }
-      break;
     }
-    return new Reply(response, delay, truncate);
-  }
 
-  private Behaviour behaviourOf(Name name, int type) {
-    Behaviour typed = behaviours.get(new TypedName(name, type));
-    return typed != null ? typed : behaviours.getOrDefault(new TypedName(name, ANY_TYPE), Behaviour.ANSWER);
-  }
-
-  private boolean isEmptyNonTerminal(Name name) {
-    for (Name owner : records.keySet()) {
-      if (!owner.equals(name) && owner.subdomain(name)) {
-        return true;
-      }
+    synchronized void behaviour(Name name, int type, Behaviour behaviour) {
+        TypedName key = new TypedName(lower(name), type < 0 ? ANY_TYPE : type);
+        if (behaviour == Behaviour.ANSWER) {
+            behaviours.remove(key);
+        } else {
+            behaviours.put(key, behaviour);
+        }
     }
-    return false;
-  }
 
-  /** A synthetic SOA for the zone holding {@code name}: its last two labels stand for the zone apex. */
-  private SOARecord soaFor(Name name) {
-    int labels = name.labels();
-    Name zone = labels <= 3 ? name : new Name(name, labels - 3);
-    return new SOARecord(zone, DClass.IN, negativeTtl, SOA_MNAME, SOA_RNAME, 1, 3600, 600, 86400, negativeTtl);
-  }
-
-  static Message newResponse(Message query) {
-    Message response = new Message(query.getHeader().getID());
-    Header header = response.getHeader();
-    header.setFlag(Flags.QR);
-    header.setFlag(Flags.AA);
-    if (query.getHeader().getFlag(Flags.RD)) {
-      header.setFlag(Flags.RD);
+    synchronized void clearBehaviours(Name name) {
+        Name owner = lower(name);
+        behaviours.keySet().removeIf(k -> k.name().equals(owner));
     }
-    header.setOpcode(query.getHeader().getOpcode());
-    if (query.getQuestion() != null) {
-      response.addRecord(query.getQuestion(), Section.QUESTION);
-    }
-    if (query.getOPT() != null) {
-      response.addRecord(new OPTRecord(TestDnsServer.EDNS_PAYLOAD, 0, 0), Section.ADDITIONAL);
-    }
-    return response;
-  }
 
-  private static Message failure(Message query, int rcode) {
-    Message response = newResponse(query);
-    response.getHeader().setRcode(rcode);
-    return response;
-  }
-
-  private static Record first(List<Record> list, int type) {
-    for (Record r : list) {
-      if (r.getType() == type) {
-        return r;
-      }
+    synchronized void delay(Name name, Duration delay) {
+        if (delay.isZero()) {
+            delays.remove(lower(name));
+        } else {
+            delays.put(lower(name), delay);
+        }
     }
-    return null;
-  }
 
-  static Name lower(Name name) {
-    return name.canonicalize();
-  }
+    synchronized void truncateUdp(Name name, boolean on) {
+        if (on) {
+            truncated.put(lower(name), true);
+        } else {
+            truncated.remove(lower(name));
+        }
+    }
+
+    synchronized void negativeTtl(long seconds) {
+        this.negativeTtl = seconds;
+    }
+
+    synchronized void chaseCnames(boolean chase) {
+        this.chaseCnames = chase;
+    }
+
+    synchronized void clear() {
+        records.clear();
+        behaviours.clear();
+        delays.clear();
+        truncated.clear();
+    }
+
+    /** Builds the reply to a parsed query; the message is null when the query must go unanswered. */
+    synchronized Reply reply(Message query) {
+        Record question = query.getQuestion();
+        Name qname = question == null ? null : lower(question.getName());
+        Duration delay = qname == null ? Duration.ZERO : delays.getOrDefault(qname, Duration.ZERO);
+        boolean truncate = qname != null && truncated.containsKey(qname);
+        Message response = newResponse(query);
+        if (question == null) {
+            response.getHeader().setRcode(Rcode.FORMERR);
+            return new Reply(response, delay, false);
+        }
+        if (query.getHeader().getOpcode() != Opcode.QUERY || question.getDClass() != DClass.IN) {
+            response.getHeader().setRcode(Rcode.NOTIMP);
+            return new Reply(response, delay, false);
+        }
+        int qtype = question.getType();
+        Name current = qname;
+        for (int hops = 0; ; hops++) {
+            Behaviour behaviour = behaviourOf(current, qtype);
+            if (behaviour == Behaviour.DROP) {
+                return new Reply(null, delay, truncate);
+            }
+            if (behaviour == Behaviour.SERVFAIL) {
+                return new Reply(failure(query, Rcode.SERVFAIL), delay, truncate);
+            }
+            List<Record> owned = records.get(current);
+            if (owned == null) {
+                response.getHeader().setRcode(isEmptyNonTerminal(current) ? Rcode.NOERROR : Rcode.NXDOMAIN);
+                response.addRecord(soaFor(current), Section.AUTHORITY);
+                break;
+            }
+            Record cname = qtype == Type.CNAME ? null : first(owned, Type.CNAME);
+            if (cname != null) {
+                response.addRecord(cname, Section.ANSWER);
+                current = lower(((CNAMERecord) cname).getTarget());
+                if (!chaseCnames || hops >= MAX_CHASE) {
+                    break;
+                }
+                continue;
+            }
+            List<Record> matching = owned.stream()
+                    .filter(r -> qtype == Type.ANY || r.getType() == qtype)
+                    .toList();
+            if (matching.isEmpty()) {
+                response.addRecord(soaFor(current), Section.AUTHORITY);
+            } else {
+                matching.forEach(r -> response.addRecord(r, Section.ANSWER));
+            }
+            break;
+        }
+        return new Reply(response, delay, truncate);
+    }
+
+    private Behaviour behaviourOf(Name name, int type) {
+        Behaviour typed = behaviours.get(new TypedName(name, type));
+        return typed != null ? typed : behaviours.getOrDefault(new TypedName(name, ANY_TYPE), Behaviour.ANSWER);
+    }
+
+    private boolean isEmptyNonTerminal(Name name) {
+        for (Name owner : records.keySet()) {
+            if (!owner.equals(name) && owner.subdomain(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A synthetic SOA for the zone holding {@code name}: its last two labels stand for the zone apex. */
+    private SOARecord soaFor(Name name) {
+        int labels = name.labels();
+        Name zone = labels <= 3 ? name : new Name(name, labels - 3);
+        return new SOARecord(zone, DClass.IN, negativeTtl, SOA_MNAME, SOA_RNAME, 1, 3600, 600, 86400, negativeTtl);
+    }
+
+    static Message newResponse(Message query) {
+        Message response = new Message(query.getHeader().getID());
+        Header header = response.getHeader();
+        header.setFlag(Flags.QR);
+        header.setFlag(Flags.AA);
+        if (query.getHeader().getFlag(Flags.RD)) {
+            header.setFlag(Flags.RD);
+        }
+        header.setOpcode(query.getHeader().getOpcode());
+        if (query.getQuestion() != null) {
+            response.addRecord(query.getQuestion(), Section.QUESTION);
+        }
+        if (query.getOPT() != null) {
+            response.addRecord(new OPTRecord(TestDnsServer.EDNS_PAYLOAD, 0, 0), Section.ADDITIONAL);
+        }
+        return response;
+    }
+
+    private static Message failure(Message query, int rcode) {
+        Message response = newResponse(query);
+        response.getHeader().setRcode(rcode);
+        return response;
+    }
+
+    private static Record first(List<Record> list, int type) {
+        for (Record r : list) {
+            if (r.getType() == type) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    static Name lower(Name name) {
+        return name.canonicalize();
+    }
 }
