@@ -44,8 +44,26 @@ final class BodyHasher {
             throw new IllegalStateException("body hash already finished");
         }
         int end = off + len;
-        for (int i = off; i < end; i++) {
-            byte c = b[i];
+        int i = off;
+        while (i < end) {
+            if (!pendingCr && !pendingWsp && pendingCrlf == 0) {
+                // fast path: copy a run of bytes that need no decision (not CR, and for relaxed not WSP)
+                int j = i;
+                while (j < end) {
+                    byte c = b[j];
+                    if (c == '\r' || relaxed && (c == ' ' || c == '\t')) {
+                        break;
+                    }
+                    j++;
+                }
+                if (j > i) {
+                    emitRun(b, i, j - i);
+                    content = true;
+                    i = j;
+                    continue;
+                }
+            }
+            byte c = b[i++];
             if (pendingCr) {
                 pendingCr = false;
                 if (c == '\n') {
@@ -61,6 +79,19 @@ final class BodyHasher {
                 pendingWsp = true;
             } else {
                 data(c);
+            }
+        }
+    }
+
+    private void emitRun(byte[] b, int off, int len) {
+        while (len > 0) {
+            int n = Math.min(len, BUFFER - outLen);
+            System.arraycopy(b, off, out, outLen, n);
+            outLen += n;
+            off += n;
+            len -= n;
+            if (outLen == BUFFER) {
+                flush();
             }
         }
     }
