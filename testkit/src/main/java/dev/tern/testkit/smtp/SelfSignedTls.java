@@ -21,13 +21,24 @@ import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
-/** A self-signed EC P-256 certificate made with Bouncy Castle, and a server SslContext for it. */
+/**
+ * A self-signed EC P-256 certificate made with Bouncy Castle, and a server SslContext for it; made once
+ * per host name and JVM (the first one costs about a second of class loading).
+ */
 final class SelfSignedTls {
+    private static final Map<String, SslContext> CONTEXTS = new ConcurrentHashMap<>();
+
     private SelfSignedTls() {
     }
 
     static SslContext serverContext(String hostname) {
+        return CONTEXTS.computeIfAbsent(hostname, SelfSignedTls::create);
+    }
+
+    private static SslContext create(String hostname) {
         try {
             KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
             gen.initialize(new ECGenParameterSpec("secp256r1"));

@@ -1,0 +1,135 @@
+package dev.tern.core.delivery.smtp;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoEventLoopGroup;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.LineBasedFrameDecoder;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
+
+import javax.net.ssl.SSLException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Opens SMTP connections on a caller-owned Netty event loop group (NIO or epoll). Each connection gets
+ * the pipeline [tls after STARTTLS] - line decoder - {@link ReplyDecoder} - {@link SmtpClientHandler}.
+ * {@link #close()} closes the connections it opened, not the event loop group.
+ */
+public final class SmtpClient implements AutoCloseable {
+    /** Longest reply line accepted (RFC 5321 allows 512; real servers send longer ones). */
+    static final int MAX_REPLY_LINE = 16 * 1024;
+
+    private final EventLoopGroup group;
+    private final SmtpClientSettings defaults;
+    private final Class<? extends SocketChannel> channelClass;
+    private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private SslContext trustingContext;
+    private SslContext verifyingContext;
+
+    public SmtpClient(EventLoopGroup group, SmtpClientSettings defaults) {
+        this.group = Objects.requireNonNull(group, "group");
+        this.defaults = Objects.requireNonNull(defaults, "defaults");
+        this.channelClass = group instanceof IoEventLoopGroup io && io.isIoType(EpollIoHandler.class)
+                ? EpollSocketChannel.class : NioSocketChannel.class;
+    }
+
+    /**
+     * Connects, reads the banner, says EHLO (HELO if EHLO gets a 5xx), does STARTTLS when offered and
+     * enabled, and completes with the greeted connection, or exceptionally with an {@link SmtpException}.
+     *
+     * @param remote        the server; its host string names the server for TLS (SNI, verification)
+     * @param localBind     the local address to bind (an egress source), or null for any
+     * @param ehloName      the name to announce in EHLO/HELO
+     * @param settings      the settings for this connection, or null for the client's defaults
+     */
+    public CompletableFuture<SmtpConnection> connect(InetSocketAddress remote, InetAddress localBind, String ehloName,
+                                                     SmtpClientSettings settings) {
+        SmtpClientSettings s = settings == null ? defaults : settings;
+        SmtpClientHandler handler = new SmtpClientHandler(this, s, ehloName, remote);
+        if (remote.isUnresolved()) {
+            handler.connected.completeExceptionally(SmtpException.ofTransient(SmtpException.Phase.CONNECT,
+                    "unresolved address " + remote, null));
+            return handler.connected;
+        }
+        Bootstrap bootstrap = new Bootstrap()
+                .group(group)
+                .channel(channelClass)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, s.connectTimeout().toMillis()))
+                .option(ChannelOption.TCP_NODELAY, true)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline()
+                                .addLast("lines", new LineBasedFrameDecoder(MAX_REPLY_LINE, true, true))
+                                .addLast("replies", new ReplyDecoder())
+                                .addLast("smtp", handler);
+                    }
+                });
+        ChannelFuture cf = localBind == null ? bootstrap.connect(remote)
+                : bootstrap.connect(remote, new InetSocketAddress(localBind, 0));
+        Channel channel = cf.channel();
+        channels.add(channel);
+        cf.addListener((ChannelFuture f) -> {
+            if (!f.isSuccess()) {
+                Throwable c = f.cause();
+                String what = c instanceof ConnectTimeoutException ? "connect timeout" : "cannot connect";
+                handler.connected.completeExceptionally(SmtpException.ofTransient(SmtpException.Phase.CONNECT,
+                        what + " to " + remote + (localBind == null ? "" : " from " + localBind.getHostAddress())
+                                + ": " + c.getMessage(), c));
+            }
+        });
+        return handler.connected;
+    }
+
+    /** The client's default settings. */
+    public SmtpClientSettings defaults() {
+        return defaults;
+    }
+
+    /** Open connections. */
+    public int openConnections() {
+        return channels.size();
+    }
+
+    synchronized SslContext sslContext(boolean verify) {
+        try {
+            if (verify) {
+                if (verifyingContext == null) {
+                    verifyingContext = SslContextBuilder.forClient().endpointIdentificationAlgorithm("HTTPS").build();
+                }
+                return verifyingContext;
+            }
+            if (trustingContext == null) {
+                trustingContext = SslContextBuilder.forClient()
+                        .trustManager(InsecureTrustManagerFactory.INSTANCE)
+                        .endpointIdentificationAlgorithm(null)
+                        .build();
+            }
+            return trustingContext;
+        } catch (SSLException e) {
+            throw new IllegalStateException("cannot create the TLS client context", e);
+        }
+    }
+
+    /** Closes every connection this client opened (without QUIT). */
+    @Override
+    public void close() {
+        channels.close().awaitUninterruptibly();
+    }
+}

@@ -1,0 +1,491 @@
+package dev.tern.core.delivery.smtp;
+
+import dev.tern.core.delivery.smtp.SmtpException.Phase;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.net.ssl.SSLException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The protocol state machine of one client connection (see the package documentation). Every method
+ * runs on the channel's event loop; nothing blocks. Commands written wait for their replies in a FIFO
+ * of expectations, which makes pipelined and one-at-a-time conversations the same code: pipelining
+ * only changes how many commands are written before the first reply is read.
+ */
+final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
+    private static final Logger log = LoggerFactory.getLogger(SmtpClientHandler.class);
+
+    private record Expect(Phase phase, Consumer<SmtpReply> then) {
+    }
+
+    /** The transaction in progress. */
+    private static final class Tx {
+        final SmtpTransaction transaction;
+        final CompletableFuture<TransactionResult> future;
+        final boolean pipelined;
+        SmtpReply mail;
+        final List<SmtpReply> recipients = new ArrayList<>();
+        int accepted;
+
+        Tx(SmtpTransaction transaction, CompletableFuture<TransactionResult> future, boolean pipelined) {
+            this.transaction = transaction;
+            this.future = future;
+            this.pipelined = pipelined;
+        }
+    }
+
+    private final SmtpClient client;
+    private final SmtpClientSettings settings;
+    private final String ehloName;
+    private final InetSocketAddress remote;
+    final CompletableFuture<SmtpConnection> connected = new CompletableFuture<>();
+    private SmtpConnection connection;
+    private ChannelHandlerContext ctx;
+
+    private final ArrayDeque<Expect> expected = new ArrayDeque<>();
+    private ScheduledFuture<?> timer;
+    private Phase state = Phase.CONNECT;
+    private volatile boolean closed;
+
+    volatile SmtpReply banner;
+    volatile Map<String, String> extensions = Map.of();
+    volatile boolean tls;
+    volatile int transactions;
+
+    private boolean needsReset;
+    private Tx tx;
+    private CompletableFuture<Void> quitFuture;
+    private DotStuffer body;
+    private boolean writingBody;
+
+    SmtpClientHandler(SmtpClient client, SmtpClientSettings settings, String ehloName, InetSocketAddress remote) {
+        super(SmtpReply.class);
+        this.client = client;
+        this.settings = settings;
+        this.ehloName = ehloName;
+        this.remote = remote;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    // ---- channel events ---------------------------------------------------------------------------
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.connection = new SmtpConnection(ctx.channel(), this, remote);
+        state = Phase.BANNER;
+        expect(Phase.BANNER, this::onBanner);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, SmtpReply reply) {
+        if (closed) return;
+        Expect e = expected.pollFirst();
+        if (e == null) {
+            fail(SmtpException.ofReply(Phase.IDLE, reply, "unsolicited reply from " + remote));
+            return;
+        }
+        cancelTimer();
+        if (!expected.isEmpty() && !writingBody) arm(expected.peekFirst().phase());
+        e.then().accept(reply);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (writingBody && ctx.channel().isWritable()) writeBody();
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (!closed) {
+            Phase p = phase();
+            fail(SmtpException.ofTransient(p, "connection closed by " + remote + " " + during(p), null));
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (closed) return;
+        Phase p = phase();
+        Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        boolean tlsError = p == Phase.TLS_HANDSHAKE || root instanceof SSLException;
+        String what = root instanceof SSLException ? "TLS error"
+                : root instanceof IOException ? "I/O error (connection reset?)"
+                : cause instanceof DecoderException ? "protocol error" : "error";
+        fail(new SmtpException(tlsError && p == Phase.STARTTLS ? Phase.TLS_HANDSHAKE : p, null, true,
+                what + " with " + remote + " " + during(p) + ": " + root.getMessage(), root, tlsError));
+    }
+
+    // ---- greeting ---------------------------------------------------------------------------------
+
+    private void onBanner(SmtpReply r) {
+        banner = r;
+        if (r.code() != 220) {
+            fail(SmtpException.ofReply(Phase.BANNER, r, remote + " refused the session at the banner"));
+            return;
+        }
+        sendEhlo();
+    }
+
+    private void sendEhlo() {
+        state = Phase.EHLO;
+        command("EHLO " + ehloName, Phase.EHLO, this::onEhlo);
+        ctx.flush();
+    }
+
+    private void onEhlo(SmtpReply r) {
+        if (r.code() == 250) {
+            extensions = parseExtensions(r);
+            afterGreeting();
+        } else if (r.permanentFailure()) {
+            state = Phase.HELO;
+            command("HELO " + ehloName, Phase.HELO, this::onHelo);
+            ctx.flush();
+        } else {
+            fail(SmtpException.ofReply(Phase.EHLO, r, remote + " refused EHLO"));
+        }
+    }
+
+    private void onHelo(SmtpReply r) {
+        if (r.code() != 250) {
+            fail(SmtpException.ofReply(Phase.HELO, r, remote + " refused EHLO and HELO"));
+            return;
+        }
+        extensions = Map.of();
+        afterGreeting();
+    }
+
+    private static Map<String, String> parseExtensions(SmtpReply r) {
+        Map<String, String> ext = new LinkedHashMap<>();
+        List<String> lines = r.lines();
+        for (int i = 1; i < lines.size(); i++) {
+            String line = lines.get(i).trim();
+            if (line.isEmpty()) continue;
+            int sp = line.indexOf(' ');
+            String keyword = (sp < 0 ? line : line.substring(0, sp)).toUpperCase(Locale.ROOT);
+            ext.putIfAbsent(keyword, sp < 0 ? "" : line.substring(sp + 1).trim());
+        }
+        return Map.copyOf(ext);
+    }
+
+    private void afterGreeting() {
+        if (settings.startTls() && !tls && extensions.containsKey("STARTTLS")) {
+            state = Phase.STARTTLS;
+            command("STARTTLS", Phase.STARTTLS, this::onStartTls);
+            ctx.flush();
+        } else {
+            ready();
+        }
+    }
+
+    private void onStartTls(SmtpReply r) {
+        if (r.code() != 220) {
+            log.debug("{} refused STARTTLS ({}); going on without TLS", remote, r);
+            ready();
+            return;
+        }
+        state = Phase.TLS_HANDSHAKE;
+        SslHandler ssl = client.sslContext(settings.verifyCertificates())
+                .newHandler(ctx.alloc(), remote.getHostString(), remote.getPort());
+        ssl.setHandshakeTimeoutMillis(settings.ehloTimeout().toMillis());
+        ctx.pipeline().addFirst("tls", ssl);
+        ssl.handshakeFuture().addListener((Future<? super io.netty.channel.Channel> f) -> {
+            if (closed) return;
+            if (f.isSuccess()) {
+                tls = true;
+                extensions = Map.of();
+                sendEhlo();
+            } else {
+                Throwable cause = f.cause();
+                fail(new SmtpException(Phase.TLS_HANDSHAKE, null, true,
+                        "TLS handshake with " + remote + " failed: " + cause, cause, true));
+            }
+        });
+    }
+
+    private void ready() {
+        state = Phase.IDLE;
+        connected.complete(connection);
+    }
+
+    // ---- transactions -----------------------------------------------------------------------------
+
+    /** Starts a transaction; the caller (SmtpConnection) guarantees none is in progress. */
+    void send(SmtpTransaction t, CompletableFuture<TransactionResult> future) {
+        if (closed) {
+            connection.release();
+            future.completeExceptionally(SmtpException.ofTransient(Phase.IDLE, "connection to " + remote + " is closed", null));
+            return;
+        }
+        Map<String, String> ext = extensions;
+        if (t.smtpUtf8() && !ext.containsKey("SMTPUTF8")) {
+            complete(future, TransactionResult.refusedLocally(SmtpReply.of(553, "5.6.7",
+                    "SMTPUTF8 is required but " + remote + " does not offer it (refused locally)")));
+            return;
+        }
+        long max = maxSize(ext);
+        if (max > 0 && t.message().length > max) {
+            complete(future, TransactionResult.refusedLocally(SmtpReply.of(552, "5.3.4", "message size "
+                    + t.message().length + " exceeds the fixed maximum " + max + " of " + remote + " (refused locally)")));
+            return;
+        }
+        boolean pipelined = ext.containsKey("PIPELINING");
+        tx = new Tx(t, future, pipelined);
+        if (needsReset) {
+            needsReset = false;
+            state = Phase.RSET;
+            command("RSET", Phase.RSET, r -> {
+                if (r.code() / 100 != 2) fail(SmtpException.ofReply(Phase.RSET, r, remote + " refused RSET"));
+                else if (!pipelined) sendMail();
+            });
+            if (!pipelined) {
+                ctx.flush();
+                return;
+            }
+        }
+        sendMail();
+    }
+
+    private void complete(CompletableFuture<TransactionResult> future, TransactionResult result) {
+        connection.release();
+        future.complete(result);
+    }
+
+    private void sendMail() {
+        SmtpTransaction t = tx.transaction;
+        Map<String, String> ext = extensions;
+        StringBuilder mail = new StringBuilder(64).append("MAIL FROM:<").append(t.mailFrom()).append('>');
+        if (ext.containsKey("SIZE")) mail.append(" SIZE=").append(t.message().length);
+        if ((t.eightBit() || t.smtpUtf8()) && ext.containsKey("8BITMIME")) mail.append(" BODY=8BITMIME");
+        if (t.smtpUtf8()) mail.append(" SMTPUTF8");
+        state = Phase.MAIL;
+        command(mail.toString(), Phase.MAIL, this::onMail);
+        if (tx.pipelined) {
+            for (int i = 0; i < t.recipients().size(); i++) command(rcpt(i), Phase.RCPT, this::onRcpt);
+            command("DATA", Phase.DATA, this::onData);
+        }
+        ctx.flush();
+    }
+
+    private String rcpt(int i) {
+        return "RCPT TO:<" + tx.transaction.recipients().get(i) + ">";
+    }
+
+    private void onMail(SmtpReply r) {
+        tx.mail = r;
+        if (tx.pipelined) return; // RCPT and DATA replies follow
+        if (r.positive()) {
+            state = Phase.RCPT;
+            command(rcpt(0), Phase.RCPT, this::onRcpt);
+            ctx.flush();
+        } else {
+            finishTransaction(null, false);
+        }
+    }
+
+    private void onRcpt(SmtpReply r) {
+        if (!tx.mail.positive()) return; // pipelined after a failed MAIL: not part of the result
+        tx.recipients.add(r);
+        if (r.positive()) tx.accepted++;
+        if (tx.pipelined) return;
+        int next = tx.recipients.size();
+        if (next < tx.transaction.recipients().size()) {
+            command(rcpt(next), Phase.RCPT, this::onRcpt);
+        } else if (tx.accepted > 0) {
+            state = Phase.DATA;
+            command("DATA", Phase.DATA, this::onData);
+        } else {
+            finishTransaction(null, true);
+            return;
+        }
+        ctx.flush();
+    }
+
+    private void onData(SmtpReply r) {
+        boolean open = tx.mail.positive();
+        if (r.code() != 354) {
+            finishTransaction(open && tx.accepted > 0 ? r : null, open);
+            return;
+        }
+        if (!open || tx.accepted == 0) {
+            // a server that accepts DATA without recipients: end the empty message at once and ignore it
+            state = Phase.DATA_END;
+            command(".", Phase.DATA_END, end -> finishTransaction(null, open && end.code() / 100 != 2));
+            ctx.flush();
+            return;
+        }
+        state = Phase.DATA_BLOCK;
+        body = new DotStuffer(tx.transaction.message(), ctx.alloc());
+        writingBody = true;
+        expected.addLast(new Expect(Phase.DATA_END, this::onDataEnd)); // armed once the body is written
+        arm(Phase.DATA_BLOCK);
+        writeBody();
+    }
+
+    /** Writes body chunks while the channel is writable; resumes on writability changes. */
+    private void writeBody() {
+        while (writingBody && body.hasNext() && ctx.channel().isWritable()) {
+            ByteBuf chunk = body.next();
+            boolean last = !body.hasNext();
+            ChannelFuture f = ctx.write(chunk);
+            f.addListener(done -> chunkWritten(done, last));
+        }
+        ctx.flush();
+    }
+
+    private void chunkWritten(Future<?> done, boolean last) {
+        if (closed || !writingBody) return;
+        if (!done.isSuccess()) {
+            fail(SmtpException.ofTransient(Phase.DATA_BLOCK, "writing the message to " + remote + " failed: "
+                    + done.cause(), done.cause()));
+            return;
+        }
+        if (last) {
+            writingBody = false;
+            state = Phase.DATA_END;
+            arm(Phase.DATA_END);
+        } else {
+            arm(Phase.DATA_BLOCK); // progress: the block timeout starts again
+        }
+    }
+
+    private void onDataEnd(SmtpReply r) {
+        boolean early = writingBody; // the server replied before the whole body was written
+        writingBody = false;
+        body = null;
+        finishTransaction(r, false);
+        if (early) fail(SmtpException.ofReply(Phase.DATA_BLOCK, r, remote + " replied before the end of the message"));
+    }
+
+    private void finishTransaction(SmtpReply dataReply, boolean reset) {
+        Tx t = tx;
+        tx = null;
+        needsReset = reset;
+        state = Phase.IDLE;
+        transactions++;
+        List<SmtpReply> recipients = t.mail.positive() ? t.recipients : List.of();
+        complete(t.future, new TransactionResult(t.mail, recipients, dataReply));
+    }
+
+    private static long maxSize(Map<String, String> ext) {
+        String size = ext.get("SIZE");
+        if (size == null || size.isEmpty()) return 0;
+        try {
+            return Long.parseLong(size.trim());
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    // ---- quit and failure ---------------------------------------------------------------------------
+
+    void quit(CompletableFuture<Void> future) {
+        if (closed) {
+            future.complete(null);
+            return;
+        }
+        quitFuture = future;
+        state = Phase.QUIT;
+        command("QUIT", Phase.QUIT, r -> {
+            closed = true;
+            cancelTimer();
+            ctx.close();
+            future.complete(null);
+        });
+        ctx.flush();
+    }
+
+    void close() {
+        if (!closed) fail(SmtpException.ofTransient(phase(), "connection to " + remote + " closed locally", null));
+    }
+
+    void fail(SmtpException e) {
+        if (closed) return;
+        closed = true;
+        cancelTimer();
+        expected.clear();
+        writingBody = false;
+        log.debug("SMTP connection to {} failed: {}", remote, e.getMessage());
+        if (!connected.isDone()) connected.completeExceptionally(e);
+        Tx t = tx;
+        tx = null;
+        if (t != null) {
+            connection.release();
+            t.future.completeExceptionally(e);
+        }
+        if (quitFuture != null) quitFuture.complete(null); // the connection is gone: QUIT is done too
+        if (ctx != null) ctx.close();
+    }
+
+    // ---- plumbing ---------------------------------------------------------------------------------
+
+    private void command(String line, Phase phase, Consumer<SmtpReply> then) {
+        ctx.write(ctx.alloc().buffer(line.length() + 2).writeBytes((line + "\r\n").getBytes(StandardCharsets.UTF_8)));
+        expect(phase, then);
+    }
+
+    private void expect(Phase phase, Consumer<SmtpReply> then) {
+        expected.addLast(new Expect(phase, then));
+        if (expected.size() == 1 && !writingBody) arm(phase);
+    }
+
+    private void arm(Phase phase) {
+        cancelTimer();
+        long millis = settings.timeout(phase).toMillis();
+        timer = ctx.executor().schedule(() -> fail(SmtpException.ofTransient(phase,
+                "timeout: " + remote + " did not " + (phase == Phase.DATA_BLOCK ? "take message data" : "reply")
+                        + " " + during(phase) + " within " + millis + " ms", null)), millis, TimeUnit.MILLISECONDS);
+    }
+
+    private void cancelTimer() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+
+    /** Where the conversation is: the oldest command awaiting a reply, or the state. */
+    private Phase phase() {
+        if (writingBody) return Phase.DATA_BLOCK;
+        Expect head = expected.peekFirst();
+        return head != null ? head.phase() : state;
+    }
+
+    private static String during(Phase p) {
+        return switch (p) {
+            case CONNECT -> "while connecting";
+            case BANNER -> "before the banner";
+            case TLS_HANDSHAKE -> "during the TLS handshake";
+            case DATA_BLOCK -> "while sending the message";
+            case DATA_END -> "after the end of the message";
+            case IDLE -> "between transactions";
+            default -> "after " + p.name();
+        };
+    }
+}

@@ -1,0 +1,79 @@
+package dev.tern.core.delivery.smtp;
+
+/**
+ * A connection-level SMTP failure: the connection cannot be used (further). Recipient- and
+ * message-level refusals are not exceptions: they are replies in a {@link TransactionResult}.
+ */
+public final class SmtpException extends Exception {
+
+    /** Where in the conversation the failure happened. */
+    public enum Phase {
+        CONNECT, BANNER, EHLO, HELO, STARTTLS, TLS_HANDSHAKE, MAIL, RCPT, DATA,
+        /** Writing the message body. */
+        DATA_BLOCK,
+        /** Waiting for the reply after the final dot. */
+        DATA_END,
+        RSET, QUIT,
+        /** Between transactions, no command outstanding. */
+        IDLE
+    }
+
+    private final Phase phase;
+    private final SmtpReply reply;
+    private final boolean isTransient;
+    private final boolean tlsFailure;
+
+    /**
+     * @param phase       where it failed (may be null for failures outside a conversation)
+     * @param reply       the server's reply that caused it, or null
+     * @param isTransient whether trying again later may succeed
+     */
+    public SmtpException(Phase phase, SmtpReply reply, boolean isTransient, String message, Throwable cause) {
+        this(phase, reply, isTransient, message, cause, false);
+    }
+
+    SmtpException(Phase phase, SmtpReply reply, boolean isTransient, String message, Throwable cause,
+                  boolean tlsFailure) {
+        super(message, cause);
+        this.phase = phase;
+        this.reply = reply;
+        this.isTransient = isTransient;
+        this.tlsFailure = tlsFailure;
+    }
+
+    /** A failure caused by a reply: transient for 4xx, permanent for 5xx. */
+    static SmtpException ofReply(Phase phase, SmtpReply reply, String message) {
+        return new SmtpException(phase, reply, !reply.permanentFailure(), message + ": " + reply, null, false);
+    }
+
+    /** A failure without a reply (timeout, reset, closed, I/O error): always transient. */
+    static SmtpException ofTransient(Phase phase, String message, Throwable cause) {
+        return new SmtpException(phase, null, true, message, cause, false);
+    }
+
+    public Phase phase() {
+        return phase;
+    }
+
+    /** The server's reply that ended the connection (a 421 banner, a failed HELO ...), or null. */
+    public SmtpReply reply() {
+        return reply;
+    }
+
+    /**
+     * Whether trying again later may succeed. The client reports every failure without a reply
+     * (timeouts, refused or reset connections, TLS trouble) and every 4xx reply as transient, 5xx
+     * replies as permanent.
+     */
+    public boolean isTransient() {
+        return isTransient;
+    }
+
+    /**
+     * Whether the failure is the TLS handshake after STARTTLS (or a TLS error on the connection): the
+     * caller may retry the host with {@link SmtpClientSettings#withStartTls(boolean) STARTTLS off}.
+     */
+    public boolean tlsFailure() {
+        return tlsFailure;
+    }
+}
