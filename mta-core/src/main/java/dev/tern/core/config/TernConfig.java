@@ -139,16 +139,17 @@ public record TernConfig(
    * @param retry                       retry schedule for temporary failures
    * @param maxAge                      undelivered mail older than this expires (bounce, reason expired)
    * @param idleConnectionTimeout       an idle outbound connection is closed after this
+   * @param smtpPort                    port of MX hosts found through DNS (25; tests use others)
    * @param timeouts                    SMTP client timeouts per phase (RFC 5321 4.5.3.2)
    */
   public record Delivery(
       String ehloName, int maxConnectionsPerDestination, int maxMessagesPerConnection,
       int maxRecipientsPerTransaction, int maxConnections, Retry retry, Duration maxAge,
-      Duration idleConnectionTimeout, Timeouts timeouts)
+      Duration idleConnectionTimeout, int smtpPort, Timeouts timeouts)
       implements Validated {
     static Delivery defaults() {
       return new Delivery("", 20, 100, 100, 2000, Retry.defaults(), Duration.ofDays(3),
-          Duration.ofSeconds(5), Timeouts.defaults());
+          Duration.ofSeconds(5), 25, Timeouts.defaults());
     }
 
     @Override
@@ -158,6 +159,7 @@ public record TernConfig(
       p.min(maxRecipientsPerTransaction, 1, "max_recipients_per_transaction");
       p.min(maxConnections, 1, "max_connections");
       p.require(maxAge.toSeconds() >= 1, "max_age", "must be at least 1s");
+      p.require(smtpPort >= 1 && smtpPort <= 65535, "smtp_port", "must be a port number 1..65535 (got " + smtpPort + ")");
     }
   }
 

@@ -61,11 +61,11 @@ public final class DeliveryEngine implements AutoCloseable {
   private Thread scheduler;
 
   public DeliveryEngine(Spool spool, Router router, SmtpClient client, dev.tern.core.events.EventBus events,
-      RetryPolicy retry, Settings settings, Clock clock) {
+      RetryPolicy retry, dev.tern.bounce.classify.ReplyClassifier classifier, Settings settings, Clock clock) {
     this.spool = spool;
     this.router = router;
     this.client = client;
-    this.outcomes = new OutcomeRecorder(spool, events, retry, clock);
+    this.outcomes = new OutcomeRecorder(spool, events, retry, classifier, clock);
     this.settings = settings;
     this.clock = clock;
     this.connectionSlots = new Semaphore(settings.maxConnections());

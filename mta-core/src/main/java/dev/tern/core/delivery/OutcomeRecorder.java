@@ -1,5 +1,8 @@
 package dev.tern.core.delivery;
 
+import dev.tern.bounce.Classification;
+import dev.tern.bounce.classify.ReplyClassifier;
+import dev.tern.bounce.classify.SmtpReply;
 import dev.tern.core.events.Event;
 import dev.tern.core.events.EventBus;
 import dev.tern.core.events.EventType;
@@ -30,11 +33,13 @@ final class OutcomeRecorder {
   private final EventBus events;
   private final RetryPolicy retry;
   private final Clock clock;
+  private final ReplyClassifier classifier;
 
-  OutcomeRecorder(Spool spool, EventBus events, RetryPolicy retry, Clock clock) {
+  OutcomeRecorder(Spool spool, EventBus events, RetryPolicy retry, ReplyClassifier classifier, Clock clock) {
     this.spool = spool;
     this.events = events;
     this.retry = retry;
+    this.classifier = classifier;
     this.clock = clock;
   }
 
@@ -59,8 +64,12 @@ final class OutcomeRecorder {
         default -> EventType.TRANSIENT_FAILURE;
       };
       Event.Builder ev = event(type, entry, r.address(), now, attempt).reply(res.reply()).attempts(next.attempts());
-      if (res.status() == RecipientStatus.BOUNCED) ev.hard(true);
-      if (res.status() == RecipientStatus.DEFERRED) ev.hard(false);
+      if (res.status() != RecipientStatus.DELIVERED) {
+        SmtpReply reply = SmtpReply.parse(res.reply(), null);
+        Classification c = classifier.classify(reply);
+        ev.reason(c.reason().id()).bounceClass(c.bounceClass().label())
+            .hard(res.status() == RecipientStatus.BOUNCED && c.hard());
+      }
       events.publish(ev.build());
     }
     return finish(entry.withRecipients(updated), now, attempt);

@@ -1,17 +1,29 @@
 package dev.tern.core.delivery;
 
+import dev.tern.core.dns.MxHost;
+import dev.tern.core.dns.MxResolver;
+import dev.tern.core.dns.MxResult;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Function;
 
-/** Decides where a domain's mail goes: a static route if one matches, else DNS (MX). */
+/**
+ * Decides where a domain's mail goes: a static route if one matches, else DNS (MX hosts in
+ * order, each host's addresses in turn, on {@code smtpPort}). Domains whose MX hosts form the
+ * same site share one route key, and so one ready queue and its limits.
+ */
 public final class Router {
   private volatile StaticRoutes routes;
-  private final Function<String, CompletableFuture<Route>> dns;
+  private final MxResolver dns;
+  private final int smtpPort;
 
-  public Router(StaticRoutes routes, Function<String, CompletableFuture<Route>> dns) {
+  public Router(StaticRoutes routes, MxResolver dns, int smtpPort) {
     this.routes = routes;
     this.dns = dns;
+    this.smtpPort = smtpPort;
   }
 
   /** Replaces the static routes (configuration reload). */
@@ -22,6 +34,23 @@ public final class Router {
   /** The route for a domain; fails with {@link RouteException} when it cannot be resolved. */
   public CompletableFuture<Route> route(String domain) {
     Optional<Route> r = routes.lookup(domain);
-    return r.map(CompletableFuture::completedFuture).orElseGet(() -> dns.apply(domain));
+    if (r.isPresent()) return CompletableFuture.completedFuture(r.get());
+    return dns.resolve(domain).thenApply(this::toRoute);
+  }
+
+  private Route toRoute(MxResult result) {
+    return switch (result) {
+      case MxResult.Resolved ok -> {
+        List<InetSocketAddress> hosts = new ArrayList<>();
+        for (MxHost h : ok.hosts()) {
+          for (InetAddress a : h.addresses()) hosts.add(new InetSocketAddress(a, smtpPort));
+        }
+        yield new Route("mx:" + ok.site().name(), hosts);
+      }
+      case MxResult.PermanentFailure f -> throw new java.util.concurrent.CompletionException(
+          new RouteException(true, f.enhancedCode(), f.text()));
+      case MxResult.TemporaryFailure f -> throw new java.util.concurrent.CompletionException(
+          new RouteException(false, f.enhancedCode(), f.text()));
+    };
   }
 }

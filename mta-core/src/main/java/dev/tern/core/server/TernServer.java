@@ -1,5 +1,6 @@
 package dev.tern.core.server;
 
+import dev.tern.bounce.classify.ReplyClassifier;
 import dev.tern.core.admin.AdminServer;
 import dev.tern.core.config.TernConfig;
 import dev.tern.core.delivery.DeliveryEngine;
@@ -7,6 +8,8 @@ import dev.tern.core.delivery.RetryPolicy;
 import dev.tern.core.delivery.Router;
 import dev.tern.core.delivery.StaticRoutes;
 import dev.tern.core.delivery.smtp.SmtpClient;
+import dev.tern.core.dns.DnsSettings;
+import dev.tern.core.dns.MxResolver;
 import dev.tern.core.delivery.smtp.SmtpClientSettings;
 import dev.tern.core.events.EventBus;
 import dev.tern.core.events.JsonLinesEventLog;
@@ -55,11 +58,16 @@ public final class TernServer implements AutoCloseable {
       TernConfig.Delivery dc = config.delivery();
       SmtpClientSettings smtp = smtpSettings(dc.timeouts());
       smtpClient = new SmtpClient(group, smtp);
-      Router router = new Router(new StaticRoutes(config.routes()), Dns.resolver(config.dns(), registry));
+      TernConfig.Dns dnsc = config.dns();
+      DnsSettings dd = DnsSettings.defaults();
+      MxResolver resolver = new MxResolver(new DnsSettings(
+          dnsc.servers().stream().map(h -> new InetSocketAddress(h.host(), h.port())).toList(),
+          dnsc.timeout(), dnsc.attempts(), dnsc.cacheSize(), dd.negativeTtl(), dd.maxTtl(), dd.failureTtl()), registry);
+      Router router = new Router(new StaticRoutes(config.routes()), resolver, dc.smtpPort());
       TernConfig.Retry r = dc.retry();
       String ehlo = dc.ehloName().isEmpty() ? config.server().hostname() : dc.ehloName();
       delivery = new DeliveryEngine(spool, router, smtpClient, events,
-          new RetryPolicy(r.initial(), r.multiplier(), r.max(), r.jitter()),
+          new RetryPolicy(r.initial(), r.multiplier(), r.max(), r.jitter()), ReplyClassifier.shipped(),
           new DeliveryEngine.Settings(ehlo, dc.maxConnectionsPerDestination(), dc.maxMessagesPerConnection(),
               dc.maxRecipientsPerTransaction(), dc.maxConnections(), 20_000, 50, smtp),
           clock);
