@@ -197,7 +197,7 @@ public final class BounceParser {
 
     private BouncedRecipient build(String address, String action, String dsnStatus, String diag, String remoteMta,
                                    String diagType, String segment) {
-        String cleanDiag = diag.replaceAll("\\s+", " ").trim();
+        String cleanDiag = MultilineReplies.join(diag.replaceAll("\\s+", " ").trim());
         String lower = cleanDiag.toLowerCase(Locale.ROOT);
         String command = SmtpCommands.find(lower);
         if (command == null && !segment.isBlank()) {

@@ -10,7 +10,7 @@ final class SmtpCommands {
                     + "most progress was |while performing the |connection (?:lost|closed) after )"
                     + "(rcpt to|rcpt|mail from|mail|end of data|final data|data|helo|ehlo|lhlo|starttls|initial connection|quit)");
     private static final Pattern BRACKETED = Pattern.compile("\\[(rcpt_to|mail_from|data)\\]");
-    private static final Pattern TRANSCRIPT = Pattern.compile("(?m)^\\s*>>> ?(rcpt to|mail from|data|helo|ehlo|quit|starttls)\\b");
+    private static final Pattern TRANSCRIPT = Pattern.compile(">>> ?(rcpt to|mail from|data|helo|ehlo|quit|starttls)\\b");
     private static final Pattern SMTP_COLON = Pattern.compile("smtp:(rcpt|mail|data)\\b");
 
     private SmtpCommands() {
@@ -62,7 +62,7 @@ final class SmtpCommands {
     }
 
     private static int indexOfErrorReply(String text) {
-        Matcher m = Pattern.compile("(?m)^\\s*<<< ?[45]\\d\\d").matcher(text);
+        Matcher m = Pattern.compile("<<< ?[45]\\d\\d").matcher(text);
         return m.find() ? m.start() : -1;
     }
 
