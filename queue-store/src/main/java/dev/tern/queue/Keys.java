@@ -9,8 +9,8 @@ import java.util.Locale;
  *
  * <pre>
  * bodies, envelopes   messageId
- * entries, leases     messageId 0x00 domain
- * schedule            be64(nextAttemptAt) messageId 0x00 domain
+ * entries, leases     messageId 0x00 domain            (value: entry record)
+ * schedule            be64(nextAttemptAt) messageId 0x00 domain  (value: copy of the entry record)
  * suppression         tenant 0x00 lower(address)
  * </pre>
  */

@@ -21,7 +21,6 @@ import java.util.TreeMap;
  * entry       01 varint attempts, i64 nextAttemptAt, varint n,
  *                n x (str address, u8 status, varint attempts, str lastReply)
  * suppression 01 str reason, i64 addedAt
- * lease       01 i64 nextAttemptAt the entry had when it was leased
  * </pre>
  * Recipient status codes: 0 pending, 1 deferred, 2 delivered, 3 bounced.
  */
@@ -105,17 +104,6 @@ final class RecordCodec {
     int version = in.u8();
     if (version != V1) throw in.unsupported(version);
     return new Suppression(tenant, address, in.str(), in.i64());
-  }
-
-  static byte[] encodeLease(long nextAttemptAt) {
-    return new Out().u8(V1).i64(nextAttemptAt).bytes();
-  }
-
-  static long decodeLease(byte[] b) {
-    In in = new In(b, "lease");
-    int version = in.u8();
-    if (version != V1) throw in.unsupported(version);
-    return in.i64();
   }
 
   private static int statusCode(RecipientStatus s) {

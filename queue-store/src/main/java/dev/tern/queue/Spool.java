@@ -41,7 +41,6 @@ import org.rocksdb.WriteOptions;
  * <p>Thread-safe.
  */
 public final class Spool implements AutoCloseable {
-  private static final byte[] EMPTY = new byte[0];
   private static final byte[] STAT_MESSAGES = "stat.messages".getBytes(StandardCharsets.UTF_8);
   private static final byte[] STAT_ENTRIES = "stat.entries".getBytes(StandardCharsets.UTF_8);
   private static final byte[] STAT_BODY_BYTES = "stat.bodyBytes".getBytes(StandardCharsets.UTF_8);
@@ -99,13 +98,13 @@ public final class Spool implements AutoCloseable {
       WriteBatch batch = new WriteBatch();
       try {
         for (it.seekToFirst(); it.isValid(); it.next()) {
+          // A lease holds a copy of its entry's value and is deleted in the same batch as the
+          // entry, so no entry read is needed.
           byte[] ek = it.key();
+          byte[] value = it.value();
           batch.delete(sdb.leases, ek);
-          byte[] value = sdb.db.get(sdb.entries, ek);
-          if (value != null) {
-            batch.put(sdb.schedule, Keys.schedule(RecordCodec.decodeEntry(value).nextAttemptAt(), ek), EMPTY);
-            count++;
-          }
+          batch.put(sdb.schedule, Keys.schedule(RecordCodec.decodeEntry(value).nextAttemptAt(), ek), value);
+          count++;
           if (batch.count() >= 20_000) {
             sdb.db.write(noSync, batch);
             batch.close();
@@ -154,8 +153,9 @@ public final class Spool implements AutoCloseable {
         for (QueueEntry e : entries) {
           byte[] ek = Keys.entry(e.messageId(), e.domain());
           byte[] sk = Keys.schedule(e.nextAttemptAt(), ek);
-          b.put(sdb.entries, ek, RecordCodec.encodeEntry(e));
-          b.put(sdb.schedule, sk, EMPTY);
+          byte[] value = RecordCodec.encodeEntry(e);
+          b.put(sdb.entries, ek, value);
+          b.put(sdb.schedule, sk, value);
           if (minKey == null || java.util.Arrays.compareUnsigned(sk, minKey) < 0) minKey = sk;
         }
         putStats(b, 1, entries.size(), body.length);
@@ -197,15 +197,14 @@ public final class Spool implements AutoCloseable {
       Envelope lastEnvelope = null;
       try (RocksIterator it = sdb.db.newIterator(sdb.schedule, ro)) {
         for (it.seek(start); it.isValid() && out.size() < limit; it.next()) {
+          // The schedule value is a copy of the entry value, written in the same batches as
+          // the entry itself, so the scan needs no random read per entry.
           byte[] sk = it.key();
           visitedUpTo = Keys.successor(sk);
           batch.delete(sdb.schedule, sk);
           byte[] ek = Keys.scheduleEntryKey(sk);
-          byte[] value = sdb.db.get(sdb.entries, ek);
-          if (value == null) continue; // a stale index key: drop it
+          byte[] value = it.value();
           RecordCodec.EntryState st = RecordCodec.decodeEntry(value);
-          long t = Keys.scheduleTime(sk);
-          if (Math.max(0, st.nextAttemptAt()) != t) continue; // stale: the entry moved
           int sep = indexOf(ek, Keys.SEP);
           String messageId = new String(ek, 0, sep, StandardCharsets.UTF_8);
           if (!messageId.equals(lastMessage)) {
@@ -215,7 +214,7 @@ public final class Spool implements AutoCloseable {
           }
           if (lastEnvelope == null) continue; // entry without envelope: unusable, leave it unscheduled
           String domain = new String(ek, sep + 1, ek.length - sep - 1, StandardCharsets.UTF_8);
-          batch.put(sdb.leases, ek, RecordCodec.encodeLease(st.nextAttemptAt()));
+          batch.put(sdb.leases, ek, value);
           out.add(st.toEntry(lastEnvelope, domain));
         }
         it.status();
@@ -251,7 +250,7 @@ public final class Spool implements AutoCloseable {
           b.delete(sdb.schedule, Keys.schedule(RecordCodec.decodeEntry(old).nextAttemptAt(), ek));
         }
         b.put(sdb.entries, ek, value);
-        b.put(sdb.schedule, sk, EMPTY);
+        b.put(sdb.schedule, sk, value);
         sdb.db.write(noSync, b);
       }
       if (leased) inFlight.decrementAndGet();
@@ -318,7 +317,7 @@ public final class Spool implements AutoCloseable {
       byte[] sk = old == null ? null : Keys.schedule(RecordCodec.decodeEntry(old).nextAttemptAt(), ek);
       try (WriteBatch b = new WriteBatch()) {
         b.delete(sdb.leases, ek);
-        if (sk != null) b.put(sdb.schedule, sk, EMPTY);
+        if (sk != null) b.put(sdb.schedule, sk, old);
         sdb.db.write(noSync, b);
       }
       inFlight.decrementAndGet();

@@ -26,6 +26,16 @@ public record SpoolSettings(
     return new SpoolSettings(directory, true, 512L << 20, Tuning.defaults(), SpoolObserver.NONE);
   }
 
+  /** The same settings with another disk floor (0 disables the check). */
+  public SpoolSettings withMinFreeDiskBytes(long bytes) {
+    return new SpoolSettings(directory, syncWrites, bytes, tuning, observer);
+  }
+
+  /** The same settings with another observer. */
+  public SpoolSettings withObserver(SpoolObserver newObserver) {
+    return new SpoolSettings(directory, syncWrites, minFreeDiskBytes, tuning, newObserver);
+  }
+
   /**
    * RocksDB options for the spool workload (see {@code SpoolRocksOptions} for how each is used).
    * Values of 0 or less mean "the default".
