@@ -66,6 +66,7 @@ public final class SmtpSink implements AutoCloseable {
     final boolean smtpUtf8;
     final boolean eightBitMime;
     final long maxSize;
+    private final boolean keep;
     private final InetAddress bindAddress;
     private int port;
 
@@ -82,6 +83,7 @@ public final class SmtpSink implements AutoCloseable {
     private final AtomicInteger current = new AtomicInteger();
     private final AtomicInteger maxConcurrent = new AtomicInteger();
     private final AtomicInteger messageIds = new AtomicInteger();
+    private int accepted;
 
     private SslContext sslContext;
     private EventLoopGroup group;
@@ -95,6 +97,7 @@ public final class SmtpSink implements AutoCloseable {
         this.smtpUtf8 = b.smtpUtf8;
         this.eightBitMime = b.eightBitMime;
         this.maxSize = b.maxSize;
+        this.keep = b.keep;
         this.bindAddress = b.address;
         this.port = b.port;
     }
@@ -283,6 +286,40 @@ public final class SmtpSink implements AutoCloseable {
         }
     }
 
+    /**
+     * Messages accepted so far, including those not kept (see {@link Builder#keepMessages}); not reset by
+     * {@link #clearMessages()}.
+     */
+    public int messageCount() {
+        synchronized (messages) {
+            return accepted;
+        }
+    }
+
+    /**
+     * Waits until at least {@code n} messages were accepted in total (for sinks that do not keep them).
+     *
+     * @throws AssertionError if fewer arrived within the timeout
+     */
+    public void awaitMessageCount(int n, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (messages) {
+            while (accepted < n) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError("expected " + n + " messages at the sink within " + timeout
+                            + ", got " + accepted);
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(messages, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new AssertionError("interrupted", e);
+                }
+            }
+        }
+    }
+
     /** Forgets recorded messages and commands (counters and connection statistics stay). */
     public void clearMessages() {
         synchronized (messages) {
@@ -340,6 +377,7 @@ public final class SmtpSink implements AutoCloseable {
     }
 
     void record(Command command) {
+        if (!keep) return;
         synchronized (commands) {
             commands.add(command);
         }
@@ -347,7 +385,8 @@ public final class SmtpSink implements AutoCloseable {
 
     void accepted(ReceivedMessage message) {
         synchronized (messages) {
-            messages.add(message);
+            accepted++;
+            if (keep) messages.add(message);
             messages.notifyAll();
         }
     }
@@ -365,8 +404,18 @@ public final class SmtpSink implements AutoCloseable {
         private boolean smtpUtf8 = true;
         private boolean eightBitMime = true;
         private long maxSize = 50L * 1024 * 1024;
+        private boolean keep = true;
 
         private Builder() {
+        }
+
+        /**
+         * Whether to keep every message and command in memory (default); turn off for load runs and
+         * use {@link #messageCount()}, the counters and {@link #connectionStats()}.
+         */
+        public Builder keepMessages(boolean keep) {
+            this.keep = keep;
+            return this;
         }
 
         /** A loopback address such as "127.0.0.2" or "::1". */

@@ -212,4 +212,27 @@ class SmtpSinkTest {
                     .extracting(ReceivedMessage::text).isEqualTo("ok\r\n");
         }
     }
+
+    @Test
+    void countsWithoutKeepingMessages() throws Exception {
+        try (SmtpSink sink = SmtpSink.builder().keepMessages(false).start();
+             Client c = new Client(sink.address())) {
+            c.last();
+            c.send("HELO c\r\n");
+            c.last();
+            for (int i = 0; i < 3; i++) {
+                c.send("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
+                c.last();
+                c.last();
+                c.last();
+                c.send("m\r\n.\r\n");
+                assertThat(c.last()).startsWith("250");
+            }
+            sink.awaitMessageCount(3, Duration.ofSeconds(5));
+            assertThat(sink.messages()).isEmpty();
+            assertThat(sink.commands()).isEmpty();
+            assertThat(sink.messagesOnConnection(1)).isEqualTo(3);
+            assertThat(sink.messageCount()).isEqualTo(3);
+        }
+    }
 }

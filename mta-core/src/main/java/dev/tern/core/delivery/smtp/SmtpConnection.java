@@ -51,6 +51,7 @@ public final class SmtpConnection {
     public CompletableFuture<Void> quit() {
         acquire("quit");
         CompletableFuture<Void> future = new CompletableFuture<>();
+        future.whenComplete((v, e) -> release()); // later send() calls fail as "closed", not as misuse
         try {
             channel.eventLoop().execute(() -> handler.quit(future));
         } catch (RejectedExecutionException e) {

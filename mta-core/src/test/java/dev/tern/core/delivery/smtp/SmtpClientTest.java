@@ -463,4 +463,43 @@ class SmtpClientTest {
         c.close();
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> sink.currentConnections() == 0);
     }
+
+    @Test
+    void worksOnAnEpollEventLoop() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.netty.channel.epoll.Epoll.isAvailable(), "epoll not available");
+        EventLoopGroup epoll = new MultiThreadIoEventLoopGroup(1, io.netty.channel.epoll.EpollIoHandler.newFactory());
+        try (SmtpClient epollClient = new SmtpClient(epoll, SETTINGS)) {
+            SmtpSink sink = sink(SmtpSink.builder().address("127.0.0.24").startTls(true));
+            SmtpConnection c = epollClient.connect(sink.address(), InetAddress.getByName("127.0.0.25"), "client.test", null)
+                    .get(10, TimeUnit.SECONDS);
+            assertThat(c.tlsActive()).isTrue();
+            assertThat(send(c, SmtpTransaction.of("a@sender.test", List.of("r@x.test"), message("x\r\n"))).delivered()).isTrue();
+            c.quit().get(5, TimeUnit.SECONDS);
+            assertThat(sink.awaitMessages(1, Duration.ofSeconds(5)).get(0).tls()).isTrue();
+        } finally {
+            epoll.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    @ParameterizedTest(name = "server closes at {0}")
+    @org.junit.jupiter.params.provider.CsvSource({"MAIL, MAIL", "RCPT, RCPT", "DATA, DATA", "DATA_END, DATA_END"})
+    void serverClosingMidTransactionFailsWithThePhase(Phase at, SmtpException.Phase expected) throws Exception {
+        SmtpSink sink = sink(SmtpSink.builder().address("127.0.0.26"));
+        sink.disconnectAt(at, SmtpSink.Disconnect.CLOSE);
+        SmtpConnection c = connect(sink);
+        SmtpException e = failure(c.send(SmtpTransaction.of("a@sender.test", List.of("r@x.test"), message("x\r\n"))));
+        assertThat(e.phase()).isEqualTo(expected);
+        assertThat(e.getMessage()).contains("closed by");
+        assertThat(e.isTransient()).isTrue();
+    }
+
+    @ParameterizedTest(name = "server closes at {0}")
+    @org.junit.jupiter.params.provider.CsvSource({"CONNECT, BANNER", "EHLO, EHLO"})
+    void serverClosingDuringGreetingFailsTheConnect(Phase at, SmtpException.Phase expected) {
+        SmtpSink sink = sink(SmtpSink.builder().address("127.0.0.26"));
+        sink.disconnectAt(at, SmtpSink.Disconnect.CLOSE);
+        SmtpException e = failure(client.connect(sink.address(), null, "client.test", SETTINGS));
+        assertThat(e.phase()).isEqualTo(expected);
+        assertThat(e.isTransient()).isTrue();
+    }
 }
