@@ -1,7 +1,14 @@
 package dev.tern.core.dns;
 
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Instant;
 import java.util.List;
+import org.xbill.DNS.AAAARecord;
+import org.xbill.DNS.ARecord;
+import org.xbill.DNS.MXRecord;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Record;
 
@@ -11,10 +18,45 @@ sealed interface DnsAnswer {
     /** When the answer stops being valid. */
     Instant expires();
 
-    /** The records of the asked type, owned by {@code canonical} (the end of any CNAME chain). */
-    record Records(Name canonical, List<Record> records, Instant expires) implements DnsAnswer {
+    /**
+     * The records of the asked type, owned by {@code canonical} (the end of any CNAME chain), decoded
+     * once when received (see {@link #decode}) so that cache hits do no parsing.
+     */
+    record Records(Name canonical, List<?> values, Instant expires) implements DnsAnswer {
         public Records {
-            records = List.copyOf(records);
+            values = List.copyOf(values);
+        }
+
+        /** The values, all of the type {@link #decode} gives for the asked record type. */
+        @SuppressWarnings("unchecked")
+        <T> List<T> valuesAs(Class<T> type) {
+            for (Object value : values) {
+                type.cast(value);
+            }
+            return (List<T>) values;
+        }
+    }
+
+    /** An MX record's data: preference and host (canonical name and its text without trailing dot). */
+    record MxTarget(int preference, Name name, String host) {}
+
+    /**
+     * Decodes a record's data: {@link Inet4Address} for A, {@link Inet6Address} for AAAA (IPv4-mapped
+     * data included), {@link MxTarget} for MX, the record itself for other types.
+     */
+    static Object decode(Record record) {
+        try {
+            return switch (record) {
+                case ARecord a -> (Inet4Address) InetAddress.getByAddress(a.rdataToWireCanonical());
+                case AAAARecord aaaa -> Inet6Address.getByAddress(null, aaaa.rdataToWireCanonical(), -1);
+                case MXRecord mx -> {
+                    Name target = mx.getTarget().canonicalize();
+                    yield new MxTarget(mx.getPriority(), target, target.toString(true));
+                }
+                default -> record;
+            };
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException("undecodable address in " + record, e);
         }
     }
 

@@ -16,18 +16,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.random.RandomGenerator;
-import org.xbill.DNS.AAAARecord;
-import org.xbill.DNS.ARecord;
 import org.xbill.DNS.Address;
-import org.xbill.DNS.MXRecord;
 import org.xbill.DNS.Name;
-import org.xbill.DNS.Record;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
 
@@ -100,6 +97,7 @@ public final class MxResolver {
 
     /** Resolves the domain of a recipient address; see the class description for the outcomes. */
     public CompletableFuture<MxResult> resolve(String domain) {
+        Objects.requireNonNull(domain, "domain");
         String normalized;
         Name name;
         try {
@@ -110,7 +108,7 @@ public final class MxResolver {
             name = Name.fromString(normalized + ".");
         } catch (TextParseException | IllegalArgumentException e) {
             return CompletableFuture.completedFuture(
-                    permanent("invalid", String.valueOf(domain), 550, "5.1.2", "invalid domain '" + domain + "'"));
+                    permanent("invalid", domain, 550, "5.1.2", "invalid domain '" + domain + "'"));
         }
         return lookup.lookup(name, Type.MX)
                 .thenCompose(answer -> switch (answer) {
@@ -126,44 +124,39 @@ public final class MxResolver {
     }
 
     private CompletableFuture<MxResult> fromMx(String domain, DnsAnswer.Records answer) {
-        Map<Name, Integer> preferences = new LinkedHashMap<>();
-        boolean nullMx = true;
-        for (Record r : answer.records()) {
-            MXRecord mx = (MXRecord) r;
-            if (mx.getTarget().equals(Name.root)) {
-                continue;
+        Map<Name, DnsAnswer.MxTarget> targets = new LinkedHashMap<>();
+        for (DnsAnswer.MxTarget mx : answer.valuesAs(DnsAnswer.MxTarget.class)) {
+            if (!mx.name().equals(Name.root)) {
+                targets.merge(mx.name(), mx, (a, b) -> a.preference() <= b.preference() ? a : b);
             }
-            nullMx = false;
-            preferences.merge(mx.getTarget().canonicalize(), mx.getPriority(), Math::min);
         }
-        if (nullMx) {
+        if (targets.isEmpty()) {
             return CompletableFuture.completedFuture(permanent("null_mx", domain, 556, "5.1.10",
                     "domain " + domain + " does not accept mail (null MX, RFC 7505)"));
         }
-        Site site = Site.of(preferences.keySet().stream().map(n -> n.toString(true)).toList());
-        List<CompletableFuture<HostAddresses>> hosts = new ArrayList<>();
-        preferences.forEach((host, preference) -> hosts.add(addresses(host, preference)));
+        Site site = Site.of(targets.values().stream().map(DnsAnswer.MxTarget::host).toList());
+        List<CompletableFuture<HostAddresses>> hosts = new ArrayList<>(targets.size());
+        for (DnsAnswer.MxTarget mx : targets.values()) {
+            hosts.add(addresses(mx.name(), mx.host(), mx.preference()));
+        }
         return CompletableFuture.allOf(hosts.toArray(CompletableFuture[]::new))
                 .thenApply(v -> assemble(domain, hosts.stream().map(CompletableFuture::join).toList(), site, false,
                         answer.expires()));
     }
 
     private CompletableFuture<MxResult> implicitMx(String domain, Name name, Instant mxExpires) {
-        return addresses(name, 0).thenApply(host -> assemble(domain, List.of(host), Site.of(domain), true, mxExpires));
+        return addresses(name, domain, 0)
+                .thenApply(host -> assemble(domain, List.of(host), Site.of(domain), true, mxExpires));
     }
 
     /** A host's A and AAAA answers. */
-    private record HostAddresses(Name name, int preference, DnsAnswer a, DnsAnswer aaaa) {
+    private record HostAddresses(String host, int preference, DnsAnswer a, DnsAnswer aaaa) {
         List<Inet4Address> ipv4() {
-            return a instanceof DnsAnswer.Records r
-                    ? r.records().stream().map(x -> (Inet4Address) ((ARecord) x).getAddress()).toList()
-                    : List.of();
+            return a instanceof DnsAnswer.Records r ? r.valuesAs(Inet4Address.class) : List.of();
         }
 
         List<Inet6Address> ipv6() {
-            return aaaa instanceof DnsAnswer.Records r
-                    ? r.records().stream().map(x -> toInet6(((AAAARecord) x).getAddress())).toList()
-                    : List.of();
+            return aaaa instanceof DnsAnswer.Records r ? r.valuesAs(Inet6Address.class) : List.of();
         }
 
         DnsAnswer.Failure failure() {
@@ -175,9 +168,9 @@ public final class MxResolver {
         }
     }
 
-    private CompletableFuture<HostAddresses> addresses(Name host, int preference) {
-        return lookup.lookup(host, Type.A)
-                .thenCombine(lookup.lookup(host, Type.AAAA), (a, aaaa) -> new HostAddresses(host, preference, a, aaaa));
+    private CompletableFuture<HostAddresses> addresses(Name name, String host, int preference) {
+        return lookup.lookup(name, Type.A)
+                .thenCombine(lookup.lookup(name, Type.AAAA), (a, aaaa) -> new HostAddresses(host, preference, a, aaaa));
     }
 
     private MxResult assemble(String domain, List<HostAddresses> looked, Site site, boolean implicit,
@@ -198,7 +191,7 @@ public final class MxResolver {
                 continue;
             }
             byPreference.computeIfAbsent(h.preference(), p -> new ArrayList<>())
-                    .add(new MxHost(h.name().toString(true), h.preference(), v4, v6));
+                    .add(new MxHost(h.host(), h.preference(), v4, v6));
         }
         if (byPreference.isEmpty()) {
             if (failure != null) {
@@ -248,22 +241,6 @@ public final class MxResolver {
         }
     }
 
-    private static Inet6Address toInet6(InetAddress address) {
-        if (address instanceof Inet6Address v6) {
-            return v6;
-        }
-        // dnsjava maps IPv4-mapped AAAA data to Inet4Address; rebuild the 16-byte form.
-        byte[] mapped = new byte[16];
-        mapped[10] = (byte) 0xff;
-        mapped[11] = (byte) 0xff;
-        System.arraycopy(address.getAddress(), 0, mapped, 12, 4);
-        try {
-            return Inet6Address.getByAddress(null, mapped, -1);
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     private MxResult permanent(String result, String domain, int code, String enhanced, String text) {
         metrics.countLookup(result);
         return new MxResult.PermanentFailure(domain, code, enhanced, text);
@@ -283,6 +260,7 @@ public final class MxResolver {
         if (d.isEmpty() || d.indexOf('@') >= 0 || d.chars().anyMatch(Character::isWhitespace)) {
             throw new IllegalArgumentException("invalid domain: " + domain);
         }
-        return IDN.toASCII(d, IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
+        boolean ascii = d.chars().allMatch(c -> c < 0x80);
+        return (ascii ? d : IDN.toASCII(d, IDN.ALLOW_UNASSIGNED)).toLowerCase(Locale.ROOT);
     }
 }

@@ -144,7 +144,8 @@ final class RecordLookup {
             }
             if (!matches.isEmpty()) {
                 long ttl = Math.min(chainTtl, matches.stream().mapToLong(Record::getTTL).min().orElseThrow());
-                return done(new DnsAnswer.Records(current.canonicalize(), matches, expiry(now, ttl, settings.maxTtl())));
+                List<Object> values = matches.stream().map(DnsAnswer::decode).toList();
+                return done(new DnsAnswer.Records(current.canonicalize(), values, expiry(now, ttl, settings.maxTtl())));
             }
             if (alias == null || qtype == Type.CNAME) {
                 break;
@@ -197,7 +198,7 @@ final class RecordLookup {
             return answer;
         }
         return switch (answer) {
-            case DnsAnswer.Records r -> new DnsAnswer.Records(r.canonical(), r.records(), limit);
+            case DnsAnswer.Records r -> new DnsAnswer.Records(r.canonical(), r.values(), limit);
             case DnsAnswer.NxDomain n -> new DnsAnswer.NxDomain(limit);
             case DnsAnswer.NoData n -> new DnsAnswer.NoData(limit);
             case DnsAnswer.Failure f -> f;

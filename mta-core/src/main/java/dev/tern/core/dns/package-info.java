@@ -18,8 +18,9 @@
  *   <li>{@code RecordLookup} owns one lookup per name and type: it follows CNAME chains (bounded),
  *       caches every outcome in {@code DnsCache} (a size-bounded LRU, TTL-respecting, with
  *       negative and brief failure caching) and joins concurrent lookups of the same name and type
- *       into one query. A/AAAA answers of MX hosts are therefore shared by every domain hosted by
- *       the same provider.
+ *       into one query. Record data is decoded once on arrival (addresses, MX targets), so a cache
+ *       hit does no parsing. A/AAAA answers of MX hosts are shared by every domain hosted by the
+ *       same provider.
  *   <li>{@code MxResolver} composes those lookups; ordering among equal preferences is shuffled on
  *       every call (the cache holds DNS data, not an order). Nothing blocks: futures complete on the
  *       configured executor, or at once on a cache hit.
