@@ -214,6 +214,14 @@ public final class BounceParser {
             code = SmtpReply.findReplyCode(segment);
         }
         Classification c = classifier.classify(new SmtpReply(code, status, cleanDiag, command));
+        if (isWeak(c) && !segment.isBlank() && !cleanDiag.contains(segment.strip())) {
+            // a terse or truncated Diagnostic-Code: let the human-readable text about this recipient speak
+            String fuller = MultilineReplies.join((cleanDiag + " " + segment).replaceAll("\\s+", " ").trim());
+            Classification retry = classifier.classify(new SmtpReply(code, status, fuller, command));
+            if (!isWeak(retry)) {
+                c = retry;
+            }
+        }
         boolean fallback = c.ruleId().equals("fallback") || c.ruleId().startsWith("reply:");
         if (fallback && diagType.startsWith("X-UNIX")) {
             c = Classification.of(Reason.MAILERERROR, false, "x-unix");
@@ -225,6 +233,11 @@ public final class BounceParser {
         }
         return recipient(address, action, status == null ? "" : status, code, command == null ? "" : command,
                 remoteMta, diagType, cleanDiag, c);
+    }
+
+    private static boolean isWeak(Classification c) {
+        String rule = c.ruleId();
+        return rule.equals("fallback") || rule.startsWith("reply:") || rule.startsWith("subject:") || rule.startsWith("status:");
     }
 
     private static BouncedRecipient recipient(String address, String action, String status, int code, String command,

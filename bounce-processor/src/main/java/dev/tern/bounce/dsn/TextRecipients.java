@@ -13,7 +13,8 @@ final class TextRecipients {
     /** What may precede an address that opens a line listing a failed recipient. */
     private static final Pattern LEAD = Pattern.compile(
             "(?i)^[\\s>*\\-•:#|]*(?:(?:final-|original-)?recipient(?:\\(s\\))?(?: address)?:?|rcpt to:?|to:|for:?|address:?|addressed to:?|failed recipient:?|user|"
-                    + "the following (?:recipient|address)(?:\\(es\\))?(?: failed)?:?|unable to deliver (?:message )?to|\\d+\\.|[\\w ]{0,30}:)?[\\s<\"'(\\[]*$");
+                    + "the following (?:recipient|address)(?:\\(es\\))?(?: failed)?:?|unable to deliver (?:message )?to|\\d+\\.|[\\w ]{0,30}:|"
+                    + "[245]\\d\\d[ -](?:[245]\\.\\d{1,3}\\.\\d{1,3} )?)?[\\s<\"'(\\[]*$");
     private static final Pattern NOT_RECIPIENT = Pattern.compile(
             "(?i)(mail from:?\\s*<?$|from:?\\s*<?$|envelope-from\\s*<?$|sender:?\\s*<?$|generated from\\s*$|reply-to:?\\s*<?$|mailto:$|https?://\\S*$|return-path:?\\s*<?$)");
     private static final int MAX_SEGMENT_LINES = 25;

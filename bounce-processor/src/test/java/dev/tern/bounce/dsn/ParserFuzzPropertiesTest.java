@@ -17,7 +17,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
 /** Random and mutated input never makes the parsers throw, and they finish quickly. */
-class ParserFuzzProperties {
+class ParserFuzzPropertiesTest {
     private static final List<byte[]> SAMPLES = load();
     private static final byte[][] TOKENS = {
             "\n--".getBytes(), "boundary=\"x\"".getBytes(), "Content-Type: multipart/report; boundary=".getBytes(),
@@ -27,7 +27,7 @@ class ParserFuzzProperties {
 
     private static List<byte[]> load() {
         try {
-            Path root = Path.of(ParserFuzzProperties.class.getResource("/corpora/bounces/expected.jsonl").toURI()).getParent();
+            Path root = Path.of(ParserFuzzPropertiesTest.class.getResource("/corpora/bounces/expected.jsonl").toURI()).getParent();
             Path arf = root.resolveSibling("arf");
             try (Stream<Path> b = Files.walk(root.resolve("emails/maildir/bsd")); Stream<Path> a = Files.walk(arf)) {
                 return Stream.concat(b, a).filter(p -> p.toString().endsWith(".eml")).sorted().map(p -> {

@@ -13,7 +13,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 
-class VerpCodecProperties {
+class VerpCodecPropertiesTest {
     private static final byte[] OLD = "old-secret-0123456789".getBytes(StandardCharsets.UTF_8);
     private static final byte[] NEW = "new-secret-9876543210".getBytes(StandardCharsets.UTF_8);
     private final VerpCodec codec = new VerpCodec(Map.of('k', NEW, '1', OLD), 'k');
