@@ -51,7 +51,26 @@ final class BodyHasher {
                 int j = i;
                 while (j < end) {
                     byte c = b[j];
-                    if (c == '\r' || relaxed && (c == ' ' || c == '\t')) {
+                    if (c == '\r') {
+                        // CRLF followed by ordinary data ends a non-empty line: nothing to drop, keep as is
+                        if (j + 2 < end && b[j + 1] == '\n') {
+                            byte d = b[j + 2];
+                            if (d != '\r' && !(relaxed && (d == ' ' || d == '\t'))) {
+                                j += 3;
+                                continue;
+                            }
+                        }
+                        break;
+                    }
+                    if (relaxed && (c == ' ' || c == '\t')) {
+                        // a single SP followed by ordinary data is kept as is; anything else needs the state machine
+                        if (c == ' ' && j + 1 < end) {
+                            byte d = b[j + 1];
+                            if (d != ' ' && d != '\t' && d != '\r') {
+                                j += 2;
+                                continue;
+                            }
+                        }
                         break;
                     }
                     j++;
@@ -84,6 +103,11 @@ final class BodyHasher {
     }
 
     private void emitRun(byte[] b, int off, int len) {
+        if (len >= 1024) {
+            flush();
+            hash(b, off, len);
+            return;
+        }
         while (len > 0) {
             int n = Math.min(len, BUFFER - outLen);
             System.arraycopy(b, off, out, outLen, n);
@@ -120,14 +144,19 @@ final class BodyHasher {
     }
 
     private void flush() {
-        int n = outLen;
+        hash(out, 0, outLen);
+        outLen = 0;
+    }
+
+    /** Hashes canonical bytes, honouring the l= limit. */
+    private void hash(byte[] b, int off, int len) {
+        int n = len;
         if (limit >= 0) {
             n = (int) Math.max(0, Math.min(n, limit - hashed));
         }
-        digest.update(out, 0, n);
+        digest.update(b, off, n);
         hashed += n;
-        produced += outLen;
-        outLen = 0;
+        produced += len;
     }
 
     /** Ends the body and returns its hash; {@link #length()} is then the full canonical body length. */
