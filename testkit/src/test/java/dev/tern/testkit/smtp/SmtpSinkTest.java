@@ -77,8 +77,8 @@ class SmtpSinkTest {
             c.send("EHLO client.test\r\n");
             List<String> ehlo = c.reply();
             assertThat(ehlo).contains("250-PIPELINING", "250-8BITMIME", "250-SMTPUTF8", "250 ENHANCEDSTATUSCODES");
-            c.send("MAIL FROM:<a@x.test> SIZE=40\r\nRCPT TO:<b@y.test>\r\nRCPT TO:<bad@y.test>\r\nDATA\r\n");
             sink.onRcpt(r -> r.startsWith("bad") ? "550 5.1.1 User unknown" : null);
+            c.send("MAIL FROM:<a@x.test> SIZE=40\r\nRCPT TO:<b@y.test>\r\nRCPT TO:<bad@y.test>\r\nDATA\r\n");
             assertThat(c.last()).startsWith("250 2.1.0");
             assertThat(c.last()).startsWith("250 2.1.5");
             assertThat(c.last()).isEqualTo("550 5.1.1 User unknown");

@@ -316,7 +316,7 @@ class SmtpClientTest {
     @Test
     void concurrentSendIsRejected() throws Exception {
         SmtpSink sink = sink(SmtpSink.builder().address("127.0.0.11"));
-        sink.delay(Phase.DATA_END, Duration.ofMillis(300));
+        sink.delay(Phase.DATA_END, Duration.ofSeconds(1));
         SmtpConnection c = connect(sink);
         SmtpTransaction tx = SmtpTransaction.of("a@sender.test", List.of("r@x.test"), message("x\r\n"));
         CompletableFuture<TransactionResult> first = c.send(tx);
