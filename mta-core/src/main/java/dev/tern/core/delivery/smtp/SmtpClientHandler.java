@@ -66,6 +66,7 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
     private ScheduledFuture<?> timer;
     private Phase state = Phase.CONNECT;
     private volatile boolean closed;
+    private SmtpReply closingReply;
 
     volatile SmtpReply banner;
     volatile Map<String, String> extensions = Map.of();
@@ -104,6 +105,7 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, SmtpReply reply) {
         if (closed) return;
+        if (reply.code() == 421) closingReply = reply; // the server is about to close: keep its reason
         Expect e = expected.pollFirst();
         if (e == null) {
             fail(SmtpException.ofReply(Phase.IDLE, reply, "unsolicited reply from " + remote));
@@ -124,7 +126,9 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
     public void channelInactive(ChannelHandlerContext ctx) {
         if (!closed) {
             Phase p = phase();
-            fail(SmtpException.ofTransient(p, "connection closed by " + remote + " " + during(p), null));
+            String what = "connection closed by " + remote + " " + during(p);
+            fail(closingReply != null ? SmtpException.ofReply(p, closingReply, what)
+                    : SmtpException.ofTransient(p, what, null));
         }
         ctx.fireChannelInactive();
     }

@@ -37,7 +37,9 @@
  * reply. A timer per phase (RFC 5321 4.5.3.2 values from {@link
  * dev.tern.core.delivery.smtp.SmtpClientSettings}) runs for the oldest outstanding command; while the
  * body is written, the data-block timer restarts on each chunk written and the data-end timer starts
- * once the last chunk is on the wire.
+ * once the last chunk is on the wire. When the server closes the connection the pending future fails
+ * with an {@code SmtpException} naming the phase; if its last reply was a 421 (for example to a pipelined
+ * RCPT) that reply is the exception's {@code reply()}, so shaping rules can match its text.
  *
  * <h2>Transactions</h2>
  * <ul>

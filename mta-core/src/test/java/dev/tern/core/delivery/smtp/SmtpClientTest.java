@@ -502,4 +502,16 @@ class SmtpClientTest {
         assertThat(e.phase()).isEqualTo(expected);
         assertThat(e.isTransient()).isTrue();
     }
+
+    @Test
+    void a421ToRcptIsKeptAsTheReasonWhenTheServerCloses() throws Exception {
+        SmtpSink sink = sink(SmtpSink.builder().address("127.0.0.27"));
+        sink.onRcpt(r -> "421 4.7.0 Too many connections from your IP");
+        SmtpConnection c = connect(sink);
+        SmtpException e = failure(c.send(SmtpTransaction.of("a@sender.test", List.of("r@x.test"), message("x\r\n"))));
+        assertThat(e.reply()).isNotNull();
+        assertThat(e.reply().toString()).isEqualTo("421 4.7.0 Too many connections from your IP");
+        assertThat(e.isTransient()).isTrue();
+        assertThat(c.isOpen()).isFalse();
+    }
 }
