@@ -57,6 +57,12 @@ public final class DeliveryEngine implements AutoCloseable {
   private final Semaphore connectionSlots;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger activeTransactions = new AtomicInteger();
+  private final java.util.Set<String> suspendedDestinations = ConcurrentHashMap.newKeySet();
+  private final java.util.Set<String> suspendedDomains = ConcurrentHashMap.newKeySet();
+  /** Entries kept in memory per suspended destination; more go back to the spool. */
+  private static final int HELD_PER_SUSPENDED_DESTINATION = 1000;
+  /** When entries put back to the spool by a suspension are due again. */
+  private static final long SUSPENDED_RETRY_MILLIS = 60_000;
   private volatile boolean running;
   private Thread scheduler;
 
@@ -87,6 +93,76 @@ public final class DeliveryEngine implements AutoCloseable {
     return inFlight.get();
   }
 
+  /** One destination's ready queue, for the admin API and metrics. */
+  public record DestinationStatus(String key, int ready, int connections, boolean suspended) {}
+
+  /** A snapshot of every destination seen since start (and of suspended keys not seen yet). */
+  public List<DestinationStatus> destinations() {
+    List<DestinationStatus> out = new ArrayList<>();
+    for (Destination d : destinations.values()) {
+      out.add(new DestinationStatus(d.key, d.size(), d.connections(), suspendedDestinations.contains(d.key)));
+    }
+    for (String key : suspendedDestinations) {
+      if (!destinations.containsKey(key)) out.add(new DestinationStatus(key, 0, 0, true));
+    }
+    return out;
+  }
+
+  /** Outbound connections open or being opened. */
+  public int openConnections() {
+    return settings.maxConnections() - connectionSlots.availablePermits();
+  }
+
+  /**
+   * Suspends a destination ("mx:..." or "route:host:port"): no new connection is opened to
+   * it and open connections take no further message. Its entries wait in memory (up to
+   * {@value #HELD_PER_SUSPENDED_DESTINATION}) or go back to the spool for a minute.
+   */
+  public void suspendDestination(String key) {
+    suspendedDestinations.add(key);
+  }
+
+  /** Resumes a suspended destination and restarts its delivery; false if it was not suspended. */
+  public boolean resumeDestination(String key) {
+    if (!suspendedDestinations.remove(key)) return false;
+    Destination d = destinations.get(key);
+    if (d != null) worker.execute(() -> maybeConnect(d));
+    wake();
+    return true;
+  }
+
+  /** Suspends a destination domain: its due entries go back to the spool for a minute. */
+  public void suspendDomain(String domain) {
+    suspendedDomains.add(domain.toLowerCase(java.util.Locale.ROOT));
+  }
+
+  /** Resumes a domain; its entries are due again when their hold time ends (see retry-now). */
+  public boolean resumeDomain(String domain) {
+    boolean was = suspendedDomains.remove(domain.toLowerCase(java.util.Locale.ROOT));
+    wake();
+    return was;
+  }
+
+  public java.util.Set<String> suspendedDestinations() {
+    return java.util.Set.copyOf(suspendedDestinations);
+  }
+
+  public java.util.Set<String> suspendedDomains() {
+    return java.util.Set.copyOf(suspendedDomains);
+  }
+
+  /** The next entry of the ready queue whose domain is not suspended (those go back to the spool). */
+  private QueueEntry nextSendable(Destination d) {
+    QueueEntry e;
+    while ((e = d.poll()) != null && suspendedDomains.contains(e.domain())) hold(e);
+    return e;
+  }
+
+  /** Puts a leased entry back into the spool, due when a suspension's hold time ends. */
+  private void hold(QueueEntry entry) {
+    finish(spool.update(entry.rescheduled(clock.millis() + SUSPENDED_RETRY_MILLIS, false)));
+  }
+
   private void schedule() {
     while (running) {
       try {
@@ -109,6 +185,10 @@ public final class DeliveryEngine implements AutoCloseable {
   }
 
   private void dispatch(QueueEntry entry) {
+    if (suspendedDomains.contains(entry.domain())) {
+      worker.execute(() -> hold(entry));
+      return;
+    }
     router.route(entry.domain()).whenCompleteAsync((route, failure) -> {
       if (failure != null) {
         Throwable cause = failure instanceof java.util.concurrent.CompletionException ? failure.getCause() : failure;
@@ -122,6 +202,10 @@ public final class DeliveryEngine implements AutoCloseable {
       }
       Destination d = destinations.computeIfAbsent(route.key(), k -> new Destination(k, route));
       d.route(route);
+      if (suspendedDestinations.contains(d.key) && d.size() >= HELD_PER_SUSPENDED_DESTINATION) {
+        hold(entry);
+        return;
+      }
       d.add(entry);
       maybeConnect(d);
     }, worker);
@@ -136,7 +220,7 @@ public final class DeliveryEngine implements AutoCloseable {
   }
 
   private void maybeConnect(Destination d) {
-    while (running && d.reserveConnection(settings.maxConnectionsPerDestination())) {
+    while (running && !suspendedDestinations.contains(d.key) && d.reserveConnection(settings.maxConnectionsPerDestination())) {
       if (!connectionSlots.tryAcquire()) {
         d.releaseConnection();
         return;
@@ -175,7 +259,8 @@ public final class DeliveryEngine implements AutoCloseable {
   }
 
   private void sendNext(Destination d, SmtpConnection conn, int sent) {
-    QueueEntry entry = (running && sent < settings.maxMessagesPerConnection()) ? d.poll() : null;
+    QueueEntry entry = (running && !suspendedDestinations.contains(d.key) && sent < settings.maxMessagesPerConnection())
+        ? nextSendable(d) : null;
     if (entry == null || !conn.isOpen()) {
       if (entry != null) d.add(entry);
       conn.quit().whenComplete((v, e) -> connectionClosed(d));
@@ -192,7 +277,7 @@ public final class DeliveryEngine implements AutoCloseable {
         })
         .whenCompleteAsync((results, failure) -> {
           activeTransactions.decrementAndGet();
-          String remote = conn.remote().toString();
+          String remote = conn.remote().getAddress().getHostAddress() + ":" + conn.remote().getPort();
           if (failure != null) {
             SmtpException se = asSmtp(failure);
             recordAll(entry, se.isTransient() ? RecipientStatus.DEFERRED : RecipientStatus.BOUNCED, failureText(se), d, remote);
