@@ -1,6 +1,8 @@
 package dev.tern.core.server;
 
 import dev.tern.bounce.classify.ReplyClassifier;
+import dev.tern.core.admin.AdminApi;
+import dev.tern.core.admin.AdminContext;
 import dev.tern.core.admin.AdminServer;
 import dev.tern.core.config.TernConfig;
 import dev.tern.core.delivery.DeliveryEngine;
@@ -14,6 +16,7 @@ import dev.tern.core.delivery.smtp.SmtpClientSettings;
 import dev.tern.core.events.EventBus;
 import dev.tern.core.events.JsonLinesEventLog;
 import dev.tern.core.inject.InjectionListener;
+import dev.tern.core.metrics.TernMetrics;
 import dev.tern.queue.Spool;
 import dev.tern.queue.SpoolSettings;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -43,8 +46,9 @@ public final class TernServer implements AutoCloseable {
   private final InjectionListener injection;
   private final AdminServer admin;
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final TernMetrics metrics;
 
-  private TernServer(TernConfig config, Clock clock) {
+  private TernServer(TernConfig config, Clock clock, java.nio.file.Path configFile) {
     this.config = config;
     TernConfig.Spool sc = config.spool();
     TernConfig.RocksDb rc = sc.rocksdb();
@@ -71,10 +75,12 @@ public final class TernServer implements AutoCloseable {
           new DeliveryEngine.Settings(ehlo, dc.maxConnectionsPerDestination(), dc.maxMessagesPerConnection(),
               dc.maxRecipientsPerTransaction(), dc.maxConnections(), 20_000, 50, smtp),
           clock);
+      metrics = new TernMetrics(registry, spool, delivery, events, clock);
       delivery.start();
       injection = new InjectionListener(config, spool, events, clock);
       injection.start();
-      admin = new AdminServer(group, config.admin().listen().toSocketAddress(), registry);
+      admin = new AdminServer(group, config.admin().listen().toSocketAddress(), registry, metrics::refresh,
+          new AdminApi(new AdminContext(config, configFile, spool, delivery, router, events, clock, metrics.scanner())));
     } catch (RuntimeException e) {
       spool.close();
       throw e;
@@ -90,7 +96,12 @@ public final class TernServer implements AutoCloseable {
 
   /** Starts Tern; fails (with everything opened so far closed) if any part cannot start. */
   public static TernServer start(TernConfig config, Clock clock) {
-    return new TernServer(config, clock);
+    return new TernServer(config, clock, null);
+  }
+
+  /** Starts Tern with the configuration read from {@code configFile}, which the admin API's reload reads again. */
+  public static TernServer start(TernConfig config, Clock clock, java.nio.file.Path configFile) {
+    return new TernServer(config, clock, configFile);
   }
 
   public static TernServer start(TernConfig config) {
@@ -132,6 +143,7 @@ public final class TernServer implements AutoCloseable {
     injection.close();
     delivery.stop(Duration.ofSeconds(10));
     admin.close();
+    metrics.close();
     smtpClient.close();
     group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
     delivery.close();
