@@ -18,13 +18,14 @@ public record TernConfig(
     Delivery delivery,
     Dns dns,
     Map<String, HostPort> routes,
-    Events events)
+    Events events,
+    Dkim dkim)
     implements Validated {
 
   public static TernConfig defaults() {
     return new TernConfig(
         Server.defaults(), Spool.defaults(), Injection.defaults(), Admin.defaults(),
-        Delivery.defaults(), Dns.defaults(), Map.of(), Events.defaults());
+        Delivery.defaults(), Dns.defaults(), Map.of(), Events.defaults(), Dkim.defaults());
   }
 
   public TernConfig {
@@ -216,6 +217,70 @@ public record TernConfig(
   public record Events(Path log) {
     static Events defaults() {
       return new Events(Path.of("data/events.jsonl"));
+    }
+  }
+
+  /**
+   * DKIM signing at injection.
+   *
+   * @param domains          signing domain -> its keys (one signature per key, e.g. RSA and Ed25519)
+   * @param fallbackDomain   sign with this domain's keys when the From domain (or a parent) has none; "" = leave unsigned
+   * @param canonicalization header/body canonicalization, e.g. relaxed/relaxed
+   * @param expiry           if set (e.g. 7d), signatures carry x= = t= + expiry
+   * @param headers          header fields to sign (empty = Tern's default list, with over-signing)
+   */
+  public record Dkim(Map<String, List<DkimKeyConfig>> domains, String fallbackDomain, String canonicalization,
+      Duration expiry, List<String> headers) implements Validated {
+    static Dkim defaults() {
+      return new Dkim(Map.of(), "", "relaxed/relaxed", null, List.of());
+    }
+
+    public Dkim {
+      domains = domains == null ? Map.of() : domains;
+      fallbackDomain = fallbackDomain == null ? "" : fallbackDomain.toLowerCase(java.util.Locale.ROOT);
+      headers = headers == null ? List.of() : headers;
+    }
+
+    @Override
+    public void validate(Problems p) {
+      p.require(canonicalization.matches("(simple|relaxed)(/(simple|relaxed))?"), "canonicalization",
+          "must be simple or relaxed, or header/body such as relaxed/simple (got '" + canonicalization + "')");
+      p.require(fallbackDomain.isEmpty() || domains.containsKey(fallbackDomain), "fallback_domain",
+          "'" + fallbackDomain + "' has no keys under dkim.domains");
+      p.require(headers.isEmpty() || headers.stream().anyMatch(h -> h.equalsIgnoreCase("From")), "headers", "must include From");
+      if (expiry != null) p.require(expiry.toSeconds() >= 1, "expiry", "must be at least 1s");
+    }
+  }
+
+  /**
+   * One DKIM key of a signing domain.
+   *
+   * @param selector  the selector (the key is published at selector._domainkey.domain)
+   * @param keyFile   PEM private key (PKCS#1 or PKCS#8, RSA or Ed25519) or a raw base64 Ed25519 seed
+   * @param algorithm expected algorithm, rsa-sha256 or ed25519-sha256 ("" = whatever the key is)
+   */
+  public record DkimKeyConfig(String selector, Path keyFile, String algorithm) implements Validated {
+    public DkimKeyConfig {
+      algorithm = algorithm == null ? "" : algorithm.toLowerCase(java.util.Locale.ROOT);
+    }
+
+    @Override
+    public void validate(Problems p) {
+      p.require(selector != null && selector.matches("[A-Za-z0-9._\\-]+"), "selector", "must be a DNS label such as s2026");
+      p.require(algorithm.isEmpty() || algorithm.equals("rsa-sha256") || algorithm.equals("ed25519-sha256"),
+          "algorithm", "must be rsa-sha256 or ed25519-sha256 (got '" + algorithm + "')");
+      if (keyFile == null) {
+        p.add("key_file", "is required");
+        return;
+      }
+      try {
+        dev.tern.dkim.DkimKey key = dev.tern.dkim.DkimKey.load(keyFile);
+        String actual = key.algorithm().tag();
+        p.require(algorithm.isEmpty() || algorithm.equals(actual), "algorithm",
+            "the key in " + keyFile + " is " + actual + ", not " + algorithm);
+      } catch (RuntimeException e) {
+        p.add("key_file", "cannot load DKIM key " + keyFile + ": " + e.getMessage());
+      }
     }
   }
 }

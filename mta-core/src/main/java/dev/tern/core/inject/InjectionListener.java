@@ -22,11 +22,11 @@ public final class InjectionListener implements AutoCloseable {
   private final SMTPServer server;
   private final ExecutorService sessions;
 
-  public InjectionListener(TernConfig config, Spool spool, EventBus events, Clock clock) {
+  public InjectionListener(TernConfig config, Spool spool, EventBus events, DkimSigning dkim, Clock clock) {
     TernConfig.Injection c = config.injection();
     InjectionPolicy policy = new InjectionPolicy(c.relayFrom(), c.maxMessageSize().bytes(), c.maxRecipients());
     InjectionSession.Injector injector = new InjectionSession.Injector(spool, events, policy,
-        config.server().hostname(), config.delivery().maxAge().toMillis(), clock);
+        config.server().hostname(), config.delivery().maxAge().toMillis(), dkim, clock);
     sessions = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("tern-inject-", 0).factory());
     InetAddress bind;
     try {

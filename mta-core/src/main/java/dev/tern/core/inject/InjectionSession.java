@@ -107,9 +107,12 @@ final class InjectionSession implements MessageHandler {
     private final String hostname;
     private final long maxAgeMillis;
     private final Clock clock;
+    private final DkimSigning dkim;
 
-    Injector(Spool spool, EventBus events, InjectionPolicy policy, String hostname, long maxAgeMillis, Clock clock) {
+    Injector(Spool spool, EventBus events, InjectionPolicy policy, String hostname, long maxAgeMillis,
+        DkimSigning dkim, Clock clock) {
       this.spool = spool;
+      this.dkim = dkim;
       this.events = events;
       this.policy = policy;
       this.hostname = hostname;
@@ -121,6 +124,23 @@ final class InjectionSession implements MessageHandler {
       return policy;
     }
 
+    /** The domain of the (first) address in a From header value, or null. */
+    static String domainOf(String from) {
+      if (from == null) return null;
+      String f = from;
+      int lt = f.lastIndexOf('<');
+      if (lt >= 0) {
+        int gt = f.indexOf('>', lt);
+        f = f.substring(lt + 1, gt < 0 ? f.length() : gt);
+      }
+      int at = f.lastIndexOf('@');
+      if (at < 0) return null;
+      String d = f.substring(at + 1).trim();
+      int end = 0;
+      while (end < d.length() && (Character.isLetterOrDigit(d.charAt(end)) || d.charAt(end) == '.' || d.charAt(end) == '-')) end++;
+      return end == 0 ? null : d.substring(0, end).toLowerCase(Locale.ROOT);
+    }
+
     String accept(String returnPath, List<String> recipients, byte[] raw, InetAddress client, String helo) throws RejectException {
       String id = MessageIds.next();
       Instant now = clock.instant();
@@ -130,7 +150,14 @@ final class InjectionSession implements MessageHandler {
       String received = "Received: from " + (helo.isEmpty() ? "unknown" : helo) + " ([" + clientAddr + "])\r\n"
           + "\tby " + hostname + " (Tern) with ESMTP id " + id + ";\r\n"
           + "\t" + RFC5322.format(OffsetDateTime.ofInstant(now, ZoneOffset.UTC)) + "\r\n";
-      byte[] body = headers.rebuild(raw, received.getBytes(StandardCharsets.US_ASCII), CONTROL_PREFIX);
+      byte[] clean = headers.rebuild(raw, new byte[0], CONTROL_PREFIX);
+      String fromDomain = domainOf(headers.first("From"));
+      String signatures = dkim.sign(clean, fromDomain);
+      // trace header and signatures go on top; the signed fields below stay byte for byte
+      byte[] top = (received + signatures).getBytes(StandardCharsets.US_ASCII);
+      byte[] body = new byte[top.length + clean.length];
+      System.arraycopy(top, 0, body, 0, top.length);
+      System.arraycopy(clean, 0, body, top.length, clean.length);
 
       long notBefore = now.toEpochMilli();
       String deliverAfter = tags.get("x-tern-deliver-after");
@@ -143,6 +170,7 @@ final class InjectionSession implements MessageHandler {
       }
       Map<String, String> attributes = new LinkedHashMap<>();
       attributes.put("client", clientAddr);
+      attributes.put("dkim", signatures.isEmpty() ? "unsigned" : "signed:" + dkim.signingDomain(fromDomain));
       if (deliverAfter != null) attributes.put("deliver_after", deliverAfter);
       Envelope envelope = new Envelope(id, returnPath, tags.get("x-tern-tenant"), tags.get("x-tern-campaign"),
           tags.get("x-tern-pool"), "transactional".equalsIgnoreCase(tags.getOrDefault("x-tern-priority", "")),

@@ -15,6 +15,7 @@ import dev.tern.core.dns.MxResolver;
 import dev.tern.core.delivery.smtp.SmtpClientSettings;
 import dev.tern.core.events.EventBus;
 import dev.tern.core.events.JsonLinesEventLog;
+import dev.tern.core.inject.DkimSigning;
 import dev.tern.core.inject.InjectionListener;
 import dev.tern.core.metrics.TernMetrics;
 import dev.tern.queue.Spool;
@@ -44,6 +45,7 @@ public final class TernServer implements AutoCloseable {
   private final SmtpClient smtpClient;
   private final DeliveryEngine delivery;
   private final InjectionListener injection;
+  private final DkimSigning dkim;
   private final AdminServer admin;
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final TernMetrics metrics;
@@ -77,7 +79,8 @@ public final class TernServer implements AutoCloseable {
           clock);
       metrics = new TernMetrics(registry, spool, delivery, events, clock);
       delivery.start();
-      injection = new InjectionListener(config, spool, events, clock);
+      dkim = new DkimSigning(config.dkim());
+      injection = new InjectionListener(config, spool, events, dkim, clock);
       injection.start();
       admin = new AdminServer(group, config.admin().listen().toSocketAddress(), registry, metrics::refresh,
           new AdminApi(new AdminContext(config, configFile, spool, delivery, router, events, clock, metrics.scanner())));
@@ -148,6 +151,7 @@ public final class TernServer implements AutoCloseable {
     group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
     delivery.close();
     events.close();
+    dkim.close();
     spool.close();
     log.info("Tern stopped");
   }
