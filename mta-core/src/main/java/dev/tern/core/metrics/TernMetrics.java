@@ -4,7 +4,12 @@ import dev.tern.core.delivery.DeliveryEngine;
 import dev.tern.core.events.EventBus;
 import dev.tern.queue.Envelope;
 import dev.tern.queue.Spool;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.core.instrument.config.MeterFilter;
+import java.lang.management.ManagementFactory;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -37,7 +42,7 @@ public final class TernMetrics implements AutoCloseable {
     gc.bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ClassLoaderMetrics().bindTo(registry);
-    new ProcessorMetrics().bindTo(registry);
+    bindProcessorMetrics(registry);
     new FileDescriptorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
     scanner = new SpoolScanner(spool, clock, SCAN_LIMIT, 50, Duration.ofSeconds(2), scans);
@@ -49,6 +54,30 @@ public final class TernMetrics implements AutoCloseable {
         return OptionalLong.empty();
       }
     }));
+  }
+
+  /**
+   * ProcessorMetrics without its {@code process.cpu.time} counter, whose base unit "ns" gives
+   * {@code process_cpu_time_ns_total} (promtool: "abbreviated units"); the process CPU time
+   * is published in seconds instead, as {@code process_cpu_seconds_total}; {@code system.cpu.count}
+   * becomes {@code system_cpus} (promtool refuses a {@code _count} suffix on a gauge).
+   */
+  private static void bindProcessorMetrics(MeterRegistry registry) {
+    CompositeMeterRegistry filtered = new CompositeMeterRegistry();
+    filtered.config().meterFilter(MeterFilter.deny(id -> id.getName().equals("process.cpu.time")))
+        .meterFilter(new MeterFilter() {
+          @Override
+          public Meter.Id map(Meter.Id id) {
+            // system_cpu_count: promtool refuses "_count" on a gauge
+            return id.getName().equals("system.cpu.count") ? id.withName("system.cpus") : id;
+          }
+        });
+    filtered.add(registry);
+    new ProcessorMetrics().bindTo(filtered);
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+      FunctionCounter.builder("process.cpu", os, o -> o.getProcessCpuTime() / 1e9).baseUnit("seconds")
+          .description("CPU time used by the process").register(registry);
+    }
   }
 
   public SpoolScanner scanner() {
