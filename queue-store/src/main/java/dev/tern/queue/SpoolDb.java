@@ -95,6 +95,10 @@ final class SpoolDb implements AutoCloseable {
       }
       Set<String> names = new HashSet<>();
       for (byte[] n : existing) names.add(new String(n, StandardCharsets.UTF_8));
+      if (names.isEmpty()) {
+        throw new SpoolException("spool directory " + dir
+            + " is corrupt or not a Tern spool: RocksDB finds no column families in it (unreadable CURRENT/MANIFEST)");
+      }
       Set<String> ours = new HashSet<>(SpoolRocksOptions.FAMILIES);
       ours.add("default");
       if (!names.contains(SpoolRocksOptions.META) || !ours.containsAll(names)) {
@@ -119,7 +123,7 @@ final class SpoolDb implements AutoCloseable {
     List<ColumnFamilyHandle> hs = new ArrayList<>();
     try (DBOptions o = new DBOptions(); RocksDB db = RocksDB.openReadOnly(o, dir.toString(), ds, hs)) {
       hs.forEach(ColumnFamilyHandle::close);
-    } catch (RocksDBException e) {
+    } catch (RocksDBException | RuntimeException e) {
       throw new SpoolException("spool directory " + dir + " is corrupt or not a Tern spool: " + e.getMessage(), e);
     }
   }
