@@ -6,7 +6,9 @@ import picocli.CommandLine.Command;
 /** The {@code tern} command line. */
 @Command(name = "tern", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
     description = "Tern, a high-throughput outbound mail transfer agent.",
-    subcommands = {RunCommand.class, ConfigCommand.class, VersionCommand.class, BouncesCommand.class})
+    subcommands = {RunCommand.class, ConfigCommand.class, VersionCommand.class, BouncesCommand.class,
+        QueuesCommand.class, ShowCommand.class, SuspendCommand.class, ResumeCommand.class, BounceCommand.class,
+        RetryCommand.class, ReloadCommand.class, SuppressionCommand.class, TopCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
