@@ -36,9 +36,12 @@ class SuspendResumeTest {
       }
       assertThat(sink.connectionsAccepted()).isEqualTo(connections);
       assertThat(sink.messageCount()).isEqualTo(2);
-      JsonNode dest = f.call("GET", "/api/v1/queues", null).json().get("destinations").get(0);
-      assertThat(dest.get("suspended").asBoolean()).isTrue();
-      assertThat(dest.get("ready").asInt()).isEqualTo(injected);
+      int waiting = injected;
+      await().atMost(Duration.ofSeconds(2)).untilAsserted(() -> {
+        JsonNode dest = f.call("GET", "/api/v1/queues", null).json().get("destinations").get(0);
+        assertThat(dest.get("suspended").asBoolean()).isTrue();
+        assertThat(dest.get("ready").asInt()).isEqualTo(waiting);
+      });
       assertThat(f.call("GET", "/api/v1/queues", null).json().get("suspended").get("sites").get(0).asText())
           .isEqualTo(site.substring("site:".length()));
 
