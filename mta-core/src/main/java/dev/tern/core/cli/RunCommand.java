@@ -21,10 +21,11 @@ public final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     TernConfig cfg;
+    Path file = config != null ? config : Path.of("config/tern.yaml");
     try {
-      Path file = config != null ? config : Path.of("config/tern.yaml");
       if (config == null && !Files.exists(file)) {
         cfg = TernConfig.defaults();
+        file = null;
       } else {
         cfg = ConfigLoader.load(file);
       }
@@ -34,7 +35,7 @@ public final class RunCommand implements Callable<Integer> {
     }
     TernServer server;
     try {
-      server = TernServer.start(cfg);
+      server = TernServer.start(cfg, java.time.Clock.systemUTC(), file);
     } catch (SpoolException e) {
       System.err.println("tern: cannot open the spool: " + e.getMessage());
       return 1;
