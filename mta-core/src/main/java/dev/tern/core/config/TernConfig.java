@@ -19,13 +19,17 @@ public record TernConfig(
     Dns dns,
     Map<String, HostPort> routes,
     Events events,
-    Dkim dkim)
+    Dkim dkim,
+    Bounces bounces,
+    SuppressionSettings suppression,
+    Campaigns campaigns)
     implements Validated {
 
   public static TernConfig defaults() {
     return new TernConfig(
         Server.defaults(), Spool.defaults(), Injection.defaults(), Admin.defaults(),
-        Delivery.defaults(), Dns.defaults(), Map.of(), Events.defaults(), Dkim.defaults());
+        Delivery.defaults(), Dns.defaults(), Map.of(), Events.defaults(), Dkim.defaults(),
+        Bounces.defaults(), SuppressionSettings.defaults(), Campaigns.defaults());
   }
 
   public TernConfig {
@@ -213,10 +217,173 @@ public record TernConfig(
     }
   }
 
-  /** @param log JSON-lines event log file */
-  public record Events(Path log) {
+  /**
+   * @param log            JSON-lines event log file (the active segment)
+   * @param rotateSize     rotate the log when it reaches this size (0 = never by size)
+   * @param rotateInterval rotate the log when its active segment is this old (0s = never by time)
+   * @param keep           rotated (gzipped) segments kept; older ones are deleted
+   * @param webhook        HTTP webhook fed from the log
+   */
+  public record Events(Path log, DataSize rotateSize, Duration rotateInterval, int keep, Webhook webhook)
+      implements Validated {
     static Events defaults() {
-      return new Events(Path.of("data/events.jsonl"));
+      return new Events(Path.of("data/events.jsonl"), DataSize.ofMebibytes(256), Duration.ofDays(1), 30,
+          Webhook.defaults());
+    }
+
+    @Override
+    public void validate(Problems p) {
+      p.min(rotateSize.bytes(), 0, "rotate_size");
+      p.require(rotateSize.bytes() == 0 || rotateSize.bytes() >= 4096, "rotate_size", "must be 0 (never) or at least 4KiB");
+      p.require(!rotateInterval.isNegative() && (rotateInterval.isZero() || rotateInterval.toMillis() >= 1000),
+          "rotate_interval", "must be 0s (never) or at least 1s");
+      p.min(keep, 1, "keep");
+    }
+  }
+
+  /**
+   * @param url           endpoint receiving POSTed JSON arrays of events ("" = no webhook)
+   * @param headers       extra request headers (e.g. Authorization)
+   * @param batchSize     most events per POST
+   * @param batchInterval a partial batch is sent once its oldest event waited this long
+   * @param timeout       request timeout
+   * @param retryInitial  first delay after a failed POST (doubles per failure)
+   * @param retryMax      longest delay between retries
+   * @param cursor        file holding the position of the last acknowledged event ("" = next to the log)
+   */
+  public record Webhook(String url, Map<String, String> headers, int batchSize, Duration batchInterval,
+      Duration timeout, Duration retryInitial, Duration retryMax, String cursor) implements Validated {
+    static Webhook defaults() {
+      return new Webhook("", Map.of(), 500, Duration.ofSeconds(1), Duration.ofSeconds(10),
+          Duration.ofSeconds(1), Duration.ofMinutes(5), "");
+    }
+
+    public Webhook {
+      headers = headers == null ? Map.of() : headers;
+      url = url == null ? "" : url;
+      cursor = cursor == null ? "" : cursor;
+    }
+
+    public boolean enabled() {
+      return !url.isEmpty();
+    }
+
+    @Override
+    public void validate(Problems p) {
+      p.require(url.isEmpty() || url.matches("(?i)https?://.+"), "url", "must be an http:// or https:// URL (got '" + url + "')");
+      p.min(batchSize, 1, "batch_size");
+      p.require(batchInterval.toMillis() >= 1, "batch_interval", "must be positive");
+      p.require(timeout.toMillis() >= 1, "timeout", "must be positive");
+      p.require(retryInitial.toMillis() >= 1, "retry_initial", "must be positive");
+      p.require(retryMax.compareTo(retryInitial) >= 0, "retry_max", "must be >= retry_initial");
+    }
+  }
+
+  /**
+   * Asynchronous bounces, feedback loops and VERP.
+   *
+   * @param domain      domain receiving bounces (VERP return paths b-TOKEN@domain); "" = none
+   * @param verp        use VERP return paths b-TOKEN@domain for delivery (needs domain and keys)
+   * @param keys        VERP HMAC secrets by key id (one character 0-9 or a-z)
+   * @param currentKey  key id used for new return paths (others still verify)
+   * @param fblDomains  domains receiving feedback-loop (ARF) reports
+   * @param ternIdHeader add an {@code X-Tern-Id} header (next to Tern's Received header, unsigned)
+   * @param index       directory of the sent-message index used to match returned mail ("" = next to the spool)
+   * @param indexTtl    how long the index remembers a message
+   */
+  public record Bounces(String domain, boolean verp, Map<String, String> keys, String currentKey,
+      List<String> fblDomains, boolean ternIdHeader, String index, Duration indexTtl) implements Validated {
+    static Bounces defaults() {
+      return new Bounces("", false, Map.of(), "", List.of(), true, "", Duration.ofDays(30));
+    }
+
+    public Bounces {
+      domain = domain == null ? "" : domain.toLowerCase(java.util.Locale.ROOT);
+      keys = keys == null ? Map.of() : keys;
+      currentKey = currentKey == null ? "" : currentKey;
+      fblDomains = fblDomains == null ? List.of()
+          : fblDomains.stream().map(d -> d.toLowerCase(java.util.Locale.ROOT)).toList();
+      index = index == null ? "" : index;
+    }
+
+    /** True when mail to bounce or FBL domains is accepted and processed. */
+    public boolean intakeEnabled() {
+      return !domain.isEmpty() || !fblDomains.isEmpty();
+    }
+
+    @Override
+    public void validate(Problems p) {
+      String dom = "[a-z0-9]([a-z0-9\\-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9\\-]*[a-z0-9])?)+";
+      p.require(domain.isEmpty() || domain.matches(dom), "domain", "not a domain name: '" + domain + "'");
+      for (int i = 0; i < fblDomains.size(); i++) {
+        p.require(fblDomains.get(i).matches(dom), "fbl_domains[" + i + "]", "not a domain name: '" + fblDomains.get(i) + "'");
+      }
+      for (var e : keys.entrySet()) {
+        p.require(e.getKey().matches("[0-9a-z]"), ConfigBinder.quoteKey(e.getKey()), "key ids are one character 0-9 or a-z");
+        p.require(e.getValue() != null && e.getValue().length() >= 16, ConfigBinder.quoteKey(e.getKey()),
+            "secret must be at least 16 characters");
+      }
+      if (verp) {
+        p.require(!domain.isEmpty(), "domain", "is required when verp is true");
+        p.require(!keys.isEmpty(), "keys", "at least one key is required when verp is true");
+        p.require(keys.containsKey(currentKey), "current_key", "must name one of keys (got '" + currentKey + "')");
+      } else {
+        p.require(currentKey.isEmpty() || keys.containsKey(currentKey), "current_key", "must name one of keys (got '" + currentKey + "')");
+      }
+      p.require(indexTtl.toSeconds() >= 60, "index_ttl", "must be at least 1m");
+    }
+  }
+
+  /** What injection does with a suppressed recipient. */
+  public enum SuppressionMode { REFUSE, REPORT }
+
+  /**
+   * @param mode    refuse: 550 5.7.1 at RCPT; report: accept, drop the recipient, emit a suppressed event
+   * @param reasons hard-bounce reasons that add the recipient to the list (complaints always do)
+   */
+  public record SuppressionSettings(SuppressionMode mode, List<String> reasons) implements Validated {
+    static SuppressionSettings defaults() {
+      return new SuppressionSettings(SuppressionMode.REFUSE, List.of("userunknown", "hostunknown", "hasmoved", "notaccept"));
+    }
+
+    public SuppressionSettings {
+      reasons = reasons == null ? List.of() : reasons;
+    }
+
+    @Override
+    public void validate(Problems p) {
+      for (int i = 0; i < reasons.size(); i++) {
+        String r = reasons.get(i);
+        boolean known = java.util.Arrays.stream(dev.tern.bounce.Reason.values()).anyMatch(x -> x.id().equals(r));
+        p.require(known, "reasons[" + i + "]", "not a bounce reason: '" + r + "'");
+      }
+    }
+  }
+
+  /** @param guard pause campaigns whose complaint or hard-bounce rate is too high */
+  public record Campaigns(Guard guard) {
+    static Campaigns defaults() {
+      return new Campaigns(Guard.defaults());
+    }
+  }
+
+  /**
+   * @param enabled            turn the guard on
+   * @param maxComplaintRate   complaints / delivered above which the campaign is paused
+   * @param maxHardBounceRate  hard bounces / (delivered + bounced) above which the campaign is paused
+   * @param minVolume          rates are only judged after this many delivered + bounced recipients
+   */
+  public record Guard(boolean enabled, double maxComplaintRate, double maxHardBounceRate, long minVolume)
+      implements Validated {
+    static Guard defaults() {
+      return new Guard(false, 0.003, 0.05, 1000);
+    }
+
+    @Override
+    public void validate(Problems p) {
+      p.require(maxComplaintRate > 0 && maxComplaintRate <= 1, "max_complaint_rate", "must be in (0, 1] (got " + maxComplaintRate + ")");
+      p.require(maxHardBounceRate > 0 && maxHardBounceRate <= 1, "max_hard_bounce_rate", "must be in (0, 1] (got " + maxHardBounceRate + ")");
+      p.min(minVolume, 1, "min_volume");
     }
   }
 

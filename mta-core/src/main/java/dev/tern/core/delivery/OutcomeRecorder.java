@@ -115,7 +115,9 @@ final class OutcomeRecorder {
 
   private static Event.Builder event(EventType type, QueueEntry entry, String rcpt, Instant now, Attempt attempt) {
     var env = entry.envelope();
-    return Event.of(type, env.messageId(), rcpt).time(now).sender(env.returnPath()).tenant(env.tenant())
+    // with VERP the envelope holds the b-TOKEN return path; events report the injected one
+    String sender = env.attributes().getOrDefault("return_path", env.returnPath());
+    return Event.of(type, env.messageId(), rcpt).time(now).sender(sender).tenant(env.tenant())
         .campaign(env.campaign()).pool(env.pool()).site(attempt.site()).remote(attempt.remote())
         .source(attempt.source()).size(env.bodySize());
   }

@@ -26,6 +26,7 @@ import java.time.Instant;
  * @param attempts    delivery attempts so far
  * @param size        message size in bytes
  * @param client      injecting client address (reception)
+ * @param feedbackType feedback-loop report type ({@code abuse}, {@code fraud}, ...), for complaints
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Event(
@@ -46,7 +47,8 @@ public record Event(
     @JsonProperty("hard") Boolean hard,
     @JsonProperty("attempts") Integer attempts,
     @JsonProperty("size") Long size,
-    @JsonProperty("client") String client) {
+    @JsonProperty("client") String client,
+    @JsonProperty("feedback_type") String feedbackType) {
 
   /** Starts an event of a type for a message and recipient. */
   public static Builder of(EventType type, String messageId, String recipient) {
@@ -63,7 +65,7 @@ public record Event(
     private final String messageId;
     private final String recipient;
     private Instant time = Instant.now();
-    private String sender, tenant, campaign, pool, source, site, remote, reply, reason, bounceClass, client;
+    private String sender, tenant, campaign, pool, source, site, remote, reply, reason, bounceClass, client, feedbackType;
     private Boolean hard;
     private Integer attempts;
     private Long size;
@@ -89,10 +91,11 @@ public record Event(
     public Builder attempts(int v) { attempts = v; return this; }
     public Builder size(long v) { size = v; return this; }
     public Builder client(String v) { client = emptyToNull(v); return this; }
+    public Builder feedbackType(String v) { feedbackType = emptyToNull(v); return this; }
 
     public Event build() {
       return new Event(type.wireName(), time, messageId, recipient, sender, tenant, campaign, pool, source,
-          site, remote, reply, reason, bounceClass, hard, attempts, size, client);
+          site, remote, reply, reason, bounceClass, hard, attempts, size, client, feedbackType);
     }
 
     private static String emptyToNull(String v) {

@@ -2,6 +2,7 @@ package dev.tern.core.inject;
 
 import dev.tern.core.config.TernConfig;
 import dev.tern.core.events.EventBus;
+import dev.tern.core.feedback.Feedback;
 import dev.tern.queue.Spool;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -23,10 +24,19 @@ public final class InjectionListener implements AutoCloseable {
   private final ExecutorService sessions;
 
   public InjectionListener(TernConfig config, Spool spool, EventBus events, DkimSigning dkim, Clock clock) {
+    this(config, spool, events, dkim, clock, null);
+  }
+
+  /**
+   * With {@code feedback}: suppressed recipients are refused (or reported), VERP return paths
+   * are set, paused campaigns are held off, and mail to bounce/FBL domains is accepted from any
+   * client and consumed by the feedback intake instead of being queued.
+   */
+  public InjectionListener(TernConfig config, Spool spool, EventBus events, DkimSigning dkim, Clock clock, Feedback feedback) {
     TernConfig.Injection c = config.injection();
     InjectionPolicy policy = new InjectionPolicy(c.relayFrom(), c.maxMessageSize().bytes(), c.maxRecipients());
     InjectionSession.Injector injector = new InjectionSession.Injector(spool, events, policy,
-        config.server().hostname(), config.delivery().maxAge().toMillis(), dkim, clock);
+        config.server().hostname(), config.delivery().maxAge().toMillis(), dkim, clock, feedback);
     sessions = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("tern-inject-", 0).factory());
     InetAddress bind;
     try {

@@ -3,11 +3,15 @@ package dev.tern.core.inject;
 import dev.tern.core.events.Event;
 import dev.tern.core.events.EventBus;
 import dev.tern.core.events.EventType;
+import dev.tern.core.feedback.Feedback;
+import dev.tern.core.feedback.SentIndex;
+import dev.tern.core.feedback.SuppressionPolicy;
 import dev.tern.queue.Envelope;
 import dev.tern.queue.QueueEntry;
 import dev.tern.queue.RecipientState;
 import dev.tern.queue.Spool;
 import dev.tern.queue.SpoolFullException;
+import dev.tern.queue.Suppression;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,6 +29,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -47,7 +53,9 @@ final class InjectionSession implements MessageHandler {
   private final Injector injector;
   private final InetAddress client;
   private String returnPath;
+  private boolean relayAllowed;
   private final List<String> recipients = new ArrayList<>();
+  private final List<String> feedbackRecipients = new ArrayList<>(); // bounce/FBL mail, consumed not delivered
 
   InjectionSession(MessageContext context, Injector injector) {
     this.context = context;
@@ -57,9 +65,9 @@ final class InjectionSession implements MessageHandler {
 
   @Override
   public void from(String from) throws RejectException {
-    if (client == null || !injector.policy().relayAllowed(client)) {
-      throw new RejectException(550, "5.7.1 Relaying denied: client " + (client == null ? "?" : client.getHostAddress()) + " is not allowed to send through this server");
-    }
+    relayAllowed = client != null && injector.policy().relayAllowed(client);
+    // with bounce/FBL domains configured anyone may send to them: relaying is then judged per recipient
+    if (!relayAllowed && !injector.acceptsFeedback()) throw relayDenied();
     returnPath = from == null ? "" : from;
   }
 
@@ -73,7 +81,19 @@ final class InjectionSession implements MessageHandler {
     if (at <= 0 || at == r.length() - 1 || r.indexOf(' ') >= 0) {
       throw new RejectException(501, "5.1.3 Bad recipient address syntax: <" + r + ">");
     }
+    if (injector.isFeedbackAddress(r)) {
+      if (!recipients.isEmpty()) throw new RejectException(452, "4.5.3 Send mail for <" + r + "> in a transaction of its own");
+      feedbackRecipients.add(r);
+      return;
+    }
+    if (!relayAllowed) throw relayDenied();
+    if (!feedbackRecipients.isEmpty()) throw new RejectException(452, "4.5.3 Send mail for <" + r + "> in a transaction of its own");
+    injector.refuseIfSuppressed(r);
     recipients.add(r);
+  }
+
+  private RejectException relayDenied() {
+    return new RejectException(550, "5.7.1 Relaying denied: client " + (client == null ? "?" : client.getHostAddress()) + " is not allowed to send through this server");
   }
 
   @Override
@@ -91,6 +111,7 @@ final class InjectionSession implements MessageHandler {
       // the whole message has been read, so the session stays in step
       throw new RejectException(552, "5.3.4 Message too big: " + total + " bytes, at most " + max + " accepted");
     }
+    if (!feedbackRecipients.isEmpty()) return injector.feedback(List.copyOf(feedbackRecipients), buf.toByteArray(), client);
     if (recipients.isEmpty()) throw new RejectException(554, "5.5.1 No valid recipients");
     return injector.accept(returnPath, List.copyOf(recipients), buf.toByteArray(), client, context.getHelo().orElse(""));
   }
@@ -108,9 +129,16 @@ final class InjectionSession implements MessageHandler {
     private final long maxAgeMillis;
     private final Clock clock;
     private final DkimSigning dkim;
+    private final Feedback feedback; // null: no suppression, VERP, intake or campaign guard
 
     Injector(Spool spool, EventBus events, InjectionPolicy policy, String hostname, long maxAgeMillis,
         DkimSigning dkim, Clock clock) {
+      this(spool, events, policy, hostname, maxAgeMillis, dkim, clock, null);
+    }
+
+    Injector(Spool spool, EventBus events, InjectionPolicy policy, String hostname, long maxAgeMillis,
+        DkimSigning dkim, Clock clock, Feedback feedback) {
+      this.feedback = feedback;
       this.spool = spool;
       this.dkim = dkim;
       this.events = events;
@@ -122,6 +150,42 @@ final class InjectionSession implements MessageHandler {
 
     InjectionPolicy policy() {
       return policy;
+    }
+
+    /** True when mail to bounce/FBL domains is accepted (from any client). */
+    boolean acceptsFeedback() {
+      return feedback != null && feedback.intakeEnabled();
+    }
+
+    boolean isFeedbackAddress(String rcpt) {
+      return feedback != null && feedback.isFeedbackAddress(rcpt);
+    }
+
+    /**
+     * RCPT-time check against the global suppression list (tenant ""; a tenant's own list is
+     * checked after DATA, once X-Tern-Tenant is known). Only in refuse mode.
+     */
+    void refuseIfSuppressed(String rcpt) throws RejectException {
+      if (feedback == null || !feedback.suppression().refuses()) return;
+      Optional<Suppression> s;
+      try {
+        s = feedback.suppression().find("", rcpt);
+      } catch (RuntimeException e) {
+        log.error("suppression lookup failed for {}: {}", rcpt, e.toString());
+        throw new RejectException(451, "4.3.0 Temporary local error, try again later");
+      }
+      if (s.isPresent()) throw new RejectException(550, SuppressionPolicy.refusal(rcpt, s.get()));
+    }
+
+    /** Consumes returned mail (async bounce or complaint) addressed to bounce/FBL domains. */
+    String feedback(List<String> rcpts, byte[] raw, InetAddress client) throws RejectException {
+      String clientAddr = client == null ? "unknown" : client.getHostAddress();
+      try {
+        return "2.0.0 Ok: " + feedback.intake().accept(rcpts, raw, clientAddr) + " processed";
+      } catch (RuntimeException e) {
+        log.error("processing returned mail from {} failed: {}", clientAddr, e.toString());
+        throw new RejectException(451, "4.3.0 Temporary local error while processing the report, try again later");
+      }
     }
 
     /** The domain of the (first) address in a From header value, or null. */
@@ -147,17 +211,29 @@ final class InjectionSession implements MessageHandler {
       HeaderBlock headers = HeaderBlock.parse(raw);
       Map<String, String> tags = headers.valuesWithPrefix(CONTROL_PREFIX);
       String clientAddr = client == null ? "unknown" : client.getHostAddress();
-      String received = "Received: from " + (helo.isEmpty() ? "unknown" : helo) + " ([" + clientAddr + "])\r\n"
-          + "\tby " + hostname + " (Tern) with ESMTP id " + id + ";\r\n"
-          + "\t" + RFC5322.format(OffsetDateTime.ofInstant(now, ZoneOffset.UTC)) + "\r\n";
+      String tenant = tags.get("x-tern-tenant");
+      String campaign = tags.get("x-tern-campaign");
+      Optional<String> paused = feedback == null ? Optional.empty() : feedback.campaigns().pausedReason(campaign);
+      if (paused.isPresent()) {
+        throw new RejectException(451, "4.7.1 Campaign '" + campaign + "' is paused (" + paused.get() + "); try again later");
+      }
+      // the tenant's own suppression list (and, in report mode, the global one) is known only now
+      Map<String, Suppression> suppressed = new LinkedHashMap<>();
+      List<String> deliverTo = new ArrayList<>();
+      for (String r : recipients) {
+        Optional<Suppression> s = feedback == null ? Optional.empty() : feedback.suppression().find(tenant, r);
+        if (s.isPresent()) suppressed.put(r, s.get());
+        else deliverTo.add(r);
+      }
+      if (deliverTo.isEmpty()) {
+        var first = suppressed.entrySet().iterator().next();
+        if (feedback.suppression().refuses()) throw new RejectException(550, SuppressionPolicy.refusal(first.getKey(), first.getValue()));
+        publishSuppressed(id, now, returnPath, tenant, campaign, clientAddr, suppressed);
+        return "2.0.0 Ok: every recipient is suppressed, nothing queued (" + id + ")";
+      }
       byte[] clean = headers.rebuild(raw, new byte[0], CONTROL_PREFIX);
       String fromDomain = domainOf(headers.first("From"));
       String signatures = dkim.sign(clean, fromDomain);
-      // trace header and signatures go on top; the signed fields below stay byte for byte
-      byte[] top = (received + signatures).getBytes(StandardCharsets.US_ASCII);
-      byte[] body = new byte[top.length + clean.length];
-      System.arraycopy(top, 0, body, 0, top.length);
-      System.arraycopy(clean, 0, body, top.length, clean.length);
 
       long notBefore = now.toEpochMilli();
       String deliverAfter = tags.get("x-tern-deliver-after");
@@ -168,24 +244,47 @@ final class InjectionSession implements MessageHandler {
           throw new RejectException(554, "5.6.0 X-Tern-Deliver-After is not an RFC 3339 time: " + deliverAfter);
         }
       }
-      Map<String, String> attributes = new LinkedHashMap<>();
-      attributes.put("client", clientAddr);
-      attributes.put("dkim", signatures.isEmpty() ? "unsigned" : "signed:" + dkim.signingDomain(fromDomain));
-      if (deliverAfter != null) attributes.put("deliver_after", deliverAfter);
-      Envelope envelope = new Envelope(id, returnPath, tags.get("x-tern-tenant"), tags.get("x-tern-campaign"),
-          tags.get("x-tern-pool"), "transactional".equalsIgnoreCase(tags.getOrDefault("x-tern-priority", "")),
-          now.toEpochMilli(), now.toEpochMilli() + maxAgeMillis, body.length, attributes);
+      // VERP: one return path per recipient, so one spooled message per recipient
+      boolean verp = feedback != null && feedback.verp().enabled() && !returnPath.isEmpty();
+      List<List<String>> groups = verp ? deliverTo.stream().map(List::of).toList() : List.of(deliverTo);
+      List<Envelope> envelopes = new ArrayList<>();
+      List<CompletableFuture<Void>> writes = new ArrayList<>();
+      for (int g = 0; g < groups.size(); g++) {
+        String gid = g == 0 ? id : MessageIds.next();
+        String received = "Received: from " + (helo.isEmpty() ? "unknown" : helo) + " ([" + clientAddr + "])\r\n"
+            + "\tby " + hostname + " (Tern) with ESMTP id " + gid + ";\r\n"
+            + "\t" + RFC5322.format(OffsetDateTime.ofInstant(now, ZoneOffset.UTC)) + "\r\n";
+        String idHeader = feedback != null && feedback.ternIdHeader() ? "X-Tern-Id: " + gid + "\r\n" : "";
+        // trace header, Tern id and signatures go on top; the signed fields below stay byte for byte
+        byte[] top = (received + idHeader + signatures).getBytes(StandardCharsets.US_ASCII);
+        byte[] body = new byte[top.length + clean.length];
+        System.arraycopy(top, 0, body, 0, top.length);
+        System.arraycopy(clean, 0, body, top.length, clean.length);
 
-      Map<String, List<RecipientState>> byDomain = new LinkedHashMap<>();
-      for (String r : recipients) {
-        String domain = r.substring(r.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT);
-        byDomain.computeIfAbsent(domain, d -> new ArrayList<>()).add(RecipientState.pending(r));
+        Map<String, String> attributes = new LinkedHashMap<>();
+        attributes.put("client", clientAddr);
+        attributes.put("dkim", signatures.isEmpty() ? "unsigned" : "signed:" + dkim.signingDomain(fromDomain));
+        if (deliverAfter != null) attributes.put("deliver_after", deliverAfter);
+        if (verp) attributes.put("return_path", returnPath);
+        Envelope envelope = new Envelope(gid, verp ? feedback.verp().returnPath(gid, 0) : returnPath, tenant, campaign,
+            tags.get("x-tern-pool"), "transactional".equalsIgnoreCase(tags.getOrDefault("x-tern-priority", "")),
+            now.toEpochMilli(), now.toEpochMilli() + maxAgeMillis, body.length, attributes);
+
+        Map<String, List<RecipientState>> byDomain = new LinkedHashMap<>();
+        for (String r : groups.get(g)) {
+          String domain = r.substring(r.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT);
+          byDomain.computeIfAbsent(domain, d -> new ArrayList<>()).add(RecipientState.pending(r));
+        }
+        List<QueueEntry> entries = new ArrayList<>();
+        for (var e : byDomain.entrySet()) entries.add(new QueueEntry(envelope, e.getKey(), e.getValue(), 0, notBefore));
+        envelopes.add(envelope);
+        writes.add(spool.store(envelope, body, entries));
       }
-      List<QueueEntry> entries = new ArrayList<>();
-      for (var e : byDomain.entrySet()) entries.add(new QueueEntry(envelope, e.getKey(), e.getValue(), 0, notBefore));
 
       try {
-        spool.store(envelope, body, entries).get(60, TimeUnit.SECONDS);
+        // a VERP split stores several messages; if one fails after others were stored, those are
+        // delivered and the client's retry may duplicate them (only on spool failure)
+        CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
       } catch (ExecutionException e) {
         if (e.getCause() instanceof SpoolFullException) {
           log.warn("refusing message from {}: {}", clientAddr, e.getCause().getMessage());
@@ -199,12 +298,32 @@ final class InjectionSession implements MessageHandler {
         Thread.currentThread().interrupt();
         throw new RejectException(421, "4.3.2 Server shutting down");
       }
-      for (String r : recipients) {
-        events.publish(Event.of(EventType.RECEPTION, id, r).time(now).sender(returnPath)
-            .tenant(envelope.tenant()).campaign(envelope.campaign()).pool(envelope.pool())
-            .size(body.length).client(clientAddr).build());
+      SentIndex index = feedback == null ? null : feedback.sentIndex();
+      for (int g = 0; g < groups.size(); g++) {
+        Envelope envelope = envelopes.get(g);
+        if (index != null) {
+          try {
+            index.put(new SentIndex.SentMessage(envelope.messageId(), tenant, campaign, returnPath, groups.get(g), now.toEpochMilli()));
+          } catch (RuntimeException e) {
+            log.warn("sent-message index: {}", e.toString()); // returned mail for it will not be matched
+          }
+        }
+        for (String r : groups.get(g)) {
+          events.publish(Event.of(EventType.RECEPTION, envelope.messageId(), r).time(now).sender(returnPath)
+              .tenant(envelope.tenant()).campaign(envelope.campaign()).pool(envelope.pool())
+              .size(envelope.bodySize()).client(clientAddr).build());
+        }
       }
-      return "2.0.0 Ok: queued as " + id; // SubEthaSMTP prefixes "250 "
+      publishSuppressed(id, now, returnPath, tenant, campaign, clientAddr, suppressed);
+      return "2.0.0 Ok: queued as " + id + (groups.size() > 1 ? " (and " + (groups.size() - 1) + " more, one per recipient)" : "")
+          + (suppressed.isEmpty() ? "" : "; " + suppressed.size() + " suppressed recipient(s) dropped"); // SubEthaSMTP prefixes "250 "
+    }
+
+    private void publishSuppressed(String id, Instant now, String returnPath, String tenant, String campaign,
+        String clientAddr, Map<String, Suppression> suppressed) {
+      suppressed.forEach((r, s) -> events.publish(Event.of(EventType.SUPPRESSED, id, r).time(now).sender(returnPath)
+          .tenant(tenant).campaign(campaign).client(clientAddr).reason(s.reason())
+          .reply(SuppressionPolicy.refusal(r, s)).build()));
     }
   }
 }

@@ -15,6 +15,8 @@ import dev.tern.core.dns.MxResolver;
 import dev.tern.core.delivery.smtp.SmtpClientSettings;
 import dev.tern.core.events.EventBus;
 import dev.tern.core.events.JsonLinesEventLog;
+import dev.tern.core.events.WebhookForwarder;
+import dev.tern.core.feedback.Feedback;
 import dev.tern.core.inject.DkimSigning;
 import dev.tern.core.inject.InjectionListener;
 import dev.tern.core.metrics.TernMetrics;
@@ -49,6 +51,8 @@ public final class TernServer implements AutoCloseable {
   private final AdminServer admin;
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final TernMetrics metrics;
+  private final Feedback feedback;
+  private final WebhookForwarder webhook;
 
   private TernServer(TernConfig config, Clock clock, java.nio.file.Path configFile) {
     this.config = config;
@@ -59,7 +63,13 @@ public final class TernServer implements AutoCloseable {
         null));
     if (spool.recoveredCount() > 0) log.info("recovered {} queue entries that were in flight at the last stop", spool.recoveredCount());
     try {
-      events.register(new JsonLinesEventLog(config.events().log()));
+      TernConfig.Events ec = config.events();
+      JsonLinesEventLog eventLog = new JsonLinesEventLog(ec.log(),
+          new JsonLinesEventLog.Rotation(ec.rotateSize().bytes(), ec.rotateInterval(), ec.keep()), clock);
+      events.register(eventLog);
+      ReplyClassifier classifier = ReplyClassifier.shipped();
+      feedback = Feedback.create(config, spool, events, classifier, registry, clock);
+      webhook = ec.webhook().enabled() ? new WebhookForwarder(webhookSettings(ec), eventLog, registry, clock) : null;
       group = new MultiThreadIoEventLoopGroup(Math.max(2, Runtime.getRuntime().availableProcessors()), NioIoHandler.newFactory());
       TernConfig.Delivery dc = config.delivery();
       SmtpClientSettings smtp = smtpSettings(dc.timeouts());
@@ -73,14 +83,14 @@ public final class TernServer implements AutoCloseable {
       TernConfig.Retry r = dc.retry();
       String ehlo = dc.ehloName().isEmpty() ? config.server().hostname() : dc.ehloName();
       delivery = new DeliveryEngine(spool, router, smtpClient, events,
-          new RetryPolicy(r.initial(), r.multiplier(), r.max(), r.jitter()), ReplyClassifier.shipped(),
+          new RetryPolicy(r.initial(), r.multiplier(), r.max(), r.jitter()), classifier,
           new DeliveryEngine.Settings(ehlo, dc.maxConnectionsPerDestination(), dc.maxMessagesPerConnection(),
               dc.maxRecipientsPerTransaction(), dc.maxConnections(), 20_000, 50, smtp),
           clock);
       metrics = new TernMetrics(registry, spool, delivery, events, clock);
       delivery.start();
       dkim = new DkimSigning(config.dkim());
-      injection = new InjectionListener(config, spool, events, dkim, clock);
+      injection = new InjectionListener(config, spool, events, dkim, clock, feedback);
       injection.start();
       admin = new AdminServer(group, config.admin().listen().toSocketAddress(), registry, metrics::refresh,
           new AdminApi(new AdminContext(config, configFile, spool, delivery, router, events, clock, metrics.scanner())));
@@ -90,6 +100,15 @@ public final class TernServer implements AutoCloseable {
     }
     log.info("Tern started: SMTP injection on {}, admin/metrics on http://{}/metrics, spool {}, events {}",
         format(injection.address()), format(admin.address()), config.spool().directory(), config.events().log());
+  }
+
+  private static WebhookForwarder.Settings webhookSettings(TernConfig.Events ec) {
+    TernConfig.Webhook w = ec.webhook();
+    java.nio.file.Path cursor = w.cursor().isEmpty()
+        ? ec.log().toAbsolutePath().resolveSibling(ec.log().getFileName() + ".webhook-cursor")
+        : java.nio.file.Path.of(w.cursor());
+    return new WebhookForwarder.Settings(java.net.URI.create(w.url()), w.headers(), w.batchSize(), w.batchInterval(),
+        w.timeout(), w.retryInitial(), w.retryMax(), cursor);
   }
 
   private static SmtpClientSettings smtpSettings(TernConfig.Timeouts t) {
@@ -131,6 +150,16 @@ public final class TernServer implements AutoCloseable {
     return config;
   }
 
+  /** Suppression policy, feedback intake, VERP and campaign health ({@code feedback().campaigns()}). */
+  public Feedback feedback() {
+    return feedback;
+  }
+
+  /** The webhook forwarder, or null when no webhook is configured. */
+  public WebhookForwarder webhook() {
+    return webhook;
+  }
+
   private static String format(InetSocketAddress a) {
     String host = a.getAddress().getHostAddress();
     return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
@@ -150,7 +179,9 @@ public final class TernServer implements AutoCloseable {
     smtpClient.close();
     group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
     delivery.close();
+    if (webhook != null) webhook.close();
     events.close();
+    feedback.close();
     dkim.close();
     spool.close();
     log.info("Tern stopped");
