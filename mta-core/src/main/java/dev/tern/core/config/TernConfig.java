@@ -146,15 +146,37 @@ public record TernConfig(
    * @param idleConnectionTimeout       an idle outbound connection is closed after this
    * @param smtpPort                    port of MX hosts found through DNS (25; tests use others)
    * @param timeouts                    SMTP client timeouts per phase (RFC 5321 4.5.3.2)
+   * @param shapingFile                 traffic shaping rules (config/shaping.yaml); null = the limits above for every site.
+   *                                    Reloaded with the configuration; problems name the key inside that file
+   * @param sources                     egress sources (virtual MTAs) by name: local address to bind + EHLO name
+   * @param pools                       egress pools by name: source name -> weight
+   * @param tenantPools                 tenant -> pool, for messages without X-Tern-Pool
+   * @param defaultPool                 pool of messages that name none ("" = "default", or the only pool)
    */
   public record Delivery(
       String ehloName, int maxConnectionsPerDestination, int maxMessagesPerConnection,
       int maxRecipientsPerTransaction, int maxConnections, Retry retry, Duration maxAge,
-      Duration idleConnectionTimeout, int smtpPort, Timeouts timeouts)
+      Duration idleConnectionTimeout, int smtpPort, Timeouts timeouts, Path shapingFile,
+      Map<String, Source> sources, Map<String, Map<String, Integer>> pools, Map<String, String> tenantPools,
+      String defaultPool)
       implements Validated {
     static Delivery defaults() {
       return new Delivery("", 20, 100, 100, 2000, Retry.defaults(), Duration.ofDays(3),
-          Duration.ofSeconds(5), 25, Timeouts.defaults());
+          Duration.ofSeconds(5), 25, Timeouts.defaults(), null, Map.of(), Map.of(), Map.of(), "");
+    }
+
+    public Delivery {
+      sources = sources == null ? Map.of() : sources;
+      pools = pools == null ? Map.of() : pools;
+      tenantPools = tenantPools == null ? Map.of() : tenantPools;
+      defaultPool = defaultPool == null ? "" : defaultPool;
+    }
+
+    /** The pool of messages that name none: default_pool, else "default", else the only pool ("" when no pools). */
+    public String effectiveDefaultPool() {
+      if (!defaultPool.isEmpty()) return defaultPool;
+      if (pools.containsKey("default") || pools.isEmpty()) return pools.isEmpty() ? "" : "default";
+      return pools.size() == 1 ? pools.keySet().iterator().next() : "";
     }
 
     @Override
@@ -165,6 +187,85 @@ public record TernConfig(
       p.min(maxConnections, 1, "max_connections");
       p.require(maxAge.toSeconds() >= 1, "max_age", "must be at least 1s");
       p.require(smtpPort >= 1 && smtpPort <= 65535, "smtp_port", "must be a port number 1..65535 (got " + smtpPort + ")");
+      for (var pool : pools.entrySet()) {
+        Problems at = p.at("pools").at(ConfigBinder.quoteKey(pool.getKey()));
+        if (pool.getValue().isEmpty()) at.add("a pool needs at least one source");
+        for (var member : pool.getValue().entrySet()) {
+          at.require(sources.containsKey(member.getKey()), ConfigBinder.quoteKey(member.getKey()),
+              "no such source under delivery.sources (have: " + String.join(", ", new java.util.TreeSet<>(sources.keySet())) + ")");
+          at.require(member.getValue() != null && member.getValue() >= 1, ConfigBinder.quoteKey(member.getKey()), "weight must be >= 1");
+        }
+      }
+      if (pools.isEmpty() && !sources.isEmpty()) p.add("pools", "sources are only used through pools: define at least one pool");
+      if (!pools.isEmpty()) {
+        p.require(!effectiveDefaultPool().isEmpty() && pools.containsKey(effectiveDefaultPool()), "default_pool",
+            defaultPool.isEmpty() ? "is required when there are several pools and none is named 'default'"
+                : "no such pool under delivery.pools: '" + defaultPool + "'");
+      }
+      for (var t : tenantPools.entrySet()) {
+        p.require(pools.containsKey(t.getValue()), "tenant_pools." + ConfigBinder.quoteKey(t.getKey()),
+            "no such pool under delivery.pools: '" + t.getValue() + "'");
+      }
+      // a shaping file that is there is checked now; a missing one is reported when Tern starts
+      // (relative paths are relative to the working directory, like every path here)
+      if (shapingFile != null && java.nio.file.Files.isRegularFile(shapingFile)) {
+        try {
+          loadShaping(shapingFile);
+        } catch (ConfigException e) {
+          for (String problem : e.problems()) p.add("shaping_file", shapingFile + ": " + problem);
+        }
+      }
+    }
+  }
+
+  /**
+   * Reads and validates a traffic shaping file ({@code delivery.shaping_file}); a missing or
+   * wrong file is a {@link ConfigException} whose problems name the key inside the file.
+   */
+  public static dev.tern.core.shaping.ShapingConfig loadShaping(Path file) {
+    com.fasterxml.jackson.databind.JsonNode root;
+    try {
+      root = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+          .readTree(java.nio.file.Files.readString(file));
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new ConfigException(file.toString(), List.of("file not found"));
+    } catch (java.io.IOException e) {
+      throw new ConfigException(file.toString(), List.of("(root): cannot read or parse: " + e.getMessage()));
+    }
+    if (root == null || root.isMissingNode() || root.isNull()) return dev.tern.core.shaping.ShapingConfig.empty();
+    Problems problems = new Problems();
+    dev.tern.core.shaping.ShapingConfig cfg = new ConfigBinder(problems).bind(root, dev.tern.core.shaping.ShapingConfig.class,
+        dev.tern.core.shaping.ShapingConfig.empty(), problems);
+    if (!problems.isEmpty()) throw new ConfigException(file.toString(), problems.list());
+    return cfg;
+  }
+
+  /**
+   * An egress source (virtual MTA).
+   *
+   * @param address  local IP address outbound connections are bound to; it must be on this machine
+   * @param ehloName name sent in EHLO ("" = delivery.ehlo_name); it should resolve to address and back
+   */
+  public record Source(String address, String ehloName) implements Validated {
+    public Source {
+      ehloName = ehloName == null ? "" : ehloName;
+    }
+
+    @Override
+    public void validate(Problems p) {
+      if (address == null || !address.matches("[0-9.]+|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")) {
+        p.add("address", "must be an IP address (got '" + address + "')");
+        return;
+      }
+      try {
+        java.net.InetAddress a = java.net.InetAddress.getByName(address);
+        try (java.net.Socket s = new java.net.Socket()) {
+          s.bind(new java.net.InetSocketAddress(a, 0));
+        }
+      } catch (java.io.IOException e) {
+        p.add("address", address + " is not an address of this machine (" + e.getMessage() + ")");
+      }
+      p.require(!ehloName.contains(" "), "ehlo_name", "must be a host name");
     }
   }
 

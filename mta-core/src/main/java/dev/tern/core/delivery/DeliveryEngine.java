@@ -9,21 +9,31 @@ import dev.tern.core.delivery.smtp.SmtpTransaction;
 import dev.tern.core.delivery.smtp.TransactionResult;
 import dev.tern.core.delivery.OutcomeRecorder.Attempt;
 import dev.tern.core.delivery.OutcomeRecorder.Result;
+import dev.tern.core.shaping.AutomationRule;
+import dev.tern.core.shaping.ShapingConfig;
+import dev.tern.core.shaping.ShapingPolicy;
+import dev.tern.core.shaping.SiteLimits;
+import dev.tern.core.shaping.SiteThrottle;
 import dev.tern.queue.QueueEntry;
 import dev.tern.queue.RecipientState;
 import dev.tern.queue.RecipientStatus;
 import dev.tern.queue.Spool;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -33,9 +43,16 @@ import org.slf4j.LoggerFactory;
 /**
  * Moves due entries from the spool to per-destination ready queues and delivers them over
  * pooled SMTP connections. Stages: scheduler thread (spool -> routing), destination ready
- * queues, connection workers (future chains on the Netty event loop), outcome recording
- * (on a worker executor, never on the event loop). The spool stays the source of truth:
- * an entry is only removed or rescheduled after its outcome is known.
+ * queues (a transactional and a bulk lane per (egress source, site)), connection workers
+ * (future chains on the Netty event loop), outcome recording (on a worker executor, never on
+ * the event loop). The spool stays the source of truth: an entry is only removed or
+ * rescheduled after its outcome is known.
+ *
+ * <p>Traffic shaping: every site has a {@link SiteThrottle} from the {@link ShapingPolicy}
+ * (connections, message and connection rates, messages per connection, recipients per
+ * transaction); each (source, site) pair has its own within it. Replies feed the automation
+ * rules (suspend, throttle or bounce a site for a while) and the adaptive mode. A reload
+ * ({@link #reload}) replaces the limits without touching deliveries in progress.
  */
 public final class DeliveryEngine implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DeliveryEngine.class);
@@ -44,36 +61,74 @@ public final class DeliveryEngine implements AutoCloseable {
   public record Settings(
       String ehloName, int maxConnectionsPerDestination, int maxMessagesPerConnection,
       int maxRecipientsPerTransaction, int maxConnections, int maxInFlight, long pollMillis,
-      SmtpClientSettings smtp) {}
+      SmtpClientSettings smtp) {
+    /** The limits of a site that no shaping rule changes. */
+    public SiteLimits baseLimits() {
+      return new SiteLimits(maxConnectionsPerDestination, maxMessagesPerConnection, null, null, maxRecipientsPerTransaction, "");
+    }
+  }
+
+  /** A site's run-time state: the domain and MX hosts its rules match, its throttle, its queues. */
+  private record SiteState(String domain, List<String> mxHosts, SiteThrottle throttle, List<Destination> destinations) {}
+
+  /** An automation "bounce" in force for a site. */
+  private record BounceWindow(String reply, long untilNanos) {}
 
   private final Spool spool;
   private final Router router;
   private final SmtpClient client;
   private final OutcomeRecorder outcomes;
+  private final RetryPolicy retry;
   private final Settings settings;
   private final Clock clock;
+  private volatile ShapingPolicy policy;
+  private volatile EgressPools pools;
   private final Map<String, Destination> destinations = new ConcurrentHashMap<>();
+  private final Map<String, SiteState> sites = new ConcurrentHashMap<>();
   private final ExecutorService worker = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("tern-delivery-", 0).factory());
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+      Thread.ofPlatform().daemon().name("tern-delivery-timer").factory());
   private final Semaphore connectionSlots;
+  /** Destinations that found no free connection slot in total; served when one frees up. */
+  private final ConcurrentLinkedQueue<Destination> starved = new ConcurrentLinkedQueue<>();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger activeTransactions = new AtomicInteger();
   private final java.util.Set<String> suspendedDestinations = ConcurrentHashMap.newKeySet();
+  /** When timed suspensions (automation) end, System.nanoTime(); absent for suspensions until resumed. */
+  private final Map<String, Long> suspensionEnds = new ConcurrentHashMap<>();
   private final java.util.Set<String> suspendedDomains = ConcurrentHashMap.newKeySet();
+  private final Map<String, BounceWindow> bouncing = new ConcurrentHashMap<>();
   /** Entries kept in memory per suspended destination; more go back to the spool. */
   private static final int HELD_PER_SUSPENDED_DESTINATION = 1000;
   /** When entries put back to the spool by a suspension are due again. */
   private static final long SUSPENDED_RETRY_MILLIS = 60_000;
+  /** A connection waits this long at most for a message token; beyond, it is closed. */
+  private static final long MAX_IDLE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(2);
   private volatile boolean running;
   private Thread scheduler;
 
   public DeliveryEngine(Spool spool, Router router, SmtpClient client, dev.tern.core.events.EventBus events,
       RetryPolicy retry, dev.tern.bounce.classify.ReplyClassifier classifier, Settings settings, Clock clock) {
+    this(spool, router, client, events, retry, classifier, settings, clock,
+        new ShapingPolicy(ShapingConfig.empty(), settings.baseLimits()), EgressPools.single(new EgressSource("", null, settings.ehloName())));
+  }
+
+  /**
+   * @param policy the shaping rules (replaced by {@link #reload})
+   * @param pools  the egress sources and pools (replaced by {@link #reload})
+   */
+  public DeliveryEngine(Spool spool, Router router, SmtpClient client, dev.tern.core.events.EventBus events,
+      RetryPolicy retry, dev.tern.bounce.classify.ReplyClassifier classifier, Settings settings, Clock clock,
+      ShapingPolicy policy, EgressPools pools) {
     this.spool = spool;
     this.router = router;
     this.client = client;
     this.outcomes = new OutcomeRecorder(spool, events, retry, classifier, clock);
+    this.retry = retry;
     this.settings = settings;
     this.clock = clock;
+    this.policy = policy;
+    this.pools = pools;
     this.connectionSlots = new Semaphore(settings.maxConnections());
   }
 
@@ -93,6 +148,35 @@ public final class DeliveryEngine implements AutoCloseable {
     return inFlight.get();
   }
 
+  /**
+   * Applies new shaping rules and egress pools: every known site gets its new limits at once;
+   * connections and transactions in progress go on (a lower connection limit is reached as
+   * connections close).
+   */
+  public void reload(ShapingPolicy nextPolicy, EgressPools nextPools) {
+    policy = nextPolicy;
+    pools = nextPools;
+    for (SiteState s : sites.values()) {
+      s.throttle().update(nextPolicy.forSite(s.domain(), s.mxHosts()), nextPolicy.adaptive());
+      for (Destination d : s.destinations()) {
+        d.pair.update(nextPolicy.forSourceAtSite(s.domain(), s.mxHosts()), null);
+      }
+    }
+    for (Destination d : destinations.values()) worker.execute(() -> maybeConnect(d));
+    wake();
+  }
+
+  /** The shaping rules in effect. */
+  public ShapingPolicy policy() {
+    return policy;
+  }
+
+  /** The limits in effect for a site ("mx:..." or "route:..."), if it has been seen. */
+  public java.util.Optional<SiteLimits> siteLimits(String siteKey) {
+    SiteState s = sites.get(siteKey);
+    return s == null ? java.util.Optional.empty() : java.util.Optional.of(s.throttle().limits());
+  }
+
   /** One destination's ready queue, for the admin API and metrics. */
   public record DestinationStatus(String key, int ready, int connections, boolean suspended) {}
 
@@ -100,7 +184,7 @@ public final class DeliveryEngine implements AutoCloseable {
   public List<DestinationStatus> destinations() {
     List<DestinationStatus> out = new ArrayList<>();
     for (Destination d : destinations.values()) {
-      out.add(new DestinationStatus(d.key, d.size(), d.connections(), suspendedDestinations.contains(d.key)));
+      out.add(new DestinationStatus(d.key, d.size(), d.connections(), isSuspended(d)));
     }
     for (String key : suspendedDestinations) {
       if (!destinations.containsKey(key)) out.add(new DestinationStatus(key, 0, 0, true));
@@ -114,19 +198,47 @@ public final class DeliveryEngine implements AutoCloseable {
   }
 
   /**
-   * Suspends a destination ("mx:..." or "route:host:port"): no new connection is opened to
-   * it and open connections take no further message. Its entries wait in memory (up to
+   * Suspends a destination ("mx:..." or "route:host:port", which covers every egress source
+   * sending to it, or one source's queue "mx:...@source"): no new connection is opened to it
+   * and open connections take no further message. Its entries wait in memory (up to
    * {@value #HELD_PER_SUSPENDED_DESTINATION}) or go back to the spool for a minute.
    */
   public void suspendDestination(String key) {
+    suspensionEnds.remove(key);
     suspendedDestinations.add(key);
+  }
+
+  /**
+   * Suspends a destination for a while (automation), then resumes it; a suspension until
+   * resumed, or one that ends later, is kept.
+   */
+  public void suspendDestination(String key, Duration duration) {
+    long end = System.nanoTime() + duration.toNanos();
+    synchronized (suspensionEnds) {
+      boolean indefinite = suspendedDestinations.contains(key) && !suspensionEnds.containsKey(key);
+      Long current = suspensionEnds.get(key);
+      if (indefinite || (current != null && current - end >= 0)) return;
+      suspensionEnds.put(key, end);
+      suspendedDestinations.add(key);
+    }
+    timer.schedule(() -> {
+      synchronized (suspensionEnds) {
+        Long e = suspensionEnds.get(key);
+        if (e == null || e != end) return;
+        suspensionEnds.remove(key);
+      }
+      log.info("destination {}: timed suspension over, resuming", key);
+      resumeDestination(key);
+    }, duration.toNanos(), TimeUnit.NANOSECONDS);
   }
 
   /** Resumes a suspended destination and restarts its delivery; false if it was not suspended. */
   public boolean resumeDestination(String key) {
+    suspensionEnds.remove(key);
     if (!suspendedDestinations.remove(key)) return false;
-    Destination d = destinations.get(key);
-    if (d != null) worker.execute(() -> maybeConnect(d));
+    for (Destination d : destinations.values()) {
+      if (d.key.equals(key) || d.siteKey.equals(key)) worker.execute(() -> maybeConnect(d));
+    }
     wake();
     return true;
   }
@@ -151,16 +263,28 @@ public final class DeliveryEngine implements AutoCloseable {
     return java.util.Set.copyOf(suspendedDomains);
   }
 
+  private boolean isSuspended(Destination d) {
+    return suspendedDestinations.contains(d.key) || suspendedDestinations.contains(d.siteKey);
+  }
+
   /** The next entry of the ready queue whose domain is not suspended (those go back to the spool). */
   private QueueEntry nextSendable(Destination d) {
     QueueEntry e;
-    while ((e = d.poll()) != null && suspendedDomains.contains(e.domain())) hold(e);
+    while ((e = d.poll(policy.transactionalShare())) != null && suspendedDomains.contains(e.domain())) hold(e, SUSPENDED_RETRY_MILLIS);
     return e;
   }
 
-  /** Puts a leased entry back into the spool, due when a suspension's hold time ends. */
-  private void hold(QueueEntry entry) {
-    finish(spool.update(entry.rescheduled(clock.millis() + SUSPENDED_RETRY_MILLIS, false)));
+  /** Puts a leased entry back into the spool, due after {@code millis} (no attempt counted). */
+  private void hold(QueueEntry entry, long millis) {
+    finish(spool.update(entry.rescheduled(clock.millis() + millis, false)));
+  }
+
+  /** How long entries of a suspended destination wait in the spool: a minute, or until a timed suspension ends. */
+  private long suspendedHoldMillis(Destination d) {
+    Long end = suspensionEnds.get(d.siteKey);
+    if (end == null) end = suspensionEnds.get(d.key);
+    if (end == null || suspendedDestinations.contains(d.key) && !suspensionEnds.containsKey(d.key)) return SUSPENDED_RETRY_MILLIS;
+    return Math.max(1, Math.min(SUSPENDED_RETRY_MILLIS, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime()) + 1));
   }
 
   private void schedule() {
@@ -186,7 +310,7 @@ public final class DeliveryEngine implements AutoCloseable {
 
   private void dispatch(QueueEntry entry) {
     if (suspendedDomains.contains(entry.domain())) {
-      worker.execute(() -> hold(entry));
+      worker.execute(() -> hold(entry, SUSPENDED_RETRY_MILLIS));
       return;
     }
     router.route(entry.domain()).whenCompleteAsync((route, failure) -> {
@@ -200,15 +324,78 @@ public final class DeliveryEngine implements AutoCloseable {
         finish(outcomes.record(entry, results, new Attempt(entry.domain(), null, null)));
         return;
       }
-      Destination d = destinations.computeIfAbsent(route.key(), k -> new Destination(k, route));
-      d.route(route);
-      if (suspendedDestinations.contains(d.key) && d.size() >= HELD_PER_SUSPENDED_DESTINATION) {
-        hold(entry);
+      Destination d = destination(route, pools.choose(entry.envelope()), entry.domain());
+      BounceWindow bounce = bouncing(d);
+      if (bounce != null) {
+        recordAll(entry, RecipientStatus.BOUNCED, bounce.reply(), d, null);
+        return;
+      }
+      if (isSuspended(d) && d.size() >= HELD_PER_SUSPENDED_DESTINATION) {
+        hold(entry, suspendedHoldMillis(d));
+        return;
+      }
+      boolean tx = entry.envelope().transactional();
+      int lane = d.laneSize(tx);
+      if (lane >= policy.readyLimit()) {
+        // the lane holds enough to keep the site busy: the rest waits in the spool, not on the heap
+        hold(entry, overflowHoldMillis(d, lane));
         return;
       }
       d.add(entry);
       maybeConnect(d);
     }, worker);
+  }
+
+  /** About half the time the site needs to send a full lane (at least a second), spread. */
+  private long overflowHoldMillis(Destination d, int lane) {
+    long interval = 0;
+    SiteLimits l = d.site.limits();
+    if (l.messageRate() != null) interval = l.messageRate().intervalNanos();
+    long drainMillis = TimeUnit.NANOSECONDS.toMillis(interval * (long) lane);
+    long base = Math.max(1000, Math.min(drainMillis / 2, 300_000));
+    return base + ThreadLocalRandom.current().nextLong(base / 2 + 1);
+  }
+
+  private Destination destination(Route route, EgressSource source, String domain) {
+    String key = source.name().isEmpty() ? route.key() : route.key() + "@" + source.name();
+    Destination d = destinations.get(key);
+    if (d == null) {
+      d = destinations.computeIfAbsent(key, k -> {
+        SiteState s = sites.computeIfAbsent(route.key(), sk -> {
+          List<String> mx = mxHosts(route);
+          ShapingPolicy p = policy;
+          return new SiteState(domain, mx, new SiteThrottle(p.forSite(domain, mx), p.adaptive()), new CopyOnWriteArrayList<>());
+        });
+        Destination created = new Destination(k, route.key(), source, domain, route,
+            s.throttle(), new SiteThrottle(policy.forSourceAtSite(s.domain(), s.mxHosts()), null));
+        s.destinations().add(created);
+        return created;
+      });
+    }
+    d.route(route);
+    return d;
+  }
+
+  /** The host names shaping rules match: the MX hosts of a site, the target host of a static route. */
+  private static List<String> mxHosts(Route route) {
+    String k = route.key();
+    if (k.startsWith("mx:")) return List.of(k.substring(3).split(","));
+    if (k.startsWith("route:")) {
+      String target = k.substring(6);
+      int colon = target.lastIndexOf(':');
+      return List.of(colon > 0 ? target.substring(0, colon) : target);
+    }
+    return List.of();
+  }
+
+  private BounceWindow bouncing(Destination d) {
+    BounceWindow b = bouncing.get(d.siteKey);
+    if (b == null) return null;
+    if (System.nanoTime() - b.untilNanos() >= 0) {
+      bouncing.remove(d.siteKey, b);
+      return null;
+    }
+    return b;
   }
 
   private void finish(CompletableFuture<Void> stored) {
@@ -220,60 +407,142 @@ public final class DeliveryEngine implements AutoCloseable {
   }
 
   private void maybeConnect(Destination d) {
-    while (running && !suspendedDestinations.contains(d.key) && d.reserveConnection(settings.maxConnectionsPerDestination())) {
-      if (!connectionSlots.tryAcquire()) {
-        d.releaseConnection();
+    while (running && !isSuspended(d) && d.wantsConnection()) {
+      long downFor = d.downUntil - clock.millis();
+      if (downFor > 0) {
+        // (re-checked at least every second: the clock may be moved by hand in tests)
+        later(d, TimeUnit.MILLISECONDS.toNanos(Math.min(downFor, 1000)));
         return;
       }
-      connect(d, 0, null);
+      long now = System.nanoTime();
+      long messageWait = Math.max(d.site.messageWait(now), d.pair.messageWait(now));
+      if (messageWait > MAX_IDLE_WAIT_NANOS) {
+        later(d, messageWait);
+        return;
+      }
+      long wait = d.site.tryOpen(now);
+      if (wait < 0) return; // at the site's connection limit: a closing connection calls back
+      if (wait > 0) {
+        later(d, wait);
+        return;
+      }
+      long pairWait = d.pair.tryOpen(now);
+      if (pairWait != 0) {
+        d.site.closed();
+        if (pairWait > 0) later(d, pairWait);
+        return;
+      }
+      if (!connectionSlots.tryAcquire()) {
+        d.site.closed();
+        d.pair.closed();
+        starved.add(d);
+        return;
+      }
+      d.connectionOpened();
+      connect(d, 0, null, true);
     }
+  }
+
+  /** Tries to open connections for the destination again after {@code nanos} (once, however often asked). */
+  private void later(Destination d, long nanos) {
+    synchronized (d) {
+      if (d.connectScheduled) return;
+      d.connectScheduled = true;
+    }
+    timer.schedule(() -> worker.execute(() -> {
+      synchronized (d) {
+        d.connectScheduled = false;
+      }
+      maybeConnect(d);
+    }), nanos, TimeUnit.NANOSECONDS);
   }
 
   private void connectionClosed(Destination d) {
     connectionSlots.release();
+    d.site.closed();
+    d.pair.closed();
     d.releaseConnection();
     maybeConnect(d);
+    SiteState s = sites.get(d.siteKey);
+    if (s != null && s.destinations().size() > 1) {
+      for (Destination other : s.destinations()) if (other != d) maybeConnect(other);
+    }
+    Destination waiting;
+    while (connectionSlots.availablePermits() > 0 && (waiting = starved.poll()) != null) maybeConnect(waiting);
   }
 
-  private void connect(Destination d, int hostIndex, SmtpException lastFailure) {
+  private void connect(Destination d, int hostIndex, SmtpException lastFailure, boolean tls) {
     List<InetSocketAddress> hosts = d.route().hosts();
     if (hostIndex >= hosts.size()) {
-      // no host of the destination could be reached: connection-level failure defers the whole queue
+      // no host of the destination could be reached: a connection-level failure defers the
+      // whole queue, and the site is left alone until the first retry delay has passed
       String text = lastFailure == null ? "451 4.4.1 no reachable host" : failureText(lastFailure);
       boolean permanent = lastFailure != null && !lastFailure.isTransient();
+      if (!permanent) d.downUntil = clock.millis() + retry.delayAfter(1).toMillis();
       for (QueueEntry e : d.drain()) recordAll(e, permanent ? RecipientStatus.BOUNCED : RecipientStatus.DEFERRED, text, d, null);
       connectionSlots.release();
+      d.site.closed();
+      d.pair.closed();
       d.releaseConnection();
       return;
     }
     InetSocketAddress host = hosts.get(hostIndex);
-    client.connect(host, null, settings.ehloName(), settings.smtp()).whenComplete((conn, failure) -> {
+    SmtpClientSettings smtp = tls ? settings.smtp() : settings.smtp().withStartTls(false);
+    String ehlo = d.source.ehloName() == null || d.source.ehloName().isEmpty() ? settings.ehloName() : d.source.ehloName();
+    client.connect(host, d.source.bind(), ehlo, smtp).whenCompleteAsync((conn, failure) -> {
       if (failure != null) {
         SmtpException se = asSmtp(failure);
         log.debug("connect to {} for {} failed: {}", host, d.key, se.getMessage());
-        connect(d, hostIndex + 1, se);
+        if (tls && se.tlsFailure()) {
+          // STARTTLS offered but the handshake failed: the same host again, in clear text
+          connect(d, hostIndex, se, false);
+          return;
+        }
+        react(d, se.reply());
+        if (isSuspended(d) || bouncing(d) != null) {
+          // an automation rule took the site out: its mail waits (or was bounced), no further host
+          connectionClosed(d);
+          return;
+        }
+        connect(d, hostIndex + 1, se, true);
         return;
       }
       sendNext(d, conn, 0);
-    });
+    }, worker);
   }
 
   private void sendNext(Destination d, SmtpConnection conn, int sent) {
-    QueueEntry entry = (running && !suspendedDestinations.contains(d.key) && sent < settings.maxMessagesPerConnection())
-        ? nextSendable(d) : null;
-    if (entry == null || !conn.isOpen()) {
-      if (entry != null) d.add(entry);
+    int maxMessages = Math.min(d.site.limits().maxMessagesPerConnection(), d.pair.limits().maxMessagesPerConnection());
+    if (!running || isSuspended(d) || sent >= maxMessages || !conn.isOpen() || d.isEmpty() || bouncing(d) != null) {
+      conn.quit().whenComplete((v, e) -> connectionClosed(d));
+      return;
+    }
+    long now = System.nanoTime();
+    long wait = d.site.tryMessage(now);
+    if (wait == 0) wait = d.pair.tryMessage(now);
+    if (wait > 0) {
+      if (wait > MAX_IDLE_WAIT_NANOS) {
+        conn.quit().whenComplete((v, e) -> connectionClosed(d));
+      } else {
+        timer.schedule(() -> worker.execute(() -> sendNext(d, conn, sent)), wait, TimeUnit.NANOSECONDS);
+      }
+      return;
+    }
+    QueueEntry entry = nextSendable(d);
+    if (entry == null) {
       conn.quit().whenComplete((v, e) -> connectionClosed(d));
       return;
     }
     activeTransactions.incrementAndGet();
+    int maxRecipients = Math.min(d.site.limits().maxRecipientsPerTransaction(), d.pair.limits().maxRecipientsPerTransaction());
+    List<SmtpReply> replies = new CopyOnWriteArrayList<>();
     CompletableFuture.supplyAsync(() -> spool.body(entry.messageId()), worker)
         .thenCompose(body -> {
           if (body.isEmpty()) {
             // the message vanished from the spool (purged): nothing to send
             return CompletableFuture.completedFuture(Map.<String, Result>of());
           }
-          return sendEntry(conn, entry, body.get());
+          return sendEntry(conn, entry, body.get(), maxRecipients, replies);
         })
         .whenCompleteAsync((results, failure) -> {
           activeTransactions.decrementAndGet();
@@ -281,6 +550,7 @@ public final class DeliveryEngine implements AutoCloseable {
           if (failure != null) {
             SmtpException se = asSmtp(failure);
             recordAll(entry, se.isTransient() ? RecipientStatus.DEFERRED : RecipientStatus.BOUNCED, failureText(se), d, remote);
+            react(d, se.reply());
             conn.close();
             connectionClosed(d);
             return;
@@ -288,29 +558,72 @@ public final class DeliveryEngine implements AutoCloseable {
           if (results.isEmpty()) {
             inFlight.decrementAndGet();
           } else {
-            finish(outcomes.record(entry, results, new Attempt(d.key, remote, null)));
+            finish(outcomes.record(entry, results, new Attempt(d.siteKey, remote, sourceName(d))));
           }
+          for (SmtpReply r : replies) react(d, r);
           sendNext(d, conn, sent + 1);
         }, worker);
   }
 
-  /** Sends the open recipients of an entry in transactions of at most maxRecipientsPerTransaction. */
-  private CompletableFuture<Map<String, Result>> sendEntry(SmtpConnection conn, QueueEntry entry, byte[] body) {
+  private static String sourceName(Destination d) {
+    return d.source.name().isEmpty() ? null : d.source.name();
+  }
+
+  /**
+   * Feeds a reply from a site to the adaptive mode and the automation rules; the first
+   * matching rule acts on the whole site (every source's queue).
+   */
+  private void react(Destination d, SmtpReply reply) {
+    if (reply == null) return;
+    if (reply.positive()) {
+      d.site.clean();
+      return;
+    }
+    String enhanced = reply.enhancedCode();
+    if (reply.code() == 421 || (enhanced != null && enhanced.startsWith("4.7."))) d.site.pushback();
+    SiteState s = sites.get(d.siteKey);
+    if (s == null) return;
+    policy.automation(reply, s.domain(), s.mxHosts()).ifPresent(rule -> apply(d, rule, reply));
+  }
+
+  private void apply(Destination d, AutomationRule rule, SmtpReply reply) {
+    log.info("site {}: '{}' matched automation rule {}: {} for {}", d.siteKey, reply, rule.name(),
+        rule.action().name().toLowerCase(java.util.Locale.ROOT), rule.duration());
+    long now = System.nanoTime();
+    switch (rule.action()) {
+      case SUSPEND -> suspendDestination(d.siteKey, rule.duration());
+      case THROTTLE -> d.site.backoff(rule.connectionFactor(), rule.rateFactor(), now, now + rule.duration().toNanos());
+      case BOUNCE -> {
+        bouncing.put(d.siteKey, new BounceWindow(reply.toString(), now + rule.duration().toNanos()));
+        SiteState s = sites.get(d.siteKey);
+        if (s == null) return;
+        for (Destination q : s.destinations()) {
+          for (QueueEntry e : q.drain()) recordAll(e, RecipientStatus.BOUNCED, reply.toString(), q, null);
+        }
+      }
+    }
+  }
+
+  /** Sends the open recipients of an entry in transactions of at most {@code step} recipients. */
+  private CompletableFuture<Map<String, Result>> sendEntry(SmtpConnection conn, QueueEntry entry, byte[] body, int step,
+      List<SmtpReply> replies) {
     List<String> open = entry.open().stream().map(RecipientState::address).toList();
     Map<String, Result> results = new HashMap<>();
     CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
-    int step = settings.maxRecipientsPerTransaction();
     boolean eightBit = hasEightBit(body);
     for (int i = 0; i < open.size(); i += step) {
       List<String> batch = open.subList(i, Math.min(open.size(), i + step));
       boolean utf8 = needsSmtpUtf8(entry.envelope().returnPath(), batch);
       SmtpTransaction tx = new SmtpTransaction(entry.envelope().returnPath(), batch, body, eightBit, utf8);
-      chain = chain.thenCompose(v -> conn.send(tx)).thenAccept(r -> collect(batch, r, results));
+      chain = chain.thenCompose(v -> conn.send(tx)).thenAccept(r -> collect(batch, r, results, replies));
     }
     return chain.thenApply(v -> results);
   }
 
-  private static void collect(List<String> recipients, TransactionResult r, Map<String, Result> out) {
+  private static void collect(List<String> recipients, TransactionResult r, Map<String, Result> out, List<SmtpReply> replies) {
+    if (!r.mailReply().positive()) replies.add(r.mailReply());
+    for (SmtpReply rr : r.recipientReplies()) if (!rr.positive()) replies.add(rr);
+    if (r.dataReply() != null) replies.add(r.dataReply());
     for (int i = 0; i < recipients.size(); i++) {
       SmtpReply reply;
       if (!r.mailReply().positive()) reply = r.mailReply();
@@ -326,7 +639,7 @@ public final class DeliveryEngine implements AutoCloseable {
   private void recordAll(QueueEntry e, RecipientStatus status, String text, Destination d, String remote) {
     Map<String, Result> results = new HashMap<>();
     for (RecipientState r : e.open()) results.put(r.address(), new Result(status, text));
-    finish(outcomes.record(e, results, new Attempt(d.key, remote, null)));
+    finish(outcomes.record(e, results, new Attempt(d.siteKey, remote, sourceName(d))));
   }
 
   private static String failureText(SmtpException e) {
@@ -385,6 +698,7 @@ public final class DeliveryEngine implements AutoCloseable {
   @Override
   public void close() {
     stop(java.time.Duration.ofSeconds(10));
+    timer.shutdownNow();
     worker.shutdownNow();
   }
 }

@@ -1,23 +1,46 @@
 package dev.tern.core.delivery;
 
+import dev.tern.core.shaping.SiteThrottle;
 import dev.tern.queue.QueueEntry;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The ready queue of one destination (an MX site or a static route): entries waiting for a
- * connection, and the count of connections open to it. Guarded by its own monitor.
+ * The ready queue of one destination (an MX site or a static route, from one egress source):
+ * two lanes of entries waiting for a connection (transactional mail never waits behind bulk),
+ * and the connections open to it. Limits live in the site's {@link SiteThrottle} (shared by
+ * every source sending to the site) and in this pair's own throttle. Guarded by its own monitor.
  */
 final class Destination {
   final String key;
+  /** The route key: the site (all sources' destinations of a site share its throttle). */
+  final String siteKey;
+  /** The egress source this queue sends from. */
+  final EgressSource source;
+  /** The first domain routed here (rules matched by domain use it). */
+  final String domain;
+  final SiteThrottle site;
+  final SiteThrottle pair;
   private volatile Route route;
-  private final ArrayDeque<QueueEntry> ready = new ArrayDeque<>();
+  private final ArrayDeque<QueueEntry> transactional = new ArrayDeque<>();
+  private final ArrayDeque<QueueEntry> bulk = new ArrayDeque<>();
   private int connections;
+  /** Credit of the transactional lane in the weighted pick (see {@link #poll(double)}). */
+  private double credit;
+  /** A delayed connection attempt is scheduled (rate limit or a site held down). */
+  boolean connectScheduled;
+  /** After a connection-level failure: no connection before this time (epoch millis of the engine's clock). */
+  volatile long downUntil;
 
-  Destination(String key, Route route) {
+  Destination(String key, String siteKey, EgressSource source, String domain, Route route, SiteThrottle site, SiteThrottle pair) {
     this.key = key;
+    this.siteKey = siteKey;
+    this.source = source;
+    this.domain = domain;
     this.route = route;
+    this.site = site;
+    this.pair = pair;
   }
 
   Route route() {
@@ -29,29 +52,61 @@ final class Destination {
   }
 
   synchronized void add(QueueEntry e) {
-    ready.add(e);
+    (e.envelope().transactional() ? transactional : bulk).add(e);
   }
 
-  synchronized QueueEntry poll() {
-    return ready.poll();
+  /** Puts an entry back at the head of its lane (it was taken but not sent). */
+  synchronized void addFirst(QueueEntry e) {
+    (e.envelope().transactional() ? transactional : bulk).addFirst(e);
+  }
+
+  /**
+   * The next entry: while both lanes have mail, the transactional lane gets {@code share} of
+   * the picks (and always the first one), so it never waits behind more than a few bulk
+   * messages; a lane alone gets every pick.
+   */
+  synchronized QueueEntry poll(double share) {
+    if (transactional.isEmpty()) {
+      credit = 0;
+      return bulk.poll();
+    }
+    if (bulk.isEmpty()) return transactional.poll();
+    credit += share;
+    if (credit > 0) {
+      credit -= 1;
+      return transactional.poll();
+    }
+    return bulk.poll();
   }
 
   synchronized List<QueueEntry> drain() {
-    List<QueueEntry> all = new ArrayList<>(ready);
-    ready.clear();
+    List<QueueEntry> all = new ArrayList<>(transactional);
+    all.addAll(bulk);
+    transactional.clear();
+    bulk.clear();
     return all;
   }
 
   synchronized int size() {
-    return ready.size();
+    return transactional.size() + bulk.size();
   }
 
-  /** Reserves a connection slot if one more connection is worth opening. */
-  synchronized boolean reserveConnection(int max) {
-    if (ready.isEmpty() || connections >= max) return false;
-    if (connections > 0 && ready.size() <= connections) return false;
+  synchronized int laneSize(boolean transactionalLane) {
+    return transactionalLane ? transactional.size() : bulk.size();
+  }
+
+  synchronized boolean isEmpty() {
+    return transactional.isEmpty() && bulk.isEmpty();
+  }
+
+  /** Whether one more connection is worth opening (work waiting beyond what open connections take). */
+  synchronized boolean wantsConnection() {
+    int n = size();
+    return n > 0 && (connections == 0 || n > connections);
+  }
+
+  synchronized void connectionOpened() {
     connections++;
-    return true;
   }
 
   synchronized void releaseConnection() {

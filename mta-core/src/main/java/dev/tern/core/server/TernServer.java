@@ -53,6 +53,8 @@ public final class TernServer implements AutoCloseable {
   private final TernMetrics metrics;
   private final Feedback feedback;
   private final WebhookForwarder webhook;
+  private final java.nio.file.Path configFile;
+  private final dev.tern.core.shaping.ReloadSignal reloadSignal;
 
   private TernServer(TernConfig config, Clock clock, java.nio.file.Path configFile) {
     this.config = config;
@@ -86,7 +88,9 @@ public final class TernServer implements AutoCloseable {
           new RetryPolicy(r.initial(), r.multiplier(), r.max(), r.jitter()), classifier,
           new DeliveryEngine.Settings(ehlo, dc.maxConnectionsPerDestination(), dc.maxMessagesPerConnection(),
               dc.maxRecipientsPerTransaction(), dc.maxConnections(), 20_000, 50, smtp),
-          clock);
+          clock, dev.tern.core.delivery.DeliverySetup.policy(dc), dev.tern.core.delivery.DeliverySetup.pools(dc, ehlo));
+      this.configFile = configFile;
+      this.reloadSignal = dev.tern.core.shaping.ReloadSignal.install(this::reload);
       metrics = new TernMetrics(registry, spool, delivery, events, clock);
       delivery.start();
       dkim = new DkimSigning(config.dkim());
@@ -128,6 +132,33 @@ public final class TernServer implements AutoCloseable {
 
   public static TernServer start(TernConfig config) {
     return start(config, Clock.systemUTC());
+  }
+
+  /**
+   * Applies what can change without a restart from {@code next}: the traffic shaping rules
+   * (its {@code delivery.shaping_file}, read again now) and the egress sources and pools. Sites
+   * get their new limits at once; deliveries in progress go on.
+   *
+   * @throws dev.tern.core.config.ConfigException if the shaping file is missing or wrong (nothing changes)
+   */
+  public synchronized void reload(TernConfig next) {
+    TernConfig.Delivery dc = next.delivery();
+    String ehlo = dc.ehloName().isEmpty() ? next.server().hostname() : dc.ehloName();
+    delivery.reload(dev.tern.core.delivery.DeliverySetup.policy(dc), dev.tern.core.delivery.DeliverySetup.pools(dc, ehlo));
+    log.info("reloaded traffic shaping ({}) and egress pools", dc.shapingFile() == null ? "no shaping file" : dc.shapingFile());
+  }
+
+  /**
+   * Reloads from the configuration file Tern was started with (SIGHUP does this); started
+   * without one, reads the shaping file of the running configuration again.
+   */
+  public void reload() {
+    reload(configFile == null ? config : dev.tern.core.config.ConfigLoader.load(configFile));
+  }
+
+  /** The delivery engine (queues, limits, suspensions). */
+  public DeliveryEngine delivery() {
+    return delivery;
   }
 
   public InetSocketAddress injectionAddress() {
@@ -172,6 +203,7 @@ public final class TernServer implements AutoCloseable {
   @Override
   public void close() {
     log.info("Tern stopping");
+    reloadSignal.close();
     injection.close();
     delivery.stop(Duration.ofSeconds(10));
     admin.close();

@@ -1,0 +1,51 @@
+package dev.tern.core.delivery;
+
+import dev.tern.core.config.TernConfig;
+import dev.tern.core.shaping.ShapingConfig;
+import dev.tern.core.shaping.ShapingPolicy;
+import dev.tern.core.shaping.SiteLimits;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Builds the delivery engine's reloadable parts (shaping policy, egress pools) from the configuration. */
+public final class DeliverySetup {
+  private DeliverySetup() {}
+
+  /** The limits of {@code delivery} (the base of every site) with the shaping file on top, read now. */
+  public static ShapingPolicy policy(TernConfig.Delivery dc) {
+    ShapingConfig file = dc.shapingFile() == null ? ShapingConfig.empty() : TernConfig.loadShaping(dc.shapingFile());
+    return new ShapingPolicy(file, new SiteLimits(dc.maxConnectionsPerDestination(), dc.maxMessagesPerConnection(),
+        null, null, dc.maxRecipientsPerTransaction(), ""));
+  }
+
+  /**
+   * The egress pools of {@code delivery.sources/pools}; without pools, one default source that
+   * binds nothing and says {@code ehloName}.
+   */
+  public static EgressPools pools(TernConfig.Delivery dc, String ehloName) {
+    if (dc.pools().isEmpty()) return EgressPools.single(new EgressSource("", null, ehloName));
+    Map<String, List<EgressPools.Member>> pools = new LinkedHashMap<>();
+    for (var pool : dc.pools().entrySet()) {
+      List<EgressPools.Member> members = new ArrayList<>();
+      for (var m : pool.getValue().entrySet()) {
+        TernConfig.Source s = dc.sources().get(m.getKey());
+        members.add(new EgressPools.Member(new EgressSource(m.getKey(), address(s.address()),
+            s.ehloName().isEmpty() ? ehloName : s.ehloName()), m.getValue()));
+      }
+      pools.put(pool.getKey(), List.copyOf(members));
+    }
+    return new EgressPools(pools, dc.tenantPools(), dc.effectiveDefaultPool());
+  }
+
+  private static InetAddress address(String literal) {
+    try {
+      return InetAddress.getByName(literal); // an IP literal (validated): no DNS lookup
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException(literal, e);
+    }
+  }
+}

@@ -1,0 +1,91 @@
+package dev.tern.core.delivery;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tern.core.config.ConfigLoader;
+import dev.tern.core.config.TernConfig;
+import dev.tern.queue.Envelope;
+import dev.tern.queue.QueueEntry;
+import dev.tern.queue.RecipientState;
+import dev.tern.queue.Spool;
+import dev.tern.testkit.smtp.ReceivedMessage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Configurations on ephemeral loopback ports, messages stored straight into the spool, event log reading. */
+final class DeliveryFixture {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final AtomicLong IDS = new AtomicLong();
+
+  private DeliveryFixture() {}
+
+  /** A config with spool and events under {@code dir}; {@code yaml} adds sections (routes, delivery ...). */
+  static TernConfig config(Path dir, String yaml) {
+    String base = """
+        server: { hostname: tern.test }
+        spool: { directory: "%s", min_free_disk: 1MiB, sync: false }
+        injection: { listen: 127.0.0.1:0 }
+        admin: { listen: 127.0.0.1:0 }
+        events: { log: "%s" }
+        """.formatted(dir.resolve("spool"), dir.resolve("events.jsonl"));
+    return ConfigLoader.parse(base + yaml, "test");
+  }
+
+  /** Writes a shaping file and returns its path. */
+  static Path shaping(Path dir, String name, String yaml) throws IOException {
+    return Files.writeString(dir.resolve(name), yaml);
+  }
+
+  /** Stores {@code n} one-recipient messages for {@code domain} (due at {@code dueAt}) and waits until durable. */
+  static List<String> store(Spool spool, int n, String domain, boolean transactional, long now, long dueAt) {
+    List<String> ids = new ArrayList<>();
+    List<CompletableFuture<Void>> writes = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      String id = "m" + String.format("%09d", IDS.incrementAndGet());
+      String rcpt = "u" + i + "@" + domain;
+      byte[] body = ("Subject: " + id + "\r\nMessage-ID: <" + id + "@test>\r\n\r\nbody of " + id + "\r\n")
+          .getBytes(StandardCharsets.US_ASCII);
+      Envelope env = new Envelope(id, "sender@tern.test", "", "", "", transactional, now, now + 86_400_000L,
+          body.length, Map.of());
+      writes.add(spool.store(env, body, List.of(new QueueEntry(env, domain, List.of(RecipientState.pending(rcpt)), 0, dueAt))));
+      ids.add(id);
+    }
+    CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).join();
+    return ids;
+  }
+
+  /** The Message-ID local part ("m000000123") of a delivered message. */
+  static String id(ReceivedMessage m) {
+    String t = m.text();
+    int i = t.indexOf("Subject: ");
+    return t.substring(i + 9, t.indexOf("\r\n", i));
+  }
+
+  static List<JsonNode> events(Path dir) throws IOException {
+    Path f = dir.resolve("events.jsonl");
+    List<JsonNode> out = new ArrayList<>();
+    if (!Files.exists(f)) return out;
+    for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+      if (!line.isBlank()) out.add(JSON.readTree(line));
+    }
+    return out;
+  }
+
+  /** The most events in any window of {@code windowNanos} (sorted times; a window is [t, t + window)). */
+  static int maxInWindow(List<Long> sortedNanos, long windowNanos) {
+    int best = 0;
+    int j = 0;
+    for (int i = 0; i < sortedNanos.size(); i++) {
+      while (sortedNanos.get(i) - sortedNanos.get(j) >= windowNanos) j++;
+      best = Math.max(best, i - j + 1);
+    }
+    return best;
+  }
+}
