@@ -27,14 +27,15 @@ final class FeedbackFixture {
     String yaml = """
         server: { hostname: tern.test }
         spool: { directory: "%s", min_free_disk: 1MiB }
-        injection: { listen: 127.0.0.1:0 }
+        %s
         admin: { listen: 127.0.0.1:0 }
         routes:
           "*": 127.0.0.1:%d
         delivery:
           retry: { initial: 300ms, multiplier: 1.5, max: 1s, jitter: 0.1 }
           timeouts: { connect: 2s, banner: 5s, ehlo: 5s, mail: 5s, rcpt: 5s, data_init: 5s, data_block: 5s, data_end: 10s, quit: 2s }
-        """.formatted(dir.resolve("spool"), sinkPort) + extraYaml;
+        """.formatted(dir.resolve("spool"), extraYaml.contains("injection:") ? "" : "injection: { listen: 127.0.0.1:0 }", sinkPort)
+        + extraYaml;
     return ConfigLoader.parse(yaml, "test");
   }
 
@@ -112,7 +113,9 @@ final class FeedbackFixture {
       b.writeBytes(".\r\n".getBytes(StandardCharsets.US_ASCII));
       out.write(b.toByteArray());
       out.flush();
-      return reply();
+      String end = reply();
+      if (!end.startsWith("250")) command("RSET"); // SubEthaSMTP keeps the transaction after a refused DATA
+      return end;
     }
 
     private String reply() throws IOException {
