@@ -60,6 +60,7 @@ public final class InjectionListener implements AutoCloseable {
     }
     server = builder.build();
     server.getCommandHandler().addCommand(new TernEhloCommand());
+    server.getCommandHandler().addCommand(new TernDataCommand());
   }
 
   public void start() {
