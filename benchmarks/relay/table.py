@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Turns the RESULT lines of one relay.sh run into the comparison table.
+
+usage: table.py SUMMARY_FILE     (the lines "RESULT name[size=..,sess=..,rcpt=..] key=value ...")
+
+Rows: the raw smtp-source -> smtp-sink limit, each Tern configuration, Postfix. Then the
+ratios of issue 8: Tern (synced, Ed25519) / Postfix >= 2, Tern / raw limit >= 40 %.
+"""
+import re
+import sys
+
+RESULT = re.compile(r"^RESULT (\S+?)\[size=(\d+),sess=(\d+),rcpt=(\d+)\] (.*)$")
+LABELS = {
+    "raw-limit": "raw limit (smtp-source -> smtp-sink)",
+    "tern-relay-ed25519": "Tern, synced, DKIM Ed25519",
+    "tern-relay-rsa2048": "Tern, synced, DKIM RSA-2048",
+    "tern-relay-none": "Tern, synced, no DKIM",
+    "tern-relay-ed25519-UNSYNCED": "Tern, UNSYNCED spool, DKIM Ed25519",
+    "tern-relay-rsa2048-UNSYNCED": "Tern, UNSYNCED spool, DKIM RSA-2048",
+    "postfix-relay": "Postfix 3.7 (fsync, no DKIM)",
+}
+
+
+def parse(path):
+    rows = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            m = RESULT.match(line.strip())
+            if not m:
+                continue
+            name, size, sess, rcpt, rest = m.groups()
+            kv = dict(p.split("=", 1) for p in rest.split() if "=" in p)
+            rows.append(dict(name=name, size=int(size), sess=int(sess), kv=kv))
+    return rows
+
+
+def num(kv, key):
+    v = kv.get(key, "")
+    v = v.rstrip("/s")
+    try:
+        return float(v)
+    except ValueError:
+        return None
+
+
+def fmt(x, digits=0, unit=""):
+    if x is None:
+        return "-"
+    return ("{:,.%df}" % digits).format(x) + unit
+
+
+def main():
+    rows = parse(sys.argv[1])
+    if not rows:
+        print("no RESULT lines in " + sys.argv[1])
+        return 1
+    head = ["configuration", "size", "sess", "e2e msg/s", "inject msg/s", "p50 ms", "p99 ms",
+            "CPU s/1k msg (MTA+kernel)", "JVM CPU s/1k", "peak RSS MiB", "max heap after GC MiB",
+            "runs (disturbed)", "status"]
+    table = []
+    for r in rows:
+        kv = r["kv"]
+        table.append([
+            LABELS.get(r["name"], r["name"]), "%d KB" % round(r["size"] / 1024), str(r["sess"]),
+            fmt(num(kv, "rate")), fmt(num(kv, "inject_rate")) if "inject_rate" in kv else "-",
+            fmt(num(kv, "p50_ms"), 1), fmt(num(kv, "p99_ms"), 1),
+            fmt(num(kv, "cpu_s_per_1k"), 2), fmt(num(kv, "mta_cpu_s_per_1k"), 2),
+            fmt(num(kv, "peak_rss_mib")), fmt(num(kv, "heap_after_gc_max_mib")),
+            "%s (%s)" % (kv.get("runs", "?"), kv.get("disturbed", "?")), kv.get("status", "?"),
+        ])
+    widths = [max(len(str(c)) for c in col) for col in zip(head, *table)]
+    line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"
+    print(line(head))
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for t in table:
+        print(line(t))
+    print()
+
+    by = {}
+    for r in rows:
+        by.setdefault((r["size"], r["sess"]), {})[r["name"]] = num(r["kv"], "rate")
+    for (size, sess), rates in sorted(by.items()):
+        raw, pf = rates.get("raw-limit"), rates.get("postfix-relay")
+        print("%d KB, %d sessions:" % (round(size / 1024), sess))
+        for name, rate in rates.items():
+            if not name.startswith("tern-relay") or not rate:
+                continue
+            parts = []
+            if pf:
+                ratio = rate / pf
+                target = " (target >= 2.0x: %s)" % ("MET" if ratio >= 2 else "NOT MET") \
+                    if name == "tern-relay-ed25519" else ""
+                parts.append("%.2fx Postfix%s" % (ratio, target))
+            if raw:
+                share = 100 * rate / raw
+                parts.append("%.1f%% of raw limit (target >= 40%%: %s)" % (share, "MET" if share >= 40 else "NOT MET"))
+            print("  %-36s %s" % (LABELS.get(name, name) + ":", "; ".join(parts) or "-"))
+        if pf and raw:
+            print("  %-36s %.1f%% of raw limit" % (LABELS["postfix-relay"] + ":", 100 * pf / raw))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
