@@ -160,6 +160,9 @@ public final class DeliveryEngine implements AutoCloseable {
       s.throttle().update(nextPolicy.forSite(s.domain(), s.mxHosts()), nextPolicy.adaptive());
       for (Destination d : s.destinations()) {
         d.pair.update(nextPolicy.forSourceAtSite(s.domain(), s.mxHosts()), null);
+        synchronized (d) {
+          d.overflowCursorMicros = 0; // the pace may have changed
+        }
       }
     }
     for (Destination d : destinations.values()) worker.execute(() -> maybeConnect(d));
@@ -346,14 +349,23 @@ public final class DeliveryEngine implements AutoCloseable {
     }, worker);
   }
 
-  /** About half the time the site needs to send a full lane (at least a second), spread. */
+  /**
+   * When an entry that found its lane full is due again. With a message rate, overflow entries
+   * are spread at the site's pace after the lane (so a backlog comes back about when it can be
+   * sent, not all at once); at most a minute ahead. Without one, after a second or so.
+   */
   private long overflowHoldMillis(Destination d, int lane) {
-    long interval = 0;
     SiteLimits l = d.site.limits();
-    if (l.messageRate() != null) interval = l.messageRate().intervalNanos();
-    long drainMillis = TimeUnit.NANOSECONDS.toMillis(interval * (long) lane);
-    long base = Math.max(1000, Math.min(drainMillis / 2, 300_000));
-    return base + ThreadLocalRandom.current().nextLong(base / 2 + 1);
+    if (l.messageRate() == null) return 1000 + ThreadLocalRandom.current().nextLong(500);
+    long intervalMicros = Math.max(1, l.messageRate().intervalNanos() / 1000);
+    long nowMicros = clock.millis() * 1000;
+    long afterLane = nowMicros + intervalMicros * lane;
+    long due;
+    synchronized (d) {
+      due = Math.max(d.overflowCursorMicros, afterLane);
+      d.overflowCursorMicros = due + intervalMicros;
+    }
+    return Math.max(1000, Math.min((due - nowMicros) / 1000, 60_000));
   }
 
   private Destination destination(Route route, EgressSource source, String domain) {
@@ -682,17 +694,23 @@ public final class DeliveryEngine implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+    releaseQueued();
+    long deadline = System.nanoTime() + grace.toNanos();
+    while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+      releaseQueued(); // entries routed while stopping
+    }
+    if (inFlight.get() > 0) log.warn("{} deliveries still in progress at shutdown: they stay spooled and are retried on restart", inFlight.get());
+  }
+
+  /** Hands every entry waiting in a ready queue back to the spool, unattempted. */
+  private void releaseQueued() {
     for (Destination d : destinations.values()) {
       for (QueueEntry e : d.drain()) {
         spool.release(e);
         inFlight.decrementAndGet();
       }
     }
-    long deadline = System.nanoTime() + grace.toNanos();
-    while (inFlight.get() > 0 && System.nanoTime() < deadline) {
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
-    }
-    if (inFlight.get() > 0) log.warn("{} deliveries still in progress at shutdown: they stay spooled and are retried on restart", inFlight.get());
   }
 
   @Override

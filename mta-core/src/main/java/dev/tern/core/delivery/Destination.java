@@ -30,6 +30,8 @@ final class Destination {
   private double credit;
   /** A delayed connection attempt is scheduled (rate limit or a site held down). */
   boolean connectScheduled;
+  /** Where the next entry that finds its lane full is put back in time (micros of the engine's clock); guarded by this. */
+  long overflowCursorMicros;
   /** After a connection-level failure: no connection before this time (epoch millis of the engine's clock). */
   volatile long downUntil;
 

@@ -91,6 +91,11 @@ public final class TernServer implements AutoCloseable {
           clock, dev.tern.core.delivery.DeliverySetup.policy(dc), dev.tern.core.delivery.DeliverySetup.pools(dc, ehlo));
       this.configFile = configFile;
       this.reloadSignal = dev.tern.core.shaping.ReloadSignal.install(this::reload);
+      // new mail is spooled before its reception event: wake the scheduler instead of waiting for its next poll
+      DeliveryEngine engine = delivery;
+      events.register(e -> {
+        if (e.type().equals(dev.tern.core.events.EventType.RECEPTION.wireName())) engine.wake();
+      });
       metrics = new TernMetrics(registry, spool, delivery, events, clock);
       delivery.start();
       dkim = new DkimSigning(config.dkim());
