@@ -4,6 +4,7 @@ import dev.tern.core.config.ConfigException;
 import dev.tern.core.config.ConfigLoader;
 import dev.tern.core.config.HostPort;
 import dev.tern.core.config.TernConfig;
+import dev.tern.core.delivery.DeliverySetup;
 import dev.tern.core.delivery.StaticRoutes;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +14,8 @@ import java.util.TreeSet;
 
 /**
  * {@code POST /api/v1/reload}: reads the configuration file Tern was started with again and
- * applies what can change at run time: static {@code routes} and {@code admin.token}. Other
+ * applies what can change at run time: static {@code routes}, {@code admin.token}, and the
+ * traffic shaping file, sources and pools (new site limits apply at once). Other
  * changed sections are listed under {@code restart_required} and keep their running values.
  * A file with problems changes nothing (400 with every problem).
  */
@@ -39,11 +41,19 @@ final class ReloadResource {
       throw ApiException.badRequest("configuration not reloaded: " + String.join("; ", e.problems()));
     }
     TernConfig cur = ctx.config();
+    // read the shaping file and pools first: a broken one changes nothing
+    DeliverySetup.Reload delivery;
+    try {
+      delivery = DeliverySetup.prepare(next);
+    } catch (ConfigException e) {
+      throw ApiException.badRequest("configuration not reloaded: " + String.join("; ", e.problems()));
+    }
     List<RouteChange> routes = diff(ctx.routes().get(), next.routes());
     if (!routes.isEmpty()) {
       ctx.router().routes(new StaticRoutes(next.routes()));
       ctx.routes().set(next.routes());
     }
+    delivery.applyTo(ctx.engine());
     boolean tokenChanged = !ctx.token().get().equals(next.admin().token());
     ctx.token().set(next.admin().token());
     // compared with the configuration Tern started with: these keep their running values
@@ -52,7 +62,11 @@ final class ReloadResource {
     if (!cur.spool().equals(next.spool())) restart.add("spool");
     if (!cur.injection().equals(next.injection())) restart.add("injection");
     if (!cur.admin().listen().equals(next.admin().listen())) restart.add("admin.listen");
-    if (!cur.delivery().equals(next.delivery())) restart.add("delivery");
+    TernConfig.Delivery cd = cur.delivery(), nd = next.delivery();
+    if (!cd.retry().equals(nd.retry()) || !cd.maxAge().equals(nd.maxAge()) || !cd.timeouts().equals(nd.timeouts())
+        || cd.smtpPort() != nd.smtpPort() || cd.maxConnections() != nd.maxConnections()) {
+      restart.add("delivery (retry, max_age, timeouts, smtp_port, max_connections)");
+    }
     if (!cur.dns().equals(next.dns())) restart.add("dns");
     if (!cur.events().equals(next.events())) restart.add("events");
     return new Reloaded(ctx.configFile().toString(), routes, tokenChanged, restart);

@@ -15,6 +15,24 @@ import java.util.Map;
 public final class DeliverySetup {
   private DeliverySetup() {}
 
+  /** Shaping and pools read from a configuration, ready to apply to a running engine. */
+  public record Reload(ShapingPolicy policy, EgressPools pools) {
+    public void applyTo(DeliveryEngine engine) {
+      engine.reload(policy, pools);
+    }
+  }
+
+  /**
+   * Reads what a reload applies (the shaping file, sources and pools) from {@code next}.
+   *
+   * @throws dev.tern.core.config.ConfigException if the shaping file is missing or wrong
+   */
+  public static Reload prepare(TernConfig next) {
+    TernConfig.Delivery dc = next.delivery();
+    String ehlo = dc.ehloName().isEmpty() ? next.server().hostname() : dc.ehloName();
+    return new Reload(policy(dc), pools(dc, ehlo));
+  }
+
   /** The limits of {@code delivery} (the base of every site) with the shaping file on top, read now. */
   public static ShapingPolicy policy(TernConfig.Delivery dc) {
     ShapingConfig file = dc.shapingFile() == null ? ShapingConfig.empty() : TernConfig.loadShaping(dc.shapingFile());

@@ -28,6 +28,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import org.slf4j.Logger;
@@ -147,10 +148,9 @@ public final class TernServer implements AutoCloseable {
    * @throws dev.tern.core.config.ConfigException if the shaping file is missing or wrong (nothing changes)
    */
   public synchronized void reload(TernConfig next) {
-    TernConfig.Delivery dc = next.delivery();
-    String ehlo = dc.ehloName().isEmpty() ? next.server().hostname() : dc.ehloName();
-    delivery.reload(dev.tern.core.delivery.DeliverySetup.policy(dc), dev.tern.core.delivery.DeliverySetup.pools(dc, ehlo));
-    log.info("reloaded traffic shaping ({}) and egress pools", dc.shapingFile() == null ? "no shaping file" : dc.shapingFile());
+    dev.tern.core.delivery.DeliverySetup.prepare(next).applyTo(delivery);
+    Path shapingFile = next.delivery().shapingFile();
+    log.info("reloaded traffic shaping ({}) and egress pools", shapingFile == null ? "no shaping file" : shapingFile);
   }
 
   /**
