@@ -17,6 +17,7 @@ import dev.tern.core.shaping.SiteThrottle;
 import dev.tern.queue.QueueEntry;
 import dev.tern.queue.RecipientState;
 import dev.tern.queue.RecipientStatus;
+import dev.tern.core.metrics.PathMetrics;
 import dev.tern.queue.Spool;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -75,6 +76,7 @@ public final class DeliveryEngine implements AutoCloseable {
   private record BounceWindow(String reply, long untilNanos) {}
 
   private final Spool spool;
+  private final PathMetrics pathMetrics;
   private final Router router;
   private final SmtpClient client;
   private final OutcomeRecorder outcomes;
@@ -110,16 +112,19 @@ public final class DeliveryEngine implements AutoCloseable {
   public DeliveryEngine(Spool spool, Router router, SmtpClient client, dev.tern.core.events.EventBus events,
       RetryPolicy retry, dev.tern.bounce.classify.ReplyClassifier classifier, Settings settings, Clock clock) {
     this(spool, router, client, events, retry, classifier, settings, clock,
-        new ShapingPolicy(ShapingConfig.empty(), settings.baseLimits()), EgressPools.single(new EgressSource("", null, settings.ehloName())));
+        new ShapingPolicy(ShapingConfig.empty(), settings.baseLimits()), EgressPools.single(new EgressSource("", null, settings.ehloName())),
+        PathMetrics.none());
   }
 
   /**
    * @param policy the shaping rules (replaced by {@link #reload})
    * @param pools  the egress sources and pools (replaced by {@link #reload})
+   * @param pathMetrics SMTP transaction time and TLS meters
    */
   public DeliveryEngine(Spool spool, Router router, SmtpClient client, dev.tern.core.events.EventBus events,
       RetryPolicy retry, dev.tern.bounce.classify.ReplyClassifier classifier, Settings settings, Clock clock,
-      ShapingPolicy policy, EgressPools pools) {
+      ShapingPolicy policy, EgressPools pools, PathMetrics pathMetrics) {
+    this.pathMetrics = pathMetrics;
     this.spool = spool;
     this.router = router;
     this.client = client;
@@ -507,6 +512,7 @@ public final class DeliveryEngine implements AutoCloseable {
         log.debug("connect to {} for {} failed: {}", host, d.key, se.getMessage());
         if (tls && se.tlsFailure()) {
           // STARTTLS offered but the handshake failed: the same host again, in clear text
+          pathMetrics.tlsFailed();
           connect(d, hostIndex, se, false);
           return;
         }
@@ -519,6 +525,7 @@ public final class DeliveryEngine implements AutoCloseable {
         connect(d, hostIndex + 1, se, true);
         return;
       }
+      pathMetrics.connected(conn.tlsActive());
       sendNext(d, conn, 0);
     }, worker);
   }
@@ -627,7 +634,10 @@ public final class DeliveryEngine implements AutoCloseable {
       List<String> batch = open.subList(i, Math.min(open.size(), i + step));
       boolean utf8 = needsSmtpUtf8(entry.envelope().returnPath(), batch);
       SmtpTransaction tx = new SmtpTransaction(entry.envelope().returnPath(), batch, body, eightBit, utf8);
-      chain = chain.thenCompose(v -> conn.send(tx)).thenAccept(r -> collect(batch, r, results, replies));
+      chain = chain.thenCompose(v -> {
+        long start = System.nanoTime();
+        return conn.send(tx).whenComplete((r, e) -> pathMetrics.transaction(System.nanoTime() - start));
+      }).thenAccept(r -> collect(batch, r, results, replies));
     }
     return chain.thenApply(v -> results);
   }

@@ -33,10 +33,16 @@ public final class InjectionListener implements AutoCloseable {
    * client and consumed by the feedback intake instead of being queued.
    */
   public InjectionListener(TernConfig config, Spool spool, EventBus events, DkimSigning dkim, Clock clock, Feedback feedback) {
+    this(config, spool, events, dkim, clock, feedback, dev.tern.core.metrics.PathMetrics.none());
+  }
+
+  /** @param metrics records the injection latency (end of DATA to durable) */
+  public InjectionListener(TernConfig config, Spool spool, EventBus events, DkimSigning dkim, Clock clock, Feedback feedback,
+      dev.tern.core.metrics.PathMetrics metrics) {
     TernConfig.Injection c = config.injection();
     InjectionPolicy policy = new InjectionPolicy(c.relayFrom(), c.maxMessageSize().bytes(), c.maxRecipients());
     InjectionSession.Injector injector = new InjectionSession.Injector(spool, events, policy,
-        config.server().hostname(), config.delivery().maxAge().toMillis(), dkim, clock, feedback);
+        config.server().hostname(), config.delivery().maxAge().toMillis(), dkim, clock, feedback, metrics);
     sessions = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("tern-inject-", 0).factory());
     InetAddress bind;
     try {

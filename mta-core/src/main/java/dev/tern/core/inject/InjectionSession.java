@@ -113,7 +113,10 @@ final class InjectionSession implements MessageHandler {
     }
     if (!feedbackRecipients.isEmpty()) return injector.feedback(List.copyOf(feedbackRecipients), buf.toByteArray(), client);
     if (recipients.isEmpty()) throw new RejectException(554, "5.5.1 No valid recipients");
-    return injector.accept(returnPath, List.copyOf(recipients), buf.toByteArray(), client, context.getHelo().orElse(""));
+    long start = System.nanoTime();
+    String reply = injector.accept(returnPath, List.copyOf(recipients), buf.toByteArray(), client, context.getHelo().orElse(""));
+    injector.metrics.injected(System.nanoTime() - start);
+    return reply;
   }
 
   @Override
@@ -129,6 +132,7 @@ final class InjectionSession implements MessageHandler {
     private final long maxAgeMillis;
     private final Clock clock;
     private final DkimSigning dkim;
+    private final dev.tern.core.metrics.PathMetrics metrics;
     private final Feedback feedback; // null: no suppression, VERP, intake or campaign guard
 
     Injector(Spool spool, EventBus events, InjectionPolicy policy, String hostname, long maxAgeMillis,
@@ -138,6 +142,12 @@ final class InjectionSession implements MessageHandler {
 
     Injector(Spool spool, EventBus events, InjectionPolicy policy, String hostname, long maxAgeMillis,
         DkimSigning dkim, Clock clock, Feedback feedback) {
+      this(spool, events, policy, hostname, maxAgeMillis, dkim, clock, feedback, dev.tern.core.metrics.PathMetrics.none());
+    }
+
+    Injector(Spool spool, EventBus events, InjectionPolicy policy, String hostname, long maxAgeMillis,
+        DkimSigning dkim, Clock clock, Feedback feedback, dev.tern.core.metrics.PathMetrics metrics) {
+      this.metrics = metrics;
       this.feedback = feedback;
       this.spool = spool;
       this.dkim = dkim;

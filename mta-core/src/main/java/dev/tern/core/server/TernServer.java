@@ -52,6 +52,7 @@ public final class TernServer implements AutoCloseable {
   private final AdminServer admin;
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final TernMetrics metrics;
+  private final dev.tern.core.metrics.PathMetrics pathMetrics = new dev.tern.core.metrics.PathMetrics(registry);
   private final Feedback feedback;
   private final WebhookForwarder webhook;
   private final java.nio.file.Path configFile;
@@ -63,7 +64,7 @@ public final class TernServer implements AutoCloseable {
     TernConfig.RocksDb rc = sc.rocksdb();
     spool = Spool.open(new SpoolSettings(sc.directory(), sc.sync(), sc.minFreeDisk().bytes(),
         new SpoolSettings.Tuning(rc.writeBuffer().bytes(), rc.blockCache().bytes(), rc.blobMinSize().bytes(), rc.backgroundJobs()),
-        null));
+        pathMetrics));
     if (spool.recoveredCount() > 0) log.info("recovered {} queue entries that were in flight at the last stop", spool.recoveredCount());
     try {
       TernConfig.Events ec = config.events();
@@ -89,7 +90,8 @@ public final class TernServer implements AutoCloseable {
           new RetryPolicy(r.initial(), r.multiplier(), r.max(), r.jitter()), classifier,
           new DeliveryEngine.Settings(ehlo, dc.maxConnectionsPerDestination(), dc.maxMessagesPerConnection(),
               dc.maxRecipientsPerTransaction(), dc.maxConnections(), 20_000, 50, smtp),
-          clock, dev.tern.core.delivery.DeliverySetup.policy(dc), dev.tern.core.delivery.DeliverySetup.pools(dc, ehlo));
+          clock, dev.tern.core.delivery.DeliverySetup.policy(dc), dev.tern.core.delivery.DeliverySetup.pools(dc, ehlo),
+          pathMetrics);
       this.configFile = configFile;
       this.reloadSignal = dev.tern.core.shaping.ReloadSignal.install(this::reload);
       // new mail is spooled before its reception event: wake the scheduler instead of waiting for its next poll
@@ -100,7 +102,7 @@ public final class TernServer implements AutoCloseable {
       metrics = new TernMetrics(registry, spool, delivery, events, clock);
       delivery.start();
       dkim = new DkimSigning(config.dkim());
-      injection = new InjectionListener(config, spool, events, dkim, clock, feedback);
+      injection = new InjectionListener(config, spool, events, dkim, clock, feedback, pathMetrics);
       injection.start();
       admin = new AdminServer(group, config.admin().listen().toSocketAddress(), registry, metrics::refresh,
           new AdminApi(new AdminContext(config, configFile, spool, delivery, router, events, clock, metrics.scanner())));

@@ -49,6 +49,12 @@ class MetricsScrapeTest {
         assertThat(sum(scrape, "tern_messages_deferred_total", "")).isEqualTo(1);
         assertThat(sum(scrape, "tern_delivery_latency_seconds_count", "")).isEqualTo(30);
         assertThat(scrape).contains("tern_delivery_latency_seconds_bucket{le=\"");
+        // path meters: injection latency, SMTP transaction time, group commits, TLS outcome
+        assertThat(sum(scrape, "tern_injection_latency_seconds_count", "")).isGreaterThan(0);
+        assertThat(sum(scrape, "tern_smtp_transaction_duration_seconds_count", "")).isGreaterThanOrEqualTo(30);
+        assertThat(sum(scrape, "tern_spool_sync_duration_seconds_count", "")).isGreaterThan(0);
+        assertThat(sum(scrape, "tern_spool_commit_writes_count", "")).isGreaterThan(0);
+        assertThat(sum(scrape, "tern_outbound_sessions_total", "tls=\"none\"")).isGreaterThan(0);
         // spool stats are cached for a second: the deferred entry is what stays
         await().atMost(Duration.ofSeconds(5)).until(() -> sum(f.scrape(), "tern_spool_entries", "") == 1);
         assertThat(scrape).contains("tern_destination_ready{destination=\"route:127.0.0.1:" + sink.port() + "\"}");
