@@ -10,7 +10,6 @@ import dev.tern.core.delivery.smtp.TransactionResult;
 import dev.tern.core.delivery.OutcomeRecorder.Attempt;
 import dev.tern.core.delivery.OutcomeRecorder.Result;
 import dev.tern.core.shaping.AutomationRule;
-import dev.tern.core.shaping.ShapingConfig;
 import dev.tern.core.shaping.ShapingPolicy;
 import dev.tern.core.shaping.SiteLimits;
 import dev.tern.core.shaping.SiteThrottle;
@@ -109,12 +108,6 @@ public final class DeliveryEngine implements AutoCloseable {
   private volatile boolean running;
   private Thread scheduler;
 
-  public DeliveryEngine(Spool spool, Router router, SmtpClient client, dev.tern.core.events.EventBus events,
-      RetryPolicy retry, dev.tern.bounce.classify.ReplyClassifier classifier, Settings settings, Clock clock) {
-    this(spool, router, client, events, retry, classifier, settings, clock,
-        new ShapingPolicy(ShapingConfig.empty(), settings.baseLimits()), EgressPools.single(new EgressSource("", null, settings.ehloName())),
-        PathMetrics.none());
-  }
 
   /**
    * @param policy the shaping rules (replaced by {@link #reload})

@@ -23,20 +23,12 @@ public final class InjectionListener implements AutoCloseable {
   private final SMTPServer server;
   private final ExecutorService sessions;
 
-  public InjectionListener(TernConfig config, Spool spool, EventBus events, DkimSigning dkim, Clock clock) {
-    this(config, spool, events, dkim, clock, null);
-  }
-
   /**
    * With {@code feedback}: suppressed recipients are refused (or reported), VERP return paths
    * are set, paused campaigns are held off, and mail to bounce/FBL domains is accepted from any
-   * client and consumed by the feedback intake instead of being queued.
+   * client and consumed by the feedback intake instead of being queued. {@code metrics}
+   * records the injection latency (end of DATA to durable).
    */
-  public InjectionListener(TernConfig config, Spool spool, EventBus events, DkimSigning dkim, Clock clock, Feedback feedback) {
-    this(config, spool, events, dkim, clock, feedback, dev.tern.core.metrics.PathMetrics.none());
-  }
-
-  /** @param metrics records the injection latency (end of DATA to durable) */
   public InjectionListener(TernConfig config, Spool spool, EventBus events, DkimSigning dkim, Clock clock, Feedback feedback,
       dev.tern.core.metrics.PathMetrics metrics) {
     TernConfig.Injection c = config.injection();

@@ -136,16 +136,6 @@ final class InjectionSession implements MessageHandler {
     private final Feedback feedback; // null: no suppression, VERP, intake or campaign guard
 
     Injector(Spool spool, EventBus events, InjectionPolicy policy, String hostname, long maxAgeMillis,
-        DkimSigning dkim, Clock clock) {
-      this(spool, events, policy, hostname, maxAgeMillis, dkim, clock, null);
-    }
-
-    Injector(Spool spool, EventBus events, InjectionPolicy policy, String hostname, long maxAgeMillis,
-        DkimSigning dkim, Clock clock, Feedback feedback) {
-      this(spool, events, policy, hostname, maxAgeMillis, dkim, clock, feedback, dev.tern.core.metrics.PathMetrics.none());
-    }
-
-    Injector(Spool spool, EventBus events, InjectionPolicy policy, String hostname, long maxAgeMillis,
         DkimSigning dkim, Clock clock, Feedback feedback, dev.tern.core.metrics.PathMetrics metrics) {
       this.metrics = metrics;
       this.feedback = feedback;

@@ -45,11 +45,6 @@ public final class PathMetrics implements SpoolObserver {
         .description("Outbound SMTP sessions established, by TLS outcome (used, none, failed handshake)").register(registry);
   }
 
-  /** Meters that record nothing (for components used without a server). */
-  public static PathMetrics none() {
-    return new PathMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
-  }
-
   public void injected(long nanos) {
     injection.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
   }
