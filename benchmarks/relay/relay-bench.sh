@@ -33,6 +33,7 @@
 #                        RUN_TEND (epoch seconds: injection start, sink got N) exported;
 #                        its stdout ("key=number ...") is added to the run line, and the
 #                        RESULT line gets the median of each key over the runs
+#      RESULT_FILE=path  the RESULT line is also appended to this file
 #      RESULT_EXTRA='cmd' evaluated before the RESULT line; its stdout ("key=value ...") is
 #                        added to it (e.g. the JVM's peak RSS, see jvm_stats in lib.sh)
 #      EXCLUDE_PIDS=a,b  more MTA pids (and their children) that are not "foreign"
@@ -230,4 +231,4 @@ mr=$(printf '%s\n' "${e2e_rates[@]}" | median)
 ms=$(printf '%s\n' "${e2e_secs[@]}" | median)
 mi=$(printf '%s\n' "${inj_rates[@]}" | median)
 rx=""; [ -n "${RESULT_EXTRA:-}" ] && rx=$(eval "$RESULT_EXTRA" 2>> "$RUNLOG" | tail -1)
-echo "RESULT $FULLNAME msgs=$N seconds=$ms rate=$(fmt0 "$mr")/s inject_rate=$(fmt0 "$mi")/s${kv:+ $kv}${rx:+ $rx} sink_exact=yes runs=${#e2e_rates[@]} disturbed=$disturbed status=$status e2e_rates=$(IFS=,; echo "${e2e_rates[*]}")" | tee -a "$RUNLOG"
+echo "RESULT $FULLNAME msgs=$N seconds=$ms rate=$(fmt0 "$mr")/s inject_rate=$(fmt0 "$mi")/s${kv:+ $kv}${rx:+ $rx} sink_exact=yes runs=${#e2e_rates[@]} disturbed=$disturbed status=$status e2e_rates=$(IFS=,; echo "${e2e_rates[*]}")" | tee -a "$RUNLOG" ${RESULT_FILE:+"$RESULT_FILE"}

@@ -19,7 +19,9 @@
 #   (10,000 above 10 KB), 5,120-byte messages, 50 sessions, 5,000 warm-up messages (not
 #   timed; they let the JIT compile Tern before the timed runs).
 # env: IDLE_WAIT (30) IDLE_MAX (0.25) RETRIES (1): wait for a quiet machine before each run,
-#      repeat a disturbed run at most RETRIES times; TERN_JAR, TERN_JFR, ... see tern-relay.sh
+#      repeat a disturbed run at most RETRIES times; TERN_JAR, TERN_JFR, ... see tern-relay.sh;
+#      LAT_FRACTION (0.5; empty = skip): after the Ed25519 runs, the latency at this fraction
+#      of the rate just measured (load-latency.sh)
 # Needs root (installs Postfix's tools when missing, starts Postfix).
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -53,7 +55,7 @@ commit=$(git -C "$ROOT" rev-parse --short HEAD 2> /dev/null || echo unknown)
 {
     echo "# relay benchmark $(date -u +%FT%TZ)$( [ $QUICK = 1 ] && echo ' QUICK (smoke test, 1 run)')"
     echo "# machine: $(nproc) CPUs ($(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, kernel $(uname -r), load average $(loadavg)"
-    echo "# java: $("${JAVA_HOME:+$JAVA_HOME/bin/}java" -version 2>&1 | head -1); postfix $(postconf -h mail_version 2> /dev/null); tern commit $commit${TERN_JAR:+, jar $TERN_JAR}"
+    echo "# java: $("${JAVA_HOME:+$JAVA_HOME/bin/}java" -version 2>&1 | head -1); postfix $(postconf -h mail_version 2> /dev/null || dpkg-query -W -f="\${Version}" postfix 2> /dev/null); tern commit $commit${TERN_JAR:+, jar $TERN_JAR}${TERN_BUILD_NOTE:+ ($TERN_BUILD_NOTE)}"
     echo "# size=$SIZE sessions=$SESS msgs/run=$N (raw $NRAW) runs=$RUNS warmup=$WARM IDLE_WAIT=$IDLE_WAIT RETRIES=$RETRIES"
 } | tee "$SUM"
 
@@ -75,7 +77,7 @@ step() { # step LABEL ENV... -- CMD...: runs one benchmark, keeps its run and RE
 }
 RB=(-n "$N" -l "$SIZE" -s "$SESS" -R "$RUNS" -w "$WARM")
 skip raw || step "raw limit" "$BENCH_DIR/raw-limit.sh" -n "$NRAW" -l "$SIZE" -s "$SESS" -R "$RUNS"
-step "Tern, synced, Ed25519" TERN_DKIM=ed25519 TERN_SYNC=true "$BENCH_DIR/tern-relay.sh" "${RB[@]}"
+step "Tern, synced, Ed25519" LAT_FRACTION=${LAT_FRACTION-0.5} TERN_DKIM=ed25519 TERN_SYNC=true "$BENCH_DIR/tern-relay.sh" "${RB[@]}"
 skip rsa || step "Tern, synced, RSA-2048" TERN_DKIM=rsa2048 TERN_SYNC=true "$BENCH_DIR/tern-relay.sh" "${RB[@]}"
 [ "$UNSYNCED" = 1 ] && step "Tern, UNSYNCED, Ed25519" TERN_DKIM=ed25519 TERN_SYNC=false "$BENCH_DIR/tern-relay.sh" "${RB[@]}"
 skip postfix || step "Postfix" "$BENCH_DIR/postfix-relay.sh" "${RB[@]}"

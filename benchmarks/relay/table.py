@@ -18,6 +18,9 @@ LABELS = {
     "tern-relay-ed25519-UNSYNCED": "Tern, UNSYNCED spool, DKIM Ed25519",
     "tern-relay-rsa2048-UNSYNCED": "Tern, UNSYNCED spool, DKIM RSA-2048",
     "postfix-relay": "Postfix 3.7 (fsync, no DKIM)",
+    "tern-latency-ed25519": "Tern Ed25519, paced load (latency)",
+    "tern-latency-rsa2048": "Tern RSA-2048, paced load (latency)",
+    "tern-latency-ed25519-UNSYNCED": "Tern Ed25519 UNSYNCED, paced load (latency)",
 }
 
 
@@ -66,7 +69,7 @@ def main():
             fmt(num(kv, "p50_ms"), 1), fmt(num(kv, "p99_ms"), 1),
             fmt(num(kv, "cpu_s_per_1k"), 2), fmt(num(kv, "mta_cpu_s_per_1k"), 2),
             fmt(num(kv, "peak_rss_mib")), fmt(num(kv, "heap_after_gc_max_mib")),
-            "%s (%s)" % (kv.get("runs", "?"), kv.get("disturbed", "?")), kv.get("status", "?"),
+            "%s (%s)" % (kv.get("runs", "1"), kv.get("disturbed", "-")), kv.get("status", "?"),
         ])
     widths = [max(len(str(c)) for c in col) for col in zip(head, *table)]
     line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"
@@ -78,7 +81,8 @@ def main():
 
     by = {}
     for r in rows:
-        by.setdefault((r["size"], r["sess"]), {})[r["name"]] = num(r["kv"], "rate")
+        if not r["name"].startswith("tern-latency"):
+            by.setdefault((r["size"], r["sess"]), {})[r["name"]] = num(r["kv"], "rate")
     for (size, sess), rates in sorted(by.items()):
         raw, pf = rates.get("raw-limit"), rates.get("postfix-relay")
         print("%d KB, %d sessions:" % (round(size / 1024), sess))
@@ -97,6 +101,21 @@ def main():
             print("  %-36s %s" % (LABELS.get(name, name) + ":", "; ".join(parts) or "-"))
         if pf and raw:
             print("  %-36s %.1f%% of raw limit" % (LABELS["postfix-relay"] + ":", 100 * pf / raw))
+    for r in rows:
+        kv = r["kv"]
+        if r["name"].startswith("tern-latency"):
+            twin = r["name"].replace("tern-latency", "tern-relay")
+            peak = next((num(t["kv"], "rate") for t in rows if t["name"] == twin and t["size"] == r["size"]), None)
+            p99 = num(kv, "p99_ms")
+            load = num(kv, "rate")
+            share = " = %.0f%% of its measured maximum" % (100 * load / peak) if peak and load else ""
+            print("%s: offered %s msg/s, achieved %s msg/s%s; p50 %s ms, p99 %s ms (target p99 < 250 ms at 50%%: %s)"
+                  % (LABELS.get(r["name"], r["name"]), kv.get("target_rate", "?"), fmt(load), share,
+                     fmt(num(kv, "p50_ms"), 1), fmt(p99, 1), "MET" if p99 is not None and p99 < 250 else "NOT MET"))
+        heap = num(kv, "heap_after_gc_max_mib")
+        if heap is not None:
+            print("%s: largest heap after GC %d MiB (target live heap < 512 MiB: %s); peak RSS %s MiB"
+                  % (LABELS.get(r["name"], r["name"]), heap, "MET" if heap < 512 else "NOT MET", fmt(num(kv, "peak_rss_mib"))))
     return 0
 
 

@@ -23,6 +23,8 @@
 #        TERN_JAVA_OPTS    extra JVM options (as bin/tern)
 #        JAVA_HOME         JDK to run Tern with (bin/tern sets it)
 #        KEEP_WORK=1       keep the temporary directory (config, spool, events, logs)
+#        LAT_FRACTION=0.5  afterwards, measure the latency at this fraction of the e2e rate
+#                          just measured (load-latency.sh; empty = skip)
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -142,10 +144,24 @@ kill_pid "$PROBE_PID"; PROBE_PID=""
 PRE_RUN="python3 '$BENCH_DIR/thread-cpu.py' snap $JAVA_PID '$WORK/threads.snap'" \
 POST_RUN="python3 '$BENCH_DIR/thread-cpu.py' diff $JAVA_PID '$WORK/threads.snap' >&2;
           python3 '$BENCH_DIR/latency.py' --from \"\$RUN_T0\" --to \"\$RUN_TEND\" '$WORK'/events/events.jsonl*" \
-RESULT_EXTRA="jvm_stats $JAVA_PID '$WORK/gc.log'" \
+RESULT_EXTRA="jvm_stats $JAVA_PID '$WORK/gc.log'" RESULT_FILE="$WORK/result" \
     "$BENCH_DIR/relay-bench.sh" -N "$NAME" -P "$JAVA_PID" "$@" 127.0.0.1:"$TERN_PORT" "$SINK_PORT" &
 CHILD=$!
 wait "$CHILD"; rc=$?; CHILD=""
+
+# --- latency at a fraction of the rate just measured, on the same (warm) JVM ---
+if [ "$rc" -eq 0 ] && [ -n "${LAT_FRACTION:-}" ] && [ -s "$WORK/result" ]; then
+    size=5120; prev=""
+    for a in "$@"; do [ "$prev" = -l ] && size=$a; prev=$a; done
+    e2e=$(grep -o ' rate=[0-9.]*' "$WORK/result" | head -1 | cut -d= -f2)
+    lr=$(awk -v r="$e2e" -v f="$LAT_FRACTION" 'BEGIN{x=r*f; if (x>900) x=900; printf "%.0f", x}')
+    sleep 6   # Tern drops its idle connections to the old sink (idle_connection_timeout 5 s)
+    log "latency at $LAT_FRACTION x $e2e msg/s = $lr msg/s offered"
+    "$BENCH_DIR/load-latency.sh" -N "${NAME/tern-relay/tern-latency}" -r "$lr" -l "$size" \
+        "$WORK/events" 127.0.0.1:"$TERN_PORT" "$SINK_PORT" &
+    CHILD=$!
+    wait "$CHILD" || rc=1; CHILD=""
+fi
 grep -E 'ERROR|Exception' "$WORK/tern.out" | head -5 >&2
 cp "$WORK/tern.out" "$RESULTS_DIR/$NAME.tern.log" 2> /dev/null
 cp "$WORK/gc.log" "$RESULTS_DIR/$NAME.gc.log" 2> /dev/null
