@@ -16,8 +16,9 @@
 #   --unsynced   also run Tern with the spool's WAL not synced (labelled UNSYNCED)
 #   --skip LIST  leave out some of: raw, postfix, rsa
 #   defaults: 3 runs (medians), 20,000 messages per relay run, 50,000 for the raw limit
-#   (10,000 above 10 KB), 5,120-byte messages, 50 sessions, 5,000 warm-up messages (not
-#   timed; they let the JIT compile Tern before the timed runs).
+#   (10,000 above 10 KB), 5,120-byte messages, 50 sessions, 20,000 warm-up messages (not
+#   timed; Tern needs about that many before its JIT-compiled code is steady; 5,000 was
+#   not enough: the rate still rose by half from the first timed run to the third).
 # env: IDLE_WAIT (30) IDLE_MAX (0.25) RETRIES (1): wait for a quiet machine before each run,
 #      repeat a disturbed run at most RETRIES times; TERN_JAR, TERN_JFR, ... see tern-relay.sh;
 #      LAT_FRACTION (0.5; empty = skip): after the Ed25519 runs, the latency at this fraction
@@ -27,7 +28,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 ROOT=$(cd "$BENCH_DIR/../.." && pwd)
 
-RUNS=3; N=20000; NRAW=""; SIZE=5120; SESS=50; WARM=5000; QUICK=0; UNSYNCED=0; SKIP=""
+RUNS=3; N=20000; NRAW=""; SIZE=5120; SESS=50; WARM=20000; QUICK=0; UNSYNCED=0; SKIP=""
 while [ $# -gt 0 ]; do
     case $1 in
         --quick) QUICK=1; RUNS=1; N=2000; NRAW=5000; WARM=500 ;;
