@@ -1,5 +1,7 @@
 package dev.tern.core.delivery;
 
+import dev.tern.testkit.MutableClock;
+
 import static dev.tern.core.delivery.DeliveryFixture.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;

@@ -1,5 +1,7 @@
 package dev.tern.core.dns;
 
+import dev.tern.testkit.MutableClock;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tern.testkit.dns.TestDnsServer;

@@ -1,4 +1,4 @@
-package dev.tern.core.delivery;
+package dev.tern.testkit;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -6,19 +6,19 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock tests move by hand (retry schedules and expiry without waiting). */
-final class MutableClock extends Clock {
+/** A UTC clock tests move by hand (TTL expiry, retry schedules, message age) without waiting. */
+public final class MutableClock extends Clock {
   private volatile Instant now;
 
-  MutableClock(Instant start) {
+  public MutableClock(Instant start) {
     this.now = start;
   }
 
-  void set(long epochMillis) {
+  public void set(long epochMillis) {
     now = Instant.ofEpochMilli(epochMillis);
   }
 
-  void advance(Duration d) {
+  public void advance(Duration d) {
     now = now.plus(d);
   }
 
