@@ -103,15 +103,20 @@ public record TernConfig(
    * @param maxConnections     most concurrent injection sessions
    * @param maxConnectionsPerIp most concurrent sessions from one client address (0: no limit)
    * @param idleTimeout        a session idle this long is closed
+   * @param tls                STARTTLS and SMTPS ({@link InjectionTls})
+   * @param auth               SMTP AUTH users and lockout ({@link InjectionAuth})
+   * @param data               limits on the message text ({@link DataLimits})
    */
   public record Injection(
       HostPort listen, List<Cidr> relayFrom, DataSize maxMessageSize, int maxRecipients,
-      int maxConnections, int maxConnectionsPerIp, Duration idleTimeout)
+      int maxConnections, int maxConnectionsPerIp, Duration idleTimeout,
+      InjectionTls tls, InjectionAuth auth, DataLimits data)
       implements Validated {
     static Injection defaults() {
       return new Injection(new HostPort("127.0.0.1", 2525),
           List.of(Cidr.parse("127.0.0.0/8"), Cidr.parse("::1/128")),
-          DataSize.ofMebibytes(50), 1000, 1000, 0, Duration.ofMinutes(5));
+          DataSize.ofMebibytes(50), 1000, 1000, 0, Duration.ofMinutes(5),
+          InjectionTls.defaults(), InjectionAuth.defaults(), DataLimits.defaults());
     }
 
     @Override
