@@ -73,6 +73,22 @@ public final class AdminApi {
     };
   }
 
+  /**
+   * Whether a scrape of /metrics may proceed: with an admin token configured the scrape needs it
+   * (unless {@code admin.public_metrics}); without one the API is off and /metrics is open (the
+   * configuration then only allows a loopback listener). Returns the refusal, or null.
+   */
+  public ApiResponse refuseScrape(ApiRequest req) {
+    String token = ctx.token().get();
+    if (token == null || token.isEmpty() || ctx.config().admin().publicMetrics()) return null;
+    try {
+      authorize(req);
+      return null;
+    } catch (ApiException e) {
+      return ApiResponse.error(e.status(), e.getMessage());
+    }
+  }
+
   private void authorize(ApiRequest req) {
     String token = ctx.token().get();
     if (token == null || token.isEmpty()) {

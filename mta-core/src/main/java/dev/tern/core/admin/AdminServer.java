@@ -30,8 +30,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
- * The admin HTTP server: {@code GET /health}, {@code GET /metrics} (Prometheus text format)
- * and the JSON {@link AdminApi} under {@code /api/v1/}. Requests are answered on an executor,
+ * The admin HTTP server: {@code GET /health} (open), {@code GET /metrics} (Prometheus text
+ * format; needs the admin token when one is set, see {@link AdminApi#refuseScrape}) and the
+ * JSON {@link AdminApi} under {@code /api/v1/}. Requests are answered on an executor,
  * never on the event loop (scrapes and spool scans can take a while). Binds to loopback by default.
  */
 public final class AdminServer implements AutoCloseable {
@@ -107,6 +108,8 @@ public final class AdminServer implements AutoCloseable {
     private FullHttpResponse answer(ApiRequest req) {
       if (req.path().equals("/metrics")) {
         if (!req.method().equals("GET")) return json(ApiResponse.error(405, "method " + req.method() + " not allowed on /metrics"));
+        ApiResponse refused = api == null ? null : api.refuseScrape(req);
+        if (refused != null) return json(refused);
         beforeScrape.run();
         return text(HttpResponseStatus.OK, "text/plain; version=0.0.4; charset=utf-8", registry.scrape());
       }

@@ -131,12 +131,33 @@ public record TernConfig(
   }
 
   /**
-   * @param listen address and port of the admin HTTP server (metrics, API)
-   * @param token  bearer token required by the admin API ("" disables the API but for health and metrics)
+   * @param listen        address and port of the admin HTTP server (metrics, API); loopback by default
+   * @param token         bearer token required by the admin API and /metrics ("" disables the API but
+   *                      for health; then /metrics is open and the server must listen on loopback)
+   * @param publicMetrics serve /metrics without the token (for Prometheus set-ups without bearer auth)
    */
-  public record Admin(HostPort listen, String token) {
+  public record Admin(HostPort listen, String token, boolean publicMetrics) implements Validated {
     static Admin defaults() {
-      return new Admin(new HostPort("127.0.0.1", 8025), "");
+      return new Admin(new HostPort("127.0.0.1", 8025), "", false);
+    }
+
+    @Override
+    public void validate(Problems p) {
+      if ((token == null || token.isEmpty()) && !isLoopback(listen.host())) {
+        p.add("token", "required when admin.listen is not a loopback address (" + listen.host()
+            + "): without a token /metrics would be open to the network");
+      }
+    }
+
+    private static boolean isLoopback(String host) {
+      if (host.equals("localhost")) return true;
+      try {
+        // literal addresses only: a name is not resolved here
+        if (!host.matches("[0-9.]+|\\[?[0-9A-Fa-f:.]+]?")) return false;
+        return java.net.InetAddress.getByName(host.replace("[", "").replace("]", "")).isLoopbackAddress();
+      } catch (java.net.UnknownHostException e) {
+        return false;
+      }
     }
   }
 

@@ -37,14 +37,16 @@ class AdminApiTest {
   }
 
   @Test
-  void withoutOrWithAWrongTokenTheApiAnswers401ButHealthAndMetricsAreOpen() throws Exception {
+  void withoutOrWithAWrongTokenTheApiAndMetricsAnswer401ButHealthIsOpen() throws Exception {
     Answer none = f.call("GET", "/api/v1/queues", null, null);
     assertThat(none.status()).isEqualTo(401);
     assertThat(none.json().get("error").asText()).contains("Bearer");
     assertThat(f.call("POST", "/api/v1/suspend", "{\"target\":\"domain:a.test\"}", "wrong").status()).isEqualTo(401);
     assertThat(f.call("GET", "/api/v1/health", null, null).json().get("status").asText()).isEqualTo("ok");
     assertThat(f.call("GET", "/health", null, null).status()).isEqualTo(200);
-    assertThat(f.call("GET", "/metrics", null, null).status()).isEqualTo(200);
+    assertThat(f.call("GET", "/metrics", null, null).status()).isEqualTo(401);
+    assertThat(f.call("GET", "/metrics", null, "wrong").status()).isEqualTo(401);
+    assertThat(f.call("GET", "/metrics", null, TernFixture.TOKEN).status()).isEqualTo(200);
     assertThat(f.call("GET", "/api/v1/nothing", null).status()).isEqualTo(404);
     assertThat(f.call("DELETE", "/api/v1/queues", null).status()).isEqualTo(405);
   }
@@ -57,6 +59,7 @@ class AdminApiTest {
       assertThat(a.status()).isEqualTo(403);
       assertThat(a.json().get("error").asText()).contains("set admin.token");
       assertThat(g.call("GET", "/api/v1/health", null, null).status()).isEqualTo(200);
+      assertThat(g.call("GET", "/metrics", null, null).status()).as("no token: metrics open on loopback").isEqualTo(200);
     }
   }
 

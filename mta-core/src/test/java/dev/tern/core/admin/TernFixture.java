@@ -40,6 +40,7 @@ public final class TernFixture implements AutoCloseable {
 
   public final Path dir;
   public final Path configFile;
+  public final String token;
   public final TernServer tern;
   public final List<Event> events = new CopyOnWriteArrayList<>();
   private final Map<EventType, AtomicInteger> counts = new ConcurrentHashMap<>();
@@ -49,6 +50,7 @@ public final class TernFixture implements AutoCloseable {
   /** Starts Tern with every domain routed to {@code sinkPort}; {@code extraYaml} is appended to the config. */
   public TernFixture(Path dir, int sinkPort, String token, String extraYaml) throws IOException {
     this.dir = dir;
+    this.token = token;
     this.configFile = dir.resolve("tern.yaml");
     Files.writeString(configFile, yaml(dir, sinkPort, token, extraYaml));
     TernConfig config = ConfigLoader.load(configFile);
@@ -163,8 +165,9 @@ public final class TernFixture implements AutoCloseable {
     return call(method, path, jsonBody, TOKEN);
   }
 
+  /** Scrapes /metrics with the fixture's admin token. */
   public String scrape() throws IOException, InterruptedException {
-    Answer a = call("GET", "/metrics", null, null);
+    Answer a = call("GET", "/metrics", null, token);
     if (a.status() != 200) throw new AssertionError("scrape answered " + a);
     return a.body();
   }

@@ -22,6 +22,16 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void anAdminListenerOffLoopbackNeedsAToken() {
+    assertThatThrownBy(() -> ConfigLoader.parse("admin: { listen: 0.0.0.0:8025 }\n", "t"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("admin.token: required when admin.listen is not a loopback address");
+    assertThat(ConfigLoader.parse("admin: { listen: 0.0.0.0:8025, token: secret }\n", "t").admin().token()).isEqualTo("secret");
+    assertThat(ConfigLoader.parse("admin: { listen: \"[::1]:8025\" }\n", "t").admin().listen().port()).isEqualTo(8025);
+    assertThat(ConfigLoader.parse("admin: { listen: localhost:8025 }\n", "t").admin().publicMetrics()).isFalse();
+  }
+
+  @Test
   void emptyFileGivesDefaults() {
     assertThat(ConfigLoader.parse("", "t")).isEqualTo(TernConfig.defaults());
   }
