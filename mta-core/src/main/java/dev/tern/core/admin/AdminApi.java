@@ -58,6 +58,7 @@ public final class AdminApi {
     }
     return switch (res) {
       case "queues" -> method(req, "GET") ? ApiResponse.ok(queues.get()) : notAllowed(req);
+      case "campaigns" -> method(req, "GET") ? ApiResponse.ok(java.util.Map.of("campaigns", ctx.campaigns().snapshot())) : notAllowed(req);
       case "suspend" -> method(req, "POST") ? ApiResponse.ok(control.suspend(req)) : notAllowed(req);
       case "resume" -> method(req, "POST") ? ApiResponse.ok(control.resume(req)) : notAllowed(req);
       case "bounce" -> method(req, "POST") ? ApiResponse.ok(control.bounce(req)) : notAllowed(req);

@@ -5,6 +5,7 @@ import dev.tern.core.config.TernConfig;
 import dev.tern.core.delivery.DeliveryEngine;
 import dev.tern.core.delivery.Router;
 import dev.tern.core.events.EventBus;
+import dev.tern.core.feedback.CampaignHealth;
 import dev.tern.core.metrics.SpoolScanner;
 import dev.tern.queue.Spool;
 import java.nio.file.Path;
@@ -18,15 +19,16 @@ import java.util.concurrent.atomic.AtomicReference;
  * @param config     the configuration Tern started with
  * @param configFile the file Tern was started with, or null (then reload is refused)
  * @param token      the effective admin token (a reload may change it)
+ * @param campaigns  campaign counters and pauses
  * @param routes     the effective static routes (a reload may change them)
  */
 public record AdminContext(TernConfig config, Path configFile, Spool spool, DeliveryEngine engine, Router router,
-    EventBus events, Clock clock, SpoolScanner scanner, AtomicReference<String> token,
+    EventBus events, Clock clock, SpoolScanner scanner, CampaignHealth campaigns, AtomicReference<String> token,
     AtomicReference<Map<String, HostPort>> routes) {
 
   public AdminContext(TernConfig config, Path configFile, Spool spool, DeliveryEngine engine, Router router,
-      EventBus events, Clock clock, SpoolScanner scanner) {
-    this(config, configFile, spool, engine, router, events, clock, scanner,
+      EventBus events, Clock clock, SpoolScanner scanner, CampaignHealth campaigns) {
+    this(config, configFile, spool, engine, router, events, clock, scanner, campaigns,
         new AtomicReference<>(config.admin().token()), new AtomicReference<>(config.routes()));
   }
 }

@@ -1,6 +1,7 @@
 package dev.tern.core.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tern.core.delivery.DeliveryEngine;
 
 /** {@code POST /api/v1/suspend}, {@code /resume}, {@code /bounce}, {@code /retry}: queue control. */
 final class ControlResource {
@@ -14,27 +15,43 @@ final class ControlResource {
     this.ops = new QueueOperations(ctx.spool(), ctx.engine(), ctx.events(), ctx.clock());
   }
 
+  /**
+   * Suspends a site (no new connections), a domain or tenant (its entries wait in the spool) or a
+   * campaign (paused: its entries wait in the spool and new injections get 451 4.7.1).
+   */
   Suspension suspend(ApiRequest req) {
     Target t = Target.parse(req.field(req.json(), "target", true));
-    boolean changed;
-    if (t.kind() == Target.Kind.SITE) {
-      changed = !ctx.engine().suspendedDestinations().contains(t.value());
-      ctx.engine().suspendDestination(t.value());
-    } else {
-      changed = !ctx.engine().suspendedDomains().contains(t.value());
-      ctx.engine().suspendDomain(t.value());
-    }
+    DeliveryEngine engine = ctx.engine();
+    boolean changed = switch (t.kind()) {
+      case SITE -> {
+        boolean was = engine.suspendedDestinations().contains(t.value());
+        engine.suspendDestination(t.value());
+        yield !was;
+      }
+      case DOMAIN -> {
+        boolean was = engine.suspendedDomains().contains(t.value());
+        engine.suspendDomain(t.value());
+        yield !was;
+      }
+      case TENANT -> engine.suspendTenant(t.value());
+      // the campaign_paused event makes the engine hold the campaign's entries (TernServer)
+      case CAMPAIGN -> ctx.campaigns().pause(t.value(), "suspended by operator");
+    };
     return new Suspension(t.toString(), true, changed, null);
   }
 
+  /** Resumes what {@link #suspend} suspended; entries held in the spool are made due at once. */
   Suspension resume(ApiRequest req) {
     Target t = Target.parse(req.field(req.json(), "target", true));
-    if (t.kind() == Target.Kind.SITE) {
-      return new Suspension(t.toString(), false, ctx.engine().resumeDestination(t.value()), null);
-    }
-    boolean changed = ctx.engine().resumeDomain(t.value());
-    // entries put back to the spool while the domain was suspended are due again at once
-    int rescheduled = changed ? ops.retryNow(t.value()).rescheduled() : 0;
+    DeliveryEngine engine = ctx.engine();
+    boolean changed = switch (t.kind()) {
+      case SITE -> engine.resumeDestination(t.value());
+      case DOMAIN -> engine.resumeDomain(t.value());
+      case TENANT -> engine.resumeTenant(t.value());
+      case CAMPAIGN -> ctx.campaigns().resume(t.value()) | engine.resumeCampaign(t.value());
+    };
+    if (t.kind() == Target.Kind.SITE) return new Suspension(t.toString(), false, changed, null);
+    int rescheduled = changed ? ops.retryNow(t).rescheduled() : 0;
     return new Suspension(t.toString(), false, changed, rescheduled);
   }
 
@@ -54,9 +71,9 @@ final class ControlResource {
     String target = req.field(req.json(), "target", false);
     if (target == null || target.equals("all")) return ops.retryNow(null);
     Target t = Target.parse(target);
-    if (t.kind() != Target.Kind.DOMAIN) {
-      throw ApiException.badRequest("retry takes a domain:<domain> target or \"all\"");
+    if (t.kind() == Target.Kind.SITE) {
+      throw ApiException.badRequest("retry takes a domain:, campaign: or tenant: target or \"all\" (the spool does not record sites)");
     }
-    return ops.retryNow(t.value());
+    return ops.retryNow(t);
   }
 }

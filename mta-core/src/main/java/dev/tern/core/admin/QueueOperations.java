@@ -49,15 +49,15 @@ public final class QueueOperations {
     this.clock = clock;
   }
 
-  /** Makes the deferred entries of a domain ({@code null}: of every domain) due now. */
-  public RetryResult retryNow(String domain) {
+  /** Makes the deferred entries of a domain, campaign or tenant ({@code null}: every entry) due now. */
+  public RetryResult retryNow(Target target) {
     long now = clock.millis();
-    List<QueueEntry> safe = collect(e -> (domain == null || e.domain().equals(domain)) && e.nextAttemptAt() > now + SAFETY_MARGIN_MILLIS);
+    List<QueueEntry> safe = collect(e -> (target == null || target.matches(e)) && e.nextAttemptAt() > now + SAFETY_MARGIN_MILLIS);
     List<CompletableFuture<Void>> writes = new ArrayList<>();
     for (QueueEntry e : safe) writes.add(spool.update(e.rescheduled(now, false)));
     int done = await(writes);
     engine.wake();
-    return new RetryResult(domain == null ? "all" : "domain:" + domain, done);
+    return new RetryResult(target == null ? "all" : target.toString(), done);
   }
 
   /**

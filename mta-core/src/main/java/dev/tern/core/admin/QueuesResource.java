@@ -10,7 +10,7 @@ import java.util.List;
 final class QueuesResource {
   record Totals(long messages, long entries, long bodyBytes, long leased, int inFlight, int ready, int connections) {}
 
-  record Suspended(List<String> sites, List<String> domains) {}
+  record Suspended(List<String> sites, List<String> domains, List<String> campaigns, List<String> tenants) {}
 
   record Scan(long scanned, boolean truncated, long deferred, double oldestAgeSeconds,
       List<SpoolScanner.Group> byDomain, List<SpoolScanner.Group> byCampaign, List<SpoolScanner.Group> byTenant) {}
@@ -35,7 +35,9 @@ final class QueuesResource {
     double oldest = s.scanned() == 0 ? 0 : Math.max(0, ctx.clock().millis() - s.oldestReceivedAt()) / 1000.0;
     return new Queues(totals, dests,
         new Suspended(ctx.engine().suspendedDestinations().stream().sorted().toList(),
-            ctx.engine().suspendedDomains().stream().sorted().toList()),
+            ctx.engine().suspendedDomains().stream().sorted().toList(),
+            ctx.engine().suspendedCampaigns().stream().sorted().toList(),
+            ctx.engine().suspendedTenants().stream().sorted().toList()),
         new Scan(s.scanned(), s.truncated(), s.deferred(), oldest, s.byDomain(), s.byCampaign(), s.byTenant()));
   }
 }

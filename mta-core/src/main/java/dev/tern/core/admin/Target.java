@@ -5,17 +5,20 @@ import java.util.regex.Pattern;
 
 /**
  * What an operation applies to: {@code site:<destination key>} (a key as listed by
- * {@code GET /api/v1/queues}: {@code mx:...} or {@code route:host:port}) or {@code domain:<domain>}.
+ * {@code GET /api/v1/queues}: {@code mx:...} or {@code route:host:port}), {@code domain:<domain>},
+ * {@code campaign:<name>} or {@code tenant:<name>} (as set by X-Tern-Campaign / X-Tern-Tenant).
  */
 public record Target(Kind kind, String value) {
   /** The kinds of targets. */
-  public enum Kind { SITE, DOMAIN }
+  public enum Kind { SITE, DOMAIN, CAMPAIGN, TENANT }
+
+  static final String FORMS = "site:<key>, domain:<domain>, campaign:<name> or tenant:<name>";
 
   private static final Pattern DOMAIN = Pattern.compile("[a-z0-9]([a-z0-9\\-]{0,62}[a-z0-9])?(\\.[a-z0-9]([a-z0-9\\-]{0,62}[a-z0-9])?)+");
 
   /** Parses a target; 400 with the expected forms if it is not one. */
   public static Target parse(String text) {
-    if (text == null || text.isBlank()) throw ApiException.badRequest("missing target: expected site:<key> or domain:<domain>");
+    if (text == null || text.isBlank()) throw ApiException.badRequest("missing target: expected " + FORMS);
     int colon = text.indexOf(':');
     String kind = colon < 0 ? "" : text.substring(0, colon);
     String value = colon < 0 ? "" : text.substring(colon + 1).trim();
@@ -35,8 +38,24 @@ public record Target(Kind kind, String value) {
         }
         return new Target(Kind.DOMAIN, d);
       }
-      default -> throw ApiException.badRequest("bad target '" + text + "': expected site:<key> or domain:<domain>");
+      case "campaign", "tenant" -> {
+        if (value.isEmpty() || value.length() > 200 || value.chars().anyMatch(c -> c <= 0x20 || c == 0x7f)) {
+          throw ApiException.badRequest("bad " + kind + " name '" + value + "': expected 1 to 200 printable characters without spaces");
+        }
+        return new Target(kind.equals("campaign") ? Kind.CAMPAIGN : Kind.TENANT, value);
+      }
+      default -> throw ApiException.badRequest("bad target '" + text + "': expected " + FORMS);
     }
+  }
+
+  /** Whether a spooled entry belongs to this target (sites are not recorded in the spool: never). */
+  public boolean matches(dev.tern.queue.QueueEntry e) {
+    return switch (kind) {
+      case SITE -> false;
+      case DOMAIN -> e.domain().equals(value);
+      case CAMPAIGN -> value.equals(e.envelope().campaign());
+      case TENANT -> value.equals(e.envelope().tenant());
+    };
   }
 
   @Override

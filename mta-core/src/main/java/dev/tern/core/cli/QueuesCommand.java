@@ -24,11 +24,12 @@ final class QueuesCommand extends ApiCommand {
     }
     if (dest.isEmpty()) out.println("no destination has been used yet");
     else dest.print(out);
-    JsonNode domains = q.get("suspended").get("domains");
-    if (!domains.isEmpty()) {
+    for (String kind : new String[] {"domains", "campaigns", "tenants"}) {
+      JsonNode held = q.get("suspended").get(kind);
+      if (held == null || held.isEmpty()) continue;
       out.println();
-      out.print("suspended domains:");
-      for (JsonNode d : domains) out.print(" " + d.asText());
+      out.print("suspended " + kind + ":");
+      for (JsonNode d : held) out.print(" " + d.asText());
       out.println();
     }
     group(out, "DOMAIN", scan.get("by_domain"));

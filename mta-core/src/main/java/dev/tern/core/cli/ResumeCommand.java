@@ -6,10 +6,10 @@ import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-/** {@code tern resume TARGET}: resumes a suspended site or domain. */
-@Command(name = "resume", description = "Resume delivery to a suspended site or domain.")
+/** {@code tern resume TARGET}: resumes a suspended site, domain, campaign or tenant. */
+@Command(name = "resume", description = "Resume a suspended site, domain, campaign or tenant (held mail is made due at once).")
 final class ResumeCommand extends ApiCommand {
-  @Parameters(paramLabel = "TARGET", description = "site:<key> or domain:<domain>")
+  @Parameters(paramLabel = "TARGET", description = "site:<key>, domain:<domain>, campaign:<name> or tenant:<name>")
   String target;
 
   @Override

@@ -6,10 +6,11 @@ import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-/** {@code tern suspend TARGET}: no new connection to a site, no delivery to a domain. */
-@Command(name = "suspend", description = "Suspend delivery to a site (site:<key> as shown by 'tern queues') or a domain (domain:<domain>).")
+/** {@code tern suspend TARGET}: no new connection to a site; no delivery for a domain, campaign or tenant. */
+@Command(name = "suspend", description = "Suspend delivery to a site (site:<key> as shown by 'tern queues'), a domain (domain:<domain>),"
+    + " a tenant (tenant:<name>) or a campaign (campaign:<name>; also refuses its new mail with 451 until resumed).")
 final class SuspendCommand extends ApiCommand {
-  @Parameters(paramLabel = "TARGET", description = "site:<key> or domain:<domain>")
+  @Parameters(paramLabel = "TARGET", description = "site:<key>, domain:<domain>, campaign:<name> or tenant:<name>")
   String target;
 
   @Override

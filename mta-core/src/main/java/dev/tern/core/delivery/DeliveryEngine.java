@@ -98,6 +98,8 @@ public final class DeliveryEngine implements AutoCloseable {
   /** When timed suspensions (automation) end, System.nanoTime(); absent for suspensions until resumed. */
   private final Map<String, Long> suspensionEnds = new ConcurrentHashMap<>();
   private final java.util.Set<String> suspendedDomains = ConcurrentHashMap.newKeySet();
+  private final java.util.Set<String> suspendedCampaigns = ConcurrentHashMap.newKeySet();
+  private final java.util.Set<String> suspendedTenants = ConcurrentHashMap.newKeySet();
   private final Map<String, BounceWindow> bouncing = new ConcurrentHashMap<>();
   /** Entries kept in memory per suspended destination; more go back to the spool. */
   private static final int HELD_PER_SUSPENDED_DESTINATION = 1000;
@@ -256,6 +258,47 @@ public final class DeliveryEngine implements AutoCloseable {
     return was;
   }
 
+  /** Suspends a campaign: its entries stay in the spool (checked again every minute) until resumed. */
+  public boolean suspendCampaign(String campaign) {
+    return suspendedCampaigns.add(campaign);
+  }
+
+  /** Resumes a campaign; its entries are due again when their hold time ends (see retry-now). */
+  public boolean resumeCampaign(String campaign) {
+    boolean was = suspendedCampaigns.remove(campaign);
+    wake();
+    return was;
+  }
+
+  /** Suspends a tenant: its entries stay in the spool (checked again every minute) until resumed. */
+  public boolean suspendTenant(String tenant) {
+    return suspendedTenants.add(tenant);
+  }
+
+  /** Resumes a tenant; its entries are due again when their hold time ends (see retry-now). */
+  public boolean resumeTenant(String tenant) {
+    boolean was = suspendedTenants.remove(tenant);
+    wake();
+    return was;
+  }
+
+  public java.util.Set<String> suspendedCampaigns() {
+    return java.util.Set.copyOf(suspendedCampaigns);
+  }
+
+  public java.util.Set<String> suspendedTenants() {
+    return java.util.Set.copyOf(suspendedTenants);
+  }
+
+  /** Whether a suspended domain, campaign or tenant holds this entry back. */
+  private boolean held(QueueEntry e) {
+    if (suspendedDomains.contains(e.domain())) return true;
+    String campaign = e.envelope().campaign();
+    String tenant = e.envelope().tenant();
+    return campaign != null && !suspendedCampaigns.isEmpty() && suspendedCampaigns.contains(campaign)
+        || tenant != null && !suspendedTenants.isEmpty() && suspendedTenants.contains(tenant);
+  }
+
   public java.util.Set<String> suspendedDestinations() {
     return java.util.Set.copyOf(suspendedDestinations);
   }
@@ -268,10 +311,10 @@ public final class DeliveryEngine implements AutoCloseable {
     return suspendedDestinations.contains(d.key) || suspendedDestinations.contains(d.siteKey);
   }
 
-  /** The next entry of the ready queue whose domain is not suspended (those go back to the spool). */
+  /** The next entry of the ready queue not held by a suspension (those go back to the spool). */
   private QueueEntry nextSendable(Destination d) {
     QueueEntry e;
-    while ((e = d.poll(policy.transactionalShare())) != null && suspendedDomains.contains(e.domain())) hold(e, SUSPENDED_RETRY_MILLIS);
+    while ((e = d.poll(policy.transactionalShare())) != null && held(e)) hold(e, SUSPENDED_RETRY_MILLIS);
     return e;
   }
 
@@ -310,7 +353,7 @@ public final class DeliveryEngine implements AutoCloseable {
   }
 
   private void dispatch(QueueEntry entry) {
-    if (suspendedDomains.contains(entry.domain())) {
+    if (held(entry)) {
       worker.execute(() -> hold(entry, SUSPENDED_RETRY_MILLIS));
       return;
     }

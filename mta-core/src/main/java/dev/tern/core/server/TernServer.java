@@ -99,13 +99,18 @@ public final class TernServer implements AutoCloseable {
       events.register(e -> {
         if (e.type().equals(dev.tern.core.events.EventType.RECEPTION.wireName())) engine.wake();
       });
+      // a paused campaign (guard or operator) also holds its queued mail
+      events.register(e -> {
+        if (e.type().equals(dev.tern.core.events.EventType.CAMPAIGN_PAUSED.wireName())) engine.suspendCampaign(e.campaign());
+        else if (e.type().equals(dev.tern.core.events.EventType.CAMPAIGN_RESUMED.wireName())) engine.resumeCampaign(e.campaign());
+      });
       metrics = new TernMetrics(registry, spool, delivery, events, clock);
       delivery.start();
       dkim = new DkimSigning(config.dkim());
       injection = new InjectionListener(config, spool, events, dkim, clock, feedback, pathMetrics);
       injection.start();
       admin = new AdminServer(group, config.admin().listen().toSocketAddress(), registry, metrics::refresh,
-          new AdminApi(new AdminContext(config, configFile, spool, delivery, router, events, clock, metrics.scanner())));
+          new AdminApi(new AdminContext(config, configFile, spool, delivery, router, events, clock, metrics.scanner(), feedback.campaigns())));
     } catch (RuntimeException e) {
       spool.close();
       throw e;

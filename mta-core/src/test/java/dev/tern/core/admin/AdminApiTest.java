@@ -72,7 +72,7 @@ class AdminApiTest {
       assertThat(a.json().get("error").asText()).as(body).isNotBlank();
     }
     assertThat(f.call("POST", "/api/v1/suspend", "{\"target\":\"planet:mars\"}").json().get("error").asText())
-        .contains("expected site:<key> or domain:<domain>");
+        .contains("expected site:<key>, domain:<domain>, campaign:<name> or tenant:<name>");
     assertThat(f.call("POST", "/api/v1/bounce", "{\"target\":\"site:mx:mx.example.com\"}").status()).isEqualTo(400);
     assertThat(f.call("GET", "/api/v1/messages/no-such-id", null).status()).isEqualTo(404);
   }

@@ -108,7 +108,7 @@ class ApiCommandsTest {
   void aBadTargetGets400WithTheMessage() {
     Run r = tern("suspend", "planet:mars");
     assertThat(r.exit()).isEqualTo(1);
-    assertThat(r.err()).contains("expected site:<key> or domain:<domain>", "(HTTP 400)");
+    assertThat(r.err()).contains("expected site:<key>, domain:<domain>, campaign:<name> or tenant:<name>", "(HTTP 400)");
   }
 
   @Test
