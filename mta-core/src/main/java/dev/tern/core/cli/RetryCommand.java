@@ -6,10 +6,10 @@ import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-/** {@code tern retry [domain:D]}: deferred entries become due now. */
-@Command(name = "retry", description = "Make deferred entries of a domain (or of all domains) due now.")
+/** {@code tern retry [domain:D|campaign:C|tenant:T]}: deferred entries become due now. */
+@Command(name = "retry", description = "Make deferred entries of a domain, campaign or tenant (or all entries) due now.")
 final class RetryCommand extends ApiCommand {
-  @Parameters(paramLabel = "TARGET", arity = "0..1", description = "domain:<domain> (default: all)")
+  @Parameters(paramLabel = "TARGET", arity = "0..1", description = "domain:<domain>, campaign:<name> or tenant:<name> (default: all)")
   String target;
 
   @Override
