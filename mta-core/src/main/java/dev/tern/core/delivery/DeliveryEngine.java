@@ -591,20 +591,26 @@ public final class DeliveryEngine implements AutoCloseable {
     activeTransactions.incrementAndGet();
     int maxRecipients = Math.min(d.site.limits().maxRecipientsPerTransaction(), d.pair.limits().maxRecipientsPerTransaction());
     List<SmtpReply> replies = new CopyOnWriteArrayList<>();
+    // filled per finished transaction: when a later transaction of the entry fails, the
+    // recipients of the earlier ones keep their outcome (a 250 already given is not sent again)
+    Map<String, Result> finished = new ConcurrentHashMap<>();
     CompletableFuture.supplyAsync(() -> spool.body(entry.messageId()), worker)
         .thenCompose(body -> {
           if (body.isEmpty()) {
             // the message vanished from the spool (purged): nothing to send
             return CompletableFuture.completedFuture(Map.<String, Result>of());
           }
-          return sendEntry(conn, entry, body.get(), maxRecipients, replies);
+          return sendEntry(conn, entry, body.get(), maxRecipients, replies, finished);
         })
         .whenCompleteAsync((results, failure) -> {
           activeTransactions.decrementAndGet();
           String remote = conn.remote().getAddress().getHostAddress() + ":" + conn.remote().getPort();
           if (failure != null) {
             SmtpException se = asSmtp(failure);
-            recordAll(entry, se.isTransient() ? RecipientStatus.DEFERRED : RecipientStatus.BOUNCED, failureText(se), d, remote);
+            Map<String, Result> outcome = new HashMap<>(finished);
+            Result cut = new Result(se.isTransient() ? RecipientStatus.DEFERRED : RecipientStatus.BOUNCED, failureText(se));
+            for (RecipientState r : entry.open()) outcome.putIfAbsent(r.address(), cut);
+            finish(outcomes.record(entry, outcome, new Attempt(d.siteKey, remote, sourceName(d))));
             react(d, se.reply());
             conn.close();
             connectionClosed(d);
@@ -659,11 +665,13 @@ public final class DeliveryEngine implements AutoCloseable {
     }
   }
 
-  /** Sends the open recipients of an entry in transactions of at most {@code step} recipients. */
+  /**
+   * Sends the open recipients of an entry in transactions of at most {@code step} recipients;
+   * {@code results} gets each transaction's outcomes as soon as it ends.
+   */
   private CompletableFuture<Map<String, Result>> sendEntry(SmtpConnection conn, QueueEntry entry, byte[] body, int step,
-      List<SmtpReply> replies) {
+      List<SmtpReply> replies, Map<String, Result> results) {
     List<String> open = entry.open().stream().map(RecipientState::address).toList();
-    Map<String, Result> results = new HashMap<>();
     CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
     boolean eightBit = hasEightBit(body);
     for (int i = 0; i < open.size(); i += step) {
