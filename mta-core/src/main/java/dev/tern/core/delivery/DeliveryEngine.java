@@ -253,9 +253,7 @@ public final class DeliveryEngine implements AutoCloseable {
 
   /** Resumes a domain; its entries are due again when their hold time ends (see retry-now). */
   public boolean resumeDomain(String domain) {
-    boolean was = suspendedDomains.remove(domain.toLowerCase(java.util.Locale.ROOT));
-    wake();
-    return was;
+    return resume(suspendedDomains, domain.toLowerCase(java.util.Locale.ROOT));
   }
 
   /** Suspends a campaign: its entries stay in the spool (checked again every minute) until resumed. */
@@ -265,9 +263,7 @@ public final class DeliveryEngine implements AutoCloseable {
 
   /** Resumes a campaign; its entries are due again when their hold time ends (see retry-now). */
   public boolean resumeCampaign(String campaign) {
-    boolean was = suspendedCampaigns.remove(campaign);
-    wake();
-    return was;
+    return resume(suspendedCampaigns, campaign);
   }
 
   /** Suspends a tenant: its entries stay in the spool (checked again every minute) until resumed. */
@@ -277,7 +273,11 @@ public final class DeliveryEngine implements AutoCloseable {
 
   /** Resumes a tenant; its entries are due again when their hold time ends (see retry-now). */
   public boolean resumeTenant(String tenant) {
-    boolean was = suspendedTenants.remove(tenant);
+    return resume(suspendedTenants, tenant);
+  }
+
+  private boolean resume(java.util.Set<String> suspended, String name) {
+    boolean was = suspended.remove(name);
     wake();
     return was;
   }
