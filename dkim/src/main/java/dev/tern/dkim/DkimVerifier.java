@@ -307,7 +307,12 @@ public final class DkimVerifier {
         if (raw.length != Ed25519PublicKeyParameters.KEY_SIZE) {
             throw new Failure(Reason.BAD_KEY_SYNTAX, "Ed25519 key must be 32 bytes, p= has " + raw.length);
         }
-        return new Ed25519Key(new Ed25519PublicKeyParameters(raw, 0));
+        try {
+            return new Ed25519Key(new Ed25519PublicKeyParameters(raw, 0));
+        } catch (IllegalArgumentException e) {
+            // 32 bytes that are not a point on the curve: Bouncy Castle refuses them ("invalid public key")
+            throw new Failure(Reason.BAD_KEY_SYNTAX, "p= is not an Ed25519 public key");
+        }
     }
 
     /** Wraps a Bouncy Castle Ed25519 key so both key kinds travel as {@link PublicKey}. */
