@@ -462,6 +462,12 @@ public final class DeliveryEngine implements AutoCloseable {
   private void maybeConnect(Destination d) {
     while (running && !isSuspended(d) && d.wantsConnection()) {
       long downFor = d.downUntil - clock.millis();
+      if (downFor > longestHoldMillis()) {
+        // the clock went back since the site was held down: hold it for the normal time from
+        // now, not for the size of the jump as well
+        d.downUntil = clock.millis() + retry.delayAfter(1).toMillis();
+        downFor = d.downUntil - clock.millis();
+      }
       if (downFor > 0) {
         // (re-checked at least every second: the clock may be moved by hand in tests)
         later(d, TimeUnit.MILLISECONDS.toNanos(Math.min(downFor, 1000)));
@@ -494,6 +500,11 @@ public final class DeliveryEngine implements AutoCloseable {
       d.connectionOpened();
       connect(d, 0, null, true);
     }
+  }
+
+  /** The longest a site is held down after a connection failure: the first retry delay with full jitter. */
+  private long longestHoldMillis() {
+    return Math.round(Math.min(retry.initial().toMillis(), retry.max().toMillis()) * (1 + retry.jitter())) + 1;
   }
 
   /** Tries to open connections for the destination again after {@code nanos} (once, however often asked). */

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * Posts the event log to an HTTP endpoint: JSON arrays of event objects, in log order, in
  * batches of up to {@code batchSize} events (a partial batch goes once its first event waited
  * {@code batchInterval}). Any 2xx answer acknowledges a batch; anything else (or no answer) is
- * retried with the same batch after an exponentially growing delay, forever.
+ * retried with the same batch after an exponentially growing delay (measured on Tern's clock), forever.
  *
  * <p>It reads the log files, not the live event stream: after each acknowledged batch the
  * position (segment, offset, seq) is written to the cursor file and fsync'd, so after a
@@ -146,7 +146,7 @@ public final class WebhookForwarder implements AutoCloseable {
           long delay = Math.min(settings.retryMax().toMillis(),
               settings.retryInitial().toMillis() << Math.min(20, failuresInRow));
           failuresInRow++;
-          Thread.sleep(delay);
+          waitUntil(clock.millis() + delay);
         }
       } catch (InterruptedException e) {
         return;
@@ -159,6 +159,15 @@ public final class WebhookForwarder implements AutoCloseable {
         }
       }
     }
+  }
+
+  /**
+   * Waits until Tern's clock reads {@code deadline} (as the batch interval does), so the retry
+   * schedule follows the clock Tern runs on; checked at least every 50 ms.
+   */
+  private void waitUntil(long deadline) throws InterruptedException {
+    long left;
+    while (running && (left = deadline - clock.millis()) > 0) Thread.sleep(Math.min(50, left));
   }
 
   private boolean post(List<EventLogReader.Line> batch) throws InterruptedException {

@@ -82,7 +82,8 @@ public final class TernServer implements AutoCloseable {
       DnsSettings dd = DnsSettings.defaults();
       MxResolver resolver = new MxResolver(new DnsSettings(
           dnsc.servers().stream().map(h -> new InetSocketAddress(h.host(), h.port())).toList(),
-          dnsc.timeout(), dnsc.attempts(), dnsc.cacheSize(), dd.negativeTtl(), dd.maxTtl(), dd.failureTtl()), registry);
+          dnsc.timeout(), dnsc.attempts(), dnsc.cacheSize(), dd.negativeTtl(), dd.maxTtl(), dd.failureTtl()), registry,
+          clock, () -> java.util.concurrent.ThreadLocalRandom.current().nextLong(), java.util.concurrent.ForkJoinPool.commonPool());
       Router router = new Router(new StaticRoutes(config.routes()), resolver, dc.smtpPort());
       TernConfig.Retry r = dc.retry();
       String ehlo = dc.ehloName().isEmpty() ? config.server().hostname() : dc.ehloName();

@@ -21,13 +21,21 @@ final class Faults {
 
   /** Spool and event log under {@code dir}, ephemeral loopback listeners; {@code yaml} adds sections. */
   static TernConfig config(Path dir, String yaml) {
+    return config(dir, "1MiB", yaml);
+  }
+
+  /**
+   * The same with a free-space floor for the spool ({@code spool.min_free_disk}); an
+   * {@code events:} section in {@code yaml} replaces the default one (it must log to {@link #eventLog}).
+   */
+  static TernConfig config(Path dir, String minFreeDisk, String yaml) {
+    String events = yaml.lines().anyMatch(l -> l.startsWith("events:")) ? "" : "events: { log: \"" + eventLog(dir) + "\" }\n";
     return ConfigLoader.parse("""
         server: { hostname: tern.test }
-        spool: { directory: "%s", min_free_disk: 1MiB, sync: false }
+        spool: { directory: "%s", min_free_disk: %s, sync: false }
         injection: { listen: 127.0.0.1:0 }
         admin: { listen: 127.0.0.1:0 }
-        events: { log: "%s" }
-        """.formatted(dir.resolve("spool"), eventLog(dir)) + yaml, "faults");
+        """.formatted(dir.resolve("spool"), minFreeDisk) + events + yaml, "faults");
   }
 
   static Path eventLog(Path dir) {
