@@ -165,3 +165,14 @@ jvm_stats() {
         sed -E 's/.*->([0-9]+)M/\1/' | sort -n | tail -1)
     echo "peak_rss_mib=${hwm:-nan} heap_after_gc_max_mib=${heap:-nan}"
 }
+
+# parse_size 5k|100k|5120|1m -> bytes (k = 1024)
+parse_size() {
+    local v=${1,,}
+    v=${v%b}
+    case $v in
+        *k) v=${v%k}; [[ $v =~ ^[0-9]+$ ]] && echo $((v * 1024)) ;;
+        *m) v=${v%m}; [[ $v =~ ^[0-9]+$ ]] && echo $((v * 1048576)) ;;
+        *) [[ $v =~ ^[0-9]+$ ]] && echo "$v" ;;
+    esac
+}

@@ -10,40 +10,59 @@
 # then prints one table (rates, latency, CPU per 1,000 messages, peak RSS) and the ratios
 # Tern/Postfix and Tern/raw. Every RESULT line is kept in benchmarks/results/relay/summary-*.txt.
 #
-# usage: relay.sh [--quick] [--unsynced] [--skip raw,postfix,rsa] [-n msgs] [-l bytes]
-#                 [-s sessions] [-R runs] [-w warmup]
-#   --quick      smoke test: 1 run, 2,000 messages (500 warm-up), 5,000 for the raw limit
-#   --unsynced   also run Tern with the spool's WAL not synced (labelled UNSYNCED)
-#   --skip LIST  leave out some of: raw, postfix, rsa
-#   defaults: 3 runs (medians), 20,000 messages per relay run, 50,000 for the raw limit
-#   (10,000 above 10 KB), 5,120-byte messages, 50 sessions, 20,000 warm-up messages (not
-#   timed; Tern needs about that many before its JIT-compiled code is steady; 5,000 was
-#   not enough: the rate still rose by half from the first timed run to the third).
+# usage: relay.sh [--quick] [--matrix] [--size LIST] [--sessions LIST] [--unsynced]
+#                 [--skip raw,postfix,rsa,latency,chart] [-n msgs] [-R runs] [-w warmup]
+#   --size LIST      message size(s), comma-separated: 5k, 100k, 5120 ... (k = 1024; default 5k)
+#   --sessions LIST  concurrent SMTP sessions, comma-separated (default 50)
+#                    (-l and -s are the old single-value spellings of --size and --sessions)
+#   --matrix         sizes 5k,100k x sessions 10,50: raw limit, Tern (synced, Ed25519) and
+#                    Postfix in every cell; RSA-2048 (and --unsynced) only in the 5 KB x 50 cell
+#   --quick          smoke test: 1 run, 2,000 messages (500 warm-up), 5,000 for the raw limit
+#   --unsynced       also run Tern with the spool's WAL not synced (labelled UNSYNCED)
+#   --skip LIST      leave out some of: raw, postfix, rsa, latency, chart
+#   defaults: one cell, 5 KB x 50 sessions (the headline): raw limit, Tern synced Ed25519 (+ its
+#   latency at 50 % of the rate just measured), Tern synced RSA-2048, Postfix; 3 runs (medians);
+#   per relay run 20,000 messages up to 10 KB and 5,000 above (-n overrides), for the raw limit
+#   50,000 / 10,000; warm-up 20,000 messages up to 10 KB, 5,000 above (-w overrides; not timed:
+#   Tern needs about that many before its JIT-compiled code is steady).
+# Output in benchmarks/results/relay/: summary-*.txt (RESULT lines), .table, .jsonl (one JSON
+# object per result: the results file), .png (the chart, dev.tern.bench.report.ChartMain), .log.
 # env: IDLE_WAIT (30) IDLE_MAX (0.25) RETRIES (1): wait for a quiet machine before each run,
-#      repeat a disturbed run at most RETRIES times; TERN_JAR, TERN_JFR, ... see tern-relay.sh;
-#      LAT_FRACTION (0.5; empty = skip): after the Ed25519 runs, the latency at this fraction
-#      of the rate just measured (load-latency.sh)
+#      repeat a disturbed run at most RETRIES times; TERN_JAR, TERN_JFR, ports ... see
+#      tern-relay.sh; LAT_FRACTION (0.5): the latency run's pace as a fraction of the Tern
+#      (synced, Ed25519) rate measured just before it in the same cell
 # Needs root (installs Postfix's tools when missing, starts Postfix).
 set -u
 . "$(dirname "$0")/lib.sh"
 ROOT=$(cd "$BENCH_DIR/../.." && pwd)
 
-RUNS=3; N=20000; NRAW=""; SIZE=5120; SESS=50; WARM=20000; QUICK=0; UNSYNCED=0; SKIP=""
+RUNS=3; N=""; NRAW=""; SIZES=5120; SESSIONS=50; WARM=""; QUICK=0; UNSYNCED=0; SKIP=""; MATRIX=0
 while [ $# -gt 0 ]; do
     case $1 in
         --quick) QUICK=1; RUNS=1; N=2000; NRAW=5000; WARM=500 ;;
+        --matrix) MATRIX=1; SIZES=5120,102400; SESSIONS=10,50 ;;
         --unsynced) UNSYNCED=1 ;;
         --skip) SKIP=$2; shift ;;
-        -n) N=$2; shift ;; -l) SIZE=$2; shift ;; -s) SESS=$2; shift ;;
-        -R) RUNS=$2; shift ;; -w) WARM=$2; shift ;;
+        --size|-l) SIZES=$2; shift ;;
+        --sessions|-s) SESSIONS=$2; shift ;;
+        -n) N=$2; shift ;; -R) RUNS=$2; shift ;; -w) WARM=$2; shift ;;
         -h|--help) sed -n '2,/^set -u/{/^set -u/d;p}' "$0"; exit 0 ;;
         *) echo "relay.sh: unknown option $1" >&2; sed -n '2,/^set -u/{/^set -u/d;p}' "$0"; exit 2 ;;
     esac
     shift
 done
-[ -z "$NRAW" ] && { if [ "$SIZE" -gt 10240 ]; then NRAW=10000; else NRAW=50000; fi; }
+SIZE_LIST=""
+for z in ${SIZES//,/ }; do SIZE_LIST="$SIZE_LIST $(parse_size "$z")" || die "bad size '$z'"; done
+SESS_LIST=${SESSIONS//,/ }
+for x in $SESS_LIST; do [[ $x =~ ^[0-9]+$ ]] && [ "$x" -ge 1 ] && [ "$x" -le 1000 ] || die "bad session count '$x'"; done
 skip() { [[ ",$SKIP," == *",$1,"* ]]; }
 export IDLE_WAIT=${IDLE_WAIT:-30} IDLE_MAX=${IDLE_MAX:-0.25} RETRIES=${RETRIES:-1}
+# the headline cell gets every configuration; other cells raw, Tern Ed25519 and Postfix
+HEAD_SIZE=5120; HEAD_SESS=50
+headline() { [ "$1" = "$HEAD_SIZE" ] && [ "$2" = "$HEAD_SESS" ]; }
+n_for() { if [ -n "$N" ]; then echo "$N"; elif [ "$1" -gt 10240 ]; then echo 5000; else echo 20000; fi; }
+nraw_for() { if [ -n "$NRAW" ]; then echo "$NRAW"; elif [ "$1" -gt 10240 ]; then echo 10000; else echo 50000; fi; }
+warm_for() { if [ -n "$WARM" ]; then echo "$WARM"; elif [ "$1" -gt 10240 ]; then echo 5000; else echo 20000; fi; }
 
 "$BENCH_DIR/setup.sh" || die "setup failed (Postfix's smtp-source/smtp-sink are needed)"
 [ -f "${TERN_JAR:-$ROOT/mta-core/target/tern.jar}" ] || die "Tern is not built: run 'bin/tern bench relay'"
@@ -57,7 +76,7 @@ commit=$(git -C "$ROOT" rev-parse --short HEAD 2> /dev/null || echo unknown)
     echo "# relay benchmark $(date -u +%FT%TZ)$( [ $QUICK = 1 ] && echo ' QUICK (smoke test, 1 run)')"
     echo "# machine: $(nproc) CPUs ($(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, kernel $(uname -r), load average $(loadavg)"
     echo "# java: $("${JAVA_HOME:+$JAVA_HOME/bin/}java" -version 2>&1 | head -1); postfix $(postconf -h mail_version 2> /dev/null || dpkg-query -W -f="\${Version}" postfix 2> /dev/null); tern commit $commit${TERN_JAR:+, jar $TERN_JAR}${TERN_BUILD_NOTE:+ ($TERN_BUILD_NOTE)}"
-    echo "# size=$SIZE sessions=$SESS msgs/run=$N (raw $NRAW) runs=$RUNS warmup=$WARM IDLE_WAIT=$IDLE_WAIT RETRIES=$RETRIES"
+    echo "# sizes=${SIZE_LIST# } sessions=$SESS_LIST msgs/run=${N:-20000 (5000 above 10 KB)} (raw ${NRAW:-50000/10000}) runs=$RUNS warmup=${WARM:-20000 (5000 above 10 KB)} matrix=$MATRIX IDLE_WAIT=$IDLE_WAIT RETRIES=$RETRIES"
 } | tee "$SUM"
 
 CHILD=""
@@ -76,14 +95,26 @@ step() { # step LABEL ENV... -- CMD...: runs one benchmark, keeps its run and RE
     rm -f "$SUM.$$.out"
     echo "# load average after: $(loadavg)" >> "$SUM"
 }
-RB=(-n "$N" -l "$SIZE" -s "$SESS" -R "$RUNS" -w "$WARM")
-skip raw || step "raw limit" "$BENCH_DIR/raw-limit.sh" -n "$NRAW" -l "$SIZE" -s "$SESS" -R "$RUNS"
-step "Tern, synced, Ed25519" LAT_FRACTION=${LAT_FRACTION-0.5} TERN_DKIM=ed25519 TERN_SYNC=true "$BENCH_DIR/tern-relay.sh" "${RB[@]}"
-skip rsa || step "Tern, synced, RSA-2048" TERN_DKIM=rsa2048 TERN_SYNC=true "$BENCH_DIR/tern-relay.sh" "${RB[@]}"
-[ "$UNSYNCED" = 1 ] && step "Tern, UNSYNCED, Ed25519" TERN_DKIM=ed25519 TERN_SYNC=false "$BENCH_DIR/tern-relay.sh" "${RB[@]}"
-skip postfix || step "Postfix" "$BENCH_DIR/postfix-relay.sh" "${RB[@]}"
+for size in $SIZE_LIST; do
+    for sess in $SESS_LIST; do
+        cell="$(( (size + 512) / 1024 )) KB x $sess sessions"
+        n=$(n_for "$size"); RB=(-n "$n" -l "$size" -s "$sess" -R "$RUNS" -w "$(warm_for "$size")")
+        lat=${LAT_FRACTION-0.5}; skip latency && lat=""
+        skip raw || step "raw limit, $cell" "$BENCH_DIR/raw-limit.sh" -n "$(nraw_for "$size")" -l "$size" -s "$sess" -R "$RUNS"
+        step "Tern, synced, Ed25519, $cell" LAT_FRACTION="$lat" TERN_DKIM=ed25519 TERN_SYNC=true "$BENCH_DIR/tern-relay.sh" "${RB[@]}"
+        if headline "$size" "$sess" || [ "$MATRIX" = 0 ]; then
+            skip rsa || step "Tern, synced, RSA-2048, $cell" LAT_FRACTION= TERN_DKIM=rsa2048 TERN_SYNC=true "$BENCH_DIR/tern-relay.sh" "${RB[@]}"
+            [ "$UNSYNCED" = 1 ] && step "Tern, UNSYNCED, Ed25519, $cell" LAT_FRACTION= TERN_DKIM=ed25519 TERN_SYNC=false "$BENCH_DIR/tern-relay.sh" "${RB[@]}"
+        fi
+        skip postfix || step "Postfix, $cell" "$BENCH_DIR/postfix-relay.sh" "${RB[@]}"
+    done
+done
 echo "# finished $(date -u +%FT%TZ), load average $(loadavg)" | tee -a "$SUM"
 echo
-python3 "$BENCH_DIR/table.py" "$SUM" | tee "$SUM.table"
+python3 "$BENCH_DIR/table.py" --jsonl "$SUM.jsonl" "$SUM" | tee "$SUM.table"
 echo
-echo "RESULT lines: $SUM   table: $SUM.table   full logs: $SUM.log"
+chart=""
+if ! skip chart; then
+    "$ROOT/benchmarks/bin/bench" main dev.tern.bench.report.ChartMain "$SUM.jsonl" "$SUM.png" && chart="   chart: $SUM.png"
+fi
+echo "RESULT lines: $SUM   table: $SUM.table   results file: $SUM.jsonl$chart   full logs: $SUM.log"

@@ -1,11 +1,17 @@
 #!/usr/bin/env python3
 """Turns the RESULT lines of one relay.sh run into the comparison table.
 
-usage: table.py SUMMARY_FILE     (the lines "RESULT name[size=..,sess=..,rcpt=..] key=value ...")
+usage: table.py [--jsonl OUT] SUMMARY_FILE   (the lines "RESULT name[size=..,sess=..,rcpt=..] key=value ...")
+
+--jsonl OUT also writes the results file: a first line {"type": "run", ...} (date, machine, commit,
+runs, quick, from the summary's header comments), then one {"type": "result", ...} object per
+RESULT line with its numbers (rate, inject_rate, p50_ms, p99_ms, ...), label, size and sessions.
+dev.tern.bench.report.ChartMain draws the chart from it.
 
 Rows: the raw smtp-source -> smtp-sink limit, each Tern configuration, Postfix. Then the
 ratios of issue 8: Tern (synced, Ed25519) / Postfix >= 2, Tern / raw limit >= 40 %.
 """
+import json
 import re
 import sys
 
@@ -22,6 +28,50 @@ LABELS = {
     "tern-latency-rsa2048": "Tern RSA-2048, paced load (latency)",
     "tern-latency-ed25519-UNSYNCED": "Tern Ed25519 UNSYNCED, paced load (latency)",
 }
+
+
+def header(path):
+    """date, machine, java/tern, settings from the '# ...' lines relay.sh writes first."""
+    h = {"type": "run"}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("# relay benchmark "):
+                rest = line[len("# relay benchmark "):]
+                h["date"] = rest.split()[0]
+                h["quick"] = "QUICK" in rest
+            elif line.startswith("# machine: "):
+                h["machine"] = line[len("# machine: "):].split(", load average")[0]
+            elif line.startswith("# java: "):
+                parts = line[len("# java: "):].split("; ")
+                h["java"] = parts[0]
+                h["tern"] = next((p for p in parts if p.startswith("tern commit")), "").replace("tern ", "")
+                h["postfix"] = next((p for p in parts if p.startswith("postfix")), "")
+            elif line.startswith("# sizes=") or line.startswith("# size="):
+                m = re.search(r"runs=(\d+)", line)
+                h["runs"] = int(m.group(1)) if m else None
+                h["settings"] = line[2:]
+    return h
+
+
+def numeric(v):
+    v2 = v[:-2] if v.endswith("/s") else v
+    try:
+        x = float(v2)
+        return int(x) if x.is_integer() and "." not in v2 else x
+    except ValueError:
+        return v
+
+
+def write_jsonl(path, summary, rows):
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(json.dumps(header(summary)) + "\n")
+        for r in rows:
+            obj = {"type": "result", "name": r["name"], "label": LABELS.get(r["name"], r["name"]),
+                   "size": r["size"], "sessions": r["sess"]}
+            for k, v in r["kv"].items():
+                obj[k] = numeric(v)
+            out.write(json.dumps(obj) + "\n")
 
 
 def parse(path):
@@ -53,9 +103,18 @@ def fmt(x, digits=0, unit=""):
 
 
 def main():
-    rows = parse(sys.argv[1])
+    args = sys.argv[1:]
+    jsonl = None
+    if len(args) == 3 and args[0] == "--jsonl":
+        jsonl, args = args[1], args[2:]
+    if len(args) != 1:
+        print(__doc__)
+        return 2
+    rows = parse(args[0])
+    if jsonl:
+        write_jsonl(jsonl, args[0], rows)
     if not rows:
-        print("no RESULT lines in " + sys.argv[1])
+        print("no RESULT lines in " + args[0])
         return 1
     head = ["configuration", "size", "sess", "e2e msg/s", "inject msg/s", "p50 ms", "p99 ms",
             "CPU s/1k msg (MTA+kernel)", "JVM CPU s/1k", "peak RSS MiB", "max heap after GC MiB",
@@ -105,17 +164,20 @@ def main():
         kv = r["kv"]
         if r["name"].startswith("tern-latency"):
             twin = r["name"].replace("tern-latency", "tern-relay")
-            peak = next((num(t["kv"], "rate") for t in rows if t["name"] == twin and t["size"] == r["size"]), None)
+            peak = num(kv, "max_rate") or next((num(t["kv"], "rate") for t in rows if t["name"] == twin
+                                                and t["size"] == r["size"] and t["sess"] == r["sess"]), None)
             p99 = num(kv, "p99_ms")
             load = num(kv, "rate")
-            share = " = %.0f%% of its measured maximum" % (100 * load / peak) if peak and load else ""
-            print("%s: offered %s msg/s, achieved %s msg/s%s; p50 %s ms, p99 %s ms (target p99 < 250 ms at 50%%: %s)"
-                  % (LABELS.get(r["name"], r["name"]), kv.get("target_rate", "?"), fmt(load), share,
-                     fmt(num(kv, "p50_ms"), 1), fmt(p99, 1), "MET" if p99 is not None and p99 < 250 else "NOT MET"))
+            share = " = %.1f%% of its measured maximum %s msg/s" % (100 * load / peak, fmt(peak)) if peak and load else ""
+            print("%s, %d KB x %d sessions: paced at %s msg/s, achieved %s msg/s%s; p50 %s ms, p99 %s ms"
+                  " (target p99 < 250 ms at 50%%: %s)"
+                  % (LABELS.get(r["name"], r["name"]), round(r["size"] / 1024), r["sess"], kv.get("target_rate", "?"),
+                     fmt(load), share, fmt(num(kv, "p50_ms"), 1), fmt(p99, 1),
+                     "MET" if p99 is not None and p99 < 250 else "NOT MET"))
         heap = num(kv, "heap_after_gc_max_mib")
         if heap is not None:
-            print("%s: largest heap after GC %d MiB (target live heap < 512 MiB: %s); peak RSS %s MiB"
-                  % (LABELS.get(r["name"], r["name"]), heap, "MET" if heap < 512 else "NOT MET", fmt(num(kv, "peak_rss_mib"))))
+            print("%s, %d KB x %d sessions: largest heap after GC %d MiB (target live heap < 512 MiB: %s); peak RSS %s MiB"
+                  % (LABELS.get(r["name"], r["name"]), round(r["size"] / 1024), r["sess"], heap, "MET" if heap < 512 else "NOT MET", fmt(num(kv, "peak_rss_mib"))))
     return 0
 
 
