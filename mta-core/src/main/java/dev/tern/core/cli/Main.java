@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
     description = "Tern, a high-throughput outbound mail transfer agent.",
     subcommands = {RunCommand.class, ConfigCommand.class, VersionCommand.class, BouncesCommand.class,
         QueuesCommand.class, ShowCommand.class, SuspendCommand.class, ResumeCommand.class, BounceCommand.class,
-        RetryCommand.class, ReloadCommand.class, SuppressionCommand.class, TopCommand.class})
+        RetryCommand.class, ReloadCommand.class, SuppressionCommand.class, TopCommand.class, AuthCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

@@ -1,48 +1,80 @@
 package dev.tern.core.inject;
 
+import dev.tern.core.config.InjectionTls;
 import dev.tern.core.config.TernConfig;
 import dev.tern.core.events.EventBus;
 import dev.tern.core.feedback.Feedback;
+import dev.tern.core.inject.tls.KeyMaterial;
+import dev.tern.core.inject.tls.SelfSignedCertificate;
+import dev.tern.core.inject.tls.ServerTls;
+import dev.tern.core.inject.tls.TlsFileException;
 import dev.tern.queue.Spool;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Clock;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.subethamail.smtp.server.SMTPServer;
-import org.subethamail.smtp.server.SessionHandler;
 
 /**
  * The SMTP injection listener (SubEthaSMTP, one virtual thread per session): ESMTP with
- * PIPELINING, 8BITMIME, SIZE, ENHANCEDSTATUSCODES; relay only from allowed client blocks;
- * every accepted message is durably spooled before the 250.
+ * PIPELINING, 8BITMIME, SIZE, ENHANCEDSTATUSCODES, STARTTLS and AUTH PLAIN/LOGIN; optionally a
+ * second, implicit-TLS (SMTPS) listener with the same handlers. Relay only from allowed client
+ * blocks or for authenticated users; every accepted message is durably spooled before the 250.
  */
 public final class InjectionListener implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(InjectionListener.class);
   private final SMTPServer server;
+  private final SMTPServer smtps; // null: no implicit-TLS listener
   private final ExecutorService sessions;
 
   /**
    * With {@code feedback}: suppressed recipients are refused (or reported), VERP return paths
    * are set, paused campaigns are held off, and mail to bounce/FBL domains is accepted from any
    * client and consumed by the feedback intake instead of being queued. {@code metrics}
-   * records the injection latency (end of DATA to durable).
+   * records the injection latency (end of DATA to durable). {@code clock} also times AUTH
+   * lockouts and user message rates.
    */
   public InjectionListener(TernConfig config, Spool spool, EventBus events, DkimSigning dkim, Clock clock, Feedback feedback,
       dev.tern.core.metrics.PathMetrics metrics) {
     TernConfig.Injection c = config.injection();
-    InjectionPolicy policy = new InjectionPolicy(c.relayFrom(), c.maxMessageSize().bytes(), c.maxRecipients());
+    String hostname = config.server().hostname();
+    SmtpAuth auth = new SmtpAuth(c.auth(), clock);
+    InjectionPolicy policy = new InjectionPolicy(c.relayFrom(), c.maxMessageSize().bytes(), c.maxRecipients(), auth.rates);
     InjectionSession.Injector injector = new InjectionSession.Injector(spool, events, policy,
-        config.server().hostname(), config.delivery().maxAge().toMillis(), dkim, clock, feedback, metrics);
+        hostname, config.delivery().maxAge().toMillis(), dkim, clock, feedback, metrics);
+    ServerTls tls = c.tls().enabled() ? serverTls(c.tls(), hostname) : null;
+    ConnectionLimits limits = new ConnectionLimits(c.maxConnectionsPerIp());
     sessions = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("tern-inject-", 0).factory());
+
+    SMTPServer.Builder plain = builder(config, c.listen().host(), c.listen().port(), "injection.listen", injector, limits);
+    if (tls != null && c.tls().starttls()) plain.enableTLS(true).startTlsSocketFactory(tls::wrap);
+    server = withCommands(plain.build(), auth);
+    if (c.tls().smtpsListen() != null) {
+      SMTPServer.Builder implicit = builder(config, c.tls().smtpsListen().host(), c.tls().smtpsListen().port(),
+          "injection.tls.smtps_listen", injector, limits);
+      implicit.serverSocketFactory(tls::serverSocket);
+      smtps = withCommands(implicit.build(), auth);
+    } else {
+      smtps = null;
+    }
+  }
+
+  private SMTPServer.Builder builder(TernConfig config, String host, int port, String key, InjectionSession.Injector injector,
+      ConnectionLimits limits) {
+    TernConfig.Injection c = config.injection();
     InetAddress bind;
     try {
-      bind = InetAddress.getByName(c.listen().host());
+      bind = InetAddress.getByName(host);
     } catch (UnknownHostException e) {
-      throw new IllegalArgumentException("injection.listen: unknown host " + c.listen().host(), e);
+      throw new IllegalArgumentException(key + ": unknown host " + host, e);
     }
-    SMTPServer.Builder builder = SMTPServer.port(c.listen().port())
+    return SMTPServer.port(port)
         .bindAddress(bind)
         .hostName(config.server().hostname())
         .softwareName("Tern")
@@ -52,28 +84,64 @@ public final class InjectionListener implements AutoCloseable {
         .maxMessageSize((int) c.maxMessageSize().bytes())
         .maxRecipients(c.maxRecipients() + 1) // Tern answers the limit itself, with 452 4.5.3
         .maxConnections(c.maxConnections())
-        .connectionTimeout((int) c.idleTimeout().toMillis(), TimeUnit.MILLISECONDS);
-    if (c.maxConnectionsPerIp() > 0) {
-      builder.sessionHandler(SessionHandler.limitConcurrentSessionsBySource(c.maxConnectionsPerIp()));
+        .connectionTimeout((int) c.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        .sessionHandler(limits);
+  }
+
+  private static SMTPServer withCommands(SMTPServer s, SmtpAuth auth) {
+    s.getCommandHandler().addCommand(new TernEhloCommand(auth));
+    s.getCommandHandler().addCommand(new TernDataCommand());
+    s.getCommandHandler().addCommand(new TernAuthCommand(auth));
+    s.getCommandHandler().addCommand(new TernStartTlsCommand());
+    return s;
+  }
+
+  /** Reads the certificate and key, first generating a self-signed pair when configured and neither file exists. */
+  static ServerTls serverTls(InjectionTls t, String hostname) {
+    if (t.generate()) {
+      SelfSignedCertificate.write(t.certificate(), t.privateKey(), hostname);
+      log.warn("generated a SELF-SIGNED certificate for {} in {} (key {}): clients that verify certificates will not trust it;"
+          + " configure injection.tls.certificate and private_key with a real one", hostname, t.certificate(), t.privateKey());
     }
-    server = builder.build();
-    server.getCommandHandler().addCommand(new TernEhloCommand());
-    server.getCommandHandler().addCommand(new TernDataCommand());
+    try {
+      return new ServerTls(KeyMaterial.read(t.certificate(), t.privateKey()), t.protocols());
+    } catch (TlsFileException e) {
+      String key = e.part() == TlsFileException.Part.CERTIFICATE ? "certificate" : "private_key";
+      throw new IllegalArgumentException("injection.tls." + key + ": " + e.getMessage(), e);
+    }
   }
 
   public void start() {
     server.start();
+    if (smtps != null) {
+      try {
+        smtps.start();
+      } catch (RuntimeException e) {
+        server.stop();
+        throw e;
+      }
+    }
   }
 
   /** The bound address (the real port when configured with port 0). */
   public InetSocketAddress address() {
-    return new InetSocketAddress(server.getBindAddress().orElse(InetAddress.getLoopbackAddress()), server.getPortAllocated());
+    return address(server);
+  }
+
+  /** The bound address of the implicit-TLS (SMTPS) listener, if there is one. */
+  public Optional<InetSocketAddress> smtpsAddress() {
+    return Optional.ofNullable(smtps).map(InjectionListener::address);
+  }
+
+  private static InetSocketAddress address(SMTPServer s) {
+    return new InetSocketAddress(s.getBindAddress().orElse(InetAddress.getLoopbackAddress()), s.getPortAllocated());
   }
 
   /** Stops accepting connections and ends open sessions. */
   @Override
   public void close() {
     server.stop();
+    if (smtps != null) smtps.stop();
     sessions.shutdown();
     try {
       // let sessions that are writing to the spool finish before the spool closes

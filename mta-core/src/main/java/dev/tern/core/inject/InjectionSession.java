@@ -6,6 +6,7 @@ import dev.tern.core.events.EventType;
 import dev.tern.core.feedback.Feedback;
 import dev.tern.core.feedback.SentIndex;
 import dev.tern.core.feedback.SuppressionPolicy;
+import dev.tern.core.inject.auth.AuthUser;
 import dev.tern.queue.Envelope;
 import dev.tern.queue.QueueEntry;
 import dev.tern.queue.RecipientState;
@@ -54,6 +55,7 @@ final class InjectionSession implements MessageHandler {
   private final InetAddress client;
   private String returnPath;
   private boolean relayAllowed;
+  private AuthUser user; // authenticated with AUTH, or null
   private final List<String> recipients = new ArrayList<>();
   private final List<String> feedbackRecipients = new ArrayList<>(); // bounce/FBL mail, consumed not delivered
 
@@ -65,7 +67,12 @@ final class InjectionSession implements MessageHandler {
 
   @Override
   public void from(String from) throws RejectException {
-    relayAllowed = client != null && injector.policy().relayAllowed(client);
+    // relay: authenticated users (within their message rate) and clients in relay_from; nobody else
+    user = SmtpAuth.user(context).orElse(null);
+    relayAllowed = user != null || (client != null && injector.policy().relayAllowed(client));
+    if (user != null && !injector.policy().withinRate(user)) {
+      throw new RejectException(451, "4.7.1 User '" + user.name() + "' is over its message rate limit, try again later");
+    }
     // with bounce/FBL domains configured anyone may send to them: relaying is then judged per recipient
     if (!relayAllowed && !injector.acceptsFeedback()) throw relayDenied();
     returnPath = from == null ? "" : from;
@@ -92,6 +99,10 @@ final class InjectionSession implements MessageHandler {
     recipients.add(r);
   }
 
+  private boolean tls() {
+    return context instanceof org.subethamail.smtp.server.Session s && s.isTLSStarted();
+  }
+
   private RejectException relayDenied() {
     return new RejectException(550, "5.7.1 Relaying denied: client " + (client == null ? "?" : client.getHostAddress()) + " is not allowed to send through this server");
   }
@@ -114,7 +125,7 @@ final class InjectionSession implements MessageHandler {
     if (!feedbackRecipients.isEmpty()) return injector.feedback(List.copyOf(feedbackRecipients), buf.toByteArray(), client);
     if (recipients.isEmpty()) throw new RejectException(554, "5.5.1 No valid recipients");
     long start = System.nanoTime();
-    String reply = injector.accept(returnPath, List.copyOf(recipients), buf.toByteArray(), client, context.getHelo().orElse(""));
+    String reply = injector.accept(returnPath, List.copyOf(recipients), buf.toByteArray(), client, context.getHelo().orElse(""), user, tls());
     injector.metrics.injected(System.nanoTime() - start);
     return reply;
   }
@@ -205,13 +216,25 @@ final class InjectionSession implements MessageHandler {
       return end == 0 ? null : d.substring(0, end).toLowerCase(Locale.ROOT);
     }
 
-    String accept(String returnPath, List<String> recipients, byte[] raw, InetAddress client, String helo) throws RejectException {
+    String accept(String returnPath, List<String> recipients, byte[] raw, InetAddress client, String helo,
+        AuthUser user, boolean tls) throws RejectException {
       String id = MessageIds.next();
       Instant now = clock.instant();
       HeaderBlock headers = HeaderBlock.parse(raw);
       Map<String, String> tags = headers.valuesWithPrefix(CONTROL_PREFIX);
       String clientAddr = client == null ? "unknown" : client.getHostAddress();
       String tenant = tags.get("x-tern-tenant");
+      String pool = tags.get("x-tern-pool");
+      if (user != null) {
+        // an authenticated user sends only for its own tenants and pools
+        AuthUser.Grant t = user.tenant(tenant), p = user.pool(pool);
+        if (!t.allowed()) throw new RejectException(550, "5.7.1 User '" + user.name() + "' may not send for tenant '"
+            + (tenant == null ? "(none: name one with X-Tern-Tenant)" : tenant) + "'");
+        if (!p.allowed()) throw new RejectException(550, "5.7.1 User '" + user.name() + "' may not send through pool '"
+            + (pool == null ? "(none: name one with X-Tern-Pool)" : pool) + "'");
+        tenant = t.value();
+        pool = p.value();
+      }
       String campaign = tags.get("x-tern-campaign");
       Optional<String> paused = feedback == null ? Optional.empty() : feedback.campaigns().pausedReason(campaign);
       if (paused.isPresent()) {
@@ -252,7 +275,7 @@ final class InjectionSession implements MessageHandler {
       for (int g = 0; g < groups.size(); g++) {
         String gid = g == 0 ? id : MessageIds.next();
         String received = "Received: from " + (helo.isEmpty() ? "unknown" : helo) + " ([" + clientAddr + "])\r\n"
-            + "\tby " + hostname + " (Tern) with ESMTP id " + gid + ";\r\n"
+            + "\tby " + hostname + " (Tern) with ESMTP" + (tls ? "S" : "") + (user != null ? "A" : "") + " id " + gid + ";\r\n"
             + "\t" + RFC5322.format(OffsetDateTime.ofInstant(now, ZoneOffset.UTC)) + "\r\n";
         String idHeader = feedback != null && feedback.ternIdHeader() ? "X-Tern-Id: " + gid + "\r\n" : "";
         // trace header, Tern id and signatures go on top; the signed fields below stay byte for byte
@@ -263,11 +286,12 @@ final class InjectionSession implements MessageHandler {
 
         Map<String, String> attributes = new LinkedHashMap<>();
         attributes.put("client", clientAddr);
+        if (user != null) attributes.put("auth_user", user.name());
         attributes.put("dkim", signatures.isEmpty() ? "unsigned" : "signed:" + dkim.signingDomain(fromDomain));
         if (deliverAfter != null) attributes.put("deliver_after", deliverAfter);
         if (verp) attributes.put("return_path", returnPath);
         Envelope envelope = new Envelope(gid, verp ? feedback.verp().returnPath(gid, 0) : returnPath, tenant, campaign,
-            tags.get("x-tern-pool"), "transactional".equalsIgnoreCase(tags.getOrDefault("x-tern-priority", "")),
+            pool, "transactional".equalsIgnoreCase(tags.getOrDefault("x-tern-priority", "")),
             now.toEpochMilli(), now.toEpochMilli() + maxAgeMillis, body.length, attributes);
 
         Map<String, List<RecipientState>> byDomain = new LinkedHashMap<>();

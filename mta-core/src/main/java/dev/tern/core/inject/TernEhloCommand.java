@@ -1,19 +1,21 @@
 package dev.tern.core.inject;
 
 import java.io.IOException;
-import java.util.List;
-import org.subethamail.smtp.AuthenticationHandlerFactory;
 import org.subethamail.smtp.internal.server.BaseCommand;
 import org.subethamail.smtp.server.SMTPServer;
 import org.subethamail.smtp.server.Session;
 
 /**
  * EHLO for the injection listener. Replaces SubEthaSMTP's own, which handles pipelined
- * commands but does not advertise PIPELINING; also advertises ENHANCEDSTATUSCODES.
+ * commands but does not advertise PIPELINING; also advertises ENHANCEDSTATUSCODES, STARTTLS
+ * (until TLS is on) and AUTH PLAIN LOGIN (only over TLS unless allowed without).
  */
 final class TernEhloCommand extends BaseCommand {
-  TernEhloCommand() {
+  private final SmtpAuth auth;
+
+  TernEhloCommand(SmtpAuth auth) {
     super("EHLO", "Introduce yourself.", "<hostname>");
+    this.auth = auth;
   }
 
   @Override
@@ -31,14 +33,10 @@ final class TernEhloCommand extends BaseCommand {
     r.append("\r\n250-PIPELINING");
     r.append("\r\n250-8BITMIME");
     if (server.getMaxMessageSize() > 0) r.append("\r\n250-SIZE ").append(server.getMaxMessageSize());
-    if (server.getEnableTLS() && !server.getHideTLS() && !sess.isTLSStarted()) r.append("\r\n250-STARTTLS");
+    if (server.getEnableTLS() && !sess.isTLSStarted()) r.append("\r\n250-STARTTLS");
+    if (auth.offered(sess) && !sess.isAuthenticated()) r.append("\r\n250-AUTH PLAIN LOGIN");
     r.append("\r\n250-ENHANCEDSTATUSCODES");
     r.append("\r\n250-SMTPUTF8");
-    var auth = server.getAuthenticationHandlerFactory();
-    if (auth.isPresent() && (sess.isTLSStarted() || !server.getRequireTLS() || server.getShowAuthCapabilitiesBeforeSTARTTLS())) {
-      List<String> mechanisms = auth.map(AuthenticationHandlerFactory::getAuthenticationMechanisms).orElse(List.of());
-      if (!mechanisms.isEmpty()) r.append("\r\n250-AUTH ").append(String.join(" ", mechanisms));
-    }
     r.append("\r\n250 CHUNKING");
     sess.sendResponse(r.toString());
   }
