@@ -138,6 +138,9 @@ wait_listen() {
     return 1
 }
 
+# Default ports of the benchmarks: 31025-31029 (relay: Postfix 31025, sink 31026, Tern 31028,
+# admin 31029) and 31046-31049 (soak). They lie below Linux's ephemeral range (32768-60999), so an
+# outgoing connection can never hold them when a listener starts.
 port_in_use() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
 
 # Kill one pid (SIGTERM, then SIGKILL after 3 s). Never by name.

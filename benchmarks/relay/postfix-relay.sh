@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Postfix as a store-and-forward relay on loopback (fsync on, Postfix default):
 #
-#   smtp-source -> postfix smtpd 127.0.0.1:34025 -> queue (fsync) -> smtp -> smtp-sink 127.0.0.1:34026
+#   smtp-source -> postfix smtpd 127.0.0.1:31025 -> queue (fsync) -> smtp -> smtp-sink 127.0.0.1:31026
 #
 # Writes a complete /etc/postfix/main.cf (the previous one is kept once as
 # main.cf.pre-bench), starts Postfix, runs relay-bench.sh, and stops Postfix
@@ -13,11 +13,11 @@
 # env:   PF_CONC   smtp_destination_concurrency_limit (default 20)
 #        PF_PROCS  default_process_limit              (default 200)
 #        PF_LOG    1 = log to /var/log/postfix-bench.log (default), 0 = no mail log
-#        INJ_PORT (34025) SINK_PORT (34026)  KEEP_POSTFIX=1 leaves it running
+#        INJ_PORT (31025) SINK_PORT (31026)  KEEP_POSTFIX=1 leaves it running
 set -u
 . "$(dirname "$0")/lib.sh"
 
-INJ_PORT=${INJ_PORT:-34025}; SINK_PORT=${SINK_PORT:-34026}
+INJ_PORT=${INJ_PORT:-31025}; SINK_PORT=${SINK_PORT:-31026}
 PF_CONC=${PF_CONC:-20}; PF_PROCS=${PF_PROCS:-200}; PF_LOG=${PF_LOG:-1}
 command -v postconf > /dev/null || die "postfix not installed; run $BENCH_DIR/setup.sh"
 [ "$(id -u)" -eq 0 ] || die "must run as root (starts Postfix)"
@@ -63,6 +63,11 @@ configure_postfix() {
         "smtp_connection_cache_on_demand = yes" \
         "maillog_file = $maillog"
     # listener only on loopback:$INJ_PORT; no port 25; no chroot (nothing copied into it)
+    # drop loopback listeners an earlier run (other port) left in master.cf, then add ours
+    local svc
+    for svc in $(postconf -M 2> /dev/null | awk '$1 ~ /^127\.0\.0\.1:[0-9]+$/ && $2 == "inet" {print $1 "/inet"}'); do
+        [ "$svc" = "127.0.0.1:$INJ_PORT/inet" ] || postconf -MX "$svc"
+    done
     postconf -M "127.0.0.1:$INJ_PORT/inet=127.0.0.1:$INJ_PORT inet n - n - - smtpd"
     postconf -M# smtp/inet 2> /dev/null || true
     postconf -F '*/*/chroot = n'

@@ -5,13 +5,13 @@
 # Copied unchanged in logic from the shared loopback harness (../shared/bench/raw-limit.sh).
 #
 # usage: raw-limit.sh [-n msgs(50000)] [-l bytes(5120)] [-s sessions(50)] [-r rcpts(1)] [-R runs(3)]
-#                     [-p sink_port(34026)] [-t timeout_s(120)]
+#                     [-p sink_port(31026)] [-t timeout_s(120)]
 # env: IDLE_MAX IDLE_WAIT FOREIGN_MAX RETRIES as in relay-bench.sh
 set -u
 . "$(dirname "$0")/lib.sh"
 
 N=50000; SIZE=5120; SESS=50; RCPT=1
-RUNS=3; PORT=34026; TMO=120
+RUNS=3; PORT=31026; TMO=120
 while getopts "n:l:s:r:R:p:t:h" o; do
     case $o in
         n) N=$OPTARG ;; l) SIZE=$OPTARG ;; s) SESS=$OPTARG ;; r) RCPT=$OPTARG ;;

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Soak benchmark of issue 9: Tern under a steady mixed load for N minutes, loopback only.
 #
-#   SoakMain's injector --SMTP--> Tern 127.0.0.1:34048 (synced spool, DKIM Ed25519)
-#                                   --SMTP--> SoakMain's sink 127.0.0.1:34046
+#   SoakMain's injector --SMTP--> Tern 127.0.0.1:31048 (synced spool, DKIM Ed25519)
+#                                   --SMTP--> SoakMain's sink 127.0.0.1:31046
 #   recipients: 5 % defer-N@ (451 at the first RCPT, accepted when retried), 2 % bounce-N@ (550),
 #               the rest rcpt-N@ (accepted)
 #
@@ -20,7 +20,7 @@
 # usage: soak.sh [--minutes 10] [--rate-fraction 0.7] [--max-rate R] [--measure-msgs 20000]
 #                [--sessions 50] [--size 5k] [--defer-pct 5] [--bounce-pct 2] [--interval 10]
 # env:   TERN_JAR, TERN_JAVA_OPTS, TERN_JFR, KEEP_WORK=1, JAVA_HOME as for tern-relay.sh;
-#        SOAK_TERN_PORT (34048) SOAK_ADMIN_PORT (34049) SOAK_SINK_PORT (34046)
+#        SOAK_TERN_PORT (31048) SOAK_ADMIN_PORT (31049) SOAK_SINK_PORT (31046)
 set -u
 . "$(dirname "$0")/lib.sh"
 ROOT=$(cd "$BENCH_DIR/../.." && pwd)
@@ -40,7 +40,7 @@ while [ $# -gt 0 ]; do
 done
 awk -v m="$MINUTES" 'BEGIN{exit !(m > 0 && m <= 240)}' || die "--minutes must be in (0, 240]"
 
-TERN_PORT=${SOAK_TERN_PORT:-34048}; TERN_ADMIN_PORT=${SOAK_ADMIN_PORT:-34049}; SINK_PORT=${SOAK_SINK_PORT:-34046}
+TERN_PORT=${SOAK_TERN_PORT:-31048}; TERN_ADMIN_PORT=${SOAK_ADMIN_PORT:-31049}; SINK_PORT=${SOAK_SINK_PORT:-31046}
 TERN_JAR=${TERN_JAR:-$ROOT/mta-core/target/tern.jar}
 TERN_DKIM=ed25519; TERN_SYNC=true
 for p in "$TERN_PORT" "$TERN_ADMIN_PORT" "$SINK_PORT"; do

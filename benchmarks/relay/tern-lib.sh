@@ -68,7 +68,10 @@ YAML
 }
 
 tern_start() {
-    local work=$1 java=${JAVA_HOME:+$JAVA_HOME/bin/}java
+    local work=$1 java=${JAVA_HOME:+$JAVA_HOME/bin/}java v
+    v=$("$java" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/{print $2; exit}')
+    [ "${v%%.*}" -ge 21 ] 2> /dev/null ||
+        die "Tern needs Java >= 21 but '$java' is ${v:-unknown}: set JAVA_HOME (bin/tern bench ... does)"
     local opts=(-XX:+IgnoreUnrecognizedVMOptions --enable-native-access=ALL-UNNAMED
                 --sun-misc-unsafe-memory-access=allow -XX:+UseZGC -Xms1g -Xmx1g -XX:+AlwaysPreTouch
                 ${TERN_JAVA_OPTS:-} "-Xlog:gc:file=$work/gc.log")

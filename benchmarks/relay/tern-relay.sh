@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Tern as a store-and-forward relay on loopback, measured by relay-bench.sh:
 #
-#   smtp-source -> Tern 127.0.0.1:34028 -> RocksDB spool (WAL synced before 250) + DKIM
-#              -> Netty SMTP client -> smtp-sink 127.0.0.1:34026
+#   smtp-source -> Tern 127.0.0.1:31028 -> RocksDB spool (WAL synced before 250) + DKIM
+#              -> Netty SMTP client -> smtp-sink 127.0.0.1:31026
 #
 # Starts Tern from a snapshot of the built jar (mta-core/target/tern.jar + lib/, copied so
 # that a rebuild during the run cannot disturb it) with a generated configuration in a
@@ -18,7 +18,7 @@
 # env:   TERN_DKIM   ed25519 (default) | rsa2048 | none
 #        TERN_SYNC   true (default: WAL synced before 250) | false (labelled "unsynced")
 #        TERN_JAR    jar to run (default: <repo>/mta-core/target/tern.jar, its lib/ beside it)
-#        TERN_PORT (34028) TERN_ADMIN_PORT (34029) SINK_PORT (34026)
+#        TERN_PORT (31028) TERN_ADMIN_PORT (31029) SINK_PORT (31026)
 #        TERN_JFR=FILE     also record a JFR profile of the whole benchmark into FILE
 #        TERN_JAVA_OPTS    extra JVM options after bin/tern's (ZGC, -Xms1g -Xmx1g -XX:+AlwaysPreTouch)
 #        JAVA_HOME         JDK to run Tern with (bin/tern sets it)
@@ -32,7 +32,7 @@ set -u
 ROOT=$(cd "$BENCH_DIR/../.." && pwd)
 . "$BENCH_DIR/tern-lib.sh"
 TERN_DKIM=${TERN_DKIM:-ed25519}; TERN_SYNC=${TERN_SYNC:-true}
-TERN_PORT=${TERN_PORT:-34028}; TERN_ADMIN_PORT=${TERN_ADMIN_PORT:-34029}; SINK_PORT=${SINK_PORT:-34026}
+TERN_PORT=${TERN_PORT:-31028}; TERN_ADMIN_PORT=${TERN_ADMIN_PORT:-31029}; SINK_PORT=${SINK_PORT:-31026}
 TERN_JAR=${TERN_JAR:-$ROOT/mta-core/target/tern.jar}
 command -v python3 > /dev/null || die "python3 missing (run $BENCH_DIR/setup.sh)"
 for p in "$TERN_PORT" "$TERN_ADMIN_PORT" "$SINK_PORT"; do

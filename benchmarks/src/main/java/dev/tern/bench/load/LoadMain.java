@@ -9,7 +9,7 @@ import java.util.Set;
  * sends at a fixed rate for a fixed time and prints one line of {@code key=value} results.
  *
  * <pre>
- * bench main dev.tern.bench.load.LoadMain --target 127.0.0.1:34028 --rate 700 --seconds 20 \
+ * bench main dev.tern.bench.load.LoadMain --target 127.0.0.1:31028 --rate 700 --seconds 20 \
  *     [--sessions 50] [--size 5k] [--from sender@bench.localdomain] [--to rcpt@example.test]
  * </pre>
  *

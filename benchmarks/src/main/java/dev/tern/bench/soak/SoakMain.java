@@ -34,8 +34,8 @@ import java.util.function.LongFunction;
  * drift, prints a table and writes the samples and the verdict as JSON lines.
  *
  * <pre>
- * bench main dev.tern.bench.soak.SoakMain --inject 127.0.0.1:34048 --sink-port 34046 \
- *     --metrics http://127.0.0.1:34049/metrics --events DIR/events.jsonl --pid PID --out DIR \
+ * bench main dev.tern.bench.soak.SoakMain --inject 127.0.0.1:31048 --sink-port 31046 \
+ *     --metrics http://127.0.0.1:31049/metrics --events DIR/events.jsonl --pid PID --out DIR \
  *     [--minutes 10] [--rate-fraction 0.7] [--max-rate R] [--measure-msgs 20000] [--sessions 50]
  *     [--size 5k] [--defer-pct 5] [--bounce-pct 2] [--interval 10] [--drain-seconds 180] [--gc-log FILE]
  * </pre>
