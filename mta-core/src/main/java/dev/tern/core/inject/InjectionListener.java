@@ -104,7 +104,13 @@ public final class InjectionListener implements AutoCloseable {
           + " configure injection.tls.certificate and private_key with a real one", hostname, t.certificate(), t.privateKey());
     }
     try {
-      return new ServerTls(KeyMaterial.read(t.certificate(), t.privateKey()), t.protocols());
+      KeyMaterial material = KeyMaterial.read(t.certificate(), t.privateKey());
+      var cert = material.chain().get(0);
+      if (material.chain().size() == 1 && cert.getSubjectX500Principal().equals(cert.getIssuerX500Principal())) {
+        log.warn("the injection TLS certificate {} ({}) is self-signed: clients that verify certificates will not trust it",
+            t.certificate(), cert.getSubjectX500Principal().getName());
+      }
+      return new ServerTls(material, t.protocols());
     } catch (TlsFileException e) {
       String key = e.part() == TlsFileException.Part.CERTIFICATE ? "certificate" : "private_key";
       throw new IllegalArgumentException("injection.tls." + key + ": " + e.getMessage(), e);
