@@ -31,6 +31,10 @@ final class Fuzzing {
     static final int DEFAULT_SECONDS = 20;
     /** Optional target-class field naming what Jazzer instruments, e.g. {@code "dev.tern.**"}. */
     private static final String INCLUDES_FIELD = "INSTRUMENTATION_INCLUDES";
+    /** Optional target-class field ({@code String[]}) naming more seed directories on the test class path. */
+    private static final String SEEDS_FIELD = "MORE_SEEDS";
+    /** Optional target-class field ({@code String[]}) with further Jazzer arguments. */
+    private static final String ARGS_FIELD = "JAZZER_ARGS";
     private static final Pattern EXECUTED = Pattern.compile("stat::number_of_executed_units: (\\d+)");
     private static final Pattern COVERAGE = Pattern.compile("cov: (\\d+) ft: (\\d+) corp: (\\d+)/");
 
@@ -62,17 +66,43 @@ final class Fuzzing {
         return only == null || only.isBlank() || List.of(only.split(",")).contains(target.getSimpleName());
     }
 
-    /** The checked-in inputs of a target (seed corpus and crash reproducers), sorted by name. */
+    /** The checked-in inputs of a target (its seed corpus, crash reproducers and further seed directories), sorted. */
     static List<Path> inputs(Class<?> target) {
-        Path dir = resourceDir(target);
-        if (dir == null) {
-            return List.of();
+        List<Path> out = new ArrayList<>();
+        for (Path dir : seedDirs(target)) {
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.filter(Files::isRegularFile).filter(p -> isInput(p.getFileName().toString())).sorted().forEach(out::add);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
-        try (Stream<Path> files = Files.walk(dir)) {
-            return files.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().endsWith(".dict"))
-                    .sorted().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        return out;
+    }
+
+    private static boolean isInput(String name) {
+        return !(name.endsWith(".dict") || name.endsWith(".md") || name.endsWith(".jsonl") || name.startsWith("LICENSE")
+                || name.equals("README.txt"));
+    }
+
+    private static List<Path> seedDirs(Class<?> target) {
+        List<Path> dirs = new ArrayList<>();
+        Path own = resourceDir(target);
+        if (own != null) {
+            dirs.add(own);
+        }
+        for (String more : stringsField(target, SEEDS_FIELD)) {
+            dirs.add(resource(more));
+        }
+        return dirs;
+    }
+
+    private static String[] stringsField(Class<?> target, String name) {
+        try {
+            return (String[]) target.getDeclaredField(name).get(null);
+        } catch (NoSuchFieldException e) {
+            return new String[0];
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -127,13 +157,14 @@ final class Fuzzing {
                 "-timeout=" + timeoutPerInput,
                 "-max_len=65536",
                 "-print_final_stats=1"));
+        cmd.addAll(List.of(stringsField(target, ARGS_FIELD)));
         Path dir = resourceDir(target);
         if (dir != null && Files.exists(dir.resolve(name + ".dict"))) {
             cmd.add("-dict=" + dir.resolve(name + ".dict"));
         }
         cmd.add(corpus.toString());
-        if (dir != null) {
-            cmd.add(dir.toString());
+        for (Path seeds : seedDirs(target)) {
+            cmd.add(seeds.toString());
         }
         Path log = work.resolve("fuzz.log");
         Process p = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true)
@@ -190,9 +221,14 @@ final class Fuzzing {
     }
 
     private static Path resourceDir(Class<?> target) {
-        URL url = Fuzzing.class.getResource("/fuzz/" + target.getSimpleName());
+        return Fuzzing.class.getResource("/fuzz/" + target.getSimpleName()) == null ? null
+                : resource("/fuzz/" + target.getSimpleName());
+    }
+
+    private static Path resource(String name) {
+        URL url = Fuzzing.class.getResource(name);
         if (url == null) {
-            return null;
+            throw new IllegalStateException("no such test resource: " + name);
         }
         try {
             return Path.of(url.toURI());

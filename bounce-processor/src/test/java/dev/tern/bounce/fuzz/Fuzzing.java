@@ -1,0 +1,253 @@
+package dev.tern.bounce.fuzz;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Runs Jazzer fuzz targets (classes with {@code public static void fuzzerTestOneInput(byte[])}, optional
+ * {@code fuzzerInitialize()} / {@code fuzzerTearDown()}) in two ways: replaying the checked-in inputs under
+ * {@code src/test/resources/fuzz/<TargetClass>/} (seeds and crash reproducers) in-process, and a
+ * time-bounded coverage-guided campaign with the Jazzer driver in a child JVM (one JVM per target:
+ * libFuzzer fuzzes a single target per process).
+ *
+ * <p>The campaign length is {@value #SECONDS_PROPERTY} (system property) or {@code TERN_FUZZ_SECONDS}
+ * (environment), default {@value #DEFAULT_SECONDS} seconds; 0 skips the campaigns.
+ */
+final class Fuzzing {
+    static final String SECONDS_PROPERTY = "tern.fuzz.seconds";
+    static final int DEFAULT_SECONDS = 20;
+    /** Optional target-class field naming what Jazzer instruments, e.g. {@code "dev.tern.**"}. */
+    private static final String INCLUDES_FIELD = "INSTRUMENTATION_INCLUDES";
+    /** Optional target-class field ({@code String[]}) naming more seed directories on the test class path. */
+    private static final String SEEDS_FIELD = "MORE_SEEDS";
+    /** Optional target-class field ({@code String[]}) with further Jazzer arguments. */
+    private static final String ARGS_FIELD = "JAZZER_ARGS";
+    private static final Pattern EXECUTED = Pattern.compile("stat::number_of_executed_units: (\\d+)");
+    private static final Pattern COVERAGE = Pattern.compile("cov: (\\d+) ft: (\\d+) corp: (\\d+)/");
+
+    private Fuzzing() {
+    }
+
+    /** The outcome of one campaign. */
+    record Campaign(String target, int exitCode, long executions, long coverage, long features, long corpusSize,
+                    Path log, List<Path> findings) {
+        boolean clean() {
+            return exitCode == 0 && findings.isEmpty();
+        }
+
+        String summary() {
+            return "%s: exit %d, %,d executions, cov %d, ft %d, corpus %d%s".formatted(target, exitCode, executions,
+                    coverage, features, corpusSize, findings.isEmpty() ? "" : ", findings " + findings);
+        }
+    }
+
+    /** Campaign seconds: the system property, else the environment variable, else the default. */
+    static int campaignSeconds() {
+        String v = System.getProperty(SECONDS_PROPERTY, System.getenv("TERN_FUZZ_SECONDS"));
+        return v == null || v.isBlank() ? DEFAULT_SECONDS : Integer.parseInt(v.trim());
+    }
+
+    /** Only the named target runs a campaign when {@code tern.fuzz.target} is set (simple class name). */
+    static boolean selected(Class<?> target) {
+        String only = System.getProperty("tern.fuzz.target", System.getenv("TERN_FUZZ_TARGET"));
+        return only == null || only.isBlank() || List.of(only.split(",")).contains(target.getSimpleName());
+    }
+
+    /** The checked-in inputs of a target (its seed corpus, crash reproducers and further seed directories), sorted. */
+    static List<Path> inputs(Class<?> target) {
+        List<Path> out = new ArrayList<>();
+        for (Path dir : seedDirs(target)) {
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.filter(Files::isRegularFile).filter(p -> isInput(p.getFileName().toString())).sorted().forEach(out::add);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return out;
+    }
+
+    private static boolean isInput(String name) {
+        return !(name.endsWith(".dict") || name.endsWith(".md") || name.endsWith(".jsonl") || name.startsWith("LICENSE")
+                || name.equals("README.txt"));
+    }
+
+    private static List<Path> seedDirs(Class<?> target) {
+        List<Path> dirs = new ArrayList<>();
+        Path own = resourceDir(target);
+        if (own != null) {
+            dirs.add(own);
+        }
+        for (String more : stringsField(target, SEEDS_FIELD)) {
+            dirs.add(resource(more));
+        }
+        return dirs;
+    }
+
+    private static String[] stringsField(Class<?> target, String name) {
+        try {
+            return (String[]) target.getDeclaredField(name).get(null);
+        } catch (NoSuchFieldException e) {
+            return new String[0];
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Calls the target on every checked-in input in this JVM; the first failure propagates with the input's name. */
+    static int replay(Class<?> target) throws Throwable {
+        List<Path> inputs = inputs(target);
+        invokeOptional(target, "fuzzerInitialize");
+        try {
+            Method one = target.getMethod("fuzzerTestOneInput", byte[].class);
+            for (Path input : inputs) {
+                try {
+                    one.invoke(null, (Object) Files.readAllBytes(input));
+                } catch (InvocationTargetException e) {
+                    throw new AssertionError(target.getSimpleName() + " fails on " + input.getFileName() + ": "
+                            + e.getCause(), e.getCause());
+                }
+            }
+        } finally {
+            invokeOptional(target, "fuzzerTearDown");
+        }
+        return inputs.size();
+    }
+
+    /**
+     * Fuzzes {@code target} for {@code seconds} with Jazzer in a child JVM. New inputs accumulate in
+     * {@code target/fuzz/<Target>/corpus} (kept across runs); crashes, hangs and reproducers are written
+     * to {@code target/fuzz/<Target>/}, the fuzzer's output to {@code fuzz.log} there.
+     *
+     * @param timeoutPerInput seconds one input may take before libFuzzer reports a hang
+     */
+    static Campaign campaign(Class<?> target, int seconds, int timeoutPerInput) throws IOException, InterruptedException {
+        String name = target.getSimpleName();
+        Path work = Path.of("target", "fuzz", name).toAbsolutePath();
+        Path corpus = work.resolve("corpus");
+        Files.createDirectories(corpus);
+        try (Stream<Path> old = Files.list(work)) {
+            for (Path p : old.filter(p -> isFinding(p.getFileName().toString())).toList()) {
+                Files.delete(p); // findings of an earlier run: this run reports its own
+            }
+        }
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-Xss1m", "-XX:+IgnoreUnrecognizedVMOptions", "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow", "-XX:+EnableDynamicAgentLoading",
+                "-cp", System.getProperty("java.class.path"),
+                "com.code_intelligence.jazzer.Jazzer",
+                "--target_class=" + target.getName(),
+                "--instrumentation_includes=" + includes(target),
+                "--reproducer_path=" + work,
+                "-artifact_prefix=" + work + "/",
+                "-max_total_time=" + seconds,
+                "-timeout=" + timeoutPerInput,
+                "-max_len=65536",
+                "-print_final_stats=1"));
+        cmd.addAll(List.of(stringsField(target, ARGS_FIELD)));
+        Path dir = resourceDir(target);
+        if (dir != null && Files.exists(dir.resolve(name + ".dict"))) {
+            cmd.add("-dict=" + dir.resolve(name + ".dict"));
+        }
+        cmd.add(corpus.toString());
+        for (Path seeds : seedDirs(target)) {
+            cmd.add(seeds.toString());
+        }
+        Path log = work.resolve("fuzz.log");
+        Process p = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).start();
+        if (!p.waitFor(seconds + 180L, TimeUnit.SECONDS)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly().waitFor();
+        }
+        String out = Files.readString(log, StandardCharsets.ISO_8859_1);
+        long executions = lastGroup(EXECUTED.matcher(out), 1);
+        Matcher cov = COVERAGE.matcher(out);
+        long c = 0;
+        long ft = 0;
+        long corp = 0;
+        while (cov.find()) {
+            c = Long.parseLong(cov.group(1));
+            ft = Long.parseLong(cov.group(2));
+            corp = Long.parseLong(cov.group(3));
+        }
+        List<Path> findings;
+        try (Stream<Path> files = Files.list(work)) {
+            findings = files.filter(f -> isFinding(f.getFileName().toString())).sorted().toList();
+        }
+        return new Campaign(name, p.isAlive() ? -1 : p.exitValue(), executions, c, ft, corp, log, findings);
+    }
+
+    /** The last lines of a campaign's log, for failure messages. */
+    static String tail(Path log, int lines) throws IOException {
+        List<String> all = Files.readAllLines(log, StandardCharsets.ISO_8859_1);
+        return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    }
+
+    private static boolean isFinding(String file) {
+        return file.startsWith("crash-") || file.startsWith("timeout-") || file.startsWith("oom-")
+                || file.startsWith("leak-") || file.startsWith("slow-unit-") || file.startsWith("Crash_");
+    }
+
+    private static long lastGroup(Matcher m, int group) {
+        long v = 0;
+        while (m.find()) {
+            v = Long.parseLong(m.group(group));
+        }
+        return v;
+    }
+
+    private static String includes(Class<?> target) {
+        try {
+            return (String) target.getDeclaredField(INCLUDES_FIELD).get(null);
+        } catch (NoSuchFieldException e) {
+            return "dev.tern.**";
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Path resourceDir(Class<?> target) {
+        return Fuzzing.class.getResource("/fuzz/" + target.getSimpleName()) == null ? null
+                : resource("/fuzz/" + target.getSimpleName());
+    }
+
+    private static Path resource(String name) {
+        URL url = Fuzzing.class.getResource(name);
+        if (url == null) {
+            throw new IllegalStateException("no such test resource: " + name);
+        }
+        try {
+            return Path.of(url.toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void invokeOptional(Class<?> target, String method) throws Throwable {
+        Method m;
+        try {
+            m = target.getMethod(method);
+        } catch (NoSuchMethodException e) {
+            return;
+        }
+        try {
+            m.invoke(null);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
+}
