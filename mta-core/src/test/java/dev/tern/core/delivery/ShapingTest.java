@@ -61,12 +61,15 @@ class ShapingTest {
       assertThat(slow.maxConcurrentConnections()).isEqualTo(3);
       assertThat(slow.connectionStats()).allSatisfy(c -> assertThat(c.messages()).isLessThanOrEqualTo(40));
       assertThat(slow.connectionStats().stream().mapToInt(ConnectionStats::messages).sum()).isEqualTo(1500);
-      // max_message_rate 250/s, a token bucket with a burst of one: at most 250 * T + 1 in any window T
+      // max_message_rate 250/s, a token bucket with a burst of one: at most 250 * T + 1 tokens in
+      // any window T. The sink stamps a message when its data ends, a few ms after Tern took the
+      // token (10 connections, a loaded 2-core machine), so windows at the sink get 20 ms of slack:
+      // at most 250 * (T + 20 ms) + 1 (a rate 10 % too high would still exceed it in the 2 s window)
       List<Long> times = rated.messages().stream().map(ReceivedMessage::receivedAtNanos).sorted().toList();
       assertThat(times).hasSize(1500);
-      assertThat(maxInWindow(times, TimeUnit.SECONDS.toNanos(1))).isLessThanOrEqualTo(251);
-      assertThat(maxInWindow(times, TimeUnit.MILLISECONDS.toNanos(200))).isLessThanOrEqualTo(51);
-      assertThat(maxInWindow(times, TimeUnit.SECONDS.toNanos(2))).isLessThanOrEqualTo(501);
+      assertThat(maxInWindow(times, TimeUnit.SECONDS.toNanos(1))).isLessThanOrEqualTo(256);
+      assertThat(maxInWindow(times, TimeUnit.MILLISECONDS.toNanos(200))).isLessThanOrEqualTo(56);
+      assertThat(maxInWindow(times, TimeUnit.SECONDS.toNanos(2))).isLessThanOrEqualTo(506);
       // and the rate is used, not just respected: the run takes about 1500/250 = 6 s
       long spanMillis = TimeUnit.NANOSECONDS.toMillis(times.getLast() - times.getFirst());
       assertThat(spanMillis).isBetween(5_900L, 20_000L);
