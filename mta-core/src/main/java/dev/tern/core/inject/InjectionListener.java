@@ -1,5 +1,6 @@
 package dev.tern.core.inject;
 
+import dev.tern.core.config.DataLimits;
 import dev.tern.core.config.InjectionTls;
 import dev.tern.core.config.TernConfig;
 import dev.tern.core.events.EventBus;
@@ -54,12 +55,12 @@ public final class InjectionListener implements AutoCloseable {
 
     SMTPServer.Builder plain = builder(config, c.listen().host(), c.listen().port(), "injection.listen", injector, limits);
     if (tls != null && c.tls().starttls()) plain.enableTLS(true).startTlsSocketFactory(tls::wrap);
-    server = withCommands(plain.build(), auth);
+    server = withCommands(plain.build(), auth, c.data());
     if (c.tls().smtpsListen() != null) {
       SMTPServer.Builder implicit = builder(config, c.tls().smtpsListen().host(), c.tls().smtpsListen().port(),
           "injection.tls.smtps_listen", injector, limits);
       implicit.serverSocketFactory(tls::serverSocket);
-      smtps = withCommands(implicit.build(), auth);
+      smtps = withCommands(implicit.build(), auth, c.data());
     } else {
       smtps = null;
     }
@@ -88,9 +89,10 @@ public final class InjectionListener implements AutoCloseable {
         .sessionHandler(limits);
   }
 
-  private static SMTPServer withCommands(SMTPServer s, SmtpAuth auth) {
+  private static SMTPServer withCommands(SMTPServer s, SmtpAuth auth, DataLimits data) {
     s.getCommandHandler().addCommand(new TernEhloCommand(auth));
-    s.getCommandHandler().addCommand(new TernDataCommand());
+    s.getCommandHandler().addCommand(new TernDataCommand(data));
+    s.getCommandHandler().addCommand(new TernBdatCommand(data));
     s.getCommandHandler().addCommand(new TernAuthCommand(auth));
     s.getCommandHandler().addCommand(new TernStartTlsCommand());
     return s;

@@ -1,5 +1,6 @@
 package dev.tern.core.inject;
 
+import dev.tern.core.config.DataLimits;
 import dev.tern.core.events.Event;
 import dev.tern.core.events.EventBus;
 import dev.tern.core.events.EventType;
@@ -13,7 +14,6 @@ import dev.tern.queue.RecipientState;
 import dev.tern.queue.Spool;
 import dev.tern.queue.SpoolFullException;
 import dev.tern.queue.Suppression;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -75,7 +75,7 @@ final class InjectionSession implements MessageHandler {
     }
     // with bounce/FBL domains configured anyone may send to them: relaying is then judged per recipient
     if (!relayAllowed && !injector.acceptsFeedback()) throw relayDenied();
-    returnPath = from == null ? "" : from;
+    returnPath = SmtpAddress.checkSender(from);
   }
 
   @Override
@@ -83,11 +83,7 @@ final class InjectionSession implements MessageHandler {
     if (recipients.size() >= injector.policy().maxRecipients()) {
       throw new RejectException(452, "4.5.3 Too many recipients (at most " + injector.policy().maxRecipients() + " per message)");
     }
-    String r = recipient == null ? "" : recipient.trim();
-    int at = r.lastIndexOf('@');
-    if (at <= 0 || at == r.length() - 1 || r.indexOf(' ') >= 0) {
-      throw new RejectException(501, "5.1.3 Bad recipient address syntax: <" + r + ">");
-    }
+    String r = SmtpAddress.checkRecipient(recipient);
     if (injector.isFeedbackAddress(r)) {
       if (!recipients.isEmpty()) throw new RejectException(452, "4.5.3 Send mail for <" + r + "> in a transaction of its own");
       feedbackRecipients.add(r);
@@ -107,25 +103,34 @@ final class InjectionSession implements MessageHandler {
     return new RejectException(550, "5.7.1 Relaying denied: client " + (client == null ? "?" : client.getHostAddress()) + " is not allowed to send through this server");
   }
 
+  /** Largest message accepted, in bytes. */
+  long maxMessageSize() {
+    return injector.policy().maxMessageSize();
+  }
+
+  /**
+   * Only reached through SubEthaSMTP's own DATA or BDAT (the listener installs
+   * {@link TernDataCommand} and {@link TernBdatCommand} instead): the already un-stuffed text is
+   * checked with the default {@link DataLimits} and handed to {@link #data(byte[], int)}.
+   */
   @Override
   public String data(InputStream data) throws RejectException, IOException {
-    long max = injector.policy().maxMessageSize();
-    ByteArrayOutputStream buf = new ByteArrayOutputStream(8192);
-    byte[] chunk = new byte[16384];
-    long total = 0;
-    int n;
-    while ((n = data.read(chunk)) > 0) {
-      total += n;
-      if (total <= max) buf.write(chunk, 0, n);
+    DataReader.Result text = DataReader.readAll(data, DataReader.Limits.of(DataLimits.defaults(), maxMessageSize()));
+    if (!text.accepted()) throw new RejectException(text.code(), text.text());
+    return data(text.buffer(), text.length());
+  }
+
+  /**
+   * The end of DATA: the message text, {@code raw[0, length)}, read and checked by
+   * {@link DataReader}. Returns the text of the 250 reply; {@code raw} is not kept.
+   */
+  String data(byte[] raw, int length) throws RejectException {
+    if (!feedbackRecipients.isEmpty()) {
+      return injector.feedback(List.copyOf(feedbackRecipients), java.util.Arrays.copyOf(raw, length), client);
     }
-    if (total > max) {
-      // the whole message has been read, so the session stays in step
-      throw new RejectException(552, "5.3.4 Message too big: " + total + " bytes, at most " + max + " accepted");
-    }
-    if (!feedbackRecipients.isEmpty()) return injector.feedback(List.copyOf(feedbackRecipients), buf.toByteArray(), client);
     if (recipients.isEmpty()) throw new RejectException(554, "5.5.1 No valid recipients");
     long start = System.nanoTime();
-    String reply = injector.accept(returnPath, List.copyOf(recipients), buf.toByteArray(), client, context.getHelo().orElse(""), user, tls());
+    String reply = injector.accept(returnPath, List.copyOf(recipients), raw, length, client, context.getHelo().orElse(""), user, tls());
     injector.metrics.injected(System.nanoTime() - start);
     return reply;
   }
@@ -216,11 +221,12 @@ final class InjectionSession implements MessageHandler {
       return end == 0 ? null : d.substring(0, end).toLowerCase(Locale.ROOT);
     }
 
-    String accept(String returnPath, List<String> recipients, byte[] raw, InetAddress client, String helo,
+    /** Spools the message {@code raw[0, length)}; returns the text of the 250 reply. */
+    String accept(String returnPath, List<String> recipients, byte[] raw, int length, InetAddress client, String helo,
         AuthUser user, boolean tls) throws RejectException {
       String id = MessageIds.next();
       Instant now = clock.instant();
-      HeaderBlock headers = HeaderBlock.parse(raw);
+      HeaderBlock headers = HeaderBlock.parse(raw, length);
       Map<String, String> tags = headers.valuesWithPrefix(CONTROL_PREFIX);
       String clientAddr = client == null ? "unknown" : client.getHostAddress();
       String tenant = tags.get("x-tern-tenant");
@@ -254,9 +260,16 @@ final class InjectionSession implements MessageHandler {
         publishSuppressed(id, now, returnPath, tenant, campaign, clientAddr, suppressed);
         return "2.0.0 Ok: every recipient is suppressed, nothing queued (" + id + ")";
       }
-      byte[] clean = headers.rebuild(raw, new byte[0], CONTROL_PREFIX);
+      // the message without control headers: built only when a signer needs it whole, else
+      // copied once, straight from the read buffer into each spooled body below
+      int cleanLength = headers.lengthWithout(CONTROL_PREFIX);
       String fromDomain = domainOf(headers.first("From"));
-      String signatures = dkim.sign(clean, fromDomain);
+      byte[] clean = null;
+      String signatures = "";
+      if (dkim.signingDomain(fromDomain) != null) {
+        clean = cleanLength == raw.length ? raw : headers.rebuild(new byte[0], CONTROL_PREFIX);
+        signatures = dkim.sign(clean, fromDomain);
+      }
 
       long notBefore = now.toEpochMilli();
       String deliverAfter = tags.get("x-tern-deliver-after");
@@ -280,9 +293,10 @@ final class InjectionSession implements MessageHandler {
         String idHeader = feedback != null && feedback.ternIdHeader() ? "X-Tern-Id: " + gid + "\r\n" : "";
         // trace header, Tern id and signatures go on top; the signed fields below stay byte for byte
         byte[] top = (received + idHeader + signatures).getBytes(StandardCharsets.US_ASCII);
-        byte[] body = new byte[top.length + clean.length];
+        byte[] body = new byte[top.length + cleanLength];
         System.arraycopy(top, 0, body, 0, top.length);
-        System.arraycopy(clean, 0, body, top.length, clean.length);
+        if (clean != null) System.arraycopy(clean, 0, body, top.length, cleanLength);
+        else headers.copyWithout(CONTROL_PREFIX, body, top.length);
 
         Map<String, String> attributes = new LinkedHashMap<>();
         attributes.put("client", clientAddr);

@@ -1,28 +1,68 @@
 package dev.tern.core.inject;
 
+import dev.tern.core.config.DataLimits;
+import java.io.EOFException;
 import java.io.IOException;
 import org.subethamail.smtp.DropConnectionException;
-import org.subethamail.smtp.internal.command.DataCommand;
+import org.subethamail.smtp.RejectException;
 import org.subethamail.smtp.internal.server.BaseCommand;
+import org.subethamail.smtp.internal.util.SMTPResponseHelper;
 import org.subethamail.smtp.server.Session;
 
 /**
- * DATA for the injection listener: SubEthaSMTP's own, followed by a reset of the mail
- * transaction. SubEthaSMTP 7.2.2 resets after a message is accepted but not after the
- * handler refuses it at the end of DATA (552, 452, 550 ...), so the client's next MAIL FROM
- * would get "503 Sender already specified" (RFC 5321 4.1.1.4: the transaction ends either way).
+ * DATA for the injection listener. Replaces SubEthaSMTP's own, which reads the text a byte at
+ * a time and takes {@code <LF>.<LF>}-style sequences at face value: the text is read by
+ * {@link DataReader} (chunked, only {@code <CRLF>.<CRLF>} ends it, limits of
+ * {@code injection.data}) and handed to {@link InjectionSession#data(byte[], int)} as one
+ * buffer. The mail transaction ends after the reply whatever it is, refusals included
+ * (RFC 5321 4.1.1.4; SubEthaSMTP left it open after a refusal, so the next MAIL got 503).
  */
 final class TernDataCommand extends BaseCommand {
-  private final DataCommand delegate = new DataCommand();
+  private final DataLimits limits;
 
-  TernDataCommand() {
+  TernDataCommand(DataLimits limits) {
     super("DATA", "Following text is collected as the message.\nEnd data with <CR><LF>.<CR><LF>");
+    this.limits = limits;
   }
 
   @Override
   public void execute(String commandString, Session sess) throws IOException, DropConnectionException {
-    boolean started = sess.isMailTransactionInProgress() && sess.getRecipientCount() > 0;
-    delegate.execute(commandString, sess);
-    if (started && sess.isMailTransactionInProgress()) sess.resetMailTransaction();
+    if (!sess.isMailTransactionInProgress()) {
+      sess.sendResponse("503 5.5.1 Error: need MAIL command");
+      return;
+    }
+    if (sess.getRecipientCount() == 0) {
+      sess.sendResponse("503 5.5.1 Error: need RCPT command");
+      return;
+    }
+    InjectionSession handler = (InjectionSession) sess.getMessageHandler();
+    sess.sendResponse("354 End data with <CR><LF>.<CR><LF>");
+    DataReader.Result text;
+    try {
+      text = DataReader.readData(sess.getRawInput(), DataReader.Limits.of(limits, handler.maxMessageSize()),
+          sess.getDeclaredMessageSize());
+    } catch (EOFException e) {
+      sess.resetMailTransaction();
+      throw new DropConnectionException(421, "4.4.2 Connection closed during DATA");
+    }
+    respond(sess, handler, text);
+  }
+
+  /** Hands an accepted text to the handler and answers; ends the mail transaction either way. */
+  static void respond(Session sess, InjectionSession handler, DataReader.Result text) throws IOException, DropConnectionException {
+    try {
+      if (!text.accepted()) {
+        sess.sendResponse(text.code() + " " + text.text());
+        return;
+      }
+      String reply = handler.data(text.buffer(), text.length());
+      sess.sendResponse(SMTPResponseHelper.buildResponse("250", reply));
+    } catch (DropConnectionException e) {
+      throw e;
+    } catch (RejectException e) {
+      sess.sendResponse(e.getErrorResponse());
+    } finally {
+      sess.resetMailTransaction();
+    }
   }
 }

@@ -1,0 +1,45 @@
+package dev.tern.core.inject;
+
+import dev.tern.core.config.DataLimits;
+import java.io.IOException;
+import org.subethamail.smtp.DropConnectionException;
+import org.subethamail.smtp.internal.command.BdatCommand;
+import org.subethamail.smtp.internal.io.BdatInputStream;
+import org.subethamail.smtp.internal.server.BaseCommand;
+import org.subethamail.smtp.server.Session;
+
+/**
+ * BDAT (CHUNKING, RFC 3030) for the injection listener: SubEthaSMTP's chunk framing (its
+ * {@link BdatInputStream} reads exactly the announced sizes and the following BDAT lines), with
+ * the text checked by {@link DataReader} against {@code injection.data} like DATA's, and the mail
+ * transaction ended after the reply whatever it is.
+ */
+final class TernBdatCommand extends BaseCommand {
+  private final DataLimits limits;
+
+  TernBdatCommand(DataLimits limits) {
+    super("BDAT", "A sequence of BDAT packets is collected as the data of the message.");
+    this.limits = limits;
+  }
+
+  @Override
+  public void execute(String commandString, Session sess) throws IOException, DropConnectionException {
+    if (!sess.isMailTransactionInProgress()) {
+      sess.sendResponse("503 5.5.1 Error: need MAIL command");
+      return;
+    }
+    if (sess.getRecipientCount() == 0) {
+      sess.sendResponse("503 5.5.1 Error: need RCPT command");
+      return;
+    }
+    BdatCommand.Bdat bdat = BdatCommand.parse(commandString);
+    if (bdat.errorMessage != null) {
+      sess.sendResponse(bdat.errorMessage);
+      return;
+    }
+    InjectionSession handler = (InjectionSession) sess.getMessageHandler();
+    DataReader.Result text = DataReader.readAll(new BdatInputStream(sess.getRawInput(), sess, bdat.size, bdat.isLast),
+        DataReader.Limits.of(limits, handler.maxMessageSize()));
+    TernDataCommand.respond(sess, handler, text);
+  }
+}
