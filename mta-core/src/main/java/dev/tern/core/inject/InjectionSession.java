@@ -316,9 +316,20 @@ final class InjectionSession implements MessageHandler {
         List<QueueEntry> entries = new ArrayList<>();
         for (var e : byDomain.entrySet()) entries.add(new QueueEntry(envelope, e.getKey(), e.getValue(), 0, notBefore));
         envelopes.add(envelope);
+        events.holdUntilReception(gid); // the engine may deliver it before the reception events below
         writes.add(spool.store(envelope, body, entries));
       }
+      try {
+        return queued(id, envelopes, groups, writes, now, returnPath, tenant, campaign, clientAddr, suppressed);
+      } finally {
+        for (Envelope e : envelopes) events.receptionPublished(e.messageId());
+      }
+    }
 
+    /** Waits until the messages are durable, then publishes their reception events. */
+    private String queued(String id, List<Envelope> envelopes, List<List<String>> groups, List<CompletableFuture<Void>> writes,
+        Instant now, String returnPath, String tenant, String campaign, String clientAddr,
+        Map<String, Suppression> suppressed) throws RejectException {
       try {
         // a VERP split stores several messages; if one fails after others were stored, those are
         // delivered and the client's retry may duplicate them (only on spool failure)
