@@ -1,8 +1,7 @@
 package dev.tern.core.delivery;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tern.core.config.ConfigLoader;
+import dev.tern.core.testing.TestConfig;
 import dev.tern.core.config.TernConfig;
 import dev.tern.queue.Envelope;
 import dev.tern.queue.QueueEntry;
@@ -21,21 +20,13 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /** Configurations on ephemeral loopback ports, messages stored straight into the spool, event log reading. */
 final class DeliveryFixture {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final AtomicLong IDS = new AtomicLong();
 
   private DeliveryFixture() {}
 
   /** A config with spool and events under {@code dir}; {@code yaml} adds sections (routes, delivery ...). */
   static TernConfig config(Path dir, String yaml) {
-    String base = """
-        server: { hostname: tern.test }
-        spool: { directory: "%s", min_free_disk: 1MiB, sync: false }
-        injection: { listen: 127.0.0.1:0 }
-        admin: { listen: 127.0.0.1:0 }
-        events: { log: "%s" }
-        """.formatted(dir.resolve("spool"), dir.resolve("events.jsonl"));
-    return ConfigLoader.parse(base + yaml, "test");
+    return TestConfig.of(dir, false, yaml);
   }
 
   /** Writes a shaping file and returns its path. */
@@ -68,14 +59,8 @@ final class DeliveryFixture {
     return t.substring(i + 9, t.indexOf("\r\n", i));
   }
 
-  static List<JsonNode> events(Path dir) throws IOException {
-    Path f = dir.resolve("events.jsonl");
-    List<JsonNode> out = new ArrayList<>();
-    if (!Files.exists(f)) return out;
-    for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
-      if (!line.isBlank()) out.add(JSON.readTree(line));
-    }
-    return out;
+  static List<JsonNode> events(Path dir) {
+    return TestConfig.events(TestConfig.eventLog(dir));
   }
 
   /** The most events in any window of {@code windowNanos} (sorted times; a window is [t, t + window)). */

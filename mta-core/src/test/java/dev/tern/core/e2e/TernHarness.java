@@ -1,47 +1,24 @@
 package dev.tern.core.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tern.core.config.ConfigLoader;
+import dev.tern.core.testing.TestConfig;
 import dev.tern.core.config.TernConfig;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /** Builds test configurations (ephemeral ports, temporary spool) and reads the event log. */
 final class TernHarness {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private TernHarness() {}
 
   /** A config on ephemeral loopback ports, spool and events under {@code dir}, every domain routed to {@code sinkPort}. */
   static TernConfig config(Path dir, int sinkPort, String extraYaml) {
-    String yaml = """
-        server: { hostname: tern.test }
-        spool: { directory: "%s", min_free_disk: 1MiB }
-        injection: { listen: 127.0.0.1:0 }
-        admin: { listen: 127.0.0.1:0 }
-        events: { log: "%s" }
-        routes:
-          "*": 127.0.0.1:%d
-        delivery:
-          retry: { initial: 300ms, multiplier: 1.5, max: 1s, jitter: 0.1 }
-          timeouts: { connect: 2s, banner: 5s, ehlo: 5s, mail: 5s, rcpt: 5s, data_init: 5s, data_block: 5s, data_end: 10s, quit: 2s }
-        """.formatted(dir.resolve("spool"), dir.resolve("events.jsonl"), sinkPort) + extraYaml;
-    return ConfigLoader.parse(yaml, "test");
+    return TestConfig.routedTo(dir, sinkPort, extraYaml);
   }
 
-  static List<JsonNode> events(Path dir) throws IOException {
-    Path f = dir.resolve("events.jsonl");
-    List<JsonNode> out = new ArrayList<>();
-    if (!Files.exists(f)) return out;
-    for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
-      if (!line.isBlank()) out.add(JSON.readTree(line));
-    }
-    return out;
+  static List<JsonNode> events(Path dir) {
+    return TestConfig.events(TestConfig.eventLog(dir));
   }
 
   static byte[] message(int i, String from, String to, int bodyLines) {

@@ -1,6 +1,6 @@
 package dev.tern.core.faults;
 
-import dev.tern.core.config.ConfigLoader;
+import dev.tern.core.testing.TestConfig;
 import dev.tern.core.config.TernConfig;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -29,17 +29,12 @@ final class Faults {
    * {@code events:} section in {@code yaml} replaces the default one (it must log to {@link #eventLog}).
    */
   static TernConfig config(Path dir, String minFreeDisk, String yaml) {
-    String events = yaml.lines().anyMatch(l -> l.startsWith("events:")) ? "" : "events: { log: \"" + eventLog(dir) + "\" }\n";
-    return ConfigLoader.parse("""
-        server: { hostname: tern.test }
-        spool: { directory: "%s", min_free_disk: %s, sync: false }
-        injection: { listen: 127.0.0.1:0 }
-        admin: { listen: 127.0.0.1:0 }
-        """.formatted(dir.resolve("spool"), minFreeDisk) + events + yaml, "faults");
+    String spool = "spool: { directory: \"%s\", min_free_disk: %s, sync: false }\n".formatted(dir.resolve("spool"), minFreeDisk);
+    return TestConfig.of(dir, false, spool + yaml);
   }
 
   static Path eventLog(Path dir) {
-    return dir.resolve("events.jsonl");
+    return TestConfig.eventLog(dir);
   }
 
   /** One SMTP connection to Tern's injection listener; recipients of messages answered 250 go to {@link #accepted}. */

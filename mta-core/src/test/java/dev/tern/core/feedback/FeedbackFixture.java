@@ -2,7 +2,7 @@ package dev.tern.core.feedback;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tern.core.config.ConfigLoader;
+import dev.tern.core.testing.TestConfig;
 import dev.tern.core.config.TernConfig;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -12,9 +12,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /** Test configuration on loopback, the event log as JSON, and a blocking SMTP client that can bind a chosen loopback address. */
@@ -24,28 +22,11 @@ final class FeedbackFixture {
   private FeedbackFixture() {}
 
   static TernConfig config(Path dir, int sinkPort, String extraYaml) {
-    String yaml = """
-        server: { hostname: tern.test }
-        spool: { directory: "%s", min_free_disk: 1MiB }
-        %s
-        admin: { listen: 127.0.0.1:0 }
-        routes:
-          "*": 127.0.0.1:%d
-        delivery:
-          retry: { initial: 300ms, multiplier: 1.5, max: 1s, jitter: 0.1 }
-          timeouts: { connect: 2s, banner: 5s, ehlo: 5s, mail: 5s, rcpt: 5s, data_init: 5s, data_block: 5s, data_end: 10s, quit: 2s }
-        """.formatted(dir.resolve("spool"), extraYaml.contains("injection:") ? "" : "injection: { listen: 127.0.0.1:0 }", sinkPort)
-        + extraYaml;
-    return ConfigLoader.parse(yaml, "test");
+    return TestConfig.routedTo(dir, sinkPort, extraYaml);
   }
 
-  static List<JsonNode> events(Path file) throws IOException {
-    List<JsonNode> out = new ArrayList<>();
-    if (!Files.exists(file)) return out;
-    for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-      if (!line.isBlank()) out.add(JSON.readTree(line));
-    }
-    return out;
+  static List<JsonNode> events(Path file) {
+    return TestConfig.events(file);
   }
 
   static List<JsonNode> events(Path file, String type) throws IOException {
