@@ -82,6 +82,8 @@ def parse(path):
             if not m:
                 continue
             name, size, sess, rcpt, rest = m.groups()
+            # values in parentheses may hold spaces: "status=DISTURBED(only 0 of 1 runs clean)"
+            rest = re.sub(r"\(([^)]*)\)", lambda p: "(" + p.group(1).replace(" ", "_") + ")", rest)
             kv = dict(p.split("=", 1) for p in rest.split() if "=" in p)
             rows.append(dict(name=name, size=int(size), sess=int(sess), kv=kv))
     return rows

@@ -57,6 +57,7 @@ public final class ChartMain {
     System.setProperty("java.awt.headless", "true");
     ObjectMapper json = new ObjectMapper();
     JsonNode run = null;
+    int disturbed = 0;
     // size -> sessions -> series name -> rate
     Map<Integer, Map<Integer, Map<String, Double>>> rates = new TreeMap<>();
     for (String line : Files.readAllLines(Path.of(args[0]))) {
@@ -65,6 +66,7 @@ public final class ChartMain {
       if (n.path("type").asText().equals("run")) run = n;
       if (!n.path("type").asText().equals("result") || !n.path("rate").isNumber() || n.path("rate").asDouble() <= 0) continue;
       String name = n.path("name").asText();
+      if (n.path("status").asText("").startsWith("DISTURBED")) disturbed++;
       if (SERIES.stream().noneMatch(s -> s.name().equals(name))) continue;
       rates.computeIfAbsent(n.path("size").asInt(), k -> new TreeMap<>())
           .computeIfAbsent(n.path("sessions").asInt(), k -> new LinkedHashMap<>())
@@ -77,14 +79,14 @@ public final class ChartMain {
     List<Series> present = SERIES.stream()
         .filter(s -> rates.values().stream().anyMatch(m -> m.values().stream().anyMatch(r -> r.containsKey(s.name()))))
         .toList();
-    BufferedImage img = draw(rates, present, run);
+    BufferedImage img = draw(rates, present, run, disturbed);
     Path out = Path.of(args[1]);
     ImageIO.write(img, "png", out.toFile());
     System.out.println("chart: " + out);
   }
 
   private static BufferedImage draw(Map<Integer, Map<Integer, Map<String, Double>>> rates, List<Series> series,
-      JsonNode run) {
+      JsonNode run, int disturbed) {
     int w = Math.max(900, PANEL_W * rates.size() + 40);
     BufferedImage img = new BufferedImage(w, H, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = img.createGraphics();
@@ -101,7 +103,8 @@ public final class ChartMain {
           + (run.path("quick").asBoolean(false) ? "  QUICK smoke run (1 short run per bar: not a measurement)" : "");
       g.drawString(sub, 20, 50);
       g.drawString("Tern " + run.path("tern").asText("") + "; median of " + run.path("runs").asText("?")
-          + " run(s) per bar; load generator, MTA and sink share the same cores", 20, 66);
+          + " run(s) per bar; load generator, MTA and sink share the same cores"
+          + (disturbed > 0 ? "; " + disturbed + " bar(s) DISTURBED by other processes" : ""), 20, 66);
     }
     int x0 = 20;
     for (var e : rates.entrySet()) {
