@@ -43,7 +43,7 @@ import java.util.zip.GZIPInputStream;
  * accepted recipient in exactly one class ({@link #lost()} is empty). Problems are listed
  * separately: a delivery event without the sink's 250 (a phantom delivery), a recipient in two
  * classes, a recipient at the sink or in the log that was never accepted, an accepted recipient
- * without a {@code reception} event. Copies at the sink beyond the first are
+ * without a {@code reception} event, an outcome logged before the recipient's reception. Copies at the sink beyond the first are
  * {@link #duplicates() duplicates}: allowed by the at-least-once contract after a cut connection
  * or a crash, so each test decides how many it tolerates.
  *
@@ -126,6 +126,9 @@ final class Ledger {
     for (String r : atSink.keySet()) {
       if (!this.accepted.contains(r) && !receptions.containsKey(r)) problems.add(r + ": at the sink but never accepted");
     }
+    for (String r : events.getOrDefault(OUT_OF_ORDER, Map.of()).keySet()) {
+      if (mode == Mode.STRICT) problems.add(r + ": in the event log before its reception");
+    }
     for (Map<String, Integer> byRcpt : List.of(deliveries, bounces, expirations)) {
       for (String r : byRcpt.keySet()) {
         if (!this.accepted.contains(r) && !receptions.containsKey(r)) problems.add(r + ": final event but never accepted");
@@ -158,15 +161,28 @@ final class Ledger {
   }
 
   /** Events per type per recipient: how many of each. */
+  /**
+   * Counts per event type and recipient. An outcome logged before the recipient's reception
+   * (the order clients read) is counted under {@link #OUT_OF_ORDER}.
+   */
   private static Map<String, Map<String, Integer>> readEvents(Path eventLog) {
     Map<String, Map<String, Integer>> out = new HashMap<>();
+    Set<String> received = new HashSet<>();
     for (JsonNode e : events(eventLog)) {
       JsonNode rcpt = e.get("recipient");
       if (rcpt == null) continue;
-      out.computeIfAbsent(e.get("type").asText(), k -> new HashMap<>()).merge(rcpt.asText(), 1, Integer::sum);
+      String type = e.get("type").asText();
+      if (type.equals("reception")) received.add(rcpt.asText());
+      else if (OUTCOMES.contains(type) && !received.contains(rcpt.asText())) {
+        out.computeIfAbsent(OUT_OF_ORDER, k -> new HashMap<>()).merge(rcpt.asText() + " (" + type + ")", 1, Integer::sum);
+      }
+      out.computeIfAbsent(type, k -> new HashMap<>()).merge(rcpt.asText(), 1, Integer::sum);
     }
     return out;
   }
+
+  private static final String OUT_OF_ORDER = "outcome before reception";
+  private static final Set<String> OUTCOMES = Set.of("delivery", "transient_failure", "bounce", "expiration");
 
   /**
    * Every event of the log in seq order: rotated segments (plain or gzipped; the plain file
