@@ -97,7 +97,8 @@ final class ConfigBinder {
     for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
       String key = it.next();
       if (!byKey.containsKey(key)) {
-        at.add(key, "unknown key" + suggestion(key, byKey.keySet()) + " (allowed: " + String.join(", ", byKey.keySet()) + ")");
+        // quoted unless a plain name: an empty key ("? " in YAML) or one with dots must still read as a key path
+        at.add(quoteKey(key), "unknown key" + suggestion(key, byKey.keySet()) + " (allowed: " + String.join(", ", byKey.keySet()) + ")");
       }
     }
     Object[] args = new Object[components.length];
