@@ -79,7 +79,7 @@ public final class SmtpLoad {
   private final AtomicReference<String> lastError = new AtomicReference<>();
   private volatile boolean stopped;
   private volatile long startNanos;
-  private volatile long lastReplyNanos;
+  private final AtomicLong lastReplyNanos = new AtomicLong();
 
   public SmtpLoad(Settings settings) {
     this.settings = settings;
@@ -112,7 +112,7 @@ public final class SmtpLoad {
   /** Runs the load and blocks until every session has finished. */
   public Result run() throws InterruptedException {
     startNanos = System.nanoTime();
-    lastReplyNanos = startNanos;
+    lastReplyNanos.set(startNanos);
     long deadline = settings.duration() == null ? Long.MAX_VALUE : startNanos + settings.duration().toNanos();
     List<Thread> threads = new ArrayList<>();
     for (int s = 0; s < settings.sessions(); s++) {
@@ -120,7 +120,7 @@ public final class SmtpLoad {
     }
     for (Thread t : threads) t.join();
     return new Result(started.sum(), accepted.sum(), refused.sum(), errors.sum(),
-        (lastReplyNanos - startNanos) / 1e9);
+        (lastReplyNanos.get() - startNanos) / 1e9);
   }
 
   private void session(long deadline) {
@@ -169,15 +169,20 @@ public final class SmtpLoad {
     c.out.write(template.render(i, rcpt));
     c.flush();
     int end = c.reply();
-    lastReplyNanos = System.nanoTime();
+    replied();
     if (end / 100 == 2) accepted.increment();
     else refusedAt(i, rcpt, mail, rcptCode, end);
   }
 
   private void refusedAt(long i, String rcpt, int mail, int rcptCode, int last) {
     refused.increment();
-    lastReplyNanos = System.nanoTime();
+    replied();
     lastError.set("message " + i + " to " + rcpt + " refused: MAIL " + mail + ", RCPT " + rcptCode + ", then " + last);
+  }
+
+  private void replied() {
+    long now = System.nanoTime();
+    lastReplyNanos.accumulateAndGet(now, Math::max);
   }
 
   private static void waitUntil(long due) {

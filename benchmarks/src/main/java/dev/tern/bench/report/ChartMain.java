@@ -43,7 +43,7 @@ public final class ChartMain {
 
   private static final int PANEL_W = 560;
   private static final int H = 600;
-  private static final int TOP = 90;
+  private static final int TOP = 104;
   private static final int BOTTOM = 120;
   private static final int LEFT = 80;
 
@@ -103,8 +103,12 @@ public final class ChartMain {
           + (run.path("quick").asBoolean(false) ? "  QUICK smoke run (1 short run per bar: not a measurement)" : "");
       g.drawString(sub, 20, 50);
       g.drawString("Tern " + run.path("tern").asText("") + "; median of " + run.path("runs").asText("?")
-          + " run(s) per bar; load generator, MTA and sink share the same cores"
-          + (disturbed > 0 ? "; " + disturbed + " bar(s) DISTURBED by other processes" : ""), 20, 66);
+          + " run(s) per bar; load generator, MTA and sink share the same cores", 20, 66);
+      if (disturbed > 0) {
+        g.setColor(new Color(0xb00000));
+        g.drawString(disturbed + " bar(s) DISTURBED: other processes used CPU during the run", 20, 82);
+        g.setColor(Color.BLACK);
+      }
     }
     int x0 = 20;
     for (var e : rates.entrySet()) {
