@@ -224,6 +224,10 @@ final class InjectionSession implements MessageHandler {
     /** Spools the message {@code raw[0, length)}; returns the text of the 250 reply. */
     String accept(String returnPath, List<String> recipients, byte[] raw, int length, InetAddress client, String helo,
         AuthUser user, boolean tls) throws RejectException {
+      if (length > 0 && (raw[0] == ' ' || raw[0] == '\t')) {
+        // a leading continuation line would fold into the Received and DKIM-Signature fields put on top
+        throw new RejectException(550, "5.6.0 The message starts with a folded line: the header section must start with a field name");
+      }
       String id = MessageIds.next();
       Instant now = clock.instant();
       HeaderBlock headers = HeaderBlock.parse(raw, length);

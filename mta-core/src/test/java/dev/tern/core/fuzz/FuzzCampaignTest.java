@@ -3,6 +3,7 @@ package dev.tern.core.fuzz;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.tern.testkit.fuzz.Fuzzing;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -11,7 +12,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Tag("slow")
 class FuzzCampaignTest {
     @ParameterizedTest
-    @ValueSource(classes = {SmtpInjectionFuzzTarget.class, SmtpClientFuzzTarget.class, ConfigFuzzTarget.class})
+    @ValueSource(classes = {SmtpInjectionFuzzTarget.class, SmtpClientFuzzTarget.class, ConfigFuzzTarget.class, dev.tern.core.inject.SmtpAddressFuzzTarget.class})
     void campaignFindsNothing(Class<?> target) throws Exception {
         int seconds = Fuzzing.campaignSeconds();
         assumeTrue(seconds > 0 && Fuzzing.selected(target), "fuzzing campaigns off");

@@ -185,6 +185,21 @@ class HostileDataSessionsTest {
   }
 
   @Test
+  void aMessageStartingWithAFoldedLineIsRefused() throws IOException {
+    // it would continue Tern's Received (and DKIM-Signature) field put on top of it
+    try (TernServer tern = start(""); Client c = new Client(tern)) {
+      c.startData();
+      c.write(" X-Injected: yes\r\nSubject: folded\r\n\r\nbody\r\n.\r\n");
+      assertThat(c.reply()).startsWith("550 5.6.0");
+      c.startData();
+      c.write("\tSubject: tab\r\n\r\nbody\r\n.\r\n");
+      assertThat(c.reply()).startsWith("550 5.6.0");
+      assertThat(tern.spool().stats().messages()).isZero();
+      c.goodMessage("after folded start");
+    }
+  }
+
+  @Test
   void nulBareCrAndBareLfAreRefused() throws IOException {
     try (TernServer tern = start(""); Client c = new Client(tern)) {
       c.startData();

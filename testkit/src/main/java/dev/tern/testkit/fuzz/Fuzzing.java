@@ -1,4 +1,4 @@
-package dev.tern.bounce.fuzz;
+package dev.tern.testkit.fuzz;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -21,14 +21,15 @@ import java.util.stream.Stream;
  * {@code fuzzerInitialize()} / {@code fuzzerTearDown()}) in two ways: replaying the checked-in inputs under
  * {@code src/test/resources/fuzz/<TargetClass>/} (seeds and crash reproducers) in-process, and a
  * time-bounded coverage-guided campaign with the Jazzer driver in a child JVM (one JVM per target:
- * libFuzzer fuzzes a single target per process).
+ * libFuzzer fuzzes a single target per process). The module running it needs
+ * {@code com.code-intelligence:jazzer} and {@code jazzer-api} on its test class path.
  *
  * <p>The campaign length is {@value #SECONDS_PROPERTY} (system property) or {@code TERN_FUZZ_SECONDS}
  * (environment), default {@value #DEFAULT_SECONDS} seconds; 0 skips the campaigns.
  */
-final class Fuzzing {
-    static final String SECONDS_PROPERTY = "tern.fuzz.seconds";
-    static final int DEFAULT_SECONDS = 20;
+public final class Fuzzing {
+    public static final String SECONDS_PROPERTY = "tern.fuzz.seconds";
+    public static final int DEFAULT_SECONDS = 20;
     /** Optional target-class field naming what Jazzer instruments, e.g. {@code "dev.tern.**"}. */
     private static final String INCLUDES_FIELD = "INSTRUMENTATION_INCLUDES";
     /** Optional target-class field ({@code String[]}) naming more seed directories on the test class path. */
@@ -42,32 +43,32 @@ final class Fuzzing {
     }
 
     /** The outcome of one campaign. */
-    record Campaign(String target, int exitCode, long executions, long coverage, long features, long corpusSize,
+    public record Campaign(String target, int exitCode, long executions, long coverage, long features, long corpusSize,
                     Path log, List<Path> findings) {
-        boolean clean() {
+        public boolean clean() {
             return exitCode == 0 && findings.isEmpty();
         }
 
-        String summary() {
+        public String summary() {
             return "%s: exit %d, %,d executions, cov %d, ft %d, corpus %d%s".formatted(target, exitCode, executions,
                     coverage, features, corpusSize, findings.isEmpty() ? "" : ", findings " + findings);
         }
     }
 
     /** Campaign seconds: the system property, else the environment variable, else the default. */
-    static int campaignSeconds() {
+    public static int campaignSeconds() {
         String v = System.getProperty(SECONDS_PROPERTY, System.getenv("TERN_FUZZ_SECONDS"));
         return v == null || v.isBlank() ? DEFAULT_SECONDS : Integer.parseInt(v.trim());
     }
 
     /** Only the named target runs a campaign when {@code tern.fuzz.target} is set (simple class name). */
-    static boolean selected(Class<?> target) {
+    public static boolean selected(Class<?> target) {
         String only = System.getProperty("tern.fuzz.target", System.getenv("TERN_FUZZ_TARGET"));
         return only == null || only.isBlank() || List.of(only.split(",")).contains(target.getSimpleName());
     }
 
     /** The checked-in inputs of a target (its seed corpus, crash reproducers and further seed directories), sorted. */
-    static List<Path> inputs(Class<?> target) {
+    public static List<Path> inputs(Class<?> target) {
         List<Path> out = new ArrayList<>();
         for (Path dir : seedDirs(target)) {
             try (Stream<Path> files = Files.walk(dir)) {
@@ -91,14 +92,14 @@ final class Fuzzing {
             dirs.add(own);
         }
         for (String more : stringsField(target, SEEDS_FIELD)) {
-            dirs.add(resource(more));
+            dirs.add(resource(target, more));
         }
         return dirs;
     }
 
     private static String[] stringsField(Class<?> target, String name) {
         try {
-            return (String[]) target.getDeclaredField(name).get(null);
+            return (String[]) field(target, name).get(null);
         } catch (NoSuchFieldException e) {
             return new String[0];
         } catch (IllegalAccessException e) {
@@ -107,7 +108,7 @@ final class Fuzzing {
     }
 
     /** Calls the target on every checked-in input in this JVM; the first failure propagates with the input's name. */
-    static int replay(Class<?> target) throws Throwable {
+    public static int replay(Class<?> target) throws Throwable {
         List<Path> inputs = inputs(target);
         invokeOptional(target, "fuzzerInitialize");
         try {
@@ -133,7 +134,7 @@ final class Fuzzing {
      *
      * @param timeoutPerInput seconds one input may take before libFuzzer reports a hang
      */
-    static Campaign campaign(Class<?> target, int seconds, int timeoutPerInput) throws IOException, InterruptedException {
+    public static Campaign campaign(Class<?> target, int seconds, int timeoutPerInput) throws IOException, InterruptedException {
         String name = target.getSimpleName();
         Path work = Path.of("target", "fuzz", name).toAbsolutePath();
         Path corpus = work.resolve("corpus");
@@ -192,7 +193,7 @@ final class Fuzzing {
     }
 
     /** The last lines of a campaign's log, for failure messages. */
-    static String tail(Path log, int lines) throws IOException {
+    public static String tail(Path log, int lines) throws IOException {
         List<String> all = Files.readAllLines(log, StandardCharsets.ISO_8859_1);
         return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
     }
@@ -212,7 +213,7 @@ final class Fuzzing {
 
     private static String includes(Class<?> target) {
         try {
-            return (String) target.getDeclaredField(INCLUDES_FIELD).get(null);
+            return (String) field(target, INCLUDES_FIELD).get(null);
         } catch (NoSuchFieldException e) {
             return "dev.tern.**";
         } catch (IllegalAccessException e) {
@@ -220,13 +221,20 @@ final class Fuzzing {
         }
     }
 
-    private static Path resourceDir(Class<?> target) {
-        return Fuzzing.class.getResource("/fuzz/" + target.getSimpleName()) == null ? null
-                : resource("/fuzz/" + target.getSimpleName());
+    /** A static field of a target class; targets keep their settings package-private. */
+    private static java.lang.reflect.Field field(Class<?> target, String name) throws NoSuchFieldException {
+        java.lang.reflect.Field f = target.getDeclaredField(name);
+        f.setAccessible(true);
+        return f;
     }
 
-    private static Path resource(String name) {
-        URL url = Fuzzing.class.getResource(name);
+    private static Path resourceDir(Class<?> target) {
+        return target.getResource("/fuzz/" + target.getSimpleName()) == null ? null
+                : resource(target, "/fuzz/" + target.getSimpleName());
+    }
+
+    private static Path resource(Class<?> target, String name) {
+        URL url = target.getResource(name);
         if (url == null) {
             throw new IllegalStateException("no such test resource: " + name);
         }
