@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * {@code X-HmXmrOriginalRecipient}), and plain "unsubscribe" replies. Never throws.
  */
 public final class ArfParser {
-    private static final Pattern ADDRESS = Pattern.compile("[^\\s<>\"'(),;:@]+@[A-Za-z0-9](?:[A-Za-z0-9\\-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9\\-]*[A-Za-z0-9])?)+");
+    private static final Pattern ADDRESS = Pattern.compile("(?:(?<![^\\s<>\"'(),;:@])|\\G)[^\\s<>\"'(),;:@]++@[A-Za-z0-9](?:[A-Za-z0-9\\-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9\\-]*[A-Za-z0-9])?)+");
     private static final Pattern VERP = Pattern.compile("(?i)(?:^|[<\\s])(b-[A-Za-z0-9]+)@");
 
     private static final Pattern COMPLAINT_IP = Pattern.compile("(?i)from ((?:\\d{1,3}\\.){3}\\d{1,3}|[0-9a-f]*:[0-9a-f:]+)");

@@ -18,19 +18,21 @@ public final class RuleSet {
 
     private final String[] vocabNames;
     private final Pattern[] vocab;
+    private final TermSet[] vocabTerms;
     private final List<Rule> rules;
     private final Map<String, Reason> statusCodes;
     private final Map<String, Reason> subjectCodes;
     private final Map<String, Reason> replyCodes;
 
-    private record Rule(String id, Reason reason, Pattern status, Pattern code, int[] match, Pattern text,
-                        int[] unless, Pattern unlessText, Set<String> commands, Set<String> notCommands) {
+    private record Rule(String id, Reason reason, Pattern status, Pattern code, int[] match, TermSet text,
+                        int[] unless, TermSet unlessText, Set<String> commands, Set<String> notCommands) {
     }
 
-    private RuleSet(String[] vocabNames, Pattern[] vocab, List<Rule> rules, Map<String, Reason> statusCodes,
-                    Map<String, Reason> subjectCodes, Map<String, Reason> replyCodes) {
+    private RuleSet(String[] vocabNames, Pattern[] vocab, TermSet[] vocabTerms, List<Rule> rules,
+                    Map<String, Reason> statusCodes, Map<String, Reason> subjectCodes, Map<String, Reason> replyCodes) {
         this.vocabNames = vocabNames;
         this.vocab = vocab;
+        this.vocabTerms = vocabTerms;
         this.rules = List.copyOf(rules);
         this.statusCodes = Map.copyOf(statusCodes);
         this.subjectCodes = Map.copyOf(subjectCodes);
@@ -62,10 +64,12 @@ public final class RuleSet {
         }
         String[] names = vocabTerms.keySet().toArray(String[]::new);
         Pattern[] patterns = new Pattern[names.length];
+        TermSet[] termSets = new TermSet[names.length];
         Map<String, Integer> index = new HashMap<>();
         for (int i = 0; i < names.length; i++) {
             index.put(names[i], i);
             patterns[i] = alternation(vocabTerms.get(names[i]), "vocabulary." + names[i]);
+            termSets[i] = TermSet.of(vocabTerms.get(names[i]));
         }
         List<Rule> rules = new ArrayList<>();
         Set<String> ids = new HashSet<>();
@@ -90,16 +94,16 @@ public final class RuleSet {
                         regex(s.status(), where + ".status"),
                         regex(s.code(), where + ".code"),
                         vocabRefs(s.match(), index, where + ".match"),
-                        s.text() == null || s.text().isEmpty() ? null : alternation(s.text(), where + ".text"),
+                        terms(s.text(), where + ".text"),
                         vocabRefs(s.unless(), index, where + ".unless"),
-                        s.unlessText() == null || s.unlessText().isEmpty() ? null : alternation(s.unlessText(), where + ".unlessText"),
+                        terms(s.unlessText(), where + ".unlessText"),
                         upper(s.commands()), upper(s.notCommands())));
             }
             putCodes(file.statusCodes(), status, label + ": statusCodes");
             putCodes(file.subjectCodes(), subject, label + ": subjectCodes");
             putCodes(file.replyCodes(), reply, label + ": replyCodes");
         }
-        return new RuleSet(names, patterns, rules, status, subject, reply);
+        return new RuleSet(names, patterns, termSets, rules, status, subject, reply);
     }
 
     private static void putCodes(Map<String, String> in, Map<String, Reason> out, String where) {
@@ -145,6 +149,14 @@ public final class RuleSet {
         } catch (RuntimeException e) {
             throw new RuleLoadException(where + ": invalid regular expression: " + e.getMessage(), e);
         }
+    }
+
+    private static TermSet terms(List<String> terms, String where) {
+        if (terms == null || terms.isEmpty()) {
+            return null;
+        }
+        alternation(terms, where); // validates each term
+        return TermSet.of(terms);
     }
 
     private static Pattern alternation(List<String> terms, String where) {
@@ -209,13 +221,13 @@ public final class RuleSet {
             if (r.match != null && !anyVocab(r.match, text, cache)) {
                 continue;
             }
-            if (r.text != null && !r.text.matcher(text).find()) {
+            if (r.text != null && !r.text.find(text)) {
                 continue;
             }
             if (r.unless != null && anyVocab(r.unless, text, cache)) {
                 continue;
             }
-            if (r.unlessText != null && r.unlessText.matcher(text).find()) {
+            if (r.unlessText != null && r.unlessText.find(text)) {
                 continue;
             }
             return Classification.of(r.reason, temporary, r.id);
@@ -245,7 +257,7 @@ public final class RuleSet {
     private boolean anyVocab(int[] refs, String text, byte[] cache) {
         for (int i : refs) {
             if (cache[i] == 0) {
-                cache[i] = (byte) (vocab[i].matcher(text).find() ? 2 : 1);
+                cache[i] = (byte) (vocabTerms[i].find(text) ? 2 : 1);
             }
             if (cache[i] == 2) {
                 return true;

@@ -14,6 +14,8 @@ import dev.tern.bounce.mime.MimeParser;
 import dev.tern.bounce.mime.MimePart;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,6 +33,16 @@ import java.util.regex.Pattern;
  * whatever could not be understood is reported with reason {@code undefined}.
  */
 public final class BounceParser {
+    /**
+     * Most recipients read from one returned mail; the rest are ignored. A real bounce lists a handful (one
+     * transaction's recipients at one domain); a hostile one could list an address every few bytes.
+     */
+    public static final int MAX_RECIPIENTS = 256;
+    /**
+     * Most characters of diagnostic text kept and classified per recipient. SMTP replies are far shorter;
+     * without a limit every recipient of a long bounce would classify (and store) the whole of its text.
+     */
+    public static final int MAX_DIAGNOSTIC_CHARS = 8192;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern STATUS_TOKEN = Pattern.compile("[245]\\.\\d{1,3}\\.\\d{1,3}");
     private static final Pattern AUTO_SUBJECT = Pattern.compile(
@@ -89,6 +101,8 @@ public final class BounceParser {
             return ses;
         }
         String errorText = TextRegion.errorPart(parts.humanText);
+        String errorDiag = capped(errorText.trim());
+        Map<List<String>, BouncedRecipient> built = new HashMap<>(); // recipients with the same text share one reading
         Set<String> senders = senders(root, original);
 
         List<Map<String, String>> groups = parts.deliveryStatus == null ? List.of()
@@ -96,6 +110,7 @@ public final class BounceParser {
         if (groups.isEmpty() && (errorText.contains("Final-Recipient:") || errorText.contains("Original-Recipient:"))) {
             groups = DsnFields.recipientGroups(errorText);
         }
+        groups = groups.subList(0, Math.min(groups.size(), MAX_RECIPIENTS));
         List<BouncedRecipient> out = new ArrayList<>();
         BounceReport.Kind kind;
         if (!groups.isEmpty()) {
@@ -115,10 +130,10 @@ public final class BounceParser {
                 String diag = DsnFields.typedValue(diagField);
                 String segment = segments.getOrDefault(Addresses.key(address), "");
                 if (diag.isBlank()) {
-                    diag = segment.isBlank() ? errorText.trim() : segment;
+                    diag = segment.isBlank() ? errorDiag : segment;
                 }
                 String status = firstStatus(g.get("status"));
-                out.add(build(address, g.getOrDefault("action", "").toLowerCase(Locale.ROOT).trim(), status, diag,
+                out.add(build(built, address, g.getOrDefault("action", "").toLowerCase(Locale.ROOT).trim(), status, diag,
                         DsnFields.typedValue(g.getOrDefault("remote-mta", "")), DsnFields.typeOf(diagField), segment));
             }
         } else {
@@ -153,11 +168,12 @@ public final class BounceParser {
             if (found.isEmpty()) {
                 found = TextRecipients.find(errorText, Set.of()); // a bounce sent back to the recipient itself
             }
+            found = found.subList(0, Math.min(found.size(), MAX_RECIPIENTS));
             Map<String, String> segments = TextRecipients.segments(errorText, found);
             for (String address : found) {
                 String segment = segments.getOrDefault(Addresses.key(address), "");
-                String diag = found.size() == 1 || segment.isBlank() ? mostInformative(segment, errorText) : segment;
-                out.add(build(address, "", null, diag, "", "", segment));
+                String diag = found.size() == 1 || segment.isBlank() ? mostInformative(segment, errorDiag) : segment;
+                out.add(build(built, address, "", null, diag, "", "", segment));
             }
         }
         if (out.isEmpty()) {
@@ -166,14 +182,27 @@ public final class BounceParser {
         return new BounceReport(kind, out, original, ternId, null);
     }
 
-    private static String mostInformative(String segment, String errorText) {
+    private static String mostInformative(String segment, String errorDiag) {
         if (segment.isBlank()) {
-            return errorText.trim();
+            return errorDiag;
         }
         if (SmtpReply.findReplyCode(segment) > 0 || SmtpReply.findStatus(segment) != null) {
             return segment;
         }
-        return errorText.trim();
+        return errorDiag;
+    }
+
+    private static String capped(String text) {
+        return text.length() <= MAX_DIAGNOSTIC_CHARS ? text : text.substring(0, MAX_DIAGNOSTIC_CHARS);
+    }
+
+    /** {@link #build} once per distinct reading: the result depends on everything but the address. */
+    private BouncedRecipient build(Map<List<String>, BouncedRecipient> built, String address, String action,
+                                   String dsnStatus, String diag, String remoteMta, String diagType, String segment) {
+        BouncedRecipient r = built.computeIfAbsent(Arrays.asList(action, dsnStatus, diag, remoteMta, diagType, segment),
+                k -> build("", action, dsnStatus, diag, remoteMta, diagType, segment));
+        return new BouncedRecipient(address, r.action(), r.status(), r.replyCode(), r.command(), r.remoteMta(),
+                r.diagnosticType(), r.diagnosticCode(), r.reason(), r.hard(), r.bounceClass(), r.rule());
     }
 
     private static String groupAddress(Map<String, String> g) {
@@ -197,7 +226,7 @@ public final class BounceParser {
 
     private BouncedRecipient build(String address, String action, String dsnStatus, String diag, String remoteMta,
                                    String diagType, String segment) {
-        String cleanDiag = MultilineReplies.join(diag.replaceAll("\\s+", " ").trim());
+        String cleanDiag = MultilineReplies.join(capped(diag).replaceAll("\\s+", " ").trim());
         String lower = cleanDiag.toLowerCase(Locale.ROOT);
         String command = SmtpCommands.find(lower);
         if (command == null && !segment.isBlank()) {
@@ -289,6 +318,9 @@ public final class BounceParser {
                 JsonNode bounce = root.path("bounce");
                 boolean transientBounce = "Transient".equalsIgnoreCase(bounce.path("bounceType").asText());
                 for (JsonNode r : bounce.path("bouncedRecipients")) {
+                    if (out.size() >= MAX_RECIPIENTS) {
+                        break;
+                    }
                     String diag = r.path("diagnosticCode").asText("");
                     String status = r.path("status").asText(null);
                     BouncedRecipient b = build(r.path("emailAddress").asText(""),
@@ -308,6 +340,9 @@ public final class BounceParser {
             case "Delivery" -> {
                 String smtp = root.path("delivery").path("smtpResponse").asText("");
                 for (JsonNode r : root.path("delivery").path("recipients")) {
+                    if (out.size() >= MAX_RECIPIENTS) {
+                        break;
+                    }
                     out.add(build(r.asText(""), "delivered", SmtpReply.findStatus(smtp), smtp,
                             root.path("delivery").path("reportingMTA").asText(""), "SMTP", ""));
                 }

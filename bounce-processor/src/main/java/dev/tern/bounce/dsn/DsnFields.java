@@ -14,7 +14,8 @@ final class DsnFields {
     /** Per-recipient field groups: those holding a Final-Recipient or Original-Recipient field. */
     static List<Map<String, String>> recipientGroups(String body) {
         List<Map<String, String>> groups = new ArrayList<>();
-        Map<String, String> current = new LinkedHashMap<>();
+        // values are built up line by line: concatenating strings would copy a long folded field once per line
+        Map<String, StringBuilder> current = new LinkedHashMap<>();
         String lastName = null;
         for (String line : body.split("\n", -1)) {
             if (line.isBlank()) {
@@ -24,7 +25,7 @@ final class DsnFields {
                 continue;
             }
             if ((line.startsWith(" ") || line.startsWith("\t")) && lastName != null) {
-                current.merge(lastName, " " + line.trim(), String::concat);
+                current.get(lastName).append(' ').append(line.trim());
                 continue;
             }
             int colon = line.indexOf(':');
@@ -39,17 +40,19 @@ final class DsnFields {
                 flush(current, groups); // a new recipient without a blank line between
                 current = new LinkedHashMap<>();
             }
-            current.putIfAbsent(name, value);
+            current.putIfAbsent(name, new StringBuilder(value));
             lastName = name;
         }
         flush(current, groups);
         return groups;
     }
 
-    private static void flush(Map<String, String> group, List<Map<String, String>> groups) {
+    private static void flush(Map<String, StringBuilder> group, List<Map<String, String>> groups) {
         if (group.containsKey("final-recipient") || group.containsKey("original-recipient")
                 || group.containsKey("x-actual-recipient")) {
-            groups.add(group);
+            Map<String, String> fields = new LinkedHashMap<>();
+            group.forEach((k, v) -> fields.put(k, v.toString()));
+            groups.add(fields);
         }
     }
 

@@ -1,10 +1,14 @@
 package dev.tern.bounce.dsn;
 
 import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -12,12 +16,14 @@ import java.util.regex.Pattern;
 final class TextRecipients {
     /** What may precede an address that opens a line listing a failed recipient. */
     private static final Pattern LEAD = Pattern.compile(
-            "(?i)^[\\s>*\\-•:#|]*(?:(?:final-|original-)?recipient(?:\\(s\\))?(?: address)?:?|rcpt to:?|to:|for:?|address:?|addressed to:?|failed recipient:?|user|"
+            "(?i)^[\\s>*\\-•:#|]*+(?:(?:final-|original-)?recipient(?:\\(s\\))?(?: address)?:?|rcpt to:?|to:|for:?|address:?|addressed to:?|failed recipient:?|user|"
                     + "the following (?:recipient|address)(?:\\(es\\))?(?: failed)?:?|unable to deliver (?:message )?to|\\d+\\.|[\\w ]{0,30}:|"
                     + "[245]\\d\\d[ -](?:[245]\\.\\d{1,3}\\.\\d{1,3} )?)?[\\s<\"'(\\[]*$");
-    private static final Pattern NOT_RECIPIENT = Pattern.compile(
-            "(?i)(mail from:?\\s*<?$|from:?\\s*<?$|envelope-from\\s*<?$|sender:?\\s*<?$|generated from\\s*$|reply-to:?\\s*<?$|mailto:$|https?://\\S*$|return-path:?\\s*<?$)");
+    private static final Pattern URL_START = Pattern.compile("(?i)https?://");
+    private static final String[] SENDER_WORDS = {"from", "sender", "reply-to", "return-path"};
     private static final int MAX_SEGMENT_LINES = 25;
+    /** Longest text kept about one recipient: a line that names every recipient must not be copied per recipient. */
+    static final int MAX_SEGMENT_CHARS = 8192;
 
     private TextRecipients() {
     }
@@ -26,39 +32,117 @@ final class TextRecipients {
     static List<String> find(String text, java.util.Set<String> senders) {
         List<String> leading = new ArrayList<>();
         List<String> any = new ArrayList<>();
+        Set<String> leadingKeys = new HashSet<>();
+        Set<String> anyKeys = new HashSet<>();
         for (String line : text.split("\n")) {
             Matcher m = Addresses.ADDRESS.matcher(line);
+            int firstAt = line.indexOf('@');
+            Before before = null;
             while (m.find()) {
                 String address = Addresses.clean(m.group());
                 String key = Addresses.key(address);
                 if (senders.contains(key) || Addresses.isSystemAddress(address)) {
                     continue;
                 }
-                String before = line.substring(0, m.start());
-                if (NOT_RECIPIENT.matcher(before).find()) {
+                before = before == null ? new Before(line) : before;
+                if (before.namesNonRecipient(m.start())) {
                     continue;
                 }
-                if (LEAD.matcher(before).matches()) {
-                    addOnce(leading, address);
+                // LEAD cannot match text holding an '@', so only the line's first address is tried
+                if (firstAt >= m.start() && LEAD.matcher(line.substring(0, m.start())).matches() && leadingKeys.add(key)) {
+                    leading.add(address);
                 }
-                addOnce(any, address);
+                if (anyKeys.add(key)) {
+                    any.add(address);
+                }
             }
         }
         return leading.isEmpty() ? any : leading;
     }
 
-    private static void addOnce(List<String> list, String address) {
-        for (String a : list) {
-            if (a.equalsIgnoreCase(address)) {
-                return;
+    /**
+     * What precedes the addresses of one line, read left to right once: whether the text before an address
+     * ends like {@code from:}, {@code sender}, {@code reply-to}, {@code return-path} (each with an optional
+     * colon, then spaces and an optional {@code <}), {@code mailto:}, or is inside an {@code http(s)://} link.
+     * That is what {@code (?i)(from:?\s*<?$|sender:?\s*<?$|...|https?://\S*$)} found in the text before each
+     * address, which took time proportional to the line for every address on it.
+     */
+    static final class Before {
+        private final String line;
+        private final int[] urlStarts;
+        private final int[] urlEnds;
+        private int scanned;
+        private int lastSpace = -1;
+        private int nextUrl;
+        private int lastUrl = -1;
+
+        Before(String line) {
+            this.line = line;
+            List<int[]> urls = new ArrayList<>();
+            Matcher u = URL_START.matcher(line);
+            while (u.find()) {
+                urls.add(new int[] {u.start(), u.end()});
             }
+            urlStarts = urls.stream().mapToInt(x -> x[0]).toArray();
+            urlEnds = urls.stream().mapToInt(x -> x[1]).toArray();
         }
-        list.add(address);
+
+        /** For {@code position}s in increasing order: whether the text before it names a sender or a link. */
+        boolean namesNonRecipient(int position) {
+            for (; scanned < position; scanned++) {
+                if (isSpace(line.charAt(scanned))) {
+                    lastSpace = scanned;
+                }
+            }
+            while (nextUrl < urlEnds.length && urlEnds[nextUrl] <= position) {
+                lastUrl = urlStarts[nextUrl++];
+            }
+            if (lastUrl > lastSpace || endsWith(position, "mailto:")) {
+                return true;
+            }
+            int end = position;
+            if (end > 0 && line.charAt(end - 1) == '<') {
+                end--;
+            }
+            while (end > 0 && isSpace(line.charAt(end - 1))) {
+                end--;
+            }
+            for (String w : SENDER_WORDS) {
+                if (endsWith(end, w) || end > 0 && line.charAt(end - 1) == ':' && endsWith(end - 1, w)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** Whether {@code line[0, end)} ends with {@code lowerWord}, ignoring ASCII case (as {@code (?i)} does). */
+        private boolean endsWith(int end, String lowerWord) {
+            int start = end - lowerWord.length();
+            if (start < 0) {
+                return false;
+            }
+            for (int i = 0; i < lowerWord.length(); i++) {
+                char c = line.charAt(start + i);
+                if (c >= 'A' && c <= 'Z') {
+                    c = (char) (c + 32);
+                }
+                if (c != lowerWord.charAt(i)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** {@code \s} of {@link Pattern}: space, tab, line feed, vertical tab, form feed, carriage return. */
+        private static boolean isSpace(char c) {
+            return c == ' ' || c == '\t' || c == '\n' || c == 0x0B || c == '\f' || c == '\r';
+        }
     }
 
     /**
      * For each address (lower-case key): the lines about it, i.e. from each line that mentions it to the
-     * line before the next line that mentions another of the addresses (at most a few lines each).
+     * line before the next line that mentions another of the addresses (at most a few lines and
+     * {@link #MAX_SEGMENT_CHARS} characters each).
      */
     static Map<String, String> segments(String text, List<String> addresses) {
         Map<String, String> out = new LinkedHashMap<>();
@@ -66,29 +150,39 @@ final class TextRecipients {
             return out;
         }
         String[] lines = text.split("\n");
-        String[] lower = new String[lines.length];
-        for (int i = 0; i < lines.length; i++) {
-            lower[i] = lines[i].toLowerCase(Locale.ROOT);
-        }
-        List<String> keys = new ArrayList<>();
+        Set<String> distinct = new LinkedHashSet<>();
         for (String a : addresses) {
-            keys.add(Addresses.key(a));
-        }
-        for (String key : keys) {
-            if (key.isEmpty()) {
-                continue;
+            String key = Addresses.key(a);
+            if (!key.isEmpty()) {
+                distinct.add(key);
             }
+        }
+        List<String> keys = List.copyOf(distinct);
+        // which keys each line mentions, found once per line and key
+        BitSet[] mentions = new BitSet[lines.length];
+        for (int i = 0; i < lines.length; i++) {
+            String lower = lines[i].toLowerCase(Locale.ROOT);
+            mentions[i] = new BitSet(keys.size());
+            for (int k = 0; k < keys.size(); k++) {
+                if (lower.contains(keys.get(k))) {
+                    mentions[i].set(k);
+                }
+            }
+        }
+        for (int k = 0; k < keys.size(); k++) {
             StringBuilder sb = new StringBuilder();
             int i = 0;
-            while (i < lines.length) {
-                if (!lower[i].contains(key)) {
+            while (i < lines.length && sb.length() < MAX_SEGMENT_CHARS) {
+                if (!mentions[i].get(k)) {
                     i++;
                     continue;
                 }
                 int j = i;
                 sb.append(lines[j]).append('\n');
                 j++;
-                while (j < lines.length && j - i < MAX_SEGMENT_LINES && !mentionsOther(lower[j], key, keys)) {
+                // a line mentioning other addresses but not this one starts another recipient's text
+                while (j < lines.length && j - i < MAX_SEGMENT_LINES && sb.length() < MAX_SEGMENT_CHARS
+                        && (mentions[j].get(k) || mentions[j].isEmpty())) {
                     if (lines[j].isBlank() && j + 1 < lines.length && lines[j + 1].isBlank()) {
                         break;
                     }
@@ -97,17 +191,11 @@ final class TextRecipients {
                 }
                 i = j;
             }
-            out.put(key, sb.toString().trim());
+            if (sb.length() > MAX_SEGMENT_CHARS) {
+                sb.setLength(MAX_SEGMENT_CHARS);
+            }
+            out.put(keys.get(k), sb.toString().trim());
         }
         return out;
-    }
-
-    private static boolean mentionsOther(String line, String key, List<String> keys) {
-        for (String k : keys) {
-            if (!k.equals(key) && !k.isEmpty() && line.contains(k)) {
-                return !line.contains(key);
-            }
-        }
-        return false;
     }
 }
