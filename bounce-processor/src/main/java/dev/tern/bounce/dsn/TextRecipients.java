@@ -89,6 +89,20 @@ final class TextRecipients {
 
         /** For {@code position}s in increasing order: whether the text before it names a sender or a link. */
         boolean namesNonRecipient(int position) {
+            // $ also matches before a line terminator that ends the text
+            int beforeTerminator = position >= 2 && line.charAt(position - 2) == '\r' && line.charAt(position - 1) == '\n'
+                    ? position - 2
+                    : position >= 1 && isTerminator(line.charAt(position - 1))
+                            && !(line.charAt(position - 1) == '\n' && position >= 2 && line.charAt(position - 2) == '\r')
+                            ? position - 1 : -1;
+            return beforeTerminator >= 0 && endsLikeNonRecipient(beforeTerminator) || endsLikeNonRecipient(position);
+        }
+
+        private static boolean isTerminator(char c) {
+            return c == '\n' || c == '\r' || c == '\u0085' || c == '\u2028' || c == '\u2029';
+        }
+
+        private boolean endsLikeNonRecipient(int position) {
             for (; scanned < position; scanned++) {
                 if (isSpace(line.charAt(scanned))) {
                     lastSpace = scanned;
