@@ -12,7 +12,10 @@ final class Addresses {
      * without an {@code @} is scanned once instead of once from each of its characters (quadratic).
      */
     static final Pattern ADDRESS = Pattern.compile(
-            "(?:(?<![A-Za-z0-9!#$%&'*+/=?^_`{|}~\\-])|\\G)"
+            // a match starts where a run of local-part characters starts (or where the last one
+            // ended): not after a '.' inside a run, since every start inside a run reaches the same
+            // '@' (or none) and re-scanning from each one was quadratic ("5.1.5.1.5.1...")
+            "(?:(?<![A-Za-z0-9!#$%&'*+/=?^_`{|}~\\-])(?<![A-Za-z0-9!#$%&'*+/=?^_`{|}~.\\-]\\.)|\\G)"
             + "[A-Za-z0-9!#$%&'*+/=?^_`{|}~\\-][A-Za-z0-9!#$%&'*+/=?^_`{|}~.\\-]*+@[A-Za-z0-9](?:[A-Za-z0-9\\-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9\\-]*[A-Za-z0-9])?)+");
 
     private Addresses() {

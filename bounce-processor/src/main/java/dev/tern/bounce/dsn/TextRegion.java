@@ -6,10 +6,13 @@ import java.util.regex.Pattern;
 /** Separates the human-readable error report of a bounce from the copy of the original message. */
 final class TextRegion {
     private static final Pattern ORIGINAL_MARKER = Pattern.compile(
-            "(?im)^[\\s\\-=*_>|]*("
+            // the prefix stays on its line and never gives back (possessive): a run of blank lines or
+            // of dashes used to be re-scanned from every line start (quadratic on hostile bounces);
+            // the dash and star separators it swallows are checked behind it instead
+            "(?im)^[\\-=*_>|\\s&&[^\\n]]*+("
                     + "this is a copy of the (original )?message"
                     + "|(the )?original message (follows|was|is attached|headers? follows?)"
-                    + "|-+ ?original message ?-+"
+                    + "|(?<=-|- )original message ?-+"
                     + "|below this line is a copy of the message"
                     + "|a copy of the original message( below)?"
                     + "|unsent message below"
@@ -21,8 +24,8 @@ final class TextRegion {
                     + "|undelivered message"
                     + "|original text follows"
                     + "|content-type: (message/rfc822|text/rfc822-headers)"
-                    + "|--- ?(start|begin) of (returned|original|forwarded) message"
-                    + "|\\*\\*\\* ?original message"
+                    + "|(?<=---|--- )(start|begin) of (returned|original|forwarded) message"
+                    + "|(?<=\\*\\*\\*|\\*\\*\\* )original message"
                     + ").*$");
     private static final Pattern HEADER_BLOCK = Pattern.compile(
             "(?m)^(Return-Path|Received|Message-I[dD]|From|Subject|To|Date|X-[A-Za-z\\-]+|DKIM-Signature|MIME-Version): .*\\n(?:(?:[ \\t].*|[A-Za-z][A-Za-z0-9\\-]*: .*)\\n){2,}");

@@ -56,7 +56,12 @@ class HostileInputTimeTest {
                 shape("unclosed <script", n -> fill(HTML, "<script", "", n)),
                 shape("unclosed <style>", n -> fill(HTML, "<style>", "", n)),
                 shape("unclosed <", n -> fill(HTML, "<", "", n)),
-                shape("unclosed <br", n -> fill(HTML, "<br", "", n)));
+                shape("unclosed <br", n -> fill(HTML, "<br", "", n)),
+                shape("blank lines", n -> fill(HEAD + "failed: a@example.org\n", "\n", "x\n", n)),
+                shape("blank lines with spaces", n -> fill(HEAD + "failed: a@example.org\n", " \t\n", "x\n", n)),
+                shape("one line of dashes", n -> fill(HEAD + "failed: a@example.org\n", "-", " x\n", n)),
+                shape("lines of dashes and stars", n -> fill(HEAD + "failed: a@example.org\n", "---***---\n", "x\n", n)),
+                shape("enhanced-code fragments", n -> fill(HEAD + "failed: a@example.org\n", "5.1.", "\n", n)));
     }
 
     @ParameterizedTest(name = "{0}")
