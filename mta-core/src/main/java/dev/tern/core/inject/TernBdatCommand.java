@@ -24,14 +24,7 @@ final class TernBdatCommand extends BaseCommand {
 
   @Override
   public void execute(String commandString, Session sess) throws IOException, DropConnectionException {
-    if (!sess.isMailTransactionInProgress()) {
-      sess.sendResponse("503 5.5.1 Error: need MAIL command");
-      return;
-    }
-    if (sess.getRecipientCount() == 0) {
-      sess.sendResponse("503 5.5.1 Error: need RCPT command");
-      return;
-    }
+    if (!TernDataCommand.readyForText(sess)) return;
     BdatCommand.Bdat bdat = BdatCommand.parse(commandString);
     if (bdat.errorMessage != null) {
       sess.sendResponse(bdat.errorMessage);

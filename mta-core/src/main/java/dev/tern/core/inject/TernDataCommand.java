@@ -27,14 +27,7 @@ final class TernDataCommand extends BaseCommand {
 
   @Override
   public void execute(String commandString, Session sess) throws IOException, DropConnectionException {
-    if (!sess.isMailTransactionInProgress()) {
-      sess.sendResponse("503 5.5.1 Error: need MAIL command");
-      return;
-    }
-    if (sess.getRecipientCount() == 0) {
-      sess.sendResponse("503 5.5.1 Error: need RCPT command");
-      return;
-    }
+    if (!readyForText(sess)) return;
     InjectionSession handler = (InjectionSession) sess.getMessageHandler();
     sess.sendResponse("354 End data with <CR><LF>.<CR><LF>");
     DataReader.Result text;
@@ -46,6 +39,19 @@ final class TernDataCommand extends BaseCommand {
       throw new DropConnectionException(421, "4.4.2 Connection closed during DATA");
     }
     respond(sess, handler, text);
+  }
+
+  /** Whether MAIL and RCPT came first; if not, answers 503 (DATA and BDAT alike). */
+  static boolean readyForText(Session sess) throws IOException {
+    if (!sess.isMailTransactionInProgress()) {
+      sess.sendResponse("503 5.5.1 Error: need MAIL command");
+      return false;
+    }
+    if (sess.getRecipientCount() == 0) {
+      sess.sendResponse("503 5.5.1 Error: need RCPT command");
+      return false;
+    }
+    return true;
   }
 
   /** Hands an accepted text to the handler and answers; ends the mail transaction either way. */
