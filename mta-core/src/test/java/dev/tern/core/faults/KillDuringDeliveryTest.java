@@ -2,6 +2,7 @@ package dev.tern.core.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tern.core.testing.ChildTern;
 import dev.tern.queue.Spool;
 import dev.tern.queue.SpoolSettings;
 import dev.tern.testkit.smtp.Phase;
@@ -10,7 +11,6 @@ import dev.tern.testkit.smtp.SmtpSink;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -69,10 +69,10 @@ class KillDuringDeliveryTest {
           """.formatted(spoolDir, injectPort, Faults.eventLog(dir), sink.port()));
       Set<String> accepted = ConcurrentHashMap.newKeySet();
 
-      Process tern = startTern(cfg, "first");
+      Process tern = ChildTern.start(cfg, "tern-first.log");
       int atKill;
       try {
-        awaitPort(injectPort, tern);
+        ChildTern.awaitPort(injectPort, tern);
         ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
         List<Future<?>> done = new ArrayList<>();
         for (int c = 0; c < CLIENTS; c++) {
@@ -103,9 +103,9 @@ class KillDuringDeliveryTest {
       assertThat(atKill).isGreaterThanOrEqualTo(KILL_AT);
       assertThat(atKill).isLessThan(accepted.size() - 500); // most of the backlog was left at the kill
 
-      tern = startTern(cfg, "second");
+      tern = ChildTern.start(cfg, "tern-second.log");
       try {
-        awaitPort(injectPort, tern);
+        ChildTern.awaitPort(injectPort, tern);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline && !recipients(sink.messages()).containsAll(accepted)) Thread.sleep(200);
       } finally {
@@ -129,25 +129,5 @@ class KillDuringDeliveryTest {
     Set<String> out = new HashSet<>();
     for (ReceivedMessage m : messages) out.addAll(m.recipients());
     return out;
-  }
-
-  private static Process startTern(Path cfg, String name) throws IOException {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    return new ProcessBuilder(java, "-XX:+IgnoreUnrecognizedVMOptions", "--enable-native-access=ALL-UNNAMED",
-        "-Xmx512m", "-cp", System.getProperty("java.class.path"), "dev.tern.core.cli.Main", "run", "--config", cfg.toString())
-        .redirectErrorStream(true).redirectOutput(cfg.resolveSibling("tern-" + name + ".log").toFile()).start();
-  }
-
-  private static void awaitPort(int port, Process p) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (System.nanoTime() < deadline) {
-      if (!p.isAlive()) throw new AssertionError("Tern exited with " + p.exitValue());
-      try (Socket s = new Socket("127.0.0.1", port)) {
-        return;
-      } catch (IOException e) {
-        Thread.sleep(100);
-      }
-    }
-    throw new AssertionError("Tern did not start listening on " + port);
   }
 }

@@ -2,6 +2,7 @@ package dev.tern.core.spool;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tern.core.testing.ChildTern;
 import dev.tern.testkit.smtp.ReceivedMessage;
 import dev.tern.testkit.smtp.SmtpSink;
 import java.io.BufferedReader;
@@ -56,8 +57,8 @@ class SmtpCrashTest {
       AtomicInteger counter = new AtomicInteger();
       Random random = new Random();
       for (int round = 0; round < 5; round++) {
-        Process tern = startTern(cfg);
-        awaitPort(injectPort, tern);
+        Process tern = ChildTern.start(cfg, "tern-child.log");
+        ChildTern.awaitPort(injectPort, tern);
         AtomicBoolean stop = new AtomicBoolean();
         ExecutorService clients = Executors.newFixedThreadPool(4);
         for (int c = 0; c < 4; c++) clients.submit(() -> injectUntilFailure(injectPort, counter, acked, stop));
@@ -68,9 +69,9 @@ class SmtpCrashTest {
         clients.shutdown();
         clients.awaitTermination(30, TimeUnit.SECONDS);
       }
-      Process tern = startTern(cfg);
+      Process tern = ChildTern.start(cfg, "tern-child.log");
       try {
-        awaitPort(injectPort, tern);
+        ChildTern.awaitPort(injectPort, tern);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (System.nanoTime() < deadline && !received(sink).keySet().containsAll(acked)) Thread.sleep(200);
       } finally {
@@ -128,25 +129,5 @@ class SmtpCrashTest {
         }
       }
     }
-  }
-
-  private static Process startTern(Path cfg) throws IOException {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    return new ProcessBuilder(java, "-XX:+IgnoreUnrecognizedVMOptions", "--enable-native-access=ALL-UNNAMED",
-        "-Xmx512m", "-cp", System.getProperty("java.class.path"), "dev.tern.core.cli.Main", "run", "--config", cfg.toString())
-        .redirectErrorStream(true).redirectOutput(cfg.resolveSibling("tern-child.log").toFile()).start();
-  }
-
-  private static void awaitPort(int port, Process p) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (System.nanoTime() < deadline) {
-      if (!p.isAlive()) throw new AssertionError("Tern exited with " + p.exitValue());
-      try (Socket s = new Socket("127.0.0.1", port)) {
-        return;
-      } catch (IOException e) {
-        Thread.sleep(100);
-      }
-    }
-    throw new AssertionError("Tern did not start listening on " + port);
   }
 }

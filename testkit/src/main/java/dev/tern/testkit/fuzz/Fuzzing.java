@@ -192,6 +192,27 @@ public final class Fuzzing {
         return new Campaign(name, p.isAlive() ? -1 : p.exitValue(), executions, c, ft, corp, log, findings);
     }
 
+    /** Whether {@code target} gets a campaign in this run: campaigns on ({@link #campaignSeconds} > 0) and the target selected. */
+    public static boolean campaignsOn(Class<?> target) {
+        return campaignSeconds() > 0 && selected(target);
+    }
+
+    /**
+     * Runs {@code target}'s campaign for {@link #campaignSeconds}, prints its summary, and throws an
+     * {@link AssertionError} with the log tail on a finding or a non-zero exit, or when nothing was executed.
+     */
+    public static Campaign checkCampaign(Class<?> target, int timeoutPerInput) throws IOException, InterruptedException {
+        Campaign c = campaign(target, campaignSeconds(), timeoutPerInput);
+        System.out.println(c.summary());
+        if (!c.clean()) {
+            throw new AssertionError(c.summary() + "\n" + tail(c.log(), 60));
+        }
+        if (c.executions() <= 0) {
+            throw new AssertionError("executions: " + c.summary());
+        }
+        return c;
+    }
+
     /** The last lines of a campaign's log, for failure messages. */
     public static String tail(Path log, int lines) throws IOException {
         List<String> all = Files.readAllLines(log, StandardCharsets.ISO_8859_1);
