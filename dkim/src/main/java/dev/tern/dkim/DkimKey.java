@@ -45,8 +45,8 @@ public final class DkimKey {
     private final Ed25519PrivateKeyParameters edKey;
     private final byte[] publicKey;
 
-    private DkimKey(DkimAlgorithm algorithm, int bits, PrivateKey rsaKey, Ed25519PrivateKeyParameters edKey,
-                    byte[] publicKey) {
+    private DkimKey(
+            DkimAlgorithm algorithm, int bits, PrivateKey rsaKey, Ed25519PrivateKeyParameters edKey, byte[] publicKey) {
         this.algorithm = algorithm;
         this.bits = bits;
         this.rsaKey = rsaKey;
@@ -83,7 +83,8 @@ public final class DkimKey {
                 throw new DkimKeyException("neither PEM nor base64: " + e.getMessage());
             }
             if (raw.length != Ed25519PrivateKeyParameters.KEY_SIZE) {
-                throw new DkimKeyException("bare base64 key must be a 32-byte Ed25519 seed, got " + raw.length + " bytes");
+                throw new DkimKeyException(
+                        "bare base64 key must be a 32-byte Ed25519 seed, got " + raw.length + " bytes");
             }
             return ed25519(new Ed25519PrivateKeyParameters(raw, 0));
         }
@@ -98,9 +99,12 @@ public final class DkimKey {
             case PEMKeyPair pair -> pair.getPrivateKeyInfo();
             case PrivateKeyInfo pki -> pki;
             case PEMEncryptedKeyPair e -> throw new DkimKeyException("encrypted PEM keys are not supported");
-            case PKCS8EncryptedPrivateKeyInfo e -> throw new DkimKeyException("encrypted PKCS#8 keys are not supported");
+            case PKCS8EncryptedPrivateKeyInfo e ->
+                throw new DkimKeyException("encrypted PKCS#8 keys are not supported");
             case SubjectPublicKeyInfo p -> throw new DkimKeyException("this is a public key, a private key is needed");
-            default -> throw new DkimKeyException("unsupported PEM object " + object.getClass().getSimpleName());
+            default ->
+                throw new DkimKeyException(
+                        "unsupported PEM object " + object.getClass().getSimpleName());
         };
         ASN1ObjectIdentifier oid = info.getPrivateKeyAlgorithm().getAlgorithm();
         try {
@@ -138,11 +142,13 @@ public final class DkimKey {
         }
         int bits = crt.getModulus().bitLength();
         if (bits < MIN_RSA_BITS) {
-            throw new DkimKeyException("RSA key of " + bits + " bits is too small (minimum " + MIN_RSA_BITS + ", RFC 8301)");
+            throw new DkimKeyException(
+                    "RSA key of " + bits + " bits is too small (minimum " + MIN_RSA_BITS + ", RFC 8301)");
         }
         try {
             byte[] spki = KeyFactory.getInstance("RSA")
-                    .generatePublic(new RSAPublicKeySpec(crt.getModulus(), crt.getPublicExponent())).getEncoded();
+                    .generatePublic(new RSAPublicKeySpec(crt.getModulus(), crt.getPublicExponent()))
+                    .getEncoded();
             return new DkimKey(DkimAlgorithm.RSA_SHA256, bits, key, null, spki);
         } catch (GeneralSecurityException e) {
             throw new DkimKeyException("cannot derive RSA public key: " + e, e);
@@ -150,7 +156,12 @@ public final class DkimKey {
     }
 
     private static DkimKey ed25519(Ed25519PrivateKeyParameters key) {
-        return new DkimKey(DkimAlgorithm.ED25519_SHA256, 256, null, key, key.generatePublicKey().getEncoded());
+        return new DkimKey(
+                DkimAlgorithm.ED25519_SHA256,
+                256,
+                null,
+                key,
+                key.generatePublicKey().getEncoded());
     }
 
     /** The signing algorithm this key implies. */

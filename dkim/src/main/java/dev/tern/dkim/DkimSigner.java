@@ -47,7 +47,8 @@ public final class DkimSigner {
         List<String> atoms = new ArrayList<>();
         atoms.add("v=1;");
         atoms.add("a=" + settings.algorithm().tag() + ";");
-        atoms.add("c=" + settings.headerCanonicalization().tag() + "/" + settings.bodyCanonicalization().tag() + ";");
+        atoms.add("c=" + settings.headerCanonicalization().tag() + "/"
+                + settings.bodyCanonicalization().tag() + ";");
         atoms.add("d=" + settings.domain() + ";");
         if (settings.identity() != null) {
             atoms.add("i=" + QuotedPrintable.encode(settings.identity()) + ";");

@@ -68,8 +68,7 @@ public final class DkimVerifier {
         }
     }
 
-    private record BodyHash(byte[] digest, long length) {
-    }
+    private record BodyHash(byte[] digest, long length) {}
 
     private static final class Failure extends Exception {
         final Reason reason;
@@ -80,10 +79,19 @@ public final class DkimVerifier {
         }
     }
 
-    private record Sig(Map<String, String> tags, String keyType, String hash, Canonicalization headerC,
-                       Canonicalization bodyC, String domain, String selector, String identity,
-                       List<String> headers, long length, byte[] b, byte[] bh) {
-    }
+    private record Sig(
+            Map<String, String> tags,
+            String keyType,
+            String hash,
+            Canonicalization headerC,
+            Canonicalization bodyC,
+            String domain,
+            String selector,
+            String identity,
+            List<String> headers,
+            long length,
+            byte[] b,
+            byte[] bh) {}
 
     private VerificationResult verifyOne(HeaderField field, List<HeaderField> fields, Body body) {
         Map<String, String> tags = null;
@@ -133,8 +141,14 @@ public final class DkimVerifier {
         String keyType;
         String hash;
         switch (a) {
-            case "rsa-sha256" -> { keyType = "rsa"; hash = "sha256"; }
-            case "ed25519-sha256" -> { keyType = "ed25519"; hash = "sha256"; }
+            case "rsa-sha256" -> {
+                keyType = "rsa";
+                hash = "sha256";
+            }
+            case "ed25519-sha256" -> {
+                keyType = "ed25519";
+                hash = "sha256";
+            }
             case "rsa-sha1" -> {
                 if (!settings.allowRsaSha1()) {
                     throw new Failure(Reason.UNSUPPORTED_ALGORITHM, "rsa-sha1 is not accepted (RFC 8301)");
@@ -244,7 +258,8 @@ public final class DkimVerifier {
         } catch (TagList.SyntaxException e) {
             throw new Failure(Reason.BAD_KEY_SYNTAX, "key record: " + e.getMessage());
         }
-        if (k.containsKey("v") && (!k.get("v").equals("DKIM1") || !k.keySet().iterator().next().equals("v"))) {
+        if (k.containsKey("v")
+                && (!k.get("v").equals("DKIM1") || !k.keySet().iterator().next().equals("v"))) {
             throw new Failure(Reason.BAD_KEY_SYNTAX, "key record v= must be DKIM1 and come first");
         }
         if (!k.containsKey("p")) {
@@ -261,15 +276,19 @@ public final class DkimVerifier {
         if (!keyType.equals(sig.keyType)) {
             throw new Failure(Reason.KEY_MISMATCH, "key type k=" + keyType + " does not match a=" + sig.tags.get("a"));
         }
-        if (k.containsKey("h") && Arrays.stream(k.get("h").split(":"))
-                .noneMatch(h -> TagList.trimFws(h).equalsIgnoreCase(sig.hash))) {
+        if (k.containsKey("h")
+                && Arrays.stream(k.get("h").split(":"))
+                        .noneMatch(h -> TagList.trimFws(h).equalsIgnoreCase(sig.hash))) {
             throw new Failure(Reason.KEY_MISMATCH, "key h=" + k.get("h") + " does not allow " + sig.hash);
         }
-        if (k.containsKey("s") && Arrays.stream(k.get("s").split(":"))
-                .map(TagList::trimFws).noneMatch(s -> s.equals("*") || s.equalsIgnoreCase("email"))) {
+        if (k.containsKey("s")
+                && Arrays.stream(k.get("s").split(":"))
+                        .map(TagList::trimFws)
+                        .noneMatch(s -> s.equals("*") || s.equalsIgnoreCase("email"))) {
             throw new Failure(Reason.BAD_KEY_SYNTAX, "key service type s=" + k.get("s") + " excludes email");
         }
-        if (k.containsKey("t") && Arrays.stream(k.get("t").split(":")).map(TagList::trimFws).anyMatch("s"::equals)
+        if (k.containsKey("t")
+                && Arrays.stream(k.get("t").split(":")).map(TagList::trimFws).anyMatch("s"::equals)
                 && !identityDomain(sig.identity).equalsIgnoreCase(sig.domain)) {
             throw new Failure(Reason.IDENTITY_MISMATCH, "key flag t=s requires the i= domain to equal d=");
         }
@@ -290,15 +309,18 @@ public final class DkimVerifier {
                 key = (RSAPublicKey) kf.generatePublic(new X509EncodedKeySpec(der));
             } catch (GeneralSecurityException | RuntimeException spki) {
                 // some publishers put a bare PKCS#1 RSAPublicKey in p= (RFC 6376 errata 3017); accept it too
-                org.bouncycastle.asn1.pkcs.RSAPublicKey pkcs1 = org.bouncycastle.asn1.pkcs.RSAPublicKey.getInstance(der);
-                key = (RSAPublicKey) kf.generatePublic(new RSAPublicKeySpec(pkcs1.getModulus(), pkcs1.getPublicExponent()));
+                org.bouncycastle.asn1.pkcs.RSAPublicKey pkcs1 =
+                        org.bouncycastle.asn1.pkcs.RSAPublicKey.getInstance(der);
+                key = (RSAPublicKey)
+                        kf.generatePublic(new RSAPublicKeySpec(pkcs1.getModulus(), pkcs1.getPublicExponent()));
             }
         } catch (GeneralSecurityException | RuntimeException e) {
             throw new Failure(Reason.BAD_KEY_SYNTAX, "p= is not an RSA public key");
         }
         int bits = key.getModulus().bitLength();
         if (bits < settings.minRsaKeyBits()) {
-            throw new Failure(Reason.KEY_TOO_SMALL, "RSA key of " + bits + " bits is below " + settings.minRsaKeyBits());
+            throw new Failure(
+                    Reason.KEY_TOO_SMALL, "RSA key of " + bits + " bits is below " + settings.minRsaKeyBits());
         }
         return key;
     }

@@ -5,8 +5,7 @@ import java.security.NoSuchAlgorithmException;
 
 /** Message digest helpers. */
 final class Hashing {
-    private Hashing() {
-    }
+    private Hashing() {}
 
     static MessageDigest newDigest(String algorithm) {
         try {

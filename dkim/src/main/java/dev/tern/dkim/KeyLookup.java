@@ -27,7 +27,8 @@ public interface KeyLookup {
                 return null;
             }
             try {
-                return Files.readString(dir.resolve(name + ".txt"), StandardCharsets.ISO_8859_1).strip();
+                return Files.readString(dir.resolve(name + ".txt"), StandardCharsets.ISO_8859_1)
+                        .strip();
             } catch (NoSuchFileException e) {
                 return null;
             }

@@ -18,6 +18,7 @@ final class MessageSplitter {
     private int headerLen;
     /** Characters of "\r\n\r\n" matched so far; starts at 2 so that a leading empty line means no headers. */
     private int matched = 2;
+
     private boolean inBody;
 
     MessageSplitter(BodySink sink) {

@@ -17,7 +17,8 @@ public final class MultiSigner {
     }
 
     public static MultiSigner of(SignerSettings... settings) {
-        return new MultiSigner(java.util.Arrays.stream(settings).map(DkimSigner::new).toList());
+        return new MultiSigner(
+                java.util.Arrays.stream(settings).map(DkimSigner::new).toList());
     }
 
     public List<DkimSigner> signers() {

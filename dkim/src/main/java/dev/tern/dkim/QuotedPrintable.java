@@ -2,8 +2,7 @@ package dev.tern.dkim;
 
 /** RFC 6376 section 2.11 dkim-quoted-printable, as used by {@code i=}. */
 final class QuotedPrintable {
-    private QuotedPrintable() {
-    }
+    private QuotedPrintable() {}
 
     static String encode(String s) {
         StringBuilder sb = new StringBuilder(s.length());

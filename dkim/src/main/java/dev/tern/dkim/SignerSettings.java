@@ -26,19 +26,45 @@ import java.util.Objects;
  * @param bodyLengthTag     whether to emit {@code l=} (off by default: it lets anyone append to the body)
  * @param identity          the {@code i=} agent or user identifier (e.g. {@code @example.com}), or null to omit
  */
-public record SignerSettings(String domain, String selector, DkimKey key,
-                             Canonicalization headerCanonicalization, Canonicalization bodyCanonicalization,
-                             List<String> headers, List<String> overSignedHeaders,
-                             Duration expiry, Clock clock, boolean bodyLengthTag, String identity) {
+public record SignerSettings(
+        String domain,
+        String selector,
+        DkimKey key,
+        Canonicalization headerCanonicalization,
+        Canonicalization bodyCanonicalization,
+        List<String> headers,
+        List<String> overSignedHeaders,
+        Duration expiry,
+        Clock clock,
+        boolean bodyLengthTag,
+        String identity) {
 
     /** Default signed headers: the ones that matter to receivers and to one-click unsubscribe (RFC 8058). */
     public static final List<String> DEFAULT_HEADERS = List.of(
-            "From", "To", "Cc", "Subject", "Date", "Message-ID", "Reply-To", "MIME-Version", "Content-Type",
-            "Content-Transfer-Encoding", "List-Unsubscribe", "List-Unsubscribe-Post", "Feedback-ID");
+            "From",
+            "To",
+            "Cc",
+            "Subject",
+            "Date",
+            "Message-ID",
+            "Reply-To",
+            "MIME-Version",
+            "Content-Type",
+            "Content-Transfer-Encoding",
+            "List-Unsubscribe",
+            "List-Unsubscribe-Post",
+            "Feedback-ID");
 
     /** Default over-signed headers: those a forger would most like to add or replace. */
     public static final List<String> DEFAULT_OVERSIGNED = List.of(
-            "From", "To", "Cc", "Subject", "Date", "Message-ID", "Reply-To", "List-Unsubscribe",
+            "From",
+            "To",
+            "Cc",
+            "Subject",
+            "Date",
+            "Message-ID",
+            "Reply-To",
+            "List-Unsubscribe",
             "List-Unsubscribe-Post");
 
     public SignerSettings {
@@ -66,45 +92,116 @@ public record SignerSettings(String domain, String selector, DkimKey key,
             int at = identity.lastIndexOf('@');
             String idDomain = at < 0 ? "" : identity.substring(at + 1).toLowerCase(Locale.ROOT);
             if (at < 0 || !(idDomain.equals(domain) || idDomain.endsWith("." + domain))) {
-                throw new IllegalArgumentException("identity " + identity + " must be in " + domain + " or a subdomain");
+                throw new IllegalArgumentException(
+                        "identity " + identity + " must be in " + domain + " or a subdomain");
             }
         }
     }
 
     /** Relaxed/relaxed, default headers and over-signing, no {@code x=}, no {@code l=}, no {@code i=}, UTC clock. */
     public static SignerSettings of(String domain, String selector, DkimKey key) {
-        return new SignerSettings(domain, selector, key, Canonicalization.RELAXED, Canonicalization.RELAXED,
-                DEFAULT_HEADERS, DEFAULT_OVERSIGNED, null, Clock.systemUTC(), false, null);
+        return new SignerSettings(
+                domain,
+                selector,
+                key,
+                Canonicalization.RELAXED,
+                Canonicalization.RELAXED,
+                DEFAULT_HEADERS,
+                DEFAULT_OVERSIGNED,
+                null,
+                Clock.systemUTC(),
+                false,
+                null);
     }
 
     public SignerSettings withCanonicalization(Canonicalization header, Canonicalization body) {
-        return new SignerSettings(domain, selector, key, header, body, headers, overSignedHeaders, expiry, clock,
-                bodyLengthTag, identity);
+        return new SignerSettings(
+                domain,
+                selector,
+                key,
+                header,
+                body,
+                headers,
+                overSignedHeaders,
+                expiry,
+                clock,
+                bodyLengthTag,
+                identity);
     }
 
     public SignerSettings withHeaders(List<String> signed, List<String> overSigned) {
-        return new SignerSettings(domain, selector, key, headerCanonicalization, bodyCanonicalization, signed,
-                overSigned, expiry, clock, bodyLengthTag, identity);
+        return new SignerSettings(
+                domain,
+                selector,
+                key,
+                headerCanonicalization,
+                bodyCanonicalization,
+                signed,
+                overSigned,
+                expiry,
+                clock,
+                bodyLengthTag,
+                identity);
     }
 
     public SignerSettings withExpiry(Duration newExpiry) {
-        return new SignerSettings(domain, selector, key, headerCanonicalization, bodyCanonicalization, headers,
-                overSignedHeaders, newExpiry, clock, bodyLengthTag, identity);
+        return new SignerSettings(
+                domain,
+                selector,
+                key,
+                headerCanonicalization,
+                bodyCanonicalization,
+                headers,
+                overSignedHeaders,
+                newExpiry,
+                clock,
+                bodyLengthTag,
+                identity);
     }
 
     public SignerSettings withClock(Clock newClock) {
-        return new SignerSettings(domain, selector, key, headerCanonicalization, bodyCanonicalization, headers,
-                overSignedHeaders, expiry, newClock, bodyLengthTag, identity);
+        return new SignerSettings(
+                domain,
+                selector,
+                key,
+                headerCanonicalization,
+                bodyCanonicalization,
+                headers,
+                overSignedHeaders,
+                expiry,
+                newClock,
+                bodyLengthTag,
+                identity);
     }
 
     public SignerSettings withBodyLengthTag(boolean enabled) {
-        return new SignerSettings(domain, selector, key, headerCanonicalization, bodyCanonicalization, headers,
-                overSignedHeaders, expiry, clock, enabled, identity);
+        return new SignerSettings(
+                domain,
+                selector,
+                key,
+                headerCanonicalization,
+                bodyCanonicalization,
+                headers,
+                overSignedHeaders,
+                expiry,
+                clock,
+                enabled,
+                identity);
     }
 
     public SignerSettings withIdentity(String newIdentity) {
-        return new SignerSettings(domain, selector, key, headerCanonicalization, bodyCanonicalization, headers,
-                overSignedHeaders, expiry, clock, bodyLengthTag, newIdentity);
+        return new SignerSettings(
+                domain,
+                selector,
+                key,
+                headerCanonicalization,
+                bodyCanonicalization,
+                headers,
+                overSignedHeaders,
+                expiry,
+                clock,
+                bodyLengthTag,
+                newIdentity);
     }
 
     /** The signing algorithm, from the key. */

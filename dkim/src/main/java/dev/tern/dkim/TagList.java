@@ -5,8 +5,7 @@ import java.util.Map;
 
 /** RFC 6376 section 3.2 tag=value lists (signature fields and key records). */
 final class TagList {
-    private TagList() {
-    }
+    private TagList() {}
 
     /** Thrown for a malformed list; the message says what is wrong. */
     static final class SyntaxException extends Exception {
@@ -93,7 +92,9 @@ final class TagList {
                 segEnd = rawField.length();
             }
             int eq = rawField.indexOf('=', segStart);
-            if (eq >= 0 && eq < segEnd && trimFws(rawField.substring(segStart, eq)).equals("b")) {
+            if (eq >= 0
+                    && eq < segEnd
+                    && trimFws(rawField.substring(segStart, eq)).equals("b")) {
                 return rawField.substring(0, eq + 1) + rawField.substring(segEnd);
             }
             segStart = segEnd + 1;

@@ -10,8 +10,8 @@ package dev.tern.dkim;
  * @param selector  {@code s=} (null if unparseable)
  * @param algorithm {@code a=} (null if unparseable)
  */
-public record VerificationResult(Status status, Reason reason, String detail, String domain, String selector,
-                                 String algorithm) {
+public record VerificationResult(
+        Status status, Reason reason, String detail, String domain, String selector, String algorithm) {
 
     /** RFC 8601 result for a DKIM signature. */
     public enum Status {
@@ -71,6 +71,8 @@ public record VerificationResult(Status status, Reason reason, String detail, St
     @Override
     public String toString() {
         String id = "d=" + domain + " s=" + selector + " a=" + algorithm;
-        return status == Status.PASS ? "pass (" + id + ")" : status.name().toLowerCase() + " " + reason + ": " + detail + " (" + id + ")";
+        return status == Status.PASS
+                ? "pass (" + id + ")"
+                : status.name().toLowerCase() + " " + reason + ": " + detail + " (" + id + ")";
     }
 }

@@ -15,8 +15,7 @@ class CanonicalizationTest {
 
     static String canonicalHeaders(String block, Canonicalization c) {
         StringBuilder sb = new StringBuilder();
-        for (HeaderField f : HeaderField.parseBlock(block.getBytes(StandardCharsets.ISO_8859_1),
-                block.length())) {
+        for (HeaderField f : HeaderField.parseBlock(block.getBytes(StandardCharsets.ISO_8859_1), block.length())) {
             sb.append(f.canonical(c));
         }
         return sb.toString();
@@ -46,17 +45,20 @@ class CanonicalizationTest {
     }
 
     @ParameterizedTest(name = "[{index}] {0} -> simple {1} / relaxed {2}")
-    @CsvSource(delimiter = '|', value = {
-            "''             | '\r\n'          | ''",
-            "'\r\n'         | '\r\n'          | ''",
-            "'\r\n\r\n\r\n' | '\r\n'          | ''",
-            "' \t\r\n'      | ' \t\r\n'       | ''",
-            "'abc'          | 'abc\r\n'       | 'abc\r\n'",
-            "'abc  '        | 'abc  \r\n'     | 'abc\r\n'",
-            "'a\r\n\r\nb'   | 'a\r\n\r\nb\r\n' | 'a\r\n\r\nb\r\n'",
-            "'a\r\n \r\n'   | 'a\r\n \r\n'    | 'a\r\n'",
-            "'a\rb\nc\r\n'  | 'a\rb\nc\r\n'   | 'a\rb\nc\r\n'",
-            "'x\t \ty \r\n' | 'x\t \ty \r\n'  | 'x y\r\n'"})
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "''             | '\r\n'          | ''",
+                "'\r\n'         | '\r\n'          | ''",
+                "'\r\n\r\n\r\n' | '\r\n'          | ''",
+                "' \t\r\n'      | ' \t\r\n'       | ''",
+                "'abc'          | 'abc\r\n'       | 'abc\r\n'",
+                "'abc  '        | 'abc  \r\n'     | 'abc\r\n'",
+                "'a\r\n\r\nb'   | 'a\r\n\r\nb\r\n' | 'a\r\n\r\nb\r\n'",
+                "'a\r\n \r\n'   | 'a\r\n \r\n'    | 'a\r\n'",
+                "'a\rb\nc\r\n'  | 'a\rb\nc\r\n'   | 'a\rb\nc\r\n'",
+                "'x\t \ty \r\n' | 'x\t \ty \r\n'  | 'x y\r\n'"
+            })
     void bodyEdgeCases(String body, String simple, String relaxed) {
         assertThat(bodyHash(body, Canonicalization.SIMPLE)).as("simple").isEqualTo(sha256(simple));
         assertThat(bodyHash(body, Canonicalization.RELAXED)).as("relaxed").isEqualTo(sha256(relaxed));
@@ -75,14 +77,16 @@ class CanonicalizationTest {
     void relaxedHeaderUnfoldsAndLowercasesName() {
         assertThat(HeaderField.canonical("SUBJect :\t Hello \r\n\t  World\t", Canonicalization.RELAXED))
                 .isEqualTo("subject:Hello World");
-        assertThat(HeaderField.canonical("X-Empty:   ", Canonicalization.RELAXED)).isEqualTo("x-empty:");
+        assertThat(HeaderField.canonical("X-Empty:   ", Canonicalization.RELAXED))
+                .isEqualTo("x-empty:");
     }
 
     @Test
     void headerSelectionIsBottomUpAndOverSigningAddsNothing() {
         String block = "Received: 1\r\nFrom: a\r\nReceived: 2\r\nSubject: s\r\n";
         List<HeaderField> fields = HeaderField.parseBlock(block.getBytes(StandardCharsets.ISO_8859_1), block.length());
-        List<HeaderField> picked = HeaderField.select(fields, List.of("received", "from", "received", "received", "from"));
+        List<HeaderField> picked =
+                HeaderField.select(fields, List.of("received", "from", "received", "received", "from"));
         assertThat(picked).extracting(HeaderField::raw).containsExactly("Received: 2", "From: a", "Received: 1");
     }
 

@@ -46,14 +46,16 @@ class DkimKeyTest {
         DkimKey edPem = DkimKey.load(TestFiles.dir("rfc8463/ed25519.brisbane.private.pem"));
         DkimKey edSeed = DkimKey.parse("nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=\n");
         assertThat(edPem.algorithm()).isEqualTo(DkimAlgorithm.ED25519_SHA256);
-        assertThat(edSeed.publicKeyBase64()).isEqualTo(edPem.publicKeyBase64())
+        assertThat(edSeed.publicKeyBase64())
+                .isEqualTo(edPem.publicKeyBase64())
                 .isEqualTo("11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=");
     }
 
     @Test
     void errors(@TempDir Path dir) throws Exception {
         String small = pem(rsaPair(512));
-        assertThatThrownBy(() -> DkimKey.parse(small)).isInstanceOf(DkimKeyException.class)
+        assertThatThrownBy(() -> DkimKey.parse(small))
+                .isInstanceOf(DkimKeyException.class)
                 .hasMessageContaining("512 bits is too small");
         assertThatThrownBy(() -> DkimKey.parse("")).hasMessageContaining("empty");
         assertThatThrownBy(() -> DkimKey.parse("not a key!")).hasMessageContaining("neither PEM nor base64");
@@ -63,7 +65,8 @@ class DkimKeyTest {
                 .isInstanceOf(DkimKeyException.class);
         Path file = dir.resolve("broken.pem");
         Files.writeString(file, "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----\n");
-        assertThatThrownBy(() -> DkimKey.load(file)).isInstanceOf(DkimKeyException.class)
+        assertThatThrownBy(() -> DkimKey.load(file))
+                .isInstanceOf(DkimKeyException.class)
                 .hasMessageContaining(file.toString());
         assertThatThrownBy(() -> DkimKey.load(dir.resolve("missing.pem"))).hasMessageContaining("cannot read");
     }

@@ -30,6 +30,7 @@ class InteropTest {
 
     @TempDir
     static Path work;
+
     static Path keyDir;
 
     @BeforeAll
@@ -37,7 +38,8 @@ class InteropTest {
         keyDir = Files.createDirectories(work.resolve("keys"));
         Files.writeString(keyDir.resolve("rsa._domainkey." + DOMAIN + ".txt"), RSA.dnsRecord());
         Files.writeString(keyDir.resolve("ed._domainkey." + DOMAIN + ".txt"), ED.dnsRecord());
-        Files.writeString(keyDir.resolve("control._domainkey." + DOMAIN + ".txt"),
+        Files.writeString(
+                keyDir.resolve("control._domainkey." + DOMAIN + ".txt"),
                 DkimKey.load(TestFiles.dir("rfc8463/rsa.test.private.pem")).dnsRecord());
     }
 
@@ -47,22 +49,28 @@ class InteropTest {
         String longLine = "x".repeat(700) + "   \t  " + "y".repeat(1294);
         Map<String, String> m = new LinkedHashMap<>();
         m.put("plain", head.formatted("plain") + "Subject: hello\r\n\r\nHello,\r\n\r\nthis is a test.\r\n");
-        m.put("8bit", head.formatted("8bit") + "Subject: =?UTF-8?Q?caf=C3=A9?=\r\nMIME-Version: 1.0\r\n"
-                + "Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
-                + "Grüße aus Köln, ça va? 日本語のテキスト\r\n  indented\t\tline  \r\n");
-        m.put("long-lines", head.formatted("long") + "Subject: long lines\r\n\r\n" + longLine + "\r\n"
-                + longLine + "\r\nend\r\n");
-        m.put("folded-headers", head.formatted("folded") + "Subject: a subject that is\r\n\tfolded over\r\n   three lines\r\n"
-                + "Cc: first@example.net,\r\n second@example.net\r\nList-Unsubscribe: <https://tern.example/u/1>,\r\n"
-                + " <mailto:u@tern.example>\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n\r\nbody\r\n");
+        m.put(
+                "8bit",
+                head.formatted("8bit") + "Subject: =?UTF-8?Q?caf=C3=A9?=\r\nMIME-Version: 1.0\r\n"
+                        + "Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+                        + "Grüße aus Köln, ça va? 日本語のテキスト\r\n  indented\t\tline  \r\n");
+        m.put(
+                "long-lines",
+                head.formatted("long") + "Subject: long lines\r\n\r\n" + longLine + "\r\n" + longLine + "\r\nend\r\n");
+        m.put(
+                "folded-headers",
+                head.formatted("folded") + "Subject: a subject that is\r\n\tfolded over\r\n   three lines\r\n"
+                        + "Cc: first@example.net,\r\n second@example.net\r\nList-Unsubscribe: <https://tern.example/u/1>,\r\n"
+                        + " <mailto:u@tern.example>\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n\r\nbody\r\n");
         m.put("empty-body", head.formatted("empty") + "Subject: empty\r\n\r\n");
-        m.put("trailing-blank-lines", head.formatted("trailing") + "Subject: trailing\r\n\r\ntext\r\n \r\n\r\n\t\r\n\r\n");
+        m.put(
+                "trailing-blank-lines",
+                head.formatted("trailing") + "Subject: trailing\r\n\r\ntext\r\n \r\n\r\n\t\r\n\r\n");
         m.put("no-final-crlf", head.formatted("nocrlf") + "Subject: no final CRLF\r\n\r\nline one\r\nlast line");
         return m;
     }
 
-    record Signed(String name, Path file, boolean expectPass) {
-    }
+    record Signed(String name, Path file, boolean expectPass) {}
 
     @Test
     void independentVerifiersAcceptTernSignaturesAndRejectTampering() throws Exception {
@@ -76,12 +84,16 @@ class InteropTest {
                     SignerSettings s = SignerSettings.of(DOMAIN, key == RSA ? "rsa" : "ed", key)
                             .withCanonicalization(c, c);
                     String name = e.getKey() + "-" + key.algorithm().tag() + "-" + c.tag();
-                    String signed = new DkimSigner(s).sign(e.getValue().getBytes(StandardCharsets.UTF_8)) + e.getValue();
+                    String signed =
+                            new DkimSigner(s).sign(e.getValue().getBytes(StandardCharsets.UTF_8)) + e.getValue();
                     cases.add(write(name, signed, true));
                     if (e.getKey().equals("plain") || e.getKey().equals("folded-headers")) {
-                        cases.add(write(name + "-tampered-body", signed.replace("body\r\n", "b0dy\r\n")
-                                .replace("this is a test", "this is a tost"), false));
-                        cases.add(write(name + "-tampered-header", signed.replaceFirst("Subject: ", "Subject: Re: "), false));
+                        cases.add(write(
+                                name + "-tampered-body",
+                                signed.replace("body\r\n", "b0dy\r\n").replace("this is a test", "this is a tost"),
+                                false));
+                        cases.add(write(
+                                name + "-tampered-header", signed.replaceFirst("Subject: ", "Subject: Re: "), false));
                     }
                 }
             }
@@ -115,16 +127,28 @@ class InteropTest {
     private static String opendkimOnDkimpyControl(String message) throws Exception {
         Path unsigned = work.resolve("control-unsigned.eml");
         Files.write(unsigned, message.getBytes(StandardCharsets.UTF_8));
-        ProcessBuilder pb = new ProcessBuilder("/usr/bin/python3", TOOLS.resolve("dkimpy_sign.py").toString(),
-                TestFiles.dir("rfc8463/rsa.test.private.pem").toString(), "control", DOMAIN, "relaxed",
+        ProcessBuilder pb = new ProcessBuilder(
+                "/usr/bin/python3",
+                TOOLS.resolve("dkimpy_sign.py").toString(),
+                TestFiles.dir("rfc8463/rsa.test.private.pem").toString(),
+                "control",
+                DOMAIN,
+                "relaxed",
                 unsigned.toString());
         Process p = pb.start();
         byte[] signed = p.getInputStream().readAllBytes();
-        assertThat(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0).as("dkimpy signing").isTrue();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0)
+                .as("dkimpy signing")
+                .isTrue();
         Path control = work.resolve("control-signed.eml");
         Files.write(control, signed);
-        assertThat(run(List.of("/usr/bin/python3", TOOLS.resolve("dkimpy_verify.py").toString(), keyDir.toString(),
-                control.toString()))).as("dkimpy verifies its own control").contains(": pass");
+        assertThat(run(List.of(
+                        "/usr/bin/python3",
+                        TOOLS.resolve("dkimpy_verify.py").toString(),
+                        keyDir.toString(),
+                        control.toString())))
+                .as("dkimpy verifies its own control")
+                .contains(": pass");
         return runOpendkim(control) ? "pass" : "fail";
     }
 
@@ -136,8 +160,8 @@ class InteropTest {
 
     /** One dkimpy run over all files; returns file -> comma-joined per-signature results. */
     private static Map<String, String> runDkimpy(List<Signed> cases) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("/usr/bin/python3", TOOLS.resolve("dkimpy_verify.py").toString(),
-                keyDir.toString()));
+        List<String> cmd = new ArrayList<>(
+                List.of("/usr/bin/python3", TOOLS.resolve("dkimpy_verify.py").toString(), keyDir.toString()));
         cases.forEach(c -> cmd.add(c.file.toString()));
         String out = run(cmd);
         Map<String, String> results = new LinkedHashMap<>();
@@ -152,8 +176,8 @@ class InteropTest {
     }
 
     private static boolean runOpendkim(Path message) throws Exception {
-        String out = run(List.of("sh", TOOLS.resolve("opendkim_verify.sh").toString(), keyDir.toString(),
-                message.toString()));
+        String out = run(
+                List.of("sh", TOOLS.resolve("opendkim_verify.sh").toString(), keyDir.toString(), message.toString()));
         return out.contains("succeeded");
     }
 

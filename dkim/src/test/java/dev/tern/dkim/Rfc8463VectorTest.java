@@ -6,9 +6,9 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 /** RFC 8463 Appendix A: the published signatures are reproduced bit for bit. */
 class Rfc8463VectorTest {
@@ -18,14 +18,16 @@ class Rfc8463VectorTest {
         return SignerSettings.of("football.example.com", selector, key)
                 .withIdentity("@football.example.com")
                 .withClock(SIGNING_TIME)
-                .withHeaders(List.of("from", "to", "subject", "date", "message-id"), List.of("from", "subject", "date"));
+                .withHeaders(
+                        List.of("from", "to", "subject", "date", "message-id"), List.of("from", "subject", "date"));
     }
 
     @ParameterizedTest
     @CsvSource({
-            "ed25519.brisbane.private.pem, brisbane, expected-dkim-signature.ed25519.txt",
-            "ed25519.brisbane.private.b64, brisbane, expected-dkim-signature.ed25519.txt",
-            "rsa.test.private.pem, test, expected-dkim-signature.rsa.txt"})
+        "ed25519.brisbane.private.pem, brisbane, expected-dkim-signature.ed25519.txt",
+        "ed25519.brisbane.private.b64, brisbane, expected-dkim-signature.ed25519.txt",
+        "rsa.test.private.pem, test, expected-dkim-signature.rsa.txt"
+    })
     void reproducesPublishedSignature(String keyFile, String selector, String expectedFile) {
         DkimKey key = DkimKey.load(TestFiles.dir("rfc8463/" + keyFile));
         String expected = TestFiles.text("rfc8463/" + expectedFile);
@@ -33,7 +35,8 @@ class Rfc8463VectorTest {
 
         String produced = new DkimSigner(rfcSettings(key, selector)).sign(message);
 
-        assertThat(TestFiles.tag(produced, "bh")).isEqualTo(TestFiles.tag(expected, "bh"))
+        assertThat(TestFiles.tag(produced, "bh"))
+                .isEqualTo(TestFiles.tag(expected, "bh"))
                 .isEqualTo("2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=");
         assertThat(TestFiles.tag(produced, "b")).isEqualTo(TestFiles.tag(expected, "b"));
         // same signed text: relaxed forms without b= are identical (folding may differ)
@@ -75,10 +78,14 @@ class Rfc8463VectorTest {
 
     @Test
     void publicKeysMatchPublishedRecords() {
-        assertThat(DkimKey.load(TestFiles.dir("rfc8463/ed25519.brisbane.private.b64")).dnsRecord())
-                .isEqualTo(TestFiles.text("rfc8463/brisbane._domainkey.football.example.com.txt").strip());
+        assertThat(DkimKey.load(TestFiles.dir("rfc8463/ed25519.brisbane.private.b64"))
+                        .dnsRecord())
+                .isEqualTo(TestFiles.text("rfc8463/brisbane._domainkey.football.example.com.txt")
+                        .strip());
         DkimKey rsa = DkimKey.load(TestFiles.dir("rfc8463/rsa.test.private.pem"));
-        assertThat(rsa.dnsRecord()).isEqualTo(TestFiles.text("rfc8463/test._domainkey.football.example.com.txt").strip());
+        assertThat(rsa.dnsRecord())
+                .isEqualTo(TestFiles.text("rfc8463/test._domainkey.football.example.com.txt")
+                        .strip());
         assertThat(rsa.bits()).isEqualTo(1024);
         assertThat(rsa.algorithm()).isEqualTo(DkimAlgorithm.RSA_SHA256);
     }

@@ -64,7 +64,9 @@ class SignerVerifierTest {
         for (DkimKey key : List.of(RSA, ED)) {
             for (Canonicalization body : Canonicalization.values()) {
                 String signed = sign(settings(key).withCanonicalization(c, body), MESSAGE);
-                assertThat(verify(signed)).as(key + " " + c + "/" + body).singleElement()
+                assertThat(verify(signed))
+                        .as(key + " " + c + "/" + body)
+                        .singleElement()
                         .matches(VerificationResult::passed);
             }
         }
@@ -74,10 +76,11 @@ class SignerVerifierTest {
     void signatureFieldLayout() {
         String field = new DkimSigner(settings(RSA).withExpiry(Duration.ofDays(7))).sign(bytes(MESSAGE));
         String unfolded = field.replace("\r\n", "");
-        assertThat(unfolded).startsWith("DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.com;"
-                + " q=dns/txt; s=rsa; t=1700000000; x=1700604800; h=from : to : subject : date : message-id"
-                + " : from : to : cc : subject : date : message-id : reply-to : list-unsubscribe"
-                + " : list-unsubscribe-post; bh=");
+        assertThat(unfolded)
+                .startsWith("DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.com;"
+                        + " q=dns/txt; s=rsa; t=1700000000; x=1700604800; h=from : to : subject : date : message-id"
+                        + " : from : to : cc : subject : date : message-id : reply-to : list-unsubscribe"
+                        + " : list-unsubscribe-post; bh=");
         assertThat(field).endsWith("\r\n").doesNotContain("l=");
         for (String line : field.split("\r\n")) {
             assertThat(line.length()).isLessThanOrEqualTo(78);
@@ -91,11 +94,14 @@ class SignerVerifierTest {
             assertThat(r.status()).isEqualTo(Status.FAIL);
             assertThat(r.reason()).isEqualTo(Reason.BODY_HASH_MISMATCH);
         });
-        assertThat(verify(signed.replace("Subject: a folded", "Subject: A folded"))).singleElement()
-                .extracting(VerificationResult::reason).isEqualTo(Reason.SIGNATURE_MISMATCH);
+        assertThat(verify(signed.replace("Subject: a folded", "Subject: A folded")))
+                .singleElement()
+                .extracting(VerificationResult::reason)
+                .isEqualTo(Reason.SIGNATURE_MISMATCH);
         // relaxed tolerates whitespace changes, an unsigned header may change
         assertThat(verify(signed.replace("Hello  world", "Hello world").replace("not signed", "changed")))
-                .singleElement().matches(VerificationResult::passed);
+                .singleElement()
+                .matches(VerificationResult::passed);
     }
 
     @Test
@@ -104,8 +110,14 @@ class SignerVerifierTest {
         String withFrom = signed.replace("X-Other:", "From: mallory@evil.example\r\nX-Other:");
         String withCc = signed.replace("X-Other:", "Cc: mallory@evil.example\r\nX-Other:");
         String withUnsigned = signed.replace("X-Other:", "X-Added: harmless\r\nX-Other:");
-        assertThat(verify(withFrom)).singleElement().extracting(VerificationResult::reason).isEqualTo(Reason.SIGNATURE_MISMATCH);
-        assertThat(verify(withCc)).singleElement().extracting(VerificationResult::reason).isEqualTo(Reason.SIGNATURE_MISMATCH);
+        assertThat(verify(withFrom))
+                .singleElement()
+                .extracting(VerificationResult::reason)
+                .isEqualTo(Reason.SIGNATURE_MISMATCH);
+        assertThat(verify(withCc))
+                .singleElement()
+                .extracting(VerificationResult::reason)
+                .isEqualTo(Reason.SIGNATURE_MISMATCH);
         assertThat(verify(withUnsigned)).singleElement().matches(VerificationResult::passed);
     }
 
@@ -120,10 +132,12 @@ class SignerVerifierTest {
     @Test
     void expiry() {
         String signed = sign(settings(ED).withExpiry(Duration.ofHours(1)), MESSAGE);
-        DkimVerifier later = new DkimVerifier(KEYS, VerifierSettings.defaults()
-                .withClock(Clock.fixed(T0.plus(Duration.ofMinutes(59)), ZoneOffset.UTC)));
-        DkimVerifier tooLate = new DkimVerifier(KEYS, VerifierSettings.defaults()
-                .withClock(Clock.fixed(T0.plus(Duration.ofMinutes(61)), ZoneOffset.UTC)));
+        DkimVerifier later = new DkimVerifier(
+                KEYS,
+                VerifierSettings.defaults().withClock(Clock.fixed(T0.plus(Duration.ofMinutes(59)), ZoneOffset.UTC)));
+        DkimVerifier tooLate = new DkimVerifier(
+                KEYS,
+                VerifierSettings.defaults().withClock(Clock.fixed(T0.plus(Duration.ofMinutes(61)), ZoneOffset.UTC)));
         assertThat(later.verify(bytes(signed))).singleElement().matches(VerificationResult::passed);
         assertThat(tooLate.verify(bytes(signed))).singleElement().satisfies(r -> {
             assertThat(r.status()).isEqualTo(Status.FAIL);
@@ -135,20 +149,26 @@ class SignerVerifierTest {
     void bodyLengthTag() {
         String signed = sign(settings(RSA).withBodyLengthTag(true), MESSAGE);
         // relaxed body: "Hello world\r\n\r\nbye\r\n" = 20 bytes
-        assertThat(TestFiles.tag(signed.substring(0, signed.indexOf("From:")), "l")).isEqualTo("20");
+        assertThat(TestFiles.tag(signed.substring(0, signed.indexOf("From:")), "l"))
+                .isEqualTo("20");
         assertThat(verify(signed + "appended\r\n")).singleElement().matches(VerificationResult::passed);
-        assertThat(verify(signed.replace("bye\r\n", ""))).singleElement()
-                .extracting(VerificationResult::reason).isEqualTo(Reason.BODY_TOO_SHORT);
+        assertThat(verify(signed.replace("bye\r\n", "")))
+                .singleElement()
+                .extracting(VerificationResult::reason)
+                .isEqualTo(Reason.BODY_TOO_SHORT);
     }
 
     @Test
     void multiSignerAddsOneVerifiableSignaturePerSigner() {
-        MultiSigner multi = MultiSigner.of(settings(RSA), settings(ED).withCanonicalization(
-                Canonicalization.SIMPLE, Canonicalization.SIMPLE), settings(ED).withIdentity("news@mail.example.com"));
+        MultiSigner multi = MultiSigner.of(
+                settings(RSA),
+                settings(ED).withCanonicalization(Canonicalization.SIMPLE, Canonicalization.SIMPLE),
+                settings(ED).withIdentity("news@mail.example.com"));
         String signed = multi.sign(bytes(MESSAGE)) + MESSAGE;
         List<VerificationResult> results = verify(signed);
         assertThat(results).hasSize(3).allMatch(VerificationResult::passed);
-        assertThat(results).extracting(VerificationResult::algorithm)
+        assertThat(results)
+                .extracting(VerificationResult::algorithm)
                 .containsExactly("rsa-sha256", "ed25519-sha256", "ed25519-sha256");
     }
 
@@ -156,8 +176,7 @@ class SignerVerifierTest {
     void keyRecordRules() {
         String p = "p=" + RSA.publicKeyBase64();
         String signed = sign(settings(RSA), MESSAGE);
-        record Case(String record, Reason reason) {
-        }
+        record Case(String record, Reason reason) {}
         for (Case c : List.of(
                 new Case(null, Reason.KEY_NOT_FOUND),
                 new Case("v=DKIM1; k=rsa; p=", Reason.KEY_REVOKED),
@@ -171,19 +190,29 @@ class SignerVerifierTest {
                 new Case("p=AAAA", Reason.BAD_KEY_SYNTAX),
                 new Case("p=" + ED.publicKeyBase64(), Reason.BAD_KEY_SYNTAX))) {
             List<VerificationResult> r = new DkimVerifier(keys(c.record, null)).verify(bytes(signed));
-            assertThat(r).as(c.record).singleElement().extracting(VerificationResult::reason).isEqualTo(c.reason);
+            assertThat(r)
+                    .as(c.record)
+                    .singleElement()
+                    .extracting(VerificationResult::reason)
+                    .isEqualTo(c.reason);
         }
         for (String ok : List.of(p, "v=DKIM1; h=sha1:sha256; s=email:*; t=y; " + p, "n=note; k=RSA; " + p)) {
-            assertThat(new DkimVerifier(keys(ok, null)).verify(bytes(signed))).as(ok).singleElement()
+            assertThat(new DkimVerifier(keys(ok, null)).verify(bytes(signed)))
+                    .as(ok)
+                    .singleElement()
                     .matches(VerificationResult::passed);
         }
         DkimVerifier strict = new DkimVerifier(KEYS, VerifierSettings.defaults().withMinRsaKeyBits(2048));
-        assertThat(strict.verify(bytes(signed))).singleElement().extracting(VerificationResult::reason)
+        assertThat(strict.verify(bytes(signed)))
+                .singleElement()
+                .extracting(VerificationResult::reason)
                 .isEqualTo(Reason.KEY_TOO_SMALL);
         DkimVerifier failing = new DkimVerifier((s, d) -> {
             throw new IOException("SERVFAIL");
         });
-        assertThat(failing.verify(bytes(signed))).singleElement().extracting(VerificationResult::status)
+        assertThat(failing.verify(bytes(signed)))
+                .singleElement()
+                .extracting(VerificationResult::status)
                 .isEqualTo(Status.TEMPERROR);
     }
 
@@ -191,27 +220,42 @@ class SignerVerifierTest {
     void strictFlagRequiresIdentityInSigningDomain() {
         String signed = sign(settings(ED).withIdentity("@news.example.com"), MESSAGE);
         String record = ED.dnsRecord();
-        assertThat(new DkimVerifier(keys(null, record)).verify(bytes(signed))).singleElement()
+        assertThat(new DkimVerifier(keys(null, record)).verify(bytes(signed)))
+                .singleElement()
                 .matches(VerificationResult::passed);
-        assertThat(new DkimVerifier(keys(null, record + "; t=s")).verify(bytes(signed))).singleElement()
-                .extracting(VerificationResult::reason).isEqualTo(Reason.IDENTITY_MISMATCH);
+        assertThat(new DkimVerifier(keys(null, record + "; t=s")).verify(bytes(signed)))
+                .singleElement()
+                .extracting(VerificationResult::reason)
+                .isEqualTo(Reason.IDENTITY_MISMATCH);
     }
 
     @Test
     void signatureSyntaxErrors() {
         String signed = sign(settings(ED), MESSAGE);
-        assertThat(verify(signed.replaceFirst("bh=", "xx="))).singleElement().extracting(VerificationResult::reason)
+        assertThat(verify(signed.replaceFirst("bh=", "xx=")))
+                .singleElement()
+                .extracting(VerificationResult::reason)
                 .isEqualTo(Reason.BAD_SIGNATURE_SYNTAX);
-        assertThat(verify(signed.replaceFirst("v=1;", "v=1; v=1;"))).singleElement()
-                .extracting(VerificationResult::reason).isEqualTo(Reason.BAD_SIGNATURE_SYNTAX);
-        assertThat(verify(signed.replaceFirst("a=ed25519-sha256", "a=ed448-sha256"))).singleElement()
-                .extracting(VerificationResult::reason).isEqualTo(Reason.UNSUPPORTED_ALGORITHM);
-        assertThat(verify(signed.replaceFirst("c=relaxed/relaxed", "c=relaxed/fancy"))).singleElement()
-                .extracting(VerificationResult::reason).isEqualTo(Reason.UNSUPPORTED_CANONICALIZATION);
-        assertThat(verify(signed.replaceFirst("v=1;", "v=1; i=@other.example;"))).singleElement()
-                .extracting(VerificationResult::reason).isEqualTo(Reason.IDENTITY_MISMATCH);
-        assertThat(verify(signed.replaceFirst("h=[^;]*;", "h=to : subject;"))).singleElement()
-                .extracting(VerificationResult::reason).isEqualTo(Reason.FROM_NOT_SIGNED);
+        assertThat(verify(signed.replaceFirst("v=1;", "v=1; v=1;")))
+                .singleElement()
+                .extracting(VerificationResult::reason)
+                .isEqualTo(Reason.BAD_SIGNATURE_SYNTAX);
+        assertThat(verify(signed.replaceFirst("a=ed25519-sha256", "a=ed448-sha256")))
+                .singleElement()
+                .extracting(VerificationResult::reason)
+                .isEqualTo(Reason.UNSUPPORTED_ALGORITHM);
+        assertThat(verify(signed.replaceFirst("c=relaxed/relaxed", "c=relaxed/fancy")))
+                .singleElement()
+                .extracting(VerificationResult::reason)
+                .isEqualTo(Reason.UNSUPPORTED_CANONICALIZATION);
+        assertThat(verify(signed.replaceFirst("v=1;", "v=1; i=@other.example;")))
+                .singleElement()
+                .extracting(VerificationResult::reason)
+                .isEqualTo(Reason.IDENTITY_MISMATCH);
+        assertThat(verify(signed.replaceFirst("h=[^;]*;", "h=to : subject;")))
+                .singleElement()
+                .extracting(VerificationResult::reason)
+                .isEqualTo(Reason.FROM_NOT_SIGNED);
         assertThat(verify("From: a@example.com\r\n\r\nbody\r\n")).isEmpty();
     }
 

@@ -41,7 +41,8 @@ class StreamingPropertiesTest {
 
     private static byte[] hashChunked(Canonicalization c, byte[] body, List<Integer> cuts) {
         BodyHasher h = new BodyHasher(c);
-        List<Integer> points = new ArrayList<>(cuts.stream().map(x -> Math.min(x, body.length)).sorted().toList());
+        List<Integer> points = new ArrayList<>(
+                cuts.stream().map(x -> Math.min(x, body.length)).sorted().toList());
         points.add(body.length);
         int prev = 0;
         for (int p : points) {
@@ -67,12 +68,15 @@ class StreamingPropertiesTest {
     @Property(tries = 400)
     void matchesStringReferenceImplementation(@ForAll("bodies") byte[] body) {
         String s = new String(body, StandardCharsets.ISO_8859_1);
-        assertThat(hashOneShot(Canonicalization.SIMPLE, body)).isEqualTo(CanonicalizationTest.sha256(referenceSimple(s)));
-        assertThat(hashOneShot(Canonicalization.RELAXED, body)).isEqualTo(CanonicalizationTest.sha256(referenceRelaxed(s)));
+        assertThat(hashOneShot(Canonicalization.SIMPLE, body))
+                .isEqualTo(CanonicalizationTest.sha256(referenceSimple(s)));
+        assertThat(hashOneShot(Canonicalization.RELAXED, body))
+                .isEqualTo(CanonicalizationTest.sha256(referenceRelaxed(s)));
     }
 
     @Property(tries = 300)
-    void neverThrowsOnArbitraryBytes(@ForAll @Size(max = 2000) byte[] body, @ForAll @IntRange(min = 1, max = 64) int chunk) {
+    void neverThrowsOnArbitraryBytes(
+            @ForAll @Size(max = 2000) byte[] body, @ForAll @IntRange(min = 1, max = 64) int chunk) {
         for (Canonicalization c : Canonicalization.values()) {
             BodyHasher h = new BodyHasher(c);
             for (int i = 0; i < body.length; i += chunk) {
@@ -92,7 +96,8 @@ class StreamingPropertiesTest {
                 .withClock(java.time.Clock.fixed(java.time.Instant.EPOCH, java.time.ZoneOffset.UTC)));
         SigningSession s = signer.start();
         int prev = 0;
-        for (int p : cuts.stream().map(x -> Math.min(x * 2, message.length)).sorted().toList()) {
+        for (int p :
+                cuts.stream().map(x -> Math.min(x * 2, message.length)).sorted().toList()) {
             s.update(message, prev, p - prev);
             prev = p;
         }

@@ -14,8 +14,7 @@ import java.util.regex.Pattern;
 
 /** Access to the copied test corpora under src/test/resources/dkim. */
 final class TestFiles {
-    private TestFiles() {
-    }
+    private TestFiles() {}
 
     static Path dir(String relative) {
         try {
@@ -48,7 +47,8 @@ final class TestFiles {
 
     /** The value of one tag in a signature field (whitespace removed). */
     static String tag(String field, String name) {
-        Matcher m = Pattern.compile("(?:^|[;:\\s])" + Pattern.quote(name) + "=([^;]*)").matcher(field);
+        Matcher m = Pattern.compile("(?:^|[;:\\s])" + Pattern.quote(name) + "=([^;]*)")
+                .matcher(field);
         if (!m.find()) {
             return null;
         }
@@ -58,7 +58,8 @@ final class TestFiles {
     /** Minimal reader of the flat JSON objects in manifest.jsonl lines: top-level string and boolean fields. */
     static Map<String, String> jsonFields(String line) {
         Map<String, String> out = new HashMap<>();
-        Matcher m = Pattern.compile("\"(\\w+)\": (\"((?:[^\"\\\\]|\\\\.)*)\"|true|false|null|-?\\d+)").matcher(line);
+        Matcher m = Pattern.compile("\"(\\w+)\": (\"((?:[^\"\\\\]|\\\\.)*)\"|true|false|null|-?\\d+)")
+                .matcher(line);
         while (m.find()) {
             out.putIfAbsent(m.group(1), m.group(3) != null ? m.group(3) : m.group(2));
         }

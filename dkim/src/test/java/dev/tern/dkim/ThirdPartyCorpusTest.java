@@ -43,8 +43,7 @@ class ThirdPartyCorpusTest {
             Set.of("badkey_8.txt", "badkey_9.txt", "badkey_12.txt", "badkey_13.txt");
     private static final List<String> TABLE = new ArrayList<>();
 
-    private record Row(String corpus, String file, String expected, String verdict, String detail) {
-    }
+    private record Row(String corpus, String file, String expected, String verdict, String detail) {}
 
     private static void report(Row r) {
         TABLE.add(String.format("%-10s %-26s %-8s %-9s %s", r.corpus, r.file, r.expected, r.verdict, r.detail));
@@ -53,8 +52,10 @@ class ThirdPartyCorpusTest {
     @AfterAll
     static void printSummary() {
         System.out.println();
-        System.out.println("DKIM third-party corpus summary (verdict: pass/reject = asserted, excluded = reported only)");
-        System.out.println(String.format("%-10s %-26s %-8s %-9s %s", "corpus", "file", "expected", "verdict", "our results"));
+        System.out.println(
+                "DKIM third-party corpus summary (verdict: pass/reject = asserted, excluded = reported only)");
+        System.out.println(
+                String.format("%-10s %-26s %-8s %-9s %s", "corpus", "file", "expected", "verdict", "our results"));
         TABLE.forEach(System.out::println);
         System.out.println();
     }
@@ -80,7 +81,8 @@ class ThirdPartyCorpusTest {
     void stalwartMessagesPass() {
         Clock upstreamTime = Clock.fixed(Instant.ofEpochSecond(STALWART_TIME), ZoneOffset.UTC);
         for (String n : List.of("001", "002", "003", "004", "005", "006")) {
-            DkimVerifier v = new DkimVerifier(KeyLookup.fromDirectory(TestFiles.dir("stalwart-mail-auth/keys_" + n)),
+            DkimVerifier v = new DkimVerifier(
+                    KeyLookup.fromDirectory(TestFiles.dir("stalwart-mail-auth/keys_" + n)),
                     VerifierSettings.defaults().withClock(upstreamTime));
             List<VerificationResult> results = v.verify(TestFiles.bytes("stalwart-mail-auth/" + n + ".eml"));
             report(new Row("stalwart", n + ".eml", "pass", "pass", describe(results)));
@@ -112,7 +114,9 @@ class ThirdPartyCorpusTest {
             String file = m.get("file");
             List<VerificationResult> results = v.verify(TestFiles.crlf(TestFiles.bytes("dkimpy/" + file)));
             report(new Row("dkimpy", file, "pass", "pass", describe(results)));
-            assertThat(results).as(file).hasSize(Integer.parseInt(m.get("signatures")))
+            assertThat(results)
+                    .as(file)
+                    .hasSize(Integer.parseInt(m.get("signatures")))
                     .allMatch(VerificationResult::passed);
         }
     }
@@ -127,7 +131,11 @@ class ThirdPartyCorpusTest {
             String txt = TestFiles.text("dkimpy/data/" + record).strip();
             List<VerificationResult> results = new DkimVerifier((s, d) -> txt).verify(signed);
             boolean good = record.equals("test.txt");
-            report(new Row("dkimpy", "test.message + " + record, good ? "pass" : "fail", good ? "pass" : "reject",
+            report(new Row(
+                    "dkimpy",
+                    "test.message + " + record,
+                    good ? "pass" : "fail",
+                    good ? "pass" : "reject",
                     describe(results)));
             assertThat(anyPass(results)).as(record).isEqualTo(good);
         }
@@ -147,8 +155,8 @@ class ThirdPartyCorpusTest {
             }
             return files.lookup(selector, domain);
         };
-        DkimVerifier legacy = new DkimVerifier(lookup, VerifierSettings.defaults()
-                .withAllowRsaSha1(true).withMinRsaKeyBits(512));
+        DkimVerifier legacy = new DkimVerifier(
+                lookup, VerifierSettings.defaults().withAllowRsaSha1(true).withMinRsaKeyBits(512));
         int asserted = 0;
         for (String line : TestFiles.text("mail-dkim/manifest.jsonl").split("\n")) {
             Map<String, String> m = TestFiles.jsonFields(line);
@@ -159,13 +167,16 @@ class ThirdPartyCorpusTest {
             List<VerificationResult> results = legacy.verify(message);
             String ours = describe(results);
             if (!new String(message, StandardCharsets.ISO_8859_1).toLowerCase().contains("\ndkim-signature:")
-                    && !new String(message, StandardCharsets.ISO_8859_1).toLowerCase().startsWith("dkim-signature:")) {
+                    && !new String(message, StandardCharsets.ISO_8859_1)
+                            .toLowerCase()
+                            .startsWith("dkim-signature:")) {
                 assertThat(results).as(file).isEmpty();
                 report(new Row("mail-dkim", file, expected, "excluded", ours + " (DomainKeys only)"));
                 continue;
             }
             if (RFC4871_G_TAG_ROWS.contains(file)) {
-                report(new Row("mail-dkim", file, expected, "excluded", ours + " (RFC 4871 g= tag, removed by RFC 6376)"));
+                report(new Row(
+                        "mail-dkim", file, expected, "excluded", ours + " (RFC 4871 g= tag, removed by RFC 6376)"));
                 continue;
             }
             if (!rfcVersion && expected.equals("pass")) {
@@ -179,21 +190,30 @@ class ThirdPartyCorpusTest {
             asserted++;
             report(new Row("mail-dkim", file, expected, shouldPass ? "pass" : "reject", ours));
         }
-        assertThat(asserted).as("asserted rows: 79 minus 17 DomainKeys-only, 16 pre-RFC pass rows, 4 g= rows").isEqualTo(42);
+        assertThat(asserted)
+                .as("asserted rows: 79 minus 17 DomainKeys-only, 16 pre-RFC pass rows, 4 g= rows")
+                .isEqualTo(42);
     }
 
     @Test
     void mailDkimEd25519RowsPassUnderDefaultPolicy() {
         DkimVerifier strict = new DkimVerifier(KeyLookup.fromDirectory(TestFiles.dir("mail-dkim/keys")));
         assertThat(strict.verify(TestFiles.crlf(TestFiles.bytes("mail-dkim/corpus/goodkey_ed25519.txt"))))
-                .singleElement().matches(VerificationResult::passed);
+                .singleElement()
+                .matches(VerificationResult::passed);
         assertThat(strict.verify(TestFiles.crlf(TestFiles.bytes("mail-dkim/corpus/badkey3_ed25519.txt"))))
-                .singleElement().extracting(VerificationResult::reason).isEqualTo(Reason.BODY_HASH_MISMATCH);
+                .singleElement()
+                .extracting(VerificationResult::reason)
+                .isEqualTo(Reason.BODY_HASH_MISMATCH);
         assertThat(strict.verify(TestFiles.crlf(TestFiles.bytes("mail-dkim/corpus/badkey2_ed25519.txt"))))
-                .singleElement().extracting(VerificationResult::reason).isEqualTo(Reason.SIGNATURE_MISMATCH);
+                .singleElement()
+                .extracting(VerificationResult::reason)
+                .isEqualTo(Reason.SIGNATURE_MISMATCH);
         // the legacy rows are refused by the default (RFC 8301) policy
         assertThat(strict.verify(TestFiles.crlf(TestFiles.bytes("mail-dkim/corpus/goodkey_1.txt"))))
-                .singleElement().extracting(VerificationResult::reason).isEqualTo(Reason.UNSUPPORTED_ALGORITHM);
+                .singleElement()
+                .extracting(VerificationResult::reason)
+                .isEqualTo(Reason.UNSUPPORTED_ALGORITHM);
     }
 
     private static Map<String, String> specialAnswers(String json) {

@@ -18,23 +18,23 @@ import java.util.Objects;
  * @param attributes    further string attributes (DKIM status, client address, ...)
  */
 public record Envelope(
-    String messageId,
-    String returnPath,
-    String tenant,
-    String campaign,
-    String pool,
-    boolean transactional,
-    long receivedAt,
-    long expiresAt,
-    long bodySize,
-    Map<String, String> attributes) {
+        String messageId,
+        String returnPath,
+        String tenant,
+        String campaign,
+        String pool,
+        boolean transactional,
+        long receivedAt,
+        long expiresAt,
+        long bodySize,
+        Map<String, String> attributes) {
 
-  public Envelope {
-    Objects.requireNonNull(messageId, "messageId");
-    returnPath = returnPath == null ? "" : returnPath;
-    tenant = tenant == null ? "" : tenant;
-    campaign = campaign == null ? "" : campaign;
-    pool = pool == null ? "" : pool;
-    attributes = attributes == null ? Map.of() : Map.copyOf(attributes);
-  }
+    public Envelope {
+        Objects.requireNonNull(messageId, "messageId");
+        returnPath = returnPath == null ? "" : returnPath;
+        tenant = tenant == null ? "" : tenant;
+        campaign = campaign == null ? "" : campaign;
+        pool = pool == null ? "" : pool;
+        attributes = attributes == null ? Map.of() : Map.copyOf(attributes);
+    }
 }

@@ -13,33 +13,33 @@ import java.util.Objects;
  * @param nextAttemptAt when the entry is due next, epoch milliseconds
  */
 public record QueueEntry(
-    Envelope envelope, String domain, List<RecipientState> recipients, int attempts, long nextAttemptAt) {
+        Envelope envelope, String domain, List<RecipientState> recipients, int attempts, long nextAttemptAt) {
 
-  public QueueEntry {
-    Objects.requireNonNull(envelope, "envelope");
-    Objects.requireNonNull(domain, "domain");
-    recipients = List.copyOf(recipients);
-  }
+    public QueueEntry {
+        Objects.requireNonNull(envelope, "envelope");
+        Objects.requireNonNull(domain, "domain");
+        recipients = List.copyOf(recipients);
+    }
 
-  public String messageId() {
-    return envelope.messageId();
-  }
+    public String messageId() {
+        return envelope.messageId();
+    }
 
-  /** The recipients that still need a delivery attempt. */
-  public List<RecipientState> open() {
-    return recipients.stream().filter(r -> !r.status().isFinal()).toList();
-  }
+    /** The recipients that still need a delivery attempt. */
+    public List<RecipientState> open() {
+        return recipients.stream().filter(r -> !r.status().isFinal()).toList();
+    }
 
-  /** True when every recipient has a final status. */
-  public boolean finished() {
-    return recipients.stream().allMatch(r -> r.status().isFinal());
-  }
+    /** True when every recipient has a final status. */
+    public boolean finished() {
+        return recipients.stream().allMatch(r -> r.status().isFinal());
+    }
 
-  public QueueEntry withRecipients(List<RecipientState> newRecipients) {
-    return new QueueEntry(envelope, domain, newRecipients, attempts, nextAttemptAt);
-  }
+    public QueueEntry withRecipients(List<RecipientState> newRecipients) {
+        return new QueueEntry(envelope, domain, newRecipients, attempts, nextAttemptAt);
+    }
 
-  public QueueEntry rescheduled(long at, boolean countAttempt) {
-    return new QueueEntry(envelope, domain, recipients, countAttempt ? attempts + 1 : attempts, at);
-  }
+    public QueueEntry rescheduled(long at, boolean countAttempt) {
+        return new QueueEntry(envelope, domain, recipients, countAttempt ? attempts + 1 : attempts, at);
+    }
 }

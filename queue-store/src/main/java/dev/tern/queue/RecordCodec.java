@@ -25,197 +25,205 @@ import java.util.TreeMap;
  * Recipient status codes: 0 pending, 1 deferred, 2 delivered, 3 bounced.
  */
 final class RecordCodec {
-  static final int V1 = 1;
+    static final int V1 = 1;
 
-  private RecordCodec() {}
+    private RecordCodec() {}
 
-  /** An envelope plus the byte count of the body actually stored with it. */
-  record StoredEnvelope(Envelope envelope, long storedBodyBytes) {}
+    /** An envelope plus the byte count of the body actually stored with it. */
+    record StoredEnvelope(Envelope envelope, long storedBodyBytes) {}
 
-  /** Entry fields kept in the entry value (message id and domain are in the key). */
-  record EntryState(List<RecipientState> recipients, int attempts, long nextAttemptAt) {
-    QueueEntry toEntry(Envelope envelope, String domain) {
-      return new QueueEntry(envelope, domain, recipients, attempts, nextAttemptAt);
-    }
-  }
-
-  static byte[] encodeEnvelope(Envelope e, long storedBodyBytes) {
-    Out o = new Out();
-    o.u8(V1);
-    o.str(e.messageId()).str(e.returnPath()).str(e.tenant()).str(e.campaign()).str(e.pool());
-    o.u8(e.transactional() ? 1 : 0);
-    o.i64(e.receivedAt()).i64(e.expiresAt()).i64(e.bodySize());
-    Map<String, String> sorted = new TreeMap<>(e.attributes());
-    o.varint(sorted.size());
-    sorted.forEach((k, v) -> o.str(k).str(v));
-    o.varint(storedBodyBytes);
-    return o.bytes();
-  }
-
-  static StoredEnvelope decodeEnvelope(byte[] b) {
-    In in = new In(b, "envelope");
-    int version = in.u8();
-    if (version != V1) throw in.unsupported(version);
-    String id = in.str(), rp = in.str(), tenant = in.str(), campaign = in.str(), pool = in.str();
-    int flags = in.u8();
-    long received = in.i64(), expires = in.i64(), size = in.i64();
-    int n = in.count();
-    Map<String, String> attrs = new LinkedHashMap<>();
-    for (int i = 0; i < n; i++) attrs.put(in.str(), in.str());
-    long stored = in.varint();
-    return new StoredEnvelope(
-        new Envelope(id, rp, tenant, campaign, pool, (flags & 1) != 0, received, expires, size, attrs), stored);
-  }
-
-  static byte[] encodeEntry(QueueEntry e) {
-    Out o = new Out();
-    o.u8(V1);
-    o.varint(e.attempts()).i64(e.nextAttemptAt());
-    o.varint(e.recipients().size());
-    for (RecipientState r : e.recipients()) {
-      o.str(r.address()).u8(statusCode(r.status())).varint(r.attempts()).str(r.lastReply());
-    }
-    return o.bytes();
-  }
-
-  static EntryState decodeEntry(byte[] b) {
-    In in = new In(b, "entry");
-    int version = in.u8();
-    if (version != V1) throw in.unsupported(version);
-    int attempts = (int) in.varint();
-    long next = in.i64();
-    int n = in.count();
-    List<RecipientState> rs = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      String addr = in.str();
-      RecipientStatus status = status(in.u8(), in);
-      int att = (int) in.varint();
-      rs.add(new RecipientState(addr, status, att, in.str()));
-    }
-    return new EntryState(rs, attempts, next);
-  }
-
-  static byte[] encodeSuppression(Suppression s) {
-    return new Out().u8(V1).str(s.reason() == null ? "" : s.reason()).i64(s.addedAt()).bytes();
-  }
-
-  static Suppression decodeSuppression(String tenant, String address, byte[] b) {
-    In in = new In(b, "suppression");
-    int version = in.u8();
-    if (version != V1) throw in.unsupported(version);
-    return new Suppression(tenant, address, in.str(), in.i64());
-  }
-
-  private static int statusCode(RecipientStatus s) {
-    return switch (s) {
-      case PENDING -> 0;
-      case DEFERRED -> 1;
-      case DELIVERED -> 2;
-      case BOUNCED -> 3;
-    };
-  }
-
-  private static RecipientStatus status(int code, In in) {
-    return switch (code) {
-      case 0 -> RecipientStatus.PENDING;
-      case 1 -> RecipientStatus.DEFERRED;
-      case 2 -> RecipientStatus.DELIVERED;
-      case 3 -> RecipientStatus.BOUNCED;
-      default -> throw in.corrupt("unknown recipient status " + code);
-    };
-  }
-
-  private static final class Out {
-    private final ByteArrayOutputStream buf = new ByteArrayOutputStream(128);
-
-    Out u8(int v) {
-      buf.write(v);
-      return this;
+    /** Entry fields kept in the entry value (message id and domain are in the key). */
+    record EntryState(List<RecipientState> recipients, int attempts, long nextAttemptAt) {
+        QueueEntry toEntry(Envelope envelope, String domain) {
+            return new QueueEntry(envelope, domain, recipients, attempts, nextAttemptAt);
+        }
     }
 
-    Out varint(long v) {
-      if (v < 0) throw new IllegalArgumentException("negative count " + v);
-      while ((v & ~0x7fL) != 0) {
-        buf.write((int) ((v & 0x7f) | 0x80));
-        v >>>= 7;
-      }
-      buf.write((int) v);
-      return this;
+    static byte[] encodeEnvelope(Envelope e, long storedBodyBytes) {
+        Out o = new Out();
+        o.u8(V1);
+        o.str(e.messageId())
+                .str(e.returnPath())
+                .str(e.tenant())
+                .str(e.campaign())
+                .str(e.pool());
+        o.u8(e.transactional() ? 1 : 0);
+        o.i64(e.receivedAt()).i64(e.expiresAt()).i64(e.bodySize());
+        Map<String, String> sorted = new TreeMap<>(e.attributes());
+        o.varint(sorted.size());
+        sorted.forEach((k, v) -> o.str(k).str(v));
+        o.varint(storedBodyBytes);
+        return o.bytes();
     }
 
-    Out i64(long v) {
-      for (int s = 56; s >= 0; s -= 8) buf.write((int) (v >>> s));
-      return this;
+    static StoredEnvelope decodeEnvelope(byte[] b) {
+        In in = new In(b, "envelope");
+        int version = in.u8();
+        if (version != V1) throw in.unsupported(version);
+        String id = in.str(), rp = in.str(), tenant = in.str(), campaign = in.str(), pool = in.str();
+        int flags = in.u8();
+        long received = in.i64(), expires = in.i64(), size = in.i64();
+        int n = in.count();
+        Map<String, String> attrs = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) attrs.put(in.str(), in.str());
+        long stored = in.varint();
+        return new StoredEnvelope(
+                new Envelope(id, rp, tenant, campaign, pool, (flags & 1) != 0, received, expires, size, attrs), stored);
     }
 
-    Out str(String s) {
-      byte[] b = s.getBytes(StandardCharsets.UTF_8);
-      varint(b.length);
-      buf.write(b, 0, b.length);
-      return this;
+    static byte[] encodeEntry(QueueEntry e) {
+        Out o = new Out();
+        o.u8(V1);
+        o.varint(e.attempts()).i64(e.nextAttemptAt());
+        o.varint(e.recipients().size());
+        for (RecipientState r : e.recipients()) {
+            o.str(r.address()).u8(statusCode(r.status())).varint(r.attempts()).str(r.lastReply());
+        }
+        return o.bytes();
     }
 
-    byte[] bytes() {
-      return buf.toByteArray();
-    }
-  }
-
-  private static final class In {
-    private final byte[] b;
-    private final String what;
-    private int pos;
-
-    In(byte[] b, String what) {
-      this.b = b;
-      this.what = what;
-    }
-
-    int u8() {
-      need(1);
-      return b[pos++] & 0xff;
+    static EntryState decodeEntry(byte[] b) {
+        In in = new In(b, "entry");
+        int version = in.u8();
+        if (version != V1) throw in.unsupported(version);
+        int attempts = (int) in.varint();
+        long next = in.i64();
+        int n = in.count();
+        List<RecipientState> rs = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            String addr = in.str();
+            RecipientStatus status = status(in.u8(), in);
+            int att = (int) in.varint();
+            rs.add(new RecipientState(addr, status, att, in.str()));
+        }
+        return new EntryState(rs, attempts, next);
     }
 
-    long varint() {
-      long v = 0;
-      for (int shift = 0; shift < 64; shift += 7) {
-        int x = u8();
-        v |= (long) (x & 0x7f) << shift;
-        if ((x & 0x80) == 0) return v;
-      }
-      throw corrupt("varint too long");
+    static byte[] encodeSuppression(Suppression s) {
+        return new Out()
+                .u8(V1)
+                .str(s.reason() == null ? "" : s.reason())
+                .i64(s.addedAt())
+                .bytes();
     }
 
-    int count() {
-      long n = varint();
-      if (n > b.length - pos) throw corrupt("count " + n + " exceeds the record");
-      return (int) n;
+    static Suppression decodeSuppression(String tenant, String address, byte[] b) {
+        In in = new In(b, "suppression");
+        int version = in.u8();
+        if (version != V1) throw in.unsupported(version);
+        return new Suppression(tenant, address, in.str(), in.i64());
     }
 
-    long i64() {
-      need(8);
-      long v = Keys.getLong(b, pos);
-      pos += 8;
-      return v;
+    private static int statusCode(RecipientStatus s) {
+        return switch (s) {
+            case PENDING -> 0;
+            case DEFERRED -> 1;
+            case DELIVERED -> 2;
+            case BOUNCED -> 3;
+        };
     }
 
-    String str() {
-      int n = count();
-      String s = new String(b, pos, n, StandardCharsets.UTF_8);
-      pos += n;
-      return s;
+    private static RecipientStatus status(int code, In in) {
+        return switch (code) {
+            case 0 -> RecipientStatus.PENDING;
+            case 1 -> RecipientStatus.DEFERRED;
+            case 2 -> RecipientStatus.DELIVERED;
+            case 3 -> RecipientStatus.BOUNCED;
+            default -> throw in.corrupt("unknown recipient status " + code);
+        };
     }
 
-    private void need(int n) {
-      if (pos + n > b.length) throw corrupt("truncated");
+    private static final class Out {
+        private final ByteArrayOutputStream buf = new ByteArrayOutputStream(128);
+
+        Out u8(int v) {
+            buf.write(v);
+            return this;
+        }
+
+        Out varint(long v) {
+            if (v < 0) throw new IllegalArgumentException("negative count " + v);
+            while ((v & ~0x7fL) != 0) {
+                buf.write((int) ((v & 0x7f) | 0x80));
+                v >>>= 7;
+            }
+            buf.write((int) v);
+            return this;
+        }
+
+        Out i64(long v) {
+            for (int s = 56; s >= 0; s -= 8) buf.write((int) (v >>> s));
+            return this;
+        }
+
+        Out str(String s) {
+            byte[] b = s.getBytes(StandardCharsets.UTF_8);
+            varint(b.length);
+            buf.write(b, 0, b.length);
+            return this;
+        }
+
+        byte[] bytes() {
+            return buf.toByteArray();
+        }
     }
 
-    SpoolException corrupt(String why) {
-      return new SpoolException("corrupt " + what + " record: " + why);
-    }
+    private static final class In {
+        private final byte[] b;
+        private final String what;
+        private int pos;
 
-    SpoolException unsupported(int version) {
-      return new SpoolException(
-          "unsupported " + what + " record version " + version + " (this Tern reads version " + V1 + ")");
+        In(byte[] b, String what) {
+            this.b = b;
+            this.what = what;
+        }
+
+        int u8() {
+            need(1);
+            return b[pos++] & 0xff;
+        }
+
+        long varint() {
+            long v = 0;
+            for (int shift = 0; shift < 64; shift += 7) {
+                int x = u8();
+                v |= (long) (x & 0x7f) << shift;
+                if ((x & 0x80) == 0) return v;
+            }
+            throw corrupt("varint too long");
+        }
+
+        int count() {
+            long n = varint();
+            if (n > b.length - pos) throw corrupt("count " + n + " exceeds the record");
+            return (int) n;
+        }
+
+        long i64() {
+            need(8);
+            long v = Keys.getLong(b, pos);
+            pos += 8;
+            return v;
+        }
+
+        String str() {
+            int n = count();
+            String s = new String(b, pos, n, StandardCharsets.UTF_8);
+            pos += n;
+            return s;
+        }
+
+        private void need(int n) {
+            if (pos + n > b.length) throw corrupt("truncated");
+        }
+
+        SpoolException corrupt(String why) {
+            return new SpoolException("corrupt " + what + " record: " + why);
+        }
+
+        SpoolException unsupported(int version) {
+            return new SpoolException(
+                    "unsupported " + what + " record version " + version + " (this Tern reads version " + V1 + ")");
+        }
     }
-  }
 }

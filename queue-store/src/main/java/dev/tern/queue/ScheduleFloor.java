@@ -12,28 +12,28 @@ import java.util.Arrays;
  * keys written while it ran (which its iterator may not see) keep the floor below them.
  */
 final class ScheduleFloor {
-  private byte[] floor = new byte[0];
-  private byte[] minInsertedDuringScan;
+    private byte[] floor = new byte[0];
+    private byte[] minInsertedDuringScan;
 
-  synchronized void inserted(byte[] scheduleKey) {
-    if (Arrays.compareUnsigned(scheduleKey, floor) < 0) floor = scheduleKey;
-    if (minInsertedDuringScan == null || Arrays.compareUnsigned(scheduleKey, minInsertedDuringScan) < 0) {
-      minInsertedDuringScan = scheduleKey;
+    synchronized void inserted(byte[] scheduleKey) {
+        if (Arrays.compareUnsigned(scheduleKey, floor) < 0) floor = scheduleKey;
+        if (minInsertedDuringScan == null || Arrays.compareUnsigned(scheduleKey, minInsertedDuringScan) < 0) {
+            minInsertedDuringScan = scheduleKey;
+        }
     }
-  }
 
-  /** Returns where the scan starts. */
-  synchronized byte[] scanStarting() {
-    minInsertedDuringScan = null;
-    return floor;
-  }
-
-  /** {@code visitedUpTo}: every key below it existed at scan start and was visited (removed). */
-  synchronized void scanEnded(byte[] visitedUpTo) {
-    byte[] f = visitedUpTo;
-    if (minInsertedDuringScan != null && Arrays.compareUnsigned(minInsertedDuringScan, f) < 0) {
-      f = minInsertedDuringScan;
+    /** Returns where the scan starts. */
+    synchronized byte[] scanStarting() {
+        minInsertedDuringScan = null;
+        return floor;
     }
-    floor = f;
-  }
+
+    /** {@code visitedUpTo}: every key below it existed at scan start and was visited (removed). */
+    synchronized void scanEnded(byte[] visitedUpTo) {
+        byte[] f = visitedUpTo;
+        if (minInsertedDuringScan != null && Arrays.compareUnsigned(minInsertedDuringScan, f) < 0) {
+            f = minInsertedDuringScan;
+        }
+        floor = f;
+    }
 }

@@ -41,483 +41,506 @@ import org.rocksdb.WriteOptions;
  * <p>Thread-safe.
  */
 public final class Spool implements AutoCloseable {
-  private static final byte[] STAT_MESSAGES = "stat.messages".getBytes(StandardCharsets.UTF_8);
-  private static final byte[] STAT_ENTRIES = "stat.entries".getBytes(StandardCharsets.UTF_8);
-  private static final byte[] STAT_BODY_BYTES = "stat.bodyBytes".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] STAT_MESSAGES = "stat.messages".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] STAT_ENTRIES = "stat.entries".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] STAT_BODY_BYTES = "stat.bodyBytes".getBytes(StandardCharsets.UTF_8);
 
-  private final SpoolDb sdb;
-  private final Committer committer;
-  private final WriteOptions noSync = new WriteOptions().setSync(false);
-  private final ReentrantReadWriteLock closeLock = new ReentrantReadWriteLock();
-  private final ScheduleFloor floor = new ScheduleFloor();
-  private final Object scanLock = new Object();
-  // Written by the commit thread only (inside each write's own batch), read by anyone.
-  private final AtomicLong messages = new AtomicLong();
-  private final AtomicLong entryCount = new AtomicLong();
-  private final AtomicLong bodyBytes = new AtomicLong();
-  private final AtomicLong inFlight = new AtomicLong();
-  private final long recovered;
-  private volatile boolean closed;
+    private final SpoolDb sdb;
+    private final Committer committer;
+    private final WriteOptions noSync = new WriteOptions().setSync(false);
+    private final ReentrantReadWriteLock closeLock = new ReentrantReadWriteLock();
+    private final ScheduleFloor floor = new ScheduleFloor();
+    private final Object scanLock = new Object();
+    // Written by the commit thread only (inside each write's own batch), read by anyone.
+    private final AtomicLong messages = new AtomicLong();
+    private final AtomicLong entryCount = new AtomicLong();
+    private final AtomicLong bodyBytes = new AtomicLong();
+    private final AtomicLong inFlight = new AtomicLong();
+    private final long recovered;
+    private volatile boolean closed;
 
-  private Spool(SpoolSettings settings, SpoolDb sdb) throws RocksDBException {
-    this.sdb = sdb;
-    messages.set(readStat(STAT_MESSAGES));
-    entryCount.set(readStat(STAT_ENTRIES));
-    bodyBytes.set(readStat(STAT_BODY_BYTES));
-    this.recovered = recoverLeases();
-    DiskGuard disk = new DiskGuard(settings.directory(), settings.minFreeDiskBytes());
-    this.committer = new Committer(
-        sdb.db, settings.syncWrites(), disk, settings.observer(), settings.tuning().maxGroupCommit());
-  }
-
-  /**
-   * Opens (or creates) the spool. Entries that were leased (in flight) when the previous
-   * process stopped become due at once; {@link #recoveredCount()} tells how many.
-   *
-   * @throws SpoolException with a clear message if the directory is not a Tern spool, is
-   *     corrupt, or cannot be opened
-   */
-  public static Spool open(SpoolSettings settings) {
-    if (settings == null || settings.directory() == null) throw new IllegalArgumentException("spool directory missing");
-    SpoolDb sdb = SpoolDb.open(settings.directory(), settings.tuning());
-    try {
-      return new Spool(settings, sdb);
-    } catch (RocksDBException e) {
-      sdb.close();
-      throw new SpoolException("cannot recover spool " + settings.directory() + ": " + e.getMessage(), e);
-    } catch (RuntimeException e) {
-      sdb.close();
-      throw e;
+    private Spool(SpoolSettings settings, SpoolDb sdb) throws RocksDBException {
+        this.sdb = sdb;
+        messages.set(readStat(STAT_MESSAGES));
+        entryCount.set(readStat(STAT_ENTRIES));
+        bodyBytes.set(readStat(STAT_BODY_BYTES));
+        this.recovered = recoverLeases();
+        DiskGuard disk = new DiskGuard(settings.directory(), settings.minFreeDiskBytes());
+        this.committer = new Committer(
+                sdb.db,
+                settings.syncWrites(),
+                disk,
+                settings.observer(),
+                settings.tuning().maxGroupCommit());
     }
-  }
 
-  /** Puts entries leased at the last stop back into the schedule; returns how many. */
-  private long recoverLeases() throws RocksDBException {
-    long count = 0;
-    try (RocksIterator it = sdb.db.newIterator(sdb.leases)) {
-      WriteBatch batch = new WriteBatch();
-      try {
-        for (it.seekToFirst(); it.isValid(); it.next()) {
-          // A lease holds a copy of its entry's value and is deleted in the same batch as the
-          // entry, so no entry read is needed.
-          byte[] ek = it.key();
-          byte[] value = it.value();
-          batch.delete(sdb.leases, ek);
-          batch.put(sdb.schedule, Keys.schedule(RecordCodec.decodeEntry(value).nextAttemptAt(), ek), value);
-          count++;
-          if (batch.count() >= 20_000) {
-            sdb.db.write(noSync, batch);
-            batch.close();
-            batch = new WriteBatch();
-          }
+    /**
+     * Opens (or creates) the spool. Entries that were leased (in flight) when the previous
+     * process stopped become due at once; {@link #recoveredCount()} tells how many.
+     *
+     * @throws SpoolException with a clear message if the directory is not a Tern spool, is
+     *     corrupt, or cannot be opened
+     */
+    public static Spool open(SpoolSettings settings) {
+        if (settings == null || settings.directory() == null)
+            throw new IllegalArgumentException("spool directory missing");
+        SpoolDb sdb = SpoolDb.open(settings.directory(), settings.tuning());
+        try {
+            return new Spool(settings, sdb);
+        } catch (RocksDBException e) {
+            sdb.close();
+            throw new SpoolException("cannot recover spool " + settings.directory() + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            sdb.close();
+            throw e;
         }
-        it.status();
-        sdb.db.write(noSync, batch);
-      } finally {
-        batch.close();
-      }
-      if (count > 0) sdb.db.syncWal();
     }
-    return count;
-  }
 
-  /**
-   * Stores a new message: its body and one entry per destination domain, in one atomic
-   * write batch. The future completes when durable, or exceptionally with
-   * {@link SpoolFullException} (disk floor) or {@link SpoolException} (for example a message
-   * id that is already spooled). {@code body} must not be modified until the future completes.
-   *
-   * @throws IllegalArgumentException if there are no entries, an entry belongs to another
-   *     message, or a domain appears twice
-   */
-  public CompletableFuture<Void> store(Envelope envelope, byte[] body, List<QueueEntry> entries) {
-    if (entries == null || entries.isEmpty()) throw new IllegalArgumentException("a message needs at least one entry");
-    if (body == null) throw new IllegalArgumentException("body is null");
-    byte[] mk = Keys.message(envelope.messageId());
-    Set<String> domains = new HashSet<>();
-    for (QueueEntry e : entries) {
-      if (!e.messageId().equals(envelope.messageId())) {
-        throw new IllegalArgumentException("entry of message " + e.messageId() + " stored with " + envelope.messageId());
-      }
-      if (!domains.add(e.domain())) throw new IllegalArgumentException("domain " + e.domain() + " appears twice");
-    }
-    byte[] env = RecordCodec.encodeEnvelope(envelope, body.length);
-    return committer.submit(true, () -> {
-      if (sdb.db.get(sdb.envelopes, mk) != null) {
-        throw new SpoolException("message " + envelope.messageId() + " is already spooled");
-      }
-      byte[] minKey = null;
-      try (WriteBatch b = new WriteBatch()) {
-        b.put(sdb.bodies, mk, body);
-        b.put(sdb.envelopes, mk, env);
-        for (QueueEntry e : entries) {
-          byte[] ek = Keys.entry(e.messageId(), e.domain());
-          byte[] sk = Keys.schedule(e.nextAttemptAt(), ek);
-          byte[] value = RecordCodec.encodeEntry(e);
-          b.put(sdb.entries, ek, value);
-          b.put(sdb.schedule, sk, value);
-          if (minKey == null || java.util.Arrays.compareUnsigned(sk, minKey) < 0) minKey = sk;
-        }
-        putStats(b, 1, entries.size(), body.length);
-        sdb.db.write(noSync, b);
-      }
-      applyStats(1, entries.size(), body.length);
-      floor.inserted(minKey);
-      return null;
-    });
-  }
-
-  /**
-   * Leases up to {@code limit} entries whose next attempt time is at or before {@code nowMillis},
-   * in time order. A leased entry is not returned again until it is {@link #update updated},
-   * {@link #complete completed} or {@link #release released} (or the process restarts).
-   *
-   * <p>Leasing moves the entry's key from the schedule index to the lease set on disk, so
-   * scanning never skips over in-flight entries and the heap holds nothing per entry.
-   */
-  public List<QueueEntry> due(long nowMillis, int limit) {
-    if (limit <= 0 || nowMillis < 0) return List.of();
-    return read(() -> {
-      synchronized (scanLock) {
-        return scan(nowMillis, limit);
-      }
-    });
-  }
-
-  private List<QueueEntry> scan(long now, int limit) throws RocksDBException {
-    List<QueueEntry> out = new ArrayList<>(Math.min(limit, 1024));
-    byte[] start = floor.scanStarting();
-    byte[] upper = now == Long.MAX_VALUE ? null : Keys.scheduleStart(now + 1);
-    byte[] visitedUpTo = start;
-    try (Slice upperSlice = upper == null ? null : new Slice(upper);
-        ReadOptions ro = new ReadOptions();
-        WriteBatch batch = new WriteBatch()) {
-      if (upperSlice != null) ro.setIterateUpperBound(upperSlice);
-      String lastMessage = null;
-      Envelope lastEnvelope = null;
-      try (RocksIterator it = sdb.db.newIterator(sdb.schedule, ro)) {
-        for (it.seek(start); it.isValid() && out.size() < limit; it.next()) {
-          // The schedule value is a copy of the entry value, written in the same batches as
-          // the entry itself, so the scan needs no random read per entry.
-          byte[] sk = it.key();
-          visitedUpTo = Keys.successor(sk);
-          batch.delete(sdb.schedule, sk);
-          byte[] ek = Keys.scheduleEntryKey(sk);
-          byte[] value = it.value();
-          RecordCodec.EntryState st = RecordCodec.decodeEntry(value);
-          int sep = indexOf(ek, Keys.SEP);
-          String messageId = new String(ek, 0, sep, StandardCharsets.UTF_8);
-          if (!messageId.equals(lastMessage)) {
-            byte[] env = sdb.db.get(sdb.envelopes, Keys.message(messageId));
-            lastMessage = messageId;
-            lastEnvelope = env == null ? null : RecordCodec.decodeEnvelope(env).envelope();
-          }
-          if (lastEnvelope == null) continue; // entry without envelope: unusable, leave it unscheduled
-          String domain = new String(ek, sep + 1, ek.length - sep - 1, StandardCharsets.UTF_8);
-          batch.put(sdb.leases, ek, value);
-          out.add(st.toEntry(lastEnvelope, domain));
-        }
-        it.status();
-        if (!it.isValid()) visitedUpTo = upper == null ? visitedUpTo : upper;
-      }
-      if (batch.count() > 0) sdb.db.write(noSync, batch);
-    } finally {
-      floor.scanEnded(visitedUpTo);
-    }
-    inFlight.addAndGet(out.size());
-    return out;
-  }
-
-  /**
-   * Atomically records new recipient states and the next attempt time of a (leased) entry,
-   * and ends its lease: it is due again at {@code entry.nextAttemptAt()}. Fails with
-   * {@link SpoolException} if the entry is no longer spooled. Allowed under the disk floor.
-   */
-  public CompletableFuture<Void> update(QueueEntry entry) {
-    byte[] ek = Keys.entry(entry.messageId(), entry.domain());
-    byte[] value = RecordCodec.encodeEntry(entry);
-    byte[] sk = Keys.schedule(entry.nextAttemptAt(), ek);
-    return committer.submit(false, () -> {
-      byte[] old = sdb.db.get(sdb.entries, ek);
-      if (old == null) {
-        throw new SpoolException("entry " + entry.messageId() + "/" + entry.domain() + " is not spooled");
-      }
-      boolean leased = sdb.db.get(sdb.leases, ek) != null;
-      try (WriteBatch b = new WriteBatch()) {
-        if (leased) {
-          b.delete(sdb.leases, ek);
-        } else {
-          b.delete(sdb.schedule, Keys.schedule(RecordCodec.decodeEntry(old).nextAttemptAt(), ek));
-        }
-        b.put(sdb.entries, ek, value);
-        b.put(sdb.schedule, sk, value);
-        sdb.db.write(noSync, b);
-      }
-      if (leased) inFlight.decrementAndGet();
-      floor.inserted(sk);
-      return null;
-    });
-  }
-
-  /**
-   * Atomically deletes a finished entry, and the message body and envelope when no other
-   * entry of the message remains. Completing an entry that is already gone does nothing.
-   */
-  public CompletableFuture<Void> complete(QueueEntry entry) {
-    String id = entry.messageId();
-    byte[] ek = Keys.entry(id, entry.domain());
-    byte[] mk = Keys.message(id);
-    byte[] prefix = Keys.entryPrefix(id);
-    return committer.submit(false, () -> {
-      byte[] old = sdb.db.get(sdb.entries, ek);
-      boolean leased = sdb.db.get(sdb.leases, ek) != null;
-      if (old == null && !leased) return null;
-      long dMessages = 0, dEntries = 0, dBytes = 0;
-      try (WriteBatch b = new WriteBatch()) {
-        if (leased) b.delete(sdb.leases, ek);
-        if (old != null) {
-          if (!leased) b.delete(sdb.schedule, Keys.schedule(RecordCodec.decodeEntry(old).nextAttemptAt(), ek));
-          b.delete(sdb.entries, ek);
-          dEntries = -1;
-          if (!hasOtherEntry(prefix, ek)) {
-            byte[] env = sdb.db.get(sdb.envelopes, mk);
-            if (env != null) {
-              dMessages = -1;
-              dBytes = -RecordCodec.decodeEnvelope(env).storedBodyBytes();
+    /** Puts entries leased at the last stop back into the schedule; returns how many. */
+    private long recoverLeases() throws RocksDBException {
+        long count = 0;
+        try (RocksIterator it = sdb.db.newIterator(sdb.leases)) {
+            WriteBatch batch = new WriteBatch();
+            try {
+                for (it.seekToFirst(); it.isValid(); it.next()) {
+                    // A lease holds a copy of its entry's value and is deleted in the same batch as the
+                    // entry, so no entry read is needed.
+                    byte[] ek = it.key();
+                    byte[] value = it.value();
+                    batch.delete(sdb.leases, ek);
+                    batch.put(
+                            sdb.schedule,
+                            Keys.schedule(RecordCodec.decodeEntry(value).nextAttemptAt(), ek),
+                            value);
+                    count++;
+                    if (batch.count() >= 20_000) {
+                        sdb.db.write(noSync, batch);
+                        batch.close();
+                        batch = new WriteBatch();
+                    }
+                }
+                it.status();
+                sdb.db.write(noSync, batch);
+            } finally {
+                batch.close();
             }
-            b.delete(sdb.bodies, mk);
-            b.delete(sdb.envelopes, mk);
-          }
-          putStats(b, dMessages, dEntries, dBytes);
+            if (count > 0) sdb.db.syncWal();
         }
-        sdb.db.write(noSync, b);
-      }
-      applyStats(dMessages, dEntries, dBytes);
-      if (leased) inFlight.decrementAndGet();
-      return null;
-    });
-  }
-
-  private boolean hasOtherEntry(byte[] prefix, byte[] self) {
-    try (RocksIterator it = sdb.db.newIterator(sdb.entries)) {
-      for (it.seek(prefix); it.isValid() && Keys.startsWith(it.key(), prefix); it.next()) {
-        if (!java.util.Arrays.equals(it.key(), self)) return true;
-      }
-      return false;
+        return count;
     }
-  }
 
-  /** Ends the lease of an entry without changing it (for example on shutdown). */
-  public void release(QueueEntry entry) {
-    byte[] ek = Keys.entry(entry.messageId(), entry.domain());
-    join(committer.submit(false, () -> {
-      byte[] lease = sdb.db.get(sdb.leases, ek);
-      if (lease == null) return null;
-      byte[] old = sdb.db.get(sdb.entries, ek);
-      byte[] sk = old == null ? null : Keys.schedule(RecordCodec.decodeEntry(old).nextAttemptAt(), ek);
-      try (WriteBatch b = new WriteBatch()) {
-        b.delete(sdb.leases, ek);
-        if (sk != null) b.put(sdb.schedule, sk, old);
-        sdb.db.write(noSync, b);
-      }
-      inFlight.decrementAndGet();
-      if (sk != null) floor.inserted(sk);
-      return null;
-    }));
-  }
-
-  /** The stored body of a message, if it is still spooled. */
-  public Optional<byte[]> body(String messageId) {
-    byte[] mk = Keys.message(messageId);
-    return read(() -> Optional.ofNullable(sdb.db.get(sdb.bodies, mk)));
-  }
-
-  /** The envelope of a message, if it is still spooled. */
-  public Optional<Envelope> envelope(String messageId) {
-    byte[] mk = Keys.message(messageId);
-    return read(() -> {
-      byte[] v = sdb.db.get(sdb.envelopes, mk);
-      return v == null ? Optional.<Envelope>empty() : Optional.of(RecordCodec.decodeEnvelope(v).envelope());
-    });
-  }
-
-  /** The current entries of a message (one per destination domain). */
-  public List<QueueEntry> entries(String messageId) {
-    byte[] prefix = Keys.entryPrefix(messageId);
-    byte[] mk = Keys.message(messageId);
-    return read(() -> {
-      byte[] env = sdb.db.get(sdb.envelopes, mk);
-      if (env == null) return List.<QueueEntry>of();
-      Envelope envelope = RecordCodec.decodeEnvelope(env).envelope();
-      List<QueueEntry> out = new ArrayList<>();
-      try (RocksIterator it = sdb.db.newIterator(sdb.entries)) {
-        for (it.seek(prefix); it.isValid() && Keys.startsWith(it.key(), prefix); it.next()) {
-          byte[] k = it.key();
-          String domain = new String(k, prefix.length, k.length - prefix.length, StandardCharsets.UTF_8);
-          out.add(RecordCodec.decodeEntry(it.value()).toEntry(envelope, domain));
+    /**
+     * Stores a new message: its body and one entry per destination domain, in one atomic
+     * write batch. The future completes when durable, or exceptionally with
+     * {@link SpoolFullException} (disk floor) or {@link SpoolException} (for example a message
+     * id that is already spooled). {@code body} must not be modified until the future completes.
+     *
+     * @throws IllegalArgumentException if there are no entries, an entry belongs to another
+     *     message, or a domain appears twice
+     */
+    public CompletableFuture<Void> store(Envelope envelope, byte[] body, List<QueueEntry> entries) {
+        if (entries == null || entries.isEmpty())
+            throw new IllegalArgumentException("a message needs at least one entry");
+        if (body == null) throw new IllegalArgumentException("body is null");
+        byte[] mk = Keys.message(envelope.messageId());
+        Set<String> domains = new HashSet<>();
+        for (QueueEntry e : entries) {
+            if (!e.messageId().equals(envelope.messageId())) {
+                throw new IllegalArgumentException(
+                        "entry of message " + e.messageId() + " stored with " + envelope.messageId());
+            }
+            if (!domains.add(e.domain())) throw new IllegalArgumentException("domain " + e.domain() + " appears twice");
         }
-        it.status();
-      }
-      return out;
-    });
-  }
+        byte[] env = RecordCodec.encodeEnvelope(envelope, body.length);
+        return committer.submit(true, () -> {
+            if (sdb.db.get(sdb.envelopes, mk) != null) {
+                throw new SpoolException("message " + envelope.messageId() + " is already spooled");
+            }
+            byte[] minKey = null;
+            try (WriteBatch b = new WriteBatch()) {
+                b.put(sdb.bodies, mk, body);
+                b.put(sdb.envelopes, mk, env);
+                for (QueueEntry e : entries) {
+                    byte[] ek = Keys.entry(e.messageId(), e.domain());
+                    byte[] sk = Keys.schedule(e.nextAttemptAt(), ek);
+                    byte[] value = RecordCodec.encodeEntry(e);
+                    b.put(sdb.entries, ek, value);
+                    b.put(sdb.schedule, sk, value);
+                    if (minKey == null || java.util.Arrays.compareUnsigned(sk, minKey) < 0) minKey = sk;
+                }
+                putStats(b, 1, entries.size(), body.length);
+                sdb.db.write(noSync, b);
+            }
+            applyStats(1, entries.size(), body.length);
+            floor.inserted(minKey);
+            return null;
+        });
+    }
 
-  /** Visits every stored entry (for queue summaries); weakly consistent. */
-  public void forEachEntry(Consumer<QueueEntry> visitor) {
-    read(() -> {
-      String lastMessage = null;
-      Envelope lastEnvelope = null;
-      try (RocksIterator it = sdb.db.newIterator(sdb.entries)) {
-        for (it.seekToFirst(); it.isValid(); it.next()) {
-          byte[] k = it.key();
-          int sep = indexOf(k, Keys.SEP);
-          String messageId = new String(k, 0, sep, StandardCharsets.UTF_8);
-          if (!messageId.equals(lastMessage)) {
-            byte[] env = sdb.db.get(sdb.envelopes, Keys.message(messageId));
-            lastMessage = messageId;
-            lastEnvelope = env == null ? null : RecordCodec.decodeEnvelope(env).envelope();
-          }
-          if (lastEnvelope == null) continue;
-          String domain = new String(k, sep + 1, k.length - sep - 1, StandardCharsets.UTF_8);
-          visitor.accept(RecordCodec.decodeEntry(it.value()).toEntry(lastEnvelope, domain));
+    /**
+     * Leases up to {@code limit} entries whose next attempt time is at or before {@code nowMillis},
+     * in time order. A leased entry is not returned again until it is {@link #update updated},
+     * {@link #complete completed} or {@link #release released} (or the process restarts).
+     *
+     * <p>Leasing moves the entry's key from the schedule index to the lease set on disk, so
+     * scanning never skips over in-flight entries and the heap holds nothing per entry.
+     */
+    public List<QueueEntry> due(long nowMillis, int limit) {
+        if (limit <= 0 || nowMillis < 0) return List.of();
+        return read(() -> {
+            synchronized (scanLock) {
+                return scan(nowMillis, limit);
+            }
+        });
+    }
+
+    private List<QueueEntry> scan(long now, int limit) throws RocksDBException {
+        List<QueueEntry> out = new ArrayList<>(Math.min(limit, 1024));
+        byte[] start = floor.scanStarting();
+        byte[] upper = now == Long.MAX_VALUE ? null : Keys.scheduleStart(now + 1);
+        byte[] visitedUpTo = start;
+        try (Slice upperSlice = upper == null ? null : new Slice(upper);
+                ReadOptions ro = new ReadOptions();
+                WriteBatch batch = new WriteBatch()) {
+            if (upperSlice != null) ro.setIterateUpperBound(upperSlice);
+            String lastMessage = null;
+            Envelope lastEnvelope = null;
+            try (RocksIterator it = sdb.db.newIterator(sdb.schedule, ro)) {
+                for (it.seek(start); it.isValid() && out.size() < limit; it.next()) {
+                    // The schedule value is a copy of the entry value, written in the same batches as
+                    // the entry itself, so the scan needs no random read per entry.
+                    byte[] sk = it.key();
+                    visitedUpTo = Keys.successor(sk);
+                    batch.delete(sdb.schedule, sk);
+                    byte[] ek = Keys.scheduleEntryKey(sk);
+                    byte[] value = it.value();
+                    RecordCodec.EntryState st = RecordCodec.decodeEntry(value);
+                    int sep = indexOf(ek, Keys.SEP);
+                    String messageId = new String(ek, 0, sep, StandardCharsets.UTF_8);
+                    if (!messageId.equals(lastMessage)) {
+                        byte[] env = sdb.db.get(sdb.envelopes, Keys.message(messageId));
+                        lastMessage = messageId;
+                        lastEnvelope = env == null
+                                ? null
+                                : RecordCodec.decodeEnvelope(env).envelope();
+                    }
+                    if (lastEnvelope == null) continue; // entry without envelope: unusable, leave it unscheduled
+                    String domain = new String(ek, sep + 1, ek.length - sep - 1, StandardCharsets.UTF_8);
+                    batch.put(sdb.leases, ek, value);
+                    out.add(st.toEntry(lastEnvelope, domain));
+                }
+                it.status();
+                if (!it.isValid()) visitedUpTo = upper == null ? visitedUpTo : upper;
+            }
+            if (batch.count() > 0) sdb.db.write(noSync, batch);
+        } finally {
+            floor.scanEnded(visitedUpTo);
         }
-        it.status();
-      }
-      return null;
-    });
-  }
+        inFlight.addAndGet(out.size());
+        return out;
+    }
 
-  /** Entries that were in flight at the last stop and were made due again on open. */
-  public long recoveredCount() {
-    return recovered;
-  }
+    /**
+     * Atomically records new recipient states and the next attempt time of a (leased) entry,
+     * and ends its lease: it is due again at {@code entry.nextAttemptAt()}. Fails with
+     * {@link SpoolException} if the entry is no longer spooled. Allowed under the disk floor.
+     */
+    public CompletableFuture<Void> update(QueueEntry entry) {
+        byte[] ek = Keys.entry(entry.messageId(), entry.domain());
+        byte[] value = RecordCodec.encodeEntry(entry);
+        byte[] sk = Keys.schedule(entry.nextAttemptAt(), ek);
+        return committer.submit(false, () -> {
+            byte[] old = sdb.db.get(sdb.entries, ek);
+            if (old == null) {
+                throw new SpoolException("entry " + entry.messageId() + "/" + entry.domain() + " is not spooled");
+            }
+            boolean leased = sdb.db.get(sdb.leases, ek) != null;
+            try (WriteBatch b = new WriteBatch()) {
+                if (leased) {
+                    b.delete(sdb.leases, ek);
+                } else {
+                    b.delete(
+                            sdb.schedule,
+                            Keys.schedule(RecordCodec.decodeEntry(old).nextAttemptAt(), ek));
+                }
+                b.put(sdb.entries, ek, value);
+                b.put(sdb.schedule, sk, value);
+                sdb.db.write(noSync, b);
+            }
+            if (leased) inFlight.decrementAndGet();
+            floor.inserted(sk);
+            return null;
+        });
+    }
 
-  public SpoolStats stats() {
-    return new SpoolStats(messages.get(), entryCount.get(), bodyBytes.get(), inFlight.get());
-  }
+    /**
+     * Atomically deletes a finished entry, and the message body and envelope when no other
+     * entry of the message remains. Completing an entry that is already gone does nothing.
+     */
+    public CompletableFuture<Void> complete(QueueEntry entry) {
+        String id = entry.messageId();
+        byte[] ek = Keys.entry(id, entry.domain());
+        byte[] mk = Keys.message(id);
+        byte[] prefix = Keys.entryPrefix(id);
+        return committer.submit(false, () -> {
+            byte[] old = sdb.db.get(sdb.entries, ek);
+            boolean leased = sdb.db.get(sdb.leases, ek) != null;
+            if (old == null && !leased) return null;
+            long dMessages = 0, dEntries = 0, dBytes = 0;
+            try (WriteBatch b = new WriteBatch()) {
+                if (leased) b.delete(sdb.leases, ek);
+                if (old != null) {
+                    if (!leased)
+                        b.delete(
+                                sdb.schedule,
+                                Keys.schedule(RecordCodec.decodeEntry(old).nextAttemptAt(), ek));
+                    b.delete(sdb.entries, ek);
+                    dEntries = -1;
+                    if (!hasOtherEntry(prefix, ek)) {
+                        byte[] env = sdb.db.get(sdb.envelopes, mk);
+                        if (env != null) {
+                            dMessages = -1;
+                            dBytes = -RecordCodec.decodeEnvelope(env).storedBodyBytes();
+                        }
+                        b.delete(sdb.bodies, mk);
+                        b.delete(sdb.envelopes, mk);
+                    }
+                    putStats(b, dMessages, dEntries, dBytes);
+                }
+                sdb.db.write(noSync, b);
+            }
+            applyStats(dMessages, dEntries, dBytes);
+            if (leased) inFlight.decrementAndGet();
+            return null;
+        });
+    }
 
-  /** Adds or replaces a suppression entry (durable when the future completes). */
-  public CompletableFuture<Void> suppress(Suppression suppression) {
-    byte[] key = Keys.suppression(suppression.tenant() == null ? "" : suppression.tenant(), suppression.address());
-    byte[] value = RecordCodec.encodeSuppression(suppression);
-    return committer.submit(true, () -> {
-      sdb.db.put(sdb.suppression, noSync, key, value);
-      return null;
-    });
-  }
-
-  /** Removes a suppression entry; true if one existed. Waits until the removal is durable. */
-  public boolean unsuppress(String tenant, String address) {
-    byte[] key = Keys.suppression(tenant == null ? "" : tenant, address);
-    return join(committer.submit(false, () -> {
-      if (sdb.db.get(sdb.suppression, key) == null) return false;
-      sdb.db.delete(sdb.suppression, noSync, key);
-      return true;
-    }));
-  }
-
-  /** The suppression entry for this tenant and address, if any (address compared lower case). */
-  public Optional<Suppression> suppression(String tenant, String address) {
-    String t = tenant == null ? "" : tenant;
-    byte[] key = Keys.suppression(t, address);
-    return read(() -> {
-      byte[] v = sdb.db.get(sdb.suppression, key);
-      return v == null
-          ? Optional.<Suppression>empty()
-          : Optional.of(RecordCodec.decodeSuppression(t, Keys.normalizeAddress(address), v));
-    });
-  }
-
-  /** Up to {@code limit} suppression entries of a tenant, in address order, after {@code afterAddress} ("" for the start). */
-  public List<Suppression> suppressions(String tenant, String afterAddress, int limit) {
-    String t = tenant == null ? "" : tenant;
-    byte[] prefix = Keys.suppressionPrefix(t);
-    String after = afterAddress == null ? "" : Keys.normalizeAddress(afterAddress);
-    byte[] startKey = Keys.suppression(t, after);
-    return read(() -> {
-      List<Suppression> out = new ArrayList<>();
-      if (limit <= 0) return out;
-      try (RocksIterator it = sdb.db.newIterator(sdb.suppression)) {
-        for (it.seek(startKey); it.isValid() && out.size() < limit; it.next()) {
-          byte[] k = it.key();
-          if (!Keys.startsWith(k, prefix)) break;
-          String address = new String(k, prefix.length, k.length - prefix.length, StandardCharsets.UTF_8);
-          if (!after.isEmpty() && address.equals(after)) continue;
-          out.add(RecordCodec.decodeSuppression(t, address, it.value()));
+    private boolean hasOtherEntry(byte[] prefix, byte[] self) {
+        try (RocksIterator it = sdb.db.newIterator(sdb.entries)) {
+            for (it.seek(prefix); it.isValid() && Keys.startsWith(it.key(), prefix); it.next()) {
+                if (!java.util.Arrays.equals(it.key(), self)) return true;
+            }
+            return false;
         }
-        it.status();
-      }
-      return out;
-    });
-  }
-
-  /** Commits queued writes, flushes and closes RocksDB cleanly; leased entries stay spooled. */
-  @Override
-  public void close() {
-    if (closed) return;
-    synchronized (this) {
-      if (closed) return;
-      committer.close();
-      closeLock.writeLock().lock();
-      try {
-        closed = true;
-        sdb.close();
-        noSync.close();
-      } finally {
-        closeLock.writeLock().unlock();
-      }
     }
-  }
 
-  private long readStat(byte[] key) throws RocksDBException {
-    byte[] v = sdb.db.get(sdb.meta, key);
-    return v == null || v.length != 8 ? 0 : Keys.getLong(v, 0);
-  }
-
-  /** Adds the new counter values to a batch (commit thread only). */
-  private void putStats(WriteBatch b, long dMessages, long dEntries, long dBytes) throws RocksDBException {
-    if (dMessages != 0) b.put(sdb.meta, STAT_MESSAGES, Keys.longBytes(messages.get() + dMessages));
-    if (dEntries != 0) b.put(sdb.meta, STAT_ENTRIES, Keys.longBytes(entryCount.get() + dEntries));
-    if (dBytes != 0) b.put(sdb.meta, STAT_BODY_BYTES, Keys.longBytes(bodyBytes.get() + dBytes));
-  }
-
-  private void applyStats(long dMessages, long dEntries, long dBytes) {
-    messages.addAndGet(dMessages);
-    entryCount.addAndGet(dEntries);
-    bodyBytes.addAndGet(dBytes);
-  }
-
-  private interface Read<T> {
-    T get() throws RocksDBException;
-  }
-
-  private <T> T read(Read<T> r) {
-    closeLock.readLock().lock();
-    try {
-      if (closed) throw new SpoolException("spool is closed");
-      return r.get();
-    } catch (RocksDBException e) {
-      throw new SpoolException("spool read failed: " + e.getMessage(), e);
-    } finally {
-      closeLock.readLock().unlock();
+    /** Ends the lease of an entry without changing it (for example on shutdown). */
+    public void release(QueueEntry entry) {
+        byte[] ek = Keys.entry(entry.messageId(), entry.domain());
+        join(committer.submit(false, () -> {
+            byte[] lease = sdb.db.get(sdb.leases, ek);
+            if (lease == null) return null;
+            byte[] old = sdb.db.get(sdb.entries, ek);
+            byte[] sk = old == null
+                    ? null
+                    : Keys.schedule(RecordCodec.decodeEntry(old).nextAttemptAt(), ek);
+            try (WriteBatch b = new WriteBatch()) {
+                b.delete(sdb.leases, ek);
+                if (sk != null) b.put(sdb.schedule, sk, old);
+                sdb.db.write(noSync, b);
+            }
+            inFlight.decrementAndGet();
+            if (sk != null) floor.inserted(sk);
+            return null;
+        }));
     }
-  }
 
-  private static <T> T join(CompletableFuture<T> f) {
-    try {
-      return f.get();
-    } catch (ExecutionException e) {
-      Throwable c = e.getCause();
-      if (c instanceof RuntimeException r) throw r;
-      throw new CompletionException(c);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new SpoolException("interrupted while waiting for the spool", e);
+    /** The stored body of a message, if it is still spooled. */
+    public Optional<byte[]> body(String messageId) {
+        byte[] mk = Keys.message(messageId);
+        return read(() -> Optional.ofNullable(sdb.db.get(sdb.bodies, mk)));
     }
-  }
 
-  private static int indexOf(byte[] b, byte v) {
-    for (int i = 0; i < b.length; i++) if (b[i] == v) return i;
-    return -1;
-  }
+    /** The envelope of a message, if it is still spooled. */
+    public Optional<Envelope> envelope(String messageId) {
+        byte[] mk = Keys.message(messageId);
+        return read(() -> {
+            byte[] v = sdb.db.get(sdb.envelopes, mk);
+            return v == null
+                    ? Optional.<Envelope>empty()
+                    : Optional.of(RecordCodec.decodeEnvelope(v).envelope());
+        });
+    }
+
+    /** The current entries of a message (one per destination domain). */
+    public List<QueueEntry> entries(String messageId) {
+        byte[] prefix = Keys.entryPrefix(messageId);
+        byte[] mk = Keys.message(messageId);
+        return read(() -> {
+            byte[] env = sdb.db.get(sdb.envelopes, mk);
+            if (env == null) return List.<QueueEntry>of();
+            Envelope envelope = RecordCodec.decodeEnvelope(env).envelope();
+            List<QueueEntry> out = new ArrayList<>();
+            try (RocksIterator it = sdb.db.newIterator(sdb.entries)) {
+                for (it.seek(prefix); it.isValid() && Keys.startsWith(it.key(), prefix); it.next()) {
+                    byte[] k = it.key();
+                    String domain = new String(k, prefix.length, k.length - prefix.length, StandardCharsets.UTF_8);
+                    out.add(RecordCodec.decodeEntry(it.value()).toEntry(envelope, domain));
+                }
+                it.status();
+            }
+            return out;
+        });
+    }
+
+    /** Visits every stored entry (for queue summaries); weakly consistent. */
+    public void forEachEntry(Consumer<QueueEntry> visitor) {
+        read(() -> {
+            String lastMessage = null;
+            Envelope lastEnvelope = null;
+            try (RocksIterator it = sdb.db.newIterator(sdb.entries)) {
+                for (it.seekToFirst(); it.isValid(); it.next()) {
+                    byte[] k = it.key();
+                    int sep = indexOf(k, Keys.SEP);
+                    String messageId = new String(k, 0, sep, StandardCharsets.UTF_8);
+                    if (!messageId.equals(lastMessage)) {
+                        byte[] env = sdb.db.get(sdb.envelopes, Keys.message(messageId));
+                        lastMessage = messageId;
+                        lastEnvelope = env == null
+                                ? null
+                                : RecordCodec.decodeEnvelope(env).envelope();
+                    }
+                    if (lastEnvelope == null) continue;
+                    String domain = new String(k, sep + 1, k.length - sep - 1, StandardCharsets.UTF_8);
+                    visitor.accept(RecordCodec.decodeEntry(it.value()).toEntry(lastEnvelope, domain));
+                }
+                it.status();
+            }
+            return null;
+        });
+    }
+
+    /** Entries that were in flight at the last stop and were made due again on open. */
+    public long recoveredCount() {
+        return recovered;
+    }
+
+    public SpoolStats stats() {
+        return new SpoolStats(messages.get(), entryCount.get(), bodyBytes.get(), inFlight.get());
+    }
+
+    /** Adds or replaces a suppression entry (durable when the future completes). */
+    public CompletableFuture<Void> suppress(Suppression suppression) {
+        byte[] key = Keys.suppression(suppression.tenant() == null ? "" : suppression.tenant(), suppression.address());
+        byte[] value = RecordCodec.encodeSuppression(suppression);
+        return committer.submit(true, () -> {
+            sdb.db.put(sdb.suppression, noSync, key, value);
+            return null;
+        });
+    }
+
+    /** Removes a suppression entry; true if one existed. Waits until the removal is durable. */
+    public boolean unsuppress(String tenant, String address) {
+        byte[] key = Keys.suppression(tenant == null ? "" : tenant, address);
+        return join(committer.submit(false, () -> {
+            if (sdb.db.get(sdb.suppression, key) == null) return false;
+            sdb.db.delete(sdb.suppression, noSync, key);
+            return true;
+        }));
+    }
+
+    /** The suppression entry for this tenant and address, if any (address compared lower case). */
+    public Optional<Suppression> suppression(String tenant, String address) {
+        String t = tenant == null ? "" : tenant;
+        byte[] key = Keys.suppression(t, address);
+        return read(() -> {
+            byte[] v = sdb.db.get(sdb.suppression, key);
+            return v == null
+                    ? Optional.<Suppression>empty()
+                    : Optional.of(RecordCodec.decodeSuppression(t, Keys.normalizeAddress(address), v));
+        });
+    }
+
+    /** Up to {@code limit} suppression entries of a tenant, in address order, after {@code afterAddress} ("" for the start). */
+    public List<Suppression> suppressions(String tenant, String afterAddress, int limit) {
+        String t = tenant == null ? "" : tenant;
+        byte[] prefix = Keys.suppressionPrefix(t);
+        String after = afterAddress == null ? "" : Keys.normalizeAddress(afterAddress);
+        byte[] startKey = Keys.suppression(t, after);
+        return read(() -> {
+            List<Suppression> out = new ArrayList<>();
+            if (limit <= 0) return out;
+            try (RocksIterator it = sdb.db.newIterator(sdb.suppression)) {
+                for (it.seek(startKey); it.isValid() && out.size() < limit; it.next()) {
+                    byte[] k = it.key();
+                    if (!Keys.startsWith(k, prefix)) break;
+                    String address = new String(k, prefix.length, k.length - prefix.length, StandardCharsets.UTF_8);
+                    if (!after.isEmpty() && address.equals(after)) continue;
+                    out.add(RecordCodec.decodeSuppression(t, address, it.value()));
+                }
+                it.status();
+            }
+            return out;
+        });
+    }
+
+    /** Commits queued writes, flushes and closes RocksDB cleanly; leased entries stay spooled. */
+    @Override
+    public void close() {
+        if (closed) return;
+        synchronized (this) {
+            if (closed) return;
+            committer.close();
+            closeLock.writeLock().lock();
+            try {
+                closed = true;
+                sdb.close();
+                noSync.close();
+            } finally {
+                closeLock.writeLock().unlock();
+            }
+        }
+    }
+
+    private long readStat(byte[] key) throws RocksDBException {
+        byte[] v = sdb.db.get(sdb.meta, key);
+        return v == null || v.length != 8 ? 0 : Keys.getLong(v, 0);
+    }
+
+    /** Adds the new counter values to a batch (commit thread only). */
+    private void putStats(WriteBatch b, long dMessages, long dEntries, long dBytes) throws RocksDBException {
+        if (dMessages != 0) b.put(sdb.meta, STAT_MESSAGES, Keys.longBytes(messages.get() + dMessages));
+        if (dEntries != 0) b.put(sdb.meta, STAT_ENTRIES, Keys.longBytes(entryCount.get() + dEntries));
+        if (dBytes != 0) b.put(sdb.meta, STAT_BODY_BYTES, Keys.longBytes(bodyBytes.get() + dBytes));
+    }
+
+    private void applyStats(long dMessages, long dEntries, long dBytes) {
+        messages.addAndGet(dMessages);
+        entryCount.addAndGet(dEntries);
+        bodyBytes.addAndGet(dBytes);
+    }
+
+    private interface Read<T> {
+        T get() throws RocksDBException;
+    }
+
+    private <T> T read(Read<T> r) {
+        closeLock.readLock().lock();
+        try {
+            if (closed) throw new SpoolException("spool is closed");
+            return r.get();
+        } catch (RocksDBException e) {
+            throw new SpoolException("spool read failed: " + e.getMessage(), e);
+        } finally {
+            closeLock.readLock().unlock();
+        }
+    }
+
+    private static <T> T join(CompletableFuture<T> f) {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException r) throw r;
+            throw new CompletionException(c);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SpoolException("interrupted while waiting for the spool", e);
+        }
+    }
+
+    private static int indexOf(byte[] b, byte v) {
+        for (int i = 0; i < b.length; i++) if (b[i] == v) return i;
+        return -1;
+    }
 }

@@ -5,7 +5,7 @@ package dev.tern.queue;
  * listener answers {@code 452 4.3.1}; nothing already spooled is affected.
  */
 public class SpoolFullException extends SpoolException {
-  public SpoolFullException(String message) {
-    super(message);
-  }
+    public SpoolFullException(String message) {
+        super(message);
+    }
 }

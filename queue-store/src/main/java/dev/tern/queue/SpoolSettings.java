@@ -14,67 +14,67 @@ import java.nio.file.Path;
  * @param observer        receives metrics hooks (commit batch sizes, sync latency)
  */
 public record SpoolSettings(
-    Path directory, boolean syncWrites, long minFreeDiskBytes, Tuning tuning, SpoolObserver observer) {
+        Path directory, boolean syncWrites, long minFreeDiskBytes, Tuning tuning, SpoolObserver observer) {
 
-  public SpoolSettings {
-    if (tuning == null) tuning = Tuning.defaults();
-    if (observer == null) observer = SpoolObserver.NONE;
-  }
-
-  /** Synced writes, 512 MiB disk floor, default tuning, no observer. */
-  public static SpoolSettings defaults(Path directory) {
-    return new SpoolSettings(directory, true, 512L << 20, Tuning.defaults(), SpoolObserver.NONE);
-  }
-
-  /** The same settings with another disk floor (0 disables the check). */
-  public SpoolSettings withMinFreeDiskBytes(long bytes) {
-    return new SpoolSettings(directory, syncWrites, bytes, tuning, observer);
-  }
-
-  /** The same settings with another observer. */
-  public SpoolSettings withObserver(SpoolObserver newObserver) {
-    return new SpoolSettings(directory, syncWrites, minFreeDiskBytes, tuning, newObserver);
-  }
-
-  /**
-   * RocksDB options for the spool workload (see {@code SpoolRocksOptions} for how each is used).
-   * Values of 0 or less mean "the default".
-   *
-   * @param writeBufferBytes    memtable size of the busy column families (bodies, entries,
-   *                            envelopes, schedule); small ones get a quarter
-   * @param blockCacheBytes     shared LRU block cache (index, filter and data blocks; off heap)
-   * @param blobMinBytes        bodies at least this large go to blob files (BlobDB)
-   * @param maxBackgroundJobs   flush + compaction threads
-   * @param maxWriteBufferNumber memtables per column family before writes stall
-   * @param maxTotalWalBytes    WAL size that forces flushing the column families pinning old WAL files
-   * @param maxGroupCommit      most writes collected into one group commit (one WAL sync)
-   */
-  public record Tuning(
-      long writeBufferBytes,
-      long blockCacheBytes,
-      long blobMinBytes,
-      int maxBackgroundJobs,
-      int maxWriteBufferNumber,
-      long maxTotalWalBytes,
-      int maxGroupCommit) {
-
-    public Tuning {
-      if (writeBufferBytes <= 0) writeBufferBytes = 64L << 20;
-      if (blockCacheBytes <= 0) blockCacheBytes = 64L << 20;
-      if (blobMinBytes <= 0) blobMinBytes = 4096;
-      if (maxBackgroundJobs <= 0) maxBackgroundJobs = 2;
-      if (maxWriteBufferNumber <= 0) maxWriteBufferNumber = 4;
-      if (maxTotalWalBytes <= 0) maxTotalWalBytes = 512L << 20;
-      if (maxGroupCommit <= 0) maxGroupCommit = 4096;
+    public SpoolSettings {
+        if (tuning == null) tuning = Tuning.defaults();
+        if (observer == null) observer = SpoolObserver.NONE;
     }
 
-    /** The four original knobs; the others take their defaults. */
-    public Tuning(long writeBufferBytes, long blockCacheBytes, long blobMinBytes, int maxBackgroundJobs) {
-      this(writeBufferBytes, blockCacheBytes, blobMinBytes, maxBackgroundJobs, 0, 0, 0);
+    /** Synced writes, 512 MiB disk floor, default tuning, no observer. */
+    public static SpoolSettings defaults(Path directory) {
+        return new SpoolSettings(directory, true, 512L << 20, Tuning.defaults(), SpoolObserver.NONE);
     }
 
-    public static Tuning defaults() {
-      return new Tuning(64L << 20, 64L << 20, 4096, 2);
+    /** The same settings with another disk floor (0 disables the check). */
+    public SpoolSettings withMinFreeDiskBytes(long bytes) {
+        return new SpoolSettings(directory, syncWrites, bytes, tuning, observer);
     }
-  }
+
+    /** The same settings with another observer. */
+    public SpoolSettings withObserver(SpoolObserver newObserver) {
+        return new SpoolSettings(directory, syncWrites, minFreeDiskBytes, tuning, newObserver);
+    }
+
+    /**
+     * RocksDB options for the spool workload (see {@code SpoolRocksOptions} for how each is used).
+     * Values of 0 or less mean "the default".
+     *
+     * @param writeBufferBytes    memtable size of the busy column families (bodies, entries,
+     *                            envelopes, schedule); small ones get a quarter
+     * @param blockCacheBytes     shared LRU block cache (index, filter and data blocks; off heap)
+     * @param blobMinBytes        bodies at least this large go to blob files (BlobDB)
+     * @param maxBackgroundJobs   flush + compaction threads
+     * @param maxWriteBufferNumber memtables per column family before writes stall
+     * @param maxTotalWalBytes    WAL size that forces flushing the column families pinning old WAL files
+     * @param maxGroupCommit      most writes collected into one group commit (one WAL sync)
+     */
+    public record Tuning(
+            long writeBufferBytes,
+            long blockCacheBytes,
+            long blobMinBytes,
+            int maxBackgroundJobs,
+            int maxWriteBufferNumber,
+            long maxTotalWalBytes,
+            int maxGroupCommit) {
+
+        public Tuning {
+            if (writeBufferBytes <= 0) writeBufferBytes = 64L << 20;
+            if (blockCacheBytes <= 0) blockCacheBytes = 64L << 20;
+            if (blobMinBytes <= 0) blobMinBytes = 4096;
+            if (maxBackgroundJobs <= 0) maxBackgroundJobs = 2;
+            if (maxWriteBufferNumber <= 0) maxWriteBufferNumber = 4;
+            if (maxTotalWalBytes <= 0) maxTotalWalBytes = 512L << 20;
+            if (maxGroupCommit <= 0) maxGroupCommit = 4096;
+        }
+
+        /** The four original knobs; the others take their defaults. */
+        public Tuning(long writeBufferBytes, long blockCacheBytes, long blobMinBytes, int maxBackgroundJobs) {
+            this(writeBufferBytes, blockCacheBytes, blobMinBytes, maxBackgroundJobs, 0, 0, 0);
+        }
+
+        public static Tuning defaults() {
+            return new Tuning(64L << 20, 64L << 20, 4096, 2);
+        }
+    }
 }

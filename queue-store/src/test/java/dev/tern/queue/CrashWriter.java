@@ -14,52 +14,57 @@ import java.util.concurrent.ThreadLocalRandom;
  * completed, "U id domain" updated; "c id domain" just before a complete is requested) until it is killed with SIGKILL.
  */
 public final class CrashWriter {
-  private CrashWriter() {}
+    private CrashWriter() {}
 
-  public static void main(String[] args) throws Exception {
-    Path dir = Path.of(args[0]);
-    String prefix = args[2];
-    try (OutputStream ack = new FileOutputStream(args[1], true)) {
-      Spool spool = Spool.open(Messages.settings(dir));
-      log(ack, "R " + spool.recoveredCount());
-      for (int w = 0; w < 8; w++) {
-        int writer = w;
-        Thread.ofPlatform().daemon().start(() -> {
-          for (long i = 0; ; i++) {
-            String id = prefix + "-" + writer + "-" + i;
-            Envelope env = Messages.envelope(id);
-            spool.store(env, Messages.body(id), Messages.entries(env, System.currentTimeMillis(), "a.example", "b.example")).join();
-            log(ack, "S " + id);
-          }
-        });
-      }
-      // One consumer: completes, reschedules or keeps leased what is due.
-      while (true) {
-        List<QueueEntry> due = spool.due(System.currentTimeMillis(), 20);
-        for (QueueEntry e : due) {
-          int dice = ThreadLocalRandom.current().nextInt(3);
-          if (dice == 0) {
-            log(ack, "c " + e.messageId() + " " + e.domain()); // intent: the entry may vanish from here on
-            spool.complete(e).join();
-            log(ack, "C " + e.messageId() + " " + e.domain());
-          } else if (dice == 1) {
-            spool.update(e.rescheduled(System.currentTimeMillis() + 50, true)).join();
-            log(ack, "U " + e.messageId() + " " + e.domain());
-          } // else: stays leased (in flight when the kill comes)
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(args[0]);
+        String prefix = args[2];
+        try (OutputStream ack = new FileOutputStream(args[1], true)) {
+            Spool spool = Spool.open(Messages.settings(dir));
+            log(ack, "R " + spool.recoveredCount());
+            for (int w = 0; w < 8; w++) {
+                int writer = w;
+                Thread.ofPlatform().daemon().start(() -> {
+                    for (long i = 0; ; i++) {
+                        String id = prefix + "-" + writer + "-" + i;
+                        Envelope env = Messages.envelope(id);
+                        spool.store(
+                                        env,
+                                        Messages.body(id),
+                                        Messages.entries(env, System.currentTimeMillis(), "a.example", "b.example"))
+                                .join();
+                        log(ack, "S " + id);
+                    }
+                });
+            }
+            // One consumer: completes, reschedules or keeps leased what is due.
+            while (true) {
+                List<QueueEntry> due = spool.due(System.currentTimeMillis(), 20);
+                for (QueueEntry e : due) {
+                    int dice = ThreadLocalRandom.current().nextInt(3);
+                    if (dice == 0) {
+                        log(ack, "c " + e.messageId() + " " + e.domain()); // intent: the entry may vanish from here on
+                        spool.complete(e).join();
+                        log(ack, "C " + e.messageId() + " " + e.domain());
+                    } else if (dice == 1) {
+                        spool.update(e.rescheduled(System.currentTimeMillis() + 50, true))
+                                .join();
+                        log(ack, "U " + e.messageId() + " " + e.domain());
+                    } // else: stays leased (in flight when the kill comes)
+                }
+                if (due.isEmpty()) Thread.sleep(5);
+            }
         }
-        if (due.isEmpty()) Thread.sleep(5);
-      }
     }
-  }
 
-  private static void log(OutputStream out, String line) {
-    byte[] b = (line + "\n").getBytes(StandardCharsets.UTF_8);
-    synchronized (out) {
-      try {
-        out.write(b); // one write(2) per line: in the kernel before the next write starts
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
+    private static void log(OutputStream out, String line) {
+        byte[] b = (line + "\n").getBytes(StandardCharsets.UTF_8);
+        synchronized (out) {
+            try {
+                out.write(b); // one write(2) per line: in the kernel before the next write starts
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
     }
-  }
 }

@@ -47,8 +47,14 @@ public class MxCacheBenchmark {
                     .a(host, "127.0.0." + (i + 2), 86400)
                     .aaaa(host, "::1", 86400);
         }
-        DnsSettings settings = new DnsSettings(List.of(dns.address()), Duration.ofSeconds(2), 2, 10_000,
-                Duration.ofHours(1), Duration.ofDays(1), Duration.ofSeconds(10));
+        DnsSettings settings = new DnsSettings(
+                List.of(dns.address()),
+                Duration.ofSeconds(2),
+                2,
+                10_000,
+                Duration.ofHours(1),
+                Duration.ofDays(1),
+                Duration.ofSeconds(10));
         resolver = new MxResolver(settings, new SimpleMeterRegistry());
         if (!(resolver.resolve("bench.example").join() instanceof MxResult.Resolved)) {
             throw new IllegalStateException("benchmark domain did not resolve");

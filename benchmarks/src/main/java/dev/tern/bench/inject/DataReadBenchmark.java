@@ -34,58 +34,58 @@ import org.subethamail.smtp.internal.io.DotUnstuffingInputStream;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Threads(1)
 public class DataReadBenchmark {
-  @Param({"5120", "102400"})
-  public int messageBytes;
+    @Param({"5120", "102400"})
+    public int messageBytes;
 
-  private byte[] wire;
-  private DataReader.Limits limits;
+    private byte[] wire;
+    private DataReader.Limits limits;
 
-  @Setup
-  public void setup() throws IOException {
-    wire = stuffedMessage(messageBytes);
-    limits = new DataReader.Limits(50L << 20, 65_536, 1 << 20, false);
-    DataReader.Result r = dataReader();
-    if (!java.util.Arrays.equals(subethaStreams(), java.util.Arrays.copyOf(r.buffer(), r.length()))) {
-      throw new IllegalStateException("the two readers disagree on the message text");
+    @Setup
+    public void setup() throws IOException {
+        wire = stuffedMessage(messageBytes);
+        limits = new DataReader.Limits(50L << 20, 65_536, 1 << 20, false);
+        DataReader.Result r = dataReader();
+        if (!java.util.Arrays.equals(subethaStreams(), java.util.Arrays.copyOf(r.buffer(), r.length()))) {
+            throw new IllegalStateException("the two readers disagree on the message text");
+        }
     }
-  }
 
-  /** Typical marketing mail on the wire: headers, 76-character lines, some stuffed leading dots. */
-  static byte[] stuffedMessage(int size) {
-    StringBuilder sb = new StringBuilder(size + 200);
-    sb.append("From: Newsletter <news@bench.example>\r\n")
-        .append("To: someone@example.net\r\n")
-        .append("Subject: Our weekly offers\r\n")
-        .append("Date: Mon, 23 Nov 2026 10:00:00 +0000\r\n")
-        .append("Message-ID: <bench-1@bench.example>\r\n")
-        .append("MIME-Version: 1.0\r\n")
-        .append("Content-Type: text/plain; charset=utf-8\r\n\r\n");
-    int line = 0;
-    while (sb.length() < size) {
-      // every 40th line starts with a dot, stuffed by the client
-      if (++line % 40 == 0) sb.append("..");
-      sb.append("Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod t\r\n");
+    /** Typical marketing mail on the wire: headers, 76-character lines, some stuffed leading dots. */
+    static byte[] stuffedMessage(int size) {
+        StringBuilder sb = new StringBuilder(size + 200);
+        sb.append("From: Newsletter <news@bench.example>\r\n")
+                .append("To: someone@example.net\r\n")
+                .append("Subject: Our weekly offers\r\n")
+                .append("Date: Mon, 23 Nov 2026 10:00:00 +0000\r\n")
+                .append("Message-ID: <bench-1@bench.example>\r\n")
+                .append("MIME-Version: 1.0\r\n")
+                .append("Content-Type: text/plain; charset=utf-8\r\n\r\n");
+        int line = 0;
+        while (sb.length() < size) {
+            // every 40th line starts with a dot, stuffed by the client
+            if (++line % 40 == 0) sb.append("..");
+            sb.append("Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod t\r\n");
+        }
+        sb.append(".\r\n");
+        return sb.toString().getBytes(StandardCharsets.US_ASCII);
     }
-    sb.append(".\r\n");
-    return sb.toString().getBytes(StandardCharsets.US_ASCII);
-  }
 
-  private InputStream sessionInput() {
-    return new BufferedInputStream(new ByteArrayInputStream(wire), 8192);
-  }
+    private InputStream sessionInput() {
+        return new BufferedInputStream(new ByteArrayInputStream(wire), 8192);
+    }
 
-  @Benchmark
-  public byte[] subethaStreams() throws IOException {
-    InputStream in = new DotUnstuffingInputStream(new DotTerminatedInputStream(sessionInput()));
-    ByteArrayOutputStream buf = new ByteArrayOutputStream(8192);
-    byte[] chunk = new byte[16384];
-    int n;
-    while ((n = in.read(chunk)) > 0) buf.write(chunk, 0, n);
-    return buf.toByteArray();
-  }
+    @Benchmark
+    public byte[] subethaStreams() throws IOException {
+        InputStream in = new DotUnstuffingInputStream(new DotTerminatedInputStream(sessionInput()));
+        ByteArrayOutputStream buf = new ByteArrayOutputStream(8192);
+        byte[] chunk = new byte[16384];
+        int n;
+        while ((n = in.read(chunk)) > 0) buf.write(chunk, 0, n);
+        return buf.toByteArray();
+    }
 
-  @Benchmark
-  public DataReader.Result dataReader() throws IOException {
-    return DataReader.readData(sessionInput(), limits, 0);
-  }
+    @Benchmark
+    public DataReader.Result dataReader() throws IOException {
+        return DataReader.readData(sessionInput(), limits, 0);
+    }
 }

@@ -22,6 +22,20 @@ package dev.tern.bench.soak;
  * @param retriedDelivered deliveries in the interval that had a transient failure first
  * @param retriedP50Ms     their p50 (includes the retry delay)
  */
-record Sample(double seconds, String phase, double injectRate, long injected, long delivered, long bounced,
-    long deferred, long queued, double heapUsedMiB, double heapAfterGcMiB, double liveHeapMiB, double rssMiB, double p50Ms, double p99Ms,
-    long retriedDelivered, double retriedP50Ms) {}
+record Sample(
+        double seconds,
+        String phase,
+        double injectRate,
+        long injected,
+        long delivered,
+        long bounced,
+        long deferred,
+        long queued,
+        double heapUsedMiB,
+        double heapAfterGcMiB,
+        double liveHeapMiB,
+        double rssMiB,
+        double p50Ms,
+        double p99Ms,
+        long retriedDelivered,
+        double retriedP50Ms) {}

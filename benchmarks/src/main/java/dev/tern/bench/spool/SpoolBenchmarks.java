@@ -43,102 +43,113 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 1, time = 2)
 @Measurement(iterations = 3, time = 3)
 public class SpoolBenchmarks {
-  private static final byte[] BODY = ("Subject: bench\r\n\r\n" + "x".repeat(500) + "\r\n").getBytes(StandardCharsets.UTF_8);
+    private static final byte[] BODY =
+            ("Subject: bench\r\n\r\n" + "x".repeat(500) + "\r\n").getBytes(StandardCharsets.UTF_8);
 
-  /** An open spool in a temporary directory, deleted afterwards. */
-  @State(Scope.Benchmark)
-  public static class Writes {
-    Path dir;
-    Spool spool;
-    final AtomicLong seq = new AtomicLong();
+    /** An open spool in a temporary directory, deleted afterwards. */
+    @State(Scope.Benchmark)
+    public static class Writes {
+        Path dir;
+        Spool spool;
+        final AtomicLong seq = new AtomicLong();
 
-    @Setup(Level.Trial)
-    public void open() throws IOException {
-      dir = Files.createTempDirectory("tern-spool-jmh");
-      spool = Spool.open(SpoolSettings.defaults(dir).withMinFreeDiskBytes(0));
-    }
-
-    @TearDown(Level.Trial)
-    public void close() throws IOException {
-      spool.close();
-      deleteTree(dir);
-    }
-  }
-
-  /** A spool holding {@code ENTRIES} due entries; reopened (leases recovered) every iteration. */
-  @State(Scope.Benchmark)
-  public static class Due {
-    static final int ENTRIES = 200_000;
-    Path dir;
-    Spool spool;
-
-    @Setup(Level.Trial)
-    public void fill() throws IOException {
-      dir = Files.createTempDirectory("tern-spool-jmh-due");
-      spool = Spool.open(SpoolSettings.defaults(dir).withMinFreeDiskBytes(0));
-      List<java.util.concurrent.CompletableFuture<Void>> pending = new ArrayList<>();
-      for (int m = 0; m < ENTRIES / 10; m++) {
-        Envelope env = envelope("due-" + m);
-        List<QueueEntry> es = new ArrayList<>();
-        for (int d = 0; d < 10; d++) {
-          es.add(new QueueEntry(env, "d" + d + ".example", List.of(RecipientState.pending("r@d" + d + ".example")), 0, m));
+        @Setup(Level.Trial)
+        public void open() throws IOException {
+            dir = Files.createTempDirectory("tern-spool-jmh");
+            spool = Spool.open(SpoolSettings.defaults(dir).withMinFreeDiskBytes(0));
         }
-        pending.add(spool.store(env, BODY, es));
-        if (pending.size() == 256) {
-          pending.forEach(java.util.concurrent.CompletableFuture::join);
-          pending.clear();
+
+        @TearDown(Level.Trial)
+        public void close() throws IOException {
+            spool.close();
+            deleteTree(dir);
         }
-      }
-      pending.forEach(java.util.concurrent.CompletableFuture::join);
     }
 
-    @Setup(Level.Iteration)
-    public void reopen() {
-      // Everything leased by the previous iteration becomes due again on reopen.
-      spool.close();
-      spool = Spool.open(SpoolSettings.defaults(dir).withMinFreeDiskBytes(0));
+    /** A spool holding {@code ENTRIES} due entries; reopened (leases recovered) every iteration. */
+    @State(Scope.Benchmark)
+    public static class Due {
+        static final int ENTRIES = 200_000;
+        Path dir;
+        Spool spool;
+
+        @Setup(Level.Trial)
+        public void fill() throws IOException {
+            dir = Files.createTempDirectory("tern-spool-jmh-due");
+            spool = Spool.open(SpoolSettings.defaults(dir).withMinFreeDiskBytes(0));
+            List<java.util.concurrent.CompletableFuture<Void>> pending = new ArrayList<>();
+            for (int m = 0; m < ENTRIES / 10; m++) {
+                Envelope env = envelope("due-" + m);
+                List<QueueEntry> es = new ArrayList<>();
+                for (int d = 0; d < 10; d++) {
+                    es.add(new QueueEntry(
+                            env, "d" + d + ".example", List.of(RecipientState.pending("r@d" + d + ".example")), 0, m));
+                }
+                pending.add(spool.store(env, BODY, es));
+                if (pending.size() == 256) {
+                    pending.forEach(java.util.concurrent.CompletableFuture::join);
+                    pending.clear();
+                }
+            }
+            pending.forEach(java.util.concurrent.CompletableFuture::join);
+        }
+
+        @Setup(Level.Iteration)
+        public void reopen() {
+            // Everything leased by the previous iteration becomes due again on reopen.
+            spool.close();
+            spool = Spool.open(SpoolSettings.defaults(dir).withMinFreeDiskBytes(0));
+        }
+
+        @TearDown(Level.Trial)
+        public void close() throws IOException {
+            spool.close();
+            deleteTree(dir);
+        }
     }
 
-    @TearDown(Level.Trial)
-    public void close() throws IOException {
-      spool.close();
-      deleteTree(dir);
+    @Benchmark
+    @Threads(1)
+    public void storeOneWriter(Writes w) {
+        store(w);
     }
-  }
 
-  @Benchmark
-  @Threads(1)
-  public void storeOneWriter(Writes w) {
-    store(w);
-  }
-
-  @Benchmark
-  @Threads(64)
-  public void storeManyWriters(Writes w) {
-    store(w);
-  }
-
-  @Benchmark
-  @OperationsPerInvocation(100)
-  public int dueScan(Due d) {
-    List<QueueEntry> batch = d.spool.due(Long.MAX_VALUE, 100);
-    if (batch.isEmpty()) d.reopen();
-    return batch.size();
-  }
-
-  private static void store(Writes w) {
-    Envelope env = envelope("m-" + w.seq.getAndIncrement());
-    w.spool.store(env, BODY, List.of(new QueueEntry(env, "example.com",
-        List.of(RecipientState.pending("a@example.com")), 0, System.currentTimeMillis() + 60_000))).join();
-  }
-
-  private static Envelope envelope(String id) {
-    return new Envelope(id, "b@sender.example", "t", "c", "", false, 0, 86_400_000L, BODY.length, Map.of());
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+    @Benchmark
+    @Threads(64)
+    public void storeManyWriters(Writes w) {
+        store(w);
     }
-  }
+
+    @Benchmark
+    @OperationsPerInvocation(100)
+    public int dueScan(Due d) {
+        List<QueueEntry> batch = d.spool.due(Long.MAX_VALUE, 100);
+        if (batch.isEmpty()) d.reopen();
+        return batch.size();
+    }
+
+    private static void store(Writes w) {
+        Envelope env = envelope("m-" + w.seq.getAndIncrement());
+        w.spool
+                .store(
+                        env,
+                        BODY,
+                        List.of(new QueueEntry(
+                                env,
+                                "example.com",
+                                List.of(RecipientState.pending("a@example.com")),
+                                0,
+                                System.currentTimeMillis() + 60_000)))
+                .join();
+    }
+
+    private static Envelope envelope(String id) {
+        return new Envelope(id, "b@sender.example", "t", "c", "", false, 0, 86_400_000L, BODY.length, Map.of());
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
 }

@@ -24,27 +24,27 @@ import org.openjdk.jmh.annotations.State;
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class ThrottleBenchmark {
-  @Param({"0", "1000"})
-  public long intervalNanos;
+    @Param({"0", "1000"})
+    public long intervalNanos;
 
-  private TokenBucket bucket;
+    private TokenBucket bucket;
 
-  @Setup
-  public void setup() {
-    bucket = new TokenBucket(intervalNanos);
-  }
+    @Setup
+    public void setup() {
+        bucket = new TokenBucket(intervalNanos);
+    }
 
-  @Benchmark
-  @Group("alone")
-  @GroupThreads(1)
-  public long alone() {
-    return bucket.tryTake(System.nanoTime());
-  }
+    @Benchmark
+    @Group("alone")
+    @GroupThreads(1)
+    public long alone() {
+        return bucket.tryTake(System.nanoTime());
+    }
 
-  @Benchmark
-  @Group("contended4")
-  @GroupThreads(4)
-  public long contended() {
-    return bucket.tryTake(System.nanoTime());
-  }
+    @Benchmark
+    @Group("contended4")
+    @GroupThreads(4)
+    public long contended() {
+        return bucket.tryTake(System.nanoTime());
+    }
 }

@@ -20,10 +20,12 @@ import java.util.regex.Pattern;
  * {@code X-HmXmrOriginalRecipient}), and plain "unsubscribe" replies. Never throws.
  */
 public final class ArfParser {
-    private static final Pattern ADDRESS = Pattern.compile("(?:(?<![^\\s<>\"'(),;:@])|\\G)[^\\s<>\"'(),;:@]++@[A-Za-z0-9](?:[A-Za-z0-9\\-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9\\-]*[A-Za-z0-9])?)+");
+    private static final Pattern ADDRESS = Pattern.compile(
+            "(?:(?<![^\\s<>\"'(),;:@])|\\G)[^\\s<>\"'(),;:@]++@[A-Za-z0-9](?:[A-Za-z0-9\\-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9\\-]*[A-Za-z0-9])?)+");
     private static final Pattern VERP = Pattern.compile("(?i)(?:^|[<\\s])(b-[A-Za-z0-9]+)@");
 
-    private static final Pattern COMPLAINT_IP = Pattern.compile("(?i)from ((?:\\d{1,3}\\.){3}\\d{1,3}|[0-9a-f]*:[0-9a-f:]+)");
+    private static final Pattern COMPLAINT_IP =
+            Pattern.compile("(?i)from ((?:\\d{1,3}\\.){3}\\d{1,3}|[0-9a-f]*:[0-9a-f:]+)");
 
     private final VerpCodec verp;
 
@@ -87,7 +89,9 @@ public final class ArfParser {
 
     private static boolean isUnsubscribe(MimePart root) {
         String subject = root.header("Subject");
-        return subject != null && subject.trim().equalsIgnoreCase("unsubscribe") && root.children().isEmpty();
+        return subject != null
+                && subject.trim().equalsIgnoreCase("unsubscribe")
+                && root.children().isEmpty();
     }
 
     private FeedbackReport fromArf(MimePart root, MimePart report) {
@@ -127,14 +131,25 @@ public final class ArfParser {
         }
         String returnPath = original == null ? null : original.header("Return-Path");
         String verpLocal = verpLocalPart(mailFrom, returnPath);
-        return new FeedbackReport(true,
+        return new FeedbackReport(
+                true,
                 type == null ? "abuse" : type.trim().toLowerCase(Locale.ROOT),
-                first(fields, "user-agent"), first(fields, "version"), mailFrom, rcptTo,
-                first(fields, "source-ip"), arrival, first(fields, "reporting-mta"),
+                first(fields, "user-agent"),
+                first(fields, "version"),
+                mailFrom,
+                rcptTo,
+                first(fields, "source-ip"),
+                arrival,
+                first(fields, "reporting-mta"),
                 fields.getOrDefault("reported-domain", List.of()),
                 fields.getOrDefault("authentication-results", List.of()),
-                first(fields, "original-envelope-id"), incidents, fields, originalHeaders,
-                List.copyOf(recipients), ternId(original, verpLocal), verpLocal);
+                first(fields, "original-envelope-id"),
+                incidents,
+                fields,
+                originalHeaders,
+                List.copyOf(recipients),
+                ternId(original, verpLocal),
+                verpLocal);
     }
 
     private FeedbackReport fromComplaint(MimePart root, MimePart original) {
@@ -152,16 +167,48 @@ public final class ArfParser {
             Matcher ip = COMPLAINT_IP.matcher(String.valueOf(root.header("Subject")));
             sourceIp = ip.find() ? ip.group(1) : null;
         }
-        return new FeedbackReport(false, "abuse", null, null, returnPath, List.of(), sourceIp,
-                original.header("Date"), null, List.of(), List.of(), null, 1, Map.of(), firstValues(original),
-                List.copyOf(recipients), ternId(original, verpLocal), verpLocal);
+        return new FeedbackReport(
+                false,
+                "abuse",
+                null,
+                null,
+                returnPath,
+                List.of(),
+                sourceIp,
+                original.header("Date"),
+                null,
+                List.of(),
+                List.of(),
+                null,
+                1,
+                Map.of(),
+                firstValues(original),
+                List.copyOf(recipients),
+                ternId(original, verpLocal),
+                verpLocal);
     }
 
     private FeedbackReport fromUnsubscribe(MimePart root) {
         LinkedHashSet<String> recipients = new LinkedHashSet<>();
         addresses(root.header("From"), recipients);
-        return new FeedbackReport(false, "opt-out", null, null, null, List.of(), null, root.header("Date"), null,
-                List.of(), List.of(), null, 1, Map.of(), Map.of(), List.copyOf(recipients), null,
+        return new FeedbackReport(
+                false,
+                "opt-out",
+                null,
+                null,
+                null,
+                List.of(),
+                null,
+                root.header("Date"),
+                null,
+                List.of(),
+                List.of(),
+                null,
+                1,
+                Map.of(),
+                Map.of(),
+                List.copyOf(recipients),
+                null,
                 verpLocalPart(root.header("To"), null));
     }
 
@@ -195,8 +242,12 @@ public final class ArfParser {
     private static MimePart enclosed(MimePart root) {
         for (MimePart p : root.flatten()) {
             String t = p.mediaType();
-            if ((t.equals("message/rfc822") || t.equals("text/rfc822-headers") || t.equals("message/rfc822-headers")
-                    || t.equals("message/global") || t.equals("message/global-headers")) && !p.children().isEmpty()) {
+            if ((t.equals("message/rfc822")
+                            || t.equals("text/rfc822-headers")
+                            || t.equals("message/rfc822-headers")
+                            || t.equals("message/global")
+                            || t.equals("message/global-headers"))
+                    && !p.children().isEmpty()) {
                 return p.children().getFirst();
             }
         }
@@ -229,13 +280,15 @@ public final class ArfParser {
                 continue;
             }
             if (name != null) {
-                out.computeIfAbsent(name, k -> new ArrayList<>()).add(value.toString().trim());
+                out.computeIfAbsent(name, k -> new ArrayList<>())
+                        .add(value.toString().trim());
             }
             name = line.substring(0, colon).trim().toLowerCase(Locale.ROOT);
             value = new StringBuilder(line.substring(colon + 1).trim());
         }
         if (name != null) {
-            out.computeIfAbsent(name, k -> new ArrayList<>()).add(value.toString().trim());
+            out.computeIfAbsent(name, k -> new ArrayList<>())
+                    .add(value.toString().trim());
         }
         return out;
     }

@@ -14,8 +14,7 @@ import java.util.List;
 final class LiteralAnchors {
     private static final String CLASS_ESCAPES = "sSdDwWbBhHvV";
 
-    private LiteralAnchors() {
-    }
+    private LiteralAnchors() {}
 
     /** One literal per top-level branch of {@code regex}, or null when it cannot tell. */
     static List<String> of(String regex) {
@@ -40,8 +39,9 @@ final class LiteralAnchors {
     private static boolean hasInlineFlags(String regex) {
         for (int i = regex.indexOf("(?"); i >= 0; i = regex.indexOf("(?", i + 1)) {
             char next = i + 2 < regex.length() ? regex.charAt(i + 2) : ':';
-            if (Character.isLetter(next) || next == '-' || next == '<' && i + 3 < regex.length()
-                    && Character.isLetter(regex.charAt(i + 3))) {
+            if (Character.isLetter(next)
+                    || next == '-'
+                    || next == '<' && i + 3 < regex.length() && Character.isLetter(regex.charAt(i + 3))) {
                 return true; // (?i), (?-i), (?x:...), or a named group (?<name>...)
             }
         }

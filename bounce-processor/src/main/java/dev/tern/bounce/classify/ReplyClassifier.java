@@ -20,8 +20,9 @@ import java.util.List;
 public final class ReplyClassifier {
     /** Classpath location of the shipped rules. */
     public static final String SHIPPED_RULES = "/dev/tern/bounce/rules.yaml";
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    private static final ObjectMapper YAML =
+            new ObjectMapper(new YAMLFactory()).enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private static final RulesFile SHIPPED = loadShipped();
     private static final ReplyClassifier DEFAULT = new ReplyClassifier(List.of());
 

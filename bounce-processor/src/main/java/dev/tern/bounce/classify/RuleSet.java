@@ -24,12 +24,26 @@ public final class RuleSet {
     private final Map<String, Reason> subjectCodes;
     private final Map<String, Reason> replyCodes;
 
-    private record Rule(String id, Reason reason, Pattern status, Pattern code, int[] match, TermSet text,
-                        int[] unless, TermSet unlessText, Set<String> commands, Set<String> notCommands) {
-    }
+    private record Rule(
+            String id,
+            Reason reason,
+            Pattern status,
+            Pattern code,
+            int[] match,
+            TermSet text,
+            int[] unless,
+            TermSet unlessText,
+            Set<String> commands,
+            Set<String> notCommands) {}
 
-    private RuleSet(String[] vocabNames, Pattern[] vocab, TermSet[] vocabTerms, List<Rule> rules,
-                    Map<String, Reason> statusCodes, Map<String, Reason> subjectCodes, Map<String, Reason> replyCodes) {
+    private RuleSet(
+            String[] vocabNames,
+            Pattern[] vocab,
+            TermSet[] vocabTerms,
+            List<Rule> rules,
+            Map<String, Reason> statusCodes,
+            Map<String, Reason> subjectCodes,
+            Map<String, Reason> replyCodes) {
         this.vocabNames = vocabNames;
         this.vocab = vocab;
         this.vocabTerms = vocabTerms;
@@ -59,8 +73,10 @@ public final class RuleSet {
     public static RuleSet compile(List<RulesFile> files, List<String> labels) {
         Map<String, List<String>> vocabTerms = new LinkedHashMap<>();
         for (RulesFile f : files) {
-            f.vocabulary().forEach((k, v) -> vocabTerms.computeIfAbsent(k, x -> new ArrayList<>())
-                    .addAll(v == null ? List.of() : v));
+            f.vocabulary()
+                    .forEach((k, v) -> vocabTerms
+                            .computeIfAbsent(k, x -> new ArrayList<>())
+                            .addAll(v == null ? List.of() : v));
         }
         String[] names = vocabTerms.keySet().toArray(String[]::new);
         Pattern[] patterns = new Pattern[names.length];
@@ -89,15 +105,19 @@ public final class RuleSet {
                     continue; // an operator rule with the same id replaces the shipped one
                 }
                 Reason reason = Reason.parse(s.reason())
-                        .orElseThrow(() -> new RuleLoadException(where + ".reason: unknown reason '" + s.reason() + "'"));
-                rules.add(new Rule(s.id(), reason,
+                        .orElseThrow(
+                                () -> new RuleLoadException(where + ".reason: unknown reason '" + s.reason() + "'"));
+                rules.add(new Rule(
+                        s.id(),
+                        reason,
                         regex(s.status(), where + ".status"),
                         regex(s.code(), where + ".code"),
                         vocabRefs(s.match(), index, where + ".match"),
                         terms(s.text(), where + ".text"),
                         vocabRefs(s.unless(), index, where + ".unless"),
                         terms(s.unlessText(), where + ".unlessText"),
-                        upper(s.commands()), upper(s.notCommands())));
+                        upper(s.commands()),
+                        upper(s.notCommands())));
             }
             putCodes(file.statusCodes(), status, label + ": statusCodes");
             putCodes(file.subjectCodes(), subject, label + ": subjectCodes");

@@ -55,6 +55,5 @@ public record RulesFile(
             List<String> unless,
             List<String> unlessText,
             List<String> commands,
-            List<String> notCommands) {
-    }
+            List<String> notCommands) {}
 }

@@ -14,8 +14,10 @@ import java.util.regex.Pattern;
  *                       {@code MAIL}, {@code RCPT}, {@code DATA}, ...), or null when unknown
  */
 public record SmtpReply(int code, String enhancedStatus, String text, String command) {
-    private static final Pattern REPLY_CODE = Pattern.compile("(?<![\\d.\\-:#/\\w])([245]\\d\\d)(?![\\d.])(?:[ \\-:]|$)");
-    private static final Pattern STATUS = Pattern.compile("(?<![\\d.\\w])([245])\\.(\\d{1,3})\\.(\\d{1,3})(?![\\d]|\\.\\d)");
+    private static final Pattern REPLY_CODE =
+            Pattern.compile("(?<![\\d.\\-:#/\\w])([245]\\d\\d)(?![\\d.])(?:[ \\-:]|$)");
+    private static final Pattern STATUS =
+            Pattern.compile("(?<![\\d.\\w])([245])\\.(\\d{1,3})\\.(\\d{1,3})(?![\\d]|\\.\\d)");
 
     public SmtpReply {
         text = text == null ? "" : text;

@@ -38,7 +38,8 @@ final class TermSet {
      */
     boolean find(String lowerText) {
         for (int i = 0; i < patterns.length; i++) {
-            if (mayMatch(anchors[i], lowerText) && patterns[i].matcher(lowerText).find()) {
+            if (mayMatch(anchors[i], lowerText)
+                    && patterns[i].matcher(lowerText).find()) {
                 return true;
             }
         }

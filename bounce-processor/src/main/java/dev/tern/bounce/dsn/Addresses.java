@@ -16,10 +16,9 @@ final class Addresses {
             // ended): not after a '.' inside a run, since every start inside a run reaches the same
             // '@' (or none) and re-scanning from each one was quadratic ("5.1.5.1.5.1...")
             "(?:(?<![A-Za-z0-9!#$%&'*+/=?^_`{|}~\\-])(?<![A-Za-z0-9!#$%&'*+/=?^_`{|}~.\\-]\\.)|\\G)"
-            + "[A-Za-z0-9!#$%&'*+/=?^_`{|}~\\-][A-Za-z0-9!#$%&'*+/=?^_`{|}~.\\-]*+@[A-Za-z0-9](?:[A-Za-z0-9\\-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9\\-]*[A-Za-z0-9])?)+");
+                    + "[A-Za-z0-9!#$%&'*+/=?^_`{|}~\\-][A-Za-z0-9!#$%&'*+/=?^_`{|}~.\\-]*+@[A-Za-z0-9](?:[A-Za-z0-9\\-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9\\-]*[A-Za-z0-9])?)+");
 
-    private Addresses() {
-    }
+    private Addresses() {}
 
     /** The first address in {@code text}, cleaned, or null. */
     static String first(String text) {
@@ -54,8 +53,13 @@ final class Addresses {
         if (at > 0) {
             local = local.substring(0, at);
         }
-        return local.equals("mailer-daemon") || local.equals("mailerdaemon") || local.equals("mail-daemon")
-                || local.equals("bounce") || local.equals("bounces")
-                || local.equals("no-reply") || local.equals("noreply") || local.equals("mailer");
+        return local.equals("mailer-daemon")
+                || local.equals("mailerdaemon")
+                || local.equals("mail-daemon")
+                || local.equals("bounce")
+                || local.equals("bounces")
+                || local.equals("no-reply")
+                || local.equals("noreply")
+                || local.equals("mailer");
     }
 }

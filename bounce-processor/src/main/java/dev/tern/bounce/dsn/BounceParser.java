@@ -43,6 +43,7 @@ public final class BounceParser {
      * without a limit every recipient of a long bounce would classify (and store) the whole of its text.
      */
     public static final int MAX_DIAGNOSTIC_CHARS = 8192;
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern STATUS_TOKEN = Pattern.compile("[245]\\.\\d{1,3}\\.\\d{1,3}");
     private static final Pattern AUTO_SUBJECT = Pattern.compile(
@@ -88,7 +89,8 @@ public final class BounceParser {
             FeedbackReport f = feedback.get();
             List<BouncedRecipient> out = new ArrayList<>();
             for (String r : f.recipients()) {
-                out.add(recipient(r, "", "", 0, "", "", "", f.feedbackType(), Classification.of(Reason.FEEDBACK, false, "arf")));
+                out.add(recipient(
+                        r, "", "", 0, "", "", "", f.feedbackType(), Classification.of(Reason.FEEDBACK, false, "arf")));
             }
             return new BounceReport(BounceReport.Kind.FEEDBACK, out, f.originalHeaders(), f.ternId(), f.feedbackType());
         }
@@ -105,8 +107,8 @@ public final class BounceParser {
         Map<List<String>, BouncedRecipient> built = new HashMap<>(); // recipients with the same text share one reading
         Set<String> senders = senders(root, original);
 
-        List<Map<String, String>> groups = parts.deliveryStatus == null ? List.of()
-                : DsnFields.recipientGroups(parts.deliveryStatus);
+        List<Map<String, String>> groups =
+                parts.deliveryStatus == null ? List.of() : DsnFields.recipientGroups(parts.deliveryStatus);
         if (groups.isEmpty() && (errorText.contains("Final-Recipient:") || errorText.contains("Original-Recipient:"))) {
             groups = DsnFields.recipientGroups(errorText);
         }
@@ -133,15 +135,30 @@ public final class BounceParser {
                     diag = segment.isBlank() ? errorDiag : segment;
                 }
                 String status = firstStatus(g.get("status"));
-                out.add(build(built, address, g.getOrDefault("action", "").toLowerCase(Locale.ROOT).trim(), status, diag,
-                        DsnFields.typedValue(g.getOrDefault("remote-mta", "")), DsnFields.typeOf(diagField), segment));
+                out.add(build(
+                        built,
+                        address,
+                        g.getOrDefault("action", "").toLowerCase(Locale.ROOT).trim(),
+                        status,
+                        diag,
+                        DsnFields.typedValue(g.getOrDefault("remote-mta", "")),
+                        DsnFields.typeOf(diagField),
+                        segment));
             }
         } else {
             kind = BounceReport.Kind.NON_STANDARD;
             if (isAutoReply(root, parts)) {
                 String from = Addresses.first(root.header("From"));
                 if (from != null) {
-                    out.add(recipient(from, "", "", 0, "", "", "", parts.humanText.trim(),
+                    out.add(recipient(
+                            from,
+                            "",
+                            "",
+                            0,
+                            "",
+                            "",
+                            "",
+                            parts.humanText.trim(),
                             Classification.of(Reason.VACATION, false, "auto-reply")));
                 }
                 return new BounceReport(BounceReport.Kind.AUTO_REPLY, out, original, ternId, null);
@@ -197,12 +214,31 @@ public final class BounceParser {
     }
 
     /** {@link #build} once per distinct reading: the result depends on everything but the address. */
-    private BouncedRecipient build(Map<List<String>, BouncedRecipient> built, String address, String action,
-                                   String dsnStatus, String diag, String remoteMta, String diagType, String segment) {
-        BouncedRecipient r = built.computeIfAbsent(Arrays.asList(action, dsnStatus, diag, remoteMta, diagType, segment),
+    private BouncedRecipient build(
+            Map<List<String>, BouncedRecipient> built,
+            String address,
+            String action,
+            String dsnStatus,
+            String diag,
+            String remoteMta,
+            String diagType,
+            String segment) {
+        BouncedRecipient r = built.computeIfAbsent(
+                Arrays.asList(action, dsnStatus, diag, remoteMta, diagType, segment),
                 k -> build("", action, dsnStatus, diag, remoteMta, diagType, segment));
-        return new BouncedRecipient(address, r.action(), r.status(), r.replyCode(), r.command(), r.remoteMta(),
-                r.diagnosticType(), r.diagnosticCode(), r.reason(), r.hard(), r.bounceClass(), r.rule());
+        return new BouncedRecipient(
+                address,
+                r.action(),
+                r.status(),
+                r.replyCode(),
+                r.command(),
+                r.remoteMta(),
+                r.diagnosticType(),
+                r.diagnosticCode(),
+                r.reason(),
+                r.hard(),
+                r.bounceClass(),
+                r.rule());
     }
 
     private static String groupAddress(Map<String, String> g) {
@@ -224,9 +260,16 @@ public final class BounceParser {
         return m.find() ? m.group() : null;
     }
 
-    private BouncedRecipient build(String address, String action, String dsnStatus, String diag, String remoteMta,
-                                   String diagType, String segment) {
-        String cleanDiag = MultilineReplies.join(capped(diag).replaceAll("\\s+", " ").trim());
+    private BouncedRecipient build(
+            String address,
+            String action,
+            String dsnStatus,
+            String diag,
+            String remoteMta,
+            String diagType,
+            String segment) {
+        String cleanDiag =
+                MultilineReplies.join(capped(diag).replaceAll("\\s+", " ").trim());
         String lower = cleanDiag.toLowerCase(Locale.ROOT);
         String command = SmtpCommands.find(lower);
         if (command == null && !segment.isBlank()) {
@@ -234,7 +277,8 @@ public final class BounceParser {
         }
         String textStatus = SmtpReply.findStatus(cleanDiag);
         String status = dsnStatus;
-        if (status == null || status.endsWith(".0.0") && textStatus != null && textStatus.charAt(0) == status.charAt(0)) {
+        if (status == null
+                || status.endsWith(".0.0") && textStatus != null && textStatus.charAt(0) == status.charAt(0)) {
             status = textStatus != null ? textStatus : status;
         }
         int code = SmtpReply.findReplyCode(cleanDiag);
@@ -245,7 +289,8 @@ public final class BounceParser {
         Classification c = classifier.classify(new SmtpReply(code, status, cleanDiag, command));
         if (isWeak(c) && !segment.isBlank() && !cleanDiag.contains(segment.strip())) {
             // a terse or truncated Diagnostic-Code: let the human-readable text about this recipient speak
-            String fuller = MultilineReplies.join((cleanDiag + " " + segment).replaceAll("\\s+", " ").trim());
+            String fuller = MultilineReplies.join(
+                    (cleanDiag + " " + segment).replaceAll("\\s+", " ").trim());
             Classification retry = classifier.classify(new SmtpReply(code, status, fuller, command));
             if (!isWeak(retry)) {
                 c = retry;
@@ -260,19 +305,50 @@ public final class BounceParser {
         if (action.equals("delayed") && c.reason().hardFor(false)) {
             c = new Classification(c.reason(), false, c.bounceClass(), c.ruleId());
         }
-        return recipient(address, action, status == null ? "" : status, code, command == null ? "" : command,
-                remoteMta, diagType, cleanDiag, c);
+        return recipient(
+                address,
+                action,
+                status == null ? "" : status,
+                code,
+                command == null ? "" : command,
+                remoteMta,
+                diagType,
+                cleanDiag,
+                c);
     }
 
     private static boolean isWeak(Classification c) {
         String rule = c.ruleId();
-        return rule.equals("fallback") || rule.startsWith("reply:") || rule.startsWith("subject:") || rule.startsWith("status:");
+        return rule.equals("fallback")
+                || rule.startsWith("reply:")
+                || rule.startsWith("subject:")
+                || rule.startsWith("status:");
     }
 
-    private static BouncedRecipient recipient(String address, String action, String status, int code, String command,
-                                              String remoteMta, String diagType, String diag, Classification c) {
+    private static BouncedRecipient recipient(
+            String address,
+            String action,
+            String status,
+            int code,
+            String command,
+            String remoteMta,
+            String diagType,
+            String diag,
+            Classification c) {
         BounceClass bc = c.bounceClass();
-        return new BouncedRecipient(address, action, status, code, command, remoteMta, diagType, diag, c.reason(), c.hard(), bc, c.ruleId());
+        return new BouncedRecipient(
+                address,
+                action,
+                status,
+                code,
+                command,
+                remoteMta,
+                diagType,
+                diag,
+                c.reason(),
+                c.hard(),
+                bc,
+                c.ruleId());
     }
 
     private boolean isAutoReply(MimePart root, Parts parts) {
@@ -281,14 +357,17 @@ public final class BounceParser {
         }
         String subject = root.header("Subject") == null ? "" : root.header("Subject");
         String autoSubmitted = root.header("Auto-Submitted");
-        boolean autoHeader = autoSubmitted != null && autoSubmitted.toLowerCase(Locale.ROOT).contains("auto-replied")
-                || root.header("X-Autoreply") != null || root.header("X-Autorespond") != null
-                || root.header("X-Auto-Response-Suppress") != null;
+        boolean autoHeader =
+                autoSubmitted != null && autoSubmitted.toLowerCase(Locale.ROOT).contains("auto-replied")
+                        || root.header("X-Autoreply") != null
+                        || root.header("X-Autorespond") != null
+                        || root.header("X-Auto-Response-Suppress") != null;
         String from = Addresses.key(Addresses.first(root.header("From")));
         if (Addresses.isSystemAddress(from) || from.startsWith("postmaster@")) {
             return false;
         }
-        if (BOUNCE_SUBJECT.matcher(subject).find() && !AUTO_SUBJECT.matcher(subject).find()) {
+        if (BOUNCE_SUBJECT.matcher(subject).find()
+                && !AUTO_SUBJECT.matcher(subject).find()) {
             return false;
         }
         return AUTO_SUBJECT.matcher(subject).find() || autoHeader;
@@ -316,23 +395,37 @@ public final class BounceParser {
         switch (type) {
             case "Bounce" -> {
                 JsonNode bounce = root.path("bounce");
-                boolean transientBounce = "Transient".equalsIgnoreCase(bounce.path("bounceType").asText());
+                boolean transientBounce =
+                        "Transient".equalsIgnoreCase(bounce.path("bounceType").asText());
                 for (JsonNode r : bounce.path("bouncedRecipients")) {
                     if (out.size() >= MAX_RECIPIENTS) {
                         break;
                     }
                     String diag = r.path("diagnosticCode").asText("");
                     String status = r.path("status").asText(null);
-                    BouncedRecipient b = build(r.path("emailAddress").asText(""),
-                            r.path("action").asText(transientBounce ? "delayed" : "failed"), status, diag,
-                            bounce.path("remoteMtaIp").asText(""), "SMTP", "");
+                    BouncedRecipient b = build(
+                            r.path("emailAddress").asText(""),
+                            r.path("action").asText(transientBounce ? "delayed" : "failed"),
+                            status,
+                            diag,
+                            bounce.path("remoteMtaIp").asText(""),
+                            "SMTP",
+                            "");
                     out.add(b);
                 }
             }
             case "Complaint" -> {
                 String ft = root.path("complaint").path("complaintFeedbackType").asText("abuse");
                 for (JsonNode r : root.path("complaint").path("complainedRecipients")) {
-                    out.add(recipient(r.path("emailAddress").asText(""), "", "", 0, "", "", "", ft,
+                    out.add(recipient(
+                            r.path("emailAddress").asText(""),
+                            "",
+                            "",
+                            0,
+                            "",
+                            "",
+                            "",
+                            ft,
                             Classification.of(Reason.FEEDBACK, false, "ses-complaint")));
                 }
                 return new BounceReport(BounceReport.Kind.FEEDBACK, out, original, ternId, ft);
@@ -343,8 +436,14 @@ public final class BounceParser {
                     if (out.size() >= MAX_RECIPIENTS) {
                         break;
                     }
-                    out.add(build(r.asText(""), "delivered", SmtpReply.findStatus(smtp), smtp,
-                            root.path("delivery").path("reportingMTA").asText(""), "SMTP", ""));
+                    out.add(build(
+                            r.asText(""),
+                            "delivered",
+                            SmtpReply.findStatus(smtp),
+                            smtp,
+                            root.path("delivery").path("reportingMTA").asText(""),
+                            "SMTP",
+                            ""));
                 }
             }
             default -> {
@@ -356,8 +455,14 @@ public final class BounceParser {
 
     private static Set<String> senders(MimePart root, Map<String, String> original) {
         Set<String> out = new HashSet<>();
-        for (String v : new String[] {root.header("To"), root.header("Return-Path"), root.header("From"),
-                original.get("from"), original.get("return-path"), original.get("sender")}) {
+        for (String v : new String[] {
+            root.header("To"),
+            root.header("Return-Path"),
+            root.header("From"),
+            original.get("from"),
+            original.get("return-path"),
+            original.get("sender")
+        }) {
             String a = Addresses.first(v);
             if (a != null) {
                 out.add(Addresses.key(a));

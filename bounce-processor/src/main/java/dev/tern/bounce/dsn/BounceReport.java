@@ -12,8 +12,12 @@ import java.util.Map;
  * @param ternId          the original message's Tern id (from {@code X-Tern-Id}), or null
  * @param feedbackType    ARF feedback type when {@code kind} is {@link Kind#FEEDBACK}, else null
  */
-public record BounceReport(Kind kind, List<BouncedRecipient> recipients, Map<String, String> originalHeaders,
-                           String ternId, String feedbackType) {
+public record BounceReport(
+        Kind kind,
+        List<BouncedRecipient> recipients,
+        Map<String, String> originalHeaders,
+        String ternId,
+        String feedbackType) {
 
     /** Kinds of returned mail. */
     public enum Kind {

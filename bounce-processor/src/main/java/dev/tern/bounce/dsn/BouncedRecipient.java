@@ -31,5 +31,4 @@ public record BouncedRecipient(
         Reason reason,
         boolean hard,
         BounceClass bounceClass,
-        String rule) {
-}
+        String rule) {}

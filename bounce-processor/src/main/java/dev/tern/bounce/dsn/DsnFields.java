@@ -8,8 +8,7 @@ import java.util.Map;
 
 /** Reads the field groups of a {@code message/delivery-status} body (or DSN-like fields in plain text). */
 final class DsnFields {
-    private DsnFields() {
-    }
+    private DsnFields() {}
 
     /** Per-recipient field groups: those holding a Final-Recipient or Original-Recipient field. */
     static List<Map<String, String>> recipientGroups(String body) {
@@ -35,8 +34,7 @@ final class DsnFields {
             }
             String name = line.substring(0, colon).trim().toLowerCase(Locale.ROOT);
             String value = line.substring(colon + 1).trim();
-            if ((name.equals("final-recipient") || name.equals("original-recipient"))
-                    && current.containsKey(name)) {
+            if ((name.equals("final-recipient") || name.equals("original-recipient")) && current.containsKey(name)) {
                 flush(current, groups); // a new recipient without a blank line between
                 current = new LinkedHashMap<>();
             }
@@ -48,7 +46,8 @@ final class DsnFields {
     }
 
     private static void flush(Map<String, StringBuilder> group, List<Map<String, String>> groups) {
-        if (group.containsKey("final-recipient") || group.containsKey("original-recipient")
+        if (group.containsKey("final-recipient")
+                || group.containsKey("original-recipient")
                 || group.containsKey("x-actual-recipient")) {
             Map<String, String> fields = new LinkedHashMap<>();
             group.forEach((k, v) -> fields.put(k, v.toString()));
@@ -68,7 +67,9 @@ final class DsnFields {
             }
             int colon = line.indexOf(':');
             if (colon > 0 && !line.startsWith(" ")) {
-                out.putIfAbsent(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
+                out.putIfAbsent(
+                        line.substring(0, colon).trim().toLowerCase(Locale.ROOT),
+                        line.substring(colon + 1).trim());
             }
         }
         return out;

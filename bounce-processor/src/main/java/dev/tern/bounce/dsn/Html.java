@@ -16,15 +16,18 @@ final class Html {
     private static final Pattern BREAK = Pattern.compile("(?i)<\\s*(br|/p|/div|/tr|/li|/h\\d|p|div|tr|li)\\b");
     private static final int MAX_TAG = 2000;
 
-    private Html() {
-    }
+    private Html() {}
 
     static String toText(String html) {
         String s = dropScripts(html);
         s = replaceTags(s, BREAK, "\n");
         s = dropTags(s);
-        return s.replace("&nbsp;", " ").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"")
-                .replace("&#39;", "'").replace("&amp;", "&");
+        return s.replace("&nbsp;", " ")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&#39;", "'")
+                .replace("&amp;", "&");
     }
 
     /** Each {@code <script ...>...</script>} (or style), up to the first closing tag, becomes a space. */

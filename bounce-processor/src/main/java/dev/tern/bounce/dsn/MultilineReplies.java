@@ -5,10 +5,10 @@ import java.util.regex.Pattern;
 
 /** Joins the lines of a multi-line SMTP reply: {@code 550-5.7.1 a 550-5.7.1 b} becomes {@code 550-5.7.1 a b}. */
 final class MultilineReplies {
-    private static final Pattern PREFIX = Pattern.compile("(?<![\\w.])([245]\\d\\d)[ -]([245]\\.\\d{1,3}\\.\\d{1,3})?\\s?");
+    private static final Pattern PREFIX =
+            Pattern.compile("(?<![\\w.])([245]\\d\\d)[ -]([245]\\.\\d{1,3}\\.\\d{1,3})?\\s?");
 
-    private MultilineReplies() {
-    }
+    private MultilineReplies() {}
 
     static String join(String text) {
         Matcher m = PREFIX.matcher(text);

@@ -10,11 +10,11 @@ final class SmtpCommands {
                     + "most progress was |while performing the |connection (?:lost|closed) after )"
                     + "(rcpt to|rcpt|mail from|mail|end of data|final data|data|helo|ehlo|lhlo|starttls|initial connection|quit)");
     private static final Pattern BRACKETED = Pattern.compile("\\[(rcpt_to|mail_from|data)\\]");
-    private static final Pattern TRANSCRIPT = Pattern.compile(">>> ?(rcpt to|mail from|data|helo|ehlo|quit|starttls)\\b");
+    private static final Pattern TRANSCRIPT =
+            Pattern.compile(">>> ?(rcpt to|mail from|data|helo|ehlo|quit|starttls)\\b");
     private static final Pattern SMTP_COLON = Pattern.compile("smtp:(rcpt|mail|data)\\b");
 
-    private SmtpCommands() {
-    }
+    private SmtpCommands() {}
 
     /** The command ({@code CONN, HELO, EHLO, MAIL, RCPT, DATA, STARTTLS, QUIT}) or null. */
     static String find(String lowerText) {

@@ -19,14 +19,14 @@ final class TextRecipients {
             "(?i)^[\\s>*\\-•:#|]*+(?:(?:final-|original-)?recipient(?:\\(s\\))?(?: address)?:?|rcpt to:?|to:|for:?|address:?|addressed to:?|failed recipient:?|user|"
                     + "the following (?:recipient|address)(?:\\(es\\))?(?: failed)?:?|unable to deliver (?:message )?to|\\d+\\.|[\\w ]{0,30}:|"
                     + "[245]\\d\\d[ -](?:[245]\\.\\d{1,3}\\.\\d{1,3} )?)?[\\s<\"'(\\[]*$");
+
     private static final Pattern URL_START = Pattern.compile("(?i)https?://");
     private static final String[] SENDER_WORDS = {"from", "sender", "reply-to", "return-path"};
     private static final int MAX_SEGMENT_LINES = 25;
     /** Longest text kept about one recipient: a line that names every recipient must not be copied per recipient. */
     static final int MAX_SEGMENT_CHARS = 8192;
 
-    private TextRecipients() {
-    }
+    private TextRecipients() {}
 
     /** Recipient addresses, in order of first mention, excluding the sender's own addresses. */
     static List<String> find(String text, java.util.Set<String> senders) {
@@ -49,7 +49,9 @@ final class TextRecipients {
                     continue;
                 }
                 // LEAD cannot match text holding an '@', so only the line's first address is tried
-                if (firstAt >= m.start() && LEAD.matcher(line.substring(0, m.start())).matches() && leadingKeys.add(key)) {
+                if (firstAt >= m.start()
+                        && LEAD.matcher(line.substring(0, m.start())).matches()
+                        && leadingKeys.add(key)) {
                     leading.add(address);
                 }
                 if (anyKeys.add(key)) {
@@ -90,11 +92,16 @@ final class TextRecipients {
         /** For {@code position}s in increasing order: whether the text before it names a sender or a link. */
         boolean namesNonRecipient(int position) {
             // $ also matches before a line terminator that ends the text
-            int beforeTerminator = position >= 2 && line.charAt(position - 2) == '\r' && line.charAt(position - 1) == '\n'
-                    ? position - 2
-                    : position >= 1 && isTerminator(line.charAt(position - 1))
-                            && !(line.charAt(position - 1) == '\n' && position >= 2 && line.charAt(position - 2) == '\r')
-                            ? position - 1 : -1;
+            int beforeTerminator =
+                    position >= 2 && line.charAt(position - 2) == '\r' && line.charAt(position - 1) == '\n'
+                            ? position - 2
+                            : position >= 1
+                                            && isTerminator(line.charAt(position - 1))
+                                            && !(line.charAt(position - 1) == '\n'
+                                                    && position >= 2
+                                                    && line.charAt(position - 2) == '\r')
+                                    ? position - 1
+                                    : -1;
             return beforeTerminator >= 0 && endsLikeNonRecipient(beforeTerminator) || endsLikeNonRecipient(position);
         }
 
@@ -195,7 +202,9 @@ final class TextRecipients {
                 sb.append(lines[j]).append('\n');
                 j++;
                 // a line mentioning other addresses but not this one starts another recipient's text
-                while (j < lines.length && j - i < MAX_SEGMENT_LINES && sb.length() < MAX_SEGMENT_CHARS
+                while (j < lines.length
+                        && j - i < MAX_SEGMENT_LINES
+                        && sb.length() < MAX_SEGMENT_CHARS
                         && (mentions[j].get(k) || mentions[j].isEmpty())) {
                     if (lines[j].isBlank() && j + 1 < lines.length && lines[j + 1].isBlank()) {
                         break;

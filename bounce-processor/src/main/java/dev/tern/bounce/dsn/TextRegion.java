@@ -30,8 +30,7 @@ final class TextRegion {
     private static final Pattern HEADER_BLOCK = Pattern.compile(
             "(?m)^(Return-Path|Received|Message-I[dD]|From|Subject|To|Date|X-[A-Za-z\\-]+|DKIM-Signature|MIME-Version): .*\\n(?:(?:[ \\t].*|[A-Za-z][A-Za-z0-9\\-]*: .*)\\n){2,}");
 
-    private TextRegion() {
-    }
+    private TextRegion() {}
 
     /** The error report part of {@code text}: what precedes the copy of the original message. */
     static String errorPart(String text) {
@@ -47,7 +46,9 @@ final class TextRegion {
         if (h.find() && h.start() > 0 && h.start() < cut) {
             // an embedded header block (Received:/From:/Subject:...) starts the original message
             String block = h.group();
-            if (block.contains("Received:") || block.contains("Message-I") || block.contains("Return-Path:")
+            if (block.contains("Received:")
+                    || block.contains("Message-I")
+                    || block.contains("Return-Path:")
                     || block.contains("Subject:")) {
                 cut = h.start();
             }

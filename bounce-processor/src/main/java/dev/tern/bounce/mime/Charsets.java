@@ -9,8 +9,7 @@ import java.util.Locale;
 
 /** Lenient charset handling: unknown or missing charsets fall back to UTF-8 when valid, else ISO-8859-1. */
 public final class Charsets {
-    private Charsets() {
-    }
+    private Charsets() {}
 
     /** Decodes {@code bytes} in {@code charsetName}; never throws. */
     public static String decode(byte[] bytes, String charsetName) {
@@ -24,10 +23,12 @@ public final class Charsets {
     /** UTF-8 if the bytes are valid UTF-8, ISO-8859-1 otherwise. */
     public static String guess(byte[] bytes) {
         try {
-            return StandardCharsets.UTF_8.newDecoder()
+            return StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes)).toString();
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
         } catch (CharacterCodingException e) {
             return new String(bytes, StandardCharsets.ISO_8859_1);
         }

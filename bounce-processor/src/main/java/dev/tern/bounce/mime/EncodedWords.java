@@ -10,8 +10,7 @@ public final class EncodedWords {
     private static final Pattern WORD = Pattern.compile("=\\?([^?\\s]+)\\?([bBqQ])\\?([^?\\s]*)\\?=");
     private static final Pattern BETWEEN_WORDS = Pattern.compile("(\\?=)\\s+(=\\?)");
 
-    private EncodedWords() {
-    }
+    private EncodedWords() {}
 
     /** Decodes every encoded word in {@code value}; never throws. */
     public static String decode(String value) {
@@ -48,8 +47,10 @@ public final class EncodedWords {
             char c = text.charAt(i);
             if (c == '_') {
                 out.write(' ');
-            } else if (c == '=' && i + 2 < text.length()
-                    && Character.digit(text.charAt(i + 1), 16) >= 0 && Character.digit(text.charAt(i + 2), 16) >= 0) {
+            } else if (c == '='
+                    && i + 2 < text.length()
+                    && Character.digit(text.charAt(i + 1), 16) >= 0
+                    && Character.digit(text.charAt(i + 2), 16) >= 0) {
                 out.write(Character.digit(text.charAt(i + 1), 16) * 16 + Character.digit(text.charAt(i + 2), 16));
                 i += 2;
             } else {

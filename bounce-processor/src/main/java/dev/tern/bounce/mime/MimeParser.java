@@ -18,12 +18,12 @@ public final class MimeParser {
     public static final int MAX_DEPTH = 12;
     /** Maximum number of parts in one message. */
     public static final int MAX_PARTS = 400;
+
     private static final int MAX_HEADERS = 2000;
 
     private int parts;
 
-    private MimeParser() {
-    }
+    private MimeParser() {}
 
     /** Parses a whole message (any line endings). */
     public static MimePart parse(byte[] message) {
@@ -94,9 +94,12 @@ public final class MimeParser {
     }
 
     private static boolean isEnclosedMessage(String mediaType) {
-        return mediaType.equals("message/rfc822") || mediaType.equals("message/global")
-                || mediaType.equals("text/rfc822-headers") || mediaType.equals("message/rfc822-headers")
-                || mediaType.equals("message/global-headers") || mediaType.equals("message/partial");
+        return mediaType.equals("message/rfc822")
+                || mediaType.equals("message/global")
+                || mediaType.equals("text/rfc822-headers")
+                || mediaType.equals("message/rfc822-headers")
+                || mediaType.equals("message/global-headers")
+                || mediaType.equals("message/partial");
     }
 
     private static String header(List<Header> headers, String name) {
@@ -231,7 +234,8 @@ public final class MimeParser {
             int end = indexOf(body, (byte) '\n', pos);
             int lineEnd = end < 0 ? body.length : end;
             if (startsWith(body, pos, lineEnd, delim)) {
-                boolean close = lineEnd - pos >= delim.length + 2 && body[pos + delim.length] == '-'
+                boolean close = lineEnd - pos >= delim.length + 2
+                        && body[pos + delim.length] == '-'
                         && body[pos + delim.length + 1] == '-';
                 if (partStart >= 0) {
                     int partEnd = Math.max(partStart, pos - 1); // drop the LF before the delimiter

@@ -17,8 +17,7 @@ public final class TransferEncodings {
         B64['_'] = 63;
     }
 
-    private TransferEncodings() {
-    }
+    private TransferEncodings() {}
 
     /** Decodes a body according to its Content-Transfer-Encoding (7bit/8bit/binary bodies are returned as is). */
     public static byte[] decode(byte[] body, String encoding) {

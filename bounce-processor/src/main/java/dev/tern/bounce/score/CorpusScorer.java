@@ -39,10 +39,18 @@ public final class CorpusScorer {
     }
 
     /** One compared row. */
-    public record Row(String file, int index, String expectedReason, String actualReason, boolean reasonOk,
-                      boolean expectedHard, boolean actualHard, boolean hardOk,
-                      String expectedRecipient, String actualRecipient, boolean recipientOk) {
-    }
+    public record Row(
+            String file,
+            int index,
+            String expectedReason,
+            String actualReason,
+            boolean reasonOk,
+            boolean expectedHard,
+            boolean actualHard,
+            boolean hardOk,
+            String expectedRecipient,
+            String actualRecipient,
+            boolean recipientOk) {}
 
     /** All compared rows, with summary figures. */
     public record Result(List<Row> rows) {
@@ -67,26 +75,51 @@ public final class CorpusScorer {
             StringBuilder sb = new StringBuilder();
             Map<String, List<Row>> byReason = new TreeMap<>();
             for (Row r : rows) {
-                byReason.computeIfAbsent(r.expectedReason(), k -> new ArrayList<>()).add(r);
+                byReason.computeIfAbsent(r.expectedReason(), k -> new ArrayList<>())
+                        .add(r);
             }
-            sb.append(String.format(Locale.ROOT, "%-16s %5s %8s %8s %8s%n", "reason", "rows", "reason", "hard", "rcpt"));
-            byReason.forEach((reason, list) -> sb.append(String.format(Locale.ROOT, "%-16s %5d %7.1f%% %7.1f%% %7.1f%%%n",
-                    reason, list.size(), new Result(list).reasonAgreement(), new Result(list).hardAgreement(),
+            sb.append(
+                    String.format(Locale.ROOT, "%-16s %5s %8s %8s %8s%n", "reason", "rows", "reason", "hard", "rcpt"));
+            byReason.forEach((reason, list) -> sb.append(String.format(
+                    Locale.ROOT,
+                    "%-16s %5d %7.1f%% %7.1f%% %7.1f%%%n",
+                    reason,
+                    list.size(),
+                    new Result(list).reasonAgreement(),
+                    new Result(list).hardAgreement(),
                     new Result(list).recipientAgreement())));
             if (listMismatches) {
                 sb.append("mismatches:\n");
                 for (Row r : rows) {
                     if (!r.reasonOk() || !r.hardOk() || !r.recipientOk()) {
-                        sb.append(String.format(Locale.ROOT, "  %s#%d expected %s/%s/%s got %s/%s/%s%n", r.file(), r.index(),
-                                r.expectedReason(), r.expectedHard(), r.expectedRecipient(),
-                                r.actualReason(), r.actualHard(), r.actualRecipient()));
+                        sb.append(String.format(
+                                Locale.ROOT,
+                                "  %s#%d expected %s/%s/%s got %s/%s/%s%n",
+                                r.file(),
+                                r.index(),
+                                r.expectedReason(),
+                                r.expectedHard(),
+                                r.expectedRecipient(),
+                                r.actualReason(),
+                                r.actualHard(),
+                                r.actualRecipient()));
                     }
                 }
             }
-            sb.append(String.format(Locale.ROOT, "overall: exact reason %.1f%%, hard/soft %.1f%%, recipient %.1f%% over %d rows%n",
-                    reasonAgreement(), hardAgreement(), recipientAgreement(), size()));
-            sb.append(String.format(Locale.ROOT, "reason=%.1f%% hardbounce=%.1f%% recipient=%.1f%% rows=%d",
-                    reasonAgreement(), hardAgreement(), recipientAgreement(), size()));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "overall: exact reason %.1f%%, hard/soft %.1f%%, recipient %.1f%% over %d rows%n",
+                    reasonAgreement(),
+                    hardAgreement(),
+                    recipientAgreement(),
+                    size()));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "reason=%.1f%% hardbounce=%.1f%% recipient=%.1f%% rows=%d",
+                    reasonAgreement(),
+                    hardAgreement(),
+                    recipientAgreement(),
+                    size()));
             return sb.toString();
         }
 
@@ -105,7 +138,8 @@ public final class CorpusScorer {
                     continue;
                 }
                 JsonNode row = JSON.readTree(line);
-                byFile.computeIfAbsent(row.path("file").asText(), k -> new ArrayList<>()).add(row);
+                byFile.computeIfAbsent(row.path("file").asText(), k -> new ArrayList<>())
+                        .add(row);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + dir.resolve("expected.jsonl"), e);
@@ -167,9 +201,20 @@ public final class CorpusScorer {
             reasonOk |= same(r, actualReason);
         }
         boolean actualHard = match != null && match.hard();
-        boolean hardOk = match != null ? hards.contains(actualHard) : hards.contains(false) && reasons.contains("undefined");
-        return new Row(file, index, reasons.getFirst(), actualReason, reasonOk, hards.getFirst(), actualHard, hardOk,
-                expRecipient, match == null ? "" : match.recipient(), recipientOk);
+        boolean hardOk =
+                match != null ? hards.contains(actualHard) : hards.contains(false) && reasons.contains("undefined");
+        return new Row(
+                file,
+                index,
+                reasons.getFirst(),
+                actualReason,
+                reasonOk,
+                hards.getFirst(),
+                actualHard,
+                hardOk,
+                expRecipient,
+                match == null ? "" : match.recipient(),
+                recipientOk);
     }
 
     private static boolean same(String expected, String actual) {

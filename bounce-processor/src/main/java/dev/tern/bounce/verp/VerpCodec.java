@@ -28,6 +28,7 @@ import javax.crypto.spec.SecretKeySpec;
 public final class VerpCodec {
     /** Local-part prefix. */
     public static final String PREFIX = "b-";
+
     private static final int MAC_BYTES = 8;
     private static final int MAX_LOCAL_PART = 64;
     private static final String ALPHABET = "abcdefghijklmnopqrstuvwxyz234567";
@@ -37,8 +38,7 @@ public final class VerpCodec {
     private final char currentKeyId;
 
     /** What a valid token carries. */
-    public record Decoded(char keyId, String messageId, int recipientIndex) {
-    }
+    public record Decoded(char keyId, String messageId, int recipientIndex) {}
 
     /**
      * @param keys         secrets by key id (one of {@code [0-9a-z]}); each at least 16 bytes

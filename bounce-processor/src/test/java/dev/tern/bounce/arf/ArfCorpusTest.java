@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tern.bounce.Reason;
 import dev.tern.bounce.dsn.BounceParser;
 import dev.tern.bounce.dsn.BounceReport;
-import dev.tern.bounce.dsn.BouncedRecipient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,7 +20,10 @@ class ArfCorpusTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     static Path dir() throws Exception {
-        return Path.of(ArfCorpusTest.class.getResource("/corpora/arf/expected.jsonl").toURI()).getParent();
+        return Path.of(ArfCorpusTest.class
+                        .getResource("/corpora/arf/expected.jsonl")
+                        .toURI())
+                .getParent();
     }
 
     static Stream<JsonNode> samples() throws Exception {
@@ -42,7 +44,8 @@ class ArfCorpusTest {
         assertThat(report.arf()).isEqualTo(expected.path("arf").asBoolean());
         JsonNode fields = expected.path("fields");
         if (report.arf()) {
-            assertThat(report.feedbackType()).isEqualTo(fields.path("Feedback-Type").asText().toLowerCase(Locale.ROOT));
+            assertThat(report.feedbackType())
+                    .isEqualTo(fields.path("Feedback-Type").asText().toLowerCase(Locale.ROOT));
             assertThat(report.userAgent()).isEqualTo(text(fields, "User-Agent"));
             assertThat(report.version()).isEqualTo(text(fields, "Version"));
             assertThat(report.originalMailFrom()).isEqualTo(text(fields, "Original-Mail-From"));
@@ -60,28 +63,34 @@ class ArfCorpusTest {
         }
         JsonNode original = expected.path("original");
         if (original.has("Subject")) {
-            assertThat(report.originalHeaders().get("subject")).isEqualTo(original.path("Subject").asText().trim());
+            assertThat(report.originalHeaders().get("subject"))
+                    .isEqualTo(original.path("Subject").asText().trim());
         }
         JsonNode stalwart = expected.path("stalwart_expected");
         if (stalwart.isObject()) {
             assertThat(report.incidents()).isEqualTo(stalwart.path("incidents").asInt(1));
-            assertThat(report.authenticationResults()).hasSize(stalwart.path("authentication_results").size());
+            assertThat(report.authenticationResults())
+                    .hasSize(stalwart.path("authentication_results").size());
         }
         JsonNode sisimai = expected.path("sisimai_expected");
         if (sisimai.isArray() && !sisimai.isEmpty()) {
             List<String> want = new ArrayList<>();
             for (JsonNode r : sisimai) {
-                assertThat(report.feedbackType()).isEqualTo(r.path("feedbacktype").asText());
+                assertThat(report.feedbackType())
+                        .isEqualTo(r.path("feedbacktype").asText());
                 String recipient = r.path("recipient").asText();
                 if (!recipient.endsWith(".invalid")) { // sisimai's placeholder for "no recipient in the headers"
                     want.add(recipient.toLowerCase(Locale.ROOT));
                 }
             }
-            assertThat(report.recipients().stream().map(s -> s.toLowerCase(Locale.ROOT)).toList())
+            assertThat(report.recipients().stream()
+                            .map(s -> s.toLowerCase(Locale.ROOT))
+                            .toList())
                     .containsExactlyElementsOf(want);
             BounceReport bounce = BounceParser.shipped().parse(mail);
             assertThat(bounce.kind()).isEqualTo(BounceReport.Kind.FEEDBACK);
-            assertThat(bounce.recipients()).hasSize(want.size())
+            assertThat(bounce.recipients())
+                    .hasSize(want.size())
                     .allSatisfy(r -> assertThat(r.reason()).isEqualTo(Reason.FEEDBACK));
         }
     }

@@ -42,7 +42,8 @@ class ArfTernIdTest {
     @Test
     void ternIdComesFromTheXTernIdHeader() {
         String mail = REPORT.formatted("b-whatever", "X-Tern-Id: 01HXYZ");
-        FeedbackReport r = new ArfParser().parse(mail.getBytes(StandardCharsets.UTF_8)).orElseThrow();
+        FeedbackReport r =
+                new ArfParser().parse(mail.getBytes(StandardCharsets.UTF_8)).orElseThrow();
         assertThat(r.ternId()).isEqualTo("01HXYZ");
         assertThat(r.recipients()).containsExactly("user@isp.example");
         assertThat(r.sourceIp()).isEqualTo("192.0.2.7");
@@ -53,10 +54,17 @@ class ArfTernIdTest {
         VerpCodec codec = new VerpCodec(Map.of('a', "0123456789abcdef0123".getBytes(StandardCharsets.UTF_8)), 'a');
         String local = codec.encode("01J0000000000000000000TERN", 2);
         String mail = REPORT.formatted(local, "X-Other: 1");
-        FeedbackReport r = new ArfParser(codec).parse(mail.getBytes(StandardCharsets.UTF_8)).orElseThrow();
+        FeedbackReport r = new ArfParser(codec)
+                .parse(mail.getBytes(StandardCharsets.UTF_8))
+                .orElseThrow();
         assertThat(r.verpLocalPart()).isEqualTo(local);
         assertThat(r.ternId()).isEqualTo("01J0000000000000000000TERN");
-        String forged = REPORT.formatted(local.substring(0, local.length() - 1) + (local.endsWith("a") ? "b" : "a"), "X-Other: 1");
-        assertThat(new ArfParser(codec).parse(forged.getBytes(StandardCharsets.UTF_8)).orElseThrow().ternId()).isNull();
+        String forged = REPORT.formatted(
+                local.substring(0, local.length() - 1) + (local.endsWith("a") ? "b" : "a"), "X-Other: 1");
+        assertThat(new ArfParser(codec)
+                        .parse(forged.getBytes(StandardCharsets.UTF_8))
+                        .orElseThrow()
+                        .ternId())
+                .isNull();
     }
 }

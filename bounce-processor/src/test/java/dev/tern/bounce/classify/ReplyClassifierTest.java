@@ -21,20 +21,35 @@ class ReplyClassifierTest {
 
     @Test
     void providerReplies() {
-        assertThat(classify("550 5.1.1 The email account that you tried to reach does not exist. gsmtp", "RCPT").reason())
+        assertThat(classify("550 5.1.1 The email account that you tried to reach does not exist. gsmtp", "RCPT")
+                        .reason())
                 .isEqualTo(Reason.USERUNKNOWN);
-        assertThat(classify("552 5.2.2 The recipient's inbox is out of storage space", "RCPT").reason()).isEqualTo(Reason.MAILBOXFULL);
-        assertThat(classify("550 5.7.26 Unauthenticated email from example.com is not accepted due to domain's DMARC policy", "DATA").reason())
+        assertThat(classify("552 5.2.2 The recipient's inbox is out of storage space", "RCPT")
+                        .reason())
+                .isEqualTo(Reason.MAILBOXFULL);
+        assertThat(classify(
+                                "550 5.7.26 Unauthenticated email from example.com is not accepted due to domain's DMARC policy",
+                                "DATA")
+                        .reason())
                 .isEqualTo(Reason.AUTHFAILURE);
-        assertThat(classify("421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user complaints", "MAIL").reason())
+        assertThat(classify(
+                                "421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user complaints",
+                                "MAIL")
+                        .reason())
                 .isEqualTo(Reason.BADREPUTATION);
-        assertThat(classify("550 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using Spamhaus", "RCPT").reason())
+        assertThat(classify("550 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using Spamhaus", "RCPT")
+                        .reason())
                 .isEqualTo(Reason.BLOCKED);
         assertThat(classify("554 5.7.1 Relay access denied", "RCPT").reason()).isEqualTo(Reason.NORELAYING);
-        assertThat(classify("550 5.7.25 The IP address sending this message does not have a PTR record setup", "MAIL").reason())
+        assertThat(classify("550 5.7.25 The IP address sending this message does not have a PTR record setup", "MAIL")
+                        .reason())
                 .isEqualTo(Reason.REQUIREPTR);
-        assertThat(classify("421 4.7.0 Too many concurrent SMTP connections from this IP", "CONN").reason()).isEqualTo(Reason.TOOMANYCONN);
-        assertThat(classify("552 5.3.4 Message size exceeds fixed limit", "DATA").reason()).isEqualTo(Reason.MESGTOOBIG);
+        assertThat(classify("421 4.7.0 Too many concurrent SMTP connections from this IP", "CONN")
+                        .reason())
+                .isEqualTo(Reason.TOOMANYCONN);
+        assertThat(classify("552 5.3.4 Message size exceeds fixed limit", "DATA")
+                        .reason())
+                .isEqualTo(Reason.MESGTOOBIG);
     }
 
     @Test
@@ -43,8 +58,10 @@ class ReplyClassifierTest {
         assertThat(unknown.hard()).isTrue();
         assertThat(unknown.bounceClass()).isEqualTo(BounceClass.BAD_MAILBOX);
         assertThat(classify("552 5.2.2 Mailbox full", "RCPT").hard()).isFalse();
-        assertThat(classify("556 5.1.10 Recipient address has null MX", "RCPT").reason()).isEqualTo(Reason.NOTACCEPT);
-        assertThat(classify("556 5.1.10 Recipient address has null MX", "RCPT").hard()).isTrue();
+        assertThat(classify("556 5.1.10 Recipient address has null MX", "RCPT").reason())
+                .isEqualTo(Reason.NOTACCEPT);
+        assertThat(classify("556 5.1.10 Recipient address has null MX", "RCPT").hard())
+                .isTrue();
     }
 
     @Test
@@ -64,8 +81,12 @@ class ReplyClassifierTest {
                   - {id: local-quota, reason: mailboxfull, text: ['zz-local-quota-code']}
                 """);
         ReplyClassifier c = ReplyClassifier.withOperatorRules(List.of(rules));
-        assertThat(c.classify(550, "5.1.1", "550 5.1.1 zz-local-quota-code", "RCPT").reason()).isEqualTo(Reason.MAILBOXFULL);
-        assertThat(c.classify(550, "5.1.1", "550 5.1.1 zz-local-quota-code", "RCPT").ruleId()).isEqualTo("local-quota");
+        assertThat(c.classify(550, "5.1.1", "550 5.1.1 zz-local-quota-code", "RCPT")
+                        .reason())
+                .isEqualTo(Reason.MAILBOXFULL);
+        assertThat(c.classify(550, "5.1.1", "550 5.1.1 zz-local-quota-code", "RCPT")
+                        .ruleId())
+                .isEqualTo("local-quota");
 
         Files.writeString(rules, """
                 vocabulary:
@@ -74,13 +95,19 @@ class ReplyClassifierTest {
                   - {id: local-quota, reason: vacation, text: ['zz-local-quota-code']}
                 """);
         c.reload();
-        assertThat(c.classify(550, "5.1.1", "550 5.1.1 zz-local-quota-code", "RCPT").reason()).isEqualTo(Reason.VACATION);
+        assertThat(c.classify(550, "5.1.1", "550 5.1.1 zz-local-quota-code", "RCPT")
+                        .reason())
+                .isEqualTo(Reason.VACATION);
         assertThat(c.classify(550, null, "account zz-frozen", "RCPT").reason()).isEqualTo(Reason.SUSPEND);
 
         Files.writeString(rules, "rules:\n  - {id: broken, reason: nosuchreason}\n");
-        assertThatThrownBy(c::reload).isInstanceOf(RuleLoadException.class).hasMessageContaining("broken")
+        assertThatThrownBy(c::reload)
+                .isInstanceOf(RuleLoadException.class)
+                .hasMessageContaining("broken")
                 .hasMessageContaining("nosuchreason");
-        assertThat(c.classify(550, "5.1.1", "550 5.1.1 zz-local-quota-code", "RCPT").reason()).isEqualTo(Reason.VACATION);
+        assertThat(c.classify(550, "5.1.1", "550 5.1.1 zz-local-quota-code", "RCPT")
+                        .reason())
+                .isEqualTo(Reason.VACATION);
 
         Files.writeString(rules, "rules:\n  - {id: badre, reason: blocked, text: ['(unclosed']}\n");
         assertThatThrownBy(c::reload).isInstanceOf(RuleLoadException.class).hasMessageContaining("badre");

@@ -20,23 +20,41 @@ import net.jqwik.api.Provide;
 class ParserFuzzPropertiesTest {
     private static final List<byte[]> SAMPLES = load();
     private static final byte[][] TOKENS = {
-            "\n--".getBytes(), "boundary=\"x\"".getBytes(), "Content-Type: multipart/report; boundary=".getBytes(),
-            "Content-Transfer-Encoding: base64\n".getBytes(), "=?ISO-2022-JP?B?GyRCJUYlOSVIGyhC?=".getBytes(),
-            "Final-Recipient: rfc822; ".getBytes(), "\n\n".getBytes(), "=\n".getBytes(), "Content-Type: message/rfc822\n\n".getBytes(),
-            "\u001b$B".getBytes(), "=?".getBytes(), "?=".getBytes(), "{\"notificationType\":".getBytes()};
+        "\n--".getBytes(),
+        "boundary=\"x\"".getBytes(),
+        "Content-Type: multipart/report; boundary=".getBytes(),
+        "Content-Transfer-Encoding: base64\n".getBytes(),
+        "=?ISO-2022-JP?B?GyRCJUYlOSVIGyhC?=".getBytes(),
+        "Final-Recipient: rfc822; ".getBytes(),
+        "\n\n".getBytes(),
+        "=\n".getBytes(),
+        "Content-Type: message/rfc822\n\n".getBytes(),
+        "\u001b$B".getBytes(),
+        "=?".getBytes(),
+        "?=".getBytes(),
+        "{\"notificationType\":".getBytes()
+    };
 
     private static List<byte[]> load() {
         try {
-            Path root = Path.of(ParserFuzzPropertiesTest.class.getResource("/corpora/bounces/expected.jsonl").toURI()).getParent();
+            Path root = Path.of(ParserFuzzPropertiesTest.class
+                            .getResource("/corpora/bounces/expected.jsonl")
+                            .toURI())
+                    .getParent();
             Path arf = root.resolveSibling("arf");
-            try (Stream<Path> b = Files.walk(root.resolve("emails/maildir/bsd")); Stream<Path> a = Files.walk(arf)) {
-                return Stream.concat(b, a).filter(p -> p.toString().endsWith(".eml")).sorted().map(p -> {
-                    try {
-                        return Files.readAllBytes(p);
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                }).toList();
+            try (Stream<Path> b = Files.walk(root.resolve("emails/maildir/bsd"));
+                    Stream<Path> a = Files.walk(arf)) {
+                return Stream.concat(b, a)
+                        .filter(p -> p.toString().endsWith(".eml"))
+                        .sorted()
+                        .map(p -> {
+                            try {
+                                return Files.readAllBytes(p);
+                            } catch (IOException e) {
+                                throw new UncheckedIOException(e);
+                            }
+                        })
+                        .toList();
             }
         } catch (Exception e) {
             throw new IllegalStateException(e);
@@ -45,8 +63,9 @@ class ParserFuzzPropertiesTest {
 
     @Provide
     Arbitrary<byte[]> mutatedSamples() {
-        return Arbitraries.integers().between(0, SAMPLES.size() - 1).flatMap(i ->
-                Arbitraries.longs().map(seed -> mutate(SAMPLES.get(i), new Random(seed))));
+        return Arbitraries.integers()
+                .between(0, SAMPLES.size() - 1)
+                .flatMap(i -> Arbitraries.longs().map(seed -> mutate(SAMPLES.get(i), new Random(seed))));
     }
 
     static byte[] mutate(byte[] in, Random r) {
@@ -102,7 +121,11 @@ class ParserFuzzPropertiesTest {
     void deeplyNestedMultipartsTerminate(@ForAll("depths") int depth) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < depth; i++) {
-            sb.append("Content-Type: multipart/mixed; boundary=\"b").append(i).append("\"\n\n--b").append(i).append('\n');
+            sb.append("Content-Type: multipart/mixed; boundary=\"b")
+                    .append(i)
+                    .append("\"\n\n--b")
+                    .append(i)
+                    .append('\n');
         }
         sb.append("Content-Type: text/plain\n\n550 5.1.1 <a@b.example>: user unknown\n");
         assertThat(BounceParser.shipped().parse(sb.toString().getBytes())).isNotNull();

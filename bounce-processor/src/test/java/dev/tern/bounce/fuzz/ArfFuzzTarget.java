@@ -15,11 +15,11 @@ import java.util.Optional;
  */
 public final class ArfFuzzTarget {
     static final String[] MORE_SEEDS = {"/corpora/arf"};
-    static final VerpCodec VERP = new VerpCodec(Map.of('a', "fuzz-secret-0123456789".getBytes(StandardCharsets.UTF_8)), 'a');
+    static final VerpCodec VERP =
+            new VerpCodec(Map.of('a', "fuzz-secret-0123456789".getBytes(StandardCharsets.UTF_8)), 'a');
     private static final ArfParser PARSER = new ArfParser(VERP);
 
-    private ArfFuzzTarget() {
-    }
+    private ArfFuzzTarget() {}
 
     /** Called by Jazzer once before fuzzing: class initialization (rules, keys, instrumentation) is not timed. */
     public static void fuzzerInitialize() {
@@ -35,8 +35,13 @@ public final class ArfFuzzTarget {
             return;
         }
         FeedbackReport r = parsed.get();
-        if (r.originalRcptTo() == null || r.reportedDomains() == null || r.authenticationResults() == null
-                || r.fields() == null || r.originalHeaders() == null || r.recipients() == null || r.incidents() < 0) {
+        if (r.originalRcptTo() == null
+                || r.reportedDomains() == null
+                || r.authenticationResults() == null
+                || r.fields() == null
+                || r.originalHeaders() == null
+                || r.recipients() == null
+                || r.incidents() < 0) {
             throw new IllegalStateException("incomplete report: " + r);
         }
         for (String rcpt : r.recipients()) {

@@ -19,11 +19,11 @@ public final class DsnFuzzTarget {
     static final String[] MORE_SEEDS = {"/corpora/bounces/emails", "/corpora/arf"};
     /** Jazzer's regex-injection hook slows every (constant) pattern here by orders of magnitude. */
     static final String[] JAZZER_ARGS = {"--disabled_hooks=com.code_intelligence.jazzer.sanitizers.RegexInjection"};
+
     private static final BounceParser PARSER = BounceParser.shipped();
     private static final Pattern STATUS = Pattern.compile("[245]\\.\\d{1,3}\\.\\d{1,3}");
 
-    private DsnFuzzTarget() {
-    }
+    private DsnFuzzTarget() {}
 
     /** Called by Jazzer once before fuzzing: class initialization (rules, keys, instrumentation) is not timed. */
     public static void fuzzerInitialize() {
@@ -36,13 +36,23 @@ public final class DsnFuzzTarget {
             throw new IllegalStateException("MimeParser returned null");
         }
         BounceReport report = PARSER.parse(mail);
-        if (report == null || report.kind() == null || report.recipients() == null || report.originalHeaders() == null) {
+        if (report == null
+                || report.kind() == null
+                || report.recipients() == null
+                || report.originalHeaders() == null) {
             throw new IllegalStateException("incomplete report: " + report);
         }
         for (BouncedRecipient r : report.recipients()) {
-            if (r.recipient() == null || r.recipient().isBlank() || r.action() == null || r.status() == null
-                    || r.command() == null || r.remoteMta() == null || r.diagnosticType() == null
-                    || r.diagnosticCode() == null || r.reason() == null || r.bounceClass() == null) {
+            if (r.recipient() == null
+                    || r.recipient().isBlank()
+                    || r.action() == null
+                    || r.status() == null
+                    || r.command() == null
+                    || r.remoteMta() == null
+                    || r.diagnosticType() == null
+                    || r.diagnosticCode() == null
+                    || r.reason() == null
+                    || r.bounceClass() == null) {
                 throw new IllegalStateException("incomplete recipient: " + r);
             }
             if (!r.status().isEmpty() && !STATUS.matcher(r.status()).matches()) {

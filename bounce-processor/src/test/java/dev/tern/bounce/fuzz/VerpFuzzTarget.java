@@ -20,8 +20,7 @@ public final class VerpFuzzTarget {
     private static final VerpCodec CURRENT_A = new VerpCodec(Map.of('a', SECRET_A, '7', SECRET_7), 'a');
     private static final VerpCodec CURRENT_7 = new VerpCodec(Map.of('a', SECRET_A, '7', SECRET_7), '7');
 
-    private VerpFuzzTarget() {
-    }
+    private VerpFuzzTarget() {}
 
     /** Called by Jazzer once before fuzzing: class initialization (rules, keys, instrumentation) is not timed. */
     public static void fuzzerInitialize() {
@@ -47,9 +46,11 @@ public final class VerpFuzzTarget {
         } catch (IllegalArgumentException e) {
             return; // documented: empty or too long a message id
         }
-        for (String form : new String[] {token, token.toUpperCase(Locale.ROOT), token + "@bounces.example",
-                "<" + token + "@bounces.example>"}) {
-            VerpCodec.Decoded d = CURRENT_A.decode(form).orElseThrow(() -> new IllegalStateException("does not decode: " + form));
+        for (String form : new String[] {
+            token, token.toUpperCase(Locale.ROOT), token + "@bounces.example", "<" + token + "@bounces.example>"
+        }) {
+            VerpCodec.Decoded d =
+                    CURRENT_A.decode(form).orElseThrow(() -> new IllegalStateException("does not decode: " + form));
             if (!d.messageId().equals(id) || d.recipientIndex() != index || d.keyId() != 'a') {
                 throw new IllegalStateException("round trip changed " + id + "/" + index + " into " + d);
             }

@@ -35,7 +35,9 @@ class MimeParserTest {
 
     @Test
     void truncatedAndBoundarylessMultipartsDegradeToText() {
-        MimePart truncated = MimeParser.parse("Content-Type: multipart/report; boundary=b\n\n--b\nContent-Type: text/plain\n\nhello\n--b\nContent-Type: message/delivery-status\n\nStatus: 5.1".getBytes());
+        MimePart truncated = MimeParser.parse(
+                "Content-Type: multipart/report; boundary=b\n\n--b\nContent-Type: text/plain\n\nhello\n--b\nContent-Type: message/delivery-status\n\nStatus: 5.1"
+                        .getBytes());
         assertThat(truncated.children()).hasSize(2);
         assertThat(truncated.children().get(1).text()).contains("Status: 5.1");
         MimePart noBoundary = MimeParser.parse("Content-Type: multipart/mixed\n\njust text\n".getBytes());

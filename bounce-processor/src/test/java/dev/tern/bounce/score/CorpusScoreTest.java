@@ -10,7 +10,10 @@ import org.junit.jupiter.api.Test;
 class CorpusScoreTest {
 
     static Path corpus(String name) throws URISyntaxException {
-        return Path.of(CorpusScoreTest.class.getResource("/corpora/" + name + "/expected.jsonl").toURI()).getParent();
+        return Path.of(CorpusScoreTest.class
+                        .getResource("/corpora/" + name + "/expected.jsonl")
+                        .toURI())
+                .getParent();
     }
 
     @Test

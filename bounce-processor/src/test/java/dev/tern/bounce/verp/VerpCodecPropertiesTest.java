@@ -20,7 +20,10 @@ class VerpCodecPropertiesTest {
 
     @Provide
     Arbitrary<String> messageIds() {
-        return Arbitraries.strings().withChars("0123456789ABCDEFGHJKMNPQRSTVWXYZabcdef-_.").ofMinLength(1).ofMaxLength(26);
+        return Arbitraries.strings()
+                .withChars("0123456789ABCDEFGHJKMNPQRSTVWXYZabcdef-_.")
+                .ofMinLength(1)
+                .ofMaxLength(26);
     }
 
     @Property(tries = 300)
@@ -35,10 +38,11 @@ class VerpCodecPropertiesTest {
     }
 
     @Property(tries = 300)
-    void anySingleCharacterChangeIsRejected(@ForAll("messageIds") String messageId,
-                                            @ForAll @IntRange(min = 0, max = 5000) int index,
-                                            @ForAll @IntRange(min = 0, max = 63) int position,
-                                            @ForAll char replacement) {
+    void anySingleCharacterChangeIsRejected(
+            @ForAll("messageIds") String messageId,
+            @ForAll @IntRange(min = 0, max = 5000) int index,
+            @ForAll @IntRange(min = 0, max = 63) int position,
+            @ForAll char replacement) {
         String local = codec.encode(messageId, index);
         int p = position % local.length();
         Assume.that(Character.toLowerCase(replacement) != Character.toLowerCase(local.charAt(p)));
@@ -47,7 +51,8 @@ class VerpCodecPropertiesTest {
     }
 
     @Property(tries = 100)
-    void oldKeysStillDecodeAfterRotation(@ForAll("messageIds") String messageId, @ForAll @IntRange(min = 0, max = 999) int index) {
+    void oldKeysStillDecodeAfterRotation(
+            @ForAll("messageIds") String messageId, @ForAll @IntRange(min = 0, max = 999) int index) {
         String local = new VerpCodec(Map.of('1', OLD), '1').encode(messageId, index);
         assertThat(codec.decode(local)).map(VerpCodec.Decoded::messageId).contains(messageId);
         assertThat(new VerpCodec(Map.of('k', NEW), 'k').decode(local)).isEmpty(); // key retired: rejected

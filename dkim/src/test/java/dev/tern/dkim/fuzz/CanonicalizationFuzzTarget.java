@@ -38,8 +38,7 @@ public final class CanonicalizationFuzzTarget {
             (selector, domain) -> selector.equals("fuzz") && domain.equals("example.com") ? KEY.dnsRecord() : null,
             VerifierSettings.defaults().withClock(CLOCK));
 
-    private CanonicalizationFuzzTarget() {
-    }
+    private CanonicalizationFuzzTarget() {}
 
     /** Called by Jazzer once before fuzzing: class initialization (rules, keys, instrumentation) is not timed. */
     public static void fuzzerInitialize() {
@@ -54,7 +53,9 @@ public final class CanonicalizationFuzzTarget {
         Canonicalization header = (options & 1) != 0 ? Canonicalization.RELAXED : Canonicalization.SIMPLE;
         Canonicalization body = (options & 2) != 0 ? Canonicalization.RELAXED : Canonicalization.SIMPLE;
         DkimSigner signer = new DkimSigner(SignerSettings.of("example.com", "fuzz", KEY)
-                .withCanonicalization(header, body).withClock(CLOCK).withBodyLengthTag((options & 4) != 0));
+                .withCanonicalization(header, body)
+                .withClock(CLOCK)
+                .withBodyLengthTag((options & 4) != 0));
         byte[] message = java.util.Arrays.copyOfRange(input, 2, input.length);
 
         String oneShot = signer.sign(message);
@@ -70,7 +71,10 @@ public final class CanonicalizationFuzzTarget {
         }
         requirePass(oneShot, message, "own signature");
         if (wellFormed(message)) {
-            requirePass(oneShot, concat(message, "\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1)), "trailing empty lines added");
+            requirePass(
+                    oneShot,
+                    concat(message, "\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1)),
+                    "trailing empty lines added");
             if (header == Canonicalization.RELAXED && body == Canonicalization.RELAXED && (options & 4) == 0) {
                 requirePass(oneShot, relaxedForm(message), "message rewritten in relaxed canonical form");
             }
@@ -93,8 +97,8 @@ public final class CanonicalizationFuzzTarget {
         byte[] signed = concat(signature.getBytes(StandardCharsets.ISO_8859_1), message);
         List<VerificationResult> results = VERIFIER.verify(signed);
         if (results.isEmpty() || !results.get(0).passed()) {
-            throw new IllegalStateException(what + ": the verifier does not accept the signer's signature: "
-                    + results + "\n" + signature);
+            throw new IllegalStateException(
+                    what + ": the verifier does not accept the signer's signature: " + results + "\n" + signature);
         }
     }
 
@@ -143,7 +147,10 @@ public final class CanonicalizationFuzzTarget {
         for (String field : fields(s.substring(0, end + 2))) {
             int colon = field.indexOf(':');
             String name = field.substring(0, colon).replaceAll("[ \t]+$", "").toLowerCase(java.util.Locale.ROOT);
-            String value = field.substring(colon + 1).replace("\r\n", "").replaceAll("[ \t]+", " ").strip();
+            String value = field.substring(colon + 1)
+                    .replace("\r\n", "")
+                    .replaceAll("[ \t]+", " ")
+                    .strip();
             out.append(name).append(':').append(value).append("\r\n");
         }
         out.append("\r\n");

@@ -20,25 +20,27 @@ import java.util.List;
 public final class VerifierFuzzTarget {
     private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
 
-    private VerifierFuzzTarget() {
-    }
+    private VerifierFuzzTarget() {}
 
     public static void fuzzerTestOneInput(byte[] input) {
         int nul = indexOf(input, (byte) 0);
         String record = nul < 0 ? "" : new String(input, 0, nul, StandardCharsets.ISO_8859_1);
         byte[] message = nul < 0 ? input : Arrays.copyOfRange(input, nul + 1, input.length);
-        DkimVerifier verifier = new DkimVerifier((selector, domain) -> {
-            if (record.equals("TEMPFAIL")) {
-                throw new IOException("temporary failure");
-            }
-            return record.isEmpty() ? null : record;
-        }, VerifierSettings.defaults().withClock(CLOCK).withAllowRsaSha1((input.length & 1) == 1));
+        DkimVerifier verifier = new DkimVerifier(
+                (selector, domain) -> {
+                    if (record.equals("TEMPFAIL")) {
+                        throw new IOException("temporary failure");
+                    }
+                    return record.isEmpty() ? null : record;
+                },
+                VerifierSettings.defaults().withClock(CLOCK).withAllowRsaSha1((input.length & 1) == 1));
         List<VerificationResult> results = verifier.verify(message);
         for (VerificationResult r : results) {
             if (r == null || r.status() == null) {
                 throw new IllegalStateException("result without status: " + r);
             }
-            if (r.status() != VerificationResult.Status.PASS && (r.reason() == null || r.reason().status() != r.status())) {
+            if (r.status() != VerificationResult.Status.PASS
+                    && (r.reason() == null || r.reason().status() != r.status())) {
                 throw new IllegalStateException("status and reason disagree: " + r);
             }
             r.toString();

@@ -22,13 +22,40 @@ import java.util.concurrent.atomic.AtomicReference;
  * @param campaigns  campaign counters and pauses
  * @param routes     the effective static routes (a reload may change them)
  */
-public record AdminContext(TernConfig config, Path configFile, Spool spool, DeliveryEngine engine, Router router,
-    EventBus events, Clock clock, SpoolScanner scanner, CampaignHealth campaigns, AtomicReference<String> token,
-    AtomicReference<Map<String, HostPort>> routes) {
+public record AdminContext(
+        TernConfig config,
+        Path configFile,
+        Spool spool,
+        DeliveryEngine engine,
+        Router router,
+        EventBus events,
+        Clock clock,
+        SpoolScanner scanner,
+        CampaignHealth campaigns,
+        AtomicReference<String> token,
+        AtomicReference<Map<String, HostPort>> routes) {
 
-  public AdminContext(TernConfig config, Path configFile, Spool spool, DeliveryEngine engine, Router router,
-      EventBus events, Clock clock, SpoolScanner scanner, CampaignHealth campaigns) {
-    this(config, configFile, spool, engine, router, events, clock, scanner, campaigns,
-        new AtomicReference<>(config.admin().token()), new AtomicReference<>(config.routes()));
-  }
+    public AdminContext(
+            TernConfig config,
+            Path configFile,
+            Spool spool,
+            DeliveryEngine engine,
+            Router router,
+            EventBus events,
+            Clock clock,
+            SpoolScanner scanner,
+            CampaignHealth campaigns) {
+        this(
+                config,
+                configFile,
+                spool,
+                engine,
+                router,
+                events,
+                clock,
+                scanner,
+                campaigns,
+                new AtomicReference<>(config.admin().token()),
+                new AtomicReference<>(config.routes()));
+    }
 }

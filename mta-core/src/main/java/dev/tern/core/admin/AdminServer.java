@@ -36,113 +36,127 @@ import java.util.concurrent.RejectedExecutionException;
  * never on the event loop (scrapes and spool scans can take a while). Binds to loopback by default.
  */
 public final class AdminServer implements AutoCloseable {
-  private static final String JSON = "application/json";
-  private final Channel channel;
-  private final ExecutorService executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("tern-admin-", 0).factory());
+    private static final String JSON = "application/json";
+    private final Channel channel;
+    private final ExecutorService executor = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("tern-admin-", 0).factory());
 
-  /**
-   * @param beforeScrape run before each scrape (updates gauges computed on demand)
-   * @param api          the admin API, or null to serve only /health and /metrics
-   */
-  public AdminServer(EventLoopGroup group, InetSocketAddress bind, PrometheusMeterRegistry registry,
-      Runnable beforeScrape, AdminApi api) {
-    ServerBootstrap b = new ServerBootstrap()
-        .group(group)
-        .channel(NioServerSocketChannel.class)
-        .childHandler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel ch) {
-            ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20),
-                new Handler(registry, beforeScrape, api, executor));
-          }
-        });
-    channel = b.bind(bind).syncUninterruptibly().channel();
-  }
+    /**
+     * @param beforeScrape run before each scrape (updates gauges computed on demand)
+     * @param api          the admin API, or null to serve only /health and /metrics
+     */
+    public AdminServer(
+            EventLoopGroup group,
+            InetSocketAddress bind,
+            PrometheusMeterRegistry registry,
+            Runnable beforeScrape,
+            AdminApi api) {
+        ServerBootstrap b = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline()
+                                .addLast(
+                                        new HttpServerCodec(),
+                                        new HttpObjectAggregator(1 << 20),
+                                        new Handler(registry, beforeScrape, api, executor));
+                    }
+                });
+        channel = b.bind(bind).syncUninterruptibly().channel();
+    }
 
-  public AdminServer(EventLoopGroup group, InetSocketAddress bind, PrometheusMeterRegistry registry) {
-    this(group, bind, registry, () -> {}, null);
-  }
+    public AdminServer(EventLoopGroup group, InetSocketAddress bind, PrometheusMeterRegistry registry) {
+        this(group, bind, registry, () -> {}, null);
+    }
 
-  public InetSocketAddress address() {
-    return (InetSocketAddress) channel.localAddress();
-  }
-
-  @Override
-  public void close() {
-    channel.close().syncUninterruptibly();
-    executor.shutdownNow();
-  }
-
-  private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
-    private final PrometheusMeterRegistry registry;
-    private final Runnable beforeScrape;
-    private final AdminApi api;
-    private final ExecutorService executor;
-
-    Handler(PrometheusMeterRegistry registry, Runnable beforeScrape, AdminApi api, ExecutorService executor) {
-      this.registry = registry;
-      this.beforeScrape = beforeScrape;
-      this.api = api;
-      this.executor = executor;
+    public InetSocketAddress address() {
+        return (InetSocketAddress) channel.localAddress();
     }
 
     @Override
-    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
-      boolean keepAlive = HttpUtil.isKeepAlive(req);
-      QueryStringDecoder qs = new QueryStringDecoder(req.uri());
-      String path = qs.path();
-      if (path.equals("/health")) {
-        reply(ctx, keepAlive, text(HttpResponseStatus.OK, JSON, "{\"status\":\"ok\"}\n"));
-        return;
-      }
-      // copy what the handlers need: the request buffers are released when this method returns
-      ApiRequest apiReq = new ApiRequest(req.method().name(), path, qs.parameters(), ByteBufUtil.getBytes(req.content()),
-          req.headers().get(HttpHeaderNames.AUTHORIZATION));
-      try {
-        executor.execute(() -> reply(ctx, keepAlive, answer(apiReq)));
-      } catch (RejectedExecutionException stopping) {
-        reply(ctx, false, json(ApiResponse.error(503, "shutting down")));
-      }
+    public void close() {
+        channel.close().syncUninterruptibly();
+        executor.shutdownNow();
     }
 
-    private FullHttpResponse answer(ApiRequest req) {
-      if (req.path().equals("/metrics")) {
-        if (!req.method().equals("GET")) return json(ApiResponse.error(405, "method " + req.method() + " not allowed on /metrics"));
-        ApiResponse refused = api == null ? null : api.refuseScrape(req);
-        if (refused != null) return json(refused);
-        beforeScrape.run();
-        return text(HttpResponseStatus.OK, "text/plain; version=0.0.4; charset=utf-8", registry.scrape());
-      }
-      if (api != null && req.path().startsWith(AdminApi.PREFIX)) {
-        return json(api.handle(req));
-      }
-      return json(ApiResponse.error(404, "no such endpoint: " + req.path()));
-    }
+    private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+        private final PrometheusMeterRegistry registry;
+        private final Runnable beforeScrape;
+        private final AdminApi api;
+        private final ExecutorService executor;
 
-    private static void reply(ChannelHandlerContext ctx, boolean keepAlive, FullHttpResponse res) {
-      HttpUtil.setKeepAlive(res, keepAlive);
-      var f = ctx.writeAndFlush(res);
-      if (!keepAlive) f.addListener(ChannelFutureListener.CLOSE);
-    }
+        Handler(PrometheusMeterRegistry registry, Runnable beforeScrape, AdminApi api, ExecutorService executor) {
+            this.registry = registry;
+            this.beforeScrape = beforeScrape;
+            this.api = api;
+            this.executor = executor;
+        }
 
-    private static FullHttpResponse json(ApiResponse r) {
-      String body;
-      try {
-        body = AdminJson.MAPPER.writeValueAsString(r.body()) + "\n";
-      } catch (JsonProcessingException e) {
-        return text(HttpResponseStatus.INTERNAL_SERVER_ERROR, JSON, "{\"error\":\"cannot write the answer\"}\n");
-      }
-      FullHttpResponse res = text(HttpResponseStatus.valueOf(r.status()), JSON, body);
-      if (r.status() == 401) res.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"tern\"");
-      return res;
-    }
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+            boolean keepAlive = HttpUtil.isKeepAlive(req);
+            QueryStringDecoder qs = new QueryStringDecoder(req.uri());
+            String path = qs.path();
+            if (path.equals("/health")) {
+                reply(ctx, keepAlive, text(HttpResponseStatus.OK, JSON, "{\"status\":\"ok\"}\n"));
+                return;
+            }
+            // copy what the handlers need: the request buffers are released when this method returns
+            ApiRequest apiReq = new ApiRequest(
+                    req.method().name(),
+                    path,
+                    qs.parameters(),
+                    ByteBufUtil.getBytes(req.content()),
+                    req.headers().get(HttpHeaderNames.AUTHORIZATION));
+            try {
+                executor.execute(() -> reply(ctx, keepAlive, answer(apiReq)));
+            } catch (RejectedExecutionException stopping) {
+                reply(ctx, false, json(ApiResponse.error(503, "shutting down")));
+            }
+        }
 
-    private static FullHttpResponse text(HttpResponseStatus status, String type, String body) {
-      FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-          Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
-      r.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
-      r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
-      return r;
+        private FullHttpResponse answer(ApiRequest req) {
+            if (req.path().equals("/metrics")) {
+                if (!req.method().equals("GET"))
+                    return json(ApiResponse.error(405, "method " + req.method() + " not allowed on /metrics"));
+                ApiResponse refused = api == null ? null : api.refuseScrape(req);
+                if (refused != null) return json(refused);
+                beforeScrape.run();
+                return text(HttpResponseStatus.OK, "text/plain; version=0.0.4; charset=utf-8", registry.scrape());
+            }
+            if (api != null && req.path().startsWith(AdminApi.PREFIX)) {
+                return json(api.handle(req));
+            }
+            return json(ApiResponse.error(404, "no such endpoint: " + req.path()));
+        }
+
+        private static void reply(ChannelHandlerContext ctx, boolean keepAlive, FullHttpResponse res) {
+            HttpUtil.setKeepAlive(res, keepAlive);
+            var f = ctx.writeAndFlush(res);
+            if (!keepAlive) f.addListener(ChannelFutureListener.CLOSE);
+        }
+
+        private static FullHttpResponse json(ApiResponse r) {
+            String body;
+            try {
+                body = AdminJson.MAPPER.writeValueAsString(r.body()) + "\n";
+            } catch (JsonProcessingException e) {
+                return text(
+                        HttpResponseStatus.INTERNAL_SERVER_ERROR, JSON, "{\"error\":\"cannot write the answer\"}\n");
+            }
+            FullHttpResponse res = text(HttpResponseStatus.valueOf(r.status()), JSON, body);
+            if (r.status() == 401) res.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"tern\"");
+            return res;
+        }
+
+        private static FullHttpResponse text(HttpResponseStatus status, String type, String body) {
+            FullHttpResponse r = new DefaultFullHttpResponse(
+                    HttpVersion.HTTP_1_1, status, Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
+            r.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
+            r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
+            return r;
+        }
     }
-  }
 }

@@ -13,35 +13,39 @@ import picocli.CommandLine.Spec;
  * answers an error (printed as {@code tern: <message> (HTTP <status>)}) or cannot be reached.
  */
 abstract class ApiCommand implements Callable<Integer> {
-  @Mixin ApiOptions api;
-  @Spec CommandSpec spec;
+    @Mixin
+    ApiOptions api;
 
-  /** Calls the API and prints the result to {@code out}. */
-  abstract void run(AdminClient client, PrintWriter out) throws AdminClient.Failure;
+    @Spec
+    CommandSpec spec;
 
-  @Override
-  public final Integer call() {
-    PrintWriter out = spec.commandLine().getOut();
-    try {
-      run(api.client(), out);
-      out.flush();
-      return 0;
-    } catch (AdminClient.Failure e) {
-      PrintWriter err = spec.commandLine().getErr();
-      err.println("tern " + spec.name() + ": " + e.getMessage() + (e.status() > 0 ? " (HTTP " + e.status() + ")" : ""));
-      err.flush();
-      return 1;
+    /** Calls the API and prints the result to {@code out}. */
+    abstract void run(AdminClient client, PrintWriter out) throws AdminClient.Failure;
+
+    @Override
+    public final Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        try {
+            run(api.client(), out);
+            out.flush();
+            return 0;
+        } catch (AdminClient.Failure e) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("tern " + spec.name() + ": " + e.getMessage()
+                    + (e.status() > 0 ? " (HTTP " + e.status() + ")" : ""));
+            err.flush();
+            return 1;
+        }
     }
-  }
 
-  /** Prints JSON (pretty) when --json was given; returns true if it did. */
-  boolean printedJson(JsonNode n, PrintWriter out) {
-    if (!api.json) return false;
-    try {
-      out.println(AdminClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
+    /** Prints JSON (pretty) when --json was given; returns true if it did. */
+    boolean printedJson(JsonNode n, PrintWriter out) {
+        if (!api.json) return false;
+        try {
+            out.println(AdminClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        return true;
     }
-    return true;
-  }
 }

@@ -9,23 +9,31 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code tern bounce domain:D [--reason TEXT]}: purges a domain's queue. */
-@Command(name = "bounce", description = "Bounce (purge) every queued recipient of a domain: bounce events are published, the entries removed.")
+@Command(
+        name = "bounce",
+        description =
+                "Bounce (purge) every queued recipient of a domain: bounce events are published, the entries removed.")
 final class BounceCommand extends ApiCommand {
-  @Parameters(paramLabel = "TARGET", description = "domain:<domain>")
-  String target;
+    @Parameters(paramLabel = "TARGET", description = "domain:<domain>")
+    String target;
 
-  @Option(names = "--reason", paramLabel = "TEXT", description = "reason put in the bounce reply and events")
-  String reason;
+    @Option(names = "--reason", paramLabel = "TEXT", description = "reason put in the bounce reply and events")
+    String reason;
 
-  @Override
-  void run(AdminClient client, PrintWriter out) throws AdminClient.Failure {
-    Map<String, String> body = new LinkedHashMap<>();
-    body.put("target", target);
-    if (reason != null) body.put("reason", reason);
-    JsonNode r = client.post("/api/v1/bounce", body);
-    if (printedJson(r, out)) return;
-    out.printf("%s: bounced %d recipients in %d entries%s%n", r.get("target").asText(), r.get("bounced_recipients").asInt(),
-        r.get("bounced_entries").asInt(), r.get("skipped_in_flight").asInt() > 0
-            ? "; " + r.get("skipped_in_flight").asInt() + " entries in flight were left (run again)" : "");
-  }
+    @Override
+    void run(AdminClient client, PrintWriter out) throws AdminClient.Failure {
+        Map<String, String> body = new LinkedHashMap<>();
+        body.put("target", target);
+        if (reason != null) body.put("reason", reason);
+        JsonNode r = client.post("/api/v1/bounce", body);
+        if (printedJson(r, out)) return;
+        out.printf(
+                "%s: bounced %d recipients in %d entries%s%n",
+                r.get("target").asText(),
+                r.get("bounced_recipients").asInt(),
+                r.get("bounced_entries").asInt(),
+                r.get("skipped_in_flight").asInt() > 0
+                        ? "; " + r.get("skipped_in_flight").asInt() + " entries in flight were left (run again)"
+                        : "");
+    }
 }

@@ -18,12 +18,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code tern bounces}: score the bounce parser on a corpus, or show what it makes of one mail. */
-@Command(name = "bounces", description = "Bounce and feedback-loop mail tools.",
+@Command(
+        name = "bounces",
+        description = "Bounce and feedback-loop mail tools.",
         subcommands = {BouncesCommand.Score.class, BouncesCommand.Parse.class})
 public class BouncesCommand implements Callable<Integer> {
 
-    public BouncesCommand() {
-    }
+    public BouncesCommand() {}
 
     @Override
     public Integer call() {
@@ -32,17 +33,20 @@ public class BouncesCommand implements Callable<Integer> {
     }
 
     /** {@code tern bounces score DIR}: agreement with a corpus' expected.jsonl. */
-    @Command(name = "score", description = "Parse every sample of DIR/emails and compare with DIR/expected.jsonl; "
-            + "the last line is 'reason=P% hardbounce=P% recipient=P% rows=N'.")
+    @Command(
+            name = "score",
+            description = "Parse every sample of DIR/emails and compare with DIR/expected.jsonl; "
+                    + "the last line is 'reason=P% hardbounce=P% recipient=P% rows=N'.")
     public static class Score implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "DIR", description = "directory with emails/ and expected.jsonl")
         Path dir;
 
-        @Option(names = {"-v", "--mismatches"}, description = "also list every row that disagrees")
+        @Option(
+                names = {"-v", "--mismatches"},
+                description = "also list every row that disagrees")
         boolean mismatches;
 
-        public Score() {
-        }
+        public Score() {}
 
         @Override
         public Integer call() {
@@ -62,8 +66,7 @@ public class BouncesCommand implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "FILE", description = "the mail (RFC 5322 message, any line endings)")
         Path file;
 
-        public Parse() {
-        }
+        public Parse() {}
 
         @Override
         public Integer call() throws Exception {

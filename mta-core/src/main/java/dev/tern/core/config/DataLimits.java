@@ -31,25 +31,26 @@ package dev.tern.core.config;
  * @param maxHeaderSize    largest header section (the fields before the first empty line)
  * @param bareLineEndings  what to do with a bare LF or bare CR in the message text
  */
-public record DataLimits(int maxLineLength, DataSize maxHeaderSize, BareLineEndings bareLineEndings) implements Validated {
-  /** Policy for line endings other than CRLF in the message text. */
-  public enum BareLineEndings {
-    /** Refuse the message with 550 5.6.11. */
-    REJECT,
-    /** Accept it, turning every bare LF and bare CR into CRLF. */
-    NORMALIZE
-  }
+public record DataLimits(int maxLineLength, DataSize maxHeaderSize, BareLineEndings bareLineEndings)
+        implements Validated {
+    /** Policy for line endings other than CRLF in the message text. */
+    public enum BareLineEndings {
+        /** Refuse the message with 550 5.6.11. */
+        REJECT,
+        /** Accept it, turning every bare LF and bare CR into CRLF. */
+        NORMALIZE
+    }
 
-  /** The defaults: 65,536-byte lines, a 1 MiB header section, bare line endings refused. */
-  public static DataLimits defaults() {
-    return new DataLimits(65_536, DataSize.ofMebibytes(1), BareLineEndings.REJECT);
-  }
+    /** The defaults: 65,536-byte lines, a 1 MiB header section, bare line endings refused. */
+    public static DataLimits defaults() {
+        return new DataLimits(65_536, DataSize.ofMebibytes(1), BareLineEndings.REJECT);
+    }
 
-  @Override
-  public void validate(Problems p) {
-    p.min(maxLineLength, 998, "max_line_length");
-    p.min(maxHeaderSize.bytes(), 1024, "max_header_size");
-    p.require(maxHeaderSize.bytes() <= Integer.MAX_VALUE, "max_header_size", "must be < 2GiB");
-    p.require(bareLineEndings != null, "bare_line_endings", "must be reject or normalize");
-  }
+    @Override
+    public void validate(Problems p) {
+        p.min(maxLineLength, 998, "max_line_length");
+        p.min(maxHeaderSize.bytes(), 1024, "max_header_size");
+        p.require(maxHeaderSize.bytes() <= Integer.MAX_VALUE, "max_header_size", "must be < 2GiB");
+        p.require(bareLineEndings != null, "bare_line_endings", "must be reject or normalize");
+    }
 }

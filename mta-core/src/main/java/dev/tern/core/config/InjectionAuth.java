@@ -17,61 +17,78 @@ import java.util.Map;
  * @param maxFailuresPerSession failed AUTH attempts after which the connection is closed (421 4.7.0)
  * @param users                 users by AUTH name
  */
-public record InjectionAuth(boolean enabled, boolean allowWithoutTls, int maxFailures, Duration failureWindow,
-    Duration lockout, int maxFailuresPerSession, Map<String, User> users) implements Validated {
-  static InjectionAuth defaults() {
-    return new InjectionAuth(false, false, 5, Duration.ofMinutes(15), Duration.ofMinutes(15), 3, Map.of());
-  }
-
-  public InjectionAuth {
-    users = users == null ? Map.of() : users;
-  }
-
-  @Override
-  public void validate(Problems p) {
-    p.min(maxFailures, 1, "max_failures");
-    p.min(maxFailuresPerSession, 1, "max_failures_per_session");
-    p.require(failureWindow.compareTo(Duration.ZERO) > 0, "failure_window", "must be positive");
-    p.require(lockout.compareTo(Duration.ZERO) > 0, "lockout", "must be positive");
-    if (enabled && users.isEmpty()) p.add("users", "at least one user is needed when enabled is true");
-    for (String name : users.keySet()) {
-      if (name.isEmpty() || name.length() > 255 || !name.chars().allMatch(c -> c > 0x20 && c != 0x7f)) {
-        p.at("users").add(ConfigBinder.quoteKey(name), "a user name must be 1 to 255 characters without spaces or control characters");
-      }
-    }
-  }
-
-  /**
-   * One AUTH user.
-   *
-   * @param passwordHash         Argon2id (PHC string) or bcrypt hash of the password, from {@code tern auth hash-password}
-   * @param tenants              tenants it may name in X-Tern-Tenant ("*": any); with one, messages without the header get it
-   * @param pools                pools it may name in X-Tern-Pool ("*": any); with one, messages without the header get it
-   * @param maxMessagesPerSecond messages per second over all its sessions (0 = unlimited; more: 451 4.7.1)
-   * @param maxMessagesPerMinute messages per minute over all its sessions (0 = unlimited)
-   */
-  public record User(String passwordHash, List<String> tenants, List<String> pools, int maxMessagesPerSecond,
-      int maxMessagesPerMinute) implements Validated {
-    static User defaults() {
-      return new User(null, List.of(), List.of(), 0, 0);
+public record InjectionAuth(
+        boolean enabled,
+        boolean allowWithoutTls,
+        int maxFailures,
+        Duration failureWindow,
+        Duration lockout,
+        int maxFailuresPerSession,
+        Map<String, User> users)
+        implements Validated {
+    static InjectionAuth defaults() {
+        return new InjectionAuth(false, false, 5, Duration.ofMinutes(15), Duration.ofMinutes(15), 3, Map.of());
     }
 
-    public User {
-      tenants = tenants == null ? List.of() : tenants;
-      pools = pools == null ? List.of() : pools;
+    public InjectionAuth {
+        users = users == null ? Map.of() : users;
     }
 
     @Override
     public void validate(Problems p) {
-      try {
-        PasswordHash.checkFormat(passwordHash);
-      } catch (IllegalArgumentException e) {
-        p.add("password_hash", e.getMessage());
-      }
-      p.min(maxMessagesPerSecond, 0, "max_messages_per_second");
-      p.min(maxMessagesPerMinute, 0, "max_messages_per_minute");
-      for (int i = 0; i < tenants.size(); i++) p.require(!tenants.get(i).isBlank(), "tenants[" + i + "]", "must not be empty");
-      for (int i = 0; i < pools.size(); i++) p.require(!pools.get(i).isBlank(), "pools[" + i + "]", "must not be empty");
+        p.min(maxFailures, 1, "max_failures");
+        p.min(maxFailuresPerSession, 1, "max_failures_per_session");
+        p.require(failureWindow.compareTo(Duration.ZERO) > 0, "failure_window", "must be positive");
+        p.require(lockout.compareTo(Duration.ZERO) > 0, "lockout", "must be positive");
+        if (enabled && users.isEmpty()) p.add("users", "at least one user is needed when enabled is true");
+        for (String name : users.keySet()) {
+            if (name.isEmpty() || name.length() > 255 || !name.chars().allMatch(c -> c > 0x20 && c != 0x7f)) {
+                p.at("users")
+                        .add(
+                                ConfigBinder.quoteKey(name),
+                                "a user name must be 1 to 255 characters without spaces or control characters");
+            }
+        }
     }
-  }
+
+    /**
+     * One AUTH user.
+     *
+     * @param passwordHash         Argon2id (PHC string) or bcrypt hash of the password, from {@code tern auth hash-password}
+     * @param tenants              tenants it may name in X-Tern-Tenant ("*": any); with one, messages without the header get it
+     * @param pools                pools it may name in X-Tern-Pool ("*": any); with one, messages without the header get it
+     * @param maxMessagesPerSecond messages per second over all its sessions (0 = unlimited; more: 451 4.7.1)
+     * @param maxMessagesPerMinute messages per minute over all its sessions (0 = unlimited)
+     */
+    public record User(
+            String passwordHash,
+            List<String> tenants,
+            List<String> pools,
+            int maxMessagesPerSecond,
+            int maxMessagesPerMinute)
+            implements Validated {
+        static User defaults() {
+            return new User(null, List.of(), List.of(), 0, 0);
+        }
+
+        public User {
+            tenants = tenants == null ? List.of() : tenants;
+            pools = pools == null ? List.of() : pools;
+        }
+
+        @Override
+        public void validate(Problems p) {
+            try {
+                PasswordHash.checkFormat(passwordHash);
+            } catch (IllegalArgumentException e) {
+                p.add("password_hash", e.getMessage());
+            }
+            p.min(maxMessagesPerSecond, 0, "max_messages_per_second");
+            p.min(maxMessagesPerMinute, 0, "max_messages_per_minute");
+            for (int i = 0; i < tenants.size(); i++)
+                p.require(!tenants.get(i).isBlank(), "tenants[" + i + "]", "must not be empty");
+            for (int i = 0; i < pools.size(); i++)
+                p.require(!pools.get(i).isBlank(), "pools[" + i + "]", "must not be empty");
+        }
+    }
 }

@@ -17,62 +17,80 @@ import java.util.List;
  * @param smtpsListen address of an implicit-TLS (SMTPS, port 465 style) listener; null = none
  * @param protocols   TLS versions offered: TLSv1.2 and/or TLSv1.3
  */
-public record InjectionTls(boolean starttls, Path certificate, Path privateKey, boolean selfSigned, HostPort smtpsListen,
-    List<String> protocols) implements Validated {
-  /** The TLS versions Tern accepts. */
-  public static final List<String> ALLOWED_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
+public record InjectionTls(
+        boolean starttls,
+        Path certificate,
+        Path privateKey,
+        boolean selfSigned,
+        HostPort smtpsListen,
+        List<String> protocols)
+        implements Validated {
+    /** The TLS versions Tern accepts. */
+    public static final List<String> ALLOWED_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
 
-  static InjectionTls defaults() {
-    return new InjectionTls(false, null, null, false, null, ALLOWED_PROTOCOLS);
-  }
-
-  public InjectionTls {
-    protocols = protocols == null ? ALLOWED_PROTOCOLS : List.copyOf(protocols);
-  }
-
-  /** True when a certificate is needed (STARTTLS or SMTPS). */
-  public boolean enabled() {
-    return starttls || smtpsListen != null;
-  }
-
-  /** True when the certificate and key are to be generated now (self_signed and neither file exists). */
-  public boolean generate() {
-    return enabled() && selfSigned && certificate != null && privateKey != null
-        && !Files.exists(certificate) && !Files.exists(privateKey);
-  }
-
-  @Override
-  public void validate(Problems p) {
-    if (protocols.isEmpty()) p.add("protocols", "must name at least one of " + String.join(", ", ALLOWED_PROTOCOLS));
-    for (int i = 0; i < protocols.size(); i++) {
-      if (!ALLOWED_PROTOCOLS.contains(protocols.get(i))) {
-        p.add("protocols[" + i + "]", "'" + protocols.get(i) + "' is not allowed: only " + String.join(", ", ALLOWED_PROTOCOLS));
-      }
+    static InjectionTls defaults() {
+        return new InjectionTls(false, null, null, false, null, ALLOWED_PROTOCOLS);
     }
-    if (!enabled()) return;
-    String why = "is required when starttls is true or smtps_listen is set";
-    p.require(certificate != null, "certificate", why);
-    p.require(privateKey != null, "private_key", why);
-    if (certificate == null || privateKey == null || generate()) return;
-    boolean certOk = readable(certificate, "certificate", p);
-    boolean keyOk = readable(privateKey, "private_key", p);
-    if (!certOk || !keyOk) return;
-    try {
-      KeyMaterial.read(certificate, privateKey);
-    } catch (TlsFileException e) {
-      p.add(e.part() == TlsFileException.Part.CERTIFICATE ? "certificate" : "private_key", e.getMessage());
-    }
-  }
 
-  private boolean readable(Path file, String key, Problems p) {
-    if (!Files.exists(file)) {
-      p.add(key, file + ": file not found" + (selfSigned ? " (self_signed generates the certificate and key only when neither file exists)" : ""));
-      return false;
+    public InjectionTls {
+        protocols = protocols == null ? ALLOWED_PROTOCOLS : List.copyOf(protocols);
     }
-    if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
-      p.add(key, file + ": not a readable file");
-      return false;
+
+    /** True when a certificate is needed (STARTTLS or SMTPS). */
+    public boolean enabled() {
+        return starttls || smtpsListen != null;
     }
-    return true;
-  }
+
+    /** True when the certificate and key are to be generated now (self_signed and neither file exists). */
+    public boolean generate() {
+        return enabled()
+                && selfSigned
+                && certificate != null
+                && privateKey != null
+                && !Files.exists(certificate)
+                && !Files.exists(privateKey);
+    }
+
+    @Override
+    public void validate(Problems p) {
+        if (protocols.isEmpty())
+            p.add("protocols", "must name at least one of " + String.join(", ", ALLOWED_PROTOCOLS));
+        for (int i = 0; i < protocols.size(); i++) {
+            if (!ALLOWED_PROTOCOLS.contains(protocols.get(i))) {
+                p.add(
+                        "protocols[" + i + "]",
+                        "'" + protocols.get(i) + "' is not allowed: only " + String.join(", ", ALLOWED_PROTOCOLS));
+            }
+        }
+        if (!enabled()) return;
+        String why = "is required when starttls is true or smtps_listen is set";
+        p.require(certificate != null, "certificate", why);
+        p.require(privateKey != null, "private_key", why);
+        if (certificate == null || privateKey == null || generate()) return;
+        boolean certOk = readable(certificate, "certificate", p);
+        boolean keyOk = readable(privateKey, "private_key", p);
+        if (!certOk || !keyOk) return;
+        try {
+            KeyMaterial.read(certificate, privateKey);
+        } catch (TlsFileException e) {
+            p.add(e.part() == TlsFileException.Part.CERTIFICATE ? "certificate" : "private_key", e.getMessage());
+        }
+    }
+
+    private boolean readable(Path file, String key, Problems p) {
+        if (!Files.exists(file)) {
+            p.add(
+                    key,
+                    file + ": file not found"
+                            + (selfSigned
+                                    ? " (self_signed generates the certificate and key only when neither file exists)"
+                                    : ""));
+            return false;
+        }
+        if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+            p.add(key, file + ": not a readable file");
+            return false;
+        }
+        return true;
+    }
 }

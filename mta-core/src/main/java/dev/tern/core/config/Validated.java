@@ -2,6 +2,6 @@ package dev.tern.core.config;
 
 /** A configuration record that checks its own values after binding. */
 public interface Validated {
-  /** Adds a problem for each impossible value, using keys relative to this record. */
-  void validate(Problems problems);
+    /** Adds a problem for each impossible value, using keys relative to this record. */
+    void validate(Problems problems);
 }

@@ -13,109 +13,117 @@ import java.util.List;
  * every source sending to the site) and in this pair's own throttle. Guarded by its own monitor.
  */
 final class Destination {
-  final String key;
-  /** The route key: the site (all sources' destinations of a site share its throttle). */
-  final String siteKey;
-  /** The egress source this queue sends from. */
-  final EgressSource source;
-  /** The first domain routed here (rules matched by domain use it). */
-  final String domain;
-  final SiteThrottle site;
-  final SiteThrottle pair;
-  private volatile Route route;
-  private final ArrayDeque<QueueEntry> transactional = new ArrayDeque<>();
-  private final ArrayDeque<QueueEntry> bulk = new ArrayDeque<>();
-  private int connections;
-  /** Credit of the transactional lane in the weighted pick (see {@link #poll(double)}). */
-  private double credit;
-  /** A delayed connection attempt is scheduled (rate limit or a site held down). */
-  boolean connectScheduled;
-  /** Where the next entry that finds its lane full is put back in time (micros of the engine's clock); guarded by this. */
-  long overflowCursorMicros;
-  /** After a connection-level failure: no connection before this time (epoch millis of the engine's clock). */
-  volatile long downUntil;
+    final String key;
+    /** The route key: the site (all sources' destinations of a site share its throttle). */
+    final String siteKey;
+    /** The egress source this queue sends from. */
+    final EgressSource source;
+    /** The first domain routed here (rules matched by domain use it). */
+    final String domain;
 
-  Destination(String key, String siteKey, EgressSource source, String domain, Route route, SiteThrottle site, SiteThrottle pair) {
-    this.key = key;
-    this.siteKey = siteKey;
-    this.source = source;
-    this.domain = domain;
-    this.route = route;
-    this.site = site;
-    this.pair = pair;
-  }
+    final SiteThrottle site;
+    final SiteThrottle pair;
+    private volatile Route route;
+    private final ArrayDeque<QueueEntry> transactional = new ArrayDeque<>();
+    private final ArrayDeque<QueueEntry> bulk = new ArrayDeque<>();
+    private int connections;
+    /** Credit of the transactional lane in the weighted pick (see {@link #poll(double)}). */
+    private double credit;
+    /** A delayed connection attempt is scheduled (rate limit or a site held down). */
+    boolean connectScheduled;
+    /** Where the next entry that finds its lane full is put back in time (micros of the engine's clock); guarded by this. */
+    long overflowCursorMicros;
+    /** After a connection-level failure: no connection before this time (epoch millis of the engine's clock). */
+    volatile long downUntil;
 
-  Route route() {
-    return route;
-  }
-
-  void route(Route r) {
-    route = r;
-  }
-
-  synchronized void add(QueueEntry e) {
-    (e.envelope().transactional() ? transactional : bulk).add(e);
-  }
-
-  /** Puts an entry back at the head of its lane (it was taken but not sent). */
-  synchronized void addFirst(QueueEntry e) {
-    (e.envelope().transactional() ? transactional : bulk).addFirst(e);
-  }
-
-  /**
-   * The next entry: while both lanes have mail, the transactional lane gets {@code share} of
-   * the picks (and always the first one), so it never waits behind more than a few bulk
-   * messages; a lane alone gets every pick.
-   */
-  synchronized QueueEntry poll(double share) {
-    if (transactional.isEmpty()) {
-      credit = 0;
-      return bulk.poll();
+    Destination(
+            String key,
+            String siteKey,
+            EgressSource source,
+            String domain,
+            Route route,
+            SiteThrottle site,
+            SiteThrottle pair) {
+        this.key = key;
+        this.siteKey = siteKey;
+        this.source = source;
+        this.domain = domain;
+        this.route = route;
+        this.site = site;
+        this.pair = pair;
     }
-    if (bulk.isEmpty()) return transactional.poll();
-    credit += share;
-    if (credit > 0) {
-      credit -= 1;
-      return transactional.poll();
+
+    Route route() {
+        return route;
     }
-    return bulk.poll();
-  }
 
-  synchronized List<QueueEntry> drain() {
-    List<QueueEntry> all = new ArrayList<>(transactional);
-    all.addAll(bulk);
-    transactional.clear();
-    bulk.clear();
-    return all;
-  }
+    void route(Route r) {
+        route = r;
+    }
 
-  synchronized int size() {
-    return transactional.size() + bulk.size();
-  }
+    synchronized void add(QueueEntry e) {
+        (e.envelope().transactional() ? transactional : bulk).add(e);
+    }
 
-  synchronized int laneSize(boolean transactionalLane) {
-    return transactionalLane ? transactional.size() : bulk.size();
-  }
+    /** Puts an entry back at the head of its lane (it was taken but not sent). */
+    synchronized void addFirst(QueueEntry e) {
+        (e.envelope().transactional() ? transactional : bulk).addFirst(e);
+    }
 
-  synchronized boolean isEmpty() {
-    return transactional.isEmpty() && bulk.isEmpty();
-  }
+    /**
+     * The next entry: while both lanes have mail, the transactional lane gets {@code share} of
+     * the picks (and always the first one), so it never waits behind more than a few bulk
+     * messages; a lane alone gets every pick.
+     */
+    synchronized QueueEntry poll(double share) {
+        if (transactional.isEmpty()) {
+            credit = 0;
+            return bulk.poll();
+        }
+        if (bulk.isEmpty()) return transactional.poll();
+        credit += share;
+        if (credit > 0) {
+            credit -= 1;
+            return transactional.poll();
+        }
+        return bulk.poll();
+    }
 
-  /** Whether one more connection is worth opening (work waiting beyond what open connections take). */
-  synchronized boolean wantsConnection() {
-    int n = size();
-    return n > 0 && (connections == 0 || n > connections);
-  }
+    synchronized List<QueueEntry> drain() {
+        List<QueueEntry> all = new ArrayList<>(transactional);
+        all.addAll(bulk);
+        transactional.clear();
+        bulk.clear();
+        return all;
+    }
 
-  synchronized void connectionOpened() {
-    connections++;
-  }
+    synchronized int size() {
+        return transactional.size() + bulk.size();
+    }
 
-  synchronized void releaseConnection() {
-    connections--;
-  }
+    synchronized int laneSize(boolean transactionalLane) {
+        return transactionalLane ? transactional.size() : bulk.size();
+    }
 
-  synchronized int connections() {
-    return connections;
-  }
+    synchronized boolean isEmpty() {
+        return transactional.isEmpty() && bulk.isEmpty();
+    }
+
+    /** Whether one more connection is worth opening (work waiting beyond what open connections take). */
+    synchronized boolean wantsConnection() {
+        int n = size();
+        return n > 0 && (connections == 0 || n > connections);
+    }
+
+    synchronized void connectionOpened() {
+        connections++;
+    }
+
+    synchronized void releaseConnection() {
+        connections--;
+    }
+
+    synchronized int connections() {
+        return connections;
+    }
 }

@@ -11,7 +11,7 @@ import java.net.InetAddress;
  * @param ehloName the EHLO name; it should resolve to {@code bind} and back (FCrDNS)
  */
 public record EgressSource(String name, InetAddress bind, String ehloName) {
-  public EgressSource {
-    name = name == null ? "" : name;
-  }
+    public EgressSource {
+        name = name == null ? "" : name;
+    }
 }

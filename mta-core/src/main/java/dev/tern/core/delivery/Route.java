@@ -11,7 +11,7 @@ import java.util.List;
  * @param hosts the hosts to try, in order
  */
 public record Route(String key, List<InetSocketAddress> hosts) {
-  public Route {
-    hosts = List.copyOf(hosts);
-  }
+    public Route {
+        hosts = List.copyOf(hosts);
+    }
 }

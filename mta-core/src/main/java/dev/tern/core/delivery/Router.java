@@ -16,41 +16,43 @@ import java.util.concurrent.CompletableFuture;
  * same site share one route key, and so one ready queue and its limits.
  */
 public final class Router {
-  private volatile StaticRoutes routes;
-  private final MxResolver dns;
-  private final int smtpPort;
+    private volatile StaticRoutes routes;
+    private final MxResolver dns;
+    private final int smtpPort;
 
-  public Router(StaticRoutes routes, MxResolver dns, int smtpPort) {
-    this.routes = routes;
-    this.dns = dns;
-    this.smtpPort = smtpPort;
-  }
+    public Router(StaticRoutes routes, MxResolver dns, int smtpPort) {
+        this.routes = routes;
+        this.dns = dns;
+        this.smtpPort = smtpPort;
+    }
 
-  /** Replaces the static routes (configuration reload). */
-  public void routes(StaticRoutes r) {
-    routes = r;
-  }
+    /** Replaces the static routes (configuration reload). */
+    public void routes(StaticRoutes r) {
+        routes = r;
+    }
 
-  /** The route for a domain; fails with {@link RouteException} when it cannot be resolved. */
-  public CompletableFuture<Route> route(String domain) {
-    Optional<Route> r = routes.lookup(domain);
-    if (r.isPresent()) return CompletableFuture.completedFuture(r.get());
-    return dns.resolve(domain).thenApply(this::toRoute);
-  }
+    /** The route for a domain; fails with {@link RouteException} when it cannot be resolved. */
+    public CompletableFuture<Route> route(String domain) {
+        Optional<Route> r = routes.lookup(domain);
+        if (r.isPresent()) return CompletableFuture.completedFuture(r.get());
+        return dns.resolve(domain).thenApply(this::toRoute);
+    }
 
-  private Route toRoute(MxResult result) {
-    return switch (result) {
-      case MxResult.Resolved ok -> {
-        List<InetSocketAddress> hosts = new ArrayList<>();
-        for (MxHost h : ok.hosts()) {
-          for (InetAddress a : h.addresses()) hosts.add(new InetSocketAddress(a, smtpPort));
-        }
-        yield new Route("mx:" + ok.site().name(), hosts);
-      }
-      case MxResult.PermanentFailure f -> throw new java.util.concurrent.CompletionException(
-          new RouteException(true, f.enhancedCode(), f.text()));
-      case MxResult.TemporaryFailure f -> throw new java.util.concurrent.CompletionException(
-          new RouteException(false, f.enhancedCode(), f.text()));
-    };
-  }
+    private Route toRoute(MxResult result) {
+        return switch (result) {
+            case MxResult.Resolved ok -> {
+                List<InetSocketAddress> hosts = new ArrayList<>();
+                for (MxHost h : ok.hosts()) {
+                    for (InetAddress a : h.addresses()) hosts.add(new InetSocketAddress(a, smtpPort));
+                }
+                yield new Route("mx:" + ok.site().name(), hosts);
+            }
+            case MxResult.PermanentFailure f ->
+                throw new java.util.concurrent.CompletionException(
+                        new RouteException(true, f.enhancedCode(), f.text()));
+            case MxResult.TemporaryFailure f ->
+                throw new java.util.concurrent.CompletionException(
+                        new RouteException(false, f.enhancedCode(), f.text()));
+        };
+    }
 }

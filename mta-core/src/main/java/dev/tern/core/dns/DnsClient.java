@@ -32,11 +32,13 @@ final class DnsClient {
 
     DnsClient(List<InetSocketAddress> servers, Duration timeout, int attempts, Executor executor) {
         List<InetSocketAddress> targets = servers.isEmpty() ? systemServers() : servers;
-        this.resolvers = targets.stream().map(address -> {
-            SimpleResolver resolver = new SimpleResolver(address);
-            resolver.setTimeout(timeout);
-            return resolver;
-        }).toList();
+        this.resolvers = targets.stream()
+                .map(address -> {
+                    SimpleResolver resolver = new SimpleResolver(address);
+                    resolver.setTimeout(timeout);
+                    return resolver;
+                })
+                .toList();
         this.timeoutMillis = Math.max(1, timeout.toMillis());
         this.attempts = attempts;
         this.executor = executor;
@@ -64,21 +66,23 @@ final class DnsClient {
         resolver.sendAsync(Message.newQuery(question), executor)
                 .toCompletableFuture()
                 .orTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
-                .whenCompleteAsync((response, error) -> {
-                    if (error == null) {
-                        int rcode = response.getRcode();
-                        boolean serverTrouble = rcode == Rcode.SERVFAIL || rcode == Rcode.REFUSED;
-                        if (serverTrouble && !last && resolvers.size() > 1) {
-                            attempt(question, attempt + 1, result);
-                        } else {
-                            result.complete(response);
-                        }
-                    } else if (last) {
-                        result.completeExceptionally(unwrap(error));
-                    } else {
-                        attempt(question, attempt + 1, result);
-                    }
-                }, executor);
+                .whenCompleteAsync(
+                        (response, error) -> {
+                            if (error == null) {
+                                int rcode = response.getRcode();
+                                boolean serverTrouble = rcode == Rcode.SERVFAIL || rcode == Rcode.REFUSED;
+                                if (serverTrouble && !last && resolvers.size() > 1) {
+                                    attempt(question, attempt + 1, result);
+                                } else {
+                                    result.complete(response);
+                                }
+                            } else if (last) {
+                                result.completeExceptionally(unwrap(error));
+                            } else {
+                                attempt(question, attempt + 1, result);
+                            }
+                        },
+                        executor);
     }
 
     static Throwable unwrap(Throwable error) {

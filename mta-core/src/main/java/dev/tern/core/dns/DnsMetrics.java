@@ -25,7 +25,8 @@ final class DnsMetrics {
     DnsMetrics(MeterRegistry registry, Supplier<Number> cacheEntries) {
         this.registry = registry;
         this.hits = Counter.builder("tern.dns.cache.hits")
-                .description("DNS answers served from the resolver cache").register(registry);
+                .description("DNS answers served from the resolver cache")
+                .register(registry);
         this.misses = Counter.builder("tern.dns.cache.misses")
                 .description("DNS answers not in the resolver cache (queried or joined an in-flight query)")
                 .register(registry);
@@ -34,9 +35,12 @@ final class DnsMetrics {
         if (previous != null) {
             registry.remove(previous);
         }
-        Gauge.builder("tern.dns.cache.entries", cacheEntries).description("Answers in the DNS cache")
-                .strongReference(true).register(registry);
-        for (String result : new String[] {"ok", "implicit", "null_mx", "nxdomain", "no_address", "servfail", "timeout"}) {
+        Gauge.builder("tern.dns.cache.entries", cacheEntries)
+                .description("Answers in the DNS cache")
+                .strongReference(true)
+                .register(registry);
+        for (String result :
+                new String[] {"ok", "implicit", "null_mx", "nxdomain", "no_address", "servfail", "timeout"}) {
             lookupCounter(result);
         }
     }
@@ -54,12 +58,21 @@ final class DnsMetrics {
     }
 
     private Counter lookupCounter(String result) {
-        return lookups.computeIfAbsent(result, r -> Counter.builder("tern.dns.lookups").tag("result", r)
-                .description("MX resolutions by result").register(registry));
+        return lookups.computeIfAbsent(
+                result,
+                r -> Counter.builder("tern.dns.lookups")
+                        .tag("result", r)
+                        .description("MX resolutions by result")
+                        .register(registry));
     }
 
     void countQuery(String result) {
-        queries.computeIfAbsent(result, r -> Counter.builder("tern.dns.queries").tag("result", r)
-                .description("DNS questions sent to servers by result").register(registry)).increment();
+        queries.computeIfAbsent(
+                        result,
+                        r -> Counter.builder("tern.dns.queries")
+                                .tag("result", r)
+                                .description("DNS questions sent to servers by result")
+                                .register(registry))
+                .increment();
     }
 }

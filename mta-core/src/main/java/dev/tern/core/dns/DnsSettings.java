@@ -49,8 +49,14 @@ public record DnsSettings(
 
     /** System resolvers, 5 s timeout, 2 attempts, 100,000 cached answers, 1 h negative, 1 d max, 10 s failures. */
     public static DnsSettings defaults() {
-        return new DnsSettings(List.of(), Duration.ofSeconds(5), 2, 100_000,
-                Duration.ofHours(1), Duration.ofDays(1), Duration.ofSeconds(10));
+        return new DnsSettings(
+                List.of(),
+                Duration.ofSeconds(5),
+                2,
+                100_000,
+                Duration.ofHours(1),
+                Duration.ofDays(1),
+                Duration.ofSeconds(10));
     }
 
     /** These settings with other servers. */

@@ -61,7 +61,11 @@ public final class MxResolver {
 
     /** A resolver with the system clock, a thread-local random source and the common pool. */
     public MxResolver(DnsSettings settings, MeterRegistry registry) {
-        this(settings, registry, Clock.systemUTC(), () -> ThreadLocalRandom.current().nextLong(),
+        this(
+                settings,
+                registry,
+                Clock.systemUTC(),
+                () -> ThreadLocalRandom.current().nextLong(),
                 ForkJoinPool.commonPool());
     }
 
@@ -69,8 +73,8 @@ public final class MxResolver {
      * A resolver with its clock (for TTLs), random source (for the order among equal preferences;
      * must be thread-safe) and the executor that completes DNS futures.
      */
-    public MxResolver(DnsSettings settings, MeterRegistry registry, Clock clock, RandomGenerator random,
-            Executor executor) {
+    public MxResolver(
+            DnsSettings settings, MeterRegistry registry, Clock clock, RandomGenerator random, Executor executor) {
         this.settings = settings;
         this.clock = clock;
         this.random = random;
@@ -114,12 +118,20 @@ public final class MxResolver {
                 .thenCompose(answer -> switch (answer) {
                     case DnsAnswer.Records mx -> fromMx(normalized, mx);
                     case DnsAnswer.NoData none -> implicitMx(normalized, name, none.expires());
-                    case DnsAnswer.NxDomain nx -> CompletableFuture.completedFuture(permanent("nxdomain", normalized,
-                            550, "5.1.2", "domain " + normalized + " does not exist (NXDOMAIN)"));
-                    case DnsAnswer.Failure f -> CompletableFuture.completedFuture(
-                            temporary(f.kind(), normalized, "MX lookup for " + normalized + " failed: " + f.detail()));
+                    case DnsAnswer.NxDomain nx ->
+                        CompletableFuture.completedFuture(permanent(
+                                "nxdomain",
+                                normalized,
+                                550,
+                                "5.1.2",
+                                "domain " + normalized + " does not exist (NXDOMAIN)"));
+                    case DnsAnswer.Failure f ->
+                        CompletableFuture.completedFuture(temporary(
+                                f.kind(), normalized, "MX lookup for " + normalized + " failed: " + f.detail()));
                 })
-                .exceptionally(error -> temporary(Kind.ERROR, normalized,
+                .exceptionally(error -> temporary(
+                        Kind.ERROR,
+                        normalized,
                         "MX resolution of " + normalized + " failed: " + DnsClient.unwrap(error)));
     }
 
@@ -131,17 +143,22 @@ public final class MxResolver {
             }
         }
         if (targets.isEmpty()) {
-            return CompletableFuture.completedFuture(permanent("null_mx", domain, 556, "5.1.10",
+            return CompletableFuture.completedFuture(permanent(
+                    "null_mx",
+                    domain,
+                    556,
+                    "5.1.10",
                     "domain " + domain + " does not accept mail (null MX, RFC 7505)"));
         }
-        Site site = Site.of(targets.values().stream().map(DnsAnswer.MxTarget::host).toList());
+        Site site =
+                Site.of(targets.values().stream().map(DnsAnswer.MxTarget::host).toList());
         List<CompletableFuture<HostAddresses>> hosts = new ArrayList<>(targets.size());
         for (DnsAnswer.MxTarget mx : targets.values()) {
             hosts.add(addresses(mx.name(), mx.host(), mx.preference()));
         }
         return CompletableFuture.allOf(hosts.toArray(CompletableFuture[]::new))
-                .thenApply(v -> assemble(domain, hosts.stream().map(CompletableFuture::join).toList(), site, false,
-                        answer.expires()));
+                .thenApply(v -> assemble(
+                        domain, hosts.stream().map(CompletableFuture::join).toList(), site, false, answer.expires()));
     }
 
     private CompletableFuture<MxResult> implicitMx(String domain, Name name, Instant mxExpires) {
@@ -173,8 +190,8 @@ public final class MxResolver {
                 .thenCombine(lookup.lookup(name, Type.AAAA), (a, aaaa) -> new HostAddresses(host, preference, a, aaaa));
     }
 
-    private MxResult assemble(String domain, List<HostAddresses> looked, Site site, boolean implicit,
-            Instant mxExpires) {
+    private MxResult assemble(
+            String domain, List<HostAddresses> looked, Site site, boolean implicit, Instant mxExpires) {
         Instant expires = mxExpires;
         TreeMap<Integer, List<MxHost>> byPreference = new TreeMap<>();
         DnsAnswer.Failure failure = null;
@@ -190,19 +207,27 @@ public final class MxResolver {
                 }
                 continue;
             }
-            byPreference.computeIfAbsent(h.preference(), p -> new ArrayList<>())
+            byPreference
+                    .computeIfAbsent(h.preference(), p -> new ArrayList<>())
                     .add(new MxHost(h.host(), h.preference(), v4, v6));
         }
         if (byPreference.isEmpty()) {
             if (failure != null) {
-                return temporary(failure.kind(), domain, "no " + (implicit ? "address" : "MX host address")
-                        + " of " + domain + " could be resolved: " + failure.detail());
+                return temporary(
+                        failure.kind(),
+                        domain,
+                        "no " + (implicit ? "address" : "MX host address") + " of " + domain + " could be resolved: "
+                                + failure.detail());
             }
             if (implicit) {
-                return permanent("no_address", domain, 550, "5.1.2",
-                        "domain " + domain + " has no MX and no A/AAAA record");
+                return permanent(
+                        "no_address", domain, 550, "5.1.2", "domain " + domain + " has no MX and no A/AAAA record");
             }
-            return permanent("no_address", domain, 550, "5.4.4",
+            return permanent(
+                    "no_address",
+                    domain,
+                    550,
+                    "5.4.4",
                     "no MX host of " + domain + " has an address (" + site.name() + ")");
         }
         List<MxHost> ordered = new ArrayList<>();
@@ -220,8 +245,8 @@ public final class MxResolver {
         String inner = text.endsWith("]") ? text.substring(1, text.length() - 1) : "";
         boolean v6 = inner.regionMatches(true, 0, "IPv6:", 0, 5);
         String address = v6 ? inner.substring(5) : inner;
-        InetAddress parsed = v6 ? parse(address, Address.IPv6)
-                : Address.isDottedQuad(address) ? parse(address, Address.IPv4) : null;
+        InetAddress parsed =
+                v6 ? parse(address, Address.IPv6) : Address.isDottedQuad(address) ? parse(address, Address.IPv4) : null;
         if (parsed == null) {
             return permanent("invalid", text, 550, "5.1.2", "invalid address literal '" + text + "'");
         }
@@ -230,7 +255,8 @@ public final class MxResolver {
                 ? new MxHost(host, 0, List.of(v4), List.of())
                 : new MxHost(host, 0, List.of(), List.of((Inet6Address) parsed));
         metrics.countLookup("implicit");
-        return new MxResult.Resolved(text, List.of(mxHost), Site.of(host), true, clock.instant().plus(settings.maxTtl()));
+        return new MxResult.Resolved(
+                text, List.of(mxHost), Site.of(host), true, clock.instant().plus(settings.maxTtl()));
     }
 
     private static InetAddress parse(String address, int family) {

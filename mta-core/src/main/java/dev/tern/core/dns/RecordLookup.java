@@ -86,32 +86,34 @@ final class RecordLookup {
 
     /** Queries {@code name}; {@code chainLimit} is the expiry imposed by the CNAMEs that led here. */
     private CompletableFuture<DnsAnswer> fetch(Name name, int type, int hops, Instant chainLimit) {
-        return client.query(name, type).handle((response, error) -> {
-            Instant now = clock.instant();
-            if (error != null) {
-                Throwable cause = DnsClient.unwrap(error);
-                if (cause instanceof TimeoutException) {
-                    metrics.countQuery("timeout");
-                    return CompletableFuture.completedFuture(
-                            failure(Kind.TIMEOUT, "timeout querying " + name + " " + Type.string(type), now));
-                }
-                metrics.countQuery("error");
-                String why = cause instanceof IOException ? cause.getMessage() : cause.toString();
-                return CompletableFuture.completedFuture(
-                        failure(Kind.ERROR, "error querying " + name + " " + Type.string(type) + ": " + why, now));
-            }
-            Step step = interpret(response, name, type, hops, now);
-            metrics.countQuery(queryResult(response.getRcode()));
-            if (step.next() == null) {
-                return CompletableFuture.completedFuture(limit(step.answer(), chainLimit));
-            }
-            Instant limit = min(chainLimit, step.chainExpires());
-            if (step.hops() > MAX_CNAME_HOPS) {
-                return CompletableFuture.completedFuture(
-                        failure(Kind.ERROR, "CNAME chain from " + name + " longer than " + MAX_CNAME_HOPS, now));
-            }
-            return fetch(step.next(), type, step.hops(), limit);
-        }).thenCompose(f -> f);
+        return client.query(name, type)
+                .handle((response, error) -> {
+                    Instant now = clock.instant();
+                    if (error != null) {
+                        Throwable cause = DnsClient.unwrap(error);
+                        if (cause instanceof TimeoutException) {
+                            metrics.countQuery("timeout");
+                            return CompletableFuture.completedFuture(
+                                    failure(Kind.TIMEOUT, "timeout querying " + name + " " + Type.string(type), now));
+                        }
+                        metrics.countQuery("error");
+                        String why = cause instanceof IOException ? cause.getMessage() : cause.toString();
+                        return CompletableFuture.completedFuture(failure(
+                                Kind.ERROR, "error querying " + name + " " + Type.string(type) + ": " + why, now));
+                    }
+                    Step step = interpret(response, name, type, hops, now);
+                    metrics.countQuery(queryResult(response.getRcode()));
+                    if (step.next() == null) {
+                        return CompletableFuture.completedFuture(limit(step.answer(), chainLimit));
+                    }
+                    Instant limit = min(chainLimit, step.chainExpires());
+                    if (step.hops() > MAX_CNAME_HOPS) {
+                        return CompletableFuture.completedFuture(failure(
+                                Kind.ERROR, "CNAME chain from " + name + " longer than " + MAX_CNAME_HOPS, now));
+                    }
+                    return fetch(step.next(), type, step.hops(), limit);
+                })
+                .thenCompose(f -> f);
     }
 
     /**
@@ -143,7 +145,9 @@ final class RecordLookup {
                 }
             }
             if (!matches.isEmpty()) {
-                long ttl = Math.min(chainTtl, matches.stream().mapToLong(Record::getTTL).min().orElseThrow());
+                long ttl = Math.min(
+                        chainTtl,
+                        matches.stream().mapToLong(Record::getTTL).min().orElseThrow());
                 List<Object> values = matches.stream().map(DnsAnswer::decode).toList();
                 return done(new DnsAnswer.Records(current.canonicalize(), values, expiry(now, ttl, settings.maxTtl())));
             }

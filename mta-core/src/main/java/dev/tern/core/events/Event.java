@@ -30,76 +30,168 @@ import java.time.Instant;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Event(
-    @JsonProperty("type") String type,
-    @JsonProperty("time") Instant time,
-    @JsonProperty("message_id") String messageId,
-    @JsonProperty("recipient") String recipient,
-    @JsonProperty("sender") String sender,
-    @JsonProperty("tenant") String tenant,
-    @JsonProperty("campaign") String campaign,
-    @JsonProperty("pool") String pool,
-    @JsonProperty("source") String source,
-    @JsonProperty("site") String site,
-    @JsonProperty("remote") String remote,
-    @JsonProperty("reply") String reply,
-    @JsonProperty("reason") String reason,
-    @JsonProperty("class") String bounceClass,
-    @JsonProperty("hard") Boolean hard,
-    @JsonProperty("attempts") Integer attempts,
-    @JsonProperty("size") Long size,
-    @JsonProperty("client") String client,
-    @JsonProperty("feedback_type") String feedbackType) {
+        @JsonProperty("type") String type,
+        @JsonProperty("time") Instant time,
+        @JsonProperty("message_id") String messageId,
+        @JsonProperty("recipient") String recipient,
+        @JsonProperty("sender") String sender,
+        @JsonProperty("tenant") String tenant,
+        @JsonProperty("campaign") String campaign,
+        @JsonProperty("pool") String pool,
+        @JsonProperty("source") String source,
+        @JsonProperty("site") String site,
+        @JsonProperty("remote") String remote,
+        @JsonProperty("reply") String reply,
+        @JsonProperty("reason") String reason,
+        @JsonProperty("class") String bounceClass,
+        @JsonProperty("hard") Boolean hard,
+        @JsonProperty("attempts") Integer attempts,
+        @JsonProperty("size") Long size,
+        @JsonProperty("client") String client,
+        @JsonProperty("feedback_type") String feedbackType) {
 
-  /** Starts an event of a type for a message and recipient. */
-  public static Builder of(EventType type, String messageId, String recipient) {
-    return new Builder(type, messageId, recipient);
-  }
-
-  public EventType eventType() {
-    return EventType.valueOf(type.toUpperCase(java.util.Locale.ROOT));
-  }
-
-  /** Fills the optional fields of an {@link Event}. */
-  public static final class Builder {
-    private final EventType type;
-    private final String messageId;
-    private final String recipient;
-    private Instant time = Instant.now();
-    private String sender, tenant, campaign, pool, source, site, remote, reply, reason, bounceClass, client, feedbackType;
-    private Boolean hard;
-    private Integer attempts;
-    private Long size;
-
-    private Builder(EventType type, String messageId, String recipient) {
-      this.type = type;
-      this.messageId = messageId;
-      this.recipient = recipient;
+    /** Starts an event of a type for a message and recipient. */
+    public static Builder of(EventType type, String messageId, String recipient) {
+        return new Builder(type, messageId, recipient);
     }
 
-    public Builder time(Instant v) { time = v; return this; }
-    public Builder sender(String v) { sender = v; return this; }
-    public Builder tenant(String v) { tenant = emptyToNull(v); return this; }
-    public Builder campaign(String v) { campaign = emptyToNull(v); return this; }
-    public Builder pool(String v) { pool = emptyToNull(v); return this; }
-    public Builder source(String v) { source = emptyToNull(v); return this; }
-    public Builder site(String v) { site = emptyToNull(v); return this; }
-    public Builder remote(String v) { remote = emptyToNull(v); return this; }
-    public Builder reply(String v) { reply = emptyToNull(v); return this; }
-    public Builder reason(String v) { reason = emptyToNull(v); return this; }
-    public Builder bounceClass(String v) { bounceClass = emptyToNull(v); return this; }
-    public Builder hard(boolean v) { hard = v; return this; }
-    public Builder attempts(int v) { attempts = v; return this; }
-    public Builder size(long v) { size = v; return this; }
-    public Builder client(String v) { client = emptyToNull(v); return this; }
-    public Builder feedbackType(String v) { feedbackType = emptyToNull(v); return this; }
-
-    public Event build() {
-      return new Event(type.wireName(), time, messageId, recipient, sender, tenant, campaign, pool, source,
-          site, remote, reply, reason, bounceClass, hard, attempts, size, client, feedbackType);
+    public EventType eventType() {
+        return EventType.valueOf(type.toUpperCase(java.util.Locale.ROOT));
     }
 
-    private static String emptyToNull(String v) {
-      return v == null || v.isEmpty() ? null : v;
+    /** Fills the optional fields of an {@link Event}. */
+    public static final class Builder {
+        private final EventType type;
+        private final String messageId;
+        private final String recipient;
+        private Instant time = Instant.now();
+        private String sender,
+                tenant,
+                campaign,
+                pool,
+                source,
+                site,
+                remote,
+                reply,
+                reason,
+                bounceClass,
+                client,
+                feedbackType;
+        private Boolean hard;
+        private Integer attempts;
+        private Long size;
+
+        private Builder(EventType type, String messageId, String recipient) {
+            this.type = type;
+            this.messageId = messageId;
+            this.recipient = recipient;
+        }
+
+        public Builder time(Instant v) {
+            time = v;
+            return this;
+        }
+
+        public Builder sender(String v) {
+            sender = v;
+            return this;
+        }
+
+        public Builder tenant(String v) {
+            tenant = emptyToNull(v);
+            return this;
+        }
+
+        public Builder campaign(String v) {
+            campaign = emptyToNull(v);
+            return this;
+        }
+
+        public Builder pool(String v) {
+            pool = emptyToNull(v);
+            return this;
+        }
+
+        public Builder source(String v) {
+            source = emptyToNull(v);
+            return this;
+        }
+
+        public Builder site(String v) {
+            site = emptyToNull(v);
+            return this;
+        }
+
+        public Builder remote(String v) {
+            remote = emptyToNull(v);
+            return this;
+        }
+
+        public Builder reply(String v) {
+            reply = emptyToNull(v);
+            return this;
+        }
+
+        public Builder reason(String v) {
+            reason = emptyToNull(v);
+            return this;
+        }
+
+        public Builder bounceClass(String v) {
+            bounceClass = emptyToNull(v);
+            return this;
+        }
+
+        public Builder hard(boolean v) {
+            hard = v;
+            return this;
+        }
+
+        public Builder attempts(int v) {
+            attempts = v;
+            return this;
+        }
+
+        public Builder size(long v) {
+            size = v;
+            return this;
+        }
+
+        public Builder client(String v) {
+            client = emptyToNull(v);
+            return this;
+        }
+
+        public Builder feedbackType(String v) {
+            feedbackType = emptyToNull(v);
+            return this;
+        }
+
+        public Event build() {
+            return new Event(
+                    type.wireName(),
+                    time,
+                    messageId,
+                    recipient,
+                    sender,
+                    tenant,
+                    campaign,
+                    pool,
+                    source,
+                    site,
+                    remote,
+                    reply,
+                    reason,
+                    bounceClass,
+                    hard,
+                    attempts,
+                    size,
+                    client,
+                    feedbackType);
+        }
+
+        private static String emptyToNull(String v) {
+            return v == null || v.isEmpty() ? null : v;
+        }
     }
-  }
 }

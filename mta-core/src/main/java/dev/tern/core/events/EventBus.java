@@ -16,55 +16,58 @@ import org.slf4j.LoggerFactory;
  * after; events of that message published in between are held and follow its reception events.
  */
 public final class EventBus implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(EventBus.class);
-  private final List<EventSink> sinks = new CopyOnWriteArrayList<>();
-  private final ConcurrentHashMap<String, List<Event>> held = new ConcurrentHashMap<>();
+    private static final Logger log = LoggerFactory.getLogger(EventBus.class);
+    private final List<EventSink> sinks = new CopyOnWriteArrayList<>();
+    private final ConcurrentHashMap<String, List<Event>> held = new ConcurrentHashMap<>();
 
-  public void register(EventSink sink) {
-    sinks.add(sink);
-  }
-
-  /** Holds the events of {@code messageId} until {@link #receptionPublished}, but its reception events. */
-  public void holdUntilReception(String messageId) {
-    held.put(messageId, new ArrayList<>());
-  }
-
-  /** Publishes the events held for {@code messageId} (in their order) and stops holding them. */
-  public void receptionPublished(String messageId) {
-    List<Event> later = held.remove(messageId);
-    if (later != null) later.forEach(this::fanOut);
-  }
-
-  public void publish(Event event) {
-    String id = event.messageId();
-    if (id != null && !held.isEmpty() && !EventType.RECEPTION.wireName().equals(event.type())
-        && held.computeIfPresent(id, (k, list) -> {
-          list.add(event);
-          return list;
-        }) != null) {
-      return;
+    public void register(EventSink sink) {
+        sinks.add(sink);
     }
-    fanOut(event);
-  }
 
-  private void fanOut(Event event) {
-    for (EventSink sink : sinks) {
-      try {
-        sink.accept(event);
-      } catch (RuntimeException e) {
-        log.warn("event sink {} failed: {}", sink.getClass().getSimpleName(), e.toString());
-      }
+    /** Holds the events of {@code messageId} until {@link #receptionPublished}, but its reception events. */
+    public void holdUntilReception(String messageId) {
+        held.put(messageId, new ArrayList<>());
     }
-  }
 
-  @Override
-  public void close() {
-    for (EventSink sink : sinks) {
-      try {
-        sink.close();
-      } catch (RuntimeException e) {
-        log.warn("closing event sink failed: {}", e.toString());
-      }
+    /** Publishes the events held for {@code messageId} (in their order) and stops holding them. */
+    public void receptionPublished(String messageId) {
+        List<Event> later = held.remove(messageId);
+        if (later != null) later.forEach(this::fanOut);
     }
-  }
+
+    public void publish(Event event) {
+        String id = event.messageId();
+        if (id != null
+                && !held.isEmpty()
+                && !EventType.RECEPTION.wireName().equals(event.type())
+                && held.computeIfPresent(id, (k, list) -> {
+                            list.add(event);
+                            return list;
+                        })
+                        != null) {
+            return;
+        }
+        fanOut(event);
+    }
+
+    private void fanOut(Event event) {
+        for (EventSink sink : sinks) {
+            try {
+                sink.accept(event);
+            } catch (RuntimeException e) {
+                log.warn("event sink {} failed: {}", sink.getClass().getSimpleName(), e.toString());
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        for (EventSink sink : sinks) {
+            try {
+                sink.close();
+            } catch (RuntimeException e) {
+                log.warn("closing event sink failed: {}", e.toString());
+            }
+        }
+    }
 }

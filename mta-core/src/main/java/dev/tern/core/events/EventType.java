@@ -7,10 +7,18 @@ import java.util.Locale;
  * {@code CAMPAIGN_PAUSED}/{@code CAMPAIGN_RESUMED} concern a whole campaign (no message or recipient).
  */
 public enum EventType {
-  RECEPTION, DELIVERY, TRANSIENT_FAILURE, BOUNCE, EXPIRATION, COMPLAINT, ASYNC_BOUNCE, SUPPRESSED,
-  CAMPAIGN_PAUSED, CAMPAIGN_RESUMED;
+    RECEPTION,
+    DELIVERY,
+    TRANSIENT_FAILURE,
+    BOUNCE,
+    EXPIRATION,
+    COMPLAINT,
+    ASYNC_BOUNCE,
+    SUPPRESSED,
+    CAMPAIGN_PAUSED,
+    CAMPAIGN_RESUMED;
 
-  public String wireName() {
-    return name().toLowerCase(Locale.ROOT);
-  }
+    public String wireName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
 }

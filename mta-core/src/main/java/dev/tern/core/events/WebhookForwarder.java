@@ -43,212 +43,244 @@ import org.slf4j.LoggerFactory;
  * {@code tern.webhook.requests{outcome=success|failure}}, {@code tern.webhook.events.acknowledged}.
  */
 public final class WebhookForwarder implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(WebhookForwarder.class);
+    private static final Logger log = LoggerFactory.getLogger(WebhookForwarder.class);
 
-  /**
-   * @param url           endpoint
-   * @param headers       extra request headers
-   * @param batchSize     most events per request
-   * @param batchInterval longest wait for a partial batch to fill
-   * @param timeout       request timeout
-   * @param retryInitial  first retry delay (doubles per consecutive failure)
-   * @param retryMax      longest retry delay
-   * @param cursorFile    where the acknowledged position is kept
-   */
-  public record Settings(URI url, Map<String, String> headers, int batchSize, Duration batchInterval,
-      Duration timeout, Duration retryInitial, Duration retryMax, Path cursorFile) {}
+    /**
+     * @param url           endpoint
+     * @param headers       extra request headers
+     * @param batchSize     most events per request
+     * @param batchInterval longest wait for a partial batch to fill
+     * @param timeout       request timeout
+     * @param retryInitial  first retry delay (doubles per consecutive failure)
+     * @param retryMax      longest retry delay
+     * @param cursorFile    where the acknowledged position is kept
+     */
+    public record Settings(
+            URI url,
+            Map<String, String> headers,
+            int batchSize,
+            Duration batchInterval,
+            Duration timeout,
+            Duration retryInitial,
+            Duration retryMax,
+            Path cursorFile) {}
 
-  /** The acknowledged position: the next event to post is at (segment, offset); seq is the last acknowledged. */
-  record Cursor(long segment, long offset, long seq) {}
+    /** The acknowledged position: the next event to post is at (segment, offset); seq is the last acknowledged. */
+    record Cursor(long segment, long offset, long seq) {}
 
-  private final Settings settings;
-  private final JsonLinesEventLog eventLog;
-  private final Clock clock;
-  private final HttpClient http;
-  private final EventLogReader reader;
-  private final Thread worker;
-  private final Counter successes;
-  private final Counter failures;
-  private final Counter acknowledged;
-  private volatile long ackedSeq;
-  private volatile long oldestPendingMillis; // 0 = nothing pending
-  private volatile boolean running = true;
+    private final Settings settings;
+    private final JsonLinesEventLog eventLog;
+    private final Clock clock;
+    private final HttpClient http;
+    private final EventLogReader reader;
+    private final Thread worker;
+    private final Counter successes;
+    private final Counter failures;
+    private final Counter acknowledged;
+    private volatile long ackedSeq;
+    private volatile long oldestPendingMillis; // 0 = nothing pending
+    private volatile boolean running = true;
 
-  public WebhookForwarder(Settings settings, JsonLinesEventLog eventLog, MeterRegistry registry, Clock clock) {
-    this.settings = settings;
-    this.eventLog = eventLog;
-    this.clock = clock;
-    Cursor c = readCursor(settings.cursorFile());
-    if (c == null || c.segment() > eventLog.activeSegment()) {
-      if (c != null) log.warn("webhook cursor {} points past the event log; starting at its oldest segment", c);
-      c = new Cursor(eventLog.segments().get(0), 0, 0);
+    public WebhookForwarder(Settings settings, JsonLinesEventLog eventLog, MeterRegistry registry, Clock clock) {
+        this.settings = settings;
+        this.eventLog = eventLog;
+        this.clock = clock;
+        Cursor c = readCursor(settings.cursorFile());
+        if (c == null || c.segment() > eventLog.activeSegment()) {
+            if (c != null) log.warn("webhook cursor {} points past the event log; starting at its oldest segment", c);
+            c = new Cursor(eventLog.segments().get(0), 0, 0);
+        }
+        ackedSeq = c.seq();
+        reader = new EventLogReader(eventLog, c.segment(), c.offset());
+        http = HttpClient.newBuilder()
+                .connectTimeout(settings.timeout())
+                .version(HttpClient.Version.HTTP_1_1)
+                .build();
+        successes = Counter.builder("tern.webhook.requests")
+                .tag("outcome", "success")
+                .description("Webhook POSTs")
+                .register(registry);
+        failures = Counter.builder("tern.webhook.requests")
+                .tag("outcome", "failure")
+                .description("Webhook POSTs")
+                .register(registry);
+        acknowledged = Counter.builder("tern.webhook.events.acknowledged")
+                .description("Events acknowledged by the webhook")
+                .register(registry);
+        Gauge.builder("tern.webhook.lag.events", this, WebhookForwarder::lagEvents)
+                .description("Events written to the log and not yet acknowledged by the webhook")
+                .register(registry);
+        Gauge.builder("tern.webhook.lag.seconds", this, WebhookForwarder::lagSeconds)
+                .description("Age of the oldest event not yet acknowledged by the webhook")
+                .register(registry);
+        worker = Thread.ofPlatform().name("tern-webhook").daemon(true).start(this::run);
     }
-    ackedSeq = c.seq();
-    reader = new EventLogReader(eventLog, c.segment(), c.offset());
-    http = HttpClient.newBuilder().connectTimeout(settings.timeout()).version(HttpClient.Version.HTTP_1_1).build();
-    successes = Counter.builder("tern.webhook.requests").tag("outcome", "success").description("Webhook POSTs").register(registry);
-    failures = Counter.builder("tern.webhook.requests").tag("outcome", "failure").description("Webhook POSTs").register(registry);
-    acknowledged = Counter.builder("tern.webhook.events.acknowledged").description("Events acknowledged by the webhook").register(registry);
-    Gauge.builder("tern.webhook.lag.events", this, WebhookForwarder::lagEvents)
-        .description("Events written to the log and not yet acknowledged by the webhook").register(registry);
-    Gauge.builder("tern.webhook.lag.seconds", this, WebhookForwarder::lagSeconds)
-        .description("Age of the oldest event not yet acknowledged by the webhook").register(registry);
-    worker = Thread.ofPlatform().name("tern-webhook").daemon(true).start(this::run);
-  }
 
-  /** Events written and not yet acknowledged. */
-  public long lagEvents() {
-    return Math.max(0, eventLog.lastSeq() - ackedSeq);
-  }
+    /** Events written and not yet acknowledged. */
+    public long lagEvents() {
+        return Math.max(0, eventLog.lastSeq() - ackedSeq);
+    }
 
-  /** Seconds since the oldest unacknowledged event that has been read happened (0 when none is pending). */
-  public double lagSeconds() {
-    long t = oldestPendingMillis;
-    return t == 0 ? 0 : Math.max(0, clock.millis() - t) / 1000.0;
-  }
+    /** Seconds since the oldest unacknowledged event that has been read happened (0 when none is pending). */
+    public double lagSeconds() {
+        long t = oldestPendingMillis;
+        return t == 0 ? 0 : Math.max(0, clock.millis() - t) / 1000.0;
+    }
 
-  /** Seq of the last acknowledged event. */
-  public long acknowledgedSeq() {
-    return ackedSeq;
-  }
+    /** Seq of the last acknowledged event. */
+    public long acknowledgedSeq() {
+        return ackedSeq;
+    }
 
-  private void run() {
-    List<EventLogReader.Line> batch = new ArrayList<>();
-    long batchStarted = 0;
-    int failuresInRow = 0;
-    while (running) {
-      try {
-        if (batch.size() < settings.batchSize()) {
-          List<EventLogReader.Line> more = reader.read(settings.batchSize() - batch.size());
-          if (batch.isEmpty() && !more.isEmpty()) {
-            batchStarted = clock.millis();
-            oldestPendingMillis = eventTime(more.get(0));
-          }
-          batch.addAll(more);
+    private void run() {
+        List<EventLogReader.Line> batch = new ArrayList<>();
+        long batchStarted = 0;
+        int failuresInRow = 0;
+        while (running) {
+            try {
+                if (batch.size() < settings.batchSize()) {
+                    List<EventLogReader.Line> more = reader.read(settings.batchSize() - batch.size());
+                    if (batch.isEmpty() && !more.isEmpty()) {
+                        batchStarted = clock.millis();
+                        oldestPendingMillis = eventTime(more.get(0));
+                    }
+                    batch.addAll(more);
+                }
+                if (batch.isEmpty()
+                        || (batch.size() < settings.batchSize()
+                                && clock.millis() - batchStarted
+                                        < settings.batchInterval().toMillis())) {
+                    Thread.sleep(Math.min(50, settings.batchInterval().toMillis()));
+                    continue;
+                }
+                if (post(batch)) {
+                    EventLogReader.Line last = batch.getLast();
+                    long seq = last.seq() > 0 ? last.seq() : ackedSeq + batch.size();
+                    writeCursor(new Cursor(last.segment(), last.nextOffset(), seq));
+                    ackedSeq = seq;
+                    acknowledged.increment(batch.size());
+                    successes.increment();
+                    batch.clear();
+                    oldestPendingMillis = 0;
+                    failuresInRow = 0;
+                } else {
+                    failures.increment();
+                    long delay = Math.min(
+                            settings.retryMax().toMillis(),
+                            settings.retryInitial().toMillis() << Math.min(20, failuresInRow));
+                    failuresInRow++;
+                    waitUntil(clock.millis() + delay);
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (IOException | RuntimeException e) {
+                log.error("webhook: reading the event log failed: {}", e.toString());
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
         }
-        if (batch.isEmpty() || (batch.size() < settings.batchSize()
-            && clock.millis() - batchStarted < settings.batchInterval().toMillis())) {
-          Thread.sleep(Math.min(50, settings.batchInterval().toMillis()));
-          continue;
+    }
+
+    /**
+     * Waits until Tern's clock reads {@code deadline} (as the batch interval does), so the retry
+     * schedule follows the clock Tern runs on; checked at least every 50 ms.
+     */
+    private void waitUntil(long deadline) throws InterruptedException {
+        long left;
+        while (running && (left = deadline - clock.millis()) > 0) Thread.sleep(Math.min(50, left));
+    }
+
+    private boolean post(List<EventLogReader.Line> batch) throws InterruptedException {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.write('[');
+        for (int i = 0; i < batch.size(); i++) {
+            if (i > 0) body.write(',');
+            body.writeBytes(batch.get(i).json());
         }
-        if (post(batch)) {
-          EventLogReader.Line last = batch.getLast();
-          long seq = last.seq() > 0 ? last.seq() : ackedSeq + batch.size();
-          writeCursor(new Cursor(last.segment(), last.nextOffset(), seq));
-          ackedSeq = seq;
-          acknowledged.increment(batch.size());
-          successes.increment();
-          batch.clear();
-          oldestPendingMillis = 0;
-          failuresInRow = 0;
-        } else {
-          failures.increment();
-          long delay = Math.min(settings.retryMax().toMillis(),
-              settings.retryInitial().toMillis() << Math.min(20, failuresInRow));
-          failuresInRow++;
-          waitUntil(clock.millis() + delay);
-        }
-      } catch (InterruptedException e) {
-        return;
-      } catch (IOException | RuntimeException e) {
-        log.error("webhook: reading the event log failed: {}", e.toString());
+        body.write(']');
+        HttpRequest.Builder rb = HttpRequest.newBuilder(settings.url())
+                .timeout(settings.timeout())
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()));
+        settings.headers().forEach(rb::header);
         try {
-          Thread.sleep(1000);
-        } catch (InterruptedException ie) {
-          return;
+            HttpResponse<Void> r = http.send(rb.build(), HttpResponse.BodyHandlers.discarding());
+            if (r.statusCode() / 100 == 2) return true;
+            log.warn(
+                    "webhook {} answered {} to a batch of {} events; will retry",
+                    settings.url(),
+                    r.statusCode(),
+                    batch.size());
+        } catch (IOException e) {
+            log.warn("webhook {} failed: {}; will retry", settings.url(), e.toString());
         }
-      }
+        return false;
     }
-  }
 
-  /**
-   * Waits until Tern's clock reads {@code deadline} (as the batch interval does), so the retry
-   * schedule follows the clock Tern runs on; checked at least every 50 ms.
-   */
-  private void waitUntil(long deadline) throws InterruptedException {
-    long left;
-    while (running && (left = deadline - clock.millis()) > 0) Thread.sleep(Math.min(50, left));
-  }
+    private long eventTime(EventLogReader.Line line) {
+        try {
+            JsonNode t = JsonLinesEventLog.JSON.readTree(line.json()).get("time");
+            if (t != null) return Instant.parse(t.asText()).toEpochMilli();
+        } catch (IOException | RuntimeException e) {
+            // fall through
+        }
+        return clock.millis();
+    }
 
-  private boolean post(List<EventLogReader.Line> batch) throws InterruptedException {
-    ByteArrayOutputStream body = new ByteArrayOutputStream();
-    body.write('[');
-    for (int i = 0; i < batch.size(); i++) {
-      if (i > 0) body.write(',');
-      body.writeBytes(batch.get(i).json());
+    static Cursor readCursor(Path file) {
+        if (!Files.exists(file)) return null;
+        try {
+            JsonNode n = JsonLinesEventLog.JSON.readTree(file.toFile());
+            return new Cursor(
+                    n.get("segment").asLong(),
+                    n.get("offset").asLong(),
+                    n.get("seq").asLong());
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException(
+                    "webhook cursor " + file + " is unreadable (" + e.getMessage()
+                            + "); delete it to post the whole retained event log again",
+                    e);
+        }
     }
-    body.write(']');
-    HttpRequest.Builder rb = HttpRequest.newBuilder(settings.url())
-        .timeout(settings.timeout())
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()));
-    settings.headers().forEach(rb::header);
-    try {
-      HttpResponse<Void> r = http.send(rb.build(), HttpResponse.BodyHandlers.discarding());
-      if (r.statusCode() / 100 == 2) return true;
-      log.warn("webhook {} answered {} to a batch of {} events; will retry", settings.url(), r.statusCode(), batch.size());
-    } catch (IOException e) {
-      log.warn("webhook {} failed: {}; will retry", settings.url(), e.toString());
-    }
-    return false;
-  }
 
-  private long eventTime(EventLogReader.Line line) {
-    try {
-      JsonNode t = JsonLinesEventLog.JSON.readTree(line.json()).get("time");
-      if (t != null) return Instant.parse(t.asText()).toEpochMilli();
-    } catch (IOException | RuntimeException e) {
-      // fall through
+    private static void writeCursor(Path file, Cursor c) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        byte[] json = ("{\"segment\":" + c.segment() + ",\"offset\":" + c.offset() + ",\"seq\":" + c.seq() + "}\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        try (FileChannel ch = FileChannel.open(
+                tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            ch.write(java.nio.ByteBuffer.wrap(json));
+            ch.force(true);
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException e) {
+            // some file systems cannot sync a directory; the rename is still atomic
+        }
     }
-    return clock.millis();
-  }
 
-  static Cursor readCursor(Path file) {
-    if (!Files.exists(file)) return null;
-    try {
-      JsonNode n = JsonLinesEventLog.JSON.readTree(file.toFile());
-      return new Cursor(n.get("segment").asLong(), n.get("offset").asLong(), n.get("seq").asLong());
-    } catch (IOException | RuntimeException e) {
-      throw new IllegalStateException("webhook cursor " + file + " is unreadable (" + e.getMessage()
-          + "); delete it to post the whole retained event log again", e);
+    private void writeCursor(Cursor c) throws IOException {
+        writeCursor(settings.cursorFile(), c);
     }
-  }
 
-  private static void writeCursor(Path file, Cursor c) throws IOException {
-    Path dir = file.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    byte[] json = ("{\"segment\":" + c.segment() + ",\"offset\":" + c.offset() + ",\"seq\":" + c.seq() + "}\n")
-        .getBytes(StandardCharsets.US_ASCII);
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING)) {
-      ch.write(java.nio.ByteBuffer.wrap(json));
-      ch.force(true);
+    /** Stops posting; an unacknowledged batch is posted again after the next start. */
+    @Override
+    public void close() {
+        running = false;
+        worker.interrupt();
+        try {
+            worker.join(5000);
+            reader.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            log.debug("closing the webhook reader: {}", e.toString());
+        }
     }
-    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-      d.force(true);
-    } catch (IOException e) {
-      // some file systems cannot sync a directory; the rename is still atomic
-    }
-  }
-
-  private void writeCursor(Cursor c) throws IOException {
-    writeCursor(settings.cursorFile(), c);
-  }
-
-  /** Stops posting; an unacknowledged batch is posted again after the next start. */
-  @Override
-  public void close() {
-    running = false;
-    worker.interrupt();
-    try {
-      worker.join(5000);
-      reader.close();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (IOException e) {
-      log.debug("closing the webhook reader: {}", e.toString());
-    }
-  }
 }

@@ -30,100 +30,110 @@ import org.rocksdb.WriteOptions;
  * not suppress. Spooling, which is synced, is unaffected.
  */
 public final class SentIndex implements AutoCloseable {
-  static {
-    TtlDB.loadLibrary();
-  }
-
-  /** One sent message as remembered for matching returned mail. */
-  public record SentMessage(String messageId, String tenant, String campaign, String returnPath,
-      List<String> recipients, long receivedAt) {
-    public SentMessage {
-      tenant = tenant == null ? "" : tenant;
-      campaign = campaign == null ? "" : campaign;
-      returnPath = returnPath == null ? "" : returnPath;
-      recipients = List.copyOf(recipients);
+    static {
+        TtlDB.loadLibrary();
     }
-  }
 
-  private final Options options;
-  private final TtlDB db;
-  private final WriteOptions noSync = new WriteOptions().setSync(false);
-
-  private SentIndex(Options options, TtlDB db) {
-    this.options = options;
-    this.db = db;
-  }
-
-  /** Opens (or creates) the index in {@code dir}; records expire after {@code ttl}. */
-  public static SentIndex open(Path dir, Duration ttl) {
-    Options options = new Options().setCreateIfMissing(true).setWriteBufferSize(8 << 20)
-        .setMaxWriteBufferNumber(2).setKeepLogFileNum(2);
-    try {
-      Files.createDirectories(dir);
-      return new SentIndex(options, TtlDB.open(options, dir.toString(), (int) Math.min(Integer.MAX_VALUE, ttl.toSeconds()), false));
-    } catch (RocksDBException | IOException e) {
-      options.close();
-      throw new IllegalStateException("cannot open the sent-message index " + dir + ": " + e.getMessage(), e);
+    /** One sent message as remembered for matching returned mail. */
+    public record SentMessage(
+            String messageId,
+            String tenant,
+            String campaign,
+            String returnPath,
+            List<String> recipients,
+            long receivedAt) {
+        public SentMessage {
+            tenant = tenant == null ? "" : tenant;
+            campaign = campaign == null ? "" : campaign;
+            returnPath = returnPath == null ? "" : returnPath;
+            recipients = List.copyOf(recipients);
+        }
     }
-  }
 
-  public void put(SentMessage m) {
-    try {
-      db.put(noSync, m.messageId().getBytes(StandardCharsets.UTF_8), encode(m));
-    } catch (RocksDBException e) {
-      throw new IllegalStateException("sent-message index write failed: " + e.getMessage(), e);
+    private final Options options;
+    private final TtlDB db;
+    private final WriteOptions noSync = new WriteOptions().setSync(false);
+
+    private SentIndex(Options options, TtlDB db) {
+        this.options = options;
+        this.db = db;
     }
-  }
 
-  public Optional<SentMessage> get(String messageId) {
-    if (messageId == null || messageId.isEmpty()) return Optional.empty();
-    try {
-      byte[] v = db.get(messageId.getBytes(StandardCharsets.UTF_8));
-      return v == null ? Optional.empty() : Optional.of(decode(messageId, v));
-    } catch (RocksDBException e) {
-      throw new IllegalStateException("sent-message index read failed: " + e.getMessage(), e);
+    /** Opens (or creates) the index in {@code dir}; records expire after {@code ttl}. */
+    public static SentIndex open(Path dir, Duration ttl) {
+        Options options = new Options()
+                .setCreateIfMissing(true)
+                .setWriteBufferSize(8 << 20)
+                .setMaxWriteBufferNumber(2)
+                .setKeepLogFileNum(2);
+        try {
+            Files.createDirectories(dir);
+            return new SentIndex(
+                    options,
+                    TtlDB.open(options, dir.toString(), (int) Math.min(Integer.MAX_VALUE, ttl.toSeconds()), false));
+        } catch (RocksDBException | IOException e) {
+            options.close();
+            throw new IllegalStateException("cannot open the sent-message index " + dir + ": " + e.getMessage(), e);
+        }
     }
-  }
 
-  private static byte[] encode(SentMessage m) {
-    try {
-      ByteArrayOutputStream b = new ByteArrayOutputStream(64);
-      DataOutputStream out = new DataOutputStream(b);
-      out.writeByte(1);
-      out.writeUTF(m.tenant());
-      out.writeUTF(m.campaign());
-      out.writeUTF(m.returnPath());
-      out.writeLong(m.receivedAt());
-      out.writeInt(m.recipients().size());
-      for (String r : m.recipients()) out.writeUTF(r);
-      return b.toByteArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    public void put(SentMessage m) {
+        try {
+            db.put(noSync, m.messageId().getBytes(StandardCharsets.UTF_8), encode(m));
+        } catch (RocksDBException e) {
+            throw new IllegalStateException("sent-message index write failed: " + e.getMessage(), e);
+        }
     }
-  }
 
-  private static SentMessage decode(String id, byte[] v) {
-    try {
-      DataInputStream in = new DataInputStream(new ByteArrayInputStream(v));
-      int version = in.readByte();
-      if (version != 1) throw new IllegalStateException("unknown sent-index record version " + version);
-      String tenant = in.readUTF();
-      String campaign = in.readUTF();
-      String returnPath = in.readUTF();
-      long at = in.readLong();
-      int n = in.readInt();
-      List<String> rcpts = new ArrayList<>(n);
-      for (int i = 0; i < n; i++) rcpts.add(in.readUTF());
-      return new SentMessage(id, tenant, campaign, returnPath, rcpts, at);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    public Optional<SentMessage> get(String messageId) {
+        if (messageId == null || messageId.isEmpty()) return Optional.empty();
+        try {
+            byte[] v = db.get(messageId.getBytes(StandardCharsets.UTF_8));
+            return v == null ? Optional.empty() : Optional.of(decode(messageId, v));
+        } catch (RocksDBException e) {
+            throw new IllegalStateException("sent-message index read failed: " + e.getMessage(), e);
+        }
     }
-  }
 
-  @Override
-  public void close() {
-    db.close();
-    noSync.close();
-    options.close();
-  }
+    private static byte[] encode(SentMessage m) {
+        try {
+            ByteArrayOutputStream b = new ByteArrayOutputStream(64);
+            DataOutputStream out = new DataOutputStream(b);
+            out.writeByte(1);
+            out.writeUTF(m.tenant());
+            out.writeUTF(m.campaign());
+            out.writeUTF(m.returnPath());
+            out.writeLong(m.receivedAt());
+            out.writeInt(m.recipients().size());
+            for (String r : m.recipients()) out.writeUTF(r);
+            return b.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static SentMessage decode(String id, byte[] v) {
+        try {
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(v));
+            int version = in.readByte();
+            if (version != 1) throw new IllegalStateException("unknown sent-index record version " + version);
+            String tenant = in.readUTF();
+            String campaign = in.readUTF();
+            String returnPath = in.readUTF();
+            long at = in.readLong();
+            int n = in.readInt();
+            List<String> rcpts = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) rcpts.add(in.readUTF());
+            return new SentMessage(id, tenant, campaign, returnPath, rcpts, at);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        db.close();
+        noSync.close();
+        options.close();
+    }
 }

@@ -14,41 +14,47 @@ import java.util.Optional;
  * message per recipient, so the index is always 0 and the message id alone names the recipient.
  */
 public final class VerpReturnPaths {
-  private final VerpCodec codec;
-  private final String domain;
-  private final boolean enabled;
+    private final VerpCodec codec;
+    private final String domain;
+    private final boolean enabled;
 
-  public VerpReturnPaths(TernConfig.Bounces config) {
-    this.domain = config.domain();
-    this.enabled = config.verp();
-    this.codec = config.keys().isEmpty() ? null : new VerpCodec(secrets(config.keys()),
-        (config.currentKey().isEmpty() ? config.keys().keySet().iterator().next() : config.currentKey()).charAt(0));
-  }
+    public VerpReturnPaths(TernConfig.Bounces config) {
+        this.domain = config.domain();
+        this.enabled = config.verp();
+        this.codec = config.keys().isEmpty()
+                ? null
+                : new VerpCodec(
+                        secrets(config.keys()),
+                        (config.currentKey().isEmpty()
+                                        ? config.keys().keySet().iterator().next()
+                                        : config.currentKey())
+                                .charAt(0));
+    }
 
-  private static Map<Character, byte[]> secrets(Map<String, String> keys) {
-    Map<Character, byte[]> out = new LinkedHashMap<>();
-    keys.forEach((id, secret) -> out.put(id.charAt(0), secret.getBytes(StandardCharsets.UTF_8)));
-    return out;
-  }
+    private static Map<Character, byte[]> secrets(Map<String, String> keys) {
+        Map<Character, byte[]> out = new LinkedHashMap<>();
+        keys.forEach((id, secret) -> out.put(id.charAt(0), secret.getBytes(StandardCharsets.UTF_8)));
+        return out;
+    }
 
-  /** True when delivery uses VERP return paths. */
-  public boolean enabled() {
-    return enabled && codec != null;
-  }
+    /** True when delivery uses VERP return paths. */
+    public boolean enabled() {
+        return enabled && codec != null;
+    }
 
-  /** The return path for recipient {@code index} of message {@code messageId}. */
-  public String returnPath(String messageId, int index) {
-    if (codec == null) throw new IllegalStateException("no VERP keys configured (bounces.keys)");
-    return codec.returnPath(messageId, index, domain);
-  }
+    /** The return path for recipient {@code index} of message {@code messageId}. */
+    public String returnPath(String messageId, int index) {
+        if (codec == null) throw new IllegalStateException("no VERP keys configured (bounces.keys)");
+        return codec.returnPath(messageId, index, domain);
+    }
 
-  /** The message and recipient index a VERP address (or local part) names, if its MAC verifies. */
-  public Optional<VerpCodec.Decoded> decode(String address) {
-    return codec == null ? Optional.empty() : codec.decode(address);
-  }
+    /** The message and recipient index a VERP address (or local part) names, if its MAC verifies. */
+    public Optional<VerpCodec.Decoded> decode(String address) {
+        return codec == null ? Optional.empty() : codec.decode(address);
+    }
 
-  /** The codec, or null when no keys are configured. */
-  VerpCodec codec() {
-    return codec;
-  }
+    /** The codec, or null when no keys are configured. */
+    VerpCodec codec() {
+        return codec;
+    }
 }

@@ -12,34 +12,36 @@ import org.subethamail.smtp.server.SessionHandler;
  * if SubEthaSMTP reports its end twice.
  */
 final class ConnectionLimits implements SessionHandler {
-  private final int maxPerAddress;
-  private final Map<Session, InetAddress> open = new ConcurrentHashMap<>();
-  private final Map<InetAddress, Integer> counts = new ConcurrentHashMap<>();
+    private final int maxPerAddress;
+    private final Map<Session, InetAddress> open = new ConcurrentHashMap<>();
+    private final Map<InetAddress, Integer> counts = new ConcurrentHashMap<>();
 
-  /** @param maxPerAddress most concurrent sessions per client address; 0 = no limit */
-  ConnectionLimits(int maxPerAddress) {
-    this.maxPerAddress = maxPerAddress;
-  }
+    /** @param maxPerAddress most concurrent sessions per client address; 0 = no limit */
+    ConnectionLimits(int maxPerAddress) {
+        this.maxPerAddress = maxPerAddress;
+    }
 
-  @Override
-  public SessionAcceptance accept(Session session) {
-    if (maxPerAddress <= 0) return SessionAcceptance.success();
-    InetAddress a = session.getRealRemoteAddress().getAddress();
-    boolean[] ok = {false};
-    counts.compute(a, (k, n) -> {
-      int current = n == null ? 0 : n;
-      if (current >= maxPerAddress) return n;
-      ok[0] = true;
-      return current + 1;
-    });
-    if (!ok[0]) return SessionAcceptance.failure(421, "4.7.0 Too many connections from " + a.getHostAddress() + ", try again later");
-    open.put(session, a);
-    return SessionAcceptance.success();
-  }
+    @Override
+    public SessionAcceptance accept(Session session) {
+        if (maxPerAddress <= 0) return SessionAcceptance.success();
+        InetAddress a = session.getRealRemoteAddress().getAddress();
+        boolean[] ok = {false};
+        counts.compute(a, (k, n) -> {
+            int current = n == null ? 0 : n;
+            if (current >= maxPerAddress) return n;
+            ok[0] = true;
+            return current + 1;
+        });
+        if (!ok[0])
+            return SessionAcceptance.failure(
+                    421, "4.7.0 Too many connections from " + a.getHostAddress() + ", try again later");
+        open.put(session, a);
+        return SessionAcceptance.success();
+    }
 
-  @Override
-  public void onSessionEnd(Session session) {
-    InetAddress a = open.remove(session);
-    if (a != null) counts.computeIfPresent(a, (k, n) -> n <= 1 ? null : n - 1);
-  }
+    @Override
+    public void onSessionEnd(Session session) {
+        InetAddress a = open.remove(session);
+        if (a != null) counts.computeIfPresent(a, (k, n) -> n <= 1 ? null : n - 1);
+    }
 }

@@ -23,299 +23,314 @@ import java.io.InputStream;
  * time. Not thread-safe: one instance per message.
  */
 public final class DataReader {
-  /** What was wrong with a message; the first problem found is the one reported. */
-  public enum Violation {
-    TOO_BIG, NUL, BARE_LF, BARE_CR, LINE_TOO_LONG, HEADER_TOO_BIG
-  }
-
-  /**
-   * The limits applied while reading.
-   *
-   * @param maxMessageSize largest message in bytes (after un-dot-stuffing)
-   * @param maxLineLength  longest line in bytes, without its CRLF
-   * @param maxHeaderSize  largest header section in bytes
-   * @param normalize      turn bare LF and bare CR into CRLF instead of refusing the message
-   */
-  public record Limits(long maxMessageSize, int maxLineLength, long maxHeaderSize, boolean normalize) {
-    public static Limits of(DataLimits data, long maxMessageSize) {
-      return new Limits(maxMessageSize, data.maxLineLength(), data.maxHeaderSize().bytes(),
-          data.bareLineEndings() == DataLimits.BareLineEndings.NORMALIZE);
-    }
-  }
-
-  /**
-   * A message read to its end: the text is {@code buffer[0, length)} when {@code violation} is
-   * null; otherwise nothing usable was kept. {@code size} counts every byte of the text, also
-   * those not kept.
-   */
-  public record Result(byte[] buffer, int length, long size, Violation violation, Limits limits) {
-    public boolean accepted() {
-      return violation == null;
+    /** What was wrong with a message; the first problem found is the one reported. */
+    public enum Violation {
+        TOO_BIG,
+        NUL,
+        BARE_LF,
+        BARE_CR,
+        LINE_TOO_LONG,
+        HEADER_TOO_BIG
     }
 
-    /** The SMTP reply code for a refused message. */
-    public int code() {
-      return switch (violation) {
-        case TOO_BIG, HEADER_TOO_BIG -> 552;
-        case NUL, BARE_LF, BARE_CR, LINE_TOO_LONG -> 550;
-      };
-    }
-
-    /** The reply text (enhanced code first) for a refused message. */
-    public String text() {
-      return switch (violation) {
-        case TOO_BIG -> "5.3.4 Message too big: " + size + " bytes, at most " + limits.maxMessageSize() + " accepted";
-        case HEADER_TOO_BIG -> "5.3.4 Header section too big: more than " + limits.maxHeaderSize() + " bytes";
-        case NUL -> "5.6.0 NUL character in the message text, refused";
-        case BARE_LF -> "5.6.11 Bare LF in the message text (line endings must be CRLF, RFC 5321 2.3.8), refused";
-        case BARE_CR -> "5.6.11 Bare CR in the message text (line endings must be CRLF, RFC 5321 2.3.8), refused";
-        case LINE_TOO_LONG -> "5.6.0 Line too long: more than " + limits.maxLineLength() + " bytes, refused";
-      };
-    }
-  }
-
-  /** Bytes read from the input per step; also the read limit of each mark. */
-  static final int CHUNK = 8192;
-  private static final int MIN_CAPACITY = 16 * 1024;
-  private static final int MAX_PRESIZE = 1 << 20;
-  private static final byte[] DOT_BYTE = {'.'};
-
-  // states of the machine
-  private static final int TEXT = 0; // inside a line
-  private static final int CR = 1; // after a CR, undecided
-  private static final int LINE_START = 2; // at the start of a line
-  private static final int DOT = 3; // a dot at the start of a line
-  private static final int DOT_CR = 4; // a dot at the start of a line, then CR
-
-  private final Limits limits;
-  private final boolean dotStuffed;
-  private int state = LINE_START;
-  /** The current line began after a real CRLF (or at the start): only there can a dot end the data. */
-  private boolean protocolLineStart = true;
-  private byte[] buf;
-  private int length;
-  private long size;
-  private int lineLength;
-  private int lineStartPos;
-  private boolean inHeaders = true;
-  private long headerBytes;
-  private Violation violation;
-
-  private DataReader(Limits limits, boolean dotStuffed, long sizeHint) {
-    this.limits = limits;
-    this.dotStuffed = dotStuffed;
-    long want = sizeHint > 0 ? sizeHint + sizeHint / 16 + 1024 : MIN_CAPACITY;
-    this.buf = new byte[(int) Math.max(MIN_CAPACITY, Math.min(Math.min(want, MAX_PRESIZE), limits.maxMessageSize() + 2))];
-  }
-
-  /**
-   * Reads dot-stuffed DATA text up to and including {@code <CRLF>.<CRLF>}, leaving whatever
-   * follows in {@code in}. {@code sizeHint} (the SIZE the client declared, 0 if none) only
-   * presizes the buffer, at most 1 MiB.
-   *
-   * @throws EOFException if the stream ends before the end-of-data marker
-   */
-  public static Result readData(InputStream in, Limits limits, long sizeHint) throws IOException {
-    DataReader r = new DataReader(limits, true, sizeHint);
-    if (!in.markSupported()) {
-      byte[] one = new byte[1];
-      while (true) {
-        int b = in.read();
-        if (b < 0) throw new EOFException("connection closed before the end of DATA");
-        one[0] = (byte) b;
-        if (r.feed(one, 0, 1) >= 0) return r.result();
-      }
-    }
-    byte[] chunk = new byte[CHUNK];
-    while (true) {
-      in.mark(CHUNK);
-      int n = in.read(chunk, 0, CHUNK);
-      if (n < 0) throw new EOFException("connection closed before the end of DATA");
-      int end = r.feed(chunk, 0, n);
-      if (end >= 0) {
-        if (end < n) {
-          // pipelined commands follow the marker: give them back to the command reader
-          in.reset();
-          in.skipNBytes(end);
+    /**
+     * The limits applied while reading.
+     *
+     * @param maxMessageSize largest message in bytes (after un-dot-stuffing)
+     * @param maxLineLength  longest line in bytes, without its CRLF
+     * @param maxHeaderSize  largest header section in bytes
+     * @param normalize      turn bare LF and bare CR into CRLF instead of refusing the message
+     */
+    public record Limits(long maxMessageSize, int maxLineLength, long maxHeaderSize, boolean normalize) {
+        public static Limits of(DataLimits data, long maxMessageSize) {
+            return new Limits(
+                    maxMessageSize,
+                    data.maxLineLength(),
+                    data.maxHeaderSize().bytes(),
+                    data.bareLineEndings() == DataLimits.BareLineEndings.NORMALIZE);
         }
+    }
+
+    /**
+     * A message read to its end: the text is {@code buffer[0, length)} when {@code violation} is
+     * null; otherwise nothing usable was kept. {@code size} counts every byte of the text, also
+     * those not kept.
+     */
+    public record Result(byte[] buffer, int length, long size, Violation violation, Limits limits) {
+        public boolean accepted() {
+            return violation == null;
+        }
+
+        /** The SMTP reply code for a refused message. */
+        public int code() {
+            return switch (violation) {
+                case TOO_BIG, HEADER_TOO_BIG -> 552;
+                case NUL, BARE_LF, BARE_CR, LINE_TOO_LONG -> 550;
+            };
+        }
+
+        /** The reply text (enhanced code first) for a refused message. */
+        public String text() {
+            return switch (violation) {
+                case TOO_BIG ->
+                    "5.3.4 Message too big: " + size + " bytes, at most " + limits.maxMessageSize() + " accepted";
+                case HEADER_TOO_BIG -> "5.3.4 Header section too big: more than " + limits.maxHeaderSize() + " bytes";
+                case NUL -> "5.6.0 NUL character in the message text, refused";
+                case BARE_LF ->
+                    "5.6.11 Bare LF in the message text (line endings must be CRLF, RFC 5321 2.3.8), refused";
+                case BARE_CR ->
+                    "5.6.11 Bare CR in the message text (line endings must be CRLF, RFC 5321 2.3.8), refused";
+                case LINE_TOO_LONG -> "5.6.0 Line too long: more than " + limits.maxLineLength() + " bytes, refused";
+            };
+        }
+    }
+
+    /** Bytes read from the input per step; also the read limit of each mark. */
+    static final int CHUNK = 8192;
+
+    private static final int MIN_CAPACITY = 16 * 1024;
+    private static final int MAX_PRESIZE = 1 << 20;
+    private static final byte[] DOT_BYTE = {'.'};
+
+    // states of the machine
+    private static final int TEXT = 0; // inside a line
+    private static final int CR = 1; // after a CR, undecided
+    private static final int LINE_START = 2; // at the start of a line
+    private static final int DOT = 3; // a dot at the start of a line
+    private static final int DOT_CR = 4; // a dot at the start of a line, then CR
+
+    private final Limits limits;
+    private final boolean dotStuffed;
+    private int state = LINE_START;
+    /** The current line began after a real CRLF (or at the start): only there can a dot end the data. */
+    private boolean protocolLineStart = true;
+
+    private byte[] buf;
+    private int length;
+    private long size;
+    private int lineLength;
+    private int lineStartPos;
+    private boolean inHeaders = true;
+    private long headerBytes;
+    private Violation violation;
+
+    private DataReader(Limits limits, boolean dotStuffed, long sizeHint) {
+        this.limits = limits;
+        this.dotStuffed = dotStuffed;
+        long want = sizeHint > 0 ? sizeHint + sizeHint / 16 + 1024 : MIN_CAPACITY;
+        this.buf = new byte
+                [(int) Math.max(MIN_CAPACITY, Math.min(Math.min(want, MAX_PRESIZE), limits.maxMessageSize() + 2))];
+    }
+
+    /**
+     * Reads dot-stuffed DATA text up to and including {@code <CRLF>.<CRLF>}, leaving whatever
+     * follows in {@code in}. {@code sizeHint} (the SIZE the client declared, 0 if none) only
+     * presizes the buffer, at most 1 MiB.
+     *
+     * @throws EOFException if the stream ends before the end-of-data marker
+     */
+    public static Result readData(InputStream in, Limits limits, long sizeHint) throws IOException {
+        DataReader r = new DataReader(limits, true, sizeHint);
+        if (!in.markSupported()) {
+            byte[] one = new byte[1];
+            while (true) {
+                int b = in.read();
+                if (b < 0) throw new EOFException("connection closed before the end of DATA");
+                one[0] = (byte) b;
+                if (r.feed(one, 0, 1) >= 0) return r.result();
+            }
+        }
+        byte[] chunk = new byte[CHUNK];
+        while (true) {
+            in.mark(CHUNK);
+            int n = in.read(chunk, 0, CHUNK);
+            if (n < 0) throw new EOFException("connection closed before the end of DATA");
+            int end = r.feed(chunk, 0, n);
+            if (end >= 0) {
+                if (end < n) {
+                    // pipelined commands follow the marker: give them back to the command reader
+                    in.reset();
+                    in.skipNBytes(end);
+                }
+                return r.result();
+            }
+        }
+    }
+
+    /** Reads text that is not dot-stuffed (BDAT chunks) until the stream ends. */
+    public static Result readAll(InputStream in, Limits limits) throws IOException {
+        DataReader r = new DataReader(limits, false, 0);
+        byte[] chunk = new byte[CHUNK];
+        int n;
+        while ((n = in.read(chunk, 0, CHUNK)) >= 0) r.feed(chunk, 0, n);
+        r.finish();
         return r.result();
-      }
     }
-  }
 
-  /** Reads text that is not dot-stuffed (BDAT chunks) until the stream ends. */
-  public static Result readAll(InputStream in, Limits limits) throws IOException {
-    DataReader r = new DataReader(limits, false, 0);
-    byte[] chunk = new byte[CHUNK];
-    int n;
-    while ((n = in.read(chunk, 0, CHUNK)) >= 0) r.feed(chunk, 0, n);
-    r.finish();
-    return r.result();
-  }
+    /** Reads a complete dot-stuffed DATA text from memory (tests, benchmarks). */
+    public static Result readData(byte[] wire, Limits limits) {
+        DataReader r = new DataReader(limits, true, wire.length);
+        if (r.feed(wire, 0, wire.length) < 0) throw new IllegalArgumentException("no <CRLF>.<CRLF> in the input");
+        return r.result();
+    }
 
-  /** Reads a complete dot-stuffed DATA text from memory (tests, benchmarks). */
-  public static Result readData(byte[] wire, Limits limits) {
-    DataReader r = new DataReader(limits, true, wire.length);
-    if (r.feed(wire, 0, wire.length) < 0) throw new IllegalArgumentException("no <CRLF>.<CRLF> in the input");
-    return r.result();
-  }
-
-  /**
-   * A step of the machine over {@code s[off, end)}. Returns the index just after the
-   * end-of-data marker, or -1 when more input is needed.
-   */
-  int feed(byte[] s, int off, int end) {
-    int i = off;
-    while (i < end) {
-      switch (state) {
-        case TEXT -> {
-          int j = i;
-          while (j < end) {
-            byte b = s[j];
-            if (b == '\r' || b == '\n' || b == 0) break;
-            j++;
-          }
-          if (j > i) content(s, i, j - i);
-          if (j == end) return -1;
-          byte b = s[j];
-          i = j + 1;
-          if (b == '\r') state = CR;
-          else if (b == '\n') bareLineEnd(Violation.BARE_LF);
-          else {
-            problem(Violation.NUL);
-            content(s, j, 1);
-          }
+    /**
+     * A step of the machine over {@code s[off, end)}. Returns the index just after the
+     * end-of-data marker, or -1 when more input is needed.
+     */
+    int feed(byte[] s, int off, int end) {
+        int i = off;
+        while (i < end) {
+            switch (state) {
+                case TEXT -> {
+                    int j = i;
+                    while (j < end) {
+                        byte b = s[j];
+                        if (b == '\r' || b == '\n' || b == 0) break;
+                        j++;
+                    }
+                    if (j > i) content(s, i, j - i);
+                    if (j == end) return -1;
+                    byte b = s[j];
+                    i = j + 1;
+                    if (b == '\r') state = CR;
+                    else if (b == '\n') bareLineEnd(Violation.BARE_LF);
+                    else {
+                        problem(Violation.NUL);
+                        content(s, j, 1);
+                    }
+                }
+                case CR -> {
+                    if (s[i] == '\n') {
+                        i++;
+                        lineEnd(true);
+                    } else {
+                        bareLineEnd(Violation.BARE_CR); // s[i] is read again at the start of a line
+                    }
+                }
+                case LINE_START -> {
+                    if (dotStuffed && s[i] == '.') {
+                        i++;
+                        state = DOT;
+                    } else {
+                        state = TEXT;
+                    }
+                }
+                case DOT -> {
+                    byte b = s[i];
+                    if (b == '\r') {
+                        i++;
+                        state = DOT_CR;
+                    } else {
+                        // a line "." ended by a bare LF keeps its dot; any other text after a leading dot
+                        // means the dot was stuffed (RFC 5321 4.5.2) and is removed
+                        if (b == '\n') contentDot();
+                        state = TEXT;
+                    }
+                }
+                case DOT_CR -> {
+                    if (s[i] == '\n') {
+                        i++;
+                        if (protocolLineStart) return i; // <CRLF>.<CRLF>
+                        contentDot();
+                        lineEnd(true);
+                    } else {
+                        contentDot();
+                        bareLineEnd(Violation.BARE_CR);
+                    }
+                }
+                default -> throw new IllegalStateException("state " + state);
+            }
         }
-        case CR -> {
-          if (s[i] == '\n') {
-            i++;
-            lineEnd(true);
-          } else {
-            bareLineEnd(Violation.BARE_CR); // s[i] is read again at the start of a line
-          }
+        return -1;
+    }
+
+    /** End of a BDAT stream: a pending CR is bare, and the last line counts. */
+    private void finish() {
+        if (state == CR) bareLineEnd(Violation.BARE_CR);
+        if (lineLength > 0) headerLineEnd();
+    }
+
+    private Result result() {
+        return new Result(
+                violation == null ? buf : new byte[0], violation == null ? length : 0, size, violation, limits);
+    }
+
+    private void problem(Violation v) {
+        if (violation == null) {
+            violation = v;
+            buf = null; // nothing of a refused message is kept
+            length = 0;
         }
-        case LINE_START -> {
-          if (dotStuffed && s[i] == '.') {
-            i++;
-            state = DOT;
-          } else {
-            state = TEXT;
-          }
+    }
+
+    private void contentDot() {
+        content(DOT_BYTE, 0, 1);
+    }
+
+    /** Message text {@code s[from, from + n)} inside a line. */
+    private void content(byte[] s, int from, int n) {
+        size += n;
+        lineLength += n;
+        if (violation != null) return;
+        if (size > limits.maxMessageSize()) {
+            problem(Violation.TOO_BIG);
+        } else if (lineLength > limits.maxLineLength()) {
+            problem(Violation.LINE_TOO_LONG);
+        } else {
+            ensure(n);
+            System.arraycopy(s, from, buf, length, n);
+            length += n;
         }
-        case DOT -> {
-          byte b = s[i];
-          if (b == '\r') {
-            i++;
-            state = DOT_CR;
-          } else {
-            // a line "." ended by a bare LF keeps its dot; any other text after a leading dot
-            // means the dot was stuffed (RFC 5321 4.5.2) and is removed
-            if (b == '\n') contentDot();
-            state = TEXT;
-          }
+    }
+
+    private void bareLineEnd(Violation v) {
+        if (!limits.normalize()) problem(v);
+        lineEnd(false);
+    }
+
+    /** A line ends: CRLF goes into the text (a bare ending only when normalizing). */
+    private void lineEnd(boolean crlf) {
+        headerLineEnd();
+        size += 2;
+        if (violation == null) {
+            if (size > limits.maxMessageSize()) {
+                problem(Violation.TOO_BIG);
+            } else {
+                ensure(2);
+                buf[length++] = '\r';
+                buf[length++] = '\n';
+            }
         }
-        case DOT_CR -> {
-          if (s[i] == '\n') {
-            i++;
-            if (protocolLineStart) return i; // <CRLF>.<CRLF>
-            contentDot();
-            lineEnd(true);
-          } else {
-            contentDot();
-            bareLineEnd(Violation.BARE_CR);
-          }
+        lineLength = 0;
+        lineStartPos = length;
+        protocolLineStart = crlf;
+        state = LINE_START;
+    }
+
+    /** Header-section accounting at the end of a line. */
+    private void headerLineEnd() {
+        if (!inHeaders) return;
+        if (lineLength == 0 || (violation == null && !isFieldLine())) {
+            inHeaders = false; // an empty line, or a line that is no header field, ends the section
+            return;
         }
-        default -> throw new IllegalStateException("state " + state);
-      }
+        headerBytes += lineLength + 2;
+        if (headerBytes > limits.maxHeaderSize()) problem(Violation.HEADER_TOO_BIG);
     }
-    return -1;
-  }
 
-  /** End of a BDAT stream: a pending CR is bare, and the last line counts. */
-  private void finish() {
-    if (state == CR) bareLineEnd(Violation.BARE_CR);
-    if (lineLength > 0) headerLineEnd();
-  }
-
-  private Result result() {
-    return new Result(violation == null ? buf : new byte[0], violation == null ? length : 0, size, violation, limits);
-  }
-
-  private void problem(Violation v) {
-    if (violation == null) {
-      violation = v;
-      buf = null; // nothing of a refused message is kept
-      length = 0;
+    /** Whether the line just read continues a field or starts one ("name:"), as {@link HeaderBlock} reads it. */
+    private boolean isFieldLine() {
+        byte first = buf[lineStartPos];
+        if ((first == ' ' || first == '\t') && headerBytes > 0) return true;
+        for (int i = lineStartPos; i < length; i++) if (buf[i] == ':') return i > lineStartPos;
+        return false;
     }
-  }
 
-  private void contentDot() {
-    content(DOT_BYTE, 0, 1);
-  }
-
-  /** Message text {@code s[from, from + n)} inside a line. */
-  private void content(byte[] s, int from, int n) {
-    size += n;
-    lineLength += n;
-    if (violation != null) return;
-    if (size > limits.maxMessageSize()) {
-      problem(Violation.TOO_BIG);
-    } else if (lineLength > limits.maxLineLength()) {
-      problem(Violation.LINE_TOO_LONG);
-    } else {
-      ensure(n);
-      System.arraycopy(s, from, buf, length, n);
-      length += n;
+    private void ensure(int n) {
+        if (length + n <= buf.length) return;
+        long cap = Math.max((long) length + n, (long) buf.length * 2);
+        cap = Math.min(cap, Math.max(limits.maxMessageSize() + 2, (long) length + n));
+        buf = java.util.Arrays.copyOf(buf, (int) Math.min(cap, Integer.MAX_VALUE - 8));
     }
-  }
-
-  private void bareLineEnd(Violation v) {
-    if (!limits.normalize()) problem(v);
-    lineEnd(false);
-  }
-
-  /** A line ends: CRLF goes into the text (a bare ending only when normalizing). */
-  private void lineEnd(boolean crlf) {
-    headerLineEnd();
-    size += 2;
-    if (violation == null) {
-      if (size > limits.maxMessageSize()) {
-        problem(Violation.TOO_BIG);
-      } else {
-        ensure(2);
-        buf[length++] = '\r';
-        buf[length++] = '\n';
-      }
-    }
-    lineLength = 0;
-    lineStartPos = length;
-    protocolLineStart = crlf;
-    state = LINE_START;
-  }
-
-  /** Header-section accounting at the end of a line. */
-  private void headerLineEnd() {
-    if (!inHeaders) return;
-    if (lineLength == 0 || (violation == null && !isFieldLine())) {
-      inHeaders = false; // an empty line, or a line that is no header field, ends the section
-      return;
-    }
-    headerBytes += lineLength + 2;
-    if (headerBytes > limits.maxHeaderSize()) problem(Violation.HEADER_TOO_BIG);
-  }
-
-  /** Whether the line just read continues a field or starts one ("name:"), as {@link HeaderBlock} reads it. */
-  private boolean isFieldLine() {
-    byte first = buf[lineStartPos];
-    if ((first == ' ' || first == '\t') && headerBytes > 0) return true;
-    for (int i = lineStartPos; i < length; i++) if (buf[i] == ':') return i > lineStartPos;
-    return false;
-  }
-
-  private void ensure(int n) {
-    if (length + n <= buf.length) return;
-    long cap = Math.max((long) length + n, (long) buf.length * 2);
-    cap = Math.min(cap, Math.max(limits.maxMessageSize() + 2, (long) length + n));
-    buf = java.util.Arrays.copyOf(buf, (int) Math.min(cap, Integer.MAX_VALUE - 8));
-  }
 }

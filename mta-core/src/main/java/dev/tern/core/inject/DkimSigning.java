@@ -27,109 +27,114 @@ import org.slf4j.LoggerFactory;
  * without a restart; a key that fails to load on reload is logged and the old one kept.
  */
 public final class DkimSigning implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(DkimSigning.class);
+    private static final Logger log = LoggerFactory.getLogger(DkimSigning.class);
 
-  private final TernConfig.Dkim config;
-  private volatile Map<String, MultiSigner> signers;
-  private final Map<Path, FileTime> loadedAt = new HashMap<>();
-  private final ScheduledExecutorService watcher;
+    private final TernConfig.Dkim config;
+    private volatile Map<String, MultiSigner> signers;
+    private final Map<Path, FileTime> loadedAt = new HashMap<>();
+    private final ScheduledExecutorService watcher;
 
-  public DkimSigning(TernConfig.Dkim config) {
-    this.config = config;
-    this.signers = build(Map.of());
-    if (config.domains().isEmpty()) {
-      watcher = null;
-    } else {
-      watcher = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("tern-dkim-keys").daemon(true).unstarted(r));
-      watcher.scheduleWithFixedDelay(this::reloadChanged, 5, 5, TimeUnit.SECONDS);
-    }
-  }
-
-  /** True when at least one signing domain is configured. */
-  public boolean enabled() {
-    return !signers.isEmpty();
-  }
-
-  /**
-   * The {@code DKIM-Signature} fields to prepend to {@code message} (CRLF-terminated), or ""
-   * when no key applies.
-   */
-  public String sign(byte[] message, String fromDomain) {
-    MultiSigner s = signerFor(fromDomain);
-    return s == null ? "" : s.sign(message);
-  }
-
-  /** The signing domain used for a From domain, or null. */
-  String signingDomain(String fromDomain) {
-    Map<String, MultiSigner> current = signers;
-    if (fromDomain != null) {
-      String d = fromDomain.toLowerCase(Locale.ROOT);
-      while (true) {
-        if (current.containsKey(d)) return d;
-        int dot = d.indexOf('.');
-        if (dot < 0) break;
-        d = d.substring(dot + 1);
-      }
-    }
-    return current.containsKey(config.fallbackDomain()) ? config.fallbackDomain() : null;
-  }
-
-  private MultiSigner signerFor(String fromDomain) {
-    String d = signingDomain(fromDomain);
-    return d == null ? null : signers.get(d);
-  }
-
-  private Map<String, MultiSigner> build(Map<String, MultiSigner> previous) {
-    String[] canon = config.canonicalization().split("/");
-    Canonicalization header = Canonicalization.valueOf(canon[0].toUpperCase(Locale.ROOT));
-    Canonicalization body = Canonicalization.valueOf(canon[canon.length - 1].toUpperCase(Locale.ROOT));
-    Map<String, MultiSigner> out = new HashMap<>();
-    for (var e : config.domains().entrySet()) {
-      String domain = e.getKey().toLowerCase(Locale.ROOT);
-      List<DkimSigner> list = new ArrayList<>();
-      try {
-        for (TernConfig.DkimKeyConfig k : e.getValue()) {
-          loadedAt.put(k.keyFile(), mtime(k.keyFile()));
-          SignerSettings s = SignerSettings.of(domain, k.selector(), DkimKey.load(k.keyFile()))
-              .withCanonicalization(header, body);
-          if (!config.headers().isEmpty()) s = s.withHeaders(config.headers(), SignerSettings.DEFAULT_OVERSIGNED);
-          if (config.expiry() != null) s = s.withExpiry(config.expiry());
-          list.add(new DkimSigner(s));
+    public DkimSigning(TernConfig.Dkim config) {
+        this.config = config;
+        this.signers = build(Map.of());
+        if (config.domains().isEmpty()) {
+            watcher = null;
+        } else {
+            watcher = Executors.newSingleThreadScheduledExecutor(
+                    r -> Thread.ofPlatform().name("tern-dkim-keys").daemon(true).unstarted(r));
+            watcher.scheduleWithFixedDelay(this::reloadChanged, 5, 5, TimeUnit.SECONDS);
         }
-        if (!list.isEmpty()) out.put(domain, new MultiSigner(list));
-      } catch (RuntimeException ex) {
-        if (!previous.containsKey(domain)) throw ex;
-        log.error("DKIM keys of {} could not be reloaded, keeping the previous ones: {}", domain, ex.getMessage());
-        out.put(domain, previous.get(domain));
-      }
     }
-    return Map.copyOf(out);
-  }
 
-  /** Re-reads the keys now (configuration reload). */
-  public synchronized void reload() {
-    signers = build(signers);
-    log.info("DKIM keys reloaded for {} domain(s)", signers.size());
-  }
-
-  private synchronized void reloadChanged() {
-    boolean changed = false;
-    for (var e : loadedAt.entrySet()) {
-      if (!e.getValue().equals(mtime(e.getKey()))) changed = true;
+    /** True when at least one signing domain is configured. */
+    public boolean enabled() {
+        return !signers.isEmpty();
     }
-    if (changed) reload();
-  }
 
-  private static FileTime mtime(Path p) {
-    try {
-      return Files.getLastModifiedTime(p);
-    } catch (IOException e) {
-      return FileTime.fromMillis(0);
+    /**
+     * The {@code DKIM-Signature} fields to prepend to {@code message} (CRLF-terminated), or ""
+     * when no key applies.
+     */
+    public String sign(byte[] message, String fromDomain) {
+        MultiSigner s = signerFor(fromDomain);
+        return s == null ? "" : s.sign(message);
     }
-  }
 
-  @Override
-  public void close() {
-    if (watcher != null) watcher.shutdownNow();
-  }
+    /** The signing domain used for a From domain, or null. */
+    String signingDomain(String fromDomain) {
+        Map<String, MultiSigner> current = signers;
+        if (fromDomain != null) {
+            String d = fromDomain.toLowerCase(Locale.ROOT);
+            while (true) {
+                if (current.containsKey(d)) return d;
+                int dot = d.indexOf('.');
+                if (dot < 0) break;
+                d = d.substring(dot + 1);
+            }
+        }
+        return current.containsKey(config.fallbackDomain()) ? config.fallbackDomain() : null;
+    }
+
+    private MultiSigner signerFor(String fromDomain) {
+        String d = signingDomain(fromDomain);
+        return d == null ? null : signers.get(d);
+    }
+
+    private Map<String, MultiSigner> build(Map<String, MultiSigner> previous) {
+        String[] canon = config.canonicalization().split("/");
+        Canonicalization header = Canonicalization.valueOf(canon[0].toUpperCase(Locale.ROOT));
+        Canonicalization body = Canonicalization.valueOf(canon[canon.length - 1].toUpperCase(Locale.ROOT));
+        Map<String, MultiSigner> out = new HashMap<>();
+        for (var e : config.domains().entrySet()) {
+            String domain = e.getKey().toLowerCase(Locale.ROOT);
+            List<DkimSigner> list = new ArrayList<>();
+            try {
+                for (TernConfig.DkimKeyConfig k : e.getValue()) {
+                    loadedAt.put(k.keyFile(), mtime(k.keyFile()));
+                    SignerSettings s = SignerSettings.of(domain, k.selector(), DkimKey.load(k.keyFile()))
+                            .withCanonicalization(header, body);
+                    if (!config.headers().isEmpty())
+                        s = s.withHeaders(config.headers(), SignerSettings.DEFAULT_OVERSIGNED);
+                    if (config.expiry() != null) s = s.withExpiry(config.expiry());
+                    list.add(new DkimSigner(s));
+                }
+                if (!list.isEmpty()) out.put(domain, new MultiSigner(list));
+            } catch (RuntimeException ex) {
+                if (!previous.containsKey(domain)) throw ex;
+                log.error(
+                        "DKIM keys of {} could not be reloaded, keeping the previous ones: {}",
+                        domain,
+                        ex.getMessage());
+                out.put(domain, previous.get(domain));
+            }
+        }
+        return Map.copyOf(out);
+    }
+
+    /** Re-reads the keys now (configuration reload). */
+    public synchronized void reload() {
+        signers = build(signers);
+        log.info("DKIM keys reloaded for {} domain(s)", signers.size());
+    }
+
+    private synchronized void reloadChanged() {
+        boolean changed = false;
+        for (var e : loadedAt.entrySet()) {
+            if (!e.getValue().equals(mtime(e.getKey()))) changed = true;
+        }
+        if (changed) reload();
+    }
+
+    private static FileTime mtime(Path p) {
+        try {
+            return Files.getLastModifiedTime(p);
+        } catch (IOException e) {
+            return FileTime.fromMillis(0);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (watcher != null) watcher.shutdownNow();
+    }
 }

@@ -14,128 +14,131 @@ import java.util.Map;
  * the block is used.
  */
 final class HeaderBlock {
-  /** A header field: its name and where its raw bytes (CRLF included) are in the message. */
-  record Field(String name, int start, int end) {
-    int length() {
-      return end - start;
+    /** A header field: its name and where its raw bytes (CRLF included) are in the message. */
+    record Field(String name, int start, int end) {
+        int length() {
+            return end - start;
+        }
     }
-  }
 
-  private final byte[] message;
-  private final int length;
-  private final List<Field> fields;
-  private final int fieldsEnd;
+    private final byte[] message;
+    private final int length;
+    private final List<Field> fields;
+    private final int fieldsEnd;
 
-  private HeaderBlock(byte[] message, int length, List<Field> fields, int fieldsEnd) {
-    this.message = message;
-    this.length = length;
-    this.fields = fields;
-    this.fieldsEnd = fieldsEnd;
-  }
-
-  /** Splits {@code message} into header fields and the rest (the blank line and the body). */
-  static HeaderBlock parse(byte[] message) {
-    return parse(message, message.length);
-  }
-
-  /** As {@link #parse(byte[])} for the message {@code message[0, length)}. */
-  static HeaderBlock parse(byte[] message, int length) {
-    List<Field> fields = new ArrayList<>();
-    int pos = 0;
-    int n = length;
-    while (pos < n) {
-      // blank line ends the header section
-      if (message[pos] == '\r' && pos + 1 < n && message[pos + 1] == '\n') break;
-      if (message[pos] == '\n') break;
-      int start = pos;
-      int end = lineEnd(message, n, pos);
-      // continuation lines start with SP or HTAB
-      while (end < n && (message[end] == ' ' || message[end] == '\t')) end = lineEnd(message, n, end);
-      int colon = -1;
-      for (int i = start; i < end; i++) {
-        if (message[i] == ':') { colon = i; break; }
-        if (message[i] == '\r' || message[i] == '\n') break;
-      }
-      if (colon <= start) break; // not a header field: the header section ended without a blank line
-      String name = new String(message, start, colon - start, StandardCharsets.US_ASCII).trim();
-      fields.add(new Field(name, start, end));
-      pos = end;
+    private HeaderBlock(byte[] message, int length, List<Field> fields, int fieldsEnd) {
+        this.message = message;
+        this.length = length;
+        this.fields = fields;
+        this.fieldsEnd = fieldsEnd;
     }
-    return new HeaderBlock(message, length, List.copyOf(fields), pos);
-  }
 
-  private static int lineEnd(byte[] m, int n, int from) {
-    for (int i = from; i < n; i++) if (m[i] == '\n') return i + 1;
-    return n;
-  }
-
-  List<Field> fields() {
-    return fields;
-  }
-
-  /** The unfolded, trimmed value of a field. */
-  String value(Field f) {
-    String s = new String(message, f.start(), f.length(), StandardCharsets.UTF_8);
-    int colon = s.indexOf(':');
-    return s.substring(colon + 1).replaceAll("\r?\n[ \t]", " ").trim();
-  }
-
-  /** The first value of each header whose lower-cased name starts with {@code prefix}. */
-  Map<String, String> valuesWithPrefix(String prefix) {
-    Map<String, String> out = new LinkedHashMap<>();
-    for (Field f : fields) {
-      String lower = f.name().toLowerCase(Locale.ROOT);
-      if (lower.startsWith(prefix)) out.putIfAbsent(lower, value(f));
+    /** Splits {@code message} into header fields and the rest (the blank line and the body). */
+    static HeaderBlock parse(byte[] message) {
+        return parse(message, message.length);
     }
-    return out;
-  }
 
-  String first(String name) {
-    for (Field f : fields) if (f.name().equalsIgnoreCase(name)) return value(f);
-    return null;
-  }
-
-  private static boolean dropped(Field f, String dropPrefix) {
-    return f.name().toLowerCase(Locale.ROOT).startsWith(dropPrefix);
-  }
-
-  /** Length of the message without the fields whose lower-cased name starts with {@code dropPrefix}. */
-  int lengthWithout(String dropPrefix) {
-    int n = length;
-    for (Field f : fields) if (dropped(f, dropPrefix)) n -= f.length();
-    return n;
-  }
-
-  /**
-   * Copies the message without the fields whose lower-cased name starts with
-   * {@code dropPrefix} into {@code dst} at {@code offset}: the other fields in order, then the
-   * separator line and body unchanged. Copies {@link #lengthWithout} bytes.
-   */
-  void copyWithout(String dropPrefix, byte[] dst, int offset) {
-    int out = offset;
-    int runStart = 0; // kept fields next to each other are copied in one go
-    for (Field f : fields) {
-      if (!dropped(f, dropPrefix)) continue;
-      System.arraycopy(message, runStart, dst, out, f.start() - runStart);
-      out += f.start() - runStart;
-      runStart = f.end();
+    /** As {@link #parse(byte[])} for the message {@code message[0, length)}. */
+    static HeaderBlock parse(byte[] message, int length) {
+        List<Field> fields = new ArrayList<>();
+        int pos = 0;
+        int n = length;
+        while (pos < n) {
+            // blank line ends the header section
+            if (message[pos] == '\r' && pos + 1 < n && message[pos + 1] == '\n') break;
+            if (message[pos] == '\n') break;
+            int start = pos;
+            int end = lineEnd(message, n, pos);
+            // continuation lines start with SP or HTAB
+            while (end < n && (message[end] == ' ' || message[end] == '\t')) end = lineEnd(message, n, end);
+            int colon = -1;
+            for (int i = start; i < end; i++) {
+                if (message[i] == ':') {
+                    colon = i;
+                    break;
+                }
+                if (message[i] == '\r' || message[i] == '\n') break;
+            }
+            if (colon <= start) break; // not a header field: the header section ended without a blank line
+            String name = new String(message, start, colon - start, StandardCharsets.US_ASCII).trim();
+            fields.add(new Field(name, start, end));
+            pos = end;
+        }
+        return new HeaderBlock(message, length, List.copyOf(fields), pos);
     }
-    System.arraycopy(message, runStart, dst, out, length - runStart);
-  }
 
-  /**
-   * The message without the dropped fields, with {@code prepend} first: one allocation of the
-   * exact size.
-   */
-  byte[] rebuild(byte[] prepend, String dropPrefix) {
-    byte[] out = new byte[prepend.length + lengthWithout(dropPrefix)];
-    System.arraycopy(prepend, 0, out, 0, prepend.length);
-    copyWithout(dropPrefix, out, prepend.length);
-    return out;
-  }
+    private static int lineEnd(byte[] m, int n, int from) {
+        for (int i = from; i < n; i++) if (m[i] == '\n') return i + 1;
+        return n;
+    }
 
-  /** Offset of the first byte after the header fields (the blank line, or the body). */
-  int fieldsEnd() {
-    return fieldsEnd;
-  }
+    List<Field> fields() {
+        return fields;
+    }
+
+    /** The unfolded, trimmed value of a field. */
+    String value(Field f) {
+        String s = new String(message, f.start(), f.length(), StandardCharsets.UTF_8);
+        int colon = s.indexOf(':');
+        return s.substring(colon + 1).replaceAll("\r?\n[ \t]", " ").trim();
+    }
+
+    /** The first value of each header whose lower-cased name starts with {@code prefix}. */
+    Map<String, String> valuesWithPrefix(String prefix) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Field f : fields) {
+            String lower = f.name().toLowerCase(Locale.ROOT);
+            if (lower.startsWith(prefix)) out.putIfAbsent(lower, value(f));
+        }
+        return out;
+    }
+
+    String first(String name) {
+        for (Field f : fields) if (f.name().equalsIgnoreCase(name)) return value(f);
+        return null;
+    }
+
+    private static boolean dropped(Field f, String dropPrefix) {
+        return f.name().toLowerCase(Locale.ROOT).startsWith(dropPrefix);
+    }
+
+    /** Length of the message without the fields whose lower-cased name starts with {@code dropPrefix}. */
+    int lengthWithout(String dropPrefix) {
+        int n = length;
+        for (Field f : fields) if (dropped(f, dropPrefix)) n -= f.length();
+        return n;
+    }
+
+    /**
+     * Copies the message without the fields whose lower-cased name starts with
+     * {@code dropPrefix} into {@code dst} at {@code offset}: the other fields in order, then the
+     * separator line and body unchanged. Copies {@link #lengthWithout} bytes.
+     */
+    void copyWithout(String dropPrefix, byte[] dst, int offset) {
+        int out = offset;
+        int runStart = 0; // kept fields next to each other are copied in one go
+        for (Field f : fields) {
+            if (!dropped(f, dropPrefix)) continue;
+            System.arraycopy(message, runStart, dst, out, f.start() - runStart);
+            out += f.start() - runStart;
+            runStart = f.end();
+        }
+        System.arraycopy(message, runStart, dst, out, length - runStart);
+    }
+
+    /**
+     * The message without the dropped fields, with {@code prepend} first: one allocation of the
+     * exact size.
+     */
+    byte[] rebuild(byte[] prepend, String dropPrefix) {
+        byte[] out = new byte[prepend.length + lengthWithout(dropPrefix)];
+        System.arraycopy(prepend, 0, out, 0, prepend.length);
+        copyWithout(dropPrefix, out, prepend.length);
+        return out;
+    }
+
+    /** Offset of the first byte after the header fields (the blank line, or the body). */
+    int fieldsEnd() {
+        return fieldsEnd;
+    }
 }

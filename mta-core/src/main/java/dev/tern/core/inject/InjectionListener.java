@@ -29,134 +29,159 @@ import org.subethamail.smtp.server.SMTPServer;
  * blocks or for authenticated users; every accepted message is durably spooled before the 250.
  */
 public final class InjectionListener implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(InjectionListener.class);
-  private final SMTPServer server;
-  private final SMTPServer smtps; // null: no implicit-TLS listener
-  private final ExecutorService sessions;
+    private static final Logger log = LoggerFactory.getLogger(InjectionListener.class);
+    private final SMTPServer server;
+    private final SMTPServer smtps; // null: no implicit-TLS listener
+    private final ExecutorService sessions;
 
-  /**
-   * With {@code feedback}: suppressed recipients are refused (or reported), VERP return paths
-   * are set, paused campaigns are held off, and mail to bounce/FBL domains is accepted from any
-   * client and consumed by the feedback intake instead of being queued. {@code metrics}
-   * records the injection latency (end of DATA to durable). {@code clock} also times AUTH
-   * lockouts and user message rates.
-   */
-  public InjectionListener(TernConfig config, Spool spool, EventBus events, DkimSigning dkim, Clock clock, Feedback feedback,
-      dev.tern.core.metrics.PathMetrics metrics) {
-    TernConfig.Injection c = config.injection();
-    String hostname = config.server().hostname();
-    SmtpAuth auth = new SmtpAuth(c.auth(), clock);
-    InjectionPolicy policy = new InjectionPolicy(c.relayFrom(), c.maxMessageSize().bytes(), c.maxRecipients(), auth.rates);
-    InjectionSession.Injector injector = new InjectionSession.Injector(spool, events, policy,
-        hostname, config.delivery().maxAge().toMillis(), dkim, clock, feedback, metrics);
-    ServerTls tls = c.tls().enabled() ? serverTls(c.tls(), hostname) : null;
-    ConnectionLimits limits = new ConnectionLimits(c.maxConnectionsPerIp());
-    sessions = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("tern-inject-", 0).factory());
+    /**
+     * With {@code feedback}: suppressed recipients are refused (or reported), VERP return paths
+     * are set, paused campaigns are held off, and mail to bounce/FBL domains is accepted from any
+     * client and consumed by the feedback intake instead of being queued. {@code metrics}
+     * records the injection latency (end of DATA to durable). {@code clock} also times AUTH
+     * lockouts and user message rates.
+     */
+    public InjectionListener(
+            TernConfig config,
+            Spool spool,
+            EventBus events,
+            DkimSigning dkim,
+            Clock clock,
+            Feedback feedback,
+            dev.tern.core.metrics.PathMetrics metrics) {
+        TernConfig.Injection c = config.injection();
+        String hostname = config.server().hostname();
+        SmtpAuth auth = new SmtpAuth(c.auth(), clock);
+        InjectionPolicy policy =
+                new InjectionPolicy(c.relayFrom(), c.maxMessageSize().bytes(), c.maxRecipients(), auth.rates);
+        InjectionSession.Injector injector = new InjectionSession.Injector(
+                spool, events, policy, hostname, config.delivery().maxAge().toMillis(), dkim, clock, feedback, metrics);
+        ServerTls tls = c.tls().enabled() ? serverTls(c.tls(), hostname) : null;
+        ConnectionLimits limits = new ConnectionLimits(c.maxConnectionsPerIp());
+        sessions = Executors.newThreadPerTaskExecutor(
+                Thread.ofVirtual().name("tern-inject-", 0).factory());
 
-    SMTPServer.Builder plain = builder(config, c.listen().host(), c.listen().port(), "injection.listen", injector, limits);
-    if (tls != null && c.tls().starttls()) plain.enableTLS(true).startTlsSocketFactory(tls::wrap);
-    server = withCommands(plain.build(), auth, c.data());
-    if (c.tls().smtpsListen() != null) {
-      SMTPServer.Builder implicit = builder(config, c.tls().smtpsListen().host(), c.tls().smtpsListen().port(),
-          "injection.tls.smtps_listen", injector, limits);
-      implicit.serverSocketFactory(tls::serverSocket);
-      smtps = withCommands(implicit.build(), auth, c.data());
-    } else {
-      smtps = null;
+        SMTPServer.Builder plain =
+                builder(config, c.listen().host(), c.listen().port(), "injection.listen", injector, limits);
+        if (tls != null && c.tls().starttls()) plain.enableTLS(true).startTlsSocketFactory(tls::wrap);
+        server = withCommands(plain.build(), auth, c.data());
+        if (c.tls().smtpsListen() != null) {
+            SMTPServer.Builder implicit = builder(
+                    config,
+                    c.tls().smtpsListen().host(),
+                    c.tls().smtpsListen().port(),
+                    "injection.tls.smtps_listen",
+                    injector,
+                    limits);
+            implicit.serverSocketFactory(tls::serverSocket);
+            smtps = withCommands(implicit.build(), auth, c.data());
+        } else {
+            smtps = null;
+        }
     }
-  }
 
-  private SMTPServer.Builder builder(TernConfig config, String host, int port, String key, InjectionSession.Injector injector,
-      ConnectionLimits limits) {
-    TernConfig.Injection c = config.injection();
-    InetAddress bind;
-    try {
-      bind = InetAddress.getByName(host);
-    } catch (UnknownHostException e) {
-      throw new IllegalArgumentException(key + ": unknown host " + host, e);
+    private SMTPServer.Builder builder(
+            TernConfig config,
+            String host,
+            int port,
+            String key,
+            InjectionSession.Injector injector,
+            ConnectionLimits limits) {
+        TernConfig.Injection c = config.injection();
+        InetAddress bind;
+        try {
+            bind = InetAddress.getByName(host);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException(key + ": unknown host " + host, e);
+        }
+        return SMTPServer.port(port)
+                .bindAddress(bind)
+                .hostName(config.server().hostname())
+                .softwareName("Tern")
+                .messageHandlerFactory(ctx -> new InjectionSession(ctx, injector))
+                .executorService(sessions)
+                .insertReceivedHeaders(false)
+                .maxMessageSize((int) c.maxMessageSize().bytes())
+                .maxRecipients(c.maxRecipients() + 1) // Tern answers the limit itself, with 452 4.5.3
+                .maxConnections(c.maxConnections())
+                .connectionTimeout((int) c.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .sessionHandler(limits);
     }
-    return SMTPServer.port(port)
-        .bindAddress(bind)
-        .hostName(config.server().hostname())
-        .softwareName("Tern")
-        .messageHandlerFactory(ctx -> new InjectionSession(ctx, injector))
-        .executorService(sessions)
-        .insertReceivedHeaders(false)
-        .maxMessageSize((int) c.maxMessageSize().bytes())
-        .maxRecipients(c.maxRecipients() + 1) // Tern answers the limit itself, with 452 4.5.3
-        .maxConnections(c.maxConnections())
-        .connectionTimeout((int) c.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
-        .sessionHandler(limits);
-  }
 
-  private static SMTPServer withCommands(SMTPServer s, SmtpAuth auth, DataLimits data) {
-    s.getCommandHandler().addCommand(new TernEhloCommand(auth));
-    s.getCommandHandler().addCommand(new TernDataCommand(data));
-    s.getCommandHandler().addCommand(new TernBdatCommand(data));
-    s.getCommandHandler().addCommand(new TernAuthCommand(auth));
-    s.getCommandHandler().addCommand(new TernStartTlsCommand());
-    return s;
-  }
-
-  /** Reads the certificate and key, first generating a self-signed pair when configured and neither file exists. */
-  static ServerTls serverTls(InjectionTls t, String hostname) {
-    if (t.generate()) {
-      SelfSignedCertificate.write(t.certificate(), t.privateKey(), hostname);
-      log.warn("generated a SELF-SIGNED certificate for {} in {} (key {}): clients that verify certificates will not trust it;"
-          + " configure injection.tls.certificate and private_key with a real one", hostname, t.certificate(), t.privateKey());
+    private static SMTPServer withCommands(SMTPServer s, SmtpAuth auth, DataLimits data) {
+        s.getCommandHandler().addCommand(new TernEhloCommand(auth));
+        s.getCommandHandler().addCommand(new TernDataCommand(data));
+        s.getCommandHandler().addCommand(new TernBdatCommand(data));
+        s.getCommandHandler().addCommand(new TernAuthCommand(auth));
+        s.getCommandHandler().addCommand(new TernStartTlsCommand());
+        return s;
     }
-    try {
-      KeyMaterial material = KeyMaterial.read(t.certificate(), t.privateKey());
-      var cert = material.chain().get(0);
-      if (material.chain().size() == 1 && cert.getSubjectX500Principal().equals(cert.getIssuerX500Principal())) {
-        log.warn("the injection TLS certificate {} ({}) is self-signed: clients that verify certificates will not trust it",
-            t.certificate(), cert.getSubjectX500Principal().getName());
-      }
-      return new ServerTls(material, t.protocols());
-    } catch (TlsFileException e) {
-      String key = e.part() == TlsFileException.Part.CERTIFICATE ? "certificate" : "private_key";
-      throw new IllegalArgumentException("injection.tls." + key + ": " + e.getMessage(), e);
-    }
-  }
 
-  public void start() {
-    server.start();
-    if (smtps != null) {
-      try {
-        smtps.start();
-      } catch (RuntimeException e) {
+    /** Reads the certificate and key, first generating a self-signed pair when configured and neither file exists. */
+    static ServerTls serverTls(InjectionTls t, String hostname) {
+        if (t.generate()) {
+            SelfSignedCertificate.write(t.certificate(), t.privateKey(), hostname);
+            log.warn(
+                    "generated a SELF-SIGNED certificate for {} in {} (key {}): clients that verify certificates will not trust it;"
+                            + " configure injection.tls.certificate and private_key with a real one",
+                    hostname,
+                    t.certificate(),
+                    t.privateKey());
+        }
+        try {
+            KeyMaterial material = KeyMaterial.read(t.certificate(), t.privateKey());
+            var cert = material.chain().get(0);
+            if (material.chain().size() == 1 && cert.getSubjectX500Principal().equals(cert.getIssuerX500Principal())) {
+                log.warn(
+                        "the injection TLS certificate {} ({}) is self-signed: clients that verify certificates will not trust it",
+                        t.certificate(),
+                        cert.getSubjectX500Principal().getName());
+            }
+            return new ServerTls(material, t.protocols());
+        } catch (TlsFileException e) {
+            String key = e.part() == TlsFileException.Part.CERTIFICATE ? "certificate" : "private_key";
+            throw new IllegalArgumentException("injection.tls." + key + ": " + e.getMessage(), e);
+        }
+    }
+
+    public void start() {
+        server.start();
+        if (smtps != null) {
+            try {
+                smtps.start();
+            } catch (RuntimeException e) {
+                server.stop();
+                throw e;
+            }
+        }
+    }
+
+    /** The bound address (the real port when configured with port 0). */
+    public InetSocketAddress address() {
+        return address(server);
+    }
+
+    /** The bound address of the implicit-TLS (SMTPS) listener, if there is one. */
+    public Optional<InetSocketAddress> smtpsAddress() {
+        return Optional.ofNullable(smtps).map(InjectionListener::address);
+    }
+
+    private static InetSocketAddress address(SMTPServer s) {
+        return new InetSocketAddress(s.getBindAddress().orElse(InetAddress.getLoopbackAddress()), s.getPortAllocated());
+    }
+
+    /** Stops accepting connections and ends open sessions. */
+    @Override
+    public void close() {
         server.stop();
-        throw e;
-      }
+        if (smtps != null) smtps.stop();
+        sessions.shutdown();
+        try {
+            // let sessions that are writing to the spool finish before the spool closes
+            if (!sessions.awaitTermination(10, TimeUnit.SECONDS)) sessions.shutdownNow();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            sessions.shutdownNow();
+        }
     }
-  }
-
-  /** The bound address (the real port when configured with port 0). */
-  public InetSocketAddress address() {
-    return address(server);
-  }
-
-  /** The bound address of the implicit-TLS (SMTPS) listener, if there is one. */
-  public Optional<InetSocketAddress> smtpsAddress() {
-    return Optional.ofNullable(smtps).map(InjectionListener::address);
-  }
-
-  private static InetSocketAddress address(SMTPServer s) {
-    return new InetSocketAddress(s.getBindAddress().orElse(InetAddress.getLoopbackAddress()), s.getPortAllocated());
-  }
-
-  /** Stops accepting connections and ends open sessions. */
-  @Override
-  public void close() {
-    server.stop();
-    if (smtps != null) smtps.stop();
-    sessions.shutdown();
-    try {
-      // let sessions that are writing to the spool finish before the spool closes
-      if (!sessions.awaitTermination(10, TimeUnit.SECONDS)) sessions.shutdownNow();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      sessions.shutdownNow();
-    }
-  }
 }

@@ -16,17 +16,17 @@ import java.util.List;
  * @param userRates      message rate limits of authenticated users
  */
 public record InjectionPolicy(List<Cidr> relayFrom, long maxMessageSize, int maxRecipients, UserRates userRates) {
-  public InjectionPolicy(List<Cidr> relayFrom, long maxMessageSize, int maxRecipients) {
-    this(relayFrom, maxMessageSize, maxRecipients, UserRates.none());
-  }
+    public InjectionPolicy(List<Cidr> relayFrom, long maxMessageSize, int maxRecipients) {
+        this(relayFrom, maxMessageSize, maxRecipients, UserRates.none());
+    }
 
-  public boolean relayAllowed(InetAddress client) {
-    for (Cidr c : relayFrom) if (c.contains(client)) return true;
-    return false;
-  }
+    public boolean relayAllowed(InetAddress client) {
+        for (Cidr c : relayFrom) if (c.contains(client)) return true;
+        return false;
+    }
 
-  /** Takes one message from an authenticated user's rate allowance; false when it is over a limit. */
-  public boolean withinRate(AuthUser user) {
-    return userRates.tryAcquire(user.name());
-  }
+    /** Takes one message from an authenticated user's rate allowance; false when it is over a limit. */
+    public boolean withinRate(AuthUser user) {
+        return userRates.tryAcquire(user.name());
+    }
 }

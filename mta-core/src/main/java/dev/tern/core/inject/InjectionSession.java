@@ -47,336 +47,439 @@ import org.subethamail.smtp.RejectException;
  * the trace header and writes it durably to the spool before answering 250.
  */
 final class InjectionSession implements MessageHandler {
-  private static final Logger log = LoggerFactory.getLogger(InjectionSession.class);
-  static final String CONTROL_PREFIX = "x-tern-";
+    private static final Logger log = LoggerFactory.getLogger(InjectionSession.class);
+    static final String CONTROL_PREFIX = "x-tern-";
 
-  private final MessageContext context;
-  private final Injector injector;
-  private final InetAddress client;
-  private String returnPath;
-  private boolean relayAllowed;
-  private AuthUser user; // authenticated with AUTH, or null
-  private final List<String> recipients = new ArrayList<>();
-  private final List<String> feedbackRecipients = new ArrayList<>(); // bounce/FBL mail, consumed not delivered
+    private final MessageContext context;
+    private final Injector injector;
+    private final InetAddress client;
+    private String returnPath;
+    private boolean relayAllowed;
+    private AuthUser user; // authenticated with AUTH, or null
+    private final List<String> recipients = new ArrayList<>();
+    private final List<String> feedbackRecipients = new ArrayList<>(); // bounce/FBL mail, consumed not delivered
 
-  InjectionSession(MessageContext context, Injector injector) {
-    this.context = context;
-    this.injector = injector;
-    this.client = context.getRemoteAddress() instanceof InetSocketAddress isa ? isa.getAddress() : null;
-  }
-
-  @Override
-  public void from(String from) throws RejectException {
-    // relay: authenticated users (within their message rate) and clients in relay_from; nobody else
-    user = SmtpAuth.user(context).orElse(null);
-    relayAllowed = user != null || (client != null && injector.policy().relayAllowed(client));
-    if (user != null && !injector.policy().withinRate(user)) {
-      throw new RejectException(451, "4.7.1 User '" + user.name() + "' is over its message rate limit, try again later");
-    }
-    // with bounce/FBL domains configured anyone may send to them: relaying is then judged per recipient
-    if (!relayAllowed && !injector.acceptsFeedback()) throw relayDenied();
-    returnPath = SmtpAddress.checkSender(from);
-  }
-
-  @Override
-  public void recipient(String recipient) throws RejectException {
-    if (recipients.size() >= injector.policy().maxRecipients()) {
-      throw new RejectException(452, "4.5.3 Too many recipients (at most " + injector.policy().maxRecipients() + " per message)");
-    }
-    String r = SmtpAddress.checkRecipient(recipient);
-    if (injector.isFeedbackAddress(r)) {
-      if (!recipients.isEmpty()) throw new RejectException(452, "4.5.3 Send mail for <" + r + "> in a transaction of its own");
-      feedbackRecipients.add(r);
-      return;
-    }
-    if (!relayAllowed) throw relayDenied();
-    if (!feedbackRecipients.isEmpty()) throw new RejectException(452, "4.5.3 Send mail for <" + r + "> in a transaction of its own");
-    injector.refuseIfSuppressed(r);
-    recipients.add(r);
-  }
-
-  private boolean tls() {
-    return context instanceof org.subethamail.smtp.server.Session s && s.isTLSStarted();
-  }
-
-  private RejectException relayDenied() {
-    return new RejectException(550, "5.7.1 Relaying denied: client " + (client == null ? "?" : client.getHostAddress()) + " is not allowed to send through this server");
-  }
-
-  /** Largest message accepted, in bytes. */
-  long maxMessageSize() {
-    return injector.policy().maxMessageSize();
-  }
-
-  /**
-   * Only reached through SubEthaSMTP's own DATA or BDAT (the listener installs
-   * {@link TernDataCommand} and {@link TernBdatCommand} instead): the already un-stuffed text is
-   * checked with the default {@link DataLimits} and handed to {@link #data(byte[], int)}.
-   */
-  @Override
-  public String data(InputStream data) throws RejectException, IOException {
-    DataReader.Result text = DataReader.readAll(data, DataReader.Limits.of(DataLimits.defaults(), maxMessageSize()));
-    if (!text.accepted()) throw new RejectException(text.code(), text.text());
-    return data(text.buffer(), text.length());
-  }
-
-  /**
-   * The end of DATA: the message text, {@code raw[0, length)}, read and checked by
-   * {@link DataReader}. Returns the text of the 250 reply; {@code raw} is not kept.
-   */
-  String data(byte[] raw, int length) throws RejectException {
-    if (!feedbackRecipients.isEmpty()) {
-      return injector.feedback(List.copyOf(feedbackRecipients), java.util.Arrays.copyOf(raw, length), client);
-    }
-    if (recipients.isEmpty()) throw new RejectException(554, "5.5.1 No valid recipients");
-    long start = System.nanoTime();
-    String reply = injector.accept(returnPath, List.copyOf(recipients), raw, length, client, context.getHelo().orElse(""), user, tls());
-    injector.metrics.injected(System.nanoTime() - start);
-    return reply;
-  }
-
-  @Override
-  public void done() {}
-
-  /** Turns accepted transactions into spooled messages. Shared by all sessions; thread-safe. */
-  static final class Injector {
-    private static final DateTimeFormatter RFC5322 = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT);
-    private final Spool spool;
-    private final EventBus events;
-    private final InjectionPolicy policy;
-    private final String hostname;
-    private final long maxAgeMillis;
-    private final Clock clock;
-    private final DkimSigning dkim;
-    private final dev.tern.core.metrics.PathMetrics metrics;
-    private final Feedback feedback; // null: no suppression, VERP, intake or campaign guard
-
-    Injector(Spool spool, EventBus events, InjectionPolicy policy, String hostname, long maxAgeMillis,
-        DkimSigning dkim, Clock clock, Feedback feedback, dev.tern.core.metrics.PathMetrics metrics) {
-      this.metrics = metrics;
-      this.feedback = feedback;
-      this.spool = spool;
-      this.dkim = dkim;
-      this.events = events;
-      this.policy = policy;
-      this.hostname = hostname;
-      this.maxAgeMillis = maxAgeMillis;
-      this.clock = clock;
+    InjectionSession(MessageContext context, Injector injector) {
+        this.context = context;
+        this.injector = injector;
+        this.client = context.getRemoteAddress() instanceof InetSocketAddress isa ? isa.getAddress() : null;
     }
 
-    InjectionPolicy policy() {
-      return policy;
+    @Override
+    public void from(String from) throws RejectException {
+        // relay: authenticated users (within their message rate) and clients in relay_from; nobody else
+        user = SmtpAuth.user(context).orElse(null);
+        relayAllowed = user != null || (client != null && injector.policy().relayAllowed(client));
+        if (user != null && !injector.policy().withinRate(user)) {
+            throw new RejectException(
+                    451, "4.7.1 User '" + user.name() + "' is over its message rate limit, try again later");
+        }
+        // with bounce/FBL domains configured anyone may send to them: relaying is then judged per recipient
+        if (!relayAllowed && !injector.acceptsFeedback()) throw relayDenied();
+        returnPath = SmtpAddress.checkSender(from);
     }
 
-    /** True when mail to bounce/FBL domains is accepted (from any client). */
-    boolean acceptsFeedback() {
-      return feedback != null && feedback.intakeEnabled();
+    @Override
+    public void recipient(String recipient) throws RejectException {
+        if (recipients.size() >= injector.policy().maxRecipients()) {
+            throw new RejectException(
+                    452,
+                    "4.5.3 Too many recipients (at most " + injector.policy().maxRecipients() + " per message)");
+        }
+        String r = SmtpAddress.checkRecipient(recipient);
+        if (injector.isFeedbackAddress(r)) {
+            if (!recipients.isEmpty())
+                throw new RejectException(452, "4.5.3 Send mail for <" + r + "> in a transaction of its own");
+            feedbackRecipients.add(r);
+            return;
+        }
+        if (!relayAllowed) throw relayDenied();
+        if (!feedbackRecipients.isEmpty())
+            throw new RejectException(452, "4.5.3 Send mail for <" + r + "> in a transaction of its own");
+        injector.refuseIfSuppressed(r);
+        recipients.add(r);
     }
 
-    boolean isFeedbackAddress(String rcpt) {
-      return feedback != null && feedback.isFeedbackAddress(rcpt);
+    private boolean tls() {
+        return context instanceof org.subethamail.smtp.server.Session s && s.isTLSStarted();
+    }
+
+    private RejectException relayDenied() {
+        return new RejectException(
+                550,
+                "5.7.1 Relaying denied: client " + (client == null ? "?" : client.getHostAddress())
+                        + " is not allowed to send through this server");
+    }
+
+    /** Largest message accepted, in bytes. */
+    long maxMessageSize() {
+        return injector.policy().maxMessageSize();
     }
 
     /**
-     * RCPT-time check against the global suppression list (tenant ""; a tenant's own list is
-     * checked after DATA, once X-Tern-Tenant is known). Only in refuse mode.
+     * Only reached through SubEthaSMTP's own DATA or BDAT (the listener installs
+     * {@link TernDataCommand} and {@link TernBdatCommand} instead): the already un-stuffed text is
+     * checked with the default {@link DataLimits} and handed to {@link #data(byte[], int)}.
      */
-    void refuseIfSuppressed(String rcpt) throws RejectException {
-      if (feedback == null || !feedback.suppression().refuses()) return;
-      Optional<Suppression> s;
-      try {
-        s = feedback.suppression().find("", rcpt);
-      } catch (RuntimeException e) {
-        log.error("suppression lookup failed for {}: {}", rcpt, e.toString());
-        throw new RejectException(451, "4.3.0 Temporary local error, try again later");
-      }
-      if (s.isPresent()) throw new RejectException(550, SuppressionPolicy.refusal(rcpt, s.get()));
+    @Override
+    public String data(InputStream data) throws RejectException, IOException {
+        DataReader.Result text =
+                DataReader.readAll(data, DataReader.Limits.of(DataLimits.defaults(), maxMessageSize()));
+        if (!text.accepted()) throw new RejectException(text.code(), text.text());
+        return data(text.buffer(), text.length());
     }
 
-    /** Consumes returned mail (async bounce or complaint) addressed to bounce/FBL domains. */
-    String feedback(List<String> rcpts, byte[] raw, InetAddress client) throws RejectException {
-      String clientAddr = client == null ? "unknown" : client.getHostAddress();
-      try {
-        return "2.0.0 Ok: " + feedback.intake().accept(rcpts, raw, clientAddr) + " processed";
-      } catch (RuntimeException e) {
-        log.error("processing returned mail from {} failed: {}", clientAddr, e.toString());
-        throw new RejectException(451, "4.3.0 Temporary local error while processing the report, try again later");
-      }
-    }
-
-    /** The domain of the (first) address in a From header value, or null. */
-    static String domainOf(String from) {
-      if (from == null) return null;
-      String f = from;
-      int lt = f.lastIndexOf('<');
-      if (lt >= 0) {
-        int gt = f.indexOf('>', lt);
-        f = f.substring(lt + 1, gt < 0 ? f.length() : gt);
-      }
-      int at = f.lastIndexOf('@');
-      if (at < 0) return null;
-      String d = f.substring(at + 1).trim();
-      int end = 0;
-      while (end < d.length() && (Character.isLetterOrDigit(d.charAt(end)) || d.charAt(end) == '.' || d.charAt(end) == '-')) end++;
-      return end == 0 ? null : d.substring(0, end).toLowerCase(Locale.ROOT);
-    }
-
-    /** Spools the message {@code raw[0, length)}; returns the text of the 250 reply. */
-    String accept(String returnPath, List<String> recipients, byte[] raw, int length, InetAddress client, String helo,
-        AuthUser user, boolean tls) throws RejectException {
-      if (length > 0 && (raw[0] == ' ' || raw[0] == '\t')) {
-        // a leading continuation line would fold into the Received and DKIM-Signature fields put on top
-        throw new RejectException(550, "5.6.0 The message starts with a folded line: the header section must start with a field name");
-      }
-      String id = MessageIds.next();
-      Instant now = clock.instant();
-      HeaderBlock headers = HeaderBlock.parse(raw, length);
-      Map<String, String> tags = headers.valuesWithPrefix(CONTROL_PREFIX);
-      String clientAddr = client == null ? "unknown" : client.getHostAddress();
-      String tenant = tags.get("x-tern-tenant");
-      String pool = tags.get("x-tern-pool");
-      if (user != null) {
-        // an authenticated user sends only for its own tenants and pools
-        AuthUser.Grant t = user.tenant(tenant), p = user.pool(pool);
-        if (!t.allowed()) throw new RejectException(550, "5.7.1 User '" + user.name() + "' may not send for tenant '"
-            + (tenant == null ? "(none: name one with X-Tern-Tenant)" : tenant) + "'");
-        if (!p.allowed()) throw new RejectException(550, "5.7.1 User '" + user.name() + "' may not send through pool '"
-            + (pool == null ? "(none: name one with X-Tern-Pool)" : pool) + "'");
-        tenant = t.value();
-        pool = p.value();
-      }
-      String campaign = tags.get("x-tern-campaign");
-      Optional<String> paused = feedback == null ? Optional.empty() : feedback.campaigns().pausedReason(campaign);
-      if (paused.isPresent()) {
-        throw new RejectException(451, "4.7.1 Campaign '" + campaign + "' is paused (" + paused.get() + "); try again later");
-      }
-      // the tenant's own suppression list (and, in report mode, the global one) is known only now
-      Map<String, Suppression> suppressed = new LinkedHashMap<>();
-      List<String> deliverTo = new ArrayList<>();
-      for (String r : recipients) {
-        Optional<Suppression> s = feedback == null ? Optional.empty() : feedback.suppression().find(tenant, r);
-        if (s.isPresent()) suppressed.put(r, s.get());
-        else deliverTo.add(r);
-      }
-      if (deliverTo.isEmpty()) {
-        var first = suppressed.entrySet().iterator().next();
-        if (feedback.suppression().refuses()) throw new RejectException(550, SuppressionPolicy.refusal(first.getKey(), first.getValue()));
-        publishSuppressed(id, now, returnPath, tenant, campaign, clientAddr, suppressed);
-        return "2.0.0 Ok: every recipient is suppressed, nothing queued (" + id + ")";
-      }
-      // the message without control headers: built only when a signer needs it whole, else
-      // copied once, straight from the read buffer into each spooled body below
-      int cleanLength = headers.lengthWithout(CONTROL_PREFIX);
-      String fromDomain = domainOf(headers.first("From"));
-      byte[] clean = null;
-      String signatures = "";
-      if (dkim.signingDomain(fromDomain) != null) {
-        clean = cleanLength == raw.length ? raw : headers.rebuild(new byte[0], CONTROL_PREFIX);
-        signatures = dkim.sign(clean, fromDomain);
-      }
-
-      long notBefore = now.toEpochMilli();
-      String deliverAfter = tags.get("x-tern-deliver-after");
-      if (deliverAfter != null) {
-        try {
-          notBefore = Math.max(notBefore, OffsetDateTime.parse(deliverAfter).toInstant().toEpochMilli());
-        } catch (DateTimeParseException e) {
-          throw new RejectException(554, "5.6.0 X-Tern-Deliver-After is not an RFC 3339 time: " + deliverAfter);
+    /**
+     * The end of DATA: the message text, {@code raw[0, length)}, read and checked by
+     * {@link DataReader}. Returns the text of the 250 reply; {@code raw} is not kept.
+     */
+    String data(byte[] raw, int length) throws RejectException {
+        if (!feedbackRecipients.isEmpty()) {
+            return injector.feedback(List.copyOf(feedbackRecipients), java.util.Arrays.copyOf(raw, length), client);
         }
-      }
-      // VERP: one return path per recipient, so one spooled message per recipient
-      boolean verp = feedback != null && feedback.verp().enabled() && !returnPath.isEmpty();
-      List<List<String>> groups = verp ? deliverTo.stream().map(List::of).toList() : List.of(deliverTo);
-      List<Envelope> envelopes = new ArrayList<>();
-      List<CompletableFuture<Void>> writes = new ArrayList<>();
-      for (int g = 0; g < groups.size(); g++) {
-        String gid = g == 0 ? id : MessageIds.next();
-        String received = "Received: from " + (helo.isEmpty() ? "unknown" : helo) + " ([" + clientAddr + "])\r\n"
-            + "\tby " + hostname + " (Tern) with ESMTP" + (tls ? "S" : "") + (user != null ? "A" : "") + " id " + gid + ";\r\n"
-            + "\t" + RFC5322.format(OffsetDateTime.ofInstant(now, ZoneOffset.UTC)) + "\r\n";
-        String idHeader = feedback != null && feedback.ternIdHeader() ? "X-Tern-Id: " + gid + "\r\n" : "";
-        // trace header, Tern id and signatures go on top; the signed fields below stay byte for byte
-        byte[] top = (received + idHeader + signatures).getBytes(StandardCharsets.US_ASCII);
-        byte[] body = new byte[top.length + cleanLength];
-        System.arraycopy(top, 0, body, 0, top.length);
-        if (clean != null) System.arraycopy(clean, 0, body, top.length, cleanLength);
-        else headers.copyWithout(CONTROL_PREFIX, body, top.length);
-
-        Map<String, String> attributes = new LinkedHashMap<>();
-        attributes.put("client", clientAddr);
-        if (user != null) attributes.put("auth_user", user.name());
-        attributes.put("dkim", signatures.isEmpty() ? "unsigned" : "signed:" + dkim.signingDomain(fromDomain));
-        if (deliverAfter != null) attributes.put("deliver_after", deliverAfter);
-        if (verp) attributes.put("return_path", returnPath);
-        Envelope envelope = new Envelope(gid, verp ? feedback.verp().returnPath(gid, 0) : returnPath, tenant, campaign,
-            pool, "transactional".equalsIgnoreCase(tags.getOrDefault("x-tern-priority", "")),
-            now.toEpochMilli(), now.toEpochMilli() + maxAgeMillis, body.length, attributes);
-
-        Map<String, List<RecipientState>> byDomain = new LinkedHashMap<>();
-        for (String r : groups.get(g)) {
-          String domain = r.substring(r.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT);
-          byDomain.computeIfAbsent(domain, d -> new ArrayList<>()).add(RecipientState.pending(r));
-        }
-        List<QueueEntry> entries = new ArrayList<>();
-        for (var e : byDomain.entrySet()) entries.add(new QueueEntry(envelope, e.getKey(), e.getValue(), 0, notBefore));
-        envelopes.add(envelope);
-        events.holdUntilReception(gid); // the engine may deliver it before the reception events below
-        writes.add(spool.store(envelope, body, entries));
-      }
-      try {
-        return queued(id, envelopes, groups, writes, now, returnPath, tenant, campaign, clientAddr, suppressed);
-      } finally {
-        for (Envelope e : envelopes) events.receptionPublished(e.messageId());
-      }
+        if (recipients.isEmpty()) throw new RejectException(554, "5.5.1 No valid recipients");
+        long start = System.nanoTime();
+        String reply = injector.accept(
+                returnPath,
+                List.copyOf(recipients),
+                raw,
+                length,
+                client,
+                context.getHelo().orElse(""),
+                user,
+                tls());
+        injector.metrics.injected(System.nanoTime() - start);
+        return reply;
     }
 
-    /** Waits until the messages are durable, then publishes their reception events. */
-    private String queued(String id, List<Envelope> envelopes, List<List<String>> groups, List<CompletableFuture<Void>> writes,
-        Instant now, String returnPath, String tenant, String campaign, String clientAddr,
-        Map<String, Suppression> suppressed) throws RejectException {
-      try {
-        // a VERP split stores several messages; if one fails after others were stored, those are
-        // delivered and the client's retry may duplicate them (only on spool failure)
-        CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
-      } catch (ExecutionException e) {
-        if (e.getCause() instanceof SpoolFullException) {
-          log.warn("refusing message from {}: {}", clientAddr, e.getCause().getMessage());
-          throw new RejectException(452, "4.3.1 Insufficient system storage, try again later");
-        }
-        log.error("spool write failed for message from {}: {}", clientAddr, e.getCause().toString());
-        throw new RejectException(451, "4.3.0 Temporary local error while queueing, try again later");
-      } catch (TimeoutException e) {
-        throw new RejectException(451, "4.3.0 Queueing timed out, try again later");
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new RejectException(421, "4.3.2 Server shutting down");
-      }
-      SentIndex index = feedback == null ? null : feedback.sentIndex();
-      for (int g = 0; g < groups.size(); g++) {
-        Envelope envelope = envelopes.get(g);
-        if (index != null) {
-          try {
-            index.put(new SentIndex.SentMessage(envelope.messageId(), tenant, campaign, returnPath, groups.get(g), now.toEpochMilli()));
-          } catch (RuntimeException e) {
-            log.warn("sent-message index: {}", e.toString()); // returned mail for it will not be matched
-          }
-        }
-        for (String r : groups.get(g)) {
-          events.publish(Event.of(EventType.RECEPTION, envelope.messageId(), r).time(now).sender(returnPath)
-              .tenant(envelope.tenant()).campaign(envelope.campaign()).pool(envelope.pool())
-              .size(envelope.bodySize()).client(clientAddr).build());
-        }
-      }
-      publishSuppressed(id, now, returnPath, tenant, campaign, clientAddr, suppressed);
-      return "2.0.0 Ok: queued as " + id + (groups.size() > 1 ? " (and " + (groups.size() - 1) + " more, one per recipient)" : "")
-          + (suppressed.isEmpty() ? "" : "; " + suppressed.size() + " suppressed recipient(s) dropped"); // SubEthaSMTP prefixes "250 "
-    }
+    @Override
+    public void done() {}
 
-    private void publishSuppressed(String id, Instant now, String returnPath, String tenant, String campaign,
-        String clientAddr, Map<String, Suppression> suppressed) {
-      suppressed.forEach((r, s) -> events.publish(Event.of(EventType.SUPPRESSED, id, r).time(now).sender(returnPath)
-          .tenant(tenant).campaign(campaign).client(clientAddr).reason(s.reason())
-          .reply(SuppressionPolicy.refusal(r, s)).build()));
+    /** Turns accepted transactions into spooled messages. Shared by all sessions; thread-safe. */
+    static final class Injector {
+        private static final DateTimeFormatter RFC5322 =
+                DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT);
+        private final Spool spool;
+        private final EventBus events;
+        private final InjectionPolicy policy;
+        private final String hostname;
+        private final long maxAgeMillis;
+        private final Clock clock;
+        private final DkimSigning dkim;
+        private final dev.tern.core.metrics.PathMetrics metrics;
+        private final Feedback feedback; // null: no suppression, VERP, intake or campaign guard
+
+        Injector(
+                Spool spool,
+                EventBus events,
+                InjectionPolicy policy,
+                String hostname,
+                long maxAgeMillis,
+                DkimSigning dkim,
+                Clock clock,
+                Feedback feedback,
+                dev.tern.core.metrics.PathMetrics metrics) {
+            this.metrics = metrics;
+            this.feedback = feedback;
+            this.spool = spool;
+            this.dkim = dkim;
+            this.events = events;
+            this.policy = policy;
+            this.hostname = hostname;
+            this.maxAgeMillis = maxAgeMillis;
+            this.clock = clock;
+        }
+
+        InjectionPolicy policy() {
+            return policy;
+        }
+
+        /** True when mail to bounce/FBL domains is accepted (from any client). */
+        boolean acceptsFeedback() {
+            return feedback != null && feedback.intakeEnabled();
+        }
+
+        boolean isFeedbackAddress(String rcpt) {
+            return feedback != null && feedback.isFeedbackAddress(rcpt);
+        }
+
+        /**
+         * RCPT-time check against the global suppression list (tenant ""; a tenant's own list is
+         * checked after DATA, once X-Tern-Tenant is known). Only in refuse mode.
+         */
+        void refuseIfSuppressed(String rcpt) throws RejectException {
+            if (feedback == null || !feedback.suppression().refuses()) return;
+            Optional<Suppression> s;
+            try {
+                s = feedback.suppression().find("", rcpt);
+            } catch (RuntimeException e) {
+                log.error("suppression lookup failed for {}: {}", rcpt, e.toString());
+                throw new RejectException(451, "4.3.0 Temporary local error, try again later");
+            }
+            if (s.isPresent()) throw new RejectException(550, SuppressionPolicy.refusal(rcpt, s.get()));
+        }
+
+        /** Consumes returned mail (async bounce or complaint) addressed to bounce/FBL domains. */
+        String feedback(List<String> rcpts, byte[] raw, InetAddress client) throws RejectException {
+            String clientAddr = client == null ? "unknown" : client.getHostAddress();
+            try {
+                return "2.0.0 Ok: " + feedback.intake().accept(rcpts, raw, clientAddr) + " processed";
+            } catch (RuntimeException e) {
+                log.error("processing returned mail from {} failed: {}", clientAddr, e.toString());
+                throw new RejectException(
+                        451, "4.3.0 Temporary local error while processing the report, try again later");
+            }
+        }
+
+        /** The domain of the (first) address in a From header value, or null. */
+        static String domainOf(String from) {
+            if (from == null) return null;
+            String f = from;
+            int lt = f.lastIndexOf('<');
+            if (lt >= 0) {
+                int gt = f.indexOf('>', lt);
+                f = f.substring(lt + 1, gt < 0 ? f.length() : gt);
+            }
+            int at = f.lastIndexOf('@');
+            if (at < 0) return null;
+            String d = f.substring(at + 1).trim();
+            int end = 0;
+            while (end < d.length()
+                    && (Character.isLetterOrDigit(d.charAt(end)) || d.charAt(end) == '.' || d.charAt(end) == '-'))
+                end++;
+            return end == 0 ? null : d.substring(0, end).toLowerCase(Locale.ROOT);
+        }
+
+        /** Spools the message {@code raw[0, length)}; returns the text of the 250 reply. */
+        String accept(
+                String returnPath,
+                List<String> recipients,
+                byte[] raw,
+                int length,
+                InetAddress client,
+                String helo,
+                AuthUser user,
+                boolean tls)
+                throws RejectException {
+            if (length > 0 && (raw[0] == ' ' || raw[0] == '\t')) {
+                // a leading continuation line would fold into the Received and DKIM-Signature fields put on top
+                throw new RejectException(
+                        550,
+                        "5.6.0 The message starts with a folded line: the header section must start with a field name");
+            }
+            String id = MessageIds.next();
+            Instant now = clock.instant();
+            HeaderBlock headers = HeaderBlock.parse(raw, length);
+            Map<String, String> tags = headers.valuesWithPrefix(CONTROL_PREFIX);
+            String clientAddr = client == null ? "unknown" : client.getHostAddress();
+            String tenant = tags.get("x-tern-tenant");
+            String pool = tags.get("x-tern-pool");
+            if (user != null) {
+                // an authenticated user sends only for its own tenants and pools
+                AuthUser.Grant t = user.tenant(tenant), p = user.pool(pool);
+                if (!t.allowed())
+                    throw new RejectException(
+                            550,
+                            "5.7.1 User '" + user.name() + "' may not send for tenant '"
+                                    + (tenant == null ? "(none: name one with X-Tern-Tenant)" : tenant) + "'");
+                if (!p.allowed())
+                    throw new RejectException(
+                            550,
+                            "5.7.1 User '" + user.name() + "' may not send through pool '"
+                                    + (pool == null ? "(none: name one with X-Tern-Pool)" : pool) + "'");
+                tenant = t.value();
+                pool = p.value();
+            }
+            String campaign = tags.get("x-tern-campaign");
+            Optional<String> paused =
+                    feedback == null ? Optional.empty() : feedback.campaigns().pausedReason(campaign);
+            if (paused.isPresent()) {
+                throw new RejectException(
+                        451, "4.7.1 Campaign '" + campaign + "' is paused (" + paused.get() + "); try again later");
+            }
+            // the tenant's own suppression list (and, in report mode, the global one) is known only now
+            Map<String, Suppression> suppressed = new LinkedHashMap<>();
+            List<String> deliverTo = new ArrayList<>();
+            for (String r : recipients) {
+                Optional<Suppression> s = feedback == null
+                        ? Optional.empty()
+                        : feedback.suppression().find(tenant, r);
+                if (s.isPresent()) suppressed.put(r, s.get());
+                else deliverTo.add(r);
+            }
+            if (deliverTo.isEmpty()) {
+                var first = suppressed.entrySet().iterator().next();
+                if (feedback.suppression().refuses())
+                    throw new RejectException(550, SuppressionPolicy.refusal(first.getKey(), first.getValue()));
+                publishSuppressed(id, now, returnPath, tenant, campaign, clientAddr, suppressed);
+                return "2.0.0 Ok: every recipient is suppressed, nothing queued (" + id + ")";
+            }
+            // the message without control headers: built only when a signer needs it whole, else
+            // copied once, straight from the read buffer into each spooled body below
+            int cleanLength = headers.lengthWithout(CONTROL_PREFIX);
+            String fromDomain = domainOf(headers.first("From"));
+            byte[] clean = null;
+            String signatures = "";
+            if (dkim.signingDomain(fromDomain) != null) {
+                clean = cleanLength == raw.length ? raw : headers.rebuild(new byte[0], CONTROL_PREFIX);
+                signatures = dkim.sign(clean, fromDomain);
+            }
+
+            long notBefore = now.toEpochMilli();
+            String deliverAfter = tags.get("x-tern-deliver-after");
+            if (deliverAfter != null) {
+                try {
+                    notBefore = Math.max(
+                            notBefore,
+                            OffsetDateTime.parse(deliverAfter).toInstant().toEpochMilli());
+                } catch (DateTimeParseException e) {
+                    throw new RejectException(
+                            554, "5.6.0 X-Tern-Deliver-After is not an RFC 3339 time: " + deliverAfter);
+                }
+            }
+            // VERP: one return path per recipient, so one spooled message per recipient
+            boolean verp = feedback != null && feedback.verp().enabled() && !returnPath.isEmpty();
+            List<List<String>> groups = verp ? deliverTo.stream().map(List::of).toList() : List.of(deliverTo);
+            List<Envelope> envelopes = new ArrayList<>();
+            List<CompletableFuture<Void>> writes = new ArrayList<>();
+            for (int g = 0; g < groups.size(); g++) {
+                String gid = g == 0 ? id : MessageIds.next();
+                String received =
+                        "Received: from " + (helo.isEmpty() ? "unknown" : helo) + " ([" + clientAddr + "])\r\n"
+                                + "\tby " + hostname + " (Tern) with ESMTP" + (tls ? "S" : "")
+                                + (user != null ? "A" : "") + " id " + gid + ";\r\n"
+                                + "\t" + RFC5322.format(OffsetDateTime.ofInstant(now, ZoneOffset.UTC)) + "\r\n";
+                String idHeader = feedback != null && feedback.ternIdHeader() ? "X-Tern-Id: " + gid + "\r\n" : "";
+                // trace header, Tern id and signatures go on top; the signed fields below stay byte for byte
+                byte[] top = (received + idHeader + signatures).getBytes(StandardCharsets.US_ASCII);
+                byte[] body = new byte[top.length + cleanLength];
+                System.arraycopy(top, 0, body, 0, top.length);
+                if (clean != null) System.arraycopy(clean, 0, body, top.length, cleanLength);
+                else headers.copyWithout(CONTROL_PREFIX, body, top.length);
+
+                Map<String, String> attributes = new LinkedHashMap<>();
+                attributes.put("client", clientAddr);
+                if (user != null) attributes.put("auth_user", user.name());
+                attributes.put("dkim", signatures.isEmpty() ? "unsigned" : "signed:" + dkim.signingDomain(fromDomain));
+                if (deliverAfter != null) attributes.put("deliver_after", deliverAfter);
+                if (verp) attributes.put("return_path", returnPath);
+                Envelope envelope = new Envelope(
+                        gid,
+                        verp ? feedback.verp().returnPath(gid, 0) : returnPath,
+                        tenant,
+                        campaign,
+                        pool,
+                        "transactional".equalsIgnoreCase(tags.getOrDefault("x-tern-priority", "")),
+                        now.toEpochMilli(),
+                        now.toEpochMilli() + maxAgeMillis,
+                        body.length,
+                        attributes);
+
+                Map<String, List<RecipientState>> byDomain = new LinkedHashMap<>();
+                for (String r : groups.get(g)) {
+                    String domain = r.substring(r.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT);
+                    byDomain.computeIfAbsent(domain, d -> new ArrayList<>()).add(RecipientState.pending(r));
+                }
+                List<QueueEntry> entries = new ArrayList<>();
+                for (var e : byDomain.entrySet())
+                    entries.add(new QueueEntry(envelope, e.getKey(), e.getValue(), 0, notBefore));
+                envelopes.add(envelope);
+                events.holdUntilReception(gid); // the engine may deliver it before the reception events below
+                writes.add(spool.store(envelope, body, entries));
+            }
+            try {
+                return queued(id, envelopes, groups, writes, now, returnPath, tenant, campaign, clientAddr, suppressed);
+            } finally {
+                for (Envelope e : envelopes) events.receptionPublished(e.messageId());
+            }
+        }
+
+        /** Waits until the messages are durable, then publishes their reception events. */
+        private String queued(
+                String id,
+                List<Envelope> envelopes,
+                List<List<String>> groups,
+                List<CompletableFuture<Void>> writes,
+                Instant now,
+                String returnPath,
+                String tenant,
+                String campaign,
+                String clientAddr,
+                Map<String, Suppression> suppressed)
+                throws RejectException {
+            try {
+                // a VERP split stores several messages; if one fails after others were stored, those are
+                // delivered and the client's retry may duplicate them (only on spool failure)
+                CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new))
+                        .get(60, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof SpoolFullException) {
+                    log.warn(
+                            "refusing message from {}: {}",
+                            clientAddr,
+                            e.getCause().getMessage());
+                    throw new RejectException(452, "4.3.1 Insufficient system storage, try again later");
+                }
+                log.error(
+                        "spool write failed for message from {}: {}",
+                        clientAddr,
+                        e.getCause().toString());
+                throw new RejectException(451, "4.3.0 Temporary local error while queueing, try again later");
+            } catch (TimeoutException e) {
+                throw new RejectException(451, "4.3.0 Queueing timed out, try again later");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RejectException(421, "4.3.2 Server shutting down");
+            }
+            SentIndex index = feedback == null ? null : feedback.sentIndex();
+            for (int g = 0; g < groups.size(); g++) {
+                Envelope envelope = envelopes.get(g);
+                if (index != null) {
+                    try {
+                        index.put(new SentIndex.SentMessage(
+                                envelope.messageId(), tenant, campaign, returnPath, groups.get(g), now.toEpochMilli()));
+                    } catch (RuntimeException e) {
+                        log.warn("sent-message index: {}", e.toString()); // returned mail for it will not be matched
+                    }
+                }
+                for (String r : groups.get(g)) {
+                    events.publish(Event.of(EventType.RECEPTION, envelope.messageId(), r)
+                            .time(now)
+                            .sender(returnPath)
+                            .tenant(envelope.tenant())
+                            .campaign(envelope.campaign())
+                            .pool(envelope.pool())
+                            .size(envelope.bodySize())
+                            .client(clientAddr)
+                            .build());
+                }
+            }
+            publishSuppressed(id, now, returnPath, tenant, campaign, clientAddr, suppressed);
+            return "2.0.0 Ok: queued as " + id
+                    + (groups.size() > 1 ? " (and " + (groups.size() - 1) + " more, one per recipient)" : "")
+                    + (suppressed.isEmpty()
+                            ? ""
+                            : "; " + suppressed.size()
+                                    + " suppressed recipient(s) dropped"); // SubEthaSMTP prefixes "250 "
+        }
+
+        private void publishSuppressed(
+                String id,
+                Instant now,
+                String returnPath,
+                String tenant,
+                String campaign,
+                String clientAddr,
+                Map<String, Suppression> suppressed) {
+            suppressed.forEach((r, s) -> events.publish(Event.of(EventType.SUPPRESSED, id, r)
+                    .time(now)
+                    .sender(returnPath)
+                    .tenant(tenant)
+                    .campaign(campaign)
+                    .client(clientAddr)
+                    .reason(s.reason())
+                    .reply(SuppressionPolicy.refusal(r, s))
+                    .build()));
+        }
     }
-  }
 }

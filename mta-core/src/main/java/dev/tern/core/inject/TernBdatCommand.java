@@ -15,24 +15,25 @@ import org.subethamail.smtp.server.Session;
  * transaction ended after the reply whatever it is.
  */
 final class TernBdatCommand extends BaseCommand {
-  private final DataLimits limits;
+    private final DataLimits limits;
 
-  TernBdatCommand(DataLimits limits) {
-    super("BDAT", "A sequence of BDAT packets is collected as the data of the message.");
-    this.limits = limits;
-  }
-
-  @Override
-  public void execute(String commandString, Session sess) throws IOException, DropConnectionException {
-    if (!TernDataCommand.readyForText(sess)) return;
-    BdatCommand.Bdat bdat = BdatCommand.parse(commandString);
-    if (bdat.errorMessage != null) {
-      sess.sendResponse(bdat.errorMessage);
-      return;
+    TernBdatCommand(DataLimits limits) {
+        super("BDAT", "A sequence of BDAT packets is collected as the data of the message.");
+        this.limits = limits;
     }
-    InjectionSession handler = (InjectionSession) sess.getMessageHandler();
-    DataReader.Result text = DataReader.readAll(new BdatInputStream(sess.getRawInput(), sess, bdat.size, bdat.isLast),
-        DataReader.Limits.of(limits, handler.maxMessageSize()));
-    TernDataCommand.respond(sess, handler, text);
-  }
+
+    @Override
+    public void execute(String commandString, Session sess) throws IOException, DropConnectionException {
+        if (!TernDataCommand.readyForText(sess)) return;
+        BdatCommand.Bdat bdat = BdatCommand.parse(commandString);
+        if (bdat.errorMessage != null) {
+            sess.sendResponse(bdat.errorMessage);
+            return;
+        }
+        InjectionSession handler = (InjectionSession) sess.getMessageHandler();
+        DataReader.Result text = DataReader.readAll(
+                new BdatInputStream(sess.getRawInput(), sess, bdat.size, bdat.isLast),
+                DataReader.Limits.of(limits, handler.maxMessageSize()));
+        TernDataCommand.respond(sess, handler, text);
+    }
 }

@@ -18,57 +18,60 @@ import org.subethamail.smtp.server.Session;
  * (RFC 5321 4.1.1.4; SubEthaSMTP left it open after a refusal, so the next MAIL got 503).
  */
 final class TernDataCommand extends BaseCommand {
-  private final DataLimits limits;
+    private final DataLimits limits;
 
-  TernDataCommand(DataLimits limits) {
-    super("DATA", "Following text is collected as the message.\nEnd data with <CR><LF>.<CR><LF>");
-    this.limits = limits;
-  }
+    TernDataCommand(DataLimits limits) {
+        super("DATA", "Following text is collected as the message.\nEnd data with <CR><LF>.<CR><LF>");
+        this.limits = limits;
+    }
 
-  @Override
-  public void execute(String commandString, Session sess) throws IOException, DropConnectionException {
-    if (!readyForText(sess)) return;
-    InjectionSession handler = (InjectionSession) sess.getMessageHandler();
-    sess.sendResponse("354 End data with <CR><LF>.<CR><LF>");
-    DataReader.Result text;
-    try {
-      text = DataReader.readData(sess.getRawInput(), DataReader.Limits.of(limits, handler.maxMessageSize()),
-          sess.getDeclaredMessageSize());
-    } catch (EOFException e) {
-      sess.resetMailTransaction();
-      throw new DropConnectionException(421, "4.4.2 Connection closed during DATA");
+    @Override
+    public void execute(String commandString, Session sess) throws IOException, DropConnectionException {
+        if (!readyForText(sess)) return;
+        InjectionSession handler = (InjectionSession) sess.getMessageHandler();
+        sess.sendResponse("354 End data with <CR><LF>.<CR><LF>");
+        DataReader.Result text;
+        try {
+            text = DataReader.readData(
+                    sess.getRawInput(),
+                    DataReader.Limits.of(limits, handler.maxMessageSize()),
+                    sess.getDeclaredMessageSize());
+        } catch (EOFException e) {
+            sess.resetMailTransaction();
+            throw new DropConnectionException(421, "4.4.2 Connection closed during DATA");
+        }
+        respond(sess, handler, text);
     }
-    respond(sess, handler, text);
-  }
 
-  /** Whether MAIL and RCPT came first; if not, answers 503 (DATA and BDAT alike). */
-  static boolean readyForText(Session sess) throws IOException {
-    if (!sess.isMailTransactionInProgress()) {
-      sess.sendResponse("503 5.5.1 Error: need MAIL command");
-      return false;
+    /** Whether MAIL and RCPT came first; if not, answers 503 (DATA and BDAT alike). */
+    static boolean readyForText(Session sess) throws IOException {
+        if (!sess.isMailTransactionInProgress()) {
+            sess.sendResponse("503 5.5.1 Error: need MAIL command");
+            return false;
+        }
+        if (sess.getRecipientCount() == 0) {
+            sess.sendResponse("503 5.5.1 Error: need RCPT command");
+            return false;
+        }
+        return true;
     }
-    if (sess.getRecipientCount() == 0) {
-      sess.sendResponse("503 5.5.1 Error: need RCPT command");
-      return false;
-    }
-    return true;
-  }
 
-  /** Hands an accepted text to the handler and answers; ends the mail transaction either way. */
-  static void respond(Session sess, InjectionSession handler, DataReader.Result text) throws IOException, DropConnectionException {
-    try {
-      if (!text.accepted()) {
-        sess.sendResponse(text.code() + " " + text.text());
-        return;
-      }
-      String reply = handler.data(text.buffer(), text.length());
-      sess.sendResponse(SMTPResponseHelper.buildResponse("250", reply));
-    } catch (DropConnectionException e) {
-      throw e;
-    } catch (RejectException e) {
-      sess.sendResponse(e.getErrorResponse());
-    } finally {
-      sess.resetMailTransaction();
+    /** Hands an accepted text to the handler and answers; ends the mail transaction either way. */
+    static void respond(Session sess, InjectionSession handler, DataReader.Result text)
+            throws IOException, DropConnectionException {
+        try {
+            if (!text.accepted()) {
+                sess.sendResponse(text.code() + " " + text.text());
+                return;
+            }
+            String reply = handler.data(text.buffer(), text.length());
+            sess.sendResponse(SMTPResponseHelper.buildResponse("250", reply));
+        } catch (DropConnectionException e) {
+            throw e;
+        } catch (RejectException e) {
+            sess.sendResponse(e.getErrorResponse());
+        } finally {
+            sess.resetMailTransaction();
+        }
     }
-  }
 }

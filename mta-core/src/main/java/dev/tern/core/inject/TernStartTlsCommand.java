@@ -12,18 +12,18 @@ import org.subethamail.smtp.server.Session;
  * identity would otherwise survive the switch (RFC 3207 section 4.2: all knowledge from before TLS is discarded).
  */
 final class TernStartTlsCommand extends BaseCommand {
-  private final StartTLSCommand delegate = new StartTLSCommand();
+    private final StartTLSCommand delegate = new StartTLSCommand();
 
-  TernStartTlsCommand() {
-    super("STARTTLS", "The starttls command");
-  }
-
-  @Override
-  public void execute(String commandString, Session sess) throws IOException, DropConnectionException {
-    if (sess.isAuthenticated() && !sess.isTLSStarted()) {
-      sess.sendResponse("503 5.5.1 STARTTLS is not allowed after AUTH");
-      return;
+    TernStartTlsCommand() {
+        super("STARTTLS", "The starttls command");
     }
-    delegate.execute(commandString, sess);
-  }
+
+    @Override
+    public void execute(String commandString, Session sess) throws IOException, DropConnectionException {
+        if (sess.isAuthenticated() && !sess.isTLSStarted()) {
+            sess.sendResponse("503 5.5.1 STARTTLS is not allowed after AUTH");
+            return;
+        }
+        delegate.execute(commandString, sess);
+    }
 }

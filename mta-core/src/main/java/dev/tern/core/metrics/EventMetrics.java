@@ -23,97 +23,109 @@ import java.util.function.Function;
  * (reception to delivery).
  */
 public final class EventMetrics implements EventSink {
-  /** Distinct tenants and pools kept as tag values; the rest count as "other". */
-  public static final int MAX_TAG_VALUES = 50;
-  private static final java.util.Set<String> CLASSES = java.util.Set.of("bad-mailbox", "bad-domain",
-      "inactive-mailbox", "quota-issues", "spam-related", "policy-related", "routing-errors",
-      "message-expired", "protocol-errors", "other");
+    /** Distinct tenants and pools kept as tag values; the rest count as "other". */
+    public static final int MAX_TAG_VALUES = 50;
 
-  private final MeterRegistry registry;
-  private final Function<String, OptionalLong> receivedAt;
-  private final TagLimiter tenants = new TagLimiter(MAX_TAG_VALUES);
-  private final TagLimiter pools = new TagLimiter(MAX_TAG_VALUES);
-  private final Map<Key, Counter> counters = new ConcurrentHashMap<>();
-  private final Timer deliveryLatency;
+    private static final java.util.Set<String> CLASSES = java.util.Set.of(
+            "bad-mailbox",
+            "bad-domain",
+            "inactive-mailbox",
+            "quota-issues",
+            "spam-related",
+            "policy-related",
+            "routing-errors",
+            "message-expired",
+            "protocol-errors",
+            "other");
 
-  private record Key(EventType type, String tenant, String pool, String reasonClass) {}
+    private final MeterRegistry registry;
+    private final Function<String, OptionalLong> receivedAt;
+    private final TagLimiter tenants = new TagLimiter(MAX_TAG_VALUES);
+    private final TagLimiter pools = new TagLimiter(MAX_TAG_VALUES);
+    private final Map<Key, Counter> counters = new ConcurrentHashMap<>();
+    private final Timer deliveryLatency;
 
-  /**
-   * @param receivedAt reception time (epoch millis) of a spooled message by id, or empty;
-   *     called on the publishing thread for each delivery event
-   */
-  public EventMetrics(MeterRegistry registry, Function<String, OptionalLong> receivedAt) {
-    this.registry = registry;
-    this.receivedAt = receivedAt;
-    this.deliveryLatency = Timer.builder("tern.delivery.latency")
-        .description("Time from reception to delivery, per delivered recipient")
-        .publishPercentileHistogram()
-        .minimumExpectedValue(Duration.ofMillis(10))
-        .maximumExpectedValue(Duration.ofDays(3))
-        .register(registry);
-    // Every series exists from the start (at zero), so rates and dashboards work before traffic.
-    for (EventType t : EventType.values()) counter(new Key(t, TagLimiter.NONE, TagLimiter.NONE, failure(t) ? "other" : null));
-  }
+    private record Key(EventType type, String tenant, String pool, String reasonClass) {}
 
-  @Override
-  public void accept(Event e) {
-    EventType type;
-    try {
-      type = e.eventType();
-    } catch (IllegalArgumentException unknown) {
-      return;
+    /**
+     * @param receivedAt reception time (epoch millis) of a spooled message by id, or empty;
+     *     called on the publishing thread for each delivery event
+     */
+    public EventMetrics(MeterRegistry registry, Function<String, OptionalLong> receivedAt) {
+        this.registry = registry;
+        this.receivedAt = receivedAt;
+        this.deliveryLatency = Timer.builder("tern.delivery.latency")
+                .description("Time from reception to delivery, per delivered recipient")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(10))
+                .maximumExpectedValue(Duration.ofDays(3))
+                .register(registry);
+        // Every series exists from the start (at zero), so rates and dashboards work before traffic.
+        for (EventType t : EventType.values())
+            counter(new Key(t, TagLimiter.NONE, TagLimiter.NONE, failure(t) ? "other" : null));
     }
-    String reasonClass = null;
-    if (failure(type)) reasonClass = e.bounceClass() != null && CLASSES.contains(e.bounceClass()) ? e.bounceClass() : "other";
-    counter(new Key(type, tenants.apply(e.tenant()), pools.apply(e.pool()), reasonClass)).increment();
-    if (type == EventType.DELIVERY && e.time() != null && e.messageId() != null) {
-      OptionalLong at = receivedAt.apply(e.messageId());
-      if (at.isPresent()) {
-        long millis = e.time().toEpochMilli() - at.getAsLong();
-        if (millis >= 0) deliveryLatency.record(millis, TimeUnit.MILLISECONDS);
-      }
+
+    @Override
+    public void accept(Event e) {
+        EventType type;
+        try {
+            type = e.eventType();
+        } catch (IllegalArgumentException unknown) {
+            return;
+        }
+        String reasonClass = null;
+        if (failure(type))
+            reasonClass = e.bounceClass() != null && CLASSES.contains(e.bounceClass()) ? e.bounceClass() : "other";
+        counter(new Key(type, tenants.apply(e.tenant()), pools.apply(e.pool()), reasonClass))
+                .increment();
+        if (type == EventType.DELIVERY && e.time() != null && e.messageId() != null) {
+            OptionalLong at = receivedAt.apply(e.messageId());
+            if (at.isPresent()) {
+                long millis = e.time().toEpochMilli() - at.getAsLong();
+                if (millis >= 0) deliveryLatency.record(millis, TimeUnit.MILLISECONDS);
+            }
+        }
     }
-  }
 
-  private static boolean failure(EventType t) {
-    return t == EventType.BOUNCE || t == EventType.TRANSIENT_FAILURE || t == EventType.ASYNC_BOUNCE;
-  }
+    private static boolean failure(EventType t) {
+        return t == EventType.BOUNCE || t == EventType.TRANSIENT_FAILURE || t == EventType.ASYNC_BOUNCE;
+    }
 
-  private Counter counter(Key k) {
-    return counters.computeIfAbsent(k, key -> {
-      Counter.Builder b = Counter.builder(name(key.type()))
-          .description(description(key.type()))
-          .tag("tenant", key.tenant())
-          .tag("pool", key.pool());
-      if (key.reasonClass() != null) b.tag("reason_class", key.reasonClass());
-      return b.register(registry);
-    });
-  }
+    private Counter counter(Key k) {
+        return counters.computeIfAbsent(k, key -> {
+            Counter.Builder b = Counter.builder(name(key.type()))
+                    .description(description(key.type()))
+                    .tag("tenant", key.tenant())
+                    .tag("pool", key.pool());
+            if (key.reasonClass() != null) b.tag("reason_class", key.reasonClass());
+            return b.register(registry);
+        });
+    }
 
-  /** The Micrometer name of the counter of an event type (Prometheus: dots become _, plus _total). */
-  public static String name(EventType t) {
-    return switch (t) {
-      case RECEPTION -> "tern.messages.injected";
-      case DELIVERY -> "tern.messages.delivered";
-      case TRANSIENT_FAILURE -> "tern.messages.deferred";
-      case BOUNCE -> "tern.messages.bounced";
-      case EXPIRATION -> "tern.messages.expired";
-      case COMPLAINT -> "tern.messages.complained";
-      default -> "tern.messages." + t.wireName().replace('_', '.');
-    };
-  }
+    /** The Micrometer name of the counter of an event type (Prometheus: dots become _, plus _total). */
+    public static String name(EventType t) {
+        return switch (t) {
+            case RECEPTION -> "tern.messages.injected";
+            case DELIVERY -> "tern.messages.delivered";
+            case TRANSIENT_FAILURE -> "tern.messages.deferred";
+            case BOUNCE -> "tern.messages.bounced";
+            case EXPIRATION -> "tern.messages.expired";
+            case COMPLAINT -> "tern.messages.complained";
+            default -> "tern.messages." + t.wireName().replace('_', '.');
+        };
+    }
 
-  private static String description(EventType t) {
-    return switch (t) {
-      case RECEPTION -> "Recipients accepted at injection";
-      case DELIVERY -> "Recipients delivered (2xx)";
-      case TRANSIENT_FAILURE -> "Delivery attempts temporarily failed (deferred), per recipient";
-      case BOUNCE -> "Recipients permanently failed (5xx, or purged)";
-      case EXPIRATION -> "Recipients expired after the maximum age";
-      case COMPLAINT -> "Feedback-loop complaints";
-      case ASYNC_BOUNCE -> "Bounces received later as DSN mail";
-      case SUPPRESSED -> "Recipients refused or dropped by the suppression list";
-      default -> "Events of type " + t.wireName();
-    };
-  }
+    private static String description(EventType t) {
+        return switch (t) {
+            case RECEPTION -> "Recipients accepted at injection";
+            case DELIVERY -> "Recipients delivered (2xx)";
+            case TRANSIENT_FAILURE -> "Delivery attempts temporarily failed (deferred), per recipient";
+            case BOUNCE -> "Recipients permanently failed (5xx, or purged)";
+            case EXPIRATION -> "Recipients expired after the maximum age";
+            case COMPLAINT -> "Feedback-loop complaints";
+            case ASYNC_BOUNCE -> "Bounces received later as DSN mail";
+            case SUPPRESSED -> "Recipients refused or dropped by the suppression list";
+            default -> "Events of type " + t.wireName();
+        };
+    }
 }

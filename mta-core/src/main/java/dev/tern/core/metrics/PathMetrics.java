@@ -12,60 +12,75 @@ import java.time.Duration;
  * durable), SMTP transaction time, outbound TLS use, and the spool's group commits.
  */
 public final class PathMetrics implements SpoolObserver {
-  private final Timer injection;
-  private final Timer transaction;
-  private final Timer spoolSync;
-  private final DistributionSummary commitWrites;
-  private final Counter tlsUsed;
-  private final Counter tlsNotOffered;
-  private final Counter tlsFailed;
+    private final Timer injection;
+    private final Timer transaction;
+    private final Timer spoolSync;
+    private final DistributionSummary commitWrites;
+    private final Counter tlsUsed;
+    private final Counter tlsNotOffered;
+    private final Counter tlsFailed;
 
-  public PathMetrics(MeterRegistry registry) {
-    injection = Timer.builder("tern.injection.latency")
-        .description("From the end of DATA to the message being durable in the spool (what the client waits for the 250)")
-        .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
-        .register(registry);
-    transaction = Timer.builder("tern.smtp.transaction.duration")
-        .description("Outbound SMTP transaction time, MAIL to the reply after DATA")
-        .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(10))
-        .register(registry);
-    spoolSync = Timer.builder("tern.spool.sync.duration")
-        .description("Spool WAL sync time per group commit")
-        .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(20_000)).maximumExpectedValue(Duration.ofSeconds(5))
-        .register(registry);
-    commitWrites = DistributionSummary.builder("tern.spool.commit.writes")
-        .description("Writes sharing one WAL sync (group commit size)")
-        .publishPercentileHistogram().minimumExpectedValue(1.0).maximumExpectedValue(4096.0)
-        .register(registry);
-    tlsUsed = Counter.builder("tern.outbound.sessions").tag("tls", "used")
-        .description("Outbound SMTP sessions established, by TLS outcome (used, none, failed handshake)").register(registry);
-    tlsNotOffered = Counter.builder("tern.outbound.sessions").tag("tls", "none")
-        .description("Outbound SMTP sessions established, by TLS outcome (used, none, failed handshake)").register(registry);
-    tlsFailed = Counter.builder("tern.outbound.sessions").tag("tls", "failed")
-        .description("Outbound SMTP sessions established, by TLS outcome (used, none, failed handshake)").register(registry);
-  }
+    public PathMetrics(MeterRegistry registry) {
+        injection = Timer.builder("tern.injection.latency")
+                .description(
+                        "From the end of DATA to the message being durable in the spool (what the client waits for the 250)")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(30))
+                .register(registry);
+        transaction = Timer.builder("tern.smtp.transaction.duration")
+                .description("Outbound SMTP transaction time, MAIL to the reply after DATA")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofMinutes(10))
+                .register(registry);
+        spoolSync = Timer.builder("tern.spool.sync.duration")
+                .description("Spool WAL sync time per group commit")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(20_000))
+                .maximumExpectedValue(Duration.ofSeconds(5))
+                .register(registry);
+        commitWrites = DistributionSummary.builder("tern.spool.commit.writes")
+                .description("Writes sharing one WAL sync (group commit size)")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(1.0)
+                .maximumExpectedValue(4096.0)
+                .register(registry);
+        tlsUsed = Counter.builder("tern.outbound.sessions")
+                .tag("tls", "used")
+                .description("Outbound SMTP sessions established, by TLS outcome (used, none, failed handshake)")
+                .register(registry);
+        tlsNotOffered = Counter.builder("tern.outbound.sessions")
+                .tag("tls", "none")
+                .description("Outbound SMTP sessions established, by TLS outcome (used, none, failed handshake)")
+                .register(registry);
+        tlsFailed = Counter.builder("tern.outbound.sessions")
+                .tag("tls", "failed")
+                .description("Outbound SMTP sessions established, by TLS outcome (used, none, failed handshake)")
+                .register(registry);
+    }
 
-  public void injected(long nanos) {
-    injection.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
-  }
+    public void injected(long nanos) {
+        injection.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
 
-  public void transaction(long nanos) {
-    transaction.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
-  }
+    public void transaction(long nanos) {
+        transaction.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
 
-  /** An outbound connection was established; {@code tls} true when STARTTLS is active. */
-  public void connected(boolean tls) {
-    (tls ? tlsUsed : tlsNotOffered).increment();
-  }
+    /** An outbound connection was established; {@code tls} true when STARTTLS is active. */
+    public void connected(boolean tls) {
+        (tls ? tlsUsed : tlsNotOffered).increment();
+    }
 
-  /** A STARTTLS handshake failed (the host is retried without TLS). */
-  public void tlsFailed() {
-    tlsFailed.increment();
-  }
+    /** A STARTTLS handshake failed (the host is retried without TLS). */
+    public void tlsFailed() {
+        tlsFailed.increment();
+    }
 
-  @Override
-  public void committed(int writes, long syncNanos) {
-    commitWrites.record(writes);
-    spoolSync.record(syncNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
-  }
+    @Override
+    public void committed(int writes, long syncNanos) {
+        commitWrites.record(writes);
+        spoolSync.record(syncNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
 }

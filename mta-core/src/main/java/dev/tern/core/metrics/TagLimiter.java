@@ -9,36 +9,36 @@ import java.util.concurrent.ConcurrentHashMap;
  * every later one becomes {@value #OTHER}. Empty values become {@value #NONE}.
  */
 public final class TagLimiter {
-  public static final String OTHER = "other";
-  public static final String NONE = "none";
-  private static final int MAX_LENGTH = 64;
+    public static final String OTHER = "other";
+    public static final String NONE = "none";
+    private static final int MAX_LENGTH = 64;
 
-  private final int max;
-  private final Set<String> seen = ConcurrentHashMap.newKeySet();
+    private final int max;
+    private final Set<String> seen = ConcurrentHashMap.newKeySet();
 
-  public TagLimiter(int max) {
-    if (max < 1) throw new IllegalArgumentException("max must be >= 1");
-    this.max = max;
-  }
-
-  /** The tag value to use for {@code value}. */
-  public String apply(String value) {
-    if (value == null || value.isBlank()) return NONE;
-    String v = value.length() > MAX_LENGTH ? value.substring(0, MAX_LENGTH) : value;
-    v = v.toLowerCase(Locale.ROOT);
-    if (seen.contains(v)) return v;
-    synchronized (this) {
-      if (seen.contains(v)) return v;
-      if (seen.size() < max) {
-        seen.add(v);
-        return v;
-      }
+    public TagLimiter(int max) {
+        if (max < 1) throw new IllegalArgumentException("max must be >= 1");
+        this.max = max;
     }
-    return OTHER;
-  }
 
-  /** Distinct values kept so far (at most {@code max}). */
-  public int size() {
-    return seen.size();
-  }
+    /** The tag value to use for {@code value}. */
+    public String apply(String value) {
+        if (value == null || value.isBlank()) return NONE;
+        String v = value.length() > MAX_LENGTH ? value.substring(0, MAX_LENGTH) : value;
+        v = v.toLowerCase(Locale.ROOT);
+        if (seen.contains(v)) return v;
+        synchronized (this) {
+            if (seen.contains(v)) return v;
+            if (seen.size() < max) {
+                seen.add(v);
+                return v;
+            }
+        }
+        return OTHER;
+    }
+
+    /** Distinct values kept so far (at most {@code max}). */
+    public int size() {
+        return seen.size();
+    }
 }

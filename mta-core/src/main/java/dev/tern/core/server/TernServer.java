@@ -10,9 +10,9 @@ import dev.tern.core.delivery.RetryPolicy;
 import dev.tern.core.delivery.Router;
 import dev.tern.core.delivery.StaticRoutes;
 import dev.tern.core.delivery.smtp.SmtpClient;
+import dev.tern.core.delivery.smtp.SmtpClientSettings;
 import dev.tern.core.dns.DnsSettings;
 import dev.tern.core.dns.MxResolver;
-import dev.tern.core.delivery.smtp.SmtpClientSettings;
 import dev.tern.core.events.EventBus;
 import dev.tern.core.events.JsonLinesEventLog;
 import dev.tern.core.events.WebhookForwarder;
@@ -39,196 +39,272 @@ import org.slf4j.LoggerFactory;
  * admin server from one {@link TernConfig}; {@link #close()} stops them in reverse order.
  */
 public final class TernServer implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(TernServer.class);
+    private static final Logger log = LoggerFactory.getLogger(TernServer.class);
 
-  private final TernConfig config;
-  private final Spool spool;
-  private final EventBus events = new EventBus();
-  private final EventLoopGroup group;
-  private final SmtpClient smtpClient;
-  private final DeliveryEngine delivery;
-  private final InjectionListener injection;
-  private final DkimSigning dkim;
-  private final AdminServer admin;
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  private final TernMetrics metrics;
-  private final dev.tern.core.metrics.PathMetrics pathMetrics = new dev.tern.core.metrics.PathMetrics(registry);
-  private final Feedback feedback;
-  private final WebhookForwarder webhook;
-  private final java.nio.file.Path configFile;
-  private final dev.tern.core.shaping.ReloadSignal reloadSignal;
+    private final TernConfig config;
+    private final Spool spool;
+    private final EventBus events = new EventBus();
+    private final EventLoopGroup group;
+    private final SmtpClient smtpClient;
+    private final DeliveryEngine delivery;
+    private final InjectionListener injection;
+    private final DkimSigning dkim;
+    private final AdminServer admin;
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final TernMetrics metrics;
+    private final dev.tern.core.metrics.PathMetrics pathMetrics = new dev.tern.core.metrics.PathMetrics(registry);
+    private final Feedback feedback;
+    private final WebhookForwarder webhook;
+    private final java.nio.file.Path configFile;
+    private final dev.tern.core.shaping.ReloadSignal reloadSignal;
 
-  private TernServer(TernConfig config, Clock clock, java.nio.file.Path configFile) {
-    this.config = config;
-    TernConfig.Spool sc = config.spool();
-    TernConfig.RocksDb rc = sc.rocksdb();
-    spool = Spool.open(new SpoolSettings(sc.directory(), sc.sync(), sc.minFreeDisk().bytes(),
-        new SpoolSettings.Tuning(rc.writeBuffer().bytes(), rc.blockCache().bytes(), rc.blobMinSize().bytes(), rc.backgroundJobs()),
-        pathMetrics));
-    if (spool.recoveredCount() > 0) log.info("recovered {} queue entries that were in flight at the last stop", spool.recoveredCount());
-    try {
-      TernConfig.Events ec = config.events();
-      JsonLinesEventLog eventLog = new JsonLinesEventLog(ec.log(),
-          new JsonLinesEventLog.Rotation(ec.rotateSize().bytes(), ec.rotateInterval(), ec.keep()), clock);
-      events.register(eventLog);
-      ReplyClassifier classifier = ReplyClassifier.shipped();
-      feedback = Feedback.create(config, spool, events, classifier, registry, clock);
-      webhook = ec.webhook().enabled() ? new WebhookForwarder(webhookSettings(ec), eventLog, registry, clock) : null;
-      group = new MultiThreadIoEventLoopGroup(Math.max(2, Runtime.getRuntime().availableProcessors()), NioIoHandler.newFactory());
-      TernConfig.Delivery dc = config.delivery();
-      SmtpClientSettings smtp = smtpSettings(dc.timeouts());
-      smtpClient = new SmtpClient(group, smtp);
-      TernConfig.Dns dnsc = config.dns();
-      DnsSettings dd = DnsSettings.defaults();
-      MxResolver resolver = new MxResolver(new DnsSettings(
-          dnsc.servers().stream().map(h -> new InetSocketAddress(h.host(), h.port())).toList(),
-          dnsc.timeout(), dnsc.attempts(), dnsc.cacheSize(), dd.negativeTtl(), dd.maxTtl(), dd.failureTtl()), registry,
-          clock, () -> java.util.concurrent.ThreadLocalRandom.current().nextLong(), java.util.concurrent.ForkJoinPool.commonPool());
-      Router router = new Router(new StaticRoutes(config.routes()), resolver, dc.smtpPort());
-      TernConfig.Retry r = dc.retry();
-      String ehlo = dc.ehloName().isEmpty() ? config.server().hostname() : dc.ehloName();
-      delivery = new DeliveryEngine(spool, router, smtpClient, events,
-          new RetryPolicy(r.initial(), r.multiplier(), r.max(), r.jitter()), classifier,
-          new DeliveryEngine.Settings(ehlo, dc.maxConnectionsPerDestination(), dc.maxMessagesPerConnection(),
-              dc.maxRecipientsPerTransaction(), dc.maxConnections(), 20_000, 50, smtp),
-          clock, dev.tern.core.delivery.DeliverySetup.policy(dc), dev.tern.core.delivery.DeliverySetup.pools(dc, ehlo),
-          pathMetrics);
-      this.configFile = configFile;
-      this.reloadSignal = dev.tern.core.shaping.ReloadSignal.install(this::reload);
-      // new mail is spooled before its reception event: wake the scheduler instead of waiting for its next poll
-      DeliveryEngine engine = delivery;
-      events.register(e -> {
-        if (e.type().equals(dev.tern.core.events.EventType.RECEPTION.wireName())) engine.wake();
-      });
-      // a paused campaign (guard or operator) also holds its queued mail
-      events.register(e -> {
-        if (e.type().equals(dev.tern.core.events.EventType.CAMPAIGN_PAUSED.wireName())) engine.suspendCampaign(e.campaign());
-        else if (e.type().equals(dev.tern.core.events.EventType.CAMPAIGN_RESUMED.wireName())) engine.resumeCampaign(e.campaign());
-      });
-      metrics = new TernMetrics(registry, spool, delivery, events, clock);
-      delivery.start();
-      dkim = new DkimSigning(config.dkim());
-      injection = new InjectionListener(config, spool, events, dkim, clock, feedback, pathMetrics);
-      injection.start();
-      admin = new AdminServer(group, config.admin().listen().toSocketAddress(), registry, metrics::refresh,
-          new AdminApi(new AdminContext(config, configFile, spool, delivery, router, events, clock, metrics.scanner(), feedback.campaigns())));
-    } catch (RuntimeException e) {
-      spool.close();
-      throw e;
+    private TernServer(TernConfig config, Clock clock, java.nio.file.Path configFile) {
+        this.config = config;
+        TernConfig.Spool sc = config.spool();
+        TernConfig.RocksDb rc = sc.rocksdb();
+        spool = Spool.open(new SpoolSettings(
+                sc.directory(),
+                sc.sync(),
+                sc.minFreeDisk().bytes(),
+                new SpoolSettings.Tuning(
+                        rc.writeBuffer().bytes(),
+                        rc.blockCache().bytes(),
+                        rc.blobMinSize().bytes(),
+                        rc.backgroundJobs()),
+                pathMetrics));
+        if (spool.recoveredCount() > 0)
+            log.info("recovered {} queue entries that were in flight at the last stop", spool.recoveredCount());
+        try {
+            TernConfig.Events ec = config.events();
+            JsonLinesEventLog eventLog = new JsonLinesEventLog(
+                    ec.log(),
+                    new JsonLinesEventLog.Rotation(ec.rotateSize().bytes(), ec.rotateInterval(), ec.keep()),
+                    clock);
+            events.register(eventLog);
+            ReplyClassifier classifier = ReplyClassifier.shipped();
+            feedback = Feedback.create(config, spool, events, classifier, registry, clock);
+            webhook = ec.webhook().enabled()
+                    ? new WebhookForwarder(webhookSettings(ec), eventLog, registry, clock)
+                    : null;
+            group = new MultiThreadIoEventLoopGroup(
+                    Math.max(2, Runtime.getRuntime().availableProcessors()), NioIoHandler.newFactory());
+            TernConfig.Delivery dc = config.delivery();
+            SmtpClientSettings smtp = smtpSettings(dc.timeouts());
+            smtpClient = new SmtpClient(group, smtp);
+            TernConfig.Dns dnsc = config.dns();
+            DnsSettings dd = DnsSettings.defaults();
+            MxResolver resolver = new MxResolver(
+                    new DnsSettings(
+                            dnsc.servers().stream()
+                                    .map(h -> new InetSocketAddress(h.host(), h.port()))
+                                    .toList(),
+                            dnsc.timeout(),
+                            dnsc.attempts(),
+                            dnsc.cacheSize(),
+                            dd.negativeTtl(),
+                            dd.maxTtl(),
+                            dd.failureTtl()),
+                    registry,
+                    clock,
+                    () -> java.util.concurrent.ThreadLocalRandom.current().nextLong(),
+                    java.util.concurrent.ForkJoinPool.commonPool());
+            Router router = new Router(new StaticRoutes(config.routes()), resolver, dc.smtpPort());
+            TernConfig.Retry r = dc.retry();
+            String ehlo = dc.ehloName().isEmpty() ? config.server().hostname() : dc.ehloName();
+            delivery = new DeliveryEngine(
+                    spool,
+                    router,
+                    smtpClient,
+                    events,
+                    new RetryPolicy(r.initial(), r.multiplier(), r.max(), r.jitter()),
+                    classifier,
+                    new DeliveryEngine.Settings(
+                            ehlo,
+                            dc.maxConnectionsPerDestination(),
+                            dc.maxMessagesPerConnection(),
+                            dc.maxRecipientsPerTransaction(),
+                            dc.maxConnections(),
+                            20_000,
+                            50,
+                            smtp),
+                    clock,
+                    dev.tern.core.delivery.DeliverySetup.policy(dc),
+                    dev.tern.core.delivery.DeliverySetup.pools(dc, ehlo),
+                    pathMetrics);
+            this.configFile = configFile;
+            this.reloadSignal = dev.tern.core.shaping.ReloadSignal.install(this::reload);
+            // new mail is spooled before its reception event: wake the scheduler instead of waiting for its next poll
+            DeliveryEngine engine = delivery;
+            events.register(e -> {
+                if (e.type().equals(dev.tern.core.events.EventType.RECEPTION.wireName())) engine.wake();
+            });
+            // a paused campaign (guard or operator) also holds its queued mail
+            events.register(e -> {
+                if (e.type().equals(dev.tern.core.events.EventType.CAMPAIGN_PAUSED.wireName()))
+                    engine.suspendCampaign(e.campaign());
+                else if (e.type().equals(dev.tern.core.events.EventType.CAMPAIGN_RESUMED.wireName()))
+                    engine.resumeCampaign(e.campaign());
+            });
+            metrics = new TernMetrics(registry, spool, delivery, events, clock);
+            delivery.start();
+            dkim = new DkimSigning(config.dkim());
+            injection = new InjectionListener(config, spool, events, dkim, clock, feedback, pathMetrics);
+            injection.start();
+            admin = new AdminServer(
+                    group,
+                    config.admin().listen().toSocketAddress(),
+                    registry,
+                    metrics::refresh,
+                    new AdminApi(new AdminContext(
+                            config,
+                            configFile,
+                            spool,
+                            delivery,
+                            router,
+                            events,
+                            clock,
+                            metrics.scanner(),
+                            feedback.campaigns())));
+        } catch (RuntimeException e) {
+            spool.close();
+            throw e;
+        }
+        log.info(
+                "Tern started: SMTP injection on {}, admin/metrics on http://{}/metrics, spool {}, events {}",
+                format(injection.address()),
+                format(admin.address()),
+                config.spool().directory(),
+                config.events().log());
     }
-    log.info("Tern started: SMTP injection on {}, admin/metrics on http://{}/metrics, spool {}, events {}",
-        format(injection.address()), format(admin.address()), config.spool().directory(), config.events().log());
-  }
 
-  private static WebhookForwarder.Settings webhookSettings(TernConfig.Events ec) {
-    TernConfig.Webhook w = ec.webhook();
-    java.nio.file.Path cursor = w.cursor().isEmpty()
-        ? ec.log().toAbsolutePath().resolveSibling(ec.log().getFileName() + ".webhook-cursor")
-        : java.nio.file.Path.of(w.cursor());
-    return new WebhookForwarder.Settings(java.net.URI.create(w.url()), w.headers(), w.batchSize(), w.batchInterval(),
-        w.timeout(), w.retryInitial(), w.retryMax(), cursor);
-  }
+    private static WebhookForwarder.Settings webhookSettings(TernConfig.Events ec) {
+        TernConfig.Webhook w = ec.webhook();
+        java.nio.file.Path cursor = w.cursor().isEmpty()
+                ? ec.log().toAbsolutePath().resolveSibling(ec.log().getFileName() + ".webhook-cursor")
+                : java.nio.file.Path.of(w.cursor());
+        return new WebhookForwarder.Settings(
+                java.net.URI.create(w.url()),
+                w.headers(),
+                w.batchSize(),
+                w.batchInterval(),
+                w.timeout(),
+                w.retryInitial(),
+                w.retryMax(),
+                cursor);
+    }
 
-  private static SmtpClientSettings smtpSettings(TernConfig.Timeouts t) {
-    return new SmtpClientSettings(t.connect(), t.banner(), t.ehlo(), t.mail(), t.rcpt(), t.dataInit(),
-        t.dataBlock(), t.dataEnd(), t.quit(), true, false);
-  }
+    private static SmtpClientSettings smtpSettings(TernConfig.Timeouts t) {
+        return new SmtpClientSettings(
+                t.connect(),
+                t.banner(),
+                t.ehlo(),
+                t.mail(),
+                t.rcpt(),
+                t.dataInit(),
+                t.dataBlock(),
+                t.dataEnd(),
+                t.quit(),
+                true,
+                false);
+    }
 
-  /** Starts Tern; fails (with everything opened so far closed) if any part cannot start. */
-  public static TernServer start(TernConfig config, Clock clock) {
-    return new TernServer(config, clock, null);
-  }
+    /** Starts Tern; fails (with everything opened so far closed) if any part cannot start. */
+    public static TernServer start(TernConfig config, Clock clock) {
+        return new TernServer(config, clock, null);
+    }
 
-  /** Starts Tern with the configuration read from {@code configFile}, which the admin API's reload reads again. */
-  public static TernServer start(TernConfig config, Clock clock, java.nio.file.Path configFile) {
-    return new TernServer(config, clock, configFile);
-  }
+    /** Starts Tern with the configuration read from {@code configFile}, which the admin API's reload reads again. */
+    public static TernServer start(TernConfig config, Clock clock, java.nio.file.Path configFile) {
+        return new TernServer(config, clock, configFile);
+    }
 
-  public static TernServer start(TernConfig config) {
-    return start(config, Clock.systemUTC());
-  }
+    public static TernServer start(TernConfig config) {
+        return start(config, Clock.systemUTC());
+    }
 
-  /**
-   * Applies what can change without a restart from {@code next}: the traffic shaping rules
-   * (its {@code delivery.shaping_file}, read again now) and the egress sources and pools. Sites
-   * get their new limits at once; deliveries in progress go on.
-   *
-   * @throws dev.tern.core.config.ConfigException if the shaping file is missing or wrong (nothing changes)
-   */
-  public synchronized void reload(TernConfig next) {
-    dev.tern.core.delivery.DeliverySetup.prepare(next).applyTo(delivery);
-    Path shapingFile = next.delivery().shapingFile();
-    log.info("reloaded traffic shaping ({}) and egress pools", shapingFile == null ? "no shaping file" : shapingFile);
-  }
+    /**
+     * Applies what can change without a restart from {@code next}: the traffic shaping rules
+     * (its {@code delivery.shaping_file}, read again now) and the egress sources and pools. Sites
+     * get their new limits at once; deliveries in progress go on.
+     *
+     * @throws dev.tern.core.config.ConfigException if the shaping file is missing or wrong (nothing changes)
+     */
+    public synchronized void reload(TernConfig next) {
+        dev.tern.core.delivery.DeliverySetup.prepare(next).applyTo(delivery);
+        Path shapingFile = next.delivery().shapingFile();
+        log.info(
+                "reloaded traffic shaping ({}) and egress pools",
+                shapingFile == null ? "no shaping file" : shapingFile);
+    }
 
-  /**
-   * Reloads from the configuration file Tern was started with (SIGHUP does this); started
-   * without one, reads the shaping file of the running configuration again.
-   */
-  public void reload() {
-    reload(configFile == null ? config : dev.tern.core.config.ConfigLoader.load(configFile));
-  }
+    /**
+     * Reloads from the configuration file Tern was started with (SIGHUP does this); started
+     * without one, reads the shaping file of the running configuration again.
+     */
+    public void reload() {
+        reload(configFile == null ? config : dev.tern.core.config.ConfigLoader.load(configFile));
+    }
 
-  /** The delivery engine (queues, limits, suspensions). */
-  public DeliveryEngine delivery() {
-    return delivery;
-  }
+    /** The delivery engine (queues, limits, suspensions). */
+    public DeliveryEngine delivery() {
+        return delivery;
+    }
 
-  public InetSocketAddress injectionAddress() {
-    return injection.address();
-  }
+    public InetSocketAddress injectionAddress() {
+        return injection.address();
+    }
 
-  public InetSocketAddress adminAddress() {
-    return admin.address();
-  }
+    public InetSocketAddress adminAddress() {
+        return admin.address();
+    }
 
-  public Spool spool() {
-    return spool;
-  }
+    public Spool spool() {
+        return spool;
+    }
 
-  public EventBus events() {
-    return events;
-  }
+    public EventBus events() {
+        return events;
+    }
 
-  public TernConfig config() {
-    return config;
-  }
+    public TernConfig config() {
+        return config;
+    }
 
-  /** Suppression policy, feedback intake, VERP and campaign health ({@code feedback().campaigns()}). */
-  public Feedback feedback() {
-    return feedback;
-  }
+    /** Suppression policy, feedback intake, VERP and campaign health ({@code feedback().campaigns()}). */
+    public Feedback feedback() {
+        return feedback;
+    }
 
-  /** The webhook forwarder, or null when no webhook is configured. */
-  public WebhookForwarder webhook() {
-    return webhook;
-  }
+    /** The webhook forwarder, or null when no webhook is configured. */
+    public WebhookForwarder webhook() {
+        return webhook;
+    }
 
-  private static String format(InetSocketAddress a) {
-    String host = a.getAddress().getHostAddress();
-    return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
-  }
+    private static String format(InetSocketAddress a) {
+        String host = a.getAddress().getHostAddress();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
 
-  /**
-   * Graceful stop: no new sessions, deliveries in progress get a grace period (the rest stay
-   * spooled), then the spool is closed cleanly.
-   */
-  @Override
-  public void close() {
-    log.info("Tern stopping");
-    reloadSignal.close();
-    injection.close();
-    delivery.stop(Duration.ofSeconds(10));
-    admin.close();
-    metrics.close();
-    smtpClient.close();
-    group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
-    delivery.close();
-    if (webhook != null) webhook.close();
-    events.close();
-    feedback.close();
-    dkim.close();
-    spool.close();
-    log.info("Tern stopped");
-  }
+    /**
+     * Graceful stop: no new sessions, deliveries in progress get a grace period (the rest stay
+     * spooled), then the spool is closed cleanly.
+     */
+    @Override
+    public void close() {
+        log.info("Tern stopping");
+        reloadSignal.close();
+        injection.close();
+        delivery.stop(Duration.ofSeconds(10));
+        admin.close();
+        metrics.close();
+        smtpClient.close();
+        group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        delivery.close();
+        if (webhook != null) webhook.close();
+        events.close();
+        feedback.close();
+        dkim.close();
+        spool.close();
+        log.info("Tern stopped");
+    }
 }

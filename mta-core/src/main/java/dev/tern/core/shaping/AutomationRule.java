@@ -9,14 +9,30 @@ import java.util.regex.Pattern;
  * A compiled backoff rule: conditions on a reply (code pattern, enhanced code prefix, text
  * regex; all given ones must hold), the sites it applies to, and the action with its duration.
  */
-public record AutomationRule(String name, String code, String enhancedCode, Pattern text, List<String> domains,
-                             List<String> mx, ShapingConfig.Action action, Duration duration,
-                             double connectionFactor, double rateFactor) {
+public record AutomationRule(
+        String name,
+        String code,
+        String enhancedCode,
+        Pattern text,
+        List<String> domains,
+        List<String> mx,
+        ShapingConfig.Action action,
+        Duration duration,
+        double connectionFactor,
+        double rateFactor) {
 
     static AutomationRule of(ShapingConfig.Automation a, int index) {
-        return new AutomationRule(a.name().isEmpty() ? "automation[" + index + "]" : a.name(), a.code(), a.enhancedCode(),
-            a.text() == null ? null : Pattern.compile(a.text()), a.domains(), a.mx(), a.action(), a.duration(),
-            a.connectionFactor() == null ? 0.5 : a.connectionFactor(), a.rateFactor() == null ? 0.5 : a.rateFactor());
+        return new AutomationRule(
+                a.name().isEmpty() ? "automation[" + index + "]" : a.name(),
+                a.code(),
+                a.enhancedCode(),
+                a.text() == null ? null : Pattern.compile(a.text()),
+                a.domains(),
+                a.mx(),
+                a.action(),
+                a.duration(),
+                a.connectionFactor() == null ? 0.5 : a.connectionFactor(),
+                a.rateFactor() == null ? 0.5 : a.rateFactor());
     }
 
     /** Whether this rule applies to a site (given one of its domains and its MX host names). */

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  */
 public record Rate(long count, Duration per) {
     private static final Pattern FORMAT =
-        Pattern.compile("(\\d+)\\s*/\\s*(\\d*)\\s*(ms|s|sec|second|m|min|minute|h|hr|hour|d|day)");
+            Pattern.compile("(\\d+)\\s*/\\s*(\\d*)\\s*(ms|s|sec|second|m|min|minute|h|hr|hour|d|day)");
 
     public Rate {
         if (count < 1) throw new IllegalArgumentException("a rate needs a count >= 1");

@@ -21,8 +21,14 @@ import java.util.regex.PatternSyntaxException;
  * @param transactionalShare share of a site's delivery slots the transactional lane gets while both lanes have mail
  * @param readyLimit       most entries held in memory per site and lane; more wait in the spool
  */
-public record ShapingConfig(Limits defaults, List<Rule> rules, List<Automation> automation, Adaptive adaptive,
-                            double transactionalShare, int readyLimit) implements Validated {
+public record ShapingConfig(
+        Limits defaults,
+        List<Rule> rules,
+        List<Automation> automation,
+        Adaptive adaptive,
+        double transactionalShare,
+        int readyLimit)
+        implements Validated {
 
     /** No file: every site gets the delivery section's limits (also the base a file is read onto). */
     public static ShapingConfig empty() {
@@ -38,7 +44,10 @@ public record ShapingConfig(Limits defaults, List<Rule> rules, List<Automation> 
 
     @Override
     public void validate(Problems p) {
-        p.require(transactionalShare > 0 && transactionalShare <= 1, "transactional_share", "must be in (0, 1] (got " + transactionalShare + ")");
+        p.require(
+                transactionalShare > 0 && transactionalShare <= 1,
+                "transactional_share",
+                "must be in (0, 1] (got " + transactionalShare + ")");
         p.min(readyLimit, 1, "ready_limit");
     }
 
@@ -51,15 +60,26 @@ public record ShapingConfig(Limits defaults, List<Rule> rules, List<Automation> 
      * @param maxConnectionRate           new connections per time
      * @param maxRecipientsPerTransaction recipients per SMTP transaction
      */
-    public record Limits(Integer maxConnections, Integer maxMessagesPerConnection, String maxMessageRate,
-                         String maxConnectionRate, Integer maxRecipientsPerTransaction) implements Validated {
+    public record Limits(
+            Integer maxConnections,
+            Integer maxMessagesPerConnection,
+            String maxMessageRate,
+            String maxConnectionRate,
+            Integer maxRecipientsPerTransaction)
+            implements Validated {
         static Limits none() {
             return new Limits(null, null, null, null, null);
         }
 
         @Override
         public void validate(Problems p) {
-            checkLimits(p, maxConnections, maxMessagesPerConnection, maxMessageRate, maxConnectionRate, maxRecipientsPerTransaction);
+            checkLimits(
+                    p,
+                    maxConnections,
+                    maxMessagesPerConnection,
+                    maxMessageRate,
+                    maxConnectionRate,
+                    maxRecipientsPerTransaction);
         }
     }
 
@@ -71,9 +91,17 @@ public record ShapingConfig(Limits defaults, List<Rule> rules, List<Automation> 
      * @param name      shown in logs and the admin API
      * @param perSource limits of each (egress source, site) pair, within the site's limits
      */
-    public record Rule(String name, List<String> domains, List<String> mx, Integer maxConnections,
-                       Integer maxMessagesPerConnection, String maxMessageRate, String maxConnectionRate,
-                       Integer maxRecipientsPerTransaction, Limits perSource) implements Validated {
+    public record Rule(
+            String name,
+            List<String> domains,
+            List<String> mx,
+            Integer maxConnections,
+            Integer maxMessagesPerConnection,
+            String maxMessageRate,
+            String maxConnectionRate,
+            Integer maxRecipientsPerTransaction,
+            Limits perSource)
+            implements Validated {
         public Rule {
             name = name == null ? "" : name;
             domains = domains == null ? List.of() : List.copyOf(domains);
@@ -81,7 +109,12 @@ public record ShapingConfig(Limits defaults, List<Rule> rules, List<Automation> 
         }
 
         public Limits limits() {
-            return new Limits(maxConnections, maxMessagesPerConnection, maxMessageRate, maxConnectionRate, maxRecipientsPerTransaction);
+            return new Limits(
+                    maxConnections,
+                    maxMessagesPerConnection,
+                    maxMessageRate,
+                    maxConnectionRate,
+                    maxRecipientsPerTransaction);
         }
 
         @Override
@@ -89,7 +122,13 @@ public record ShapingConfig(Limits defaults, List<Rule> rules, List<Automation> 
             p.require(!domains.isEmpty() || !mx.isEmpty(), "domains", "a rule needs 'domains' or 'mx' patterns");
             for (int i = 0; i < domains.size(); i++) checkPattern(p, "domains[" + i + "]", domains.get(i));
             for (int i = 0; i < mx.size(); i++) checkPattern(p, "mx[" + i + "]", mx.get(i));
-            checkLimits(p, maxConnections, maxMessagesPerConnection, maxMessageRate, maxConnectionRate, maxRecipientsPerTransaction);
+            checkLimits(
+                    p,
+                    maxConnections,
+                    maxMessagesPerConnection,
+                    maxMessageRate,
+                    maxConnectionRate,
+                    maxRecipientsPerTransaction);
         }
     }
 
@@ -115,9 +154,18 @@ public record ShapingConfig(Limits defaults, List<Rule> rules, List<Automation> 
      * @param connectionFactor  for throttle: multiplier of max_connections (at least one stays)
      * @param rateFactor        for throttle: multiplier of max_message_rate and max_connection_rate
      */
-    public record Automation(String name, String code, String enhancedCode, String text, List<String> domains,
-                             List<String> mx, Action action, Duration duration, Double connectionFactor,
-                             Double rateFactor) implements Validated {
+    public record Automation(
+            String name,
+            String code,
+            String enhancedCode,
+            String text,
+            List<String> domains,
+            List<String> mx,
+            Action action,
+            Duration duration,
+            Double connectionFactor,
+            Double rateFactor)
+            implements Validated {
         public Automation {
             name = name == null ? "" : name;
             domains = domains == null ? List.of() : List.copyOf(domains);
@@ -126,11 +174,20 @@ public record ShapingConfig(Limits defaults, List<Rule> rules, List<Automation> 
 
         @Override
         public void validate(Problems p) {
-            p.require(code != null || enhancedCode != null || text != null, "code",
-                "an automation rule needs at least one of code, enhanced_code, text");
-            if (code != null) p.require(code.matches("[245][0-9x]{2}"), "code", "must be a reply code such as 421, 4xx or 45x (got '" + code + "')");
-            if (enhancedCode != null) p.require(enhancedCode.matches("[245](\\.\\d{1,3}){0,2}"), "enhanced_code",
-                "must be an enhanced status code or prefix such as 4.7.0 or 4.7 (got '" + enhancedCode + "')");
+            p.require(
+                    code != null || enhancedCode != null || text != null,
+                    "code",
+                    "an automation rule needs at least one of code, enhanced_code, text");
+            if (code != null)
+                p.require(
+                        code.matches("[245][0-9x]{2}"),
+                        "code",
+                        "must be a reply code such as 421, 4xx or 45x (got '" + code + "')");
+            if (enhancedCode != null)
+                p.require(
+                        enhancedCode.matches("[245](\\.\\d{1,3}){0,2}"),
+                        "enhanced_code",
+                        "must be an enhanced status code or prefix such as 4.7.0 or 4.7 (got '" + enhancedCode + "')");
             if (text != null) {
                 try {
                     Pattern.compile(text);
@@ -140,7 +197,8 @@ public record ShapingConfig(Limits defaults, List<Rule> rules, List<Automation> 
             }
             p.require(action != null, "action", "is required (suspend, throttle or bounce)");
             p.require(duration != null && duration.toMillis() >= 1, "duration", "is required (e.g. 10m)");
-            if (connectionFactor != null) p.require(connectionFactor > 0 && connectionFactor <= 1, "connection_factor", "must be in (0, 1]");
+            if (connectionFactor != null)
+                p.require(connectionFactor > 0 && connectionFactor <= 1, "connection_factor", "must be in (0, 1]");
             if (rateFactor != null) p.require(rateFactor > 0 && rateFactor <= 1, "rate_factor", "must be in (0, 1]");
             for (int i = 0; i < domains.size(); i++) checkPattern(p, "domains[" + i + "]", domains.get(i));
             for (int i = 0; i < mx.size(); i++) checkPattern(p, "mx[" + i + "]", mx.get(i));
@@ -153,8 +211,9 @@ public record ShapingConfig(Limits defaults, List<Rule> rules, List<Automation> 
      * multiplied by {@code decrease} on pushback (421, 4.7.x, or a matching automation rule);
      * never above the configured maxima nor below {@code minFactor}.
      */
-    public record Adaptive(boolean enabled, double startFactor, double minFactor, double increase, int cleanReplies,
-                           double decrease) implements Validated {
+    public record Adaptive(
+            boolean enabled, double startFactor, double minFactor, double increase, int cleanReplies, double decrease)
+            implements Validated {
         static Adaptive defaults() {
             return new Adaptive(false, 0.5, 0.1, 0.1, 50, 0.5);
         }
@@ -169,11 +228,17 @@ public record ShapingConfig(Limits defaults, List<Rule> rules, List<Automation> 
         }
     }
 
-    private static void checkLimits(Problems p, Integer maxConnections, Integer maxMessagesPerConnection,
-                                    String maxMessageRate, String maxConnectionRate, Integer maxRecipientsPerTransaction) {
+    private static void checkLimits(
+            Problems p,
+            Integer maxConnections,
+            Integer maxMessagesPerConnection,
+            String maxMessageRate,
+            String maxConnectionRate,
+            Integer maxRecipientsPerTransaction) {
         if (maxConnections != null) p.min(maxConnections, 1, "max_connections");
         if (maxMessagesPerConnection != null) p.min(maxMessagesPerConnection, 1, "max_messages_per_connection");
-        if (maxRecipientsPerTransaction != null) p.min(maxRecipientsPerTransaction, 1, "max_recipients_per_transaction");
+        if (maxRecipientsPerTransaction != null)
+            p.min(maxRecipientsPerTransaction, 1, "max_recipients_per_transaction");
         checkRate(p, "max_message_rate", maxMessageRate);
         checkRate(p, "max_connection_rate", maxConnectionRate);
     }
@@ -188,8 +253,11 @@ public record ShapingConfig(Limits defaults, List<Rule> rules, List<Automation> 
     }
 
     private static void checkPattern(Problems p, String key, String pattern) {
-        p.require(pattern != null && (pattern.equals("*")
-                || pattern.matches("(\\*\\.)?[A-Za-z0-9_]([A-Za-z0-9_.\\-]*[A-Za-z0-9])?\\.?")),
-            key, "not a domain, '*.domain' wildcard or '*' (got '" + pattern + "')");
+        p.require(
+                pattern != null
+                        && (pattern.equals("*")
+                                || pattern.matches("(\\*\\.)?[A-Za-z0-9_]([A-Za-z0-9_.\\-]*[A-Za-z0-9])?\\.?")),
+                key,
+                "not a domain, '*.domain' wildcard or '*' (got '" + pattern + "')");
     }
 }

@@ -22,7 +22,8 @@ public final class ShapingPolicy {
         this.config = config;
         this.base = base.with(config.defaults(), "");
         List<AutomationRule> rules = new ArrayList<>();
-        for (int i = 0; i < config.automation().size(); i++) rules.add(AutomationRule.of(config.automation().get(i), i));
+        for (int i = 0; i < config.automation().size(); i++)
+            rules.add(AutomationRule.of(config.automation().get(i), i));
         this.automation = List.copyOf(rules);
     }
 
@@ -32,13 +33,16 @@ public final class ShapingPolicy {
 
     /** The limits of the site that {@code domain} (one of its domains) routes to, with these MX host names. */
     public SiteLimits forSite(String domain, List<String> mxHosts) {
-        return rule(domain, mxHosts).map(r -> base.with(r.limits(), ruleName(r))).orElse(base);
+        return rule(domain, mxHosts)
+                .map(r -> base.with(r.limits(), ruleName(r)))
+                .orElse(base);
     }
 
     /** The limits of each (egress source, site) pair of that site (within the site's). */
     public SiteLimits forSourceAtSite(String domain, List<String> mxHosts) {
-        return rule(domain, mxHosts).map(r -> SiteLimits.unlimited().with(r.perSource(), ruleName(r)))
-            .orElse(SiteLimits.unlimited());
+        return rule(domain, mxHosts)
+                .map(r -> SiteLimits.unlimited().with(r.perSource(), ruleName(r)))
+                .orElse(SiteLimits.unlimited());
     }
 
     /** The first automation rule for this site that the reply matches. */

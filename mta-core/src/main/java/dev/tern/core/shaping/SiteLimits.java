@@ -10,8 +10,13 @@ package dev.tern.core.shaping;
  * @param maxRecipientsPerTransaction recipients per SMTP transaction
  * @param rule                        name of the rule that set them ("" for the defaults)
  */
-public record SiteLimits(int maxConnections, int maxMessagesPerConnection, Rate messageRate, Rate connectionRate,
-                         int maxRecipientsPerTransaction, String rule) {
+public record SiteLimits(
+        int maxConnections,
+        int maxMessagesPerConnection,
+        Rate messageRate,
+        Rate connectionRate,
+        int maxRecipientsPerTransaction,
+        String rule) {
 
     /** No limit at all (the per-source default). */
     public static SiteLimits unlimited() {
@@ -22,12 +27,12 @@ public record SiteLimits(int maxConnections, int maxMessagesPerConnection, Rate 
     SiteLimits with(ShapingConfig.Limits l, String ruleName) {
         if (l == null) return this;
         return new SiteLimits(
-            l.maxConnections() != null ? l.maxConnections() : maxConnections,
-            l.maxMessagesPerConnection() != null ? l.maxMessagesPerConnection() : maxMessagesPerConnection,
-            l.maxMessageRate() != null ? rate(l.maxMessageRate()) : messageRate,
-            l.maxConnectionRate() != null ? rate(l.maxConnectionRate()) : connectionRate,
-            l.maxRecipientsPerTransaction() != null ? l.maxRecipientsPerTransaction() : maxRecipientsPerTransaction,
-            ruleName);
+                l.maxConnections() != null ? l.maxConnections() : maxConnections,
+                l.maxMessagesPerConnection() != null ? l.maxMessagesPerConnection() : maxMessagesPerConnection,
+                l.maxMessageRate() != null ? rate(l.maxMessageRate()) : messageRate,
+                l.maxConnectionRate() != null ? rate(l.maxConnectionRate()) : connectionRate,
+                l.maxRecipientsPerTransaction() != null ? l.maxRecipientsPerTransaction() : maxRecipientsPerTransaction,
+                ruleName);
     }
 
     private static Rate rate(String text) {

@@ -12,61 +12,79 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Suspending a site stops new connections to it at once; resuming delivers what waited. */
 class SuspendResumeTest {
-  @TempDir Path dir;
+    @TempDir
+    Path dir;
 
-  @Test
-  void aSuspendedSiteGetsNoNewConnectionAndResumingDelivers() throws Exception {
-    try (SmtpSink sink = SmtpSink.builder().address("127.0.0.1").port(0).start();
-        TernFixture f = new TernFixture(dir, sink.port())) {
-      f.inject("before.test", 2);
-      sink.awaitMessageCount(2, Duration.ofSeconds(10));
-      String site = "site:route:127.0.0.1:" + sink.port();
-      JsonNode s = f.call("POST", "/api/v1/suspend", "{\"target\":\"" + site + "\"}").json();
-      assertThat(s.get("suspended").asBoolean()).isTrue();
-      await().atMost(Duration.ofSeconds(1)).until(() -> sink.currentConnections() == 0);
-      int connections = sink.connectionsAccepted();
+    @Test
+    void aSuspendedSiteGetsNoNewConnectionAndResumingDelivers() throws Exception {
+        try (SmtpSink sink = SmtpSink.builder().address("127.0.0.1").port(0).start();
+                TernFixture f = new TernFixture(dir, sink.port())) {
+            f.inject("before.test", 2);
+            sink.awaitMessageCount(2, Duration.ofSeconds(10));
+            String site = "site:route:127.0.0.1:" + sink.port();
+            JsonNode s = f.call("POST", "/api/v1/suspend", "{\"target\":\"" + site + "\"}")
+                    .json();
+            assertThat(s.get("suspended").asBoolean()).isTrue();
+            await().atMost(Duration.ofSeconds(1)).until(() -> sink.currentConnections() == 0);
+            int connections = sink.connectionsAccepted();
 
-      // mail keeps coming for 1.5 s: not one new connection
-      long end = System.nanoTime() + 1_500_000_000L;
-      int injected = 0;
-      while (System.nanoTime() < end) {
-        f.inject("during.test", 1);
-        injected++;
-        Thread.sleep(100);
-      }
-      assertThat(sink.connectionsAccepted()).isEqualTo(connections);
-      assertThat(sink.messageCount()).isEqualTo(2);
-      int waiting = injected;
-      await().atMost(Duration.ofSeconds(2)).untilAsserted(() -> {
-        JsonNode dest = f.call("GET", "/api/v1/queues", null).json().get("destinations").get(0);
-        assertThat(dest.get("suspended").asBoolean()).isTrue();
-        assertThat(dest.get("ready").asInt()).isEqualTo(waiting);
-      });
-      assertThat(f.call("GET", "/api/v1/queues", null).json().get("suspended").get("sites").get(0).asText())
-          .isEqualTo(site.substring("site:".length()));
+            // mail keeps coming for 1.5 s: not one new connection
+            long end = System.nanoTime() + 1_500_000_000L;
+            int injected = 0;
+            while (System.nanoTime() < end) {
+                f.inject("during.test", 1);
+                injected++;
+                Thread.sleep(100);
+            }
+            assertThat(sink.connectionsAccepted()).isEqualTo(connections);
+            assertThat(sink.messageCount()).isEqualTo(2);
+            int waiting = injected;
+            await().atMost(Duration.ofSeconds(2)).untilAsserted(() -> {
+                JsonNode dest = f.call("GET", "/api/v1/queues", null)
+                        .json()
+                        .get("destinations")
+                        .get(0);
+                assertThat(dest.get("suspended").asBoolean()).isTrue();
+                assertThat(dest.get("ready").asInt()).isEqualTo(waiting);
+            });
+            assertThat(f.call("GET", "/api/v1/queues", null)
+                            .json()
+                            .get("suspended")
+                            .get("sites")
+                            .get(0)
+                            .asText())
+                    .isEqualTo(site.substring("site:".length()));
 
-      assertThat(f.call("POST", "/api/v1/resume", "{\"target\":\"" + site + "\"}").json().get("changed").asBoolean()).isTrue();
-      sink.awaitMessageCount(2 + injected, Duration.ofSeconds(10));
-      assertThat(sink.connectionsAccepted()).isGreaterThan(connections);
+            assertThat(f.call("POST", "/api/v1/resume", "{\"target\":\"" + site + "\"}")
+                            .json()
+                            .get("changed")
+                            .asBoolean())
+                    .isTrue();
+            sink.awaitMessageCount(2 + injected, Duration.ofSeconds(10));
+            assertThat(sink.connectionsAccepted()).isGreaterThan(connections);
+        }
     }
-  }
 
-  @Test
-  void aSuspendedDomainWaitsWhileOthersFlowAndResumingDeliversIt() throws Exception {
-    try (SmtpSink sink = SmtpSink.builder().address("127.0.0.1").port(0).start();
-        TernFixture f = new TernFixture(dir, sink.port())) {
-      assertThat(f.call("POST", "/api/v1/suspend", "{\"target\":\"domain:held.test\"}").status()).isEqualTo(200);
-      f.inject("held.test", 3);
-      f.inject("free.test", 2);
-      sink.awaitMessageCount(2, Duration.ofSeconds(10));
-      Thread.sleep(500);
-      assertThat(sink.messages()).allSatisfy(m -> assertThat(m.recipients().get(0)).endsWith("@free.test"));
-      assertThat(f.tern.spool().stats().entries()).isEqualTo(3);
+    @Test
+    void aSuspendedDomainWaitsWhileOthersFlowAndResumingDeliversIt() throws Exception {
+        try (SmtpSink sink = SmtpSink.builder().address("127.0.0.1").port(0).start();
+                TernFixture f = new TernFixture(dir, sink.port())) {
+            assertThat(f.call("POST", "/api/v1/suspend", "{\"target\":\"domain:held.test\"}")
+                            .status())
+                    .isEqualTo(200);
+            f.inject("held.test", 3);
+            f.inject("free.test", 2);
+            sink.awaitMessageCount(2, Duration.ofSeconds(10));
+            Thread.sleep(500);
+            assertThat(sink.messages())
+                    .allSatisfy(m -> assertThat(m.recipients().get(0)).endsWith("@free.test"));
+            assertThat(f.tern.spool().stats().entries()).isEqualTo(3);
 
-      JsonNode r = f.call("POST", "/api/v1/resume", "{\"target\":\"domain:held.test\"}").json();
-      assertThat(r.get("changed").asBoolean()).isTrue();
-      assertThat(r.get("rescheduled").asInt()).isEqualTo(3);
-      sink.awaitMessageCount(5, Duration.ofSeconds(10));
+            JsonNode r = f.call("POST", "/api/v1/resume", "{\"target\":\"domain:held.test\"}")
+                    .json();
+            assertThat(r.get("changed").asBoolean()).isTrue();
+            assertThat(r.get("rescheduled").asInt()).isEqualTo(3);
+            sink.awaitMessageCount(5, Duration.ofSeconds(10));
+        }
     }
-  }
 }

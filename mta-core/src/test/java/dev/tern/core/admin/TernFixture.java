@@ -35,42 +35,43 @@ import java.util.concurrent.atomic.AtomicInteger;
  * plain SMTP injector and an HTTP client for the admin server.
  */
 public final class TernFixture implements AutoCloseable {
-  public static final String TOKEN = "test-token-0123456789";
-  private static final ObjectMapper JSON = new ObjectMapper();
+    public static final String TOKEN = "test-token-0123456789";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
-  public final Path dir;
-  public final Path configFile;
-  public final String token;
-  public final TernServer tern;
-  public final List<Event> events = new CopyOnWriteArrayList<>();
-  private final Map<EventType, AtomicInteger> counts = new ConcurrentHashMap<>();
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-  private final AtomicInteger seq = new AtomicInteger();
+    public final Path dir;
+    public final Path configFile;
+    public final String token;
+    public final TernServer tern;
+    public final List<Event> events = new CopyOnWriteArrayList<>();
+    private final Map<EventType, AtomicInteger> counts = new ConcurrentHashMap<>();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final AtomicInteger seq = new AtomicInteger();
 
-  /** Starts Tern with every domain routed to {@code sinkPort}; {@code extraYaml} is appended to the config. */
-  public TernFixture(Path dir, int sinkPort, String token, String extraYaml) throws IOException {
-    this.dir = dir;
-    this.token = token;
-    this.configFile = dir.resolve("tern.yaml");
-    Files.writeString(configFile, yaml(dir, sinkPort, token, extraYaml));
-    TernConfig config = ConfigLoader.load(configFile);
-    tern = TernServer.start(config, Clock.systemUTC(), configFile);
-    tern.events().register(new EventSink() {
-      @Override
-      public void accept(Event e) {
-        events.add(e);
-        counts.computeIfAbsent(e.eventType(), k -> new AtomicInteger()).incrementAndGet();
-      }
-    });
-  }
+    /** Starts Tern with every domain routed to {@code sinkPort}; {@code extraYaml} is appended to the config. */
+    public TernFixture(Path dir, int sinkPort, String token, String extraYaml) throws IOException {
+        this.dir = dir;
+        this.token = token;
+        this.configFile = dir.resolve("tern.yaml");
+        Files.writeString(configFile, yaml(dir, sinkPort, token, extraYaml));
+        TernConfig config = ConfigLoader.load(configFile);
+        tern = TernServer.start(config, Clock.systemUTC(), configFile);
+        tern.events().register(new EventSink() {
+            @Override
+            public void accept(Event e) {
+                events.add(e);
+                counts.computeIfAbsent(e.eventType(), k -> new AtomicInteger()).incrementAndGet();
+            }
+        });
+    }
 
-  public TernFixture(Path dir, int sinkPort) throws IOException {
-    this(dir, sinkPort, TOKEN, "");
-  }
+    public TernFixture(Path dir, int sinkPort) throws IOException {
+        this(dir, sinkPort, TOKEN, "");
+    }
 
-  /** The config text (rewritten by tests that reload). */
-  public static String yaml(Path dir, int sinkPort, String token, String extraYaml) {
-    return """
+    /** The config text (rewritten by tests that reload). */
+    public static String yaml(Path dir, int sinkPort, String token, String extraYaml) {
+        return """
         server: { hostname: tern.test }
         spool: { directory: "%s", min_free_disk: 1MiB }
         injection: { listen: 127.0.0.1:0 }
@@ -80,100 +81,108 @@ public final class TernFixture implements AutoCloseable {
           retry: { initial: 1m, multiplier: 2.0, max: 1h, jitter: 0.1 }
           timeouts: { connect: 2s, banner: 5s, ehlo: 5s, mail: 5s, rcpt: 5s, data_init: 5s, data_block: 5s, data_end: 10s, quit: 2s }
         """.formatted(dir.resolve("spool"), token, dir.resolve("events.jsonl")) + extraYaml
-        + "routes:\n  \"*\": 127.0.0.1:" + sinkPort + "\n";
-  }
+                + "routes:\n  \"*\": 127.0.0.1:" + sinkPort + "\n";
+    }
 
-  public int count(EventType t) {
-    AtomicInteger c = counts.get(t);
-    return c == null ? 0 : c.get();
-  }
+    public int count(EventType t) {
+        AtomicInteger c = counts.get(t);
+        return c == null ? 0 : c.get();
+    }
 
-  public String adminUrl() {
-    return "http://127.0.0.1:" + tern.adminAddress().getPort();
-  }
+    public String adminUrl() {
+        return "http://127.0.0.1:" + tern.adminAddress().getPort();
+    }
 
-  /** Injects one message per recipient; returns the queue ids. */
-  public List<String> inject(List<String> recipients, String tenant, String campaign) throws IOException {
-    List<String> ids = new ArrayList<>();
-    try (Socket s = new Socket("127.0.0.1", tern.injectionAddress().getPort())) {
-      s.setSoTimeout(30_000);
-      BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
-      OutputStream out = s.getOutputStream();
-      expect(in, "220");
-      command(out, in, "EHLO injector.test", "250");
-      for (String rcpt : recipients) {
-        command(out, in, "MAIL FROM:<sender@inject.test>", "250");
-        command(out, in, "RCPT TO:<" + rcpt + ">", "250");
-        command(out, in, "DATA", "354");
-        String msg = "From: <sender@inject.test>\r\nTo: <" + rcpt + ">\r\nSubject: ops test " + seq.incrementAndGet()
-            + "\r\n" + (tenant == null ? "" : "X-Tern-Tenant: " + tenant + "\r\n")
-            + (campaign == null ? "" : "X-Tern-Campaign: " + campaign + "\r\n") + "\r\nhello\r\n.\r\n";
-        out.write(msg.getBytes(StandardCharsets.US_ASCII));
+    /** Injects one message per recipient; returns the queue ids. */
+    public List<String> inject(List<String> recipients, String tenant, String campaign) throws IOException {
+        List<String> ids = new ArrayList<>();
+        try (Socket s = new Socket("127.0.0.1", tern.injectionAddress().getPort())) {
+            s.setSoTimeout(30_000);
+            BufferedReader in =
+                    new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
+            OutputStream out = s.getOutputStream();
+            expect(in, "220");
+            command(out, in, "EHLO injector.test", "250");
+            for (String rcpt : recipients) {
+                command(out, in, "MAIL FROM:<sender@inject.test>", "250");
+                command(out, in, "RCPT TO:<" + rcpt + ">", "250");
+                command(out, in, "DATA", "354");
+                String msg = "From: <sender@inject.test>\r\nTo: <" + rcpt + ">\r\nSubject: ops test "
+                        + seq.incrementAndGet()
+                        + "\r\n" + (tenant == null ? "" : "X-Tern-Tenant: " + tenant + "\r\n")
+                        + (campaign == null ? "" : "X-Tern-Campaign: " + campaign + "\r\n") + "\r\nhello\r\n.\r\n";
+                out.write(msg.getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                String reply = expect(in, "250");
+                ids.add(reply.substring(reply.lastIndexOf(' ') + 1).strip());
+            }
+            command(out, in, "QUIT", "221");
+        }
+        return ids;
+    }
+
+    public List<String> inject(String domain, int n) throws IOException {
+        List<String> rcpts = new ArrayList<>();
+        for (int i = 0; i < n; i++) rcpts.add("user" + seq.get() + "x" + i + "@" + domain);
+        return inject(rcpts, null, null);
+    }
+
+    private static void command(OutputStream out, BufferedReader in, String line, String code) throws IOException {
+        out.write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
         out.flush();
-        String reply = expect(in, "250");
-        ids.add(reply.substring(reply.lastIndexOf(' ') + 1).strip());
-      }
-      command(out, in, "QUIT", "221");
+        expect(in, code);
     }
-    return ids;
-  }
 
-  public List<String> inject(String domain, int n) throws IOException {
-    List<String> rcpts = new ArrayList<>();
-    for (int i = 0; i < n; i++) rcpts.add("user" + seq.get() + "x" + i + "@" + domain);
-    return inject(rcpts, null, null);
-  }
-
-  private static void command(OutputStream out, BufferedReader in, String line, String code) throws IOException {
-    out.write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
-    out.flush();
-    expect(in, code);
-  }
-
-  private static String expect(BufferedReader in, String code) throws IOException {
-    String line;
-    do {
-      line = in.readLine();
-      if (line == null) throw new IOException("connection closed, expected " + code);
-    } while (line.length() > 3 && line.charAt(3) == '-');
-    if (!line.startsWith(code)) throw new IOException("expected " + code + ", got " + line);
-    return line;
-  }
-
-  /** An HTTP answer: status and body. */
-  public record Answer(int status, String body) {
-    public JsonNode json() {
-      try {
-        return JSON.readTree(body);
-      } catch (IOException e) {
-        throw new AssertionError("not JSON: " + body, e);
-      }
+    private static String expect(BufferedReader in, String code) throws IOException {
+        String line;
+        do {
+            line = in.readLine();
+            if (line == null) throw new IOException("connection closed, expected " + code);
+        } while (line.length() > 3 && line.charAt(3) == '-');
+        if (!line.startsWith(code)) throw new IOException("expected " + code + ", got " + line);
+        return line;
     }
-  }
 
-  /** Calls the admin server; {@code token} null sends no Authorization header. */
-  public Answer call(String method, String path, String jsonBody, String token) throws IOException, InterruptedException {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(adminUrl() + path)).timeout(Duration.ofSeconds(20))
-        .method(method, jsonBody == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(jsonBody));
-    if (jsonBody != null) b.header("Content-Type", "application/json");
-    if (token != null) b.header("Authorization", "Bearer " + token);
-    HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    return new Answer(r.statusCode(), r.body());
-  }
+    /** An HTTP answer: status and body. */
+    public record Answer(int status, String body) {
+        public JsonNode json() {
+            try {
+                return JSON.readTree(body);
+            } catch (IOException e) {
+                throw new AssertionError("not JSON: " + body, e);
+            }
+        }
+    }
 
-  public Answer call(String method, String path, String jsonBody) throws IOException, InterruptedException {
-    return call(method, path, jsonBody, TOKEN);
-  }
+    /** Calls the admin server; {@code token} null sends no Authorization header. */
+    public Answer call(String method, String path, String jsonBody, String token)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(adminUrl() + path))
+                .timeout(Duration.ofSeconds(20))
+                .method(
+                        method,
+                        jsonBody == null
+                                ? HttpRequest.BodyPublishers.noBody()
+                                : HttpRequest.BodyPublishers.ofString(jsonBody));
+        if (jsonBody != null) b.header("Content-Type", "application/json");
+        if (token != null) b.header("Authorization", "Bearer " + token);
+        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return new Answer(r.statusCode(), r.body());
+    }
 
-  /** Scrapes /metrics with the fixture's admin token. */
-  public String scrape() throws IOException, InterruptedException {
-    Answer a = call("GET", "/metrics", null, token);
-    if (a.status() != 200) throw new AssertionError("scrape answered " + a);
-    return a.body();
-  }
+    public Answer call(String method, String path, String jsonBody) throws IOException, InterruptedException {
+        return call(method, path, jsonBody, TOKEN);
+    }
 
-  @Override
-  public void close() {
-    tern.close();
-  }
+    /** Scrapes /metrics with the fixture's admin token. */
+    public String scrape() throws IOException, InterruptedException {
+        Answer a = call("GET", "/metrics", null, token);
+        if (a.status() != 200) throw new AssertionError("scrape answered " + a);
+        return a.body();
+    }
+
+    @Override
+    public void close() {
+        tern.close();
+    }
 }

@@ -1,8 +1,8 @@
 package dev.tern.core.delivery;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tern.core.testing.TestConfig;
 import dev.tern.core.config.TernConfig;
+import dev.tern.core.testing.TestConfig;
 import dev.tern.queue.Envelope;
 import dev.tern.queue.QueueEntry;
 import dev.tern.queue.RecipientState;
@@ -20,57 +20,58 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /** Configurations on ephemeral loopback ports, messages stored straight into the spool, event log reading. */
 final class DeliveryFixture {
-  private static final AtomicLong IDS = new AtomicLong();
+    private static final AtomicLong IDS = new AtomicLong();
 
-  private DeliveryFixture() {}
+    private DeliveryFixture() {}
 
-  /** A config with spool and events under {@code dir}; {@code yaml} adds sections (routes, delivery ...). */
-  static TernConfig config(Path dir, String yaml) {
-    return TestConfig.of(dir, false, yaml);
-  }
-
-  /** Writes a shaping file and returns its path. */
-  static Path shaping(Path dir, String name, String yaml) throws IOException {
-    return Files.writeString(dir.resolve(name), yaml);
-  }
-
-  /** Stores {@code n} one-recipient messages for {@code domain} (due at {@code dueAt}) and waits until durable. */
-  static List<String> store(Spool spool, int n, String domain, boolean transactional, long now, long dueAt) {
-    List<String> ids = new ArrayList<>();
-    List<CompletableFuture<Void>> writes = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      String id = "m" + String.format("%09d", IDS.incrementAndGet());
-      String rcpt = "u" + i + "@" + domain;
-      byte[] body = ("Subject: " + id + "\r\nMessage-ID: <" + id + "@test>\r\n\r\nbody of " + id + "\r\n")
-          .getBytes(StandardCharsets.US_ASCII);
-      Envelope env = new Envelope(id, "sender@tern.test", "", "", "", transactional, now, now + 86_400_000L,
-          body.length, Map.of());
-      writes.add(spool.store(env, body, List.of(new QueueEntry(env, domain, List.of(RecipientState.pending(rcpt)), 0, dueAt))));
-      ids.add(id);
+    /** A config with spool and events under {@code dir}; {@code yaml} adds sections (routes, delivery ...). */
+    static TernConfig config(Path dir, String yaml) {
+        return TestConfig.of(dir, false, yaml);
     }
-    CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).join();
-    return ids;
-  }
 
-  /** The Message-ID local part ("m000000123") of a delivered message. */
-  static String id(ReceivedMessage m) {
-    String t = m.text();
-    int i = t.indexOf("Subject: ");
-    return t.substring(i + 9, t.indexOf("\r\n", i));
-  }
-
-  static List<JsonNode> events(Path dir) {
-    return TestConfig.events(TestConfig.eventLog(dir));
-  }
-
-  /** The most events in any window of {@code windowNanos} (sorted times; a window is [t, t + window)). */
-  static int maxInWindow(List<Long> sortedNanos, long windowNanos) {
-    int best = 0;
-    int j = 0;
-    for (int i = 0; i < sortedNanos.size(); i++) {
-      while (sortedNanos.get(i) - sortedNanos.get(j) >= windowNanos) j++;
-      best = Math.max(best, i - j + 1);
+    /** Writes a shaping file and returns its path. */
+    static Path shaping(Path dir, String name, String yaml) throws IOException {
+        return Files.writeString(dir.resolve(name), yaml);
     }
-    return best;
-  }
+
+    /** Stores {@code n} one-recipient messages for {@code domain} (due at {@code dueAt}) and waits until durable. */
+    static List<String> store(Spool spool, int n, String domain, boolean transactional, long now, long dueAt) {
+        List<String> ids = new ArrayList<>();
+        List<CompletableFuture<Void>> writes = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String id = "m" + String.format("%09d", IDS.incrementAndGet());
+            String rcpt = "u" + i + "@" + domain;
+            byte[] body = ("Subject: " + id + "\r\nMessage-ID: <" + id + "@test>\r\n\r\nbody of " + id + "\r\n")
+                    .getBytes(StandardCharsets.US_ASCII);
+            Envelope env = new Envelope(
+                    id, "sender@tern.test", "", "", "", transactional, now, now + 86_400_000L, body.length, Map.of());
+            writes.add(spool.store(
+                    env, body, List.of(new QueueEntry(env, domain, List.of(RecipientState.pending(rcpt)), 0, dueAt))));
+            ids.add(id);
+        }
+        CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).join();
+        return ids;
+    }
+
+    /** The Message-ID local part ("m000000123") of a delivered message. */
+    static String id(ReceivedMessage m) {
+        String t = m.text();
+        int i = t.indexOf("Subject: ");
+        return t.substring(i + 9, t.indexOf("\r\n", i));
+    }
+
+    static List<JsonNode> events(Path dir) {
+        return TestConfig.events(TestConfig.eventLog(dir));
+    }
+
+    /** The most events in any window of {@code windowNanos} (sorted times; a window is [t, t + window)). */
+    static int maxInWindow(List<Long> sortedNanos, long windowNanos) {
+        int best = 0;
+        int j = 0;
+        for (int i = 0; i < sortedNanos.size(); i++) {
+            while (sortedNanos.get(i) - sortedNanos.get(j) >= windowNanos) j++;
+            best = Math.max(best, i - j + 1);
+        }
+        return best;
+    }
 }

@@ -1,9 +1,8 @@
 package dev.tern.core.dns;
 
-import dev.tern.testkit.MutableClock;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tern.testkit.MutableClock;
 import dev.tern.testkit.dns.TestDnsServer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -44,8 +43,14 @@ final class DnsFixture implements AutoCloseable {
     }
 
     DnsSettings settings(List<InetSocketAddress> servers, Duration timeout, int attempts, int cacheSize) {
-        return new DnsSettings(servers, timeout, attempts, cacheSize,
-                Duration.ofMinutes(10), Duration.ofDays(1), Duration.ofSeconds(5));
+        return new DnsSettings(
+                servers,
+                timeout,
+                attempts,
+                cacheSize,
+                Duration.ofMinutes(10),
+                Duration.ofDays(1),
+                Duration.ofSeconds(5));
     }
 
     MxResolver resolver() {

@@ -21,9 +21,12 @@ class DnsSettingsTest {
 
     @Test
     void badServersNameTheValue() {
-        for (String bad : List.of("", "dns.example:53", "127.0.0.1:0", "127.0.0.1:99999", "127.0.0.1:x", "[::1", "[::1]53")) {
-            assertThatThrownBy(() -> DnsSettings.parseServer(bad)).as(bad)
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'" + bad + "'");
+        for (String bad :
+                List.of("", "dns.example:53", "127.0.0.1:0", "127.0.0.1:99999", "127.0.0.1:x", "[::1", "[::1]53")) {
+            assertThatThrownBy(() -> DnsSettings.parseServer(bad))
+                    .as(bad)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("'" + bad + "'");
         }
     }
 
@@ -32,11 +35,14 @@ class DnsSettingsTest {
         DnsSettings d = DnsSettings.defaults();
         assertThat(d.servers()).isEmpty();
         assertThat(d.attempts()).isPositive();
-        assertThatThrownBy(() -> new DnsSettings(List.of(), Duration.ZERO, 1, 1, Duration.ZERO, Duration.ofDays(1), Duration.ZERO))
+        assertThatThrownBy(() -> new DnsSettings(
+                        List.of(), Duration.ZERO, 1, 1, Duration.ZERO, Duration.ofDays(1), Duration.ZERO))
                 .hasMessageContaining("timeout");
-        assertThatThrownBy(() -> new DnsSettings(List.of(), Duration.ofSeconds(1), 0, 1, Duration.ZERO, Duration.ofDays(1), Duration.ZERO))
+        assertThatThrownBy(() -> new DnsSettings(
+                        List.of(), Duration.ofSeconds(1), 0, 1, Duration.ZERO, Duration.ofDays(1), Duration.ZERO))
                 .hasMessageContaining("attempts");
-        assertThatThrownBy(() -> new DnsSettings(List.of(), Duration.ofSeconds(1), 1, -1, Duration.ZERO, Duration.ofDays(1), Duration.ZERO))
+        assertThatThrownBy(() -> new DnsSettings(
+                        List.of(), Duration.ofSeconds(1), 1, -1, Duration.ZERO, Duration.ofDays(1), Duration.ZERO))
                 .hasMessageContaining("cacheSize");
         InetSocketAddress server = new InetSocketAddress("127.0.0.1", 5300);
         assertThat(d.withServers(List.of(server)).servers()).containsExactly(server);

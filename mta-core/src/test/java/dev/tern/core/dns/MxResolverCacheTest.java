@@ -75,13 +75,16 @@ class MxResolverCacheTest {
         fx.clock.advance(Duration.ofSeconds(31));
         resolved(resolver, "split.example");
 
-        assertThat(dns.queryCount("split.example", Type.MX)).as("MX still fresh").isZero();
+        assertThat(dns.queryCount("split.example", Type.MX))
+                .as("MX still fresh")
+                .isZero();
         assertThat(dns.queryCount("mx.split.example", Type.A)).isEqualTo(1);
     }
 
     @Test
     void ttlsAreCappedByMaxTtl() {
-        dns.mx("long.example", 10, "mx.long.example", 7 * 86400).a("mx.long.example", "127.0.0.13", 7 * 86400)
+        dns.mx("long.example", 10, "mx.long.example", 7 * 86400)
+                .a("mx.long.example", "127.0.0.13", 7 * 86400)
                 .aaaa("mx.long.example", "::1", 7 * 86400);
         MxResult.Resolved result = resolved(fx.resolver(), "long.example");
         assertThat(result.expires()).isEqualTo(DnsFixture.START.plus(Duration.ofDays(1)));
@@ -95,7 +98,9 @@ class MxResolverCacheTest {
         dns.mx("new.example", 10, "mx.new.example", 300).a("mx.new.example", "127.0.0.14", 300);
 
         fx.clock.advance(Duration.ofSeconds(29));
-        assertThat(resolve(resolver, "new.example")).as("negative answer cached").isInstanceOf(MxResult.PermanentFailure.class);
+        assertThat(resolve(resolver, "new.example"))
+                .as("negative answer cached")
+                .isInstanceOf(MxResult.PermanentFailure.class);
         assertThat(dns.queryCount("new.example", Type.MX)).isEqualTo(1);
 
         fx.clock.advance(Duration.ofSeconds(2));
@@ -129,7 +134,8 @@ class MxResolverCacheTest {
 
     @Test
     void servfailIsCachedOnlyBriefly() {
-        dns.mx("wobbly.example", 10, "mx.wobbly.example", 300).a("mx.wobbly.example", "127.0.0.16", 300)
+        dns.mx("wobbly.example", 10, "mx.wobbly.example", 300)
+                .a("mx.wobbly.example", "127.0.0.16", 300)
                 .servfail("wobbly.example");
         MxResolver resolver = fx.resolver(); // failureTtl: 5 s
         assertThat(resolve(resolver, "wobbly.example")).isInstanceOf(MxResult.TemporaryFailure.class);
@@ -145,7 +151,8 @@ class MxResolverCacheTest {
 
     @Test
     void concurrentLookupsOfOneNameShareOneQuery() throws Exception {
-        dns.mx("busy.example", 10, "mx.busy.example", 300).a("mx.busy.example", "127.0.0.17", 300)
+        dns.mx("busy.example", 10, "mx.busy.example", 300)
+                .a("mx.busy.example", "127.0.0.17", 300)
                 .delay("busy.example", Duration.ofMillis(250));
         DnsSettings noCache = fx.settings(List.of(dns.address()), Duration.ofSeconds(3), 1, 0);
         MxResolver resolver = fx.resolver(noCache);
@@ -160,7 +167,9 @@ class MxResolverCacheTest {
         assertThat(dns.queryCount("busy.example", Type.MX)).isEqualTo(1);
 
         resolved(resolver, "busy.example");
-        assertThat(dns.queryCount("busy.example", Type.MX)).as("nothing cached: coalescing did it").isEqualTo(2);
+        assertThat(dns.queryCount("busy.example", Type.MX))
+                .as("nothing cached: coalescing did it")
+                .isEqualTo(2);
         assertThat(resolver.cacheSize()).isZero();
     }
 

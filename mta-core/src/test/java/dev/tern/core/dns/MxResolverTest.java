@@ -62,9 +62,11 @@ class MxResolverTest {
         MxHost first = result.hosts().get(0);
         assertThat(first.ipv4()).extracting(InetAddress::getHostAddress).containsExactly("127.0.0.11");
         MxHost fallback = result.hosts().get(1);
-        assertThat(fallback.addresses()).extracting(InetAddress::getHostAddress)
+        assertThat(fallback.addresses())
+                .extracting(InetAddress::getHostAddress)
                 .containsExactly("127.0.0.12", "127.0.0.13");
-        assertThat(result.hosts().get(2).ipv6()).extracting(InetAddress::getHostAddress)
+        assertThat(result.hosts().get(2).ipv6())
+                .extracting(InetAddress::getHostAddress)
                 .containsExactly("0:0:0:0:0:0:0:1");
         assertThat(result.site().hosts()).containsExactly("backup.example.net", "mx1.example.com", "mx2.example.com");
         assertThat(result.expires()).isEqualTo(DnsFixture.START.plusSeconds(300));
@@ -77,8 +79,10 @@ class MxResolverTest {
                 .mx("spread.example", 10, "b.spread.example", 300)
                 .mx("spread.example", 10, "c.spread.example", 300)
                 .mx("spread.example", 20, "z.spread.example", 300);
-        dns.a("a.spread.example", "127.0.0.21", 300).a("b.spread.example", "127.0.0.22", 300)
-                .a("c.spread.example", "127.0.0.23", 300).a("z.spread.example", "127.0.0.24", 300);
+        dns.a("a.spread.example", "127.0.0.21", 300)
+                .a("b.spread.example", "127.0.0.22", 300)
+                .a("c.spread.example", "127.0.0.23", 300)
+                .a("z.spread.example", "127.0.0.24", 300);
         MxResolver resolver = fx.resolver();
         Map<String, Integer> firsts = new HashMap<>();
         Set<List<String>> orders = new HashSet<>();
@@ -90,7 +94,8 @@ class MxResolverTest {
             orders.add(order.subList(0, 3));
         }
         assertThat(orders).hasSize(6);
-        assertThat(firsts.keySet()).containsExactlyInAnyOrder("a.spread.example", "b.spread.example", "c.spread.example");
+        assertThat(firsts.keySet())
+                .containsExactlyInAnyOrder("a.spread.example", "b.spread.example", "c.spread.example");
         assertThat(firsts.values()).allSatisfy(n -> assertThat(n).isBetween(850, 1150));
         // One DNS query per name: the rest came from the cache.
         assertThat(dns.queryCount("spread.example", Type.MX)).isEqualTo(1);
@@ -155,13 +160,16 @@ class MxResolverTest {
             assertThat(failure.enhancedCode()).isEqualTo("5.1.10");
             assertThat(failure.reply()).startsWith("556 5.1.10 ").contains("null MX");
         });
-        assertThat(dns.queryCount("nomail.example", Type.A)).as("no implicit MX for a null MX").isZero();
+        assertThat(dns.queryCount("nomail.example", Type.A))
+                .as("no implicit MX for a null MX")
+                .isZero();
         assertThat(fx.lookups("null_mx")).isEqualTo(1);
     }
 
     @Test
     void dotTargetBesideRealMxHostsIsIgnored() {
-        dns.mx("mixed.example", 0, ".", 300).mx("mixed.example", 10, "mx.mixed.example", 300)
+        dns.mx("mixed.example", 0, ".", 300)
+                .mx("mixed.example", 10, "mx.mixed.example", 300)
                 .a("mx.mixed.example", "127.0.0.51", 300);
         assertThat(names(resolved(fx.resolver(), "mixed.example"))).containsExactly("mx.mixed.example");
     }
@@ -212,8 +220,8 @@ class MxResolverTest {
         try (TestDnsServer silent = TestDnsServer.start()) {
             silent.noAnswer("multi.example").noAnswer("mx.multi.example");
             dns.mx("multi.example", 10, "mx.multi.example", 300).a("mx.multi.example", "127.0.0.60", 300);
-            MxResolver resolver = fx.resolver(
-                    fx.settings(List.of(silent.address(), dns.address()), Duration.ofMillis(500), 2, 1000));
+            MxResolver resolver =
+                    fx.resolver(fx.settings(List.of(silent.address(), dns.address()), Duration.ofMillis(500), 2, 1000));
 
             assertThat(names(resolved(resolver, "multi.example"))).containsExactly("mx.multi.example");
             assertThat(silent.queryCount("multi.example", Type.MX)).isEqualTo(1);
@@ -244,10 +252,14 @@ class MxResolverTest {
     @ParameterizedTest(name = "server chases CNAMEs: {0}")
     @ValueSource(booleans = {true, false})
     void cnameLoopIsATemporaryFailure(boolean serverChases) {
-        dns.chaseCnames(serverChases).cname("loop1.example", "loop2.example", 300).cname("loop2.example", "loop1.example", 300);
+        dns.chaseCnames(serverChases)
+                .cname("loop1.example", "loop2.example", 300)
+                .cname("loop2.example", "loop1.example", 300);
         MxResult result = resolve(fx.resolver(), "loop1.example");
-        assertThat(result).isInstanceOfSatisfying(MxResult.TemporaryFailure.class,
-                failure -> assertThat(failure.text()).contains("CNAME chain"));
+        assertThat(result)
+                .isInstanceOfSatisfying(
+                        MxResult.TemporaryFailure.class,
+                        failure -> assertThat(failure.text()).contains("CNAME chain"));
         assertThat(dns.queryCount("loop1.example", Type.MX) + dns.queryCount("loop2.example", Type.MX))
                 .isLessThanOrEqualTo(RecordLookup.MAX_CNAME_HOPS + 1);
     }
@@ -275,15 +287,18 @@ class MxResolverTest {
         MxResult.Resolved result = resolved(fx.resolver(), "skip.example");
 
         assertThat(names(result)).containsExactly("live.skip.example");
-        assertThat(result.site().hosts()).as("the site keeps every MX host")
+        assertThat(result.site().hosts())
+                .as("the site keeps every MX host")
                 .containsExactly("gone.skip.example", "live.skip.example", "nodata.skip.example");
     }
 
     @Test
     void noMxHostWithAnAddressIsPermanent544() {
         dns.mx("noaddr.example", 10, "gone.noaddr.example", 300);
-        assertThat(resolve(fx.resolver(), "noaddr.example")).isInstanceOfSatisfying(MxResult.PermanentFailure.class,
-                failure -> assertThat(failure.enhancedCode()).isEqualTo("5.4.4"));
+        assertThat(resolve(fx.resolver(), "noaddr.example"))
+                .isInstanceOfSatisfying(
+                        MxResult.PermanentFailure.class,
+                        failure -> assertThat(failure.enhancedCode()).isEqualTo("5.4.4"));
         assertThat(fx.lookups("no_address")).isEqualTo(1);
     }
 
@@ -294,8 +309,10 @@ class MxResolverTest {
                 .a("mx.flaky.example", "127.0.0.90", 300)
                 .servfail("mx.flaky.example", Type.A)
                 .servfail("mx.flaky.example", Type.AAAA);
-        assertThat(resolve(fx.resolver(), "flaky.example")).isInstanceOfSatisfying(MxResult.TemporaryFailure.class,
-                failure -> assertThat(failure.enhancedCode()).isEqualTo("4.4.3"));
+        assertThat(resolve(fx.resolver(), "flaky.example"))
+                .isInstanceOfSatisfying(
+                        MxResult.TemporaryFailure.class,
+                        failure -> assertThat(failure.enhancedCode()).isEqualTo("4.4.3"));
     }
 
     @Test
@@ -305,15 +322,16 @@ class MxResolverTest {
                 .servfail("mx.half.example", Type.AAAA);
         MxResult.Resolved result = resolved(fx.resolver(), "half.example");
         assertThat(result.hosts().get(0).ipv4()).hasSize(1);
-        assertThat(result.expires()).as("re-resolve soon: a failure is cached briefly")
+        assertThat(result.expires())
+                .as("re-resolve soon: a failure is cached briefly")
                 .isEqualTo(DnsFixture.START.plusSeconds(5));
     }
 
     @Test
     void domainWithNeitherMxNorAddressIsPermanent512() {
         dns.txt("txtonly.example", "v=spf1 -all", 300);
-        assertThat(resolve(fx.resolver(), "txtonly.example")).isInstanceOfSatisfying(MxResult.PermanentFailure.class,
-                failure -> {
+        assertThat(resolve(fx.resolver(), "txtonly.example"))
+                .isInstanceOfSatisfying(MxResult.PermanentFailure.class, failure -> {
                     assertThat(failure.replyCode()).isEqualTo(550);
                     assertThat(failure.enhancedCode()).isEqualTo("5.1.2");
                 });
@@ -331,16 +349,21 @@ class MxResolverTest {
         assertThat(result.hosts().get(0).ipv4()).hasSize(120);
         assertThat(dns.queryCount("tc.example", Type.MX, Transport.UDP)).isEqualTo(1);
         assertThat(dns.queryCount("tc.example", Type.MX, Transport.TCP)).isEqualTo(1);
-        assertThat(dns.queryCount("mx.tc.example", Type.A, Transport.UDP)).as("too big for UDP").isEqualTo(1);
+        assertThat(dns.queryCount("mx.tc.example", Type.A, Transport.UDP))
+                .as("too big for UDP")
+                .isEqualTo(1);
         assertThat(dns.queryCount("mx.tc.example", Type.A, Transport.TCP)).isEqualTo(1);
     }
 
     @Test
     void domainsWithTheSameMxHostsShareASite() {
-        dns.mx("one.example", 10, "MX1.Provider.example", 300).mx("one.example", 20, "mx2.provider.example", 300)
-                .mx("two.example", 5, "mx2.provider.example.", 300).mx("two.example", 50, "mx1.provider.example", 300)
+        dns.mx("one.example", 10, "MX1.Provider.example", 300)
+                .mx("one.example", 20, "mx2.provider.example", 300)
+                .mx("two.example", 5, "mx2.provider.example.", 300)
+                .mx("two.example", 50, "mx1.provider.example", 300)
                 .mx("three.example", 10, "mx1.provider.example", 300)
-                .a("mx1.provider.example", "127.0.0.101", 300).a("mx2.provider.example", "127.0.0.102", 300);
+                .a("mx1.provider.example", "127.0.0.101", 300)
+                .a("mx2.provider.example", "127.0.0.102", 300);
         MxResolver resolver = fx.resolver();
 
         Site one = resolved(resolver, "one.example").site();
@@ -351,14 +374,18 @@ class MxResolverTest {
         assertThat(one.name()).isEqualTo("mx1.provider.example,mx2.provider.example");
         assertThat(three).isNotEqualTo(one);
         assertThat(three.name()).isEqualTo("mx1.provider.example");
-        assertThat(dns.queryCount("mx1.provider.example", Type.A)).as("host addresses shared across domains").isEqualTo(1);
+        assertThat(dns.queryCount("mx1.provider.example", Type.A))
+                .as("host addresses shared across domains")
+                .isEqualTo(1);
     }
 
     @Test
     void addressLiteralsResolveToThemselves() {
         MxResolver resolver = fx.resolver();
         MxResult.Resolved v4 = resolved(resolver, "[127.0.0.1]");
-        assertThat(v4.hosts().get(0).ipv4()).extracting(InetAddress::getHostAddress).containsExactly("127.0.0.1");
+        assertThat(v4.hosts().get(0).ipv4())
+                .extracting(InetAddress::getHostAddress)
+                .containsExactly("127.0.0.1");
         MxResult.Resolved v6 = resolved(resolver, "[IPv6:::1]");
         assertThat(v6.hosts().get(0).ipv6()).hasSize(1);
         assertThat(resolve(resolver, "[not-an-ip]")).isInstanceOf(MxResult.PermanentFailure.class);
@@ -369,8 +396,11 @@ class MxResolverTest {
     void invalidDomainsArePermanentWithoutAQuery() {
         MxResolver resolver = fx.resolver();
         for (String bad : List.of("", " ", "user@example.com", "a b.example", "x".repeat(64) + ".example")) {
-            assertThat(resolve(resolver, bad)).as("'%s'", bad).isInstanceOfSatisfying(MxResult.PermanentFailure.class,
-                    failure -> assertThat(failure.enhancedCode()).isEqualTo("5.1.2"));
+            assertThat(resolve(resolver, bad))
+                    .as("'%s'", bad)
+                    .isInstanceOfSatisfying(
+                            MxResult.PermanentFailure.class,
+                            failure -> assertThat(failure.enhancedCode()).isEqualTo("5.1.2"));
         }
         assertThat(dns.totalQueries()).isZero();
     }

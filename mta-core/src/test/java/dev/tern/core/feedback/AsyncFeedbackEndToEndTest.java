@@ -20,9 +20,10 @@ import org.junit.jupiter.api.io.TempDir;
  * consumed (not delivered), matched to message, recipient, tenant and campaign, and suppress.
  */
 class AsyncFeedbackEndToEndTest {
-  @TempDir Path dir;
+    @TempDir
+    Path dir;
 
-  static final String BOUNCES = """
+    static final String BOUNCES = """
       bounces:
         domain: bounces.example.com
         verp: true
@@ -32,103 +33,146 @@ class AsyncFeedbackEndToEndTest {
       injection: { listen: 127.0.0.1:0, relay_from: [127.0.0.1/32] }
       """;
 
-  @Test
-  void asyncDsnAndArfComplaintAreTiedToTheOriginalMessageAndCampaign() throws Exception {
-    try (SmtpSink sink = SmtpSink.builder().address("127.0.0.1").port(0).start()) {
-      Path log = dir.resolve("events.jsonl");
-      try (TernServer tern = TernServer.start(FeedbackFixture.config(dir, sink.port(), "events: { log: \"" + log + "\" }\n" + BOUNCES))) {
-        String tags = "X-Tern-Tenant: acme\r\nX-Tern-Campaign: spring\r\n";
-        try (FeedbackFixture.Client c = new FeedbackFixture.Client(tern.injectionAddress(), "127.0.0.1")) {
-          assertThat(c.send("news@inject.test", List.of("later@dest.test"), FeedbackFixture.message("news@inject.test", "later@dest.test", tags, "one"))).startsWith("250");
-          assertThat(c.send("news@inject.test", List.of("happy@dest.test"), FeedbackFixture.message("news@inject.test", "happy@dest.test", tags, "two"))).startsWith("250");
-          // VERP: a message for two recipients is split, each copy with its own return path
-          assertThat(c.send("news@inject.test", List.of("x1@dest.test", "x2@other.test"),
-              FeedbackFixture.message("news@inject.test", "x1@dest.test", tags, "three"))).startsWith("250").contains("1 more");
+    @Test
+    void asyncDsnAndArfComplaintAreTiedToTheOriginalMessageAndCampaign() throws Exception {
+        try (SmtpSink sink = SmtpSink.builder().address("127.0.0.1").port(0).start()) {
+            Path log = dir.resolve("events.jsonl");
+            try (TernServer tern = TernServer.start(
+                    FeedbackFixture.config(dir, sink.port(), "events: { log: \"" + log + "\" }\n" + BOUNCES))) {
+                String tags = "X-Tern-Tenant: acme\r\nX-Tern-Campaign: spring\r\n";
+                try (FeedbackFixture.Client c = new FeedbackFixture.Client(tern.injectionAddress(), "127.0.0.1")) {
+                    assertThat(c.send(
+                                    "news@inject.test",
+                                    List.of("later@dest.test"),
+                                    FeedbackFixture.message("news@inject.test", "later@dest.test", tags, "one")))
+                            .startsWith("250");
+                    assertThat(c.send(
+                                    "news@inject.test",
+                                    List.of("happy@dest.test"),
+                                    FeedbackFixture.message("news@inject.test", "happy@dest.test", tags, "two")))
+                            .startsWith("250");
+                    // VERP: a message for two recipients is split, each copy with its own return path
+                    assertThat(c.send(
+                                    "news@inject.test",
+                                    List.of("x1@dest.test", "x2@other.test"),
+                                    FeedbackFixture.message("news@inject.test", "x1@dest.test", tags, "three")))
+                            .startsWith("250")
+                            .contains("1 more");
+                }
+                List<ReceivedMessage> got = sink.awaitMessages(4, Duration.ofSeconds(20));
+                assertThat(got).hasSize(4);
+                assertThat(got).allSatisfy(m -> {
+                    assertThat(m.recipients()).hasSize(1);
+                    assertThat(m.mailFrom()).matches("b-a[a-z2-7]+@bounces\\.example\\.com");
+                    assertThat(m.text()).contains("X-Tern-Id: ").doesNotContain("X-Tern-Campaign");
+                });
+                assertThat(got.stream().map(ReceivedMessage::mailFrom).distinct())
+                        .hasSize(4);
+                ReceivedMessage later = byRecipient(got, "later@dest.test");
+                ReceivedMessage happy = byRecipient(got, "happy@dest.test");
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> FeedbackFixture.events(log, "delivery").size() == 4);
+                String laterId = messageIdOf(log, "later@dest.test");
+                String happyId = messageIdOf(log, "happy@dest.test");
+                // events report the injected return path, not the VERP one
+                assertThat(FeedbackFixture.events(log, "delivery"))
+                        .allSatisfy(e -> assertThat(e.get("sender").asText()).isEqualTo("news@inject.test"));
+
+                try (FeedbackFixture.Client outsider =
+                        new FeedbackFixture.Client(tern.injectionAddress(), "127.0.0.2")) {
+                    // not a relay client: ordinary mail is refused ...
+                    assertThat(outsider.send(
+                                    "x@remote.test",
+                                    List.of("someone@dest.test"),
+                                    "Subject: x\r\n\r\nx\r\n".getBytes(StandardCharsets.US_ASCII)))
+                            .startsWith("550 5.7.1 Relaying denied");
+                    // ... but returned mail for the bounce and FBL domains is accepted
+                    assertThat(outsider.send("", List.of(later.mailFrom()), postfixDsn(later)))
+                            .startsWith("250 2.0.0 Ok: 1 report");
+                    assertThat(outsider.send("fbl@mailbox.test", List.of("fbl@fbl.example.com"), arfComplaint(happy)))
+                            .startsWith("250 2.0.0 Ok: 1 report");
+                }
+
+                List<JsonNode> asyncBounces = FeedbackFixture.events(log, "async_bounce");
+                assertThat(asyncBounces).hasSize(1);
+                JsonNode b = asyncBounces.get(0);
+                assertThat(b.get("message_id").asText()).isEqualTo(laterId);
+                assertThat(b.get("recipient").asText()).isEqualTo("later@dest.test");
+                assertThat(b.get("campaign").asText()).isEqualTo("spring");
+                assertThat(b.get("tenant").asText()).isEqualTo("acme");
+                assertThat(b.get("reason").asText()).isEqualTo("userunknown");
+                assertThat(b.get("hard").asBoolean()).isTrue();
+                assertThat(b.get("sender").asText()).isEqualTo("news@inject.test");
+
+                await().atMost(Duration.ofSeconds(5))
+                        .until(() -> !FeedbackFixture.events(log, "complaint").isEmpty());
+                JsonNode f = FeedbackFixture.events(log, "complaint").get(0);
+                assertThat(f.get("message_id").asText()).isEqualTo(happyId);
+                assertThat(f.get("recipient").asText()).isEqualTo("happy@dest.test");
+                assertThat(f.get("campaign").asText()).isEqualTo("spring");
+                assertThat(f.get("feedback_type").asText()).isEqualTo("abuse");
+
+                assertThat(tern.spool()
+                                .suppression("acme", "later@dest.test")
+                                .orElseThrow()
+                                .reason())
+                        .isEqualTo("userunknown");
+                assertThat(tern.spool()
+                                .suppression("acme", "happy@dest.test")
+                                .orElseThrow()
+                                .reason())
+                        .isEqualTo("complaint");
+                assertThat(tern.spool().suppression("", "happy@dest.test")).isEmpty();
+                // the returned mail was consumed, never queued or delivered onwards
+                Thread.sleep(300);
+                assertThat(sink.messageCount()).isEqualTo(4);
+                assertThat(tern.spool().stats().entries()).isZero();
+
+                CampaignHealth.Snapshot h =
+                        tern.feedback().campaigns().snapshot("spring").orElseThrow();
+                assertThat(h.injected()).isEqualTo(4);
+                assertThat(h.delivered()).isEqualTo(4);
+                assertThat(h.hardBounced()).isEqualTo(1);
+                assertThat(h.complained()).isEqualTo(1);
+
+                // the tenant's list applies after DATA, when X-Tern-Tenant is known
+                try (FeedbackFixture.Client c = new FeedbackFixture.Client(tern.injectionAddress(), "127.0.0.1")) {
+                    assertThat(c.send(
+                                    "news@inject.test",
+                                    List.of("later@dest.test"),
+                                    FeedbackFixture.message("news@inject.test", "later@dest.test", tags, "again")))
+                            .startsWith(
+                                    "550 5.7.1 <later@dest.test>: recipient is on the suppression list (userunknown");
+                }
+            }
         }
-        List<ReceivedMessage> got = sink.awaitMessages(4, Duration.ofSeconds(20));
-        assertThat(got).hasSize(4);
-        assertThat(got).allSatisfy(m -> {
-          assertThat(m.recipients()).hasSize(1);
-          assertThat(m.mailFrom()).matches("b-a[a-z2-7]+@bounces\\.example\\.com");
-          assertThat(m.text()).contains("X-Tern-Id: ").doesNotContain("X-Tern-Campaign");
-        });
-        assertThat(got.stream().map(ReceivedMessage::mailFrom).distinct()).hasSize(4);
-        ReceivedMessage later = byRecipient(got, "later@dest.test");
-        ReceivedMessage happy = byRecipient(got, "happy@dest.test");
-        await().atMost(Duration.ofSeconds(10)).until(() -> FeedbackFixture.events(log, "delivery").size() == 4);
-        String laterId = messageIdOf(log, "later@dest.test");
-        String happyId = messageIdOf(log, "happy@dest.test");
-        // events report the injected return path, not the VERP one
-        assertThat(FeedbackFixture.events(log, "delivery")).allSatisfy(e -> assertThat(e.get("sender").asText()).isEqualTo("news@inject.test"));
-
-        try (FeedbackFixture.Client outsider = new FeedbackFixture.Client(tern.injectionAddress(), "127.0.0.2")) {
-          // not a relay client: ordinary mail is refused ...
-          assertThat(outsider.send("x@remote.test", List.of("someone@dest.test"), "Subject: x\r\n\r\nx\r\n".getBytes(StandardCharsets.US_ASCII)))
-              .startsWith("550 5.7.1 Relaying denied");
-          // ... but returned mail for the bounce and FBL domains is accepted
-          assertThat(outsider.send("", List.of(later.mailFrom()), postfixDsn(later))).startsWith("250 2.0.0 Ok: 1 report");
-          assertThat(outsider.send("fbl@mailbox.test", List.of("fbl@fbl.example.com"), arfComplaint(happy))).startsWith("250 2.0.0 Ok: 1 report");
-        }
-
-        List<JsonNode> asyncBounces = FeedbackFixture.events(log, "async_bounce");
-        assertThat(asyncBounces).hasSize(1);
-        JsonNode b = asyncBounces.get(0);
-        assertThat(b.get("message_id").asText()).isEqualTo(laterId);
-        assertThat(b.get("recipient").asText()).isEqualTo("later@dest.test");
-        assertThat(b.get("campaign").asText()).isEqualTo("spring");
-        assertThat(b.get("tenant").asText()).isEqualTo("acme");
-        assertThat(b.get("reason").asText()).isEqualTo("userunknown");
-        assertThat(b.get("hard").asBoolean()).isTrue();
-        assertThat(b.get("sender").asText()).isEqualTo("news@inject.test");
-
-        await().atMost(Duration.ofSeconds(5)).until(() -> !FeedbackFixture.events(log, "complaint").isEmpty());
-        JsonNode f = FeedbackFixture.events(log, "complaint").get(0);
-        assertThat(f.get("message_id").asText()).isEqualTo(happyId);
-        assertThat(f.get("recipient").asText()).isEqualTo("happy@dest.test");
-        assertThat(f.get("campaign").asText()).isEqualTo("spring");
-        assertThat(f.get("feedback_type").asText()).isEqualTo("abuse");
-
-        assertThat(tern.spool().suppression("acme", "later@dest.test").orElseThrow().reason()).isEqualTo("userunknown");
-        assertThat(tern.spool().suppression("acme", "happy@dest.test").orElseThrow().reason()).isEqualTo("complaint");
-        assertThat(tern.spool().suppression("", "happy@dest.test")).isEmpty();
-        // the returned mail was consumed, never queued or delivered onwards
-        Thread.sleep(300);
-        assertThat(sink.messageCount()).isEqualTo(4);
-        assertThat(tern.spool().stats().entries()).isZero();
-
-        CampaignHealth.Snapshot h = tern.feedback().campaigns().snapshot("spring").orElseThrow();
-        assertThat(h.injected()).isEqualTo(4);
-        assertThat(h.delivered()).isEqualTo(4);
-        assertThat(h.hardBounced()).isEqualTo(1);
-        assertThat(h.complained()).isEqualTo(1);
-
-        // the tenant's list applies after DATA, when X-Tern-Tenant is known
-        try (FeedbackFixture.Client c = new FeedbackFixture.Client(tern.injectionAddress(), "127.0.0.1")) {
-          assertThat(c.send("news@inject.test", List.of("later@dest.test"), FeedbackFixture.message("news@inject.test", "later@dest.test", tags, "again")))
-              .startsWith("550 5.7.1 <later@dest.test>: recipient is on the suppression list (userunknown");
-        }
-      }
     }
-  }
 
-  private static ReceivedMessage byRecipient(List<ReceivedMessage> got, String rcpt) {
-    return got.stream().filter(m -> m.recipients().contains(rcpt)).findFirst().orElseThrow();
-  }
+    private static ReceivedMessage byRecipient(List<ReceivedMessage> got, String rcpt) {
+        return got.stream()
+                .filter(m -> m.recipients().contains(rcpt))
+                .findFirst()
+                .orElseThrow();
+    }
 
-  private static String messageIdOf(Path log, String rcpt) throws Exception {
-    return FeedbackFixture.events(log, "reception").stream().filter(e -> e.get("recipient").asText().equals(rcpt))
-        .findFirst().orElseThrow().get("message_id").asText();
-  }
+    private static String messageIdOf(Path log, String rcpt) throws Exception {
+        return FeedbackFixture.events(log, "reception").stream()
+                .filter(e -> e.get("recipient").asText().equals(rcpt))
+                .findFirst()
+                .orElseThrow()
+                .get("message_id")
+                .asText();
+    }
 
-  private static String headersOf(ReceivedMessage m) {
-    String t = m.text();
-    return t.substring(0, t.indexOf("\r\n\r\n") + 2);
-  }
+    private static String headersOf(ReceivedMessage m) {
+        String t = m.text();
+        return t.substring(0, t.indexOf("\r\n\r\n") + 2);
+    }
 
-  /** A DSN as Postfix writes it (bounce(8) template, multipart/report with message/delivery-status). */
-  static byte[] postfixDsn(ReceivedMessage original) {
-    String rcpt = original.recipients().get(0);
-    String dsn = """
+    /** A DSN as Postfix writes it (bounce(8) template, multipart/report with message/delivery-status). */
+    static byte[] postfixDsn(ReceivedMessage original) {
+        String rcpt = original.recipients().get(0);
+        String dsn = """
         Return-Path: <>
         Received: by mx.dest.test (Postfix)
         \tid 4XyZ1T2b3cz9vKL; Mon, 23 Nov 2026 10:00:05 +0000 (UTC)
@@ -190,14 +234,18 @@ class AsyncFeedbackEndToEndTest {
 
         %3$s
         --4XyZ1T2b3cz9vKL.1763892005/mx.dest.test--
-        """.formatted(original.mailFrom(), rcpt, "Return-Path: <" + original.mailFrom() + ">\n" + headersOf(original).replace("\r\n", "\n"));
-    return dsn.replace("\n", "\r\n").getBytes(StandardCharsets.UTF_8);
-  }
+        """.formatted(
+                        original.mailFrom(),
+                        rcpt,
+                        "Return-Path: <" + original.mailFrom() + ">\n"
+                                + headersOf(original).replace("\r\n", "\n"));
+        return dsn.replace("\n", "\r\n").getBytes(StandardCharsets.UTF_8);
+    }
 
-  /** An RFC 5965 abuse report returning the whole delivered message. */
-  static byte[] arfComplaint(ReceivedMessage original) {
-    String rcpt = original.recipients().get(0);
-    String arf = """
+    /** An RFC 5965 abuse report returning the whole delivered message. */
+    static byte[] arfComplaint(ReceivedMessage original) {
+        String rcpt = original.recipients().get(0);
+        String arf = """
         From: <staff@mailbox.test>
         Date: Mon, 23 Nov 2026 11:00:00 +0000
         Subject: FW: hello
@@ -236,6 +284,6 @@ class AsyncFeedbackEndToEndTest {
         %3$s
         --part1_13d.2e68ed54_report--
         """.formatted(original.mailFrom(), rcpt, original.text().replace("\r\n", "\n"));
-    return arf.replace("\n", "\r\n").getBytes(StandardCharsets.UTF_8);
-  }
+        return arf.replace("\n", "\r\n").getBytes(StandardCharsets.UTF_8);
+    }
 }

@@ -18,76 +18,93 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Per-campaign counters, the guard that pauses a campaign, resuming, and injection held off while paused. */
 class CampaignHealthTest {
-  @TempDir Path dir;
+    @TempDir
+    Path dir;
 
-  private static Event ev(EventType t, String campaign, Boolean hard) {
-    Event.Builder b = Event.of(t, "m", "r@d.test").campaign(campaign);
-    if (hard != null) b.hard(hard);
-    return b.build();
-  }
-
-  @Test
-  void guardPausesOnHardBounceRateAfterMinimumVolumeAndResumeStartsAfresh() {
-    EventBus bus = new EventBus();
-    List<Event> seen = new CopyOnWriteArrayList<>();
-    bus.register(seen::add);
-    SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    CampaignHealth health = new CampaignHealth(new TernConfig.Guard(true, 0.01, 0.2, 10), bus, registry, Clock.systemUTC());
-    bus.register(health);
-    for (int i = 0; i < 8; i++) bus.publish(ev(EventType.DELIVERY, "spring", null));
-    bus.publish(ev(EventType.BOUNCE, "spring", true));
-    bus.publish(ev(EventType.BOUNCE, "spring", false));
-    assertThat(health.pausedReason("spring")).isEmpty(); // 1/10 hard
-    bus.publish(ev(EventType.BOUNCE, "spring", true));
-    bus.publish(ev(EventType.ASYNC_BOUNCE, "spring", true)); // 3/12 hard > 0.2
-    assertThat(health.pausedReason("spring")).hasValueSatisfying(r -> assertThat(r).isEqualTo("hard-bounce rate 0.2500 > 0.2000 after 12 recipients"));
-    assertThat(seen).filteredOn(e -> e.eventType() == EventType.CAMPAIGN_PAUSED).singleElement()
-        .satisfies(e -> assertThat(e.campaign()).isEqualTo("spring"));
-    assertThat(registry.get("tern.campaigns.paused").gauge().value()).isEqualTo(1.0);
-    CampaignHealth.Snapshot s = health.snapshot("spring").orElseThrow();
-    assertThat(s.delivered()).isEqualTo(8);
-    assertThat(s.hardBounced()).isEqualTo(3);
-    assertThat(s.softBounced()).isEqualTo(1);
-    assertThat(s.paused()).isTrue();
-
-    assertThat(health.resume("spring")).isTrue();
-    assertThat(health.resume("spring")).isFalse();
-    bus.publish(ev(EventType.BOUNCE, "spring", true)); // judged on what happens after the resume: volume 1
-    assertThat(health.pausedReason("spring")).isEmpty();
-    for (int i = 0; i < 9; i++) bus.publish(ev(EventType.DELIVERY, "spring", null));
-    bus.publish(ev(EventType.COMPLAINT, "spring", null)); // 1/9 complaints > 0.01 at volume 10
-    assertThat(health.pausedReason("spring")).hasValueSatisfying(r -> assertThat(r).startsWith("complaint rate"));
-    assertThat(health.pausedReason("other")).isEmpty();
-    assertThat(seen).filteredOn(e -> e.eventType() == EventType.CAMPAIGN_RESUMED).hasSize(1);
-  }
-
-  @Test
-  void disabledGuardOnlyCounts() {
-    EventBus bus = new EventBus();
-    CampaignHealth health = new CampaignHealth(new TernConfig.Guard(false, 0.01, 0.01, 1), bus, new SimpleMeterRegistry(), Clock.systemUTC());
-    bus.register(health);
-    bus.publish(ev(EventType.RECEPTION, "c", null));
-    bus.publish(ev(EventType.BOUNCE, "c", true));
-    bus.publish(ev(EventType.DELIVERY, null, null));
-    assertThat(health.pausedReason("c")).isEmpty();
-    assertThat(health.snapshot()).singleElement().satisfies(s -> {
-      assertThat(s.injected()).isEqualTo(1);
-      assertThat(s.hardBounceRate()).isEqualTo(1.0);
-    });
-  }
-
-  @Test
-  void pausedCampaignIsRefusedWith451UntilResumed() throws Exception {
-    try (SmtpSink sink = SmtpSink.builder().address("127.0.0.1").port(0).start();
-         TernServer tern = TernServer.start(FeedbackFixture.config(dir, sink.port(), "events: { log: \"" + dir.resolve("e.jsonl") + "\" }\n"));
-         FeedbackFixture.Client c = new FeedbackFixture.Client(tern.injectionAddress())) {
-      assertThat(tern.feedback().campaigns().pause("spring", "checking the list")).isTrue();
-      byte[] msg = FeedbackFixture.message("s@inject.test", "a@dest.test", "X-Tern-Campaign: spring\r\n", "x");
-      assertThat(c.send("s@inject.test", List.of("a@dest.test"), msg)).startsWith("451 4.7.1 Campaign 'spring' is paused (checking the list)");
-      assertThat(c.send("s@inject.test", List.of("a@dest.test"),
-          FeedbackFixture.message("s@inject.test", "a@dest.test", "X-Tern-Campaign: autumn\r\n", "y"))).startsWith("250");
-      assertThat(tern.feedback().campaigns().resume("spring")).isTrue();
-      assertThat(c.send("s@inject.test", List.of("a@dest.test"), msg)).startsWith("250");
+    private static Event ev(EventType t, String campaign, Boolean hard) {
+        Event.Builder b = Event.of(t, "m", "r@d.test").campaign(campaign);
+        if (hard != null) b.hard(hard);
+        return b.build();
     }
-  }
+
+    @Test
+    void guardPausesOnHardBounceRateAfterMinimumVolumeAndResumeStartsAfresh() {
+        EventBus bus = new EventBus();
+        List<Event> seen = new CopyOnWriteArrayList<>();
+        bus.register(seen::add);
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        CampaignHealth health =
+                new CampaignHealth(new TernConfig.Guard(true, 0.01, 0.2, 10), bus, registry, Clock.systemUTC());
+        bus.register(health);
+        for (int i = 0; i < 8; i++) bus.publish(ev(EventType.DELIVERY, "spring", null));
+        bus.publish(ev(EventType.BOUNCE, "spring", true));
+        bus.publish(ev(EventType.BOUNCE, "spring", false));
+        assertThat(health.pausedReason("spring")).isEmpty(); // 1/10 hard
+        bus.publish(ev(EventType.BOUNCE, "spring", true));
+        bus.publish(ev(EventType.ASYNC_BOUNCE, "spring", true)); // 3/12 hard > 0.2
+        assertThat(health.pausedReason("spring"))
+                .hasValueSatisfying(
+                        r -> assertThat(r).isEqualTo("hard-bounce rate 0.2500 > 0.2000 after 12 recipients"));
+        assertThat(seen)
+                .filteredOn(e -> e.eventType() == EventType.CAMPAIGN_PAUSED)
+                .singleElement()
+                .satisfies(e -> assertThat(e.campaign()).isEqualTo("spring"));
+        assertThat(registry.get("tern.campaigns.paused").gauge().value()).isEqualTo(1.0);
+        CampaignHealth.Snapshot s = health.snapshot("spring").orElseThrow();
+        assertThat(s.delivered()).isEqualTo(8);
+        assertThat(s.hardBounced()).isEqualTo(3);
+        assertThat(s.softBounced()).isEqualTo(1);
+        assertThat(s.paused()).isTrue();
+
+        assertThat(health.resume("spring")).isTrue();
+        assertThat(health.resume("spring")).isFalse();
+        bus.publish(ev(EventType.BOUNCE, "spring", true)); // judged on what happens after the resume: volume 1
+        assertThat(health.pausedReason("spring")).isEmpty();
+        for (int i = 0; i < 9; i++) bus.publish(ev(EventType.DELIVERY, "spring", null));
+        bus.publish(ev(EventType.COMPLAINT, "spring", null)); // 1/9 complaints > 0.01 at volume 10
+        assertThat(health.pausedReason("spring"))
+                .hasValueSatisfying(r -> assertThat(r).startsWith("complaint rate"));
+        assertThat(health.pausedReason("other")).isEmpty();
+        assertThat(seen)
+                .filteredOn(e -> e.eventType() == EventType.CAMPAIGN_RESUMED)
+                .hasSize(1);
+    }
+
+    @Test
+    void disabledGuardOnlyCounts() {
+        EventBus bus = new EventBus();
+        CampaignHealth health = new CampaignHealth(
+                new TernConfig.Guard(false, 0.01, 0.01, 1), bus, new SimpleMeterRegistry(), Clock.systemUTC());
+        bus.register(health);
+        bus.publish(ev(EventType.RECEPTION, "c", null));
+        bus.publish(ev(EventType.BOUNCE, "c", true));
+        bus.publish(ev(EventType.DELIVERY, null, null));
+        assertThat(health.pausedReason("c")).isEmpty();
+        assertThat(health.snapshot()).singleElement().satisfies(s -> {
+            assertThat(s.injected()).isEqualTo(1);
+            assertThat(s.hardBounceRate()).isEqualTo(1.0);
+        });
+    }
+
+    @Test
+    void pausedCampaignIsRefusedWith451UntilResumed() throws Exception {
+        try (SmtpSink sink = SmtpSink.builder().address("127.0.0.1").port(0).start();
+                TernServer tern = TernServer.start(FeedbackFixture.config(
+                        dir, sink.port(), "events: { log: \"" + dir.resolve("e.jsonl") + "\" }\n"));
+                FeedbackFixture.Client c = new FeedbackFixture.Client(tern.injectionAddress())) {
+            assertThat(tern.feedback().campaigns().pause("spring", "checking the list"))
+                    .isTrue();
+            byte[] msg = FeedbackFixture.message("s@inject.test", "a@dest.test", "X-Tern-Campaign: spring\r\n", "x");
+            assertThat(c.send("s@inject.test", List.of("a@dest.test"), msg))
+                    .startsWith("451 4.7.1 Campaign 'spring' is paused (checking the list)");
+            assertThat(c.send(
+                            "s@inject.test",
+                            List.of("a@dest.test"),
+                            FeedbackFixture.message(
+                                    "s@inject.test", "a@dest.test", "X-Tern-Campaign: autumn\r\n", "y")))
+                    .startsWith("250");
+            assertThat(tern.feedback().campaigns().resume("spring")).isTrue();
+            assertThat(c.send("s@inject.test", List.of("a@dest.test"), msg)).startsWith("250");
+        }
+    }
 }

@@ -12,10 +12,10 @@ import java.nio.charset.StandardCharsets;
  * exception, never a hang.
  */
 public final class ConfigFuzzTarget {
-    static final String INSTRUMENTATION_INCLUDES = "dev.tern.**:com.fasterxml.jackson.dataformat.yaml.**:org.yaml.snakeyaml.**";
+    static final String INSTRUMENTATION_INCLUDES =
+            "dev.tern.**:com.fasterxml.jackson.dataformat.yaml.**:org.yaml.snakeyaml.**";
 
-    private ConfigFuzzTarget() {
-    }
+    private ConfigFuzzTarget() {}
 
     public static void fuzzerInitialize() {
         fuzzerTestOneInput(new byte[0]);

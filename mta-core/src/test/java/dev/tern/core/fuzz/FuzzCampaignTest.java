@@ -11,7 +11,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Tag("slow")
 class FuzzCampaignTest {
     @ParameterizedTest
-    @ValueSource(classes = {SmtpInjectionFuzzTarget.class, SmtpClientFuzzTarget.class, ConfigFuzzTarget.class, dev.tern.core.inject.SmtpAddressFuzzTarget.class})
+    @ValueSource(
+            classes = {
+                SmtpInjectionFuzzTarget.class,
+                SmtpClientFuzzTarget.class,
+                ConfigFuzzTarget.class,
+                dev.tern.core.inject.SmtpAddressFuzzTarget.class
+            })
     void campaignFindsNothing(Class<?> target) throws Exception {
         assumeTrue(Fuzzing.campaignsOn(target), "fuzzing campaigns off");
         Fuzzing.checkCampaign(target, 30);

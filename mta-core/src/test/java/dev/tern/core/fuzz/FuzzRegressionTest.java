@@ -11,7 +11,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Every checked-in fuzz input (seed corpus and crash reproducers) passes its target, quickly. */
 class FuzzRegressionTest {
     @ParameterizedTest
-    @ValueSource(classes = {SmtpInjectionFuzzTarget.class, SmtpClientFuzzTarget.class, ConfigFuzzTarget.class, dev.tern.core.inject.SmtpAddressFuzzTarget.class})
+    @ValueSource(
+            classes = {
+                SmtpInjectionFuzzTarget.class,
+                SmtpClientFuzzTarget.class,
+                ConfigFuzzTarget.class,
+                dev.tern.core.inject.SmtpAddressFuzzTarget.class
+            })
     void checkedInInputsPass(Class<?> target) {
         int replayed = assertTimeoutPreemptively(Duration.ofSeconds(90), () -> Fuzzing.replay(target));
         assertThat(replayed).as("inputs of " + target.getSimpleName()).isGreaterThan(5);

@@ -36,20 +36,26 @@ public final class SmtpClientFuzzTarget {
      * Loopback connections are the point of this target: Jazzer's SSRF detector would report them. Jazzer
      * 0.28.0's Unsafe sanitizer breaks Netty's JCTools queues on JDK 25 (NullPointerException in its hook).
      */
-    static final String[] JAZZER_ARGS = {"--disabled_hooks=com.code_intelligence.jazzer.sanitizers.ServerSideRequestForgery"
-            + ":com.code_intelligence.jazzer.sanitizers.UnsafeSanitizer"};
+    static final String[] JAZZER_ARGS = {
+        "--disabled_hooks=com.code_intelligence.jazzer.sanitizers.ServerSideRequestForgery"
+                + ":com.code_intelligence.jazzer.sanitizers.UnsafeSanitizer"
+    };
+
     private static MultiThreadIoEventLoopGroup group;
     private static SmtpClient client;
     private static ServerSocket server;
-    private static final byte[] MESSAGE = "From: a@x.example\r\nSubject: fuzz\r\n\r\nbody\r\n.leading dot\r\n"
-            .getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] MESSAGE =
+            "From: a@x.example\r\nSubject: fuzz\r\n\r\nbody\r\n.leading dot\r\n".getBytes(StandardCharsets.US_ASCII);
 
-    private SmtpClientFuzzTarget() {
-    }
+    private SmtpClientFuzzTarget() {}
 
     public static void fuzzerInitialize() throws IOException {
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        client = new SmtpClient(group, SmtpClientSettings.defaults().withAllTimeouts(Duration.ofSeconds(5)).withStartTls(false));
+        client = new SmtpClient(
+                group,
+                SmtpClientSettings.defaults()
+                        .withAllTimeouts(Duration.ofSeconds(5))
+                        .withStartTls(false));
         server = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
         server.setSoTimeout(10_000);
     }
@@ -64,15 +70,17 @@ public final class SmtpClientFuzzTarget {
         if (client == null) {
             fuzzerInitialize();
         }
-        CompletableFuture<SmtpConnection> connecting = client.connect(
-                new InetSocketAddress("127.0.0.1", server.getLocalPort()), null, "fuzz.example", null);
+        CompletableFuture<SmtpConnection> connecting =
+                client.connect(new InetSocketAddress("127.0.0.1", server.getLocalPort()), null, "fuzz.example", null);
         try (Socket s = server.accept()) {
             s.getOutputStream().write(serverSide);
             s.shutdownOutput();
             SmtpConnection c = await(connecting, "connect");
             if (c != null) {
                 check(c.banner());
-                TransactionResult r = await(c.send(SmtpTransaction.of("a@x.example", List.of("b@y.example", "c@y.example"), MESSAGE)), "send");
+                TransactionResult r = await(
+                        c.send(SmtpTransaction.of("a@x.example", List.of("b@y.example", "c@y.example"), MESSAGE)),
+                        "send");
                 if (r != null) {
                     check(r.mailReply());
                     r.recipientReplies().forEach(SmtpClientFuzzTarget::check);

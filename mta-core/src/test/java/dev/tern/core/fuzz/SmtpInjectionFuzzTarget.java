@@ -37,21 +37,25 @@ public final class SmtpInjectionFuzzTarget {
      * Loopback connections are the point of this target: Jazzer's SSRF detector would report them. Jazzer
      * 0.28.0's Unsafe sanitizer breaks Netty's JCTools queues on JDK 25 (NullPointerException in its hook).
      */
-    static final String[] JAZZER_ARGS = {"--disabled_hooks=com.code_intelligence.jazzer.sanitizers.ServerSideRequestForgery"
-            + ":com.code_intelligence.jazzer.sanitizers.UnsafeSanitizer"};
-    static final String INSTRUMENTATION_INCLUDES = "dev.tern.core.inject.**:org.subethamail.**:dev.tern.core.feedback.**";
+    static final String[] JAZZER_ARGS = {
+        "--disabled_hooks=com.code_intelligence.jazzer.sanitizers.ServerSideRequestForgery"
+                + ":com.code_intelligence.jazzer.sanitizers.UnsafeSanitizer"
+    };
+
+    static final String INSTRUMENTATION_INCLUDES =
+            "dev.tern.core.inject.**:org.subethamail.**:dev.tern.core.feedback.**";
     private static final Pattern REPLY = Pattern.compile("[2-5]\\d\\d([ -].*)?");
     private static final byte[] TRAILER = "\r\n.\r\nRSET\r\nQUIT\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final ConcurrentLinkedQueue<String> PROBLEMS = new ConcurrentLinkedQueue<>();
     private static Path dir;
     private static TernServer tern;
 
-    private SmtpInjectionFuzzTarget() {
-    }
+    private SmtpInjectionFuzzTarget() {}
 
     public static void fuzzerInitialize() throws IOException {
         dir = Files.createTempDirectory("tern-fuzz-inject");
-        tern = TernServer.start(ConfigLoader.parse("""
+        tern = TernServer.start(
+                ConfigLoader.parse("""
                 server: { hostname: fuzz.tern.test }
                 spool: { directory: "%s", min_free_disk: 1MiB }
                 admin: { listen: 127.0.0.1:0 }
@@ -65,8 +69,10 @@ public final class SmtpInjectionFuzzTarget {
             protected void append(ILoggingEvent e) {
                 if (unexpected(e)) {
                     PROBLEMS.add(e.getLevel() + " " + e.getLoggerName() + ": " + e.getFormattedMessage()
-                            + (e.getThrowableProxy() == null ? "" : " " + e.getThrowableProxy().getClassName()
-                            + ": " + e.getThrowableProxy().getMessage()));
+                            + (e.getThrowableProxy() == null
+                                    ? ""
+                                    : " " + e.getThrowableProxy().getClassName() + ": "
+                                            + e.getThrowableProxy().getMessage()));
                 }
             }
         };
@@ -85,7 +91,9 @@ public final class SmtpInjectionFuzzTarget {
         if (e.getLevel() == Level.ERROR) {
             return true;
         }
-        return t != null && !t.getClassName().startsWith("java.io.") && !t.getClassName().startsWith("java.net.");
+        return t != null
+                && !t.getClassName().startsWith("java.io.")
+                && !t.getClassName().startsWith("java.net.");
     }
 
     public static void fuzzerTearDown() throws IOException {
@@ -162,11 +170,13 @@ public final class SmtpInjectionFuzzTarget {
             if (!last.startsWith("354")) {
                 throw new IllegalStateException("listener no longer takes a good message: " + lines);
             }
-            out.write("From: a@x.example\r\nSubject: good\r\n\r\nhello\r\n.\r\nQUIT\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.write("From: a@x.example\r\nSubject: good\r\n\r\nhello\r\n.\r\nQUIT\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
             out.flush();
             String end = readLine(in);
             if (end == null || !end.startsWith("250")) {
-                throw new IllegalStateException("good message refused after the case: " + end + " (before: " + lines + ")");
+                throw new IllegalStateException(
+                        "good message refused after the case: " + end + " (before: " + lines + ")");
             }
         }
     }

@@ -7,27 +7,38 @@ import java.util.concurrent.TimeUnit;
 
 /** {@code tern run} in a child JVM on the test class path, for tests that kill it with {@code kill -9}. */
 public final class ChildTern {
-  private ChildTern() {}
+    private ChildTern() {}
 
-  /** Starts {@code tern run --config cfg}; its output goes to {@code log} beside the config file. */
-  public static Process start(Path cfg, String log) throws IOException {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    return new ProcessBuilder(java, "-XX:+IgnoreUnrecognizedVMOptions", "--enable-native-access=ALL-UNNAMED",
-        "-Xmx512m", "-cp", System.getProperty("java.class.path"), "dev.tern.core.cli.Main", "run", "--config", cfg.toString())
-        .redirectErrorStream(true).redirectOutput(cfg.resolveSibling(log).toFile()).start();
-  }
-
-  /** Waits (60 s at most) until the child listens on {@code port} of 127.0.0.1; fails if it exits. */
-  public static void awaitPort(int port, Process p) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (System.nanoTime() < deadline) {
-      if (!p.isAlive()) throw new AssertionError("Tern exited with " + p.exitValue());
-      try (Socket s = new Socket("127.0.0.1", port)) {
-        return;
-      } catch (IOException e) {
-        Thread.sleep(100);
-      }
+    /** Starts {@code tern run --config cfg}; its output goes to {@code log} beside the config file. */
+    public static Process start(Path cfg, String log) throws IOException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        return new ProcessBuilder(
+                        java,
+                        "-XX:+IgnoreUnrecognizedVMOptions",
+                        "--enable-native-access=ALL-UNNAMED",
+                        "-Xmx512m",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        "dev.tern.core.cli.Main",
+                        "run",
+                        "--config",
+                        cfg.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(cfg.resolveSibling(log).toFile())
+                .start();
     }
-    throw new AssertionError("Tern did not start listening on " + port);
-  }
+
+    /** Waits (60 s at most) until the child listens on {@code port} of 127.0.0.1; fails if it exits. */
+    public static void awaitPort(int port, Process p) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (!p.isAlive()) throw new AssertionError("Tern exited with " + p.exitValue());
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                return;
+            } catch (IOException e) {
+                Thread.sleep(100);
+            }
+        }
+        throw new AssertionError("Tern did not start listening on " + port);
+    }
 }

@@ -66,7 +66,10 @@ import org.xbill.DNS.Type;
 public final class TestDnsServer implements AutoCloseable {
 
     /** The transport a query came over. */
-    public enum Transport { UDP, TCP }
+    public enum Transport {
+        UDP,
+        TCP
+    }
 
     /** One query as received: lower-case name without trailing dot, type (see {@link Type}). */
     public record Query(String name, int type, Transport transport, Instant receivedAt) {
@@ -78,6 +81,7 @@ public final class TestDnsServer implements AutoCloseable {
 
     /** The EDNS payload size the server advertises in its answers. */
     static final int EDNS_PAYLOAD = 1232;
+
     private static final Logger log = LoggerFactory.getLogger(TestDnsServer.class);
     private static final int MIN_UDP_PAYLOAD = 512;
 
@@ -120,8 +124,10 @@ public final class TestDnsServer implements AutoCloseable {
     }
 
     private void startThreads() {
-        Thread udpThread = Thread.ofPlatform().daemon().name("test-dns-udp-" + port()).start(this::serveUdp);
-        Thread tcpThread = Thread.ofPlatform().daemon().name("test-dns-tcp-" + port()).start(this::serveTcp);
+        Thread udpThread =
+                Thread.ofPlatform().daemon().name("test-dns-udp-" + port()).start(this::serveUdp);
+        Thread tcpThread =
+                Thread.ofPlatform().daemon().name("test-dns-tcp-" + port()).start(this::serveTcp);
         threads.add(udpThread);
         threads.add(tcpThread);
     }
@@ -273,7 +279,9 @@ public final class TestDnsServer implements AutoCloseable {
     /** Number of queries received for the name and type, over either transport. */
     public int queryCount(String name, int type) {
         String n = normalize(name);
-        return (int) queries.stream().filter(q -> q.name().equals(n) && q.type() == type).count();
+        return (int) queries.stream()
+                .filter(q -> q.name().equals(n) && q.type() == type)
+                .count();
     }
 
     /** Number of queries received for the name and type over one transport. */
@@ -423,7 +431,8 @@ public final class TestDnsServer implements AutoCloseable {
         }
         Record question = query.getQuestion();
         if (question != null) {
-            queries.add(new Query(normalize(question.getName().toString()), question.getType(), transport, Instant.now()));
+            queries.add(
+                    new Query(normalize(question.getName().toString()), question.getType(), transport, Instant.now()));
         }
         return query;
     }

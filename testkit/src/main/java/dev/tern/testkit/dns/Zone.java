@@ -28,7 +28,11 @@ import org.xbill.DNS.Type;
 final class Zone {
 
     /** What the server does with a query, decided before it is answered. */
-    enum Behaviour { ANSWER, SERVFAIL, DROP }
+    enum Behaviour {
+        ANSWER,
+        SERVFAIL,
+        DROP
+    }
 
     /** A prepared reply: the response message (absent when dropped), delay and truncation. */
     record Reply(Message message, Duration delay, boolean forceTruncation) {}

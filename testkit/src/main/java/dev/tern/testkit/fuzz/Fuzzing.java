@@ -36,22 +36,36 @@ public final class Fuzzing {
     private static final String SEEDS_FIELD = "MORE_SEEDS";
     /** Optional target-class field ({@code String[]}) with further Jazzer arguments. */
     private static final String ARGS_FIELD = "JAZZER_ARGS";
+
     private static final Pattern EXECUTED = Pattern.compile("stat::number_of_executed_units: (\\d+)");
     private static final Pattern COVERAGE = Pattern.compile("cov: (\\d+) ft: (\\d+) corp: (\\d+)/");
 
-    private Fuzzing() {
-    }
+    private Fuzzing() {}
 
     /** The outcome of one campaign. */
-    public record Campaign(String target, int exitCode, long executions, long coverage, long features, long corpusSize,
-                    Path log, List<Path> findings) {
+    public record Campaign(
+            String target,
+            int exitCode,
+            long executions,
+            long coverage,
+            long features,
+            long corpusSize,
+            Path log,
+            List<Path> findings) {
         public boolean clean() {
             return exitCode == 0 && findings.isEmpty();
         }
 
         public String summary() {
-            return "%s: exit %d, %,d executions, cov %d, ft %d, corpus %d%s".formatted(target, exitCode, executions,
-                    coverage, features, corpusSize, findings.isEmpty() ? "" : ", findings " + findings);
+            return "%s: exit %d, %,d executions, cov %d, ft %d, corpus %d%s"
+                    .formatted(
+                            target,
+                            exitCode,
+                            executions,
+                            coverage,
+                            features,
+                            corpusSize,
+                            findings.isEmpty() ? "" : ", findings " + findings);
         }
     }
 
@@ -72,7 +86,10 @@ public final class Fuzzing {
         List<Path> out = new ArrayList<>();
         for (Path dir : seedDirs(target)) {
             try (Stream<Path> files = Files.walk(dir)) {
-                files.filter(Files::isRegularFile).filter(p -> isInput(p.getFileName().toString())).sorted().forEach(out::add);
+                files.filter(Files::isRegularFile)
+                        .filter(p -> isInput(p.getFileName().toString()))
+                        .sorted()
+                        .forEach(out::add);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -81,7 +98,10 @@ public final class Fuzzing {
     }
 
     private static boolean isInput(String name) {
-        return !(name.endsWith(".dict") || name.endsWith(".md") || name.endsWith(".jsonl") || name.startsWith("LICENSE")
+        return !(name.endsWith(".dict")
+                || name.endsWith(".md")
+                || name.endsWith(".jsonl")
+                || name.startsWith("LICENSE")
                 || name.equals("README.txt"));
     }
 
@@ -117,8 +137,9 @@ public final class Fuzzing {
                 try {
                     one.invoke(null, (Object) Files.readAllBytes(input));
                 } catch (InvocationTargetException e) {
-                    throw new AssertionError(target.getSimpleName() + " fails on " + input.getFileName() + ": "
-                            + e.getCause(), e.getCause());
+                    throw new AssertionError(
+                            target.getSimpleName() + " fails on " + input.getFileName() + ": " + e.getCause(),
+                            e.getCause());
                 }
             }
         } finally {
@@ -134,7 +155,8 @@ public final class Fuzzing {
      *
      * @param timeoutPerInput seconds one input may take before libFuzzer reports a hang
      */
-    public static Campaign campaign(Class<?> target, int seconds, int timeoutPerInput) throws IOException, InterruptedException {
+    public static Campaign campaign(Class<?> target, int seconds, int timeoutPerInput)
+            throws IOException, InterruptedException {
         String name = target.getSimpleName();
         Path work = Path.of("target", "fuzz", name).toAbsolutePath();
         Path corpus = work.resolve("corpus");
@@ -146,9 +168,14 @@ public final class Fuzzing {
         }
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-Xss1m", "-XX:+IgnoreUnrecognizedVMOptions", "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow", "-XX:+EnableDynamicAgentLoading",
-                "-cp", System.getProperty("java.class.path"),
+                "-Xmx512m",
+                "-Xss1m",
+                "-XX:+IgnoreUnrecognizedVMOptions",
+                "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow",
+                "-XX:+EnableDynamicAgentLoading",
+                "-cp",
+                System.getProperty("java.class.path"),
                 "com.code_intelligence.jazzer.Jazzer",
                 "--target_class=" + target.getName(),
                 "--instrumentation_includes=" + includes(target),
@@ -168,8 +195,11 @@ public final class Fuzzing {
             cmd.add(seeds.toString());
         }
         Path log = work.resolve("fuzz.log");
-        Process p = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true)
-                .redirectOutput(log.toFile()).start();
+        Process p = new ProcessBuilder(cmd)
+                .directory(work.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         if (!p.waitFor(seconds + 180L, TimeUnit.SECONDS)) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly().waitFor();
@@ -187,7 +217,9 @@ public final class Fuzzing {
         }
         List<Path> findings;
         try (Stream<Path> files = Files.list(work)) {
-            findings = files.filter(f -> isFinding(f.getFileName().toString())).sorted().toList();
+            findings = files.filter(f -> isFinding(f.getFileName().toString()))
+                    .sorted()
+                    .toList();
         }
         return new Campaign(name, p.isAlive() ? -1 : p.exitValue(), executions, c, ft, corp, log, findings);
     }
@@ -201,7 +233,8 @@ public final class Fuzzing {
      * Runs {@code target}'s campaign for {@link #campaignSeconds}, prints its summary, and throws an
      * {@link AssertionError} with the log tail on a finding or a non-zero exit, or when nothing was executed.
      */
-    public static Campaign checkCampaign(Class<?> target, int timeoutPerInput) throws IOException, InterruptedException {
+    public static Campaign checkCampaign(Class<?> target, int timeoutPerInput)
+            throws IOException, InterruptedException {
         Campaign c = campaign(target, campaignSeconds(), timeoutPerInput);
         System.out.println(c.summary());
         if (!c.clean()) {
@@ -220,8 +253,12 @@ public final class Fuzzing {
     }
 
     private static boolean isFinding(String file) {
-        return file.startsWith("crash-") || file.startsWith("timeout-") || file.startsWith("oom-")
-                || file.startsWith("leak-") || file.startsWith("slow-unit-") || file.startsWith("Crash_");
+        return file.startsWith("crash-")
+                || file.startsWith("timeout-")
+                || file.startsWith("oom-")
+                || file.startsWith("leak-")
+                || file.startsWith("slow-unit-")
+                || file.startsWith("Crash_");
     }
 
     private static long lastGroup(Matcher m, int group) {
@@ -250,7 +287,8 @@ public final class Fuzzing {
     }
 
     private static Path resourceDir(Class<?> target) {
-        return target.getResource("/fuzz/" + target.getSimpleName()) == null ? null
+        return target.getResource("/fuzz/" + target.getSimpleName()) == null
+                ? null
                 : resource(target, "/fuzz/" + target.getSimpleName());
     }
 

@@ -17,8 +17,14 @@ import java.util.Locale;
  *                     pipelined commands sent in one flush share the same number
  * @param tls          whether the command arrived over TLS
  */
-public record Command(int connectionId, Phase phase, String line, String argument, String parameters,
-                      long readSequence, boolean tls) {
+public record Command(
+        int connectionId,
+        Phase phase,
+        String line,
+        String argument,
+        String parameters,
+        long readSequence,
+        boolean tls) {
 
     static Command parse(int connectionId, String line, long readSequence, boolean tls) {
         int sp = line.indexOf(' ');

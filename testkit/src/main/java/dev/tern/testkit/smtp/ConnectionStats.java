@@ -11,6 +11,5 @@ package dev.tern.testkit.smtp;
  * @param tls               whether TLS is active on it
  * @param open              whether it is still open
  */
-public record ConnectionStats(int connectionId, int messages, int commands, int maxCommandsPerRead,
-                              boolean tls, boolean open) {
-}
+public record ConnectionStats(
+        int connectionId, int messages, int commands, int maxCommandsPerRead, boolean tls, boolean open) {}

@@ -14,8 +14,8 @@ import java.util.List;
  * @param receivedAtNanos {@link System#nanoTime()} when the final dot arrived
  * @param tls             whether the message came over TLS
  */
-public record ReceivedMessage(String mailFrom, List<String> recipients, byte[] data, int connectionId,
-                              long receivedAtNanos, boolean tls) {
+public record ReceivedMessage(
+        String mailFrom, List<String> recipients, byte[] data, int connectionId, long receivedAtNanos, boolean tls) {
 
     public ReceivedMessage {
         recipients = List.copyOf(recipients);

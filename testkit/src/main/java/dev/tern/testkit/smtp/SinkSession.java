@@ -1,5 +1,6 @@
 package dev.tern.testkit.smtp;
 
+import dev.tern.testkit.smtp.SmtpSink.Disconnect;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -8,7 +9,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -19,8 +19,6 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-
-import dev.tern.testkit.smtp.SmtpSink.Disconnect;
 
 /**
  * The protocol state of one {@link SmtpSink} connection. All methods run on the channel's event loop.
@@ -37,6 +35,7 @@ final class SinkSession extends ChannelInboundHandlerAdapter {
 
     /** Absolute byte positions, to tell which socket read delivered a command. */
     private long received;
+
     private long consumed;
     private long readSequence;
     private final ArrayDeque<long[]> chunks = new ArrayDeque<>();
@@ -77,7 +76,7 @@ final class SinkSession extends ChannelInboundHandlerAdapter {
         sink.opened(this);
         Command connect = new Command(id, Phase.CONNECT, "", "", "", readSequence, false);
         sink.record(connect);
-        respond(connect, () -> "220 " + sink.hostname + " ESMTP TernSink", reply -> { });
+        respond(connect, () -> "220 " + sink.hostname + " ESMTP TernSink", reply -> {});
         ctx.flush();
     }
 
@@ -172,12 +171,16 @@ final class SinkSession extends ChannelInboundHandlerAdapter {
             if (delay != null) {
                 paused = true;
                 ctx.channel().config().setAutoRead(false);
-                ctx.executor().schedule(() -> {
-                    paused = false;
-                    ctx.channel().config().setAutoRead(true);
-                    if (how != null) disconnect(how);
-                    else process();
-                }, delay.toNanos(), TimeUnit.NANOSECONDS);
+                ctx.executor()
+                        .schedule(
+                                () -> {
+                                    paused = false;
+                                    ctx.channel().config().setAutoRead(true);
+                                    if (how != null) disconnect(how);
+                                    else process();
+                                },
+                                delay.toNanos(),
+                                TimeUnit.NANOSECONDS);
                 return false;
             }
             if (how != null) {
@@ -234,24 +237,27 @@ final class SinkSession extends ChannelInboundHandlerAdapter {
     private void endOfData(long sequence) {
         dataMode = false;
         boolean tooBig = sink.maxSize > 0 && bodySize > sink.maxSize;
-        ReceivedMessage message = new ReceivedMessage(mailFrom == null ? "" : mailFrom, recipients,
-                body.toByteArray(), id, System.nanoTime(), tls);
+        ReceivedMessage message = new ReceivedMessage(
+                mailFrom == null ? "" : mailFrom, recipients, body.toByteArray(), id, System.nanoTime(), tls);
         body = null;
         Command end = new Command(id, Phase.DATA_END, ".", "", "", sequence, tls);
         sink.record(end);
         commands++;
         var dataScript = sink.dataScript;
-        respond(end, () -> {
-            if (tooBig) return "552 5.3.4 Message size exceeds fixed maximum message size";
-            String scripted = dataScript == null ? null : dataScript.apply(message);
-            return scripted != null ? scripted : "250 2.0.0 Ok: queued as " + sink.nextMessageId();
-        }, reply -> {
-            if (reply.startsWith("2") && !tooBig) {
-                messages++;
-                sink.accepted(message);
-            }
-            resetTransaction();
-        });
+        respond(
+                end,
+                () -> {
+                    if (tooBig) return "552 5.3.4 Message size exceeds fixed maximum message size";
+                    String scripted = dataScript == null ? null : dataScript.apply(message);
+                    return scripted != null ? scripted : "250 2.0.0 Ok: queued as " + sink.nextMessageId();
+                },
+                reply -> {
+                    if (reply.startsWith("2") && !tooBig) {
+                        messages++;
+                        sink.accepted(message);
+                    }
+                    resetTransaction();
+                });
     }
 
     // ---- commands ---------------------------------------------------------------------------------
@@ -266,56 +272,84 @@ final class SinkSession extends ChannelInboundHandlerAdapter {
         maxCommandsPerRead = Math.max(maxCommandsPerRead, ++commandsInLastSequence);
         String upper = c.line().toUpperCase(Locale.ROOT);
         switch (c.phase()) {
-            case EHLO -> respond(c, () -> c.argument().isEmpty() ? "501 5.5.4 Syntax: EHLO hostname" : ehloReply(c),
-                    reply -> greetedIf(reply));
-            case HELO -> respond(c, () -> c.argument().isEmpty() ? "501 5.5.4 Syntax: HELO hostname" : "250 " + sink.hostname,
-                    reply -> greetedIf(reply));
-            case STARTTLS -> respond(c, () -> {
-                if (!sink.startTls) return "502 5.5.1 STARTTLS not available";
-                if (tls) return "503 5.5.1 TLS already active";
-                return "220 2.0.0 Ready to start TLS";
-            }, reply -> {
-                if (reply.startsWith("220") && sink.startTls && !tls) startTls();
-            });
-            case MAIL -> respond(c, () -> {
-                if (!greeted) return "503 5.5.1 Error: send HELO/EHLO first";
-                if (mailFrom != null) return "503 5.5.1 Error: nested MAIL command";
-                if (!upper.startsWith("MAIL FROM:")) return "501 5.5.4 Syntax: MAIL FROM:<address>";
-                if (sink.maxSize > 0 && declaredSize(c) > sink.maxSize) {
-                    return "552 5.3.4 Message size exceeds fixed maximum message size";
-                }
-                return "250 2.1.0 Ok";
-            }, reply -> {
-                if (reply.startsWith("2")) {
-                    mailFrom = c.argument();
-                    recipients.clear();
-                }
-            });
-            case RCPT -> respond(c, () -> {
-                if (mailFrom == null) return "503 5.5.1 Error: need MAIL command";
-                if (!upper.startsWith("RCPT TO:") || c.argument().isEmpty()) return "501 5.5.4 Syntax: RCPT TO:<address>";
-                return "250 2.1.5 Ok";
-            }, reply -> {
-                if (reply.startsWith("2")) recipients.add(c.argument());
-            });
-            case DATA -> respond(c, () -> {
-                if (mailFrom == null) return "503 5.5.1 Error: need MAIL command";
-                if (recipients.isEmpty()) return "554 5.5.1 Error: no valid recipients";
-                return "354 End data with <CR><LF>.<CR><LF>";
-            }, reply -> {
-                if (reply.startsWith("354")) {
-                    dataMode = true;
-                    bodyStarted = false;
-                    atLineStart = true;
-                    bodySize = 0;
-                    body = new ByteArrayOutputStream(8192);
-                }
-            });
+            case EHLO ->
+                respond(
+                        c,
+                        () -> c.argument().isEmpty() ? "501 5.5.4 Syntax: EHLO hostname" : ehloReply(c),
+                        reply -> greetedIf(reply));
+            case HELO ->
+                respond(
+                        c,
+                        () -> c.argument().isEmpty() ? "501 5.5.4 Syntax: HELO hostname" : "250 " + sink.hostname,
+                        reply -> greetedIf(reply));
+            case STARTTLS ->
+                respond(
+                        c,
+                        () -> {
+                            if (!sink.startTls) return "502 5.5.1 STARTTLS not available";
+                            if (tls) return "503 5.5.1 TLS already active";
+                            return "220 2.0.0 Ready to start TLS";
+                        },
+                        reply -> {
+                            if (reply.startsWith("220") && sink.startTls && !tls) startTls();
+                        });
+            case MAIL ->
+                respond(
+                        c,
+                        () -> {
+                            if (!greeted) return "503 5.5.1 Error: send HELO/EHLO first";
+                            if (mailFrom != null) return "503 5.5.1 Error: nested MAIL command";
+                            if (!upper.startsWith("MAIL FROM:")) return "501 5.5.4 Syntax: MAIL FROM:<address>";
+                            if (sink.maxSize > 0 && declaredSize(c) > sink.maxSize) {
+                                return "552 5.3.4 Message size exceeds fixed maximum message size";
+                            }
+                            return "250 2.1.0 Ok";
+                        },
+                        reply -> {
+                            if (reply.startsWith("2")) {
+                                mailFrom = c.argument();
+                                recipients.clear();
+                            }
+                        });
+            case RCPT ->
+                respond(
+                        c,
+                        () -> {
+                            if (mailFrom == null) return "503 5.5.1 Error: need MAIL command";
+                            if (!upper.startsWith("RCPT TO:") || c.argument().isEmpty())
+                                return "501 5.5.4 Syntax: RCPT TO:<address>";
+                            return "250 2.1.5 Ok";
+                        },
+                        reply -> {
+                            if (reply.startsWith("2")) recipients.add(c.argument());
+                        });
+            case DATA ->
+                respond(
+                        c,
+                        () -> {
+                            if (mailFrom == null) return "503 5.5.1 Error: need MAIL command";
+                            if (recipients.isEmpty()) return "554 5.5.1 Error: no valid recipients";
+                            return "354 End data with <CR><LF>.<CR><LF>";
+                        },
+                        reply -> {
+                            if (reply.startsWith("354")) {
+                                dataMode = true;
+                                bodyStarted = false;
+                                atLineStart = true;
+                                bodySize = 0;
+                                body = new ByteArrayOutputStream(8192);
+                            }
+                        });
             case RSET -> respond(c, () -> "250 2.0.0 Ok", reply -> resetTransaction());
-            case NOOP -> respond(c, () -> "250 2.0.0 Ok", reply -> { });
-            case QUIT -> respond(c, () -> "221 2.0.0 Bye", reply -> { });
-            default -> respond(c, () -> c.verb().equals("VRFY") ? "252 2.0.0 Cannot VRFY user"
-                    : "500 5.5.2 Error: command not recognized", reply -> { });
+            case NOOP -> respond(c, () -> "250 2.0.0 Ok", reply -> {});
+            case QUIT -> respond(c, () -> "221 2.0.0 Bye", reply -> {});
+            default ->
+                respond(
+                        c,
+                        () -> c.verb().equals("VRFY")
+                                ? "252 2.0.0 Cannot VRFY user"
+                                : "500 5.5.2 Error: command not recognized",
+                        reply -> {});
         }
     }
 
@@ -330,7 +364,9 @@ final class SinkSession extends ChannelInboundHandlerAdapter {
         lines.add("ENHANCEDSTATUSCODES");
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < lines.size(); i++) {
-            sb.append(i == lines.size() - 1 ? "250 " : "250-").append(lines.get(i)).append('\n');
+            sb.append(i == lines.size() - 1 ? "250 " : "250-")
+                    .append(lines.get(i))
+                    .append('\n');
         }
         return sb.toString();
     }
@@ -383,17 +419,21 @@ final class SinkSession extends ChannelInboundHandlerAdapter {
             paused = true;
             ctx.flush();
             String r = reply;
-            ctx.executor().schedule(() -> {
-                paused = false;
-                if (!ctx.channel().isActive()) return;
-                if (how != null) {
-                    disconnect(how);
-                    return;
-                }
-                apply.accept(r);
-                send(r, c.phase());
-                process();
-            }, delay.toNanos(), TimeUnit.NANOSECONDS);
+            ctx.executor()
+                    .schedule(
+                            () -> {
+                                paused = false;
+                                if (!ctx.channel().isActive()) return;
+                                if (how != null) {
+                                    disconnect(how);
+                                    return;
+                                }
+                                apply.accept(r);
+                                send(r, c.phase());
+                                process();
+                            },
+                            delay.toNanos(),
+                            TimeUnit.NANOSECONDS);
             return;
         }
         if (how != null) {
@@ -439,5 +479,4 @@ final class SinkSession extends ChannelInboundHandlerAdapter {
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         }
     }
-
 }

@@ -13,7 +13,6 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.GlobalEventExecutor;
-
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -132,11 +131,15 @@ public final class SmtpSink implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         children.add(ch);
-                        ch.pipeline().addLast("session", new SinkSession(SmtpSink.this, connectionIds.incrementAndGet()));
+                        ch.pipeline()
+                                .addLast("session", new SinkSession(SmtpSink.this, connectionIds.incrementAndGet()));
                     }
                 });
         try {
-            serverChannel = bootstrap.bind(new InetSocketAddress(bindAddress, port)).syncUninterruptibly().channel();
+            serverChannel = bootstrap
+                    .bind(new InetSocketAddress(bindAddress, port))
+                    .syncUninterruptibly()
+                    .channel();
         } catch (RuntimeException e) {
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             group = null;
@@ -272,8 +275,8 @@ public final class SmtpSink implements AutoCloseable {
             while (messages.size() < n) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    throw new AssertionError("expected " + n + " messages at the sink within " + timeout
-                            + ", got " + messages.size());
+                    throw new AssertionError(
+                            "expected " + n + " messages at the sink within " + timeout + ", got " + messages.size());
                 }
                 try {
                     TimeUnit.NANOSECONDS.timedWait(messages, left);
@@ -307,8 +310,8 @@ public final class SmtpSink implements AutoCloseable {
             while (accepted < n) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    throw new AssertionError("expected " + n + " messages at the sink within " + timeout
-                            + ", got " + accepted);
+                    throw new AssertionError(
+                            "expected " + n + " messages at the sink within " + timeout + ", got " + accepted);
                 }
                 try {
                     TimeUnit.NANOSECONDS.timedWait(messages, left);
@@ -351,8 +354,10 @@ public final class SmtpSink implements AutoCloseable {
 
     /** Statistics of every connection seen, by connection id. */
     public List<ConnectionStats> connectionStats() {
-        return sessions.values().stream().map(SinkSession::stats)
-                .sorted(Comparator.comparingInt(ConnectionStats::connectionId)).toList();
+        return sessions.values().stream()
+                .map(SinkSession::stats)
+                .sorted(Comparator.comparingInt(ConnectionStats::connectionId))
+                .toList();
     }
 
     /** Messages accepted on one connection (0 if unknown). */
@@ -406,8 +411,7 @@ public final class SmtpSink implements AutoCloseable {
         private long maxSize = 50L * 1024 * 1024;
         private boolean keep = true;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /**
          * Whether to keep every message and command in memory (default); turn off for load runs and

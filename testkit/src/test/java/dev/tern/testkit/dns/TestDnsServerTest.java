@@ -69,7 +69,10 @@ class TestDnsServerTest {
             assertThat(record.getTTL()).isEqualTo(300);
 
             Message a = query("MX1.Example.COM", Type.A, tcp);
-            assertThat(((ARecord) a.getSection(Section.ANSWER).get(0)).getAddress().getHostAddress()).isEqualTo("127.0.0.2");
+            assertThat(((ARecord) a.getSection(Section.ANSWER).get(0))
+                            .getAddress()
+                            .getHostAddress())
+                    .isEqualTo("127.0.0.2");
         }
         assertThat(dns.queryCount("example.com", Type.MX, Transport.UDP)).isEqualTo(1);
         assertThat(dns.queryCount("example.com", Type.MX, Transport.TCP)).isEqualTo(1);
@@ -102,7 +105,9 @@ class TestDnsServerTest {
     @Test
     void nullMxIsMxZeroDot() throws Exception {
         dns.nullMx("nomail.example", 3600);
-        MXRecord mx = (MXRecord) query("nomail.example", Type.MX, false).getSection(Section.ANSWER).get(0);
+        MXRecord mx = (MXRecord) query("nomail.example", Type.MX, false)
+                .getSection(Section.ANSWER)
+                .get(0);
         assertThat(mx.getPriority()).isZero();
         assertThat(mx.getTarget()).isEqualTo(Name.root);
     }
@@ -178,8 +183,10 @@ class TestDnsServerTest {
         dns.a("host.example", "127.0.0.6", 1);
         dns.remove("host.example", Type.A).a("host.example", "127.0.0.7", 1);
         List<Record> answer = query("host.example", Type.A, false).getSection(Section.ANSWER);
-        assertThat(answer).singleElement()
-                .extracting(r -> ((ARecord) r).getAddress().getHostAddress()).isEqualTo("127.0.0.7");
+        assertThat(answer)
+                .singleElement()
+                .extracting(r -> ((ARecord) r).getAddress().getHostAddress())
+                .isEqualTo("127.0.0.7");
     }
 
     @Test
@@ -203,9 +210,10 @@ class TestDnsServerTest {
 
         dns.close();
         assertThatThrownBy(() -> {
-            try (Socket socket = new Socket(dns.address().getAddress(), dns.port())) {
-                socket.getInputStream().read();
-            }
-        }).isInstanceOf(IOException.class);
+                    try (Socket socket = new Socket(dns.address().getAddress(), dns.port())) {
+                        socket.getInputStream().read();
+                    }
+                })
+                .isInstanceOf(IOException.class);
     }
 }

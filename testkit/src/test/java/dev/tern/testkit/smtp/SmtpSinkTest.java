@@ -1,11 +1,8 @@
 package dev.tern.testkit.smtp;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -17,9 +14,11 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+import org.junit.jupiter.api.Test;
 
 class SmtpSinkTest {
 
@@ -72,7 +71,7 @@ class SmtpSinkTest {
     @Test
     void acceptsPipelinedTransactionAndUnstuffsDots() throws Exception {
         try (SmtpSink sink = SmtpSink.builder().address("127.0.0.3").start();
-             Client c = new Client(sink.address())) {
+                Client c = new Client(sink.address())) {
             assertThat(c.last()).startsWith("220 sink.test");
             c.send("EHLO client.test\r\n");
             List<String> ehlo = c.reply();
@@ -94,8 +93,14 @@ class SmtpSinkTest {
             assertThat(m.text()).isEqualTo("Subject: x\r\n\r\n.leading dot\r\n");
             assertThat(m.tls()).isFalse();
             List<Command> cmds = sink.commands();
-            Command mail = cmds.stream().filter(x -> x.phase() == Phase.MAIL).findFirst().orElseThrow();
-            Command data = cmds.stream().filter(x -> x.phase() == Phase.DATA).findFirst().orElseThrow();
+            Command mail = cmds.stream()
+                    .filter(x -> x.phase() == Phase.MAIL)
+                    .findFirst()
+                    .orElseThrow();
+            Command data = cmds.stream()
+                    .filter(x -> x.phase() == Phase.DATA)
+                    .findFirst()
+                    .orElseThrow();
             assertThat(mail.parameters()).isEqualTo("SIZE=40");
             assertThat(mail.readSequence()).isEqualTo(data.readSequence());
             assertThat(sink.connectionStats().get(0).maxCommandsPerRead()).isGreaterThanOrEqualTo(4);
@@ -111,7 +116,9 @@ class SmtpSinkTest {
                 assertThat(c.last()).isEqualTo("421 4.7.0 Try later");
                 assertThat(c.in.readLine()).isNull(); // closed after 421
             }
-            sink.onBanner(null).delay(Phase.EHLO, Duration.ofMillis(300)).disconnectAt(Phase.DATA_BODY, SmtpSink.Disconnect.RESET);
+            sink.onBanner(null)
+                    .delay(Phase.EHLO, Duration.ofMillis(300))
+                    .disconnectAt(Phase.DATA_BODY, SmtpSink.Disconnect.RESET);
             try (Client c = new Client(sink.address())) {
                 c.last();
                 long t0 = System.nanoTime();
@@ -155,19 +162,29 @@ class SmtpSinkTest {
     @Test
     void startTlsWithSelfSignedCertificate() throws Exception {
         try (SmtpSink sink = SmtpSink.builder().startTls(true).start();
-             Client c = new Client(sink.address())) {
+                Client c = new Client(sink.address())) {
             c.last();
             c.send("EHLO c\r\n");
             assertThat(c.reply()).contains("250-STARTTLS");
             c.send("STARTTLS\r\n");
             assertThat(c.last()).startsWith("220");
             SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(null, new TrustManager[] {new X509TrustManager() {
-                public void checkClientTrusted(X509Certificate[] chain, String authType) { }
-                public void checkServerTrusted(X509Certificate[] chain, String authType) { }
-                public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }
-            }}, null);
-            SSLSocket tls = (SSLSocket) ctx.getSocketFactory().createSocket(c.socket, "sink.test", c.socket.getPort(), true);
+            ctx.init(
+                    null,
+                    new TrustManager[] {
+                        new X509TrustManager() {
+                            public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+
+                            public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+
+                            public X509Certificate[] getAcceptedIssuers() {
+                                return new X509Certificate[0];
+                            }
+                        }
+                    },
+                    null);
+            SSLSocket tls =
+                    (SSLSocket) ctx.getSocketFactory().createSocket(c.socket, "sink.test", c.socket.getPort(), true);
             tls.startHandshake();
             c.socket = tls;
             c.attach();
@@ -179,14 +196,15 @@ class SmtpSinkTest {
             c.last();
             c.send("hi\r\n.\r\n");
             assertThat(c.last()).startsWith("250");
-            assertThat(sink.awaitMessages(1, Duration.ofSeconds(5)).get(0).tls()).isTrue();
+            assertThat(sink.awaitMessages(1, Duration.ofSeconds(5)).get(0).tls())
+                    .isTrue();
         }
     }
 
     @Test
     void dataScriptRejectsAndSizeIsEnforced() throws Exception {
         try (SmtpSink sink = SmtpSink.builder().maxSize(10).pipelining(false).start();
-             Client c = new Client(sink.address())) {
+                Client c = new Client(sink.address())) {
             sink.onData(m -> m.text().contains("spam") ? "554 5.7.1 Spam" : null);
             c.last();
             c.send("EHLO c\r\n");
@@ -208,15 +226,17 @@ class SmtpSinkTest {
                     default -> assertThat(reply).startsWith("250");
                 }
             }
-            assertThat(sink.awaitMessages(1, Duration.ofSeconds(5))).singleElement()
-                    .extracting(ReceivedMessage::text).isEqualTo("ok\r\n");
+            assertThat(sink.awaitMessages(1, Duration.ofSeconds(5)))
+                    .singleElement()
+                    .extracting(ReceivedMessage::text)
+                    .isEqualTo("ok\r\n");
         }
     }
 
     @Test
     void countsWithoutKeepingMessages() throws Exception {
         try (SmtpSink sink = SmtpSink.builder().keepMessages(false).start();
-             Client c = new Client(sink.address())) {
+                Client c = new Client(sink.address())) {
             c.last();
             c.send("HELO c\r\n");
             c.last();

@@ -18,8 +18,8 @@ final class DotStuffer {
 
     private final byte[] message;
     private final ByteBufAllocator alloc;
-    private int position;     // first byte not yet emitted
-    private int scanFrom;     // first byte not yet checked for a line-start dot
+    private int position; // first byte not yet emitted
+    private int scanFrom; // first byte not yet checked for a line-start dot
     private boolean finished;
 
     DotStuffer(byte[] message, ByteBufAllocator alloc) {
@@ -46,15 +46,16 @@ final class DotStuffer {
                 position = end;
                 scanFrom = end;
             } else {
-                position = dot;       // the dot is emitted again at the start of the next slice
+                position = dot; // the dot is emitted again at the start of the next slice
                 scanFrom = dot + 1;
             }
             if (chunk.numComponents() >= 60) break;
         }
         if (position >= message.length) {
-            boolean endsWithCrlf = message.length >= 2 && message[message.length - 2] == '\r'
-                    && message[message.length - 1] == '\n';
-            chunk.addComponent(true, Unpooled.wrappedBuffer(endsWithCrlf || message.length == 0 ? DOT_CRLF : CRLF_DOT_CRLF));
+            boolean endsWithCrlf =
+                    message.length >= 2 && message[message.length - 2] == '\r' && message[message.length - 1] == '\n';
+            chunk.addComponent(
+                    true, Unpooled.wrappedBuffer(endsWithCrlf || message.length == 0 ? DOT_CRLF : CRLF_DOT_CRLF));
             finished = true;
         }
         return chunk;

@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.MessageToMessageDecoder;
-
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,8 +24,13 @@ final class ReplyDecoder extends MessageToMessageDecoder<ByteBuf> {
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf line, List<Object> out) {
         String s = line.toString(StandardCharsets.UTF_8);
-        if (s.length() < 3 || !digit(s.charAt(0)) || !digit(s.charAt(1)) || !digit(s.charAt(2))
-                || s.charAt(0) < '1' || s.charAt(0) > '5' || (s.length() > 3 && s.charAt(3) != '-' && s.charAt(3) != ' ')) {
+        if (s.length() < 3
+                || !digit(s.charAt(0))
+                || !digit(s.charAt(1))
+                || !digit(s.charAt(2))
+                || s.charAt(0) < '1'
+                || s.charAt(0) > '5'
+                || (s.length() > 3 && s.charAt(3) != '-' && s.charAt(3) != ' ')) {
             throw new DecoderException("malformed SMTP reply line: " + abbreviate(s));
         }
         int lineCode = Integer.parseInt(s, 0, 3, 10);

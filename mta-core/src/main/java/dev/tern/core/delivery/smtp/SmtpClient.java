@@ -20,12 +20,11 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
-
-import javax.net.ssl.SSLException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import javax.net.ssl.SSLException;
 
 /**
  * Opens SMTP connections on a caller-owned Netty event loop group (NIO or epoll). Each connection gets
@@ -47,7 +46,8 @@ public final class SmtpClient implements AutoCloseable {
         this.group = Objects.requireNonNull(group, "group");
         this.defaults = Objects.requireNonNull(defaults, "defaults");
         this.channelClass = group instanceof IoEventLoopGroup io && io.isIoType(EpollIoHandler.class)
-                ? EpollSocketChannel.class : NioSocketChannel.class;
+                ? EpollSocketChannel.class
+                : NioSocketChannel.class;
     }
 
     /**
@@ -59,19 +59,20 @@ public final class SmtpClient implements AutoCloseable {
      * @param ehloName      the name to announce in EHLO/HELO
      * @param settings      the settings for this connection, or null for the client's defaults
      */
-    public CompletableFuture<SmtpConnection> connect(InetSocketAddress remote, InetAddress localBind, String ehloName,
-                                                     SmtpClientSettings settings) {
+    public CompletableFuture<SmtpConnection> connect(
+            InetSocketAddress remote, InetAddress localBind, String ehloName, SmtpClientSettings settings) {
         SmtpClientSettings s = settings == null ? defaults : settings;
         SmtpClientHandler handler = new SmtpClientHandler(this, s, ehloName, remote);
         if (remote.isUnresolved()) {
-            handler.connected.completeExceptionally(SmtpException.ofTransient(SmtpException.Phase.CONNECT,
-                    "unresolved address " + remote, null));
+            handler.connected.completeExceptionally(
+                    SmtpException.ofTransient(SmtpException.Phase.CONNECT, "unresolved address " + remote, null));
             return handler.connected;
         }
         Bootstrap bootstrap = new Bootstrap()
                 .group(group)
                 .channel(channelClass)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, s.connectTimeout().toMillis()))
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
+                        Math.min(Integer.MAX_VALUE, s.connectTimeout().toMillis()))
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 * 1024, 512 * 1024))
                 .handler(new ChannelInitializer<SocketChannel>() {
@@ -83,7 +84,8 @@ public final class SmtpClient implements AutoCloseable {
                                 .addLast("smtp", handler);
                     }
                 });
-        ChannelFuture cf = localBind == null ? bootstrap.connect(remote)
+        ChannelFuture cf = localBind == null
+                ? bootstrap.connect(remote)
                 : bootstrap.connect(remote, new InetSocketAddress(localBind, 0));
         Channel channel = cf.channel();
         channels.add(channel);
@@ -91,9 +93,11 @@ public final class SmtpClient implements AutoCloseable {
             if (!f.isSuccess()) {
                 Throwable c = f.cause();
                 String what = c instanceof ConnectTimeoutException ? "connect timeout" : "cannot connect";
-                handler.connected.completeExceptionally(SmtpException.ofTransient(SmtpException.Phase.CONNECT,
-                        what + " to " + remote + (localBind == null ? "" : " from " + localBind.getHostAddress())
-                                + ": " + c.getMessage(), c));
+                handler.connected.completeExceptionally(SmtpException.ofTransient(
+                        SmtpException.Phase.CONNECT,
+                        what + " to " + remote + (localBind == null ? "" : " from " + localBind.getHostAddress()) + ": "
+                                + c.getMessage(),
+                        c));
             }
         });
         return handler.connected;
@@ -113,7 +117,9 @@ public final class SmtpClient implements AutoCloseable {
         try {
             if (verify) {
                 if (verifyingContext == null) {
-                    verifyingContext = SslContextBuilder.forClient().endpointIdentificationAlgorithm("HTTPS").build();
+                    verifyingContext = SslContextBuilder.forClient()
+                            .endpointIdentificationAlgorithm("HTTPS")
+                            .build();
                 }
                 return verifyingContext;
             }

@@ -9,10 +9,6 @@ import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
-import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +21,9 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The protocol state machine of one client connection (see the package documentation). Every method
@@ -35,8 +34,7 @@ import java.util.function.Consumer;
 final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
     private static final Logger log = LoggerFactory.getLogger(SmtpClientHandler.class);
 
-    private record Expect(Phase phase, Consumer<SmtpReply> then) {
-    }
+    private record Expect(Phase phase, Consumer<SmtpReply> then) {}
 
     /** The transaction in progress. */
     private static final class Tx {
@@ -127,8 +125,10 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
         if (!closed) {
             Phase p = phase();
             String what = "connection closed by " + remote + " " + during(p);
-            fail(closingReply != null ? SmtpException.ofReply(p, closingReply, what)
-                    : SmtpException.ofTransient(p, what, null));
+            fail(
+                    closingReply != null
+                            ? SmtpException.ofReply(p, closingReply, what)
+                            : SmtpException.ofTransient(p, what, null));
         }
         ctx.fireChannelInactive();
     }
@@ -139,11 +139,18 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
         Phase p = phase();
         Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
         boolean tlsError = p == Phase.TLS_HANDSHAKE || root instanceof SSLException;
-        String what = root instanceof SSLException ? "TLS error"
-                : root instanceof IOException ? "I/O error (connection reset?)"
-                : cause instanceof DecoderException ? "protocol error" : "error";
-        fail(new SmtpException(tlsError && p == Phase.STARTTLS ? Phase.TLS_HANDSHAKE : p, null, true,
-                what + " with " + remote + " " + during(p) + ": " + root.getMessage(), root, tlsError));
+        String what = root instanceof SSLException
+                ? "TLS error"
+                : root instanceof IOException
+                        ? "I/O error (connection reset?)"
+                        : cause instanceof DecoderException ? "protocol error" : "error";
+        fail(new SmtpException(
+                tlsError && p == Phase.STARTTLS ? Phase.TLS_HANDSHAKE : p,
+                null,
+                true,
+                what + " with " + remote + " " + during(p) + ": " + root.getMessage(),
+                root,
+                tlsError));
     }
 
     // ---- greeting ---------------------------------------------------------------------------------
@@ -227,8 +234,13 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
                 sendEhlo();
             } else {
                 Throwable cause = f.cause();
-                fail(new SmtpException(Phase.TLS_HANDSHAKE, null, true,
-                        "TLS handshake with " + remote + " failed: " + cause, cause, true));
+                fail(new SmtpException(
+                        Phase.TLS_HANDSHAKE,
+                        null,
+                        true,
+                        "TLS handshake with " + remote + " failed: " + cause,
+                        cause,
+                        true));
             }
         });
     }
@@ -244,19 +256,29 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
     void send(SmtpTransaction t, CompletableFuture<TransactionResult> future) {
         if (closed) {
             connection.release();
-            future.completeExceptionally(SmtpException.ofTransient(Phase.IDLE, "connection to " + remote + " is closed", null));
+            future.completeExceptionally(
+                    SmtpException.ofTransient(Phase.IDLE, "connection to " + remote + " is closed", null));
             return;
         }
         Map<String, String> ext = extensions;
         if (t.smtpUtf8() && !ext.containsKey("SMTPUTF8")) {
-            complete(future, TransactionResult.refusedLocally(SmtpReply.of(553, "5.6.7",
-                    "SMTPUTF8 is required but " + remote + " does not offer it (refused locally)")));
+            complete(
+                    future,
+                    TransactionResult.refusedLocally(SmtpReply.of(
+                            553,
+                            "5.6.7",
+                            "SMTPUTF8 is required but " + remote + " does not offer it (refused locally)")));
             return;
         }
         long max = maxSize(ext);
         if (max > 0 && t.message().length > max) {
-            complete(future, TransactionResult.refusedLocally(SmtpReply.of(552, "5.3.4", "message size "
-                    + t.message().length + " exceeds the fixed maximum " + max + " of " + remote + " (refused locally)")));
+            complete(
+                    future,
+                    TransactionResult.refusedLocally(SmtpReply.of(
+                            552,
+                            "5.3.4",
+                            "message size " + t.message().length + " exceeds the fixed maximum " + max + " of " + remote
+                                    + " (refused locally)")));
             return;
         }
         boolean pipelined = ext.containsKey("PIPELINING");
@@ -284,7 +306,8 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
     private void sendMail() {
         SmtpTransaction t = tx.transaction;
         Map<String, String> ext = extensions;
-        StringBuilder mail = new StringBuilder(64).append("MAIL FROM:<").append(t.mailFrom()).append('>');
+        StringBuilder mail =
+                new StringBuilder(64).append("MAIL FROM:<").append(t.mailFrom()).append('>');
         if (ext.containsKey("SIZE")) mail.append(" SIZE=").append(t.message().length);
         if ((t.eightBit() || t.smtpUtf8()) && ext.containsKey("8BITMIME")) mail.append(" BODY=8BITMIME");
         if (t.smtpUtf8()) mail.append(" SMTPUTF8");
@@ -366,8 +389,8 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
     private void chunkWritten(Future<?> done, boolean last) {
         if (closed || !writingBody) return;
         if (!done.isSuccess()) {
-            fail(SmtpException.ofTransient(Phase.DATA_BLOCK, "writing the message to " + remote + " failed: "
-                    + done.cause(), done.cause()));
+            fail(SmtpException.ofTransient(
+                    Phase.DATA_BLOCK, "writing the message to " + remote + " failed: " + done.cause(), done.cause()));
             return;
         }
         if (last) {
@@ -462,9 +485,16 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
     private void arm(Phase phase) {
         cancelTimer();
         long millis = settings.timeout(phase).toMillis();
-        timer = ctx.executor().schedule(() -> fail(SmtpException.ofTransient(phase,
-                "timeout: " + remote + " did not " + (phase == Phase.DATA_BLOCK ? "take message data" : "reply")
-                        + " " + during(phase) + " within " + millis + " ms", null)), millis, TimeUnit.MILLISECONDS);
+        timer = ctx.executor()
+                .schedule(
+                        () -> fail(SmtpException.ofTransient(
+                                phase,
+                                "timeout: " + remote + " did not "
+                                        + (phase == Phase.DATA_BLOCK ? "take message data" : "reply") + " "
+                                        + during(phase) + " within " + millis + " ms",
+                                null)),
+                        millis,
+                        TimeUnit.MILLISECONDS);
     }
 
     private void cancelTimer() {

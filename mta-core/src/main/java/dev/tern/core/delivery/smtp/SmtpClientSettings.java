@@ -19,14 +19,31 @@ import java.util.Objects;
  * @param verifyCertificates check the server certificate chain and host name (off by default, as
  *                           usual for opportunistic TLS)
  */
-public record SmtpClientSettings(Duration connectTimeout, Duration bannerTimeout, Duration ehloTimeout,
-                                 Duration mailTimeout, Duration rcptTimeout, Duration dataInitTimeout,
-                                 Duration dataBlockTimeout, Duration dataEndTimeout, Duration quitTimeout,
-                                 boolean startTls, boolean verifyCertificates) {
+public record SmtpClientSettings(
+        Duration connectTimeout,
+        Duration bannerTimeout,
+        Duration ehloTimeout,
+        Duration mailTimeout,
+        Duration rcptTimeout,
+        Duration dataInitTimeout,
+        Duration dataBlockTimeout,
+        Duration dataEndTimeout,
+        Duration quitTimeout,
+        boolean startTls,
+        boolean verifyCertificates) {
 
     public SmtpClientSettings {
-        for (Duration d : new Duration[] {connectTimeout, bannerTimeout, ehloTimeout, mailTimeout, rcptTimeout,
-                dataInitTimeout, dataBlockTimeout, dataEndTimeout, quitTimeout}) {
+        for (Duration d : new Duration[] {
+            connectTimeout,
+            bannerTimeout,
+            ehloTimeout,
+            mailTimeout,
+            rcptTimeout,
+            dataInitTimeout,
+            dataBlockTimeout,
+            dataEndTimeout,
+            quitTimeout
+        }) {
             Objects.requireNonNull(d, "timeout");
             if (d.isNegative() || d.isZero()) throw new IllegalArgumentException("timeouts must be positive: " + d);
         }
@@ -39,24 +56,64 @@ public record SmtpClientSettings(Duration connectTimeout, Duration bannerTimeout
      */
     public static SmtpClientSettings defaults() {
         Duration five = Duration.ofMinutes(5);
-        return new SmtpClientSettings(Duration.ofSeconds(30), five, five, five, five, Duration.ofMinutes(2),
-                Duration.ofMinutes(3), Duration.ofMinutes(10), five, true, false);
+        return new SmtpClientSettings(
+                Duration.ofSeconds(30),
+                five,
+                five,
+                five,
+                five,
+                Duration.ofMinutes(2),
+                Duration.ofMinutes(3),
+                Duration.ofMinutes(10),
+                five,
+                true,
+                false);
     }
 
     /** The same settings with every timeout (including connect) set to {@code timeout}. */
     public SmtpClientSettings withAllTimeouts(Duration timeout) {
-        return new SmtpClientSettings(timeout, timeout, timeout, timeout, timeout, timeout, timeout, timeout,
-                timeout, startTls, verifyCertificates);
+        return new SmtpClientSettings(
+                timeout,
+                timeout,
+                timeout,
+                timeout,
+                timeout,
+                timeout,
+                timeout,
+                timeout,
+                timeout,
+                startTls,
+                verifyCertificates);
     }
 
     public SmtpClientSettings withStartTls(boolean on) {
-        return new SmtpClientSettings(connectTimeout, bannerTimeout, ehloTimeout, mailTimeout, rcptTimeout,
-                dataInitTimeout, dataBlockTimeout, dataEndTimeout, quitTimeout, on, verifyCertificates);
+        return new SmtpClientSettings(
+                connectTimeout,
+                bannerTimeout,
+                ehloTimeout,
+                mailTimeout,
+                rcptTimeout,
+                dataInitTimeout,
+                dataBlockTimeout,
+                dataEndTimeout,
+                quitTimeout,
+                on,
+                verifyCertificates);
     }
 
     public SmtpClientSettings withVerifyCertificates(boolean on) {
-        return new SmtpClientSettings(connectTimeout, bannerTimeout, ehloTimeout, mailTimeout, rcptTimeout,
-                dataInitTimeout, dataBlockTimeout, dataEndTimeout, quitTimeout, startTls, on);
+        return new SmtpClientSettings(
+                connectTimeout,
+                bannerTimeout,
+                ehloTimeout,
+                mailTimeout,
+                rcptTimeout,
+                dataInitTimeout,
+                dataBlockTimeout,
+                dataEndTimeout,
+                quitTimeout,
+                startTls,
+                on);
     }
 
     /** The timeout for waiting on a reply (or progress) in a phase. */

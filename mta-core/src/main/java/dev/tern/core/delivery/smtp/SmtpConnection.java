@@ -1,7 +1,6 @@
 package dev.tern.core.delivery.smtp;
 
 import io.netty.channel.Channel;
-
 import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.Set;
@@ -42,7 +41,8 @@ public final class SmtpConnection {
             channel.eventLoop().execute(() -> handler.send(tx, future));
         } catch (RejectedExecutionException e) {
             release();
-            future.completeExceptionally(SmtpException.ofTransient(SmtpException.Phase.IDLE, "event loop is shut down", e));
+            future.completeExceptionally(
+                    SmtpException.ofTransient(SmtpException.Phase.IDLE, "event loop is shut down", e));
         }
         return future;
     }
@@ -109,8 +109,8 @@ public final class SmtpConnection {
 
     private void acquire(String what) {
         if (!busy.compareAndSet(false, true)) {
-            throw new IllegalStateException(what + "() while a transaction or QUIT is in progress on " + remote
-                    + ": calls must be sequential");
+            throw new IllegalStateException(
+                    what + "() while a transaction or QUIT is in progress on " + remote + ": calls must be sequential");
         }
     }
 

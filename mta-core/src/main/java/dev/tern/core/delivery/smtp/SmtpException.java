@@ -8,12 +8,21 @@ public final class SmtpException extends Exception {
 
     /** Where in the conversation the failure happened. */
     public enum Phase {
-        CONNECT, BANNER, EHLO, HELO, STARTTLS, TLS_HANDSHAKE, MAIL, RCPT, DATA,
+        CONNECT,
+        BANNER,
+        EHLO,
+        HELO,
+        STARTTLS,
+        TLS_HANDSHAKE,
+        MAIL,
+        RCPT,
+        DATA,
         /** Writing the message body. */
         DATA_BLOCK,
         /** Waiting for the reply after the final dot. */
         DATA_END,
-        RSET, QUIT,
+        RSET,
+        QUIT,
         /** Between transactions, no command outstanding. */
         IDLE
     }
@@ -32,8 +41,8 @@ public final class SmtpException extends Exception {
         this(phase, reply, isTransient, message, cause, false);
     }
 
-    SmtpException(Phase phase, SmtpReply reply, boolean isTransient, String message, Throwable cause,
-                  boolean tlsFailure) {
+    SmtpException(
+            Phase phase, SmtpReply reply, boolean isTransient, String message, Throwable cause, boolean tlsFailure) {
         super(message, cause);
         this.phase = phase;
         this.reply = reply;

@@ -15,8 +15,8 @@ import java.util.Objects;
  * @param smtpUtf8   the envelope or headers need SMTPUTF8: sent when offered, otherwise the transaction
  *                   fails locally with a permanent 553 5.6.7 reply
  */
-public record SmtpTransaction(String mailFrom, List<String> recipients, byte[] message, boolean eightBit,
-                              boolean smtpUtf8) {
+public record SmtpTransaction(
+        String mailFrom, List<String> recipients, byte[] message, boolean eightBit, boolean smtpUtf8) {
     public SmtpTransaction {
         Objects.requireNonNull(mailFrom, "mailFrom");
         Objects.requireNonNull(message, "message");
@@ -25,7 +25,8 @@ public record SmtpTransaction(String mailFrom, List<String> recipients, byte[] m
         for (String r : recipients) {
             if (r.indexOf('\r') >= 0 || r.indexOf('\n') >= 0) throw new IllegalArgumentException("bad recipient " + r);
         }
-        if (mailFrom.indexOf('\r') >= 0 || mailFrom.indexOf('\n') >= 0) throw new IllegalArgumentException("bad sender");
+        if (mailFrom.indexOf('\r') >= 0 || mailFrom.indexOf('\n') >= 0)
+            throw new IllegalArgumentException("bad sender");
     }
 
     /** A 7-bit ASCII transaction. */

@@ -13,8 +13,8 @@ import java.util.List;
  * @param local            true when the client refused the transaction itself (SIZE, SMTPUTF8) and
  *                         sent nothing
  */
-public record TransactionResult(SmtpReply mailReply, List<SmtpReply> recipientReplies, SmtpReply dataReply,
-                                boolean local) {
+public record TransactionResult(
+        SmtpReply mailReply, List<SmtpReply> recipientReplies, SmtpReply dataReply, boolean local) {
 
     public TransactionResult {
         recipientReplies = List.copyOf(recipientReplies);

@@ -10,42 +10,42 @@ import java.util.List;
  * @param pools   pools its messages may name in X-Tern-Pool ("*": any)
  */
 public record AuthUser(String name, List<String> tenants, List<String> pools) {
-  public static final String ANY = "*";
+    public static final String ANY = "*";
 
-  public AuthUser {
-    tenants = List.copyOf(tenants);
-    pools = List.copyOf(pools);
-  }
-
-  /**
-   * What a message from this user gets for a tenant or pool it names ({@code requested}, null
-   * when it names none).
-   *
-   * @param allowed whether the user may send it
-   * @param value   the tenant or pool to use (null: none); with a single allowed one and none named, that one
-   */
-  public record Grant(boolean allowed, String value) {}
-
-  /**
-   * Applies an allow-list: "*" allows anything (and nothing); a named value must be listed; with
-   * nothing named, a single listed value is used, an empty list means none, and several mean the
-   * message must name one.
-   */
-  public static Grant grant(List<String> allowed, String requested) {
-    if (allowed.contains(ANY)) return new Grant(true, requested);
-    if (requested == null) {
-      if (allowed.isEmpty()) return new Grant(true, null);
-      if (allowed.size() == 1) return new Grant(true, allowed.get(0));
-      return new Grant(false, null);
+    public AuthUser {
+        tenants = List.copyOf(tenants);
+        pools = List.copyOf(pools);
     }
-    return new Grant(allowed.contains(requested), requested);
-  }
 
-  public Grant tenant(String requested) {
-    return grant(tenants, requested);
-  }
+    /**
+     * What a message from this user gets for a tenant or pool it names ({@code requested}, null
+     * when it names none).
+     *
+     * @param allowed whether the user may send it
+     * @param value   the tenant or pool to use (null: none); with a single allowed one and none named, that one
+     */
+    public record Grant(boolean allowed, String value) {}
 
-  public Grant pool(String requested) {
-    return grant(pools, requested);
-  }
+    /**
+     * Applies an allow-list: "*" allows anything (and nothing); a named value must be listed; with
+     * nothing named, a single listed value is used, an empty list means none, and several mean the
+     * message must name one.
+     */
+    public static Grant grant(List<String> allowed, String requested) {
+        if (allowed.contains(ANY)) return new Grant(true, requested);
+        if (requested == null) {
+            if (allowed.isEmpty()) return new Grant(true, null);
+            if (allowed.size() == 1) return new Grant(true, allowed.get(0));
+            return new Grant(false, null);
+        }
+        return new Grant(allowed.contains(requested), requested);
+    }
+
+    public Grant tenant(String requested) {
+        return grant(tenants, requested);
+    }
+
+    public Grant pool(String requested) {
+        return grant(pools, requested);
+    }
 }

@@ -11,42 +11,45 @@ import java.util.concurrent.Semaphore;
  * unknown name costs as much as a wrong password, so timing does not tell which names exist.
  */
 public final class UserDirectory {
-  /** A user and the hash of its password. */
-  public record Entry(AuthUser user, String passwordHash) {}
+    /** A user and the hash of its password. */
+    public record Entry(AuthUser user, String passwordHash) {}
 
-  private final Map<String, Entry> users;
-  private final Semaphore checks = new Semaphore(Math.max(2, Runtime.getRuntime().availableProcessors()));
-  private volatile String decoy;
+    private final Map<String, Entry> users;
+    private final Semaphore checks =
+            new Semaphore(Math.max(2, Runtime.getRuntime().availableProcessors()));
+    private volatile String decoy;
 
-  public UserDirectory(Map<String, Entry> users) {
-    this.users = Map.copyOf(new LinkedHashMap<>(users));
-  }
-
-  public boolean isEmpty() {
-    return users.isEmpty();
-  }
-
-  /** The user if {@code password} is its password; empty for an unknown name or a wrong password. */
-  public Optional<AuthUser> authenticate(String name, char[] password) {
-    Entry e = name == null ? null : users.get(name);
-    String hash = e != null ? e.passwordHash() : decoy();
-    checks.acquireUninterruptibly();
-    try {
-      boolean ok = PasswordHash.verify(password, hash);
-      return ok && e != null ? Optional.of(e.user()) : Optional.empty();
-    } finally {
-      checks.release();
+    public UserDirectory(Map<String, Entry> users) {
+        this.users = Map.copyOf(new LinkedHashMap<>(users));
     }
-  }
 
-  /** A hash nobody knows the password of, made like the first user's, to spend the same time on unknown names. */
-  private String decoy() {
-    String d = decoy;
-    if (d == null) {
-      char[] random = java.util.UUID.randomUUID().toString().toCharArray();
-      d = users.isEmpty() ? PasswordHash.argon2id(random) : PasswordHash.like(users.values().iterator().next().passwordHash(), random);
-      decoy = d;
+    public boolean isEmpty() {
+        return users.isEmpty();
     }
-    return d;
-  }
+
+    /** The user if {@code password} is its password; empty for an unknown name or a wrong password. */
+    public Optional<AuthUser> authenticate(String name, char[] password) {
+        Entry e = name == null ? null : users.get(name);
+        String hash = e != null ? e.passwordHash() : decoy();
+        checks.acquireUninterruptibly();
+        try {
+            boolean ok = PasswordHash.verify(password, hash);
+            return ok && e != null ? Optional.of(e.user()) : Optional.empty();
+        } finally {
+            checks.release();
+        }
+    }
+
+    /** A hash nobody knows the password of, made like the first user's, to spend the same time on unknown names. */
+    private String decoy() {
+        String d = decoy;
+        if (d == null) {
+            char[] random = java.util.UUID.randomUUID().toString().toCharArray();
+            d = users.isEmpty()
+                    ? PasswordHash.argon2id(random)
+                    : PasswordHash.like(users.values().iterator().next().passwordHash(), random);
+            decoy = d;
+        }
+        return d;
+    }
 }

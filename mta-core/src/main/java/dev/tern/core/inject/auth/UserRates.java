@@ -10,56 +10,57 @@ import java.util.concurrent.ConcurrentHashMap;
  * send its whole per-minute allowance in a burst) and refills continuously.
  */
 public final class UserRates {
-  /** A user's limits; 0 = unlimited. */
-  public record Limit(int perSecond, int perMinute) {
-    public static final Limit NONE = new Limit(0, 0);
-  }
-
-  private final Map<String, Limit> limits;
-  private final Clock clock;
-  private final Map<String, Bucket[]> buckets = new ConcurrentHashMap<>();
-
-  public UserRates(Map<String, Limit> limits, Clock clock) {
-    this.limits = Map.copyOf(limits);
-    this.clock = clock;
-  }
-
-  /** No limits for anybody. */
-  public static UserRates none() {
-    return new UserRates(Map.of(), Clock.systemUTC());
-  }
-
-  /** Takes one message from {@code user}'s allowance; false (taking nothing) if the user is over a limit. */
-  public boolean tryAcquire(String user) {
-    Limit limit = limits.getOrDefault(user, Limit.NONE);
-    if (limit.perSecond() <= 0 && limit.perMinute() <= 0) return true;
-    Bucket[] b = buckets.computeIfAbsent(user, u -> new Bucket[] {
-        limit.perSecond() > 0 ? new Bucket(limit.perSecond(), 1_000) : null,
-        limit.perMinute() > 0 ? new Bucket(limit.perMinute(), 60_000) : null});
-    long now = clock.millis();
-    synchronized (b) {
-      for (Bucket x : b) if (x != null && x.available(now) < 1) return false;
-      for (Bucket x : b) if (x != null) x.tokens -= 1;
-      return true;
-    }
-  }
-
-  private static final class Bucket {
-    final double capacity;
-    final double perMilli;
-    double tokens;
-    long last = Long.MIN_VALUE;
-
-    Bucket(int limit, long periodMillis) {
-      capacity = limit;
-      perMilli = limit / (double) periodMillis;
-      tokens = limit;
+    /** A user's limits; 0 = unlimited. */
+    public record Limit(int perSecond, int perMinute) {
+        public static final Limit NONE = new Limit(0, 0);
     }
 
-    double available(long now) {
-      if (last != Long.MIN_VALUE && now > last) tokens = Math.min(capacity, tokens + (now - last) * perMilli);
-      last = Math.max(now, last == Long.MIN_VALUE ? now : last);
-      return tokens;
+    private final Map<String, Limit> limits;
+    private final Clock clock;
+    private final Map<String, Bucket[]> buckets = new ConcurrentHashMap<>();
+
+    public UserRates(Map<String, Limit> limits, Clock clock) {
+        this.limits = Map.copyOf(limits);
+        this.clock = clock;
     }
-  }
+
+    /** No limits for anybody. */
+    public static UserRates none() {
+        return new UserRates(Map.of(), Clock.systemUTC());
+    }
+
+    /** Takes one message from {@code user}'s allowance; false (taking nothing) if the user is over a limit. */
+    public boolean tryAcquire(String user) {
+        Limit limit = limits.getOrDefault(user, Limit.NONE);
+        if (limit.perSecond() <= 0 && limit.perMinute() <= 0) return true;
+        Bucket[] b = buckets.computeIfAbsent(user, u -> new Bucket[] {
+            limit.perSecond() > 0 ? new Bucket(limit.perSecond(), 1_000) : null,
+            limit.perMinute() > 0 ? new Bucket(limit.perMinute(), 60_000) : null
+        });
+        long now = clock.millis();
+        synchronized (b) {
+            for (Bucket x : b) if (x != null && x.available(now) < 1) return false;
+            for (Bucket x : b) if (x != null) x.tokens -= 1;
+            return true;
+        }
+    }
+
+    private static final class Bucket {
+        final double capacity;
+        final double perMilli;
+        double tokens;
+        long last = Long.MIN_VALUE;
+
+        Bucket(int limit, long periodMillis) {
+            capacity = limit;
+            perMilli = limit / (double) periodMillis;
+            tokens = limit;
+        }
+
+        double available(long now) {
+            if (last != Long.MIN_VALUE && now > last) tokens = Math.min(capacity, tokens + (now - last) * perMilli);
+            last = Math.max(now, last == Long.MIN_VALUE ? now : last);
+            return tokens;
+        }
+    }
 }

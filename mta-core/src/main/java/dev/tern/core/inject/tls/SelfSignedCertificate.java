@@ -37,58 +37,67 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * clients that verify certificates will not trust it.
  */
 public final class SelfSignedCertificate {
-  /** How long a generated certificate is valid. */
-  public static final Duration VALIDITY = Duration.ofDays(5 * 365);
+    /** How long a generated certificate is valid. */
+    public static final Duration VALIDITY = Duration.ofDays(5 * 365);
 
-  private SelfSignedCertificate() {}
+    private SelfSignedCertificate() {}
 
-  /**
-   * Writes a new certificate to {@code certificate} and its key to {@code privateKey}, creating
-   * parent directories; fails if either file exists.
-   */
-  public static void write(Path certificate, Path privateKey, String hostname) {
-    try {
-      KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
-      gen.initialize(new ECGenParameterSpec("secp256r1"));
-      KeyPair keys = gen.generateKeyPair();
-      X500Name name = new X500Name("CN=" + hostname.replaceAll("[,=+<>#;\"\\\\]", ""));
-      Instant now = Instant.now();
-      X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name, new BigInteger(64, new SecureRandom()),
-          Date.from(now.minus(Duration.ofDays(1))), Date.from(now.plus(VALIDITY)), name, keys.getPublic());
-      builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName(GeneralName.dNSName, hostname)));
-      X509Certificate cert = new JcaX509CertificateConverter()
-          .getCertificate(builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
-      createParent(privateKey);
-      createParent(certificate);
-      writeNew(privateKey, pem(new JcaPKCS8Generator(keys.getPrivate(), null)), true); // PKCS#8 "PRIVATE KEY"
-      writeNew(certificate, pem(cert), false);
-    } catch (GeneralSecurityException | OperatorCreationException e) {
-      throw new IllegalStateException("cannot make a self-signed certificate: " + e.getMessage(), e);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the self-signed certificate: " + e.getMessage(), e);
+    /**
+     * Writes a new certificate to {@code certificate} and its key to {@code privateKey}, creating
+     * parent directories; fails if either file exists.
+     */
+    public static void write(Path certificate, Path privateKey, String hostname) {
+        try {
+            KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
+            gen.initialize(new ECGenParameterSpec("secp256r1"));
+            KeyPair keys = gen.generateKeyPair();
+            X500Name name = new X500Name("CN=" + hostname.replaceAll("[,=+<>#;\"\\\\]", ""));
+            Instant now = Instant.now();
+            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
+                    name,
+                    new BigInteger(64, new SecureRandom()),
+                    Date.from(now.minus(Duration.ofDays(1))),
+                    Date.from(now.plus(VALIDITY)),
+                    name,
+                    keys.getPublic());
+            builder.addExtension(
+                    Extension.subjectAlternativeName,
+                    false,
+                    new GeneralNames(new GeneralName(GeneralName.dNSName, hostname)));
+            X509Certificate cert = new JcaX509CertificateConverter()
+                    .getCertificate(
+                            builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
+            createParent(privateKey);
+            createParent(certificate);
+            writeNew(privateKey, pem(new JcaPKCS8Generator(keys.getPrivate(), null)), true); // PKCS#8 "PRIVATE KEY"
+            writeNew(certificate, pem(cert), false);
+        } catch (GeneralSecurityException | OperatorCreationException e) {
+            throw new IllegalStateException("cannot make a self-signed certificate: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the self-signed certificate: " + e.getMessage(), e);
+        }
     }
-  }
 
-  private static void createParent(Path file) throws IOException {
-    Path parent = file.toAbsolutePath().getParent();
-    if (parent != null) Files.createDirectories(parent);
-  }
-
-  private static String pem(Object o) throws IOException {
-    StringWriter s = new StringWriter();
-    try (JcaPEMWriter w = new JcaPEMWriter(s)) {
-      w.writeObject(o);
+    private static void createParent(Path file) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) Files.createDirectories(parent);
     }
-    return s.toString();
-  }
 
-  private static void writeNew(Path file, String text, boolean secret) throws IOException {
-    if (Files.exists(file)) throw new FileAlreadyExistsException(file.toString());
-    if (secret && file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-      Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      Files.writeString(file, text, StandardCharsets.US_ASCII, StandardOpenOption.TRUNCATE_EXISTING);
-    } else {
-      Files.writeString(file, text, StandardCharsets.US_ASCII, StandardOpenOption.CREATE_NEW);
+    private static String pem(Object o) throws IOException {
+        StringWriter s = new StringWriter();
+        try (JcaPEMWriter w = new JcaPEMWriter(s)) {
+            w.writeObject(o);
+        }
+        return s.toString();
     }
-  }
+
+    private static void writeNew(Path file, String text, boolean secret) throws IOException {
+        if (Files.exists(file)) throw new FileAlreadyExistsException(file.toString());
+        if (secret && file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(file, text, StandardCharsets.US_ASCII, StandardOpenOption.TRUNCATE_EXISTING);
+        } else {
+            Files.writeString(file, text, StandardCharsets.US_ASCII, StandardOpenOption.CREATE_NEW);
+        }
+    }
 }

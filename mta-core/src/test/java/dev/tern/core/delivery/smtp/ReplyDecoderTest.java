@@ -1,21 +1,21 @@
 package dev.tern.core.delivery.smtp;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.LineBasedFrameDecoder;
-import org.junit.jupiter.api.Test;
-
 import java.nio.charset.StandardCharsets;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 class ReplyDecoderTest {
 
     static EmbeddedChannel channel() {
-        return new EmbeddedChannel(new LineBasedFrameDecoder(SmtpClient.MAX_REPLY_LINE, true, true), new ReplyDecoder());
+        return new EmbeddedChannel(
+                new LineBasedFrameDecoder(SmtpClient.MAX_REPLY_LINE, true, true), new ReplyDecoder());
     }
 
     static ByteBuf bytes(String s) {
@@ -54,8 +54,11 @@ class ReplyDecoderTest {
 
     @Test
     void enhancedCodeOnlyWhenItsClassMatches() {
-        assertThat(SmtpReply.parse(550, java.util.List.of("5.1.1 <x@y> unknown")).enhancedCode()).isEqualTo("5.1.1");
-        assertThat(SmtpReply.parse(550, java.util.List.of("2.1.1 odd")).enhancedCode()).isEmpty();
+        assertThat(SmtpReply.parse(550, java.util.List.of("5.1.1 <x@y> unknown"))
+                        .enhancedCode())
+                .isEqualTo("5.1.1");
+        assertThat(SmtpReply.parse(550, java.util.List.of("2.1.1 odd")).enhancedCode())
+                .isEmpty();
         assertThat(SmtpReply.parse(421, java.util.List.of("4.7.0")).lines()).containsExactly("");
         SmtpReply r = SmtpReply.parse(452, java.util.List.of("4.5.3 Too many"));
         assertThat(r.transientFailure()).isTrue();
@@ -68,6 +71,7 @@ class ReplyDecoderTest {
     void malformedLineIsAProtocolError() {
         EmbeddedChannel ch = channel();
         assertThatThrownBy(() -> ch.writeInbound(bytes("HTTP/1.1 400 Bad Request\r\n")))
-                .isInstanceOf(DecoderException.class).hasMessageContaining("malformed");
+                .isInstanceOf(DecoderException.class)
+                .hasMessageContaining("malformed");
     }
 }

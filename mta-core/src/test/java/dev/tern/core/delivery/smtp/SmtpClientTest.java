@@ -1,5 +1,8 @@
 package dev.tern.core.delivery.smtp;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.tern.testkit.smtp.Command;
 import dev.tern.testkit.smtp.ConnectionStats;
 import dev.tern.testkit.smtp.Phase;
@@ -8,13 +11,6 @@ import dev.tern.testkit.smtp.SmtpSink;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-
 import java.io.ByteArrayOutputStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -25,9 +21,12 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Conversations of the client with a scripted sink on loopback addresses. */
 class SmtpClientTest {
@@ -88,7 +87,10 @@ class SmtpClientTest {
     }
 
     static Command command(SmtpSink sink, dev.tern.testkit.smtp.Phase phase) {
-        return sink.commands().stream().filter(c -> c.phase() == phase).findFirst().orElseThrow();
+        return sink.commands().stream()
+                .filter(c -> c.phase() == phase)
+                .findFirst()
+                .orElseThrow();
     }
 
     @Test
@@ -98,7 +100,8 @@ class SmtpClientTest {
         assertThat(c.extensions()).contains("PIPELINING", "8BITMIME", "SIZE", "ENHANCEDSTATUSCODES");
         assertThat(c.banner().code()).isEqualTo(220);
         byte[] msg = message("Hello\r\n");
-        TransactionResult r = send(c, SmtpTransaction.of("a@sender.test", List.of("r1@x.test", "r2@x.test", "r3@x.test"), msg));
+        TransactionResult r =
+                send(c, SmtpTransaction.of("a@sender.test", List.of("r1@x.test", "r2@x.test", "r3@x.test"), msg));
         assertThat(r.allAccepted()).isTrue();
         assertThat(r.recipientReplies()).hasSize(3).allMatch(x -> x.code() == 250);
         assertThat(r.dataReply().code()).isEqualTo(250);
@@ -110,8 +113,10 @@ class SmtpClientTest {
         assertThat(m.recipients()).containsExactly("r1@x.test", "r2@x.test", "r3@x.test");
         assertThat(m.data()).isEqualTo(msg);
         long mail = command(sink, Phase.MAIL).readSequence();
-        assertThat(sink.commands()).filteredOn(x -> x.phase() == Phase.RCPT || x.phase() == Phase.DATA)
-                .hasSize(4).allMatch(x -> x.readSequence() == mail);
+        assertThat(sink.commands())
+                .filteredOn(x -> x.phase() == Phase.RCPT || x.phase() == Phase.DATA)
+                .hasSize(4)
+                .allMatch(x -> x.readSequence() == mail);
         assertThat(sink.connectionStats().get(0).maxCommandsPerRead()).isGreaterThanOrEqualTo(5);
         assertThat(command(sink, Phase.MAIL).parameters()).isEqualTo("SIZE=" + msg.length);
     }
@@ -121,7 +126,8 @@ class SmtpClientTest {
         SmtpSink sink = sink(SmtpSink.builder().address("127.0.0.3").pipelining(false));
         SmtpConnection c = connect(sink);
         assertThat(c.extensions()).doesNotContain("PIPELINING");
-        TransactionResult r = send(c, SmtpTransaction.of("a@sender.test", List.of("r1@x.test", "r2@x.test"), message("x\r\n")));
+        TransactionResult r =
+                send(c, SmtpTransaction.of("a@sender.test", List.of("r1@x.test", "r2@x.test"), message("x\r\n")));
         assertThat(r.allAccepted()).isTrue();
         c.quit().get(5, TimeUnit.SECONDS);
         assertThat(sink.awaitMessages(1, Duration.ofSeconds(5))).hasSize(1);
@@ -136,8 +142,10 @@ class SmtpClientTest {
         SmtpSink sink = sink(SmtpSink.builder().address("127.0.0.4").pipelining(pipelining));
         sink.onRcpt(rcpt -> rcpt.startsWith("bad") ? "550 5.1.1 User unknown" : null);
         SmtpConnection c = connect(sink);
-        TransactionResult r = send(c, SmtpTransaction.of("a@sender.test",
-                List.of("good1@x.test", "bad@x.test", "good2@x.test"), message("x\r\n")));
+        TransactionResult r = send(
+                c,
+                SmtpTransaction.of(
+                        "a@sender.test", List.of("good1@x.test", "bad@x.test", "good2@x.test"), message("x\r\n")));
         assertThat(r.delivered()).isTrue();
         assertThat(r.allAccepted()).isFalse();
         assertThat(r.recipientReplies()).extracting(SmtpReply::code).containsExactly(250, 550, 250);
@@ -146,7 +154,8 @@ class SmtpClientTest {
         assertThat(r.delivered(0)).isTrue();
         assertThat(r.delivered(1)).isFalse();
         assertThat(r.replyFor(2).code()).isEqualTo(250);
-        assertThat(sink.awaitMessages(1, Duration.ofSeconds(5)).get(0).recipients()).containsExactly("good1@x.test", "good2@x.test");
+        assertThat(sink.awaitMessages(1, Duration.ofSeconds(5)).get(0).recipients())
+                .containsExactly("good1@x.test", "good2@x.test");
     }
 
     @Test
@@ -176,7 +185,8 @@ class SmtpClientTest {
         SmtpSink sink = sink(SmtpSink.builder().address("127.0.0.6").pipelining(pipelining));
         sink.onRcpt(rcpt -> "452 4.5.3 Too many recipients");
         SmtpConnection c = connect(sink);
-        TransactionResult r = send(c, SmtpTransaction.of("a@sender.test", List.of("r1@x.test", "r2@x.test"), message("x\r\n")));
+        TransactionResult r =
+                send(c, SmtpTransaction.of("a@sender.test", List.of("r1@x.test", "r2@x.test"), message("x\r\n")));
         assertThat(r.mailReply().code()).isEqualTo(250);
         assertThat(r.recipientReplies()).extracting(SmtpReply::code).containsExactly(452, 452);
         assertThat(r.recipientReplies()).allMatch(SmtpReply::transientFailure);
@@ -188,9 +198,13 @@ class SmtpClientTest {
         TransactionResult second = send(c, SmtpTransaction.of("a@sender.test", List.of("r1@x.test"), message("y\r\n")));
         assertThat(second.allAccepted()).isTrue();
         assertThat(c.transactions()).isEqualTo(2);
-        List<String> verbs = sink.commands().stream().filter(x -> x.phase() != Phase.CONNECT).map(Command::verb).toList();
+        List<String> verbs = sink.commands().stream()
+                .filter(x -> x.phase() != Phase.CONNECT)
+                .map(Command::verb)
+                .toList();
         if (pipelining) {
-            assertThat(verbs).containsExactly("EHLO", "MAIL", "RCPT", "RCPT", "DATA", "RSET", "MAIL", "RCPT", "DATA", ".");
+            assertThat(verbs)
+                    .containsExactly("EHLO", "MAIL", "RCPT", "RCPT", "DATA", "RSET", "MAIL", "RCPT", "DATA", ".");
         } else {
             assertThat(verbs).containsExactly("EHLO", "MAIL", "RCPT", "RCPT", "RSET", "MAIL", "RCPT", "DATA", ".");
         }
@@ -209,7 +223,9 @@ class SmtpClientTest {
         TransactionResult ok = send(c, SmtpTransaction.of("a@sender.test", List.of("r@x.test"), message("ham\r\n")));
         assertThat(ok.delivered()).isTrue();
         assertThat(sink.commands()).noneMatch(x -> x.phase() == Phase.RSET);
-        assertThat(sink.awaitMessages(1, Duration.ofSeconds(5))).singleElement().matches(m -> m.text().endsWith("ham\r\n"));
+        assertThat(sink.awaitMessages(1, Duration.ofSeconds(5)))
+                .singleElement()
+                .matches(m -> m.text().endsWith("ham\r\n"));
     }
 
     @Test
@@ -217,7 +233,8 @@ class SmtpClientTest {
         SmtpSink sink = sink(SmtpSink.builder().address("127.0.0.7"));
         sink.onMail(from -> "550 5.7.1 Sender blocked");
         SmtpConnection c = connect(sink);
-        TransactionResult r = send(c, SmtpTransaction.of("a@sender.test", List.of("r1@x.test", "r2@x.test"), message("x\r\n")));
+        TransactionResult r =
+                send(c, SmtpTransaction.of("a@sender.test", List.of("r1@x.test", "r2@x.test"), message("x\r\n")));
         assertThat(r.mailReply().code()).isEqualTo(550);
         assertThat(r.recipientReplies()).isEmpty();
         assertThat(r.dataReply()).isNull();
@@ -242,7 +259,8 @@ class SmtpClientTest {
         assertThat(e.reply()).isNull();
         assertThat(c.isOpen()).isFalse();
         assertThat(sink.messages()).isEmpty();
-        SmtpException next = failure(c.send(SmtpTransaction.of("a@sender.test", List.of("r@x.test"), message("x\r\n"))));
+        SmtpException next =
+                failure(c.send(SmtpTransaction.of("a@sender.test", List.of("r@x.test"), message("x\r\n"))));
         assertThat(next.getMessage()).contains("closed");
     }
 
@@ -266,7 +284,10 @@ class SmtpClientTest {
         assertThat(r.delivered()).isTrue();
         ReceivedMessage m = sink.awaitMessages(1, Duration.ofSeconds(5)).get(0);
         assertThat(m.tls()).isTrue();
-        assertThat(sink.commands()).filteredOn(x -> x.phase() == Phase.EHLO).extracting(Command::tls).containsExactly(false, true);
+        assertThat(sink.commands())
+                .filteredOn(x -> x.phase() == Phase.EHLO)
+                .extracting(Command::tls)
+                .containsExactly(false, true);
 
         SmtpConnection plain = connect(sink, SETTINGS.withStartTls(false));
         assertThat(plain.tlsActive()).isFalse();
@@ -276,7 +297,8 @@ class SmtpClientTest {
     @Test
     void verifyingCertificatesRejectsTheSelfSignedOne() {
         SmtpSink sink = sink(SmtpSink.builder().address("127.0.0.9").startTls(true));
-        SmtpException e = failure(client.connect(sink.address(), null, "client.test", SETTINGS.withVerifyCertificates(true)));
+        SmtpException e =
+                failure(client.connect(sink.address(), null, "client.test", SETTINGS.withVerifyCertificates(true)));
         assertThat(e.phase()).isEqualTo(SmtpException.Phase.TLS_HANDSHAKE);
         assertThat(e.tlsFailure()).isTrue();
         assertThat(e.isTransient()).isTrue();
@@ -293,7 +315,9 @@ class SmtpClientTest {
         assertThat(e.phase()).isEqualTo(SmtpException.Phase.TLS_HANDSHAKE);
         // the caller retries without TLS
         SmtpConnection c = connect(sink, SETTINGS.withStartTls(false));
-        assertThat(send(c, SmtpTransaction.of("a@sender.test", List.of("r@x.test"), message("x\r\n"))).delivered()).isTrue();
+        assertThat(send(c, SmtpTransaction.of("a@sender.test", List.of("r@x.test"), message("x\r\n")))
+                        .delivered())
+                .isTrue();
     }
 
     @Test
@@ -302,12 +326,19 @@ class SmtpClientTest {
         SmtpConnection c = connect(sink);
         int n = 5;
         for (int i = 0; i < n; i++) {
-            assertThat(send(c, SmtpTransaction.of("a@sender.test", List.of("r" + i + "@x.test"), message("n" + i + "\r\n"))).delivered()).isTrue();
+            assertThat(send(
+                                    c,
+                                    SmtpTransaction.of(
+                                            "a@sender.test", List.of("r" + i + "@x.test"), message("n" + i + "\r\n")))
+                            .delivered())
+                    .isTrue();
         }
         assertThat(c.transactions()).isEqualTo(n);
         c.quit().get(5, TimeUnit.SECONDS);
         List<ReceivedMessage> got = sink.awaitMessages(n, Duration.ofSeconds(5));
-        assertThat(got).extracting(ReceivedMessage::connectionId).containsOnly(got.get(0).connectionId());
+        assertThat(got)
+                .extracting(ReceivedMessage::connectionId)
+                .containsOnly(got.get(0).connectionId());
         assertThat(sink.messagesOnConnection(got.get(0).connectionId())).isEqualTo(n);
         assertThat(sink.connectionsAccepted()).isEqualTo(1);
         assertThat(sink.commands()).noneMatch(x -> x.phase() == Phase.RSET);
@@ -343,11 +374,17 @@ class SmtpClientTest {
             big.writeBytes((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
         }
         for (byte[] body : List.of(small, big.toByteArray())) {
-            assertThat(send(c, SmtpTransaction.of("a@sender.test", List.of("r@x.test"), body)).delivered()).isTrue();
+            assertThat(send(c, SmtpTransaction.of("a@sender.test", List.of("r@x.test"), body))
+                            .delivered())
+                    .isTrue();
         }
         byte[] noFinalCrlf = "line one\r\n.last line without CRLF".getBytes(StandardCharsets.US_ASCII);
-        assertThat(send(c, SmtpTransaction.of("a@sender.test", List.of("r@x.test"), noFinalCrlf)).delivered()).isTrue();
-        assertThat(send(c, SmtpTransaction.of("a@sender.test", List.of("r@x.test"), new byte[0])).delivered()).isTrue();
+        assertThat(send(c, SmtpTransaction.of("a@sender.test", List.of("r@x.test"), noFinalCrlf))
+                        .delivered())
+                .isTrue();
+        assertThat(send(c, SmtpTransaction.of("a@sender.test", List.of("r@x.test"), new byte[0]))
+                        .delivered())
+                .isTrue();
         List<ReceivedMessage> got = sink.awaitMessages(4, Duration.ofSeconds(5));
         assertThat(got.get(0).data()).isEqualTo(small);
         assertThat(got.get(1).data()).isEqualTo(big.toByteArray());
@@ -359,11 +396,12 @@ class SmtpClientTest {
     void multiLineRepliesAreJoined() throws Exception {
         SmtpSink sink = sink(SmtpSink.builder().address("127.0.0.13"));
         sink.onData(m -> "250-2.0.0 Ok: queued\n250-2.0.0 as ABC123\n250 2.0.0 have a nice day");
-        sink.onRcpt(r -> "550-5.1.1 The email account that you tried to reach does not exist.\n550 5.1.1 Please check.");
+        sink.onRcpt(
+                r -> "550-5.1.1 The email account that you tried to reach does not exist.\n550 5.1.1 Please check.");
         SmtpConnection c = connect(sink);
         TransactionResult r = send(c, SmtpTransaction.of("a@sender.test", List.of("r@x.test"), message("x\r\n")));
-        assertThat(r.recipientReplies().get(0).lines()).containsExactly(
-                "The email account that you tried to reach does not exist.", "Please check.");
+        assertThat(r.recipientReplies().get(0).lines())
+                .containsExactly("The email account that you tried to reach does not exist.", "Please check.");
         assertThat(r.recipientReplies().get(0).enhancedCode()).isEqualTo("5.1.1");
         assertThat(r.dataReply()).isNull();
 
@@ -382,7 +420,8 @@ class SmtpClientTest {
         assertThat(r.delivered()).isTrue();
         r = send(c, new SmtpTransaction("a@sender.test", List.of("jörg@bücher.test"), body, true, true));
         assertThat(r.delivered()).isTrue();
-        List<Command> mails = sink.commands().stream().filter(x -> x.phase() == Phase.MAIL).toList();
+        List<Command> mails =
+                sink.commands().stream().filter(x -> x.phase() == Phase.MAIL).toList();
         assertThat(mails.get(0).hasParameter("BODY=8BITMIME")).isTrue();
         assertThat(mails.get(0).hasParameter("SMTPUTF8")).isFalse();
         assertThat(mails.get(1).hasParameter("BODY=8BITMIME")).isTrue();
@@ -394,19 +433,23 @@ class SmtpClientTest {
 
     @Test
     void eightBitAndSmtpUtf8WhenNotOffered() throws Exception {
-        SmtpSink sink = sink(SmtpSink.builder().address("127.0.0.14").eightBitMime(false).smtpUtf8(false));
+        SmtpSink sink = sink(
+                SmtpSink.builder().address("127.0.0.14").eightBitMime(false).smtpUtf8(false));
         SmtpConnection c = connect(sink);
         byte[] body = "Subject: x\r\n\r\nÄpfel\r\n".getBytes(StandardCharsets.UTF_8);
         TransactionResult r = send(c, new SmtpTransaction("a@sender.test", List.of("r@x.test"), body, true, false));
         assertThat(r.delivered()).isTrue(); // sent unchanged, without BODY=
         assertThat(command(sink, Phase.MAIL).parameters()).doesNotContain("BODY");
-        TransactionResult utf8 = send(c, new SmtpTransaction("a@sender.test", List.of("jörg@bücher.test"), body, true, true));
+        TransactionResult utf8 =
+                send(c, new SmtpTransaction("a@sender.test", List.of("jörg@bücher.test"), body, true, true));
         assertThat(utf8.local()).isTrue();
         assertThat(utf8.mailReply().code()).isEqualTo(553);
         assertThat(utf8.mailReply().enhancedCode()).isEqualTo("5.6.7");
         assertThat(utf8.replyFor(0).permanentFailure()).isTrue();
         assertThat(sink.commands()).filteredOn(x -> x.phase() == Phase.MAIL).hasSize(1);
-        assertThat(send(c, SmtpTransaction.of("a@sender.test", List.of("r@x.test"), message("x\r\n"))).delivered()).isTrue();
+        assertThat(send(c, SmtpTransaction.of("a@sender.test", List.of("r@x.test"), message("x\r\n")))
+                        .delivered())
+                .isTrue();
     }
 
     @Test
@@ -419,8 +462,12 @@ class SmtpClientTest {
         assertThat(big.mailReply().toString()).startsWith("552 5.3.4");
         assertThat(big.delivered()).isFalse();
         byte[] ok = message("small\r\n");
-        assertThat(send(c, SmtpTransaction.of("a@sender.test", List.of("r@x.test"), ok)).delivered()).isTrue();
-        assertThat(sink.commands()).filteredOn(x -> x.phase() == Phase.MAIL).singleElement()
+        assertThat(send(c, SmtpTransaction.of("a@sender.test", List.of("r@x.test"), ok))
+                        .delivered())
+                .isTrue();
+        assertThat(sink.commands())
+                .filteredOn(x -> x.phase() == Phase.MAIL)
+                .singleElement()
                 .matches(m -> m.hasParameter("SIZE=" + ok.length));
     }
 
@@ -430,7 +477,9 @@ class SmtpClientTest {
         sink.onEhlo(name -> "502 5.5.1 EHLO not implemented");
         SmtpConnection c = connect(sink);
         assertThat(c.extensions()).isEmpty();
-        assertThat(send(c, SmtpTransaction.of("a@sender.test", List.of("r@x.test"), message("x\r\n"))).delivered()).isTrue();
+        assertThat(send(c, SmtpTransaction.of("a@sender.test", List.of("r@x.test"), message("x\r\n")))
+                        .delivered())
+                .isTrue();
         assertThat(sink.commands()).extracting(Command::verb).contains("EHLO", "HELO");
         assertThat(sink.connectionStats().get(0).maxCommandsPerRead()).isEqualTo(1); // no pipelining after HELO
     }
@@ -470,12 +519,16 @@ class SmtpClientTest {
         EventLoopGroup epoll = new MultiThreadIoEventLoopGroup(1, io.netty.channel.epoll.EpollIoHandler.newFactory());
         try (SmtpClient epollClient = new SmtpClient(epoll, SETTINGS)) {
             SmtpSink sink = sink(SmtpSink.builder().address("127.0.0.24").startTls(true));
-            SmtpConnection c = epollClient.connect(sink.address(), InetAddress.getByName("127.0.0.25"), "client.test", null)
+            SmtpConnection c = epollClient
+                    .connect(sink.address(), InetAddress.getByName("127.0.0.25"), "client.test", null)
                     .get(10, TimeUnit.SECONDS);
             assertThat(c.tlsActive()).isTrue();
-            assertThat(send(c, SmtpTransaction.of("a@sender.test", List.of("r@x.test"), message("x\r\n"))).delivered()).isTrue();
+            assertThat(send(c, SmtpTransaction.of("a@sender.test", List.of("r@x.test"), message("x\r\n")))
+                            .delivered())
+                    .isTrue();
             c.quit().get(5, TimeUnit.SECONDS);
-            assertThat(sink.awaitMessages(1, Duration.ofSeconds(5)).get(0).tls()).isTrue();
+            assertThat(sink.awaitMessages(1, Duration.ofSeconds(5)).get(0).tls())
+                    .isTrue();
         } finally {
             epoll.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }

@@ -1,25 +1,24 @@
 package dev.tern.core.delivery.smtp;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.tern.testkit.smtp.Phase;
 import dev.tern.testkit.smtp.SmtpSink;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** A slow sink makes the client hit each per-phase timeout (200 ms here, the sink waits 3 s). */
 class SmtpClientTimeoutTest {
@@ -49,7 +48,8 @@ class SmtpClientTimeoutTest {
     /** Long timeouts everywhere except the one phase under test. */
     static SmtpClientSettings shortIn(SmtpException.Phase phase) {
         Duration l = Duration.ofSeconds(10);
-        return new SmtpClientSettings(l,
+        return new SmtpClientSettings(
+                l,
                 phase == SmtpException.Phase.BANNER ? SHORT : l,
                 phase == SmtpException.Phase.EHLO || phase == SmtpException.Phase.STARTTLS ? SHORT : l,
                 phase == SmtpException.Phase.MAIL ? SHORT : l,
@@ -58,7 +58,8 @@ class SmtpClientTimeoutTest {
                 phase == SmtpException.Phase.DATA_BLOCK ? SHORT : l,
                 phase == SmtpException.Phase.DATA_END ? SHORT : l,
                 phase == SmtpException.Phase.QUIT ? SHORT : l,
-                true, false);
+                true,
+                false);
     }
 
     static SmtpException failure(CompletableFuture<?> f) {
@@ -68,7 +69,10 @@ class SmtpClientTimeoutTest {
     @ParameterizedTest(name = "slow {0} -> timeout in {1}")
     @CsvSource({"CONNECT, BANNER", "EHLO, EHLO", "STARTTLS, STARTTLS"})
     void sessionSetupTimeouts(Phase slow, SmtpException.Phase expected) {
-        sink = SmtpSink.builder().address("127.0.0.20").startTls(slow == Phase.STARTTLS).start();
+        sink = SmtpSink.builder()
+                .address("127.0.0.20")
+                .startTls(slow == Phase.STARTTLS)
+                .start();
         sink.delay(slow, SLOW);
         long t0 = System.nanoTime();
         SmtpException e = failure(client.connect(sink.address(), null, "client.test", shortIn(expected)));
@@ -79,14 +83,25 @@ class SmtpClientTimeoutTest {
     }
 
     @ParameterizedTest(name = "slow {0} -> timeout in {1}, pipelining={2}")
-    @CsvSource({"MAIL, MAIL, true", "RCPT, RCPT, true", "DATA, DATA, true", "DATA_END, DATA_END, true",
-            "MAIL, MAIL, false", "RCPT, RCPT, false", "DATA, DATA, false", "DATA_END, DATA_END, false"})
+    @CsvSource({
+        "MAIL, MAIL, true",
+        "RCPT, RCPT, true",
+        "DATA, DATA, true",
+        "DATA_END, DATA_END, true",
+        "MAIL, MAIL, false",
+        "RCPT, RCPT, false",
+        "DATA, DATA, false",
+        "DATA_END, DATA_END, false"
+    })
     void transactionTimeouts(Phase slow, SmtpException.Phase expected, boolean pipelining) throws Exception {
         sink = SmtpSink.builder().address("127.0.0.21").pipelining(pipelining).start();
         sink.delay(slow, SLOW);
-        SmtpConnection c = client.connect(sink.address(), null, "client.test", shortIn(expected)).get(5, TimeUnit.SECONDS);
+        SmtpConnection c = client.connect(sink.address(), null, "client.test", shortIn(expected))
+                .get(5, TimeUnit.SECONDS);
         long t0 = System.nanoTime();
-        SmtpException e = failure(c.send(SmtpTransaction.of("a@sender.test", List.of("r@x.test"),
+        SmtpException e = failure(c.send(SmtpTransaction.of(
+                "a@sender.test",
+                List.of("r@x.test"),
                 "Subject: t\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII))));
         assertThat(e.phase()).isEqualTo(expected);
         assertThat(e.isTransient()).isTrue();
