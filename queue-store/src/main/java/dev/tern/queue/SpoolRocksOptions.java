@@ -29,8 +29,10 @@ final class SpoolRocksOptions implements AutoCloseable {
     static final String SCHEDULE = "schedule";
     static final String LEASES = "leases";
     static final String SUPPRESSION = "suppression";
+    static final String HOLDS = "holds";
     /** Column families in handle order (after RocksDB's mandatory "default", unused). */
-    static final List<String> FAMILIES = List.of(META, BODIES, ENVELOPES, ENTRIES, SCHEDULE, LEASES, SUPPRESSION);
+    static final List<String> FAMILIES =
+            List.of(META, BODIES, ENVELOPES, ENTRIES, SCHEDULE, LEASES, SUPPRESSION, HOLDS);
 
     private final List<AutoCloseable> owned = new ArrayList<>();
     private final SpoolSettings.Tuning t;
