@@ -69,6 +69,7 @@ public final class AdminApi {
             case "resume" -> method(req, "POST") ? ApiResponse.ok(control.resume(req)) : notAllowed(req);
             case "bounce" -> method(req, "POST") ? ApiResponse.ok(control.bounce(req)) : notAllowed(req);
             case "retry" -> method(req, "POST") ? ApiResponse.ok(control.retry(req)) : notAllowed(req);
+            case "holds" -> method(req, "GET") ? ApiResponse.ok(control.holds()) : notAllowed(req);
             case "reload" -> method(req, "POST") ? ApiResponse.ok(reload.reload()) : notAllowed(req);
             case "suppressions" ->
                 switch (req.method()) {

@@ -2,7 +2,7 @@ package dev.tern.core.admin;
 
 import dev.tern.core.config.HostPort;
 import dev.tern.core.config.TernConfig;
-import dev.tern.core.delivery.DeliveryEngine;
+import dev.tern.core.delivery.QueueManager;
 import dev.tern.core.delivery.Router;
 import dev.tern.core.events.EventBus;
 import dev.tern.core.feedback.CampaignHealth;
@@ -26,7 +26,7 @@ public record AdminContext(
         TernConfig config,
         Path configFile,
         Spool spool,
-        DeliveryEngine engine,
+        QueueManager engine,
         Router router,
         EventBus events,
         Clock clock,
@@ -39,7 +39,7 @@ public record AdminContext(
             TernConfig config,
             Path configFile,
             Spool spool,
-            DeliveryEngine engine,
+            QueueManager engine,
             Router router,
             EventBus events,
             Clock clock,

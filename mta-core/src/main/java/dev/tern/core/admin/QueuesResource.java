@@ -1,6 +1,6 @@
 package dev.tern.core.admin;
 
-import dev.tern.core.delivery.DeliveryEngine.DestinationStatus;
+import dev.tern.core.delivery.DestinationStatus;
 import dev.tern.core.metrics.SpoolScanner;
 import dev.tern.queue.SpoolStats;
 import java.util.Comparator;
@@ -9,8 +9,6 @@ import java.util.List;
 /** {@code GET /api/v1/queues}: destinations (ready, connections, suspended), spool totals, and a bounded scan by domain, campaign and tenant. */
 final class QueuesResource {
     record Totals(long messages, long entries, long bodyBytes, long leased, int inFlight, int ready, int connections) {}
-
-    record Suspended(List<String> sites, List<String> domains, List<String> campaigns, List<String> tenants) {}
 
     record Scan(
             long scanned,
@@ -21,7 +19,8 @@ final class QueuesResource {
             List<SpoolScanner.Group> byCampaign,
             List<SpoolScanner.Group> byTenant) {}
 
-    record Queues(Totals totals, List<DestinationStatus> destinations, Suspended suspended, Scan scan) {}
+    record Queues(
+            Totals totals, List<DestinationStatus> destinations, List<ControlResource.HoldView> holds, Scan scan) {}
 
     private final AdminContext ctx;
 
@@ -49,11 +48,7 @@ final class QueuesResource {
         return new Queues(
                 totals,
                 dests,
-                new Suspended(
-                        ctx.engine().suspendedDestinations().stream().sorted().toList(),
-                        ctx.engine().suspendedDomains().stream().sorted().toList(),
-                        ctx.engine().suspendedCampaigns().stream().sorted().toList(),
-                        ctx.engine().suspendedTenants().stream().sorted().toList()),
+                ctx.engine().holds().stream().map(ControlResource.HoldView::of).toList(),
                 new Scan(s.scanned(), s.truncated(), s.deferred(), oldest, s.byDomain(), s.byCampaign(), s.byTenant()));
     }
 }

@@ -36,13 +36,10 @@ final class QueuesCommand extends ApiCommand {
         }
         if (dest.isEmpty()) out.println("no destination has been used yet");
         else dest.print(out);
-        for (String kind : new String[] {"domains", "campaigns", "tenants"}) {
-            JsonNode held = q.get("suspended").get(kind);
-            if (held == null || held.isEmpty()) continue;
+        JsonNode holds = q.get("holds");
+        if (holds != null && !holds.isEmpty()) {
             out.println();
-            out.print("suspended " + kind + ":");
-            for (JsonNode d : held) out.print(" " + d.asText());
-            out.println();
+            HoldsCommand.table(holds).print(out);
         }
         group(out, "DOMAIN", scan.get("by_domain"));
         group(out, "CAMPAIGN", scan.get("by_campaign"));

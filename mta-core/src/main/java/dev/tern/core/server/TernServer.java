@@ -5,7 +5,7 @@ import dev.tern.core.admin.AdminApi;
 import dev.tern.core.admin.AdminContext;
 import dev.tern.core.admin.AdminServer;
 import dev.tern.core.config.TernConfig;
-import dev.tern.core.delivery.DeliveryEngine;
+import dev.tern.core.delivery.QueueManager;
 import dev.tern.core.delivery.RetryPolicy;
 import dev.tern.core.delivery.Router;
 import dev.tern.core.delivery.StaticRoutes;
@@ -46,7 +46,7 @@ public final class TernServer implements AutoCloseable {
     private final EventBus events = new EventBus();
     private final EventLoopGroup group;
     private final SmtpClient smtpClient;
-    private final DeliveryEngine delivery;
+    private final QueueManager delivery;
     private final InjectionListener injection;
     private final DkimSigning dkim;
     private final AdminServer admin;
@@ -111,22 +111,14 @@ public final class TernServer implements AutoCloseable {
             Router router = new Router(new StaticRoutes(config.routes()), resolver, dc.smtpPort());
             TernConfig.Retry r = dc.retry();
             String ehlo = dc.ehloName().isEmpty() ? config.server().hostname() : dc.ehloName();
-            delivery = new DeliveryEngine(
+            delivery = new QueueManager(
                     spool,
                     router,
                     smtpClient,
                     events,
                     new RetryPolicy(r.initial(), r.multiplier(), r.max(), r.jitter()),
                     classifier,
-                    new DeliveryEngine.Settings(
-                            ehlo,
-                            dc.maxConnectionsPerDestination(),
-                            dc.maxMessagesPerConnection(),
-                            dc.maxRecipientsPerTransaction(),
-                            dc.maxConnections(),
-                            20_000,
-                            50,
-                            smtp),
+                    new QueueManager.Settings(ehlo, dc.maxConnections(), 20_000, 50, smtp),
                     clock,
                     dev.tern.core.delivery.DeliverySetup.policy(dc),
                     dev.tern.core.delivery.DeliverySetup.pools(dc, ehlo),
@@ -134,16 +126,21 @@ public final class TernServer implements AutoCloseable {
             this.configFile = configFile;
             this.reloadSignal = dev.tern.core.shaping.ReloadSignal.install(this::reload);
             // new mail is spooled before its reception event: wake the scheduler instead of waiting for its next poll
-            DeliveryEngine engine = delivery;
+            QueueManager engine = delivery;
             events.register(e -> {
                 if (e.type().equals(dev.tern.core.events.EventType.RECEPTION.wireName())) engine.wake();
             });
-            // a paused campaign (guard or operator) also holds its queued mail
+            // a campaign the guard paused is held (the operator's pause is a hold already: kept as it is)
             events.register(e -> {
-                if (e.type().equals(dev.tern.core.events.EventType.CAMPAIGN_PAUSED.wireName()))
-                    engine.suspendCampaign(e.campaign());
-                else if (e.type().equals(dev.tern.core.events.EventType.CAMPAIGN_RESUMED.wireName()))
-                    engine.resumeCampaign(e.campaign());
+                if (e.type().equals(dev.tern.core.events.EventType.CAMPAIGN_PAUSED.wireName())
+                        && "guard".equals(e.reason())) {
+                    var t = new dev.tern.queue.HoldTarget(dev.tern.queue.HoldTarget.Kind.CAMPAIGN, e.campaign());
+                    if (engine.hold(t).isEmpty())
+                        engine.hold(t, e.reply(), dev.tern.queue.HoldOrigin.CAMPAIGN_GUARD, null);
+                } else if (e.type().equals(dev.tern.core.events.EventType.CAMPAIGN_RESUMED.wireName())) {
+                    engine.release(
+                            new dev.tern.queue.HoldTarget(dev.tern.queue.HoldTarget.Kind.CAMPAIGN, e.campaign()));
+                }
             });
             metrics = new TernMetrics(registry, spool, delivery, events, clock);
             delivery.start();
@@ -245,8 +242,8 @@ public final class TernServer implements AutoCloseable {
         reload(configFile == null ? config : dev.tern.core.config.ConfigLoader.load(configFile));
     }
 
-    /** The delivery engine (queues, limits, suspensions). */
-    public DeliveryEngine delivery() {
+    /** The queue manager (queues, limits, holds). */
+    public QueueManager delivery() {
         return delivery;
     }
 
