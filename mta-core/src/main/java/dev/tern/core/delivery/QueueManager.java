@@ -4,7 +4,6 @@ import dev.tern.bounce.classify.ReplyClassifier;
 import dev.tern.core.delivery.CommandResult.Bounced;
 import dev.tern.core.delivery.CommandResult.HoldChanged;
 import dev.tern.core.delivery.CommandResult.Retried;
-import dev.tern.core.delivery.OutcomeRecorder.Attempt;
 import dev.tern.core.delivery.smtp.SmtpClient;
 import dev.tern.core.delivery.smtp.SmtpClientSettings;
 import dev.tern.core.delivery.smtp.SmtpReply;
@@ -144,10 +143,7 @@ public final class QueueManager implements AutoCloseable {
                 while ((command = commands.poll()) != null) command.run();
                 ops.expireHolds();
                 List<QueueEntry> due = feed.lease();
-                for (QueueEntry e : due) {
-                    if (feed.pastAge(e)) outcomes.expire(e, new Attempt(e.domain(), null, null));
-                    else dispatcher.dispatch(e);
-                }
+                for (QueueEntry e : due) dispatcher.dispatch(e);
                 if (due.isEmpty() || feed.inFlight() >= settings.maxInFlight())
                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(settings.pollMillis()));
             } catch (RuntimeException e) {

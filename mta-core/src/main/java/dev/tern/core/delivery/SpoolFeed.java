@@ -141,12 +141,4 @@ final class SpoolFeed {
     int inFlight() {
         return leases.size();
     }
-
-    /**
-     * Whether the entry is past its age limit: it expires instead of being attempted (an entry
-     * due exactly at its limit gets its last attempt).
-     */
-    boolean pastAge(QueueEntry e) {
-        return clock.millis() > e.envelope().expiresAt();
-    }
 }
