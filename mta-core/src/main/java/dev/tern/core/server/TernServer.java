@@ -136,14 +136,15 @@ public final class TernServer implements AutoCloseable {
             // new mail is spooled before its reception event: wake the scheduler instead of waiting for its next poll
             DeliveryEngine engine = delivery;
             events.register(e -> {
-                if (e.type().equals(dev.tern.core.events.EventType.RECEPTION.wireName())) engine.wake();
+                if (e.is(dev.tern.core.events.EventType.RECEPTION)) engine.wake();
             });
             // a paused campaign (guard or operator) also holds its queued mail
             events.register(e -> {
-                if (e.type().equals(dev.tern.core.events.EventType.CAMPAIGN_PAUSED.wireName()))
-                    engine.suspendCampaign(e.campaign());
-                else if (e.type().equals(dev.tern.core.events.EventType.CAMPAIGN_RESUMED.wireName()))
-                    engine.resumeCampaign(e.campaign());
+                switch (e.kind()) {
+                    case CAMPAIGN_PAUSED -> engine.suspendCampaign(e.campaign());
+                    case CAMPAIGN_RESUMED -> engine.resumeCampaign(e.campaign());
+                    default -> {}
+                }
             });
             metrics = new TernMetrics(registry, spool, delivery, events, clock);
             delivery.start();

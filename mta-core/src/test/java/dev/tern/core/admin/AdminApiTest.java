@@ -136,7 +136,7 @@ class AdminApiTest {
         assertThat(purged.json().get("bounced_recipients").asInt()).isEqualTo(3);
         assertThat(purged.json().get("skipped_in_flight").asInt()).isZero();
         List<Event> bounces = f.events.stream()
-                .filter(e -> e.eventType() == EventType.BOUNCE && e.recipient().endsWith("@q.defer.test"))
+                .filter(e -> e.kind() == EventType.BOUNCE && e.recipient().endsWith("@q.defer.test"))
                 .toList();
         assertThat(bounces)
                 .hasSize(3)
@@ -201,8 +201,8 @@ class AdminApiTest {
 
     private static long deferrals(String domain) {
         return f.events.stream()
-                .filter(e -> e.eventType() == EventType.TRANSIENT_FAILURE
-                        && e.recipient().endsWith("@" + domain))
+                .filter(e ->
+                        e.kind() == EventType.TRANSIENT_FAILURE && e.recipient().endsWith("@" + domain))
                 .count();
     }
 }

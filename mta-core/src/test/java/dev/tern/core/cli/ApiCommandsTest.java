@@ -157,7 +157,7 @@ class ApiCommandsTest {
         f.inject(List.of("d@purge.defer.test", "e@purge.defer.test"), null, null);
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> f.events.stream()
-                                .filter(e -> e.eventType() == EventType.TRANSIENT_FAILURE
+                                .filter(e -> e.kind() == EventType.TRANSIENT_FAILURE
                                         && e.recipient().endsWith("@purge.defer.test"))
                                 .count()
                         == 2);
@@ -165,7 +165,7 @@ class ApiCommandsTest {
         assertThat(retry.out().strip()).isEqualTo("domain:purge.defer.test: 2 entries due now");
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> f.events.stream()
-                                .filter(e -> e.eventType() == EventType.TRANSIENT_FAILURE
+                                .filter(e -> e.kind() == EventType.TRANSIENT_FAILURE
                                         && e.recipient().endsWith("@purge.defer.test"))
                                 .count()
                         == 4);
