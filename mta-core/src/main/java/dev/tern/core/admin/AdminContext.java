@@ -18,7 +18,9 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * @param config     the configuration Tern started with
  * @param configFile the file Tern was started with, or null (then reload is refused)
- * @param token      the effective admin token (a reload may change it)
+ * @param token      the effective admin token: admin.token, else the token file's (a reload may change it)
+ * @param scrapeToken the token /metrics requires ("" = open): admin.token as configured; a generated
+ *                   token file protects only the API
  * @param campaigns  campaign counters and pauses
  * @param routes     the effective static routes (a reload may change them)
  */
@@ -33,7 +35,8 @@ public record AdminContext(
         SpoolScanner scanner,
         CampaignHealth campaigns,
         AtomicReference<String> token,
-        AtomicReference<Map<String, HostPort>> routes) {
+        AtomicReference<Map<String, HostPort>> routes,
+        AtomicReference<String> scrapeToken) {
 
     public AdminContext(
             TernConfig config,
@@ -55,7 +58,8 @@ public record AdminContext(
                 clock,
                 scanner,
                 campaigns,
-                new AtomicReference<>(config.admin().token()),
-                new AtomicReference<>(config.routes()));
+                new AtomicReference<>(AdminToken.resolve(config.admin())),
+                new AtomicReference<>(config.routes()),
+                new AtomicReference<>(config.admin().token()));
     }
 }

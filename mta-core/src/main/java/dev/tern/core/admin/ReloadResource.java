@@ -54,8 +54,10 @@ final class ReloadResource {
             ctx.routes().set(next.routes());
         }
         delivery.applyTo(ctx.engine());
-        boolean tokenChanged = !ctx.token().get().equals(next.admin().token());
-        ctx.token().set(next.admin().token());
+        String nextToken = AdminToken.resolve(next.admin());
+        boolean tokenChanged = !ctx.token().get().equals(nextToken);
+        ctx.token().set(nextToken);
+        ctx.scrapeToken().set(next.admin().token());
         // compared with the configuration Tern started with: these keep their running values
         List<String> restart = new ArrayList<>();
         if (!cur.server().equals(next.server())) restart.add("server");
