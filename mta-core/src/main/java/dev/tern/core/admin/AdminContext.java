@@ -7,6 +7,7 @@ import dev.tern.core.delivery.Router;
 import dev.tern.core.events.EventBus;
 import dev.tern.core.feedback.CampaignHealth;
 import dev.tern.core.metrics.SpoolScanner;
+import dev.tern.core.reload.Reloader;
 import dev.tern.queue.Spool;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -23,6 +24,7 @@ import java.util.concurrent.atomic.AtomicReference;
  *                   token file protects only the API
  * @param campaigns  campaign counters and pauses
  * @param routes     the effective static routes (a reload may change them)
+ * @param reloader   the server's configuration reload
  */
 public record AdminContext(
         TernConfig config,
@@ -36,8 +38,10 @@ public record AdminContext(
         CampaignHealth campaigns,
         AtomicReference<String> token,
         AtomicReference<Map<String, HostPort>> routes,
+        Reloader reloader,
         AtomicReference<String> scrapeToken) {
 
+    /** A context whose reload only re-reads the file: for tests of the API without a whole server. */
     public AdminContext(
             TernConfig config,
             Path configFile,
@@ -60,6 +64,7 @@ public record AdminContext(
                 campaigns,
                 new AtomicReference<>(AdminToken.resolve(config.admin())),
                 new AtomicReference<>(config.routes()),
+                new Reloader(configFile, config),
                 new AtomicReference<>(config.admin().token()));
     }
 }
