@@ -50,6 +50,7 @@ public final class TernServer implements AutoCloseable {
     private final InjectionListener injection;
     private final DkimSigning dkim;
     private final AdminServer admin;
+    private final dev.tern.core.console.Console console;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final TernMetrics metrics;
     private final dev.tern.core.metrics.PathMetrics pathMetrics = new dev.tern.core.metrics.PathMetrics(registry);
@@ -150,21 +151,20 @@ public final class TernServer implements AutoCloseable {
             dkim = new DkimSigning(config.dkim());
             injection = new InjectionListener(config, spool, events, dkim, clock, feedback, pathMetrics);
             injection.start();
+            AdminContext adminContext = new AdminContext(
+                    config,
+                    configFile,
+                    spool,
+                    delivery,
+                    router,
+                    events,
+                    clock,
+                    metrics.scanner(),
+                    feedback.campaigns());
+            AdminApi adminApi = new AdminApi(adminContext);
+            console = new dev.tern.core.console.Console(adminApi, adminContext, eventLog, registry);
             admin = new AdminServer(
-                    group,
-                    config.admin().listen().toSocketAddress(),
-                    registry,
-                    metrics::refresh,
-                    new AdminApi(new AdminContext(
-                            config,
-                            configFile,
-                            spool,
-                            delivery,
-                            router,
-                            events,
-                            clock,
-                            metrics.scanner(),
-                            feedback.campaigns())));
+                    group, config.admin().listen().toSocketAddress(), registry, metrics::refresh, adminApi, console);
         } catch (RuntimeException e) {
             spool.close();
             throw e;
@@ -296,6 +296,7 @@ public final class TernServer implements AutoCloseable {
         injection.close();
         delivery.stop(Duration.ofSeconds(10));
         admin.close();
+        console.close();
         metrics.close();
         smtpClient.close();
         group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
