@@ -143,7 +143,7 @@ public final class Console implements WebPages, AutoCloseable {
             Map<String, String> form = form(req);
             if (!ConsoleSessions.csrfMatches(s, form.get("csrf"))) {
                 log.info("console POST {} refused: bad CSRF token", req.path());
-                return refused("Invalid or missing CSRF token: reload the page and try again.");
+                return refusedStatus(403, "Invalid or missing CSRF token: reload the page and try again.", s);
             }
             return action(path, form, s);
         }
@@ -312,7 +312,11 @@ public final class Console implements WebPages, AutoCloseable {
         return new Response(303, "text/plain; charset=utf-8", h, new byte[0]);
     }
 
-    /** No caching, no framing, no scripts, nothing from other origins. */
+    /**
+     * No caching, no framing, no scripts, nothing from other origins. The referrer policy is
+     * same-origin, not no-referrer: under no-referrer browsers send {@code Origin: null} on form
+     * posts, which {@link #sameOrigin} refuses.
+     */
     static List<Map.Entry<String, String>> securityHeaders() {
         return List.of(
                 Map.entry(
@@ -321,7 +325,7 @@ public final class Console implements WebPages, AutoCloseable {
                                 + " frame-ancestors 'none'; base-uri 'none'"),
                 Map.entry("X-Content-Type-Options", "nosniff"),
                 Map.entry("X-Frame-Options", "DENY"),
-                Map.entry("Referrer-Policy", "no-referrer"),
+                Map.entry("Referrer-Policy", "same-origin"),
                 Map.entry("Cache-Control", "no-store"));
     }
 

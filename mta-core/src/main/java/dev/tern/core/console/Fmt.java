@@ -67,6 +67,20 @@ final class Fmt {
             }
         }
         String s = String.valueOf(v);
+        if (key.endsWith("_at") || key.equals("time")) return time(s);
         return s.isEmpty() ? "—" : s;
+    }
+
+    private static final java.time.format.DateTimeFormatter TIME = java.time.format.DateTimeFormatter.ofPattern(
+                    "yyyy-MM-dd HH:mm:ss.SSS 'UTC'")
+            .withZone(java.time.ZoneOffset.UTC);
+
+    /** An ISO-8601 instant as a UTC time to the millisecond; other text as it is. */
+    static String time(String iso) {
+        try {
+            return TIME.format(java.time.Instant.parse(iso));
+        } catch (java.time.format.DateTimeParseException e) {
+            return iso.isEmpty() ? "—" : iso;
+        }
     }
 }

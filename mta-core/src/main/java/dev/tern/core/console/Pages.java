@@ -147,6 +147,26 @@ final class Pages {
         }
         m.put("suspended_other", suspended);
         m.put("has_suspended_other", !suspended.isEmpty());
+        // what waits in the spool (a bounded scan), by domain, campaign and tenant
+        List<Map<String, Object>> groups = new ArrayList<>();
+        if (queues.get("scan") instanceof Map<?, ?> scan) {
+            for (var e : scan.entrySet()) {
+                if (!(e.getValue() instanceof List<?> l) || l.isEmpty()) continue;
+                List<String> cols = columns(l, Set.of());
+                List<List<String>> rows2 = new ArrayList<>();
+                for (Object g : l) {
+                    if (g instanceof Map<?, ?> gm) rows2.add(cells(gm, cols));
+                }
+                groups.add(row(
+                        "title",
+                        "Spooled " + Fmt.label(String.valueOf(e.getKey())),
+                        "columns",
+                        headers(cols),
+                        "rows",
+                        rows2.stream().map(r -> row("cells", r)).toList()));
+            }
+        }
+        m.put("spool_groups", groups);
         return m;
     }
 
@@ -241,7 +261,7 @@ final class Pages {
 
     private static Map<String, Object> eventRow(Map<String, String> e) {
         Map<String, Object> row = new LinkedHashMap<>();
-        row.put("time", e.getOrDefault("time", ""));
+        row.put("time", Fmt.time(e.getOrDefault("time", "")));
         row.put("type", e.getOrDefault("type", ""));
         row.put("id", e.getOrDefault("message_id", ""));
         row.put("id_href", Console.PREFIX + "/messages?by=id&q=" + Console.enc(e.getOrDefault("message_id", "")));
@@ -305,11 +325,18 @@ final class Pages {
         for (Object o : items) {
             if (!(o instanceof Map<?, ?> s)) continue;
             rows.add(row(
-                    "tenant", s.get("tenant") == null ? "" : String.valueOf(s.get("tenant")),
-                    "tenant_label", Fmt.value("tenant", s.get("tenant")),
-                    "address", Fmt.value("address", s.get("address")),
-                    "reason", Fmt.value("reason", s.get("reason")),
-                    "added_at", Fmt.value("added_at", s.get("added_at"))));
+                    "tenant",
+                    s.get("tenant") == null ? "" : String.valueOf(s.get("tenant")),
+                    "tenant_label",
+                    s.get("tenant") == null || s.get("tenant").equals("")
+                            ? "(global)"
+                            : String.valueOf(s.get("tenant")),
+                    "address",
+                    Fmt.value("address", s.get("address")),
+                    "reason",
+                    Fmt.value("reason", s.get("reason")),
+                    "added_at",
+                    Fmt.value("added_at", s.get("added_at"))));
         }
         m.put("suppressions", rows);
         m.put("has_suppressions", !rows.isEmpty());
