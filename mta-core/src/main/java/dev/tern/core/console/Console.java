@@ -40,8 +40,8 @@ import org.slf4j.LoggerFactory;
  * ({@link ConsoleSessions}); the browser gets only the session id in an HttpOnly,
  * SameSite=Strict cookie scoped to {@code /console}. Pages without a session redirect to the
  * login form; a POST without a session, with a CSRF token other than the session's, or from a
- * foreign {@code Origin} is refused with 403. With no admin token configured the console is off
- * (403), like the API.
+ * foreign {@code Origin} is refused with 403. With no admin token (neither {@code admin.token} nor
+ * {@code admin.token_file}) the console is off (403), like the API.
  */
 public final class Console implements WebPages, AutoCloseable {
     public static final String PREFIX = "/console";
@@ -120,7 +120,7 @@ public final class Console implements WebPages, AutoCloseable {
                             "title",
                             "Console disabled",
                             "message",
-                            "The web console is disabled: set admin.token in the configuration (then reload or restart)."),
+                            "The web console is disabled: set admin.token or admin.token_file in the configuration (then reload or restart)."),
                     null);
         }
         if (path.equals("/login")) return login(req, token);

@@ -170,11 +170,14 @@ public final class TernServer implements AutoCloseable {
             metrics = life.add("metrics", new TernMetrics(registry, spool, delivery, events, clock));
             java.util.concurrent.atomic.AtomicReference<String> token =
                     new java.util.concurrent.atomic.AtomicReference<>(
+                            dev.tern.core.admin.AdminToken.resolve(config.admin()));
+            java.util.concurrent.atomic.AtomicReference<String> scrapeToken =
+                    new java.util.concurrent.atomic.AtomicReference<>(
                             config.admin().token());
             java.util.concurrent.atomic.AtomicReference<java.util.Map<String, dev.tern.core.config.HostPort>> routes =
                     new java.util.concurrent.atomic.AtomicReference<>(config.routes());
             reloader = ReloadParts.register(
-                    new Reloader(configFile, config), config, router, routes, token, delivery, dkim);
+                    new Reloader(configFile, config), config, router, routes, token, scrapeToken, delivery, dkim);
             AdminContext adminContext = new AdminContext(
                     config,
                     configFile,
@@ -187,7 +190,8 @@ public final class TernServer implements AutoCloseable {
                     feedback.campaigns(),
                     token,
                     routes,
-                    reloader);
+                    reloader,
+                    scrapeToken);
             AdminApi adminApi = new AdminApi(adminContext);
             console =
                     life.add("console", new dev.tern.core.console.Console(adminApi, adminContext, eventLog, registry));
