@@ -81,7 +81,7 @@ public final class CampaignHealth implements EventSink {
     public void accept(Event e) {
         String campaign = e.campaign();
         if (campaign == null || campaign.isEmpty()) return;
-        EventType type = e.eventType();
+        EventType type = e.kind();
         if (type == EventType.CAMPAIGN_PAUSED || type == EventType.CAMPAIGN_RESUMED) return;
         Counts c = campaigns.computeIfAbsent(campaign, k -> new Counts());
         String trip = null;

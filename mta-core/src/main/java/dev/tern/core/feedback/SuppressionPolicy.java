@@ -72,7 +72,7 @@ public final class SuppressionPolicy implements EventSink {
 
     @Override
     public void accept(Event e) {
-        if (!EventType.BOUNCE.wireName().equals(e.type())
+        if (!e.is(EventType.BOUNCE)
                 || !Boolean.TRUE.equals(e.hard())
                 || !suppressesReason(e.reason())
                 || e.recipient() == null) {
