@@ -35,10 +35,19 @@ public record InjectionTls(
 
     static InjectionTls defaults() {
         return new InjectionTls(
-                false, null, null, false, null, ALLOWED_PROTOCOLS, java.time.Duration.ofSeconds(30), List.of());
+                true,
+                Path.of("data/tls/injection-cert.pem"),
+                Path.of("data/tls/injection-key.pem"),
+                true,
+                null,
+                ALLOWED_PROTOCOLS,
+                java.time.Duration.ofSeconds(30),
+                List.of());
     }
 
     public InjectionTls {
+        if (certificate != null && certificate.toString().isEmpty()) certificate = null;
+        if (privateKey != null && privateKey.toString().isEmpty()) privateKey = null;
         protocols = protocols == null ? ALLOWED_PROTOCOLS : List.copyOf(protocols);
         cipherSuites = cipherSuites == null ? List.of() : List.copyOf(cipherSuites);
         handshakeTimeout = handshakeTimeout == null ? java.time.Duration.ofSeconds(30) : handshakeTimeout;
