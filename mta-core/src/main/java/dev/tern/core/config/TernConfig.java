@@ -126,6 +126,8 @@ public record TernConfig(
      * @param stressTimeout      idle timeout and command deadline while under stress
      * @param iKnowThisIsAnOpenRelay accept a {@code relayFrom} block wider than private/loopback ranges on a
      *                           non-loopback listener (an open relay); without it that is a config error
+     * @param maxMemory          heap all sessions together may use for message texts being received;
+     *                           a DATA that cannot get its share now gets {@code 452 4.3.1}
      */
     public record Injection(
             HostPort listen,
@@ -138,6 +140,7 @@ public record TernConfig(
             InjectionTls tls,
             InjectionAuth auth,
             DataLimits data,
+            DataSize maxMemory,
             Duration commandDeadline,
             int minDataRate,
             double stressThreshold,
@@ -156,6 +159,7 @@ public record TernConfig(
                     InjectionTls.defaults(),
                     InjectionAuth.defaults(),
                     DataLimits.defaults(),
+                    DataSize.ofMebibytes(256),
                     Duration.ofMinutes(5),
                     500,
                     0.8,
@@ -171,6 +175,11 @@ public record TernConfig(
             p.min(maxConnections, 1, "max_connections");
             p.min(maxConnectionsPerIp, 0, "max_connections_per_ip");
             p.require(!idleTimeout.isNegative() && !idleTimeout.isZero(), "idle_timeout", "must be positive");
+            p.require(
+                    data == null
+                            || maxMemory.bytes() >= 2 * data.memoryThreshold().bytes(),
+                    "max_memory",
+                    "must be at least twice injection.data.memory_threshold (one message buffer and its copy)");
             p.require(
                     !commandDeadline.isNegative() && !commandDeadline.isZero(), "command_deadline", "must be positive");
             p.min(minDataRate, 0, "min_data_rate");
