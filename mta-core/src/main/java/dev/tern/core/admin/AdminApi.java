@@ -60,7 +60,7 @@ public final class AdminApi {
                     : notAllowed(req);
         }
         return switch (res) {
-            case "queues" -> method(req, "GET") ? ApiResponse.ok(queues.get()) : notAllowed(req);
+            case "queues" -> method(req, "GET") ? ApiResponse.ok(queues.get(req)) : notAllowed(req);
             case "campaigns" ->
                 method(req, "GET")
                         ? ApiResponse.ok(

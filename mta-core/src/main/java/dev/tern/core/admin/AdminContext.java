@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * @param campaigns  campaign counters and pauses
  * @param routes     the effective static routes (a reload may change them)
  * @param reloader   the server's configuration reload
+ * @param history    finished messages' events (for {@code GET /api/v1/messages/ID})
  */
 public record AdminContext(
         TernConfig config,
@@ -39,7 +40,8 @@ public record AdminContext(
         AtomicReference<String> token,
         AtomicReference<Map<String, HostPort>> routes,
         Reloader reloader,
-        AtomicReference<String> scrapeToken) {
+        AtomicReference<String> scrapeToken,
+        MessageHistory history) {
 
     /** A context whose reload only re-reads the file: for tests of the API without a whole server. */
     public AdminContext(
@@ -65,6 +67,7 @@ public record AdminContext(
                 new AtomicReference<>(AdminToken.resolve(config.admin())),
                 new AtomicReference<>(config.routes()),
                 new Reloader(configFile, config),
-                new AtomicReference<>(config.admin().token()));
+                new AtomicReference<>(config.admin().token()),
+                MessageHistory.NONE);
     }
 }

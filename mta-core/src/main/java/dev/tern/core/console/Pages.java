@@ -139,10 +139,12 @@ final class Pages {
         m.put("destinations", rows);
         m.put("has_destinations", !rows.isEmpty());
         List<Map<String, Object>> suspended = new ArrayList<>();
-        if (queues.get("suspended") instanceof Map<?, ?> sus) {
-            for (var e : sus.entrySet()) {
-                if (e.getKey().equals("sites") || !(e.getValue() instanceof List<?> l) || l.isEmpty()) continue;
-                suspended.add(row("kind", Fmt.label(String.valueOf(e.getKey())), "values", joined(l)));
+        // holds on other targets than a site (domain, campaign, tenant, ...): one row each
+        if (queues.get("holds") instanceof List<?> holds) {
+            for (Object h : holds) {
+                if (!(h instanceof Map<?, ?> hold)
+                        || String.valueOf(hold.get("target")).startsWith("site:")) continue;
+                suspended.add(row("kind", Fmt.label(String.valueOf(hold.get("origin"))), "values", hold.get("target")));
             }
         }
         m.put("suspended_other", suspended);

@@ -40,6 +40,8 @@ final class Destination {
     volatile String lastError;
     /** Deferrals recorded for this destination since start. */
     final java.util.concurrent.atomic.AtomicLong deferrals = new java.util.concurrent.atomic.AtomicLong();
+    /** Entries being sent now (taken from the lane, outcome not yet recorded). */
+    final java.util.concurrent.atomic.AtomicInteger sending = new java.util.concurrent.atomic.AtomicInteger();
     /** Connections opened and not yet ready (waiting for the banner, EHLO or TLS). */
     final java.util.concurrent.atomic.AtomicInteger connecting = new java.util.concurrent.atomic.AtomicInteger();
 

@@ -9,6 +9,7 @@ import java.time.Instant;
  * @param site          the site key
  * @param source        the egress source ("" for the default)
  * @param ready         entries in its ready queue
+ * @param sending       entries being sent now
  * @param connections   connections open or opening
  * @param connecting    connections not ready yet (waiting for the banner, EHLO or TLS)
  * @param suspended     held (or bouncing by an automation rule)
@@ -21,6 +22,7 @@ public record DestinationStatus(
         String site,
         String source,
         int ready,
+        int sending,
         int connections,
         int connecting,
         boolean suspended,

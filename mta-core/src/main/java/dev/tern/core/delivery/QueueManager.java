@@ -246,6 +246,7 @@ public final class QueueManager implements AutoCloseable {
                     d.siteKey.key(),
                     d.source.name(),
                     d.size(),
+                    d.sending.get(),
                     d.connections(),
                     d.connecting.get(),
                     paused(d),

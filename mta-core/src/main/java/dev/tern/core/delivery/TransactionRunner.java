@@ -154,6 +154,7 @@ final class TransactionRunner implements Admission.Connector {
             quit(d, conn);
             return;
         }
+        d.sending.incrementAndGet();
         int maxRecipients = Math.min(
                 d.site.limits().maxRecipientsPerTransaction(), d.pair.limits().maxRecipientsPerTransaction());
         List<SmtpReply> replies = new CopyOnWriteArrayList<>();
@@ -180,6 +181,7 @@ final class TransactionRunner implements Admission.Connector {
             Throwable failure,
             List<SmtpReply> replies,
             Map<String, Result> finished) {
+        d.sending.decrementAndGet();
         String remote = conn.remote().getAddress().getHostAddress() + ":"
                 + conn.remote().getPort();
         if (failure != null) {

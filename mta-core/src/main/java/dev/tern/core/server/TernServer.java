@@ -187,7 +187,16 @@ public final class TernServer implements AutoCloseable {
                     token,
                     routes,
                     reloader,
-                    scrapeToken);
+                    scrapeToken,
+                    queueId -> {
+                        try {
+                            return new dev.tern.core.console.EventHistory(eventLog)
+                                    .search(queueId, dev.tern.core.console.EventHistory.By.QUEUE_ID)
+                                    .events();
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    });
             AdminApi adminApi = new AdminApi(adminContext);
             console =
                     life.add("console", new dev.tern.core.console.Console(adminApi, adminContext, eventLog, registry));

@@ -143,8 +143,11 @@ class AdminApiTest {
                 .hasSize(3)
                 .allSatisfy(e -> assertThat(e.reply()).contains("purged by operator: customer request"));
         for (String id : ids) assertThat(f.tern.spool().entries(id)).isEmpty();
-        assertThat(f.call("GET", "/api/v1/messages/" + ids.get(0), null).status())
-                .isEqualTo(404);
+        // a finished message: its history from the event log
+        JsonNode done = f.call("GET", "/api/v1/messages/" + ids.get(0), null).json();
+        assertThat(done.get("finished").asBoolean()).isTrue();
+        assertThat(done.get("events").findValuesAsText("type"))
+                .containsSubsequence("reception", "transient_failure", "transient_failure", "bounce");
     }
 
     @Test

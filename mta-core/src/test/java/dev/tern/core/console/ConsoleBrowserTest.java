@@ -264,7 +264,7 @@ class ConsoleBrowserTest {
     }
 
     private static String suspendedSites() throws Exception {
-        return api("/api/v1/queues").get("suspended").get("sites").toString();
+        return api("/api/v1/holds").get("holds").findValuesAsText("target").toString();
     }
 
     private static JsonNode api(String path) throws Exception {

@@ -191,8 +191,8 @@ class ConsoleHttpTest {
     }
 
     private String suspendedSites() throws Exception {
-        JsonNode q = f.call("GET", "/api/v1/queues", null).json();
-        return q.get("suspended").get("sites").toString();
+        JsonNode q = f.call("GET", "/api/v1/holds", null).json();
+        return q.get("holds").findValuesAsText("target").toString();
     }
 
     private HttpResponse<String> get(String path, String cookie) throws Exception {
