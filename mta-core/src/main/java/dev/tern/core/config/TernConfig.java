@@ -118,6 +118,7 @@ public record TernConfig(
      * @param tls                STARTTLS and SMTPS ({@link InjectionTls})
      * @param auth               SMTP AUTH users and lockout ({@link InjectionAuth})
      * @param data               limits on the message text ({@link DataLimits})
+     * @param tags               accepted X-Tern-Pool / X-Tern-Tenant values ({@link InjectionTags})
      */
     public record Injection(
             HostPort listen,
@@ -129,7 +130,8 @@ public record TernConfig(
             Duration idleTimeout,
             InjectionTls tls,
             InjectionAuth auth,
-            DataLimits data)
+            DataLimits data,
+            InjectionTags tags)
             implements Validated {
         static Injection defaults() {
             return new Injection(
@@ -142,7 +144,8 @@ public record TernConfig(
                     Duration.ofMinutes(5),
                     InjectionTls.defaults(),
                     InjectionAuth.defaults(),
-                    DataLimits.defaults());
+                    DataLimits.defaults(),
+                    InjectionTags.defaults());
         }
 
         @Override

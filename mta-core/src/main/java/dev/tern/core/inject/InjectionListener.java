@@ -55,7 +55,17 @@ public final class InjectionListener implements AutoCloseable {
         InjectionPolicy policy =
                 new InjectionPolicy(c.relayFrom(), c.maxMessageSize().bytes(), c.maxRecipients(), auth.rates);
         InjectionSession.Injector injector = new InjectionSession.Injector(
-                spool, events, policy, hostname, config.delivery().maxAge().toMillis(), dkim, clock, feedback, metrics);
+                        spool,
+                        events,
+                        policy,
+                        hostname,
+                        config.delivery().maxAge().toMillis(),
+                        dkim,
+                        clock,
+                        feedback,
+                        metrics)
+                .tags(TagPolicy.of(config));
+        if (metrics != null) auth.failures.onFailure(metrics::authFailed);
         ServerTls tls = c.tls().enabled() ? serverTls(c.tls(), hostname) : null;
         ConnectionLimits limits = new ConnectionLimits(c.maxConnectionsPerIp());
         sessions = Executors.newThreadPerTaskExecutor(
