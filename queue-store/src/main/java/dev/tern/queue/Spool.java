@@ -57,6 +57,7 @@ public final class Spool implements AutoCloseable {
     private final AtomicLong bodyBytes = new AtomicLong();
     private final AtomicLong inFlight = new AtomicLong();
     private final long recovered;
+    private final FeedbackStore feedbackStore;
     private volatile boolean closed;
 
     private Spool(SpoolSettings settings, SpoolDb sdb) throws RocksDBException {
@@ -65,6 +66,7 @@ public final class Spool implements AutoCloseable {
         entryCount.set(readStat(STAT_ENTRIES));
         bodyBytes.set(readStat(STAT_BODY_BYTES));
         this.recovered = recoverLeases();
+        this.feedbackStore = new FeedbackStore(this);
         DiskGuard disk = new DiskGuard(settings.directory(), settings.minFreeDiskBytes());
         this.committer = new Committer(
                 sdb.db,
@@ -474,6 +476,19 @@ public final class Spool implements AutoCloseable {
         });
     }
 
+    /** The spool's feedback state (dedupe marks, pending suppressions, campaign counters). */
+    public FeedbackStore feedbackStore() {
+        return feedbackStore;
+    }
+
+    SpoolDb db() {
+        return sdb;
+    }
+
+    Committer committer() {
+        return committer;
+    }
+
     /** Commits queued writes, flushes and closes RocksDB cleanly; leased entries stay spooled. */
     @Override
     public void close() {
@@ -510,11 +525,11 @@ public final class Spool implements AutoCloseable {
         bodyBytes.addAndGet(dBytes);
     }
 
-    private interface Read<T> {
+    interface Read<T> {
         T get() throws RocksDBException;
     }
 
-    private <T> T read(Read<T> r) {
+    <T> T read(Read<T> r) {
         closeLock.readLock().lock();
         try {
             if (closed) throw new SpoolException("spool is closed");
