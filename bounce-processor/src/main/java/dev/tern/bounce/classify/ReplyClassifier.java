@@ -27,11 +27,27 @@ public final class ReplyClassifier {
     private static final ReplyClassifier DEFAULT = new ReplyClassifier(List.of());
 
     private final List<Path> operatorFiles;
+    private final boolean fixed;
     private volatile RuleSet rules;
 
     private ReplyClassifier(List<Path> operatorFiles) {
         this.operatorFiles = List.copyOf(operatorFiles);
+        this.fixed = false;
         this.rules = build();
+    }
+
+    private ReplyClassifier(RuleSet fixed) {
+        this.operatorFiles = List.of();
+        this.fixed = true;
+        this.rules = fixed;
+    }
+
+    /**
+     * A fixed copy of this classifier without the ordered rules named in {@code ruleIds}: what the
+     * classifier would say had those rules never been written (the scorer's leave-one-family-out check).
+     */
+    public ReplyClassifier withoutRules(java.util.Set<String> ruleIds) {
+        return new ReplyClassifier(rules.without(ruleIds));
     }
 
     /** The classifier with the shipped rules only (shared instance). */
@@ -50,6 +66,9 @@ public final class ReplyClassifier {
 
     /** Re-reads the operator files; on error the current rules stay in force and the error is thrown. */
     public void reload() {
+        if (fixed) {
+            return; // a fixed copy (withoutRules) has nothing to re-read
+        }
         this.rules = build();
     }
 
@@ -92,7 +111,7 @@ public final class ReplyClassifier {
     private static RulesFile parse(InputStream in, String label) {
         try {
             RulesFile f = YAML.readValue(in, RulesFile.class);
-            return f == null ? new RulesFile(null, null, null, null, null) : f;
+            return f == null ? new RulesFile(null, null, null, null, null, null) : f;
         } catch (IOException e) {
             throw new RuleLoadException(label + ": " + e.getMessage(), e);
         }

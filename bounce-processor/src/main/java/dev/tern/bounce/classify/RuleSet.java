@@ -12,7 +12,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-/** Compiled, immutable rules: ordered rules, then the enhanced-code and reply-code fallbacks. */
+/**
+ * Compiled, immutable rules. The order of evidence: the ordered rules (provider rules keyed on the
+ * remote host come first in the shipped file, then the reason vocabularies), then the RFC 3463
+ * enhanced status table (exact code, then class.subject), then the basic reply class read with the
+ * SMTP command it answered, then the basic reply code; {@code onhold} only when none of these says
+ * anything about a non-empty text ({@code undefined} for no text at all).
+ */
 public final class RuleSet {
     private static final Pattern SPACES = Pattern.compile("\\s+");
 
@@ -22,6 +28,7 @@ public final class RuleSet {
     private final List<Rule> rules;
     private final Map<String, Reason> statusCodes;
     private final Map<String, Reason> subjectCodes;
+    private final Map<String, Reason> commandCodes;
     private final Map<String, Reason> replyCodes;
 
     private record Rule(
@@ -34,7 +41,8 @@ public final class RuleSet {
             int[] unless,
             TermSet unlessText,
             Set<String> commands,
-            Set<String> notCommands) {}
+            Set<String> notCommands,
+            Pattern rhost) {}
 
     private RuleSet(
             String[] vocabNames,
@@ -43,6 +51,7 @@ public final class RuleSet {
             List<Rule> rules,
             Map<String, Reason> statusCodes,
             Map<String, Reason> subjectCodes,
+            Map<String, Reason> commandCodes,
             Map<String, Reason> replyCodes) {
         this.vocabNames = vocabNames;
         this.vocab = vocab;
@@ -50,7 +59,24 @@ public final class RuleSet {
         this.rules = List.copyOf(rules);
         this.statusCodes = Map.copyOf(statusCodes);
         this.subjectCodes = Map.copyOf(subjectCodes);
+        this.commandCodes = Map.copyOf(commandCodes);
         this.replyCodes = Map.copyOf(replyCodes);
+    }
+
+    /** These rules without the ordered rules named in {@code ids} (code tables unchanged). */
+    public RuleSet without(Set<String> ids) {
+        List<Rule> kept = new ArrayList<>();
+        for (Rule r : rules) {
+            if (!ids.contains(r.id)) {
+                kept.add(r);
+            }
+        }
+        return new RuleSet(vocabNames, vocab, vocabTerms, kept, statusCodes, subjectCodes, commandCodes, replyCodes);
+    }
+
+    /** Ids of the ordered rules, in order. */
+    public List<String> ruleIds() {
+        return rules.stream().map(Rule::id).toList();
     }
 
     /** Number of ordered rules. */
@@ -91,6 +117,7 @@ public final class RuleSet {
         Set<String> ids = new HashSet<>();
         Map<String, Reason> status = new HashMap<>();
         Map<String, Reason> subject = new HashMap<>();
+        Map<String, Reason> command = new HashMap<>();
         Map<String, Reason> reply = new HashMap<>();
         for (int f = 0; f < files.size(); f++) {
             String label = labels.get(f);
@@ -117,13 +144,15 @@ public final class RuleSet {
                         vocabRefs(s.unless(), index, where + ".unless"),
                         terms(s.unlessText(), where + ".unlessText"),
                         upper(s.commands()),
-                        upper(s.notCommands())));
+                        upper(s.notCommands()),
+                        regex(s.rhost(), where + ".rhost")));
             }
             putCodes(file.statusCodes(), status, label + ": statusCodes");
             putCodes(file.subjectCodes(), subject, label + ": subjectCodes");
+            putCodes(file.commandCodes(), command, label + ": commandCodes");
             putCodes(file.replyCodes(), reply, label + ": replyCodes");
         }
-        return new RuleSet(names, patterns, termSets, rules, status, subject, reply);
+        return new RuleSet(names, patterns, termSets, rules, status, subject, command, reply);
     }
 
     private static void putCodes(Map<String, String> in, Map<String, Reason> out, String where) {
@@ -225,7 +254,11 @@ public final class RuleSet {
         String command = reply.command();
         boolean temporary = reply.temporary();
         byte[] cache = new byte[vocab.length]; // 0 unknown, 1 no, 2 yes
+        String rhost = reply.remoteHost();
         for (Rule r : rules) {
+            if (r.rhost != null && (rhost.isEmpty() || !r.rhost.matcher(rhost).find())) {
+                continue;
+            }
             if (r.status != null && !r.status.matcher(status).find()) {
                 continue;
             }
@@ -262,6 +295,14 @@ public final class RuleSet {
             Reason bySubject = subjectCodes.get(status.substring(0, 3));
             if (bySubject != null) {
                 return Classification.of(bySubject, temporary, "subject:" + status.substring(0, 3));
+            }
+        }
+        char replyClass = code.isEmpty() ? (status.isEmpty() ? 0 : status.charAt(0)) : code.charAt(0);
+        if (command != null && replyClass != 0) {
+            String key = command + ":" + replyClass;
+            Reason byCommand = commandCodes.get(key);
+            if (byCommand != null) {
+                return Classification.of(byCommand, temporary, "command:" + key);
             }
         }
         if (!code.isEmpty()) {

@@ -12,6 +12,8 @@ import java.util.Map;
  * @param rules        ordered rules; the first that matches decides
  * @param statusCodes  fallback: exact enhanced status code to reason
  * @param subjectCodes fallback: {@code class.subject} prefix (e.g. {@code 5.7}) to reason
+ * @param commandCodes fallback after the status tables: {@code COMMAND:class} (e.g. {@code RCPT:5},
+ *                     {@code CONN:4}) to reason, the basic reply class read with the command it answered
  * @param replyCodes   last fallback: basic reply code to reason
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
@@ -20,6 +22,7 @@ public record RulesFile(
         List<RuleSpec> rules,
         Map<String, String> statusCodes,
         Map<String, String> subjectCodes,
+        Map<String, String> commandCodes,
         Map<String, String> replyCodes) {
 
     public RulesFile {
@@ -27,6 +30,7 @@ public record RulesFile(
         rules = rules == null ? List.of() : rules;
         statusCodes = statusCodes == null ? Map.of() : statusCodes;
         subjectCodes = subjectCodes == null ? Map.of() : subjectCodes;
+        commandCodes = commandCodes == null ? Map.of() : commandCodes;
         replyCodes = replyCodes == null ? Map.of() : replyCodes;
     }
 
@@ -43,6 +47,7 @@ public record RulesFile(
      * @param unlessText  inline regexes that veto the rule
      * @param commands    the rule applies only when the answered command is one of these
      * @param notCommands the rule does not apply when the answered command is one of these
+     * @param rhost       regex on the remote host (lower case); the rule applies only to that provider
      */
     @JsonIgnoreProperties(ignoreUnknown = false)
     public record RuleSpec(
@@ -55,5 +60,6 @@ public record RulesFile(
             List<String> unless,
             List<String> unlessText,
             List<String> commands,
-            List<String> notCommands) {}
+            List<String> notCommands,
+            String rhost) {}
 }

@@ -12,8 +12,10 @@ import java.util.regex.Pattern;
  * @param text           reply text (may contain the codes again), never null
  * @param command        the SMTP command it answered ({@code CONN}, {@code HELO}, {@code EHLO},
  *                       {@code MAIL}, {@code RCPT}, {@code DATA}, ...), or null when unknown
+ * @param remoteHost     the host that gave the reply (lower case), or "" when unknown; provider
+ *                       rules look at it
  */
-public record SmtpReply(int code, String enhancedStatus, String text, String command) {
+public record SmtpReply(int code, String enhancedStatus, String text, String command, String remoteHost) {
     private static final Pattern REPLY_CODE =
             Pattern.compile("(?<![\\d.\\-:#/\\w])([245]\\d\\d)(?![\\d.])(?:[ \\-:]|$)");
     private static final Pattern STATUS =
@@ -23,6 +25,12 @@ public record SmtpReply(int code, String enhancedStatus, String text, String com
         text = text == null ? "" : text;
         enhancedStatus = enhancedStatus == null || enhancedStatus.isBlank() ? null : enhancedStatus.trim();
         command = command == null || command.isBlank() ? null : command.trim().toUpperCase(Locale.ROOT);
+        remoteHost = remoteHost == null ? "" : remoteHost.trim().toLowerCase(Locale.ROOT);
+    }
+
+    /** A reply from an unknown host. */
+    public SmtpReply(int code, String enhancedStatus, String text, String command) {
+        this(code, enhancedStatus, text, command, "");
     }
 
     /** A reply whose code and enhanced status are read from its text, e.g. {@code "550 5.1.1 User unknown"}. */

@@ -46,6 +46,15 @@ final class Addresses {
         return address == null ? "" : address.toLowerCase(Locale.ROOT);
     }
 
+    /** The lower-case domain of an address, or "" when it has none. */
+    static String domain(String address) {
+        if (address == null) {
+            return "";
+        }
+        int at = address.lastIndexOf('@');
+        return at < 0 ? "" : address.substring(at + 1).toLowerCase(Locale.ROOT);
+    }
+
     /** True for the addresses of mail systems that send bounces rather than receive mail. */
     static boolean isSystemAddress(String address) {
         String local = key(address);

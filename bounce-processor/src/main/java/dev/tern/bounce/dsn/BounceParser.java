@@ -74,6 +74,18 @@ public final class BounceParser {
         }
     }
 
+    /**
+     * Parses every message of a file that may hold several (mbox style: a {@code From } envelope line
+     * begins each); a file of one message gives one report. Never throws.
+     */
+    public List<BounceReport> parseAll(byte[] data) {
+        List<BounceReport> out = new ArrayList<>();
+        for (byte[] message : Mailbox.split(data)) {
+            out.add(parse(message));
+        }
+        return out;
+    }
+
     /** Parses an already parsed mail. Never throws. */
     public BounceReport parse(MimePart root) {
         try {
@@ -223,9 +235,10 @@ public final class BounceParser {
             String remoteMta,
             String diagType,
             String segment) {
+        String domain = Addresses.domain(address);
         BouncedRecipient r = built.computeIfAbsent(
-                Arrays.asList(action, dsnStatus, diag, remoteMta, diagType, segment),
-                k -> build("", action, dsnStatus, diag, remoteMta, diagType, segment));
+                Arrays.asList(action, dsnStatus, diag, remoteMta, diagType, segment, domain),
+                k -> build("@" + domain, action, dsnStatus, diag, remoteMta, diagType, segment));
         return new BouncedRecipient(
                 address,
                 r.action(),
@@ -286,17 +299,27 @@ public final class BounceParser {
             status = SmtpReply.findStatus(segment);
             code = SmtpReply.findReplyCode(segment);
         }
-        Classification c = classifier.classify(new SmtpReply(code, status, cleanDiag, command));
+        String rhost = RemoteHosts.fromField(remoteMta);
+        if (rhost.isEmpty()) {
+            rhost = RemoteHosts.fromText(lower);
+        }
+        if (rhost.isEmpty() && !segment.isBlank()) {
+            rhost = RemoteHosts.fromText(segment.toLowerCase(Locale.ROOT));
+        }
+        String provider = rhost.isEmpty() ? Addresses.domain(address) : rhost;
+        Classification c = classifier.classify(new SmtpReply(code, status, cleanDiag, command, provider));
         if (isWeak(c) && !segment.isBlank() && !cleanDiag.contains(segment.strip())) {
             // a terse or truncated Diagnostic-Code: let the human-readable text about this recipient speak
             String fuller = MultilineReplies.join(
                     (cleanDiag + " " + segment).replaceAll("\\s+", " ").trim());
-            Classification retry = classifier.classify(new SmtpReply(code, status, fuller, command));
+            Classification retry = classifier.classify(new SmtpReply(code, status, fuller, command, provider));
             if (!isWeak(retry)) {
                 c = retry;
             }
         }
-        boolean fallback = c.ruleId().equals("fallback") || c.ruleId().startsWith("reply:");
+        boolean fallback = c.ruleId().equals("fallback")
+                || c.ruleId().startsWith("reply:")
+                || c.ruleId().startsWith("command:");
         if (fallback && diagType.startsWith("X-UNIX")) {
             c = Classification.of(Reason.MAILERERROR, false, "x-unix");
         } else if (fallback && (action.equals("delayed") || action.equals("expired"))) {
@@ -311,7 +334,7 @@ public final class BounceParser {
                 status == null ? "" : status,
                 code,
                 command == null ? "" : command,
-                remoteMta,
+                rhost.isEmpty() ? remoteMta : rhost,
                 diagType,
                 cleanDiag,
                 c);
@@ -322,6 +345,7 @@ public final class BounceParser {
         return rule.equals("fallback")
                 || rule.startsWith("reply:")
                 || rule.startsWith("subject:")
+                || rule.startsWith("command:")
                 || rule.startsWith("status:");
     }
 

@@ -2,6 +2,8 @@ package dev.tern.bounce.score;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tern.bounce.arf.ArfParser;
+import dev.tern.bounce.classify.ReplyClassifier;
 import dev.tern.bounce.dsn.BounceParser;
 import dev.tern.bounce.dsn.BounceReport;
 import dev.tern.bounce.dsn.BouncedRecipient;
@@ -50,7 +52,9 @@ public final class CorpusScorer {
             boolean hardOk,
             String expectedRecipient,
             String actualRecipient,
-            boolean recipientOk) {}
+            boolean recipientOk,
+            String family,
+            String rule) {}
 
     /** All compared rows, with summary figures. */
     public record Result(List<Row> rows) {
@@ -68,6 +72,40 @@ public final class CorpusScorer {
 
         public double recipientAgreement() {
             return pct(rows.stream().filter(Row::recipientOk).count(), rows.size());
+        }
+
+        /** Rows classified {@code onhold} (nothing in the code, command or text said anything). */
+        public long onhold() {
+            return rows.stream().filter(r -> r.actualReason().equals("onhold")).count();
+        }
+
+        /** Rows per MTA/provider family. */
+        public Map<String, Result> byFamily() {
+            Map<String, List<Row>> by = new TreeMap<>();
+            for (Row r : rows) {
+                by.computeIfAbsent(r.family(), k -> new ArrayList<>()).add(r);
+            }
+            Map<String, Result> out = new LinkedHashMap<>();
+            by.forEach((k, v) -> out.put(k, new Result(v)));
+            return out;
+        }
+
+        /** One line per family: rows, reason, hard/soft and recipient agreement, onhold rows. */
+        public String familyReport() {
+            StringBuilder sb = new StringBuilder();
+            sb.append(String.format(
+                    Locale.ROOT, "%-18s %5s %8s %8s %8s %6s%n", "family", "rows", "reason", "hard", "rcpt", "onhold"));
+            byFamily()
+                    .forEach((family, r) -> sb.append(String.format(
+                            Locale.ROOT,
+                            "%-18s %5d %7.1f%% %7.1f%% %7.1f%% %6d%n",
+                            family,
+                            r.size(),
+                            r.reasonAgreement(),
+                            r.hardAgreement(),
+                            r.recipientAgreement(),
+                            r.onhold())));
+            return sb.toString();
         }
 
         /** The report: per-reason lines, optional mismatches, and the summary line last. */
@@ -94,7 +132,7 @@ public final class CorpusScorer {
                     if (!r.reasonOk() || !r.hardOk() || !r.recipientOk()) {
                         sb.append(String.format(
                                 Locale.ROOT,
-                                "  %s#%d expected %s/%s/%s got %s/%s/%s%n",
+                                "  %s#%d expected %s/%s/%s got %s/%s/%s (%s)%n",
                                 r.file(),
                                 r.index(),
                                 r.expectedReason(),
@@ -102,7 +140,8 @@ public final class CorpusScorer {
                                 r.expectedRecipient(),
                                 r.actualReason(),
                                 r.actualHard(),
-                                r.actualRecipient()));
+                                r.actualRecipient(),
+                                r.rule()));
                     }
                 }
             }
@@ -113,6 +152,7 @@ public final class CorpusScorer {
                     hardAgreement(),
                     recipientAgreement(),
                     size()));
+            sb.append(String.format(Locale.ROOT, "onhold: %d of %d rows%n", onhold(), size()));
             sb.append(String.format(
                     Locale.ROOT,
                     "reason=%.1f%% hardbounce=%.1f%% recipient=%.1f%% rows=%d",
@@ -130,6 +170,11 @@ public final class CorpusScorer {
 
     /** Parses every sample named in {@code dir/expected.jsonl} and compares. */
     public Result score(Path dir) {
+        return score(dir, family -> true);
+    }
+
+    /** Like {@link #score(Path)}, for the rows whose family {@code families} accepts. */
+    public Result score(Path dir, java.util.function.Predicate<String> families) {
         Map<String, List<JsonNode>> byFile = new LinkedHashMap<>();
         try (BufferedReader in = Files.newBufferedReader(dir.resolve("expected.jsonl"), StandardCharsets.UTF_8)) {
             String line;
@@ -146,22 +191,123 @@ public final class CorpusScorer {
         }
         List<Row> rows = new ArrayList<>();
         for (Map.Entry<String, List<JsonNode>> e : byFile.entrySet()) {
+            String family = family(e.getKey(), e.getValue().getFirst());
+            if (!families.test(family)) {
+                continue;
+            }
             Path file = dir.resolve("emails").resolve(e.getKey());
-            List<BouncedRecipient> got;
+            List<BouncedRecipient> got = new ArrayList<>();
             try {
-                BounceReport report = parser.parse(Files.readAllBytes(file));
-                got = report.recipients();
+                for (BounceReport report : parser.parseAll(Files.readAllBytes(file))) {
+                    got.addAll(report.recipients());
+                }
             } catch (IOException ex) {
                 got = List.of();
             }
             for (JsonNode expected : e.getValue()) {
-                rows.add(compare(e.getKey(), expected, got));
+                rows.add(compare(e.getKey(), expected, got, family));
             }
         }
         return new Result(rows);
     }
 
-    private static Row compare(String file, JsonNode exp, List<BouncedRecipient> got) {
+    /**
+     * The MTA/provider family of a sample: the row's {@code engine} (what produced the bounce) when
+     * the corpus gives it, else the file name without its number ({@code lhost-postfix-01.eml} ->
+     * {@code postfix}).
+     */
+    static String family(String file, JsonNode row) {
+        String engine = row.path("engine").asText("");
+        if (!engine.isBlank()) {
+            return engine.toLowerCase(Locale.ROOT);
+        }
+        String name = file.substring(file.lastIndexOf('/') + 1).replaceFirst("\\.[a-z]+$", "");
+        name = name.replaceFirst("-\\d+$", "").replaceFirst("^lhost-", "");
+        return name.toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * Leave-one-family-out: for each family, the rules that decided rows of that family and of no other
+     * are switched off and the family is scored again. A family that loses much depends on rules that
+     * only its own samples exercise, which is what a rule fitted to samples looks like.
+     *
+     * @param classifier the classifier to check (its {@link ReplyClassifier#withoutRules} copies are used)
+     */
+    public static LeaveOneOut leaveOneFamilyOut(Path dir, ReplyClassifier classifier) {
+        Result full = new CorpusScorer(new BounceParser(classifier, new ArfParser())).score(dir);
+        Map<String, java.util.Set<String>> familiesOfRule = new java.util.HashMap<>();
+        for (Row r : full.rows()) {
+            if (isOrderedRule(r.rule())) {
+                familiesOfRule
+                        .computeIfAbsent(r.rule(), k -> new java.util.TreeSet<>())
+                        .add(r.family());
+            }
+        }
+        List<Row> heldOut = new ArrayList<>();
+        Map<String, String> lines = new LinkedHashMap<>();
+        for (Map.Entry<String, Result> e : full.byFamily().entrySet()) {
+            String family = e.getKey();
+            java.util.Set<String> own = new java.util.TreeSet<>();
+            familiesOfRule.forEach((rule, fams) -> {
+                if (fams.size() == 1 && fams.contains(family)) {
+                    own.add(rule);
+                }
+            });
+            Result without = own.isEmpty()
+                    ? e.getValue()
+                    : new CorpusScorer(new BounceParser(classifier.withoutRules(own), new ArfParser()))
+                            .score(dir, family::equals);
+            heldOut.addAll(without.rows());
+            lines.put(
+                    family,
+                    String.format(
+                            Locale.ROOT,
+                            "%-18s %5d reason %5.1f%% -> %5.1f%%  hard %5.1f%% -> %5.1f%%  own rules %s",
+                            family,
+                            e.getValue().size(),
+                            e.getValue().reasonAgreement(),
+                            without.reasonAgreement(),
+                            e.getValue().hardAgreement(),
+                            without.hardAgreement(),
+                            own.isEmpty() ? "-" : String.join(",", own)));
+        }
+        return new LeaveOneOut(full, new Result(heldOut), lines);
+    }
+
+    private static boolean isOrderedRule(String rule) {
+        return !rule.isEmpty()
+                && !rule.equals("fallback")
+                && !rule.contains(":")
+                && !rule.equals("arf")
+                && !rule.equals("auto-reply")
+                && !rule.equals("ses-complaint");
+    }
+
+    /**
+     * The leave-one-family-out result.
+     *
+     * @param full    the normal score
+     * @param heldOut every family scored without the rules only it exercises
+     * @param lines   one line per family
+     */
+    public record LeaveOneOut(Result full, Result heldOut, Map<String, String> lines) {
+        /** Per-family lines, then {@code lofo reason=..% hardbounce=..% recipient=..% rows=N}. */
+        public String report() {
+            StringBuilder sb = new StringBuilder();
+            lines.values().forEach(l -> sb.append(l).append('\n'));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "lofo reason=%.1f%% hardbounce=%.1f%% recipient=%.1f%% rows=%d (full: reason=%.1f%%)",
+                    heldOut.reasonAgreement(),
+                    heldOut.hardAgreement(),
+                    heldOut.recipientAgreement(),
+                    heldOut.size(),
+                    full.reasonAgreement()));
+            return sb.toString();
+        }
+    }
+
+    private static Row compare(String file, JsonNode exp, List<BouncedRecipient> got, String family) {
         int index = exp.path("index").asInt(1);
         String expRecipient = exp.path("recipient").asText("");
         List<String> recipients = new ArrayList<>();
@@ -214,7 +360,9 @@ public final class CorpusScorer {
                 hardOk,
                 expRecipient,
                 match == null ? "" : match.recipient(),
-                recipientOk);
+                recipientOk,
+                family,
+                match == null ? "" : match.rule());
     }
 
     private static boolean same(String expected, String actual) {

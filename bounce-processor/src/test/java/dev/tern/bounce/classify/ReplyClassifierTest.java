@@ -65,6 +65,78 @@ class ReplyClassifierTest {
     }
 
     @Test
+    void transientMailboxStatusIsNotAFilter() {
+        Classification c = classify("450 4.2.0 Mailbox temporarily unavailable", "RCPT");
+        assertThat(c.reason()).isNotEqualTo(Reason.FILTERED);
+        assertThat(c.hard()).isFalse();
+        // the permanent RFC 3463 X.2.0 / X.2.4 codes are still the recipient's filter
+        assertThat(shipped.classify(550, "5.2.0", "nope", "DATA").reason()).isEqualTo(Reason.FILTERED);
+    }
+
+    @Test
+    void theCommandTellsWhatABareReplyIsAbout() {
+        // connect / HELO: the connecting host is refused
+        assertThat(shipped.classify(554, null, "go away", "CONN").reason()).isEqualTo(Reason.BLOCKED);
+        assertThat(shipped.classify(550, "5.0.0", "not you", "EHLO").reason()).isEqualTo(Reason.BLOCKED);
+        // MAIL: the sender; RCPT: the address; after DATA: the content
+        assertThat(shipped.classify(553, "5.1.0", "neko.example does not exist", "MAIL")
+                        .reason())
+                .isEqualTo(Reason.REJECTED);
+        assertThat(shipped.classify(550, "5.0.0", "no", "RCPT").reason()).isEqualTo(Reason.USERUNKNOWN);
+        assertThat(shipped.classify(554, "5.0.0", "no", "DATA").reason()).isEqualTo(Reason.FILTERED);
+        assertThat(shipped.classify(554, "5.0.0", "no", "DATA").ruleId()).isEqualTo("command:DATA:5");
+        // "invalid domain name" answering EHLO is about our name, not the recipient's domain
+        assertThat(classify("501 5.0.0 Invalid domain name", "EHLO").reason()).isEqualTo(Reason.BLOCKED);
+    }
+
+    @Test
+    void enhancedStatusTableDecidesBeforeTheReplyCode() {
+        assertThat(shipped.classify(452, "4.3.1", "x", "RCPT").reason()).isEqualTo(Reason.SYSTEMFULL);
+        assertThat(shipped.classify(550, "5.7.13", "x", "RCPT").reason()).isEqualTo(Reason.SUSPEND);
+        assertThat(shipped.classify(550, "5.7.27", "x", "MAIL").reason()).isEqualTo(Reason.NOTACCEPT);
+        assertThat(shipped.classify(554, "5.6.7", "x", "RCPT").reason()).isEqualTo(Reason.CONTENTERROR);
+    }
+
+    @Test
+    void providerRulesApplyOnlyToTheirProvider() {
+        String text = "550 Mailbox unavailable or access denied";
+        assertThat(shipped.classify(new SmtpReply(550, null, text, "RCPT", "mx3.qq.com"))
+                        .reason())
+                .isEqualTo(Reason.SPEEDING);
+        assertThat(shipped.classify(new SmtpReply(550, null, text, "RCPT", "mx.example.org"))
+                        .reason())
+                .isNotEqualTo(Reason.SPEEDING);
+        assertThat(shipped.classify(new SmtpReply(
+                                554,
+                                null,
+                                "This IP has sent too many messages this hour. IB504",
+                                "MAIL",
+                                "smtp.secureserver.net"))
+                        .reason())
+                .isEqualTo(Reason.SPEEDING);
+    }
+
+    @Test
+    void localFailuresHaveFixedClassifications() {
+        assertThat(dev.tern.bounce.LocalFailure.CONNECT_REFUSED.classification().reason())
+                .isEqualTo(Reason.NETWORKERROR);
+        assertThat(dev.tern.bounce.LocalFailure.CONNECT_TIMEOUT.classification().bounceClass())
+                .isEqualTo(BounceClass.ROUTING_ERRORS);
+        assertThat(dev.tern.bounce.LocalFailure.TLS_HANDSHAKE.classification().reason())
+                .isEqualTo(Reason.SECURITYERROR);
+        assertThat(dev.tern.bounce.LocalFailure.DNS_SERVFAIL.classification().reason())
+                .isEqualTo(Reason.SYSTEMERROR);
+        assertThat(dev.tern.bounce.LocalFailure.DNS_NXDOMAIN.classification().reason())
+                .isEqualTo(Reason.HOSTUNKNOWN);
+        for (dev.tern.bounce.LocalFailure f : dev.tern.bounce.LocalFailure.values()) {
+            Classification c = f.classification();
+            assertThat(c.bounceClass()).as(f.name()).isNotEqualTo(BounceClass.SPAM_RELATED);
+            assertThat(c.reason() == Reason.EXPIRED).as(f.name()).isEqualTo(f == dev.tern.bounce.LocalFailure.EXPIRED);
+            assertThat(c.ruleId()).startsWith("local:");
+        }
+    }
+
+    @Test
     void fallsBackOnEnhancedThenBasicCode() {
         assertThat(shipped.classify(550, "5.1.2", "nope", "RCPT").reason()).isEqualTo(Reason.HOSTUNKNOWN);
         assertThat(shipped.classify(554, "5.7.0", "nope", "DATA").reason()).isEqualTo(Reason.SECURITYERROR);

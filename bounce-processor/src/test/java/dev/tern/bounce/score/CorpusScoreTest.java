@@ -21,8 +21,26 @@ class CorpusScoreTest {
         CorpusScorer.Result result = new CorpusScorer(BounceParser.shipped()).score(corpus("bounces"));
         System.out.println(result.report(Boolean.getBoolean("tern.score.verbose")));
         assertThat(result.size()).isEqualTo(559);
-        assertThat(result.reasonAgreement()).as("exact-reason agreement").isGreaterThanOrEqualTo(90.0);
-        assertThat(result.hardAgreement()).as("hard/soft agreement").isGreaterThanOrEqualTo(95.0);
-        assertThat(result.recipientAgreement()).as("recipient agreement").isGreaterThanOrEqualTo(95.0);
+        assertThat(result.reasonAgreement()).as("exact-reason agreement").isGreaterThanOrEqualTo(93.5);
+        assertThat(result.hardAgreement()).as("hard/soft agreement").isGreaterThanOrEqualTo(96.5);
+        assertThat(result.recipientAgreement()).as("recipient agreement").isGreaterThanOrEqualTo(97.0);
+        assertThat(result.onhold()).as("rows left onhold").isLessThanOrEqualTo(12);
+        assertThat(result.byFamily()).containsKeys("postfix", "exim", "sendmail", "qmail", "gmail");
+    }
+
+    /**
+     * Generalisation: each family scored without the rules that only its own samples exercise. The
+     * held-out score must stay close to the full one (a rule fitted to one family's samples would show
+     * as a drop here).
+     */
+    @Test
+    void leaveOneFamilyOutStaysCloseToTheFullScore() throws Exception {
+        CorpusScorer.LeaveOneOut lofo =
+                CorpusScorer.leaveOneFamilyOut(corpus("bounces"), dev.tern.bounce.classify.ReplyClassifier.shipped());
+        System.out.println(lofo.report());
+        assertThat(lofo.heldOut().size()).isEqualTo(559);
+        assertThat(lofo.full().reasonAgreement() - lofo.heldOut().reasonAgreement())
+                .as("reason agreement lost when each family's own rules are left out")
+                .isLessThanOrEqualTo(3.0);
     }
 }

@@ -7,6 +7,7 @@ import dev.tern.core.delivery.Router;
 import dev.tern.core.events.EventBus;
 import dev.tern.core.feedback.CampaignHealth;
 import dev.tern.core.metrics.SpoolScanner;
+import dev.tern.core.reload.Reloader;
 import dev.tern.queue.Spool;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -21,6 +22,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * @param token      the effective admin token (a reload may change it)
  * @param campaigns  campaign counters and pauses
  * @param routes     the effective static routes (a reload may change them)
+ * @param reloader   the server's configuration reload
  */
 public record AdminContext(
         TernConfig config,
@@ -33,8 +35,10 @@ public record AdminContext(
         SpoolScanner scanner,
         CampaignHealth campaigns,
         AtomicReference<String> token,
-        AtomicReference<Map<String, HostPort>> routes) {
+        AtomicReference<Map<String, HostPort>> routes,
+        Reloader reloader) {
 
+    /** A context whose reload only re-reads the file: for tests of the API without a whole server. */
     public AdminContext(
             TernConfig config,
             Path configFile,
@@ -56,6 +60,7 @@ public record AdminContext(
                 scanner,
                 campaigns,
                 new AtomicReference<>(config.admin().token()),
-                new AtomicReference<>(config.routes()));
+                new AtomicReference<>(config.routes()),
+                new Reloader(configFile, config));
     }
 }

@@ -3,6 +3,7 @@ package dev.tern.core.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.tern.bounce.arf.ArfParser;
+import dev.tern.bounce.classify.ReplyClassifier;
 import dev.tern.bounce.dsn.BounceParser;
 import dev.tern.bounce.dsn.BounceReport;
 import dev.tern.bounce.mime.MimeParser;
@@ -11,6 +12,7 @@ import dev.tern.bounce.score.CorpusScorer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -36,7 +38,8 @@ public class BouncesCommand implements Callable<Integer> {
     @Command(
             name = "score",
             description = "Parse every sample of DIR/emails and compare with DIR/expected.jsonl; "
-                    + "the last line is 'reason=P% hardbounce=P% recipient=P% rows=N'.")
+                    + "the last line is 'reason=P% hardbounce=P% recipient=P% rows=N'; the line before it counts "
+                    + "the rows left 'onhold'.")
     public static class Score implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "DIR", description = "directory with emails/ and expected.jsonl")
         Path dir;
@@ -46,6 +49,17 @@ public class BouncesCommand implements Callable<Integer> {
                 description = "also list every row that disagrees")
         boolean mismatches;
 
+        @Option(
+                names = "--by",
+                paramLabel = "family",
+                description = "also print the score per group; the only group is 'family' (MTA/provider)")
+        String by;
+
+        @Option(
+                names = "--leave-one-family-out",
+                description = "also score each family without the rules that only its own samples exercise")
+        boolean leaveOneOut;
+
         public Score() {}
 
         @Override
@@ -54,7 +68,18 @@ public class BouncesCommand implements Callable<Integer> {
                 System.err.println("tern bounces score: " + dir + " must contain emails/ and expected.jsonl");
                 return 2;
             }
+            if (by != null && !by.equals("family")) {
+                System.err.println("tern bounces score: --by accepts only 'family', not '" + by + "'");
+                return 2;
+            }
             CorpusScorer.Result result = new CorpusScorer(BounceParser.shipped()).score(dir);
+            if (by != null) {
+                System.out.print(result.familyReport());
+            }
+            if (leaveOneOut) {
+                System.out.println(CorpusScorer.leaveOneFamilyOut(dir, ReplyClassifier.shipped())
+                        .report());
+            }
             System.out.println(result.report(mismatches));
             return 0;
         }
@@ -76,7 +101,8 @@ public class BouncesCommand implements Callable<Integer> {
             }
             byte[] mail = Files.readAllBytes(file);
             MimePart root = MimeParser.parse(mail);
-            BounceReport report = BounceParser.shipped().parse(root);
+            List<BounceReport> reports = BounceParser.shipped().parseAll(mail);
+            BounceReport report = reports.getFirst();
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("file", file.toString());
             out.put("kind", report.kind());
@@ -85,6 +111,12 @@ public class BouncesCommand implements Callable<Integer> {
             out.put("feedbackType", report.feedbackType());
             new ArfParser().parse(root).ifPresent(f -> out.put("feedbackReport", f));
             out.put("originalHeaders", report.originalHeaders());
+            if (reports.size() > 1) {
+                // an mbox-style file: the first message above, every message's recipients here
+                out.put(
+                        "messages",
+                        reports.stream().map(BounceReport::recipients).toList());
+            }
             ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
             System.out.println(json.writeValueAsString(out));
             return 0;

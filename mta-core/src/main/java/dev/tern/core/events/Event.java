@@ -5,10 +5,12 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Instant;
 
 /**
- * One line of the event log: something that happened to one recipient of one message.
- * Absent fields are null and omitted from the JSON.
+ * One line of the event log: something that happened to one recipient of one message (or, for
+ * the campaign kinds, to a campaign). Absent fields are null and omitted from the JSON. The kind
+ * is typed; on the wire it stays the {@code "type"} field in lower snake case
+ * ({@link EventType#wireName()}), which platforms read.
  *
- * @param type        what happened
+ * @param kind        what happened
  * @param time        when
  * @param messageId   Tern's queue id
  * @param recipient   the recipient concerned
@@ -31,7 +33,7 @@ import java.time.Instant;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Event(
-        @JsonProperty("type") String type,
+        @JsonProperty("type") EventType kind,
         @JsonProperty("time") Instant time,
         @JsonProperty("message_id") String messageId,
         @JsonProperty("recipient") String recipient,
@@ -57,10 +59,14 @@ public record Event(
         return new Builder(type, messageId, recipient);
     }
 
+    public Event {
+        java.util.Objects.requireNonNull(kind, "kind");
+    }
+
     /** This event with the {@code suppressed} field set. */
     public Event withSuppressed(String v) {
         return new Event(
-                type,
+                kind,
                 time,
                 messageId,
                 recipient,
@@ -82,8 +88,15 @@ public record Event(
                 v);
     }
 
+    /** Same as {@link #kind()}. */
+    @Deprecated
     public EventType eventType() {
-        return EventType.valueOf(type.toUpperCase(java.util.Locale.ROOT));
+        return kind;
+    }
+
+    /** True when this event is of {@code k}. */
+    public boolean is(EventType k) {
+        return kind == k;
     }
 
     /** Fills the optional fields of an {@link Event}. */
@@ -196,7 +209,7 @@ public record Event(
 
         public Event build() {
             return new Event(
-                    type.wireName(),
+                    type,
                     time,
                     messageId,
                     recipient,

@@ -45,7 +45,7 @@ public final class EventBus implements AutoCloseable {
         String id = event.messageId();
         if (id != null
                 && !held.isEmpty()
-                && !EventType.RECEPTION.wireName().equals(event.type())
+                && !event.is(EventType.RECEPTION)
                 && held.computeIfPresent(id, (k, list) -> {
                             list.add(event);
                             return list;

@@ -1,5 +1,7 @@
 package dev.tern.core.events;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Locale;
 
 /**
@@ -22,7 +24,16 @@ public enum EventType {
     /** A recipient unsubscribed (one-click or mailto). */
     UNSUBSCRIBE;
 
+    /** The name in the event log and webhooks: {@code transient_failure}. */
+    @JsonValue
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The kind of a wire name; an unknown name is an {@link IllegalArgumentException} naming it. */
+    @JsonCreator
+    public static EventType fromWire(String wire) {
+        for (EventType t : values()) if (t.wireName().equals(wire)) return t;
+        throw new IllegalArgumentException("unknown event type: " + wire);
     }
 }

@@ -265,7 +265,7 @@ public final class CampaignHealth implements EventSink {
     public void accept(Event e) {
         String campaign = e.campaign();
         if (campaign == null || campaign.isEmpty()) return;
-        EventType type = e.eventType();
+        EventType type = e.kind();
         int what;
         boolean outcome = false;
         switch (type) {

@@ -156,7 +156,7 @@ public final class SuppressionPolicy {
 
     /** Decides a synchronous hard bounce and records the outcome in its event (registered on the event bus). */
     public Event enrich(Event e) {
-        if (!EventType.BOUNCE.wireName().equals(e.type())
+        if (!e.is(EventType.BOUNCE)
                 || !Boolean.TRUE.equals(e.hard())
                 || !suppressesReason(e.reason())
                 || e.recipient() == null) {

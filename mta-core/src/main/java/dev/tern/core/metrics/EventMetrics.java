@@ -67,12 +67,7 @@ public final class EventMetrics implements EventSink {
 
     @Override
     public void accept(Event e) {
-        EventType type;
-        try {
-            type = e.eventType();
-        } catch (IllegalArgumentException unknown) {
-            return;
-        }
+        EventType type = e.kind();
         String reasonClass = null;
         if (failure(type))
             reasonClass = e.bounceClass() != null && CLASSES.contains(e.bounceClass()) ? e.bounceClass() : "other";

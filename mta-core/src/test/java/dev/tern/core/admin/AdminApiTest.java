@@ -136,7 +136,7 @@ class AdminApiTest {
         assertThat(purged.json().get("bounced_recipients").asInt()).isEqualTo(3);
         assertThat(purged.json().get("skipped_in_flight").asInt()).isZero();
         List<Event> bounces = f.events.stream()
-                .filter(e -> e.eventType() == EventType.BOUNCE && e.recipient().endsWith("@q.defer.test"))
+                .filter(e -> e.kind() == EventType.BOUNCE && e.recipient().endsWith("@q.defer.test"))
                 .toList();
         assertThat(bounces)
                 .hasSize(3)
@@ -181,10 +181,14 @@ class AdminApiTest {
                         original.replace("routes:\n", "routes:\n  moved.test: 127.0.0.1:" + second.port() + "\n"));
                 Answer a = f.call("POST", "/api/v1/reload", null);
                 assertThat(a.status()).isEqualTo(200);
-                assertThat(a.json().get("routes").get(0).get("pattern").asText())
-                        .isEqualTo("moved.test");
-                assertThat(a.json().get("routes").get(0).get("to").asText()).isEqualTo("127.0.0.1:" + second.port());
+                JsonNode routes = a.json().get("sections").get(0);
+                assertThat(routes.get("section").asText()).isEqualTo("routes");
+                assertThat(routes.get("outcome").asText()).isEqualTo("applied");
+                assertThat(routes.get("details").get(0).asText())
+                        .isEqualTo("route moved.test: added -> 127.0.0.1:" + second.port());
                 assertThat(a.json().get("restart_required")).isEmpty();
+                assertThat(a.json().get("sections").findValuesAsText("section"))
+                        .contains("admin.token", "shaping", "pools", "dkim", "bounces", "suppression", "campaigns");
                 f.inject("moved.test", 1);
                 second.awaitMessageCount(1, Duration.ofSeconds(10));
 
@@ -201,8 +205,8 @@ class AdminApiTest {
 
     private static long deferrals(String domain) {
         return f.events.stream()
-                .filter(e -> e.eventType() == EventType.TRANSIENT_FAILURE
-                        && e.recipient().endsWith("@" + domain))
+                .filter(e ->
+                        e.kind() == EventType.TRANSIENT_FAILURE && e.recipient().endsWith("@" + domain))
                 .count();
     }
 }

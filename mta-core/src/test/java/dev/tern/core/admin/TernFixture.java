@@ -60,7 +60,7 @@ public final class TernFixture implements AutoCloseable {
             @Override
             public void accept(Event e) {
                 events.add(e);
-                counts.computeIfAbsent(e.eventType(), k -> new AtomicInteger()).incrementAndGet();
+                counts.computeIfAbsent(e.kind(), k -> new AtomicInteger()).incrementAndGet();
             }
         });
     }

@@ -157,7 +157,7 @@ class ApiCommandsTest {
         f.inject(List.of("d@purge.defer.test", "e@purge.defer.test"), null, null);
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> f.events.stream()
-                                .filter(e -> e.eventType() == EventType.TRANSIENT_FAILURE
+                                .filter(e -> e.kind() == EventType.TRANSIENT_FAILURE
                                         && e.recipient().endsWith("@purge.defer.test"))
                                 .count()
                         == 2);
@@ -165,7 +165,7 @@ class ApiCommandsTest {
         assertThat(retry.out().strip()).isEqualTo("domain:purge.defer.test: 2 entries due now");
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> f.events.stream()
-                                .filter(e -> e.eventType() == EventType.TRANSIENT_FAILURE
+                                .filter(e -> e.kind() == EventType.TRANSIENT_FAILURE
                                         && e.recipient().endsWith("@purge.defer.test"))
                                 .count()
                         == 4);
@@ -202,7 +202,16 @@ class ApiCommandsTest {
             Files.writeString(f.configFile, original.replace("routes:\n", "routes:\n  elsewhere.test: 127.0.0.1:1\n"));
             Run r = tern("reload");
             assertThat(r.exit()).as(r.err()).isZero();
-            assertThat(r.out()).contains("reloaded " + f.configFile, "route elsewhere.test: added -> 127.0.0.1:1");
+            assertThat(r.out())
+                    .contains(
+                            "reloaded " + f.configFile,
+                            "routes: applied\n  route elsewhere.test: added -> 127.0.0.1:1",
+                            "admin.token: unchanged",
+                            "dkim: unchanged",
+                            "bounces: unchanged",
+                            "suppression: unchanged",
+                            "campaigns: unchanged",
+                            "injection: unchanged");
             Files.writeString(f.configFile, original);
             assertThat(tern("reload").out()).contains("route elsewhere.test: removed (was 127.0.0.1:1)");
             assertThat(tern("reload").out()).contains("routes: unchanged");

@@ -48,7 +48,7 @@ class PriorityTest {
                         .until(() -> tern.delivery().inFlight() < 1000);
                 java.util.concurrent.atomic.AtomicLong spooledAt = new java.util.concurrent.atomic.AtomicLong();
                 tern.events().register(e -> {
-                    if (e.type().equals("reception")) spooledAt.set(System.nanoTime());
+                    if (e.is(dev.tern.core.events.EventType.RECEPTION)) spooledAt.set(System.nanoTime());
                 });
                 // a password reset for the same throttled site, injected over SMTP with the priority header
                 RawSmtp.Sent sent =

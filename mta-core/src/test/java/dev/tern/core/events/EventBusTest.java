@@ -12,7 +12,7 @@ class EventBusTest {
     private final List<String> seen = new CopyOnWriteArrayList<>();
 
     EventBusTest() {
-        bus.register(e -> seen.add(e.type() + ":" + e.messageId()));
+        bus.register(e -> seen.add(e.kind().wireName() + ":" + e.messageId()));
     }
 
     @Test

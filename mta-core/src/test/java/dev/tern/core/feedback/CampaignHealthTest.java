@@ -47,7 +47,7 @@ class CampaignHealthTest {
                 .hasValueSatisfying(
                         r -> assertThat(r).isEqualTo("hard-bounce rate 0.2727 > 0.2000 after 11 recipients"));
         assertThat(seen)
-                .filteredOn(e -> e.eventType() == EventType.CAMPAIGN_PAUSED)
+                .filteredOn(e -> e.kind() == EventType.CAMPAIGN_PAUSED)
                 .singleElement()
                 .satisfies(e -> assertThat(e.campaign()).isEqualTo("spring"));
         assertThat(registry.get("tern.campaigns.paused").gauge().value()).isEqualTo(1.0);
@@ -66,9 +66,7 @@ class CampaignHealthTest {
         assertThat(health.pausedReason("spring"))
                 .hasValueSatisfying(r -> assertThat(r).startsWith("complaint rate"));
         assertThat(health.pausedReason("other")).isEmpty();
-        assertThat(seen)
-                .filteredOn(e -> e.eventType() == EventType.CAMPAIGN_RESUMED)
-                .hasSize(1);
+        assertThat(seen).filteredOn(e -> e.kind() == EventType.CAMPAIGN_RESUMED).hasSize(1);
     }
 
     @Test

@@ -67,9 +67,7 @@ class CampaignKpiTest {
         assertThat(h.pausedReason("spring")).isEmpty(); // 4/999 but volume 999 < 1000
         bus.publish(ev(EventType.DELIVERY, "acme", "spring", 999)); // volume 1000: 4/1000 = 0.4 % > 0.3 %
         assertThat(h.pausedReason("spring")).hasValue("complaint rate 0.0040 > 0.0030 after 1000 recipients");
-        assertThat(seen)
-                .filteredOn(e -> e.eventType() == EventType.CAMPAIGN_PAUSED)
-                .singleElement();
+        assertThat(seen).filteredOn(e -> e.kind() == EventType.CAMPAIGN_PAUSED).singleElement();
 
         // exactly at the line is not above it
         CampaignHealth h2 = new CampaignHealth(on, new EventBus(), new SimpleMeterRegistry(), clock);

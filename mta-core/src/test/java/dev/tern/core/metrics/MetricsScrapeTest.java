@@ -44,6 +44,14 @@ class MetricsScrapeTest {
                         .until(() -> f.count(EventType.DELIVERY) == 30
                                 && f.count(EventType.BOUNCE) == 2
                                 && f.count(EventType.TRANSIENT_FAILURE) == 1);
+                // meters follow the event log a moment later (the event is written first)
+                await().atMost(Duration.ofSeconds(10)).until(() -> {
+                    String s = f.scrape();
+                    return sum(s, "tern_messages_delivered_total", "") == 30
+                            && sum(s, "tern_delivery_latency_seconds_count", "") == 30
+                            && sum(s, "tern_messages_bounced_total", "") == 2
+                            && sum(s, "tern_messages_deferred_total", "") == 1;
+                });
                 String scrape = f.scrape();
 
                 assertThat(sum(scrape, "tern_messages_delivered_total", "")).isEqualTo(f.count(EventType.DELIVERY));
