@@ -94,6 +94,10 @@ class AsyncFeedbackEndToEndTest {
                             .startsWith("250 2.0.0 Ok: 1 report");
                 }
 
+                // the event log is written a moment after the events are published
+                await().atMost(Duration.ofSeconds(5))
+                        .until(() ->
+                                !FeedbackFixture.events(log, "async_bounce").isEmpty());
                 List<JsonNode> asyncBounces = FeedbackFixture.events(log, "async_bounce");
                 assertThat(asyncBounces).hasSize(1);
                 JsonNode b = asyncBounces.get(0);
