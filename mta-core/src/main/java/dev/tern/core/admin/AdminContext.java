@@ -7,6 +7,7 @@ import dev.tern.core.delivery.Router;
 import dev.tern.core.events.EventBus;
 import dev.tern.core.feedback.CampaignHealth;
 import dev.tern.core.metrics.SpoolScanner;
+import dev.tern.core.reload.Reloader;
 import dev.tern.queue.Spool;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -18,9 +19,12 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * @param config     the configuration Tern started with
  * @param configFile the file Tern was started with, or null (then reload is refused)
- * @param token      the effective admin token (a reload may change it)
+ * @param token      the effective admin token: admin.token, else the token file's (a reload may change it)
+ * @param scrapeToken the token /metrics requires ("" = open): admin.token as configured; a generated
+ *                   token file protects only the API
  * @param campaigns  campaign counters and pauses
  * @param routes     the effective static routes (a reload may change them)
+ * @param reloader   the server's configuration reload
  */
 public record AdminContext(
         TernConfig config,
@@ -33,8 +37,11 @@ public record AdminContext(
         SpoolScanner scanner,
         CampaignHealth campaigns,
         AtomicReference<String> token,
-        AtomicReference<Map<String, HostPort>> routes) {
+        AtomicReference<Map<String, HostPort>> routes,
+        Reloader reloader,
+        AtomicReference<String> scrapeToken) {
 
+    /** A context whose reload only re-reads the file: for tests of the API without a whole server. */
     public AdminContext(
             TernConfig config,
             Path configFile,
@@ -55,7 +62,9 @@ public record AdminContext(
                 clock,
                 scanner,
                 campaigns,
-                new AtomicReference<>(config.admin().token()),
-                new AtomicReference<>(config.routes()));
+                new AtomicReference<>(AdminToken.resolve(config.admin())),
+                new AtomicReference<>(config.routes()),
+                new Reloader(configFile, config),
+                new AtomicReference<>(config.admin().token()));
     }
 }

@@ -118,6 +118,16 @@ public record TernConfig(
      * @param tls                STARTTLS and SMTPS ({@link InjectionTls})
      * @param auth               SMTP AUTH users and lockout ({@link InjectionAuth})
      * @param data               limits on the message text ({@link DataLimits})
+     * @param commandDeadline    one command line, or one message text, must arrive within this, however the
+     *                           client spaces its bytes (extended by {@code minDataRate}, never beyond itself)
+     * @param minDataRate        bytes per second that earn more time: each read of N bytes adds N / rate
+     *                           seconds to the current deadline (0 = none: the deadline is fixed)
+     * @param stressThreshold    fraction of {@code maxConnections} open at which the listener is under stress
+     * @param stressTimeout      idle timeout and command deadline while under stress
+     * @param iKnowThisIsAnOpenRelay accept a {@code relayFrom} block wider than private/loopback ranges on a
+     *                           non-loopback listener (an open relay); without it that is a config error
+     * @param maxMemory          heap all sessions together may use for message texts being received;
+     *                           a DATA that cannot get its share now gets {@code 452 4.3.1}
      */
     public record Injection(
             HostPort listen,
@@ -129,7 +139,13 @@ public record TernConfig(
             Duration idleTimeout,
             InjectionTls tls,
             InjectionAuth auth,
-            DataLimits data)
+            DataLimits data,
+            DataSize maxMemory,
+            Duration commandDeadline,
+            int minDataRate,
+            double stressThreshold,
+            Duration stressTimeout,
+            boolean iKnowThisIsAnOpenRelay)
             implements Validated {
         static Injection defaults() {
             return new Injection(
@@ -138,11 +154,17 @@ public record TernConfig(
                     DataSize.ofMebibytes(50),
                     1000,
                     1000,
-                    0,
+                    50,
                     Duration.ofMinutes(5),
                     InjectionTls.defaults(),
                     InjectionAuth.defaults(),
-                    DataLimits.defaults());
+                    DataLimits.defaults(),
+                    DataSize.ofMebibytes(256),
+                    Duration.ofMinutes(5),
+                    500,
+                    0.8,
+                    Duration.ofSeconds(10),
+                    false);
         }
 
         @Override
@@ -153,18 +175,53 @@ public record TernConfig(
             p.min(maxConnections, 1, "max_connections");
             p.min(maxConnectionsPerIp, 0, "max_connections_per_ip");
             p.require(!idleTimeout.isNegative() && !idleTimeout.isZero(), "idle_timeout", "must be positive");
+            p.require(
+                    data == null
+                            || maxMemory.bytes() >= 2 * data.memoryThreshold().bytes(),
+                    "max_memory",
+                    "must be at least twice injection.data.memory_threshold (one message buffer and its copy)");
+            p.require(
+                    !commandDeadline.isNegative() && !commandDeadline.isZero(), "command_deadline", "must be positive");
+            p.min(minDataRate, 0, "min_data_rate");
+            p.require(stressThreshold > 0 && stressThreshold <= 1, "stress_threshold", "must be in (0, 1]");
+            p.require(!stressTimeout.isNegative() && !stressTimeout.isZero(), "stress_timeout", "must be positive");
+            if (!iKnowThisIsAnOpenRelay) {
+                boolean publicListener = !Admin.isLoopback(listen.host())
+                        || (tls != null
+                                && tls.smtpsListen() != null
+                                && !Admin.isLoopback(tls.smtpsListen().host()));
+                for (int i = 0; i < relayFrom.size(); i++) {
+                    Cidr block = relayFrom.get(i);
+                    if (publicListener && RelayBlocks.open(block)) {
+                        p.add(
+                                "relay_from[" + i + "]",
+                                block + " lets clients anywhere relay without AUTH through a non-loopback listener"
+                                        + " (an open relay); name your platform's addresses (private ranges, or public"
+                                        + " blocks of at most /24 (IPv4) or /48 (IPv6)), or set"
+                                        + " injection.i_know_this_is_an_open_relay: true");
+                    }
+                }
+            }
         }
     }
 
     /**
      * @param listen        address and port of the admin HTTP server (metrics, API); loopback by default
-     * @param token         bearer token required by the admin API and /metrics ("" disables the API but
-     *                      for health; then /metrics is open and the server must listen on loopback)
+     * @param token         bearer token required by the admin API (and by /metrics when set here); "" = the
+     *                      token in {@code tokenFile}
+     * @param tokenFile     with an empty token: file holding the API token, generated (mode 0600) on the first
+     *                      start; the CLI reads it when it talks to a loopback Tern. null ({@code ""}) = no
+     *                      token file: with an empty token the API is off (403)
      * @param publicMetrics serve /metrics without the token (for Prometheus set-ups without bearer auth)
      */
-    public record Admin(HostPort listen, String token, boolean publicMetrics) implements Validated {
+    public record Admin(HostPort listen, String token, Path tokenFile, boolean publicMetrics) implements Validated {
         static Admin defaults() {
-            return new Admin(new HostPort("127.0.0.1", 8025), "", false);
+            return new Admin(new HostPort("127.0.0.1", 8025), "", Path.of("data/admin.token"), false);
+        }
+
+        public Admin {
+            token = token == null ? "" : token;
+            if (tokenFile != null && tokenFile.toString().isEmpty()) tokenFile = null;
         }
 
         @Override
@@ -201,7 +258,9 @@ public record TernConfig(
      * @param idleConnectionTimeout       an idle outbound connection is closed after this
      * @param smtpPort                    port of MX hosts found through DNS (25; tests use others)
      * @param timeouts                    SMTP client timeouts per phase (RFC 5321 4.5.3.2)
-     * @param shapingFile                 traffic shaping rules (config/shaping.yaml); null = the limits above for every site.
+     * @param shapingFile                 traffic shaping rules; null ({@code ""}) = the limits above for every site.
+     *                                    The default {@link #DEFAULT_SHAPING_FILE} is used only if it exists
+     *                                    (see {@link #effectiveShapingFile}); any other path must exist.
      *                                    Reloaded with the configuration; problems name the key inside that file
      * @param sources                     egress sources (virtual MTAs) by name: local address to bind + EHLO name
      * @param pools                       egress pools by name: source name -> weight
@@ -237,18 +296,32 @@ public record TernConfig(
                     Duration.ofSeconds(5),
                     25,
                     Timeouts.defaults(),
-                    null,
+                    DEFAULT_SHAPING_FILE,
                     Map.of(),
                     Map.of(),
                     Map.of(),
                     "");
         }
 
+        /** The shipped shaping file, relative to the working directory. */
+        public static final Path DEFAULT_SHAPING_FILE = Path.of("config/shaping.yaml");
+
         public Delivery {
+            if (shapingFile != null && shapingFile.toString().isEmpty()) shapingFile = null;
             sources = sources == null ? Map.of() : sources;
             pools = pools == null ? Map.of() : pools;
             tenantPools = tenantPools == null ? Map.of() : tenantPools;
             defaultPool = defaultPool == null ? "" : defaultPool;
+        }
+
+        /**
+         * The shaping file to read now: {@code shaping_file}, except that the default path counts as
+         * unset while no such file exists (a fresh directory without config/); null = no shaping file.
+         */
+        public Path effectiveShapingFile() {
+            if (shapingFile == null) return null;
+            if (shapingFile.equals(DEFAULT_SHAPING_FILE) && !java.nio.file.Files.exists(shapingFile)) return null;
+            return shapingFile;
         }
 
         /** The pool of messages that name none: default_pool, else "default", else the only pool ("" when no pools). */

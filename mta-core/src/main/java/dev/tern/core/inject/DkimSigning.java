@@ -29,20 +29,57 @@ import org.slf4j.LoggerFactory;
 public final class DkimSigning implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DkimSigning.class);
 
-    private final TernConfig.Dkim config;
+    private volatile TernConfig.Dkim config;
     private volatile Map<String, MultiSigner> signers;
     private final Map<Path, FileTime> loadedAt = new HashMap<>();
-    private final ScheduledExecutorService watcher;
+    private ScheduledExecutorService watcher;
 
     public DkimSigning(TernConfig.Dkim config) {
         this.config = config;
-        this.signers = build(Map.of());
-        if (config.domains().isEmpty()) {
-            watcher = null;
-        } else {
-            watcher = Executors.newSingleThreadScheduledExecutor(
-                    r -> Thread.ofPlatform().name("tern-dkim-keys").daemon(true).unstarted(r));
-            watcher.scheduleWithFixedDelay(this::reloadChanged, 5, 5, TimeUnit.SECONDS);
+        this.signers = build(config, Map.of(), loadedAt);
+        watchKeys();
+    }
+
+    private synchronized void watchKeys() {
+        if (watcher != null || config.domains().isEmpty()) return;
+        watcher = Executors.newSingleThreadScheduledExecutor(
+                r -> Thread.ofPlatform().name("tern-dkim-keys").daemon(true).unstarted(r));
+        watcher.scheduleWithFixedDelay(this::reloadChanged, 5, 5, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Loads the keys of {@code next} (a configuration reload) without using them yet; the
+     * returned action switches signing to them.
+     *
+     * @throws dev.tern.core.config.ConfigException naming {@code dkim.domains.DOMAIN} if a key cannot be loaded
+     */
+    public Runnable prepare(TernConfig.Dkim next) {
+        Map<Path, FileTime> times = new HashMap<>();
+        Map<String, MultiSigner> built;
+        try {
+            built = build(next, Map.of(), times);
+        } catch (KeyFailure e) {
+            throw new dev.tern.core.config.ConfigException(
+                    "dkim", List.of("dkim.domains." + e.domain + ": " + e.getMessage()));
+        }
+        return () -> {
+            synchronized (this) {
+                config = next;
+                signers = built;
+                loadedAt.clear();
+                loadedAt.putAll(times);
+            }
+            watchKeys();
+            log.info("DKIM now signs for {} domain(s)", built.size());
+        };
+    }
+
+    private static final class KeyFailure extends RuntimeException {
+        final String domain;
+
+        KeyFailure(String domain, RuntimeException cause) {
+            super(cause.getMessage(), cause);
+            this.domain = domain;
         }
     }
 
@@ -58,6 +95,15 @@ public final class DkimSigning implements AutoCloseable {
     public String sign(byte[] message, String fromDomain) {
         MultiSigner s = signerFor(fromDomain);
         return s == null ? "" : s.sign(message);
+    }
+
+    /**
+     * A signing session for a message with this From domain, to be fed the message (without
+     * Tern's control headers) as it arrives; null when no key applies.
+     */
+    public dev.tern.dkim.SigningSession start(String fromDomain) {
+        MultiSigner s = signerFor(fromDomain);
+        return s == null ? null : s.start();
     }
 
     /** The signing domain used for a From domain, or null. */
@@ -80,7 +126,8 @@ public final class DkimSigning implements AutoCloseable {
         return d == null ? null : signers.get(d);
     }
 
-    private Map<String, MultiSigner> build(Map<String, MultiSigner> previous) {
+    private static Map<String, MultiSigner> build(
+            TernConfig.Dkim config, Map<String, MultiSigner> previous, Map<Path, FileTime> loadedAt) {
         String[] canon = config.canonicalization().split("/");
         Canonicalization header = Canonicalization.valueOf(canon[0].toUpperCase(Locale.ROOT));
         Canonicalization body = Canonicalization.valueOf(canon[canon.length - 1].toUpperCase(Locale.ROOT));
@@ -100,7 +147,7 @@ public final class DkimSigning implements AutoCloseable {
                 }
                 if (!list.isEmpty()) out.put(domain, new MultiSigner(list));
             } catch (RuntimeException ex) {
-                if (!previous.containsKey(domain)) throw ex;
+                if (!previous.containsKey(domain)) throw new KeyFailure(domain, ex);
                 log.error(
                         "DKIM keys of {} could not be reloaded, keeping the previous ones: {}",
                         domain,
@@ -113,7 +160,7 @@ public final class DkimSigning implements AutoCloseable {
 
     /** Re-reads the keys now (configuration reload). */
     public synchronized void reload() {
-        signers = build(signers);
+        signers = build(config, signers, loadedAt);
         log.info("DKIM keys reloaded for {} domain(s)", signers.size());
     }
 
@@ -134,7 +181,7 @@ public final class DkimSigning implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         if (watcher != null) watcher.shutdownNow();
     }
 }

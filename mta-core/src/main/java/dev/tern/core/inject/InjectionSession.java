@@ -70,10 +70,7 @@ final class InjectionSession implements MessageHandler {
         // relay: authenticated users (within their message rate) and clients in relay_from; nobody else
         user = SmtpAuth.user(context).orElse(null);
         relayAllowed = user != null || (client != null && injector.policy().relayAllowed(client));
-        if (user != null && !injector.policy().withinRate(user)) {
-            throw new RejectException(
-                    451, "4.7.1 User '" + user.name() + "' is over its message rate limit, try again later");
-        }
+        if (user != null && !injector.policy().withinRate(user)) throw overRate();
         // with bounce/FBL domains configured anyone may send to them: relaying is then judged per recipient
         if (!relayAllowed && !injector.acceptsFeedback()) throw relayDenied();
         returnPath = SmtpAddress.checkSender(from);
@@ -97,7 +94,14 @@ final class InjectionSession implements MessageHandler {
         if (!feedbackRecipients.isEmpty())
             throw new RejectException(452, "4.5.3 Send mail for <" + r + "> in a transaction of its own");
         injector.refuseIfSuppressed(r);
+        // rates count recipients (stored copies), not transactions
+        if (user != null && !injector.policy().takeRecipient(user)) throw overRate();
         recipients.add(r);
+    }
+
+    private RejectException overRate() {
+        return new RejectException(
+                451, "4.7.1 User '" + user.name() + "' is over its message rate limit, try again later");
     }
 
     private boolean tls() {
@@ -114,6 +118,24 @@ final class InjectionSession implements MessageHandler {
     /** Largest message accepted, in bytes. */
     long maxMessageSize() {
         return injector.policy().maxMessageSize();
+    }
+
+    /**
+     * A share of {@code injection.max_memory} for the next message text, at least
+     * {@code initial} bytes; null when the budget cannot give them now.
+     */
+    MemoryBudget.Lease memoryLease(long initial) {
+        return injector.memory.open(initial);
+    }
+
+    /**
+     * How the next message text may use memory: past {@code injection.data.memory_threshold} it
+     * goes to the spool as it arrives (returned mail to bounce/FBL addresses is kept up to the
+     * threshold and the rest dropped: reports carry what matters first).
+     */
+    DataReader.Overflow overflow(MemoryBudget.Lease lease) {
+        return new DataReader.Overflow(
+                injector.memoryThreshold, lease, feedbackRecipients.isEmpty() ? injector::openTail : null);
     }
 
     /**
@@ -134,6 +156,14 @@ final class InjectionSession implements MessageHandler {
      * {@link DataReader}. Returns the text of the 250 reply; {@code raw} is not kept.
      */
     String data(byte[] raw, int length) throws RejectException {
+        return data(raw, length, null);
+    }
+
+    /**
+     * As {@link #data(byte[], int)} for a text whose header section is {@code raw[0, length)} and
+     * whose rest went to {@code tail} (null: {@code raw[0, length)} is the whole text).
+     */
+    String data(byte[] raw, int length, DataReader.Tail tail) throws RejectException {
         if (!feedbackRecipients.isEmpty()) {
             return injector.feedback(List.copyOf(feedbackRecipients), java.util.Arrays.copyOf(raw, length), client);
         }
@@ -144,6 +174,7 @@ final class InjectionSession implements MessageHandler {
                 List.copyOf(recipients),
                 raw,
                 length,
+                (SpooledTail) tail,
                 client,
                 context.getHelo().orElse(""),
                 user,
@@ -168,6 +199,8 @@ final class InjectionSession implements MessageHandler {
         private final DkimSigning dkim;
         private final dev.tern.core.metrics.PathMetrics metrics;
         private final Feedback feedback; // null: no suppression, VERP, intake or campaign guard
+        final MemoryBudget memory;
+        final long memoryThreshold;
 
         Injector(
                 Spool spool,
@@ -178,7 +211,11 @@ final class InjectionSession implements MessageHandler {
                 DkimSigning dkim,
                 Clock clock,
                 Feedback feedback,
-                dev.tern.core.metrics.PathMetrics metrics) {
+                dev.tern.core.metrics.PathMetrics metrics,
+                MemoryBudget memory,
+                long memoryThreshold) {
+            this.memory = memory;
+            this.memoryThreshold = memoryThreshold;
             this.metrics = metrics;
             this.feedback = feedback;
             this.spool = spool;
@@ -192,6 +229,18 @@ final class InjectionSession implements MessageHandler {
 
         InjectionPolicy policy() {
             return policy;
+        }
+
+        /**
+         * Opens the spool file for the tail of a large message (header section
+         * {@code message[0, headerEnd)}); when the message is to be signed, the signing session is
+         * fed the header section without control headers now and the tail as it arrives.
+         */
+        SpooledTail openTail(byte[] message, int headerEnd) throws IOException {
+            HeaderBlock h = HeaderBlock.parse(message, headerEnd);
+            dev.tern.dkim.SigningSession signing = dkim.start(domainOf(h.first("From")));
+            if (signing != null) h.writeWithout(CONTROL_PREFIX, signing);
+            return new SpooledTail(spool.newBodyFile(), signing);
         }
 
         /** True when mail to bounce/FBL domains is accepted (from any client). */
@@ -250,12 +299,16 @@ final class InjectionSession implements MessageHandler {
             return end == 0 ? null : d.substring(0, end).toLowerCase(Locale.ROOT);
         }
 
-        /** Spools the message {@code raw[0, length)}; returns the text of the 250 reply. */
+        /**
+         * Spools the message {@code raw[0, length)} (its header section only when {@code tail}
+         * holds the rest); returns the text of the 250 reply.
+         */
         String accept(
                 String returnPath,
                 List<String> recipients,
                 byte[] raw,
                 int length,
+                SpooledTail tail,
                 InetAddress client,
                 String helo,
                 AuthUser user,
@@ -290,6 +343,10 @@ final class InjectionSession implements MessageHandler {
                 tenant = t.value();
                 pool = p.value();
             }
+            boolean transactional = "transactional".equalsIgnoreCase(tags.getOrDefault("x-tern-priority", ""));
+            if (transactional && user != null && !user.mayUsePriority("transactional"))
+                throw new RejectException(
+                        550, "5.7.1 User '" + user.name() + "' may not use the transactional priority lane");
             String campaign = tags.get("x-tern-campaign");
             Optional<String> paused =
                     feedback == null ? Optional.empty() : feedback.campaigns().pausedReason(campaign);
@@ -314,29 +371,28 @@ final class InjectionSession implements MessageHandler {
                 publishSuppressed(id, now, returnPath, tenant, campaign, clientAddr, suppressed);
                 return "2.0.0 Ok: every recipient is suppressed, nothing queued (" + id + ")";
             }
-            // the message without control headers: built only when a signer needs it whole, else
-            // copied once, straight from the read buffer into each spooled body below
+            // the message without control headers is never built: the signer reads the kept runs of
+            // the read buffer (a spooled tail was signed as it arrived), and they are copied once,
+            // straight into each spooled body below
             int cleanLength = headers.lengthWithout(CONTROL_PREFIX);
             String fromDomain = domainOf(headers.first("From"));
-            byte[] clean = null;
             String signatures = "";
-            if (dkim.signingDomain(fromDomain) != null) {
-                clean = cleanLength == raw.length ? raw : headers.rebuild(new byte[0], CONTROL_PREFIX);
-                signatures = dkim.sign(clean, fromDomain);
-            }
-
-            long notBefore = now.toEpochMilli();
-            String deliverAfter = tags.get("x-tern-deliver-after");
-            if (deliverAfter != null) {
-                try {
-                    notBefore = Math.max(
-                            notBefore,
-                            OffsetDateTime.parse(deliverAfter).toInstant().toEpochMilli());
-                } catch (DateTimeParseException e) {
-                    throw new RejectException(
-                            554, "5.6.0 X-Tern-Deliver-After is not an RFC 3339 time: " + deliverAfter);
+            if (tail != null) {
+                signatures = tail.signatures();
+            } else {
+                dev.tern.dkim.SigningSession signing = dkim.start(fromDomain);
+                if (signing != null) {
+                    try {
+                        headers.writeWithout(CONTROL_PREFIX, signing);
+                    } catch (IOException e) {
+                        throw new IllegalStateException(e); // a signing session does not fail on write
+                    }
+                    signatures = signing.finish();
                 }
             }
+
+            String deliverAfter = tags.get("x-tern-deliver-after");
+            long notBefore = Math.max(now.toEpochMilli(), deliverAfterMillis(deliverAfter, now));
             // VERP: one return path per recipient, so one spooled message per recipient
             boolean verp = feedback != null && feedback.verp().enabled() && !returnPath.isEmpty();
             List<List<String>> groups = verp ? deliverTo.stream().map(List::of).toList() : List.of(deliverTo);
@@ -345,7 +401,8 @@ final class InjectionSession implements MessageHandler {
             for (int g = 0; g < groups.size(); g++) {
                 String gid = g == 0 ? id : MessageIds.next();
                 String received =
-                        "Received: from " + (helo.isEmpty() ? "unknown" : helo) + " ([" + clientAddr + "])\r\n"
+                        "Received: from " + (helo.isEmpty() ? "unknown" : Replies.heloName(helo)) + " ([" + clientAddr
+                                + "])\r\n"
                                 + "\tby " + hostname + " (Tern) with ESMTP" + (tls ? "S" : "")
                                 + (user != null ? "A" : "") + " id " + gid + ";\r\n"
                                 + "\t" + RFC5322.format(OffsetDateTime.ofInstant(now, ZoneOffset.UTC)) + "\r\n";
@@ -354,8 +411,7 @@ final class InjectionSession implements MessageHandler {
                 byte[] top = (received + idHeader + signatures).getBytes(StandardCharsets.US_ASCII);
                 byte[] body = new byte[top.length + cleanLength];
                 System.arraycopy(top, 0, body, 0, top.length);
-                if (clean != null) System.arraycopy(clean, 0, body, top.length, cleanLength);
-                else headers.copyWithout(CONTROL_PREFIX, body, top.length);
+                headers.copyWithout(CONTROL_PREFIX, body, top.length);
 
                 Map<String, String> attributes = new LinkedHashMap<>();
                 attributes.put("client", clientAddr);
@@ -369,10 +425,10 @@ final class InjectionSession implements MessageHandler {
                         tenant,
                         campaign,
                         pool,
-                        "transactional".equalsIgnoreCase(tags.getOrDefault("x-tern-priority", "")),
+                        transactional,
                         now.toEpochMilli(),
                         now.toEpochMilli() + maxAgeMillis,
-                        body.length,
+                        body.length + (tail == null ? 0 : tail.size()),
                         attributes);
 
                 Map<String, List<RecipientState>> byDomain = new LinkedHashMap<>();
@@ -385,13 +441,41 @@ final class InjectionSession implements MessageHandler {
                     entries.add(new QueueEntry(envelope, e.getKey(), e.getValue(), 0, notBefore));
                 envelopes.add(envelope);
                 events.holdUntilReception(gid); // the engine may deliver it before the reception events below
-                writes.add(spool.store(envelope, body, entries));
+                writes.add(
+                        tail == null
+                                ? spool.store(envelope, body, entries)
+                                : spool.store(envelope, body, tail.file(), entries));
             }
             try {
                 return queued(id, envelopes, groups, writes, now, returnPath, tenant, campaign, clientAddr, suppressed);
             } finally {
                 for (Envelope e : envelopes) events.receptionPublished(e.messageId());
             }
+        }
+
+        /**
+         * The time in an X-Tern-Deliver-After value (RFC 3339), in epoch milliseconds; {@code now} when absent.
+         * Unparsable or out-of-range times get 554 5.6.0, a time after the message would expire ({@code
+         * delivery.max_age} from now) 550 5.5.4; the reply quotes at most a short, cleaned excerpt.
+         */
+        long deliverAfterMillis(String value, Instant now) throws RejectException {
+            if (value == null) return now.toEpochMilli();
+            long at;
+            try {
+                at = OffsetDateTime.parse(value.trim()).toInstant().toEpochMilli();
+            } catch (DateTimeParseException e) {
+                throw new RejectException(
+                        554, "5.6.0 X-Tern-Deliver-After is not an RFC 3339 time: " + Replies.excerpt(value));
+            } catch (java.time.DateTimeException | ArithmeticException e) {
+                throw new RejectException(554, "5.6.0 X-Tern-Deliver-After is out of range: " + Replies.excerpt(value));
+            }
+            if (at - now.toEpochMilli() > maxAgeMillis) {
+                throw new RejectException(
+                        550,
+                        "5.5.4 X-Tern-Deliver-After " + Replies.excerpt(value)
+                                + " is later than the message may stay queued (delivery.max_age)");
+            }
+            return at;
         }
 
         /** Waits until the messages are durable, then publishes their reception events. */

@@ -20,6 +20,9 @@ import dev.tern.core.feedback.Feedback;
 import dev.tern.core.inject.DkimSigning;
 import dev.tern.core.inject.InjectionListener;
 import dev.tern.core.metrics.TernMetrics;
+import dev.tern.core.reload.ReloadReport;
+import dev.tern.core.reload.ReloadSignal;
+import dev.tern.core.reload.Reloader;
 import dev.tern.queue.Spool;
 import dev.tern.queue.SpoolSettings;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -28,7 +31,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import org.slf4j.Logger;
@@ -36,7 +38,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The composition root: opens the spool, starts delivery, the injection listener and the
- * admin server from one {@link TernConfig}; {@link #close()} stops them in reverse order.
+ * admin server from one {@link TernConfig}; {@link #close()} stops them in reverse order, and a
+ * start that fails half-way closes what it had started. Its {@link Reloader} is the one reload
+ * (SIGHUP, admin API, {@code tern reload}).
  */
 public final class TernServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TernServer.class);
@@ -50,47 +54,65 @@ public final class TernServer implements AutoCloseable {
     private final InjectionListener injection;
     private final DkimSigning dkim;
     private final AdminServer admin;
+    private final dev.tern.core.console.Console console;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final TernMetrics metrics;
     private final dev.tern.core.metrics.PathMetrics pathMetrics = new dev.tern.core.metrics.PathMetrics(registry);
     private final Feedback feedback;
     private final WebhookForwarder webhook;
     private final java.nio.file.Path configFile;
-    private final dev.tern.core.shaping.ReloadSignal reloadSignal;
+    private final Reloader reloader;
+    private final Lifecycle lifecycle;
 
     private TernServer(TernConfig config, Clock clock, java.nio.file.Path configFile) {
         this.config = config;
-        TernConfig.Spool sc = config.spool();
-        TernConfig.RocksDb rc = sc.rocksdb();
-        spool = Spool.open(new SpoolSettings(
-                sc.directory(),
-                sc.sync(),
-                sc.minFreeDisk().bytes(),
-                new SpoolSettings.Tuning(
-                        rc.writeBuffer().bytes(),
-                        rc.blockCache().bytes(),
-                        rc.blobMinSize().bytes(),
-                        rc.backgroundJobs()),
-                pathMetrics));
-        if (spool.recoveredCount() > 0)
-            log.info("recovered {} queue entries that were in flight at the last stop", spool.recoveredCount());
+        this.configFile = configFile;
+        Lifecycle life = new Lifecycle();
         try {
+            TernConfig.Spool sc = config.spool();
+            TernConfig.RocksDb rc = sc.rocksdb();
+            spool = life.add(
+                    "spool",
+                    Spool.open(new SpoolSettings(
+                            sc.directory(),
+                            sc.sync(),
+                            sc.minFreeDisk().bytes(),
+                            new SpoolSettings.Tuning(
+                                    rc.writeBuffer().bytes(),
+                                    rc.blockCache().bytes(),
+                                    rc.blobMinSize().bytes(),
+                                    rc.backgroundJobs()),
+                            pathMetrics)));
+            if (spool.recoveredCount() > 0)
+                log.info("recovered {} queue entries that were in flight at the last stop", spool.recoveredCount());
             TernConfig.Events ec = config.events();
+            life.add("events", events);
             JsonLinesEventLog eventLog = new JsonLinesEventLog(
                     ec.log(),
                     new JsonLinesEventLog.Rotation(ec.rotateSize().bytes(), ec.rotateInterval(), ec.keep()),
                     clock);
             events.register(eventLog);
             ReplyClassifier classifier = ReplyClassifier.shipped();
-            feedback = Feedback.create(config, spool, events, classifier, registry, clock);
+            feedback = life.add("feedback", Feedback.create(config, spool, events, classifier, registry, clock));
             webhook = ec.webhook().enabled()
-                    ? new WebhookForwarder(webhookSettings(ec), eventLog, registry, clock)
+                    ? life.add("webhook", new WebhookForwarder(webhookSettings(ec), eventLog, registry, clock))
                     : null;
+            dkim = life.add("dkim", new DkimSigning(config.dkim()));
+            // the engine's executors close after the event loops, so that deliveries those cut end first
+            java.util.concurrent.atomic.AtomicReference<DeliveryEngine> engineRef =
+                    new java.util.concurrent.atomic.AtomicReference<>();
+            life.onClose("delivery", () -> {
+                if (engineRef.get() != null) engineRef.get().close();
+            });
             group = new MultiThreadIoEventLoopGroup(
                     Math.max(2, Runtime.getRuntime().availableProcessors()), NioIoHandler.newFactory());
+            life.onClose(
+                    "event loops",
+                    () -> group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS)
+                            .syncUninterruptibly());
             TernConfig.Delivery dc = config.delivery();
             SmtpClientSettings smtp = smtpSettings(dc.timeouts());
-            smtpClient = new SmtpClient(group, smtp);
+            smtpClient = life.add("smtp client", new SmtpClient(group, smtp));
             TernConfig.Dns dnsc = config.dns();
             DnsSettings dd = DnsSettings.defaults();
             MxResolver resolver = new MxResolver(
@@ -131,45 +153,68 @@ public final class TernServer implements AutoCloseable {
                     dev.tern.core.delivery.DeliverySetup.policy(dc),
                     dev.tern.core.delivery.DeliverySetup.pools(dc, ehlo),
                     pathMetrics);
-            this.configFile = configFile;
-            this.reloadSignal = dev.tern.core.shaping.ReloadSignal.install(this::reload);
-            // new mail is spooled before its reception event: wake the scheduler instead of waiting for its next poll
+            engineRef.set(delivery);
             DeliveryEngine engine = delivery;
-            events.register(e -> {
-                if (e.is(dev.tern.core.events.EventType.RECEPTION)) engine.wake();
-            });
-            // a paused campaign (guard or operator) also holds its queued mail
-            events.register(e -> {
-                switch (e.kind()) {
-                    case CAMPAIGN_PAUSED -> engine.suspendCampaign(e.campaign());
-                    case CAMPAIGN_RESUMED -> engine.resumeCampaign(e.campaign());
-                    default -> {}
+            events.register(new WakeOnReception(engine::wake));
+            events.register(new CampaignPauseHolds(new CampaignPauseHolds.Holds() {
+                @Override
+                public void hold(String campaign) {
+                    engine.suspendCampaign(campaign);
                 }
-            });
-            metrics = new TernMetrics(registry, spool, delivery, events, clock);
+
+                @Override
+                public void release(String campaign) {
+                    engine.resumeCampaign(campaign);
+                }
+            }));
+            metrics = life.add("metrics", new TernMetrics(registry, spool, delivery, events, clock));
+            java.util.concurrent.atomic.AtomicReference<String> token =
+                    new java.util.concurrent.atomic.AtomicReference<>(
+                            dev.tern.core.admin.AdminToken.resolve(config.admin()));
+            java.util.concurrent.atomic.AtomicReference<String> scrapeToken =
+                    new java.util.concurrent.atomic.AtomicReference<>(
+                            config.admin().token());
+            java.util.concurrent.atomic.AtomicReference<java.util.Map<String, dev.tern.core.config.HostPort>> routes =
+                    new java.util.concurrent.atomic.AtomicReference<>(config.routes());
+            reloader = ReloadParts.register(
+                    new Reloader(configFile, config), config, router, routes, token, scrapeToken, delivery, dkim);
+            AdminContext adminContext = new AdminContext(
+                    config,
+                    configFile,
+                    spool,
+                    delivery,
+                    router,
+                    events,
+                    clock,
+                    metrics.scanner(),
+                    feedback.campaigns(),
+                    token,
+                    routes,
+                    reloader,
+                    scrapeToken);
+            AdminApi adminApi = new AdminApi(adminContext);
+            console =
+                    life.add("console", new dev.tern.core.console.Console(adminApi, adminContext, eventLog, registry));
+            admin = life.add(
+                    "admin",
+                    new AdminServer(
+                            group,
+                            config.admin().listen().toSocketAddress(),
+                            registry,
+                            metrics::refresh,
+                            adminApi,
+                            console));
             delivery.start();
-            dkim = new DkimSigning(config.dkim());
-            injection = new InjectionListener(config, spool, events, dkim, clock, feedback, pathMetrics);
+            life.onClose("delivery (graceful stop)", () -> engine.stop(Duration.ofSeconds(10)));
+            injection = life.add(
+                    "injection", new InjectionListener(config, spool, events, dkim, clock, feedback, pathMetrics));
             injection.start();
-            admin = new AdminServer(
-                    group,
-                    config.admin().listen().toSocketAddress(),
-                    registry,
-                    metrics::refresh,
-                    new AdminApi(new AdminContext(
-                            config,
-                            configFile,
-                            spool,
-                            delivery,
-                            router,
-                            events,
-                            clock,
-                            metrics.scanner(),
-                            feedback.campaigns())));
-        } catch (RuntimeException e) {
-            spool.close();
+            life.add("SIGHUP handler", ReloadSignal.install(reloader));
+        } catch (Throwable e) { // also Netty's undeclared BindException
+            life.close();
             throw e;
         }
+        this.lifecycle = life;
         log.info(
                 "Tern started: SMTP injection on {}, admin/metrics on http://{}/metrics, spool {}, events {}",
                 format(injection.address()),
@@ -224,26 +269,22 @@ public final class TernServer implements AutoCloseable {
     }
 
     /**
-     * Applies what can change without a restart from {@code next}: the traffic shaping rules
-     * (its {@code delivery.shaping_file}, read again now) and the egress sources and pools. Sites
-     * get their new limits at once; deliveries in progress go on.
+     * Applies what can change without a restart from {@code next} (the shaping file it names is
+     * read again) and reports every section: what SIGHUP and the admin API's reload do with the
+     * configuration file.
      *
-     * @throws dev.tern.core.config.ConfigException if the shaping file is missing or wrong (nothing changes)
+     * @throws dev.tern.core.config.ConfigException if {@code next} cannot be applied (nothing changes)
      */
-    public synchronized void reload(TernConfig next) {
-        dev.tern.core.delivery.DeliverySetup.prepare(next).applyTo(delivery);
-        Path shapingFile = next.delivery().shapingFile();
-        log.info(
-                "reloaded traffic shaping ({}) and egress pools",
-                shapingFile == null ? "no shaping file" : shapingFile);
+    public ReloadReport reload(TernConfig next) {
+        return reloader.reload(next);
     }
 
     /**
      * Reloads from the configuration file Tern was started with (SIGHUP does this); started
-     * without one, reads the shaping file of the running configuration again.
+     * without one, reads the files the running configuration names (the shaping file) again.
      */
-    public void reload() {
-        reload(configFile == null ? config : dev.tern.core.config.ConfigLoader.load(configFile));
+    public ReloadReport reload() {
+        return reloader.reload();
     }
 
     /** The delivery engine (queues, limits, suspensions). */
@@ -293,19 +334,7 @@ public final class TernServer implements AutoCloseable {
     @Override
     public void close() {
         log.info("Tern stopping");
-        reloadSignal.close();
-        injection.close();
-        delivery.stop(Duration.ofSeconds(10));
-        admin.close();
-        metrics.close();
-        smtpClient.close();
-        group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
-        delivery.close();
-        if (webhook != null) webhook.close();
-        events.close();
-        feedback.close();
-        dkim.close();
-        spool.close();
+        lifecycle.close();
         log.info("Tern stopped");
     }
 }

@@ -181,10 +181,14 @@ class AdminApiTest {
                         original.replace("routes:\n", "routes:\n  moved.test: 127.0.0.1:" + second.port() + "\n"));
                 Answer a = f.call("POST", "/api/v1/reload", null);
                 assertThat(a.status()).isEqualTo(200);
-                assertThat(a.json().get("routes").get(0).get("pattern").asText())
-                        .isEqualTo("moved.test");
-                assertThat(a.json().get("routes").get(0).get("to").asText()).isEqualTo("127.0.0.1:" + second.port());
+                JsonNode routes = a.json().get("sections").get(0);
+                assertThat(routes.get("section").asText()).isEqualTo("routes");
+                assertThat(routes.get("outcome").asText()).isEqualTo("applied");
+                assertThat(routes.get("details").get(0).asText())
+                        .isEqualTo("route moved.test: added -> 127.0.0.1:" + second.port());
                 assertThat(a.json().get("restart_required")).isEmpty();
+                assertThat(a.json().get("sections").findValuesAsText("section"))
+                        .contains("admin.token", "shaping", "pools", "dkim", "bounces", "suppression", "campaigns");
                 f.inject("moved.test", 1);
                 second.awaitMessageCount(1, Duration.ofSeconds(10));
 

@@ -202,7 +202,16 @@ class ApiCommandsTest {
             Files.writeString(f.configFile, original.replace("routes:\n", "routes:\n  elsewhere.test: 127.0.0.1:1\n"));
             Run r = tern("reload");
             assertThat(r.exit()).as(r.err()).isZero();
-            assertThat(r.out()).contains("reloaded " + f.configFile, "route elsewhere.test: added -> 127.0.0.1:1");
+            assertThat(r.out())
+                    .contains(
+                            "reloaded " + f.configFile,
+                            "routes: applied\n  route elsewhere.test: added -> 127.0.0.1:1",
+                            "admin.token: unchanged",
+                            "dkim: unchanged",
+                            "bounces: unchanged",
+                            "suppression: unchanged",
+                            "campaigns: unchanged",
+                            "injection: unchanged");
             Files.writeString(f.configFile, original);
             assertThat(tern("reload").out()).contains("route elsewhere.test: removed (was 127.0.0.1:1)");
             assertThat(tern("reload").out()).contains("routes: unchanged");

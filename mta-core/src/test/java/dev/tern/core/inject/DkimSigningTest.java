@@ -203,4 +203,35 @@ class DkimSigningTest {
             assertThat(s.sign(msg, "example.com")).startsWith("DKIM-Signature:");
         }
     }
+
+    @Test
+    void aReloadedConfigurationSwitchesDomainsOnlyWhenApplied() throws Exception {
+        Path ed = writePkcs8(dir.resolve("ed.pem"), "Ed25519", 0);
+        TernConfig before = ConfigLoader.parse("""
+        dkim:
+          domains:
+            example.com: [ { selector: a, key_file: "%s" } ]
+        """.formatted(ed), "t");
+        TernConfig after = ConfigLoader.parse("""
+        dkim:
+          domains:
+            other.test: [ { selector: b, key_file: "%s" } ]
+        """.formatted(ed), "t");
+        try (DkimSigning s = new DkimSigning(before.dkim())) {
+            Runnable apply = s.prepare(after.dkim());
+            assertThat(s.signingDomain("example.com")).isEqualTo("example.com"); // prepared, not applied
+            apply.run();
+            assertThat(s.signingDomain("example.com")).isNull();
+            assertThat(s.signingDomain("other.test")).isEqualTo("other.test");
+
+            // a key that cannot be loaded: the reload is refused naming the domain, signing goes on
+            Files.writeString(ed, "broken");
+            assertThatThrownBy(() -> s.prepare(before.dkim()))
+                    .isInstanceOf(ConfigException.class)
+                    .satisfies(e -> assertThat(((ConfigException) e).problems())
+                            .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                            .startsWith("dkim.domains.example.com: "));
+            assertThat(s.signingDomain("other.test")).isEqualTo("other.test");
+        }
+    }
 }

@@ -3,6 +3,8 @@ package dev.tern.core.testing;
 import java.io.IOException;
 import java.net.Socket;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** {@code tern run} in a child JVM on the test class path, for tests that kill it with {@code kill -9}. */
@@ -11,18 +13,28 @@ public final class ChildTern {
 
     /** Starts {@code tern run --config cfg}; its output goes to {@code log} beside the config file. */
     public static Process start(Path cfg, String log) throws IOException {
+        return start(cfg, log, List.of());
+    }
+
+    /**
+     * The same, run through {@code wrapper} (a command such as {@code nohup} that then runs the
+     * JVM); the child's pid is the JVM's when the wrapper execs it.
+     */
+    public static Process start(Path cfg, String log, List<String> wrapper) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
-        return new ProcessBuilder(
-                        java,
-                        "-XX:+IgnoreUnrecognizedVMOptions",
-                        "--enable-native-access=ALL-UNNAMED",
-                        "-Xmx512m",
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        "dev.tern.core.cli.Main",
-                        "run",
-                        "--config",
-                        cfg.toString())
+        List<String> cmd = new ArrayList<>(wrapper);
+        cmd.addAll(List.of(
+                java,
+                "-XX:+IgnoreUnrecognizedVMOptions",
+                "--enable-native-access=ALL-UNNAMED",
+                "-Xmx512m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.tern.core.cli.Main",
+                "run",
+                "--config",
+                cfg.toString()));
+        return new ProcessBuilder(cmd)
                 .redirectErrorStream(true)
                 .redirectOutput(cfg.resolveSibling(log).toFile())
                 .start();

@@ -1,0 +1,34 @@
+package dev.tern.core.server;
+
+import dev.tern.core.events.Event;
+import dev.tern.core.events.EventSink;
+
+/**
+ * A paused campaign (by the campaign guard or an operator) also holds its queued mail, and a
+ * resumed one releases it: the reaction of delivery to {@code campaign_paused} and
+ * {@code campaign_resumed} events.
+ */
+final class CampaignPauseHolds implements EventSink {
+    /** Where queued mail of a campaign is held and released (the delivery engine). */
+    interface Holds {
+        void hold(String campaign);
+
+        void release(String campaign);
+    }
+
+    private final Holds holds;
+
+    CampaignPauseHolds(Holds holds) {
+        this.holds = holds;
+    }
+
+    @Override
+    public void accept(Event e) {
+        if (e.campaign() == null) return;
+        switch (e.kind()) {
+            case CAMPAIGN_PAUSED -> holds.hold(e.campaign());
+            case CAMPAIGN_RESUMED -> holds.release(e.campaign());
+            default -> {}
+        }
+    }
+}
