@@ -29,10 +29,13 @@ final class SpoolRocksOptions implements AutoCloseable {
     static final String SCHEDULE = "schedule";
     static final String LEASES = "leases";
     static final String SUPPRESSION = "suppression";
+    /** Feedback state ({@link FeedbackStore}): dedupe marks, pending suppressions, campaign counters. */
+    static final String FEEDBACK = "feedback";
+    /** Holds (suspensions) that survive restarts. */
     static final String HOLDS = "holds";
     /** Column families in handle order (after RocksDB's mandatory "default", unused). */
     static final List<String> FAMILIES =
-            List.of(META, BODIES, ENVELOPES, ENTRIES, SCHEDULE, LEASES, SUPPRESSION, HOLDS);
+            List.of(META, BODIES, ENVELOPES, ENTRIES, SCHEDULE, LEASES, SUPPRESSION, FEEDBACK, HOLDS);
 
     private final List<AutoCloseable> owned = new ArrayList<>();
     private final SpoolSettings.Tuning t;
@@ -76,7 +79,7 @@ final class SpoolRocksOptions implements AutoCloseable {
             case ENVELOPES, ENTRIES -> pointLookup(t.writeBufferBytes(), true);
             case SCHEDULE -> schedule();
             case LEASES -> pointLookup(Math.max(4L << 20, t.writeBufferBytes() / 4), true);
-            case SUPPRESSION -> pointLookup(Math.max(4L << 20, t.writeBufferBytes() / 4), false);
+            case SUPPRESSION, FEEDBACK -> pointLookup(Math.max(4L << 20, t.writeBufferBytes() / 4), false);
             default -> small();
         };
     }
