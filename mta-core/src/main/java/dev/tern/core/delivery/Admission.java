@@ -79,13 +79,7 @@ final class Admission {
     /** Opens as many connections for {@code d} as its work and its limits allow now; schedules a retry if limited. */
     void maybeConnect(Destination d) {
         while (running.getAsBoolean() && !paused.test(d) && d.wantsConnection()) {
-            long downFor = d.downUntil - clock.millis();
-            if (downFor > longestHoldMillis()) {
-                // the clock went back since the site was held down: hold it for the normal time from
-                // now, not for the size of the jump as well
-                d.downUntil = clock.millis() + retry.delayAfter(1).toMillis();
-                downFor = d.downUntil - clock.millis();
-            }
+            long downFor = downFor(d);
             if (downFor > 0) {
                 // (re-checked at least every second: the clock may be moved by hand in tests)
                 later(d, TimeUnit.MILLISECONDS.toNanos(Math.min(downFor, 1000)));
@@ -127,6 +121,20 @@ final class Admission {
         for (Destination other : siblings.apply(d)) if (other != d) maybeConnect(other);
         Destination waiting;
         while (slots.availablePermits() > 0 && (waiting = starved.poll()) != null) maybeConnect(waiting);
+    }
+
+    /**
+     * How long the destination is still held down after a connection failure (millis, 0 if not).
+     * If the clock went back since, it is held for the normal time from now, not for the size of
+     * the jump as well.
+     */
+    long downFor(Destination d) {
+        long downFor = d.downUntil - clock.millis();
+        if (downFor > longestHoldMillis()) {
+            d.downUntil = clock.millis() + retry.delayAfter(1).toMillis();
+            downFor = d.downUntil - clock.millis();
+        }
+        return Math.max(0, downFor);
     }
 
     /** Frees the slot of a connection that failed on every host; the destination is held down. */

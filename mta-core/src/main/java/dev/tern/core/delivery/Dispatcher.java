@@ -16,7 +16,8 @@ import java.util.function.Supplier;
  * Takes a leased entry to its destination's ready queue: entry holds first (the entry goes back
  * to the spool), then routing (a routing failure is the attempt's outcome), the egress source,
  * destination holds and bounce windows, and the lane's size (a full lane sends the entry back
- * to the spool, due about when the site can take it). On the way out of a lane
+ * to the spool, due about when the site can take it); a site held down after a connection failure
+ * defers its new mail at once. On the way out of a lane
  * ({@link #next}) an operator's bounce and holds set meanwhile are applied before sending.
  */
 final class Dispatcher implements TransactionRunner.EntrySource {
@@ -86,6 +87,15 @@ final class Dispatcher implements TransactionRunner.EntrySource {
         Optional<Hold> held = holds.onDestination(d.siteKey, d.source.name());
         if (held.isPresent()) {
             holdBack(entry, heldUntil(held.get()));
+            return;
+        }
+        if (admission.downFor(d) > 0) {
+            // the site failed at connection level a moment ago (Postfix: a dead destination): its
+            // new mail is deferred with that failure, on the retry schedule, instead of waiting in memory
+            String last = d.lastError;
+            String reply = last != null && last.startsWith("4") ? last : "451 4.4.1 no reachable host";
+            d.deferrals.incrementAndGet();
+            outcomes.recordAll(entry, RecipientStatus.DEFERRED, reply, TransactionRunner.attempt(d, null));
             return;
         }
         int lane = d.laneSize(entry.envelope().transactional());
