@@ -1,7 +1,5 @@
 package dev.tern.core.config;
 
-import dev.tern.core.inject.tls.KeyMaterial;
-import dev.tern.core.inject.tls.TlsFileException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -70,11 +68,7 @@ public record InjectionTls(
         boolean certOk = readable(certificate, "certificate", p);
         boolean keyOk = readable(privateKey, "private_key", p);
         if (!certOk || !keyOk) return;
-        try {
-            KeyMaterial.read(certificate, privateKey);
-        } catch (TlsFileException e) {
-            p.add(e.part() == TlsFileException.Part.CERTIFICATE ? "certificate" : "private_key", e.getMessage());
-        }
+        FileChecks.installed().tlsKeyPair(certificate, privateKey, p);
     }
 
     private boolean readable(Path file, String key, Problems p) {

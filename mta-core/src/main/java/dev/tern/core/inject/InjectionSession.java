@@ -166,7 +166,7 @@ final class InjectionSession implements MessageHandler {
         private final long maxAgeMillis;
         private final Clock clock;
         private final DkimSigning dkim;
-        private final dev.tern.core.metrics.PathMetrics metrics;
+        private final dev.tern.core.telemetry.PathMetrics metrics;
         private final Feedback feedback; // null: no suppression, VERP, intake or campaign guard
 
         Injector(
@@ -178,7 +178,7 @@ final class InjectionSession implements MessageHandler {
                 DkimSigning dkim,
                 Clock clock,
                 Feedback feedback,
-                dev.tern.core.metrics.PathMetrics metrics) {
+                dev.tern.core.telemetry.PathMetrics metrics) {
             this.metrics = metrics;
             this.feedback = feedback;
             this.spool = spool;
