@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
  * Blocking (spool reads and scans): call it off the event loop.
  *
  * <p>Every endpoint but {@code GET /api/v1/health} needs {@code Authorization: Bearer <admin.token>}
- * (401 without or with a wrong token); with an empty {@code admin.token} the API answers 403.
+ * (401 without or with a wrong token): {@code admin.token}, else the one in {@code admin.token_file}
+ * ({@link AdminToken}); with neither the API answers 403.
  */
 public final class AdminApi {
     public static final String PREFIX = "/api/v1/";
@@ -87,7 +88,7 @@ public final class AdminApi {
      * configuration then only allows a loopback listener). Returns the refusal, or null.
      */
     public ApiResponse refuseScrape(ApiRequest req) {
-        String token = ctx.token().get();
+        String token = ctx.scrapeToken().get();
         if (token == null || token.isEmpty() || ctx.config().admin().publicMetrics()) return null;
         try {
             authorize(req);
@@ -101,7 +102,9 @@ public final class AdminApi {
         String token = ctx.token().get();
         if (token == null || token.isEmpty()) {
             throw new ApiException(
-                    403, "the admin API is disabled: set admin.token in the configuration (then reload or restart)");
+                    403,
+                    "the admin API is disabled: set admin.token or admin.token_file in the configuration"
+                            + " (then reload or restart)");
         }
         String h = req.authorization();
         if (h == null || !h.regionMatches(true, 0, "Bearer ", 0, 7)) {

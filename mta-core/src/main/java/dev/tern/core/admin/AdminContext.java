@@ -19,7 +19,9 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * @param config     the configuration Tern started with
  * @param configFile the file Tern was started with, or null (then reload is refused)
- * @param token      the effective admin token (a reload may change it)
+ * @param token      the effective admin token: admin.token, else the token file's (a reload may change it)
+ * @param scrapeToken the token /metrics requires ("" = open): admin.token as configured; a generated
+ *                   token file protects only the API
  * @param campaigns  campaign counters and pauses
  * @param routes     the effective static routes (a reload may change them)
  * @param reloader   the server's configuration reload
@@ -36,7 +38,8 @@ public record AdminContext(
         CampaignHealth campaigns,
         AtomicReference<String> token,
         AtomicReference<Map<String, HostPort>> routes,
-        Reloader reloader) {
+        Reloader reloader,
+        AtomicReference<String> scrapeToken) {
 
     /** A context whose reload only re-reads the file: for tests of the API without a whole server. */
     public AdminContext(
@@ -59,8 +62,9 @@ public record AdminContext(
                 clock,
                 scanner,
                 campaigns,
-                new AtomicReference<>(config.admin().token()),
+                new AtomicReference<>(AdminToken.resolve(config.admin())),
                 new AtomicReference<>(config.routes()),
-                new Reloader(configFile, config));
+                new Reloader(configFile, config),
+                new AtomicReference<>(config.admin().token()));
     }
 }

@@ -10,7 +10,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * Base of the commands that talk to the admin API: exit 0 on success, 1 when the API
- * answers an error (printed as {@code tern: <message> (HTTP <status>)}) or cannot be reached.
+ * answers an error (printed as {@code tern: <message> (HTTP <status>)}) or cannot be reached,
+ * 2 when the configuration file is missing or not valid.
  */
 abstract class ApiCommand implements Callable<Integer> {
     @Mixin
@@ -29,6 +30,11 @@ abstract class ApiCommand implements Callable<Integer> {
             run(api.client(), out);
             out.flush();
             return 0;
+        } catch (dev.tern.core.config.ConfigException e) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("tern " + spec.name() + ": " + e.getMessage());
+            err.flush();
+            return 2;
         } catch (AdminClient.Failure e) {
             PrintWriter err = spec.commandLine().getErr();
             err.println("tern " + spec.name() + ": " + e.getMessage()

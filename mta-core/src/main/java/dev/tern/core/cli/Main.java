@@ -38,8 +38,21 @@ public final class Main implements Runnable {
         System.exit(commandLine().execute(args));
     }
 
-    /** The command line with every subcommand registered. */
+    /** The command line with every subcommand registered; each one takes {@code -h}/{@code --help}. */
     public static CommandLine commandLine() {
-        return new CommandLine(new Main());
+        CommandLine cl = new CommandLine(new Main());
+        addHelp(cl);
+        return cl;
+    }
+
+    private static void addHelp(CommandLine cl) {
+        CommandLine.Model.CommandSpec spec = cl.getCommandSpec();
+        if (spec.optionsMap().get("--help") == null) {
+            spec.addOption(CommandLine.Model.OptionSpec.builder("-h", "--help")
+                    .usageHelp(true)
+                    .description("Show this help message and exit.")
+                    .build());
+        }
+        for (CommandLine sub : cl.getSubcommands().values()) addHelp(sub);
     }
 }

@@ -1,6 +1,8 @@
 package dev.tern.core.config;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
@@ -13,7 +15,12 @@ import java.util.List;
 
 /** Reads {@code tern.yaml} into a {@link TernConfig}, reporting every problem at once. */
 public final class ConfigLoader {
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    /** Duplicate keys are errors (YAML says keys are unique; last-wins would hide a second section). */
+    private static final ObjectMapper YAML =
+            new ObjectMapper(new YAMLFactory().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION));
+
+    private static final java.util.regex.Pattern DUPLICATE =
+            java.util.regex.Pattern.compile("Duplicate field '(.*)'", java.util.regex.Pattern.DOTALL);
 
     private ConfigLoader() {}
 
@@ -30,6 +37,21 @@ public final class ConfigLoader {
         return parse(text, file.toString());
     }
 
+    /** The key path of a duplicate key, from the parser's context at the point of failure. */
+    private static String duplicatePath(JsonProcessingException e, String key) {
+        List<String> parts = new java.util.ArrayList<>();
+        if (e.getProcessor() instanceof JsonParser parser) {
+            JsonStreamContext ctx = parser.getParsingContext();
+            // the context is the object holding the duplicate; walk up to the root
+            for (JsonStreamContext c = ctx == null ? null : ctx.getParent(); c != null; c = c.getParent()) {
+                if (c.inObject() && c.getCurrentName() != null) parts.add(0, ConfigBinder.quoteKey(c.getCurrentName()));
+                else if (c.inArray()) parts.add(0, "[" + Math.max(0, c.getCurrentIndex()) + "]");
+            }
+        }
+        parts.add(ConfigBinder.quoteKey(key));
+        return String.join(".", parts).replace(".[", "[");
+    }
+
     /** Loads and validates YAML text; {@code source} names it in errors. */
     public static TernConfig parse(String yaml, String source) {
         JsonNode root;
@@ -40,6 +62,16 @@ public final class ConfigLoader {
                     ? ""
                     : " at line " + e.getLocation().getLineNr() + ", column "
                             + e.getLocation().getColumnNr();
+            var dup = DUPLICATE.matcher(String.valueOf(e.getOriginalMessage()));
+            if (dup.find()) {
+                String line = e.getLocation() == null
+                        ? ""
+                        : " (line " + e.getLocation().getLineNr() + ")";
+                throw new ConfigException(
+                        source,
+                        List.of(duplicatePath(e, dup.group(1)) + ": duplicate key" + line
+                                + ": each key may appear once; merge the two entries"));
+            }
             throw new ConfigException(
                     source, List.of("(root): not valid YAML" + where + ": " + e.getOriginalMessage()));
         }

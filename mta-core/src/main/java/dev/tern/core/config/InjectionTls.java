@@ -27,10 +27,18 @@ public record InjectionTls(
     public static final List<String> ALLOWED_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
 
     static InjectionTls defaults() {
-        return new InjectionTls(false, null, null, false, null, ALLOWED_PROTOCOLS);
+        return new InjectionTls(
+                true,
+                Path.of("data/tls/injection-cert.pem"),
+                Path.of("data/tls/injection-key.pem"),
+                true,
+                null,
+                ALLOWED_PROTOCOLS);
     }
 
     public InjectionTls {
+        if (certificate != null && certificate.toString().isEmpty()) certificate = null;
+        if (privateKey != null && privateKey.toString().isEmpty()) privateKey = null;
         protocols = protocols == null ? ALLOWED_PROTOCOLS : List.copyOf(protocols);
     }
 

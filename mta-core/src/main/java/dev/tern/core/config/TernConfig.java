@@ -158,13 +158,21 @@ public record TernConfig(
 
     /**
      * @param listen        address and port of the admin HTTP server (metrics, API); loopback by default
-     * @param token         bearer token required by the admin API and /metrics ("" disables the API but
-     *                      for health; then /metrics is open and the server must listen on loopback)
+     * @param token         bearer token required by the admin API (and by /metrics when set here); "" = the
+     *                      token in {@code tokenFile}
+     * @param tokenFile     with an empty token: file holding the API token, generated (mode 0600) on the first
+     *                      start; the CLI reads it when it talks to a loopback Tern. null ({@code ""}) = no
+     *                      token file: with an empty token the API is off (403)
      * @param publicMetrics serve /metrics without the token (for Prometheus set-ups without bearer auth)
      */
-    public record Admin(HostPort listen, String token, boolean publicMetrics) implements Validated {
+    public record Admin(HostPort listen, String token, Path tokenFile, boolean publicMetrics) implements Validated {
         static Admin defaults() {
-            return new Admin(new HostPort("127.0.0.1", 8025), "", false);
+            return new Admin(new HostPort("127.0.0.1", 8025), "", Path.of("data/admin.token"), false);
+        }
+
+        public Admin {
+            token = token == null ? "" : token;
+            if (tokenFile != null && tokenFile.toString().isEmpty()) tokenFile = null;
         }
 
         @Override
@@ -201,7 +209,9 @@ public record TernConfig(
      * @param idleConnectionTimeout       an idle outbound connection is closed after this
      * @param smtpPort                    port of MX hosts found through DNS (25; tests use others)
      * @param timeouts                    SMTP client timeouts per phase (RFC 5321 4.5.3.2)
-     * @param shapingFile                 traffic shaping rules (config/shaping.yaml); null = the limits above for every site.
+     * @param shapingFile                 traffic shaping rules; null ({@code ""}) = the limits above for every site.
+     *                                    The default {@link #DEFAULT_SHAPING_FILE} is used only if it exists
+     *                                    (see {@link #effectiveShapingFile}); any other path must exist.
      *                                    Reloaded with the configuration; problems name the key inside that file
      * @param sources                     egress sources (virtual MTAs) by name: local address to bind + EHLO name
      * @param pools                       egress pools by name: source name -> weight
@@ -237,18 +247,32 @@ public record TernConfig(
                     Duration.ofSeconds(5),
                     25,
                     Timeouts.defaults(),
-                    null,
+                    DEFAULT_SHAPING_FILE,
                     Map.of(),
                     Map.of(),
                     Map.of(),
                     "");
         }
 
+        /** The shipped shaping file, relative to the working directory. */
+        public static final Path DEFAULT_SHAPING_FILE = Path.of("config/shaping.yaml");
+
         public Delivery {
+            if (shapingFile != null && shapingFile.toString().isEmpty()) shapingFile = null;
             sources = sources == null ? Map.of() : sources;
             pools = pools == null ? Map.of() : pools;
             tenantPools = tenantPools == null ? Map.of() : tenantPools;
             defaultPool = defaultPool == null ? "" : defaultPool;
+        }
+
+        /**
+         * The shaping file to read now: {@code shaping_file}, except that the default path counts as
+         * unset while no such file exists (a fresh directory without config/); null = no shaping file.
+         */
+        public Path effectiveShapingFile() {
+            if (shapingFile == null) return null;
+            if (shapingFile.equals(DEFAULT_SHAPING_FILE) && !java.nio.file.Files.exists(shapingFile)) return null;
+            return shapingFile;
         }
 
         /** The pool of messages that name none: default_pool, else "default", else the only pool ("" when no pools). */

@@ -35,8 +35,8 @@ public final class DeliverySetup {
 
     /** The limits of {@code delivery} (the base of every site) with the shaping file on top, read now. */
     public static ShapingPolicy policy(TernConfig.Delivery dc) {
-        ShapingConfig file =
-                dc.shapingFile() == null ? ShapingConfig.empty() : TernConfig.loadShaping(dc.shapingFile());
+        java.nio.file.Path shaping = dc.effectiveShapingFile();
+        ShapingConfig file = shaping == null ? ShapingConfig.empty() : TernConfig.loadShaping(shaping);
         return new ShapingPolicy(
                 file,
                 new SiteLimits(

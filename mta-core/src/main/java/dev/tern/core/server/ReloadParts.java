@@ -33,10 +33,11 @@ final class ReloadParts {
             Router router,
             AtomicReference<Map<String, HostPort>> routes,
             AtomicReference<String> token,
+            AtomicReference<String> scrapeToken,
             DeliveryEngine engine,
             DkimSigning dkim) {
         return reloader.register(routes(router, routes))
-                .register(adminToken(token))
+                .register(adminToken(token, scrapeToken))
                 .register(shapingAndPools(engine))
                 .register(dkim(dkim))
                 .register(Reloadable.restartOnly("server", started, TernConfig::server))
@@ -66,14 +67,22 @@ final class ReloadParts {
         };
     }
 
-    /** The admin API's token: the next request is checked against the new one. */
-    static Reloadable adminToken(AtomicReference<String> token) {
-        return (running, next) -> token.get().equals(next.admin().token())
-                ? List.of(Change.unchanged("admin.token"))
-                : List.of(Change.applied(
-                        "admin.token",
-                        List.of("token changed"),
-                        () -> token.set(next.admin().token())));
+    /**
+     * The admin API's token (admin.token, else the token file's, see {@link
+     * dev.tern.core.admin.AdminToken}): the next request is checked against the new one. {@code
+     * scrapeToken} is what /metrics needs: admin.token as configured.
+     */
+    static Reloadable adminToken(AtomicReference<String> token, AtomicReference<String> scrapeToken) {
+        return (running, next) -> {
+            String effective = dev.tern.core.admin.AdminToken.resolve(next.admin());
+            return token.get().equals(effective)
+                            && scrapeToken.get().equals(next.admin().token())
+                    ? List.of(Change.unchanged("admin.token"))
+                    : List.of(Change.applied("admin.token", List.of("token changed"), () -> {
+                        token.set(effective);
+                        scrapeToken.set(next.admin().token());
+                    }));
+        };
     }
 
     /**

@@ -169,11 +169,14 @@ public final class TernServer implements AutoCloseable {
             metrics = life.add("metrics", new TernMetrics(registry, spool, delivery, events, clock));
             java.util.concurrent.atomic.AtomicReference<String> token =
                     new java.util.concurrent.atomic.AtomicReference<>(
+                            dev.tern.core.admin.AdminToken.resolve(config.admin()));
+            java.util.concurrent.atomic.AtomicReference<String> scrapeToken =
+                    new java.util.concurrent.atomic.AtomicReference<>(
                             config.admin().token());
             java.util.concurrent.atomic.AtomicReference<java.util.Map<String, dev.tern.core.config.HostPort>> routes =
                     new java.util.concurrent.atomic.AtomicReference<>(config.routes());
             reloader = ReloadParts.register(
-                    new Reloader(configFile, config), config, router, routes, token, delivery, dkim);
+                    new Reloader(configFile, config), config, router, routes, token, scrapeToken, delivery, dkim);
             admin = life.add(
                     "admin",
                     new AdminServer(
@@ -193,7 +196,8 @@ public final class TernServer implements AutoCloseable {
                                     feedback.campaigns(),
                                     token,
                                     routes,
-                                    reloader))));
+                                    reloader,
+                                    scrapeToken))));
             delivery.start();
             life.onClose("delivery (graceful stop)", () -> engine.stop(Duration.ofSeconds(10)));
             injection = life.add(

@@ -75,7 +75,7 @@ public final class TernFixture implements AutoCloseable {
         server: { hostname: tern.test }
         spool: { directory: "%s", min_free_disk: 1MiB }
         injection: { listen: 127.0.0.1:0 }
-        admin: { listen: 127.0.0.1:0, token: "%s" }
+        admin: { listen: 127.0.0.1:0, token: "%s", token_file: "" }
         events: { log: "%s" }
         delivery:
           retry: { initial: 1m, multiplier: 2.0, max: 1h, jitter: 0.1 }

@@ -41,12 +41,13 @@ class InjectionSecurityConfigTest {
         assertThat(t.certificate()).isEqualTo(cert);
         assertThat(t.smtpsListen()).isEqualTo(new HostPort("127.0.0.1", 4650));
         assertThat(t.protocols()).containsExactly("TLSv1.3");
-        assertThat(TernConfig.defaults().injection().tls().enabled()).isFalse();
+        // the defaults offer STARTTLS with a self-signed certificate generated under data/tls
+        assertThat(TernConfig.defaults().injection().tls().enabled()).isTrue();
     }
 
     @Test
     void missingUnreadableOrMismatchedFilesNameTheirKey() throws Exception {
-        assertThat(problems("injection: { tls: { starttls: true } }"))
+        assertThat(problems("injection: { tls: { starttls: true, certificate: \"\", private_key: \"\" } }"))
                 .anySatisfy(p -> assertThat(p).startsWith("injection.tls.certificate: is required"))
                 .anySatisfy(p -> assertThat(p).startsWith("injection.tls.private_key: is required"));
 
@@ -54,7 +55,9 @@ class InjectionSecurityConfigTest {
         SelfSignedCertificate.write(cert, key, "a.test");
         assertThat(problems("injection: { tls: { starttls: true, certificate: \"%s\", private_key: \"%s\" } }"
                         .formatted(cert, dir.resolve("nope.pem"))))
-                .containsExactly("injection.tls.private_key: " + dir.resolve("nope.pem") + ": file not found");
+                .containsExactly("injection.tls.private_key: " + dir.resolve("nope.pem")
+                        + ": file not found (self_signed generates the certificate and key only when neither file"
+                        + " exists)");
 
         Path cert2 = dir.resolve("c2.pem"), key2 = dir.resolve("k2.pem");
         SelfSignedCertificate.write(cert2, key2, "b.test");

@@ -32,7 +32,7 @@ public final class TestConfig {
                 "spool",
                 "{ directory: \"%s\", min_free_disk: 1MiB, sync: %s }".formatted(dir.resolve("spool"), syncSpool));
         sections.put("injection", "{ listen: 127.0.0.1:0 }");
-        sections.put("admin", "{ listen: 127.0.0.1:0 }");
+        sections.put("admin", "{ listen: 127.0.0.1:0, token_file: \"%s\" }".formatted(dir.resolve("admin.token")));
         sections.put("events", "{ log: \"%s\" }".formatted(eventLog(dir)));
         StringBuilder base = new StringBuilder();
         sections.forEach((key, value) -> {
