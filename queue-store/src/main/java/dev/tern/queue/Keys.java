@@ -9,6 +9,7 @@ import java.util.Locale;
  *
  * <pre>
  * bodies, envelopes   messageId
+ * bodies (tail ref)   messageId 0x00 't'                (value: body tail record, file in blobs/)
  * entries, leases     messageId 0x00 domain            (value: entry record)
  * schedule            be64(nextAttemptAt) messageId 0x00 domain  (value: copy of the entry record)
  * suppression         tenant 0x00 lower(address)
@@ -26,6 +27,11 @@ final class Keys {
     static byte[] message(String messageId) {
         checkPart("message id", messageId, false);
         return utf8(messageId);
+    }
+
+    /** Key (in the bodies family) of the reference to a message's body tail file. */
+    static byte[] tail(String messageId) {
+        return concat(message(messageId), new byte[] {SEP, 't'});
     }
 
     static byte[] entry(String messageId, String domain) {

@@ -21,6 +21,7 @@ import java.util.TreeMap;
  * entry       01 varint attempts, i64 nextAttemptAt, varint n,
  *                n x (str address, u8 status, varint attempts, str lastReply)
  * suppression 01 str reason, i64 addedAt
+ * body tail   01 varint size, u8 flags (bit 0: a byte with the high bit set)
  * </pre>
  * Recipient status codes: 0 pending, 1 deferred, 2 delivered, 3 bounced.
  */
@@ -97,6 +98,21 @@ final class RecordCodec {
             rs.add(new RecipientState(addr, status, att, in.str()));
         }
         return new EntryState(rs, attempts, next);
+    }
+
+    /** The reference to a body's tail file: its size and whether it has 8-bit bytes. */
+    record Tail(long size, boolean eightBit) {}
+
+    static byte[] encodeTail(long size, boolean eightBit) {
+        return new Out().u8(V1).varint(size).u8(eightBit ? 1 : 0).bytes();
+    }
+
+    static Tail decodeTail(byte[] b) {
+        In in = new In(b, "body tail");
+        int version = in.u8();
+        if (version != V1) throw in.unsupported(version);
+        long size = in.varint();
+        return new Tail(size, (in.u8() & 1) != 0);
     }
 
     static byte[] encodeSuppression(Suppression s) {

@@ -1,11 +1,19 @@
 package dev.tern.queue;
 
+import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -38,6 +46,14 @@ import org.rocksdb.WriteOptions;
  * {@link #complete}, {@link #release} and {@link #unsuppress} still work: they replace or
  * delete data, so the spool can drain under the floor.
  *
+ * <p>Large bodies: {@link #newBodyFile()} gives a staging file that a session fills as the
+ * body arrives; {@link #store(Envelope, byte[], BodyFile, List)} fsyncs it, hard-links it as
+ * {@code blobs/<hex id>.body} (directory fsynced) and then commits the message with a reference
+ * to it in the same batch as its envelope, so an acknowledged message always has its file. A
+ * file whose message is not (or no longer) committed is an orphan: staging files and unreferenced
+ * links are deleted on open ({@link #orphansRemoved()}); {@link #complete} deletes the file once
+ * the removal of its message is durable.
+ *
  * <p>Thread-safe.
  */
 public final class Spool implements AutoCloseable {
@@ -57,6 +73,9 @@ public final class Spool implements AutoCloseable {
     private final AtomicLong bodyBytes = new AtomicLong();
     private final AtomicLong inFlight = new AtomicLong();
     private final long recovered;
+    private final Path blobDir;
+    private final Path stagingDir;
+    private final long orphansRemoved;
     private volatile boolean closed;
 
     private Spool(SpoolSettings settings, SpoolDb sdb) throws RocksDBException {
@@ -65,6 +84,9 @@ public final class Spool implements AutoCloseable {
         entryCount.set(readStat(STAT_ENTRIES));
         bodyBytes.set(readStat(STAT_BODY_BYTES));
         this.recovered = recoverLeases();
+        this.blobDir = settings.directory().resolve("blobs");
+        this.stagingDir = blobDir.resolve("staging");
+        this.orphansRemoved = sweepBlobs();
         DiskGuard disk = new DiskGuard(settings.directory(), settings.minFreeDiskBytes());
         this.committer = new Committer(
                 sdb.db,
@@ -93,6 +115,74 @@ public final class Spool implements AutoCloseable {
         } catch (RuntimeException e) {
             sdb.close();
             throw e;
+        }
+    }
+
+    /**
+     * Deletes staging files and tail files no committed message refers to (left by a crash
+     * between writing a file and committing, or between committing a removal and deleting the
+     * file); returns how many.
+     */
+    private long sweepBlobs() throws RocksDBException {
+        long removed = 0;
+        try {
+            Files.createDirectories(stagingDir);
+            try (DirectoryStream<Path> staged = Files.newDirectoryStream(stagingDir)) {
+                for (Path p : staged) {
+                    Files.deleteIfExists(p);
+                    removed++;
+                }
+            }
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(blobDir, "*.body")) {
+                for (Path p : files) {
+                    String id = idOf(p.getFileName().toString());
+                    if (id == null || sdb.db.get(sdb.bodies, Keys.tail(id)) == null) {
+                        Files.deleteIfExists(p);
+                        removed++;
+                    }
+                }
+            }
+            if (removed > 0) syncDirectory(blobDir);
+        } catch (IOException e) {
+            throw new SpoolException("cannot clean body files in " + blobDir + ": " + e, e);
+        }
+        return removed;
+    }
+
+    /** Body files deleted on open because no committed message referred to them. */
+    public long orphansRemoved() {
+        return orphansRemoved;
+    }
+
+    private Path tailPath(String messageId) {
+        return blobDir.resolve(java.util.HexFormat.of().formatHex(Keys.message(messageId)) + ".body");
+    }
+
+    private static String idOf(String fileName) {
+        String hex = fileName.substring(0, fileName.length() - ".body".length());
+        try {
+            return new String(java.util.HexFormat.of().parseHex(hex), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private static void syncDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+
+    /**
+     * A new staging file for the tail of a large body, to be filled as the body arrives and
+     * passed to {@link #store(Envelope, byte[], BodyFile, List)}; close it in every case.
+     */
+    public BodyFile newBodyFile() {
+        if (closed) throw new SpoolException("spool is closed");
+        try {
+            return new BodyFile(stagingDir.resolve(UUID.randomUUID() + ".part"));
+        } catch (IOException e) {
+            throw new SpoolException("cannot create a body file in " + stagingDir + ": " + e, e);
         }
     }
 
@@ -139,6 +229,17 @@ public final class Spool implements AutoCloseable {
      *     message, or a domain appears twice
      */
     public CompletableFuture<Void> store(Envelope envelope, byte[] body, List<QueueEntry> entries) {
+        return store(envelope, body, null, entries);
+    }
+
+    /**
+     * As {@link #store(Envelope, byte[], List)} for a body made of {@code head} followed by the
+     * content of {@code tail} (null: none). The tail is fsynced and linked under the message
+     * before the commit (on the caller's thread); one tail may be stored with several messages
+     * (each gets its own link). If the commit fails the link is removed.
+     */
+    public CompletableFuture<Void> store(Envelope envelope, byte[] head, BodyFile tail, List<QueueEntry> entries) {
+        byte[] body = head;
         if (entries == null || entries.isEmpty())
             throw new IllegalArgumentException("a message needs at least one entry");
         if (body == null) throw new IllegalArgumentException("body is null");
@@ -151,14 +252,32 @@ public final class Spool implements AutoCloseable {
             }
             if (!domains.add(e.domain())) throw new IllegalArgumentException("domain " + e.domain() + " appears twice");
         }
-        byte[] env = RecordCodec.encodeEnvelope(envelope, body.length);
-        return committer.submit(true, () -> {
+        long stored = body.length + (tail == null ? 0 : tail.size());
+        byte[] env = RecordCodec.encodeEnvelope(envelope, stored);
+        Path link = tail == null ? null : tailPath(envelope.messageId());
+        byte[] tailRef = tail == null ? null : RecordCodec.encodeTail(tail.size(), tail.eightBit());
+        if (link != null) {
+            try {
+                tail.sync();
+                Files.createLink(link, tail.path());
+                syncDirectory(blobDir);
+            } catch (FileAlreadyExistsException e) {
+                return CompletableFuture.failedFuture(
+                        new SpoolException("message " + envelope.messageId() + " is already spooled"));
+            } catch (IOException e) {
+                deleteQuietly(link);
+                return CompletableFuture.failedFuture(
+                        new SpoolException("cannot store the body file of " + envelope.messageId() + ": " + e, e));
+            }
+        }
+        CompletableFuture<Void> f = committer.submit(true, () -> {
             if (sdb.db.get(sdb.envelopes, mk) != null) {
                 throw new SpoolException("message " + envelope.messageId() + " is already spooled");
             }
             byte[] minKey = null;
             try (WriteBatch b = new WriteBatch()) {
                 b.put(sdb.bodies, mk, body);
+                if (tailRef != null) b.put(sdb.bodies, Keys.tail(envelope.messageId()), tailRef);
                 b.put(sdb.envelopes, mk, env);
                 for (QueueEntry e : entries) {
                     byte[] ek = Keys.entry(e.messageId(), e.domain());
@@ -168,13 +287,25 @@ public final class Spool implements AutoCloseable {
                     b.put(sdb.schedule, sk, value);
                     if (minKey == null || java.util.Arrays.compareUnsigned(sk, minKey) < 0) minKey = sk;
                 }
-                putStats(b, 1, entries.size(), body.length);
+                putStats(b, 1, entries.size(), stored);
                 sdb.db.write(noSync, b);
             }
-            applyStats(1, entries.size(), body.length);
+            applyStats(1, entries.size(), stored);
             floor.inserted(minKey);
             return null;
         });
+        if (link == null) return f;
+        return f.whenComplete((v, e) -> {
+            if (e != null) deleteQuietly(link);
+        });
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // an unreferenced file is removed by the sweep on the next open
+        }
     }
 
     /**
@@ -282,7 +413,9 @@ public final class Spool implements AutoCloseable {
         byte[] ek = Keys.entry(id, entry.domain());
         byte[] mk = Keys.message(id);
         byte[] prefix = Keys.entryPrefix(id);
-        return committer.submit(false, () -> {
+        byte[] tk = Keys.tail(id);
+        boolean[] tailDeleted = {false};
+        CompletableFuture<Void> f = committer.submit(false, () -> {
             byte[] old = sdb.db.get(sdb.entries, ek);
             boolean leased = sdb.db.get(sdb.leases, ek) != null;
             if (old == null && !leased) return null;
@@ -304,6 +437,10 @@ public final class Spool implements AutoCloseable {
                         }
                         b.delete(sdb.bodies, mk);
                         b.delete(sdb.envelopes, mk);
+                        if (sdb.db.get(sdb.bodies, tk) != null) {
+                            b.delete(sdb.bodies, tk);
+                            tailDeleted[0] = true;
+                        }
                     }
                     putStats(b, dMessages, dEntries, dBytes);
                 }
@@ -312,6 +449,12 @@ public final class Spool implements AutoCloseable {
             applyStats(dMessages, dEntries, dBytes);
             if (leased) inFlight.decrementAndGet();
             return null;
+        });
+        // the file goes only once the removal is durable: a crash before leaves an orphan, never a
+        // committed message without its file
+        return f.thenApply(v -> {
+            if (tailDeleted[0]) deleteQuietly(tailPath(id));
+            return v;
         });
     }
 
@@ -345,10 +488,36 @@ public final class Spool implements AutoCloseable {
         }));
     }
 
-    /** The stored body of a message, if it is still spooled. */
+    /**
+     * The whole stored body of a message in memory, if it is still spooled. For a large body
+     * prefer {@link #openBody}, which does not load the tail file.
+     */
     public Optional<byte[]> body(String messageId) {
+        Optional<StoredBody> b = openBody(messageId);
+        if (b.isEmpty()) return Optional.empty();
+        try {
+            return Optional.of(b.get().readAll());
+        } catch (java.nio.file.NoSuchFileException e) {
+            return Optional.empty(); // removed meanwhile
+        } catch (IOException e) {
+            throw new SpoolException("cannot read the body of " + messageId + ": " + e, e);
+        }
+    }
+
+    /** The stored body of a message (head in memory, tail file by reference), if it is still spooled. */
+    public Optional<StoredBody> openBody(String messageId) {
         byte[] mk = Keys.message(messageId);
-        return read(() -> Optional.ofNullable(sdb.db.get(sdb.bodies, mk)));
+        byte[] tk = Keys.tail(messageId);
+        return read(() -> {
+            // the reference first: head and reference are written and deleted together, so a head
+            // found after a missing reference is a body without a tail, never one losing its tail
+            byte[] ref = sdb.db.get(sdb.bodies, tk);
+            byte[] head = sdb.db.get(sdb.bodies, mk);
+            if (head == null) return Optional.<StoredBody>empty();
+            if (ref == null) return Optional.of(new StoredBody(head, null, 0, false));
+            RecordCodec.Tail t = RecordCodec.decodeTail(ref);
+            return Optional.of(new StoredBody(head, tailPath(messageId), t.size(), t.eightBit()));
+        });
     }
 
     /** The envelope of a message, if it is still spooled. */

@@ -30,8 +30,12 @@ package dev.tern.core.config;
  * @param maxLineLength    longest line accepted, in bytes without the CRLF
  * @param maxHeaderSize    largest header section (the fields before the first empty line)
  * @param bareLineEndings  what to do with a bare LF or bare CR in the message text
+ * @param memoryThreshold  largest message text held in memory while it is received; past it the
+ *                         text after the header section is written to the spool as it arrives
+ *                         (and DKIM-signed from that stream)
  */
-public record DataLimits(int maxLineLength, DataSize maxHeaderSize, BareLineEndings bareLineEndings)
+public record DataLimits(
+        int maxLineLength, DataSize maxHeaderSize, BareLineEndings bareLineEndings, DataSize memoryThreshold)
         implements Validated {
     /** Policy for line endings other than CRLF in the message text. */
     public enum BareLineEndings {
@@ -41,9 +45,12 @@ public record DataLimits(int maxLineLength, DataSize maxHeaderSize, BareLineEndi
         NORMALIZE
     }
 
-    /** The defaults: 65,536-byte lines, a 1 MiB header section, bare line endings refused. */
+    /**
+     * The defaults: 65,536-byte lines, a 1 MiB header section, bare line endings refused, texts
+     * over 1 MiB streamed to the spool.
+     */
     public static DataLimits defaults() {
-        return new DataLimits(65_536, DataSize.ofMebibytes(1), BareLineEndings.REJECT);
+        return new DataLimits(65_536, DataSize.ofMebibytes(1), BareLineEndings.REJECT, DataSize.ofMebibytes(1));
     }
 
     @Override
@@ -52,5 +59,7 @@ public record DataLimits(int maxLineLength, DataSize maxHeaderSize, BareLineEndi
         p.min(maxHeaderSize.bytes(), 1024, "max_header_size");
         p.require(maxHeaderSize.bytes() <= Integer.MAX_VALUE, "max_header_size", "must be < 2GiB");
         p.require(bareLineEndings != null, "bare_line_endings", "must be reject or normalize");
+        p.min(memoryThreshold.bytes(), 64 * 1024, "memory_threshold");
+        p.require(memoryThreshold.bytes() <= 1L << 30, "memory_threshold", "must be at most 1GiB");
     }
 }

@@ -118,6 +118,8 @@ public record TernConfig(
      * @param tls                STARTTLS and SMTPS ({@link InjectionTls})
      * @param auth               SMTP AUTH users and lockout ({@link InjectionAuth})
      * @param data               limits on the message text ({@link DataLimits})
+     * @param maxMemory          heap all sessions together may use for message texts being received;
+     *                           a DATA that cannot get its share now gets {@code 452 4.3.1}
      */
     public record Injection(
             HostPort listen,
@@ -129,7 +131,8 @@ public record TernConfig(
             Duration idleTimeout,
             InjectionTls tls,
             InjectionAuth auth,
-            DataLimits data)
+            DataLimits data,
+            DataSize maxMemory)
             implements Validated {
         static Injection defaults() {
             return new Injection(
@@ -142,7 +145,8 @@ public record TernConfig(
                     Duration.ofMinutes(5),
                     InjectionTls.defaults(),
                     InjectionAuth.defaults(),
-                    DataLimits.defaults());
+                    DataLimits.defaults(),
+                    DataSize.ofMebibytes(256));
         }
 
         @Override
@@ -153,6 +157,11 @@ public record TernConfig(
             p.min(maxConnections, 1, "max_connections");
             p.min(maxConnectionsPerIp, 0, "max_connections_per_ip");
             p.require(!idleTimeout.isNegative() && !idleTimeout.isZero(), "idle_timeout", "must be positive");
+            p.require(
+                    data == null
+                            || maxMemory.bytes() >= 2 * data.memoryThreshold().bytes(),
+                    "max_memory",
+                    "must be at least twice injection.data.memory_threshold (one message buffer and its copy)");
         }
     }
 

@@ -668,7 +668,8 @@ public final class DeliveryEngine implements AutoCloseable {
         // filled per finished transaction: when a later transaction of the entry fails, the
         // recipients of the earlier ones keep their outcome (a 250 already given is not sent again)
         Map<String, Result> finished = new ConcurrentHashMap<>();
-        CompletableFuture.supplyAsync(() -> spool.body(entry.messageId()), worker)
+        // a large body's tail stays in its spool file and is read in chunks while it is sent
+        CompletableFuture.supplyAsync(() -> spool.openBody(entry.messageId()), worker)
                 .thenCompose(body -> {
                     if (body.isEmpty()) {
                         // the message vanished from the spool (purged): nothing to send
@@ -763,17 +764,19 @@ public final class DeliveryEngine implements AutoCloseable {
     private CompletableFuture<Map<String, Result>> sendEntry(
             SmtpConnection conn,
             QueueEntry entry,
-            byte[] body,
+            dev.tern.queue.StoredBody body,
             int step,
             List<SmtpReply> replies,
             Map<String, Result> results) {
         List<String> open = entry.open().stream().map(RecipientState::address).toList();
         CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
-        boolean eightBit = hasEightBit(body);
+        boolean eightBit = hasEightBit(body.head()) || body.tailEightBit();
+        SmtpTransaction.Tail tail = body.streamed() ? new SmtpTransaction.Tail(body.tail(), body.tailSize()) : null;
         for (int i = 0; i < open.size(); i += step) {
             List<String> batch = open.subList(i, Math.min(open.size(), i + step));
             boolean utf8 = needsSmtpUtf8(entry.envelope().returnPath(), batch);
-            SmtpTransaction tx = new SmtpTransaction(entry.envelope().returnPath(), batch, body, eightBit, utf8);
+            SmtpTransaction tx =
+                    new SmtpTransaction(entry.envelope().returnPath(), batch, body.head(), tail, eightBit, utf8);
             chain = chain.thenCompose(v -> {
                         long start = System.nanoTime();
                         return conn.send(tx).whenComplete((r, e) -> pathMetrics.transaction(System.nanoTime() - start));

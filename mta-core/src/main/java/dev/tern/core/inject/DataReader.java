@@ -21,6 +21,14 @@ import java.io.InputStream;
  * the bytes after the marker are pushed back with reset-and-skip, so a command the client
  * pipelined behind the data is read by the command reader; other streams are read a byte at a
  * time. Not thread-safe: one instance per message.
+ *
+ * <p>Bounded memory ({@link Overflow}): the buffer grows only within the in-memory threshold and
+ * the session's {@link MemoryBudget.Lease}. Past either, once the header section is complete,
+ * the rest of the text goes to a {@link Tail} (a spool file) as it arrives: the buffer then holds
+ * the header section plus a staging area that is written out whenever it fills. Without a tail
+ * factory the text is truncated there instead (kept: the first bytes). While the header section
+ * is still being read it must stay in memory: a lease that cannot grow then refuses the message
+ * ({@link Violation#NO_MEMORY}, {@code 452 4.3.1}), still reading it to its end.
  */
 public final class DataReader {
     /** What was wrong with a message; the first problem found is the one reported. */
@@ -30,8 +38,46 @@ public final class DataReader {
         BARE_LF,
         BARE_CR,
         LINE_TOO_LONG,
-        HEADER_TOO_BIG
+        HEADER_TOO_BIG,
+        /** The memory budget ({@code injection.max_memory}) could not hold the message now. */
+        NO_MEMORY,
+        /** Writing the body to the spool failed. */
+        SPOOL_ERROR
     }
+
+    /** Where the text past the in-memory part goes: a sink that receives it as it arrives. */
+    public interface Tail extends AutoCloseable {
+        /** Appends text (after the header section). */
+        void write(byte[] b, int off, int len) throws IOException;
+
+        /**
+         * Releases the tail: what was written is discarded unless the message was stored (the
+         * spool keeps its own reference). Called on refusal by the reader, else by its user.
+         */
+        @Override
+        void close();
+    }
+
+    /** Opens the {@link Tail} of a message whose text outgrows memory. */
+    @FunctionalInterface
+    public interface Spill {
+        /**
+         * Called once, when the text outgrows memory and its header section is
+         * {@code message[0, headerEnd)}; that range does not change afterwards.
+         */
+        Tail open(byte[] message, int headerEnd) throws IOException;
+    }
+
+    /**
+     * How much of a message may be held in memory.
+     *
+     * @param threshold largest in-memory buffer in bytes; past it the text goes to the tail
+     * @param lease     the session's share of {@code injection.max_memory}; the buffer takes twice
+     *                  its capacity (it is copied once when the message is spooled)
+     * @param spill     opens the tail; null: keep the first {@code threshold} bytes, drop the rest
+     *                  ({@link Result#truncated()})
+     */
+    record Overflow(long threshold, MemoryBudget.Lease lease, Spill spill) {}
 
     /**
      * The limits applied while reading.
@@ -54,9 +100,16 @@ public final class DataReader {
     /**
      * A message read to its end: the text is {@code buffer[0, length)} when {@code violation} is
      * null; otherwise nothing usable was kept. {@code size} counts every byte of the text, also
-     * those not kept.
+     * those not kept. With a {@code tail}, {@code buffer[0, length)} is the header section and the
+     * rest of the text was written to the tail; {@code truncated}: the text past
+     * {@code buffer[0, length)} was dropped (an {@link Overflow} without spill).
      */
-    public record Result(byte[] buffer, int length, long size, Violation violation, Limits limits) {
+    public record Result(
+            byte[] buffer, int length, long size, Violation violation, Limits limits, Tail tail, boolean truncated) {
+        public Result(byte[] buffer, int length, long size, Violation violation, Limits limits) {
+            this(buffer, length, size, violation, limits, null, false);
+        }
+
         public boolean accepted() {
             return violation == null;
         }
@@ -66,6 +119,8 @@ public final class DataReader {
             return switch (violation) {
                 case TOO_BIG, HEADER_TOO_BIG -> 552;
                 case NUL, BARE_LF, BARE_CR, LINE_TOO_LONG -> 550;
+                case NO_MEMORY -> 452;
+                case SPOOL_ERROR -> 451;
             };
         }
 
@@ -81,6 +136,8 @@ public final class DataReader {
                 case BARE_CR ->
                     "5.6.11 Bare CR in the message text (line endings must be CRLF, RFC 5321 2.3.8), refused";
                 case LINE_TOO_LONG -> "5.6.0 Line too long: more than " + limits.maxLineLength() + " bytes, refused";
+                case NO_MEMORY -> "4.3.1 Insufficient system resources for the message now, try again later";
+                case SPOOL_ERROR -> "4.3.0 Temporary local error while queueing, try again later";
             };
         }
     }
@@ -89,8 +146,13 @@ public final class DataReader {
     static final int CHUNK = 8192;
 
     private static final int MIN_CAPACITY = 16 * 1024;
+    /** The lease a message needs at least (its smallest buffer, twice). */
+    static final long MIN_LEASE = 2L * MIN_CAPACITY;
+
     private static final int MAX_PRESIZE = 1 << 20;
     private static final byte[] DOT_BYTE = {'.'};
+    /** Least staging room after the header section once the text goes to a tail. */
+    private static final int STAGING = 64 * 1024;
 
     // states of the machine
     private static final int TEXT = 0; // inside a line
@@ -113,13 +175,27 @@ public final class DataReader {
     private boolean inHeaders = true;
     private long headerBytes;
     private Violation violation;
+    private final Overflow overflow; // null: all in memory, bounded by the message size limit
+    private int headerEnd = -1; // end of the header section in buf, once known
+    private Tail tail; // once the text goes to a tail
+    private boolean truncated;
 
-    private DataReader(Limits limits, boolean dotStuffed, long sizeHint) {
+    private DataReader(Limits limits, boolean dotStuffed, long sizeHint, Overflow overflow) {
         this.limits = limits;
         this.dotStuffed = dotStuffed;
+        this.overflow = overflow;
         long want = sizeHint > 0 ? sizeHint + sizeHint / 16 + 1024 : MIN_CAPACITY;
-        this.buf = new byte
-                [(int) Math.max(MIN_CAPACITY, Math.min(Math.min(want, MAX_PRESIZE), limits.maxMessageSize() + 2))];
+        long cap = Math.max(MIN_CAPACITY, Math.min(Math.min(want, MAX_PRESIZE), limits.maxMessageSize() + 2));
+        if (overflow != null) {
+            cap = Math.max(MIN_CAPACITY, Math.min(cap, overflow.threshold()));
+            if (!overflow.lease().ensure(2 * cap)) cap = MIN_CAPACITY;
+            if (!overflow.lease().ensure(2 * cap)) {
+                this.buf = new byte[0];
+                problem(Violation.NO_MEMORY);
+                return;
+            }
+        }
+        this.buf = new byte[(int) cap];
     }
 
     /**
@@ -130,7 +206,25 @@ public final class DataReader {
      * @throws EOFException if the stream ends before the end-of-data marker
      */
     public static Result readData(InputStream in, Limits limits, long sizeHint) throws IOException {
-        DataReader r = new DataReader(limits, true, sizeHint);
+        return readData(in, limits, sizeHint, null);
+    }
+
+    /**
+     * As {@link #readData(InputStream, Limits, long)} within {@code overflow} (null: no bound but
+     * the limits). On an exception the tail, if any, is aborted.
+     */
+    static Result readData(InputStream in, Limits limits, long sizeHint, Overflow overflow) throws IOException {
+        DataReader r = new DataReader(limits, true, sizeHint, overflow);
+        try {
+            return r.readDataFrom(in);
+        } catch (IOException | RuntimeException e) {
+            r.abort();
+            throw e;
+        }
+    }
+
+    private Result readDataFrom(InputStream in) throws IOException {
+        DataReader r = this;
         if (!in.markSupported()) {
             byte[] one = new byte[1];
             while (true) {
@@ -159,17 +253,27 @@ public final class DataReader {
 
     /** Reads text that is not dot-stuffed (BDAT chunks) until the stream ends. */
     public static Result readAll(InputStream in, Limits limits) throws IOException {
-        DataReader r = new DataReader(limits, false, 0);
-        byte[] chunk = new byte[CHUNK];
-        int n;
-        while ((n = in.read(chunk, 0, CHUNK)) >= 0) r.feed(chunk, 0, n);
-        r.finish();
-        return r.result();
+        return readAll(in, limits, null);
+    }
+
+    /** As {@link #readAll(InputStream, Limits)} within {@code overflow} (null: no bound but the limits). */
+    static Result readAll(InputStream in, Limits limits, Overflow overflow) throws IOException {
+        DataReader r = new DataReader(limits, false, 0, overflow);
+        try {
+            byte[] chunk = new byte[CHUNK];
+            int n;
+            while ((n = in.read(chunk, 0, CHUNK)) >= 0) r.feed(chunk, 0, n);
+            r.finish();
+            return r.result();
+        } catch (IOException | RuntimeException e) {
+            r.abort();
+            throw e;
+        }
     }
 
     /** Reads a complete dot-stuffed DATA text from memory (tests, benchmarks). */
     public static Result readData(byte[] wire, Limits limits) {
-        DataReader r = new DataReader(limits, true, wire.length);
+        DataReader r = new DataReader(limits, true, wire.length, null);
         if (r.feed(wire, 0, wire.length) < 0) throw new IllegalArgumentException("no <CRLF>.<CRLF> in the input");
         return r.result();
     }
@@ -252,8 +356,15 @@ public final class DataReader {
     }
 
     private Result result() {
+        if (tail != null && violation == null) flushTail();
         return new Result(
-                violation == null ? buf : new byte[0], violation == null ? length : 0, size, violation, limits);
+                violation == null ? buf : new byte[0],
+                violation == null ? length : 0,
+                size,
+                violation,
+                limits,
+                violation == null ? tail : null,
+                violation == null && truncated);
     }
 
     private void problem(Violation v) {
@@ -261,6 +372,16 @@ public final class DataReader {
             violation = v;
             buf = null; // nothing of a refused message is kept
             length = 0;
+            abort();
+        }
+    }
+
+    /** Discards the tail, if any. */
+    private void abort() {
+        if (tail != null) {
+            Tail t = tail;
+            tail = null;
+            t.close();
         }
     }
 
@@ -277,8 +398,7 @@ public final class DataReader {
             problem(Violation.TOO_BIG);
         } else if (lineLength > limits.maxLineLength()) {
             problem(Violation.LINE_TOO_LONG);
-        } else {
-            ensure(n);
+        } else if (!truncated && (length + n <= buf.length || room(n))) {
             System.arraycopy(s, from, buf, length, n);
             length += n;
         }
@@ -296,8 +416,7 @@ public final class DataReader {
         if (violation == null) {
             if (size > limits.maxMessageSize()) {
                 problem(Violation.TOO_BIG);
-            } else {
-                ensure(2);
+            } else if (!truncated && (length + 2 <= buf.length || room(2))) {
                 buf[length++] = '\r';
                 buf[length++] = '\n';
             }
@@ -313,6 +432,7 @@ public final class DataReader {
         if (!inHeaders) return;
         if (lineLength == 0 || (violation == null && !isFieldLine())) {
             inHeaders = false; // an empty line, or a line that is no header field, ends the section
+            headerEnd = lineStartPos;
             return;
         }
         headerBytes += lineLength + 2;
@@ -327,10 +447,74 @@ public final class DataReader {
         return false;
     }
 
-    private void ensure(int n) {
-        if (length + n <= buf.length) return;
-        long cap = Math.max((long) length + n, (long) buf.length * 2);
-        cap = Math.min(cap, Math.max(limits.maxMessageSize() + 2, (long) length + n));
+    /**
+     * Makes room for {@code n} more bytes in the buffer (it has less): grows it, or writes the
+     * staging area out to the tail, or starts the tail. False when the bytes are not to be kept
+     * (a problem was found, or the text is truncated from here).
+     */
+    private boolean room(int n) {
+        if (tail != null) {
+            flushTail();
+            return violation == null && (length + n <= buf.length || grow(n, false));
+        }
+        long need = (long) length + n;
+        if (overflow != null && headerEnd >= 0 && need > overflow.threshold()) return overflowStarts(n);
+        if (grow(n, true)) return true;
+        if (violation != null) return false;
+        if (headerEnd >= 0) return overflowStarts(n); // out of memory budget: to the tail
+        problem(Violation.NO_MEMORY); // the header section must stay in memory
+        return false;
+    }
+
+    /** Grows the buffer for {@code n} more bytes within the lease; {@code bounded}: only up to the threshold. */
+    private boolean grow(int n, boolean bounded) {
+        long need = (long) length + n;
+        long cap = Math.max(need, (long) buf.length * 2);
+        cap = Math.min(cap, Math.max(limits.maxMessageSize() + 2, need));
+        if (overflow != null) {
+            if (bounded && need <= overflow.threshold()) cap = Math.min(cap, Math.max(need, overflow.threshold()));
+            if (!overflow.lease().ensure(2 * cap)) {
+                cap = need;
+                if (!overflow.lease().ensure(2 * cap)) {
+                    if (!bounded) overflow.lease().force(2 * cap); // staging room, bounded by the header limit
+                    else return false;
+                }
+            }
+        }
         buf = java.util.Arrays.copyOf(buf, (int) Math.min(cap, Integer.MAX_VALUE - 8));
+        return true;
+    }
+
+    /** The text no longer fits in memory (header section complete): start the tail, or truncate. */
+    private boolean overflowStarts(int n) {
+        if (overflow.spill() == null) {
+            truncated = true;
+            return false;
+        }
+        try {
+            tail = overflow.spill().open(buf, headerEnd);
+        } catch (IOException | RuntimeException e) {
+            problem(Violation.SPOOL_ERROR);
+            return false;
+        }
+        if (buf.length - headerEnd < STAGING) {
+            overflow.lease().force(2L * (headerEnd + STAGING));
+            buf = java.util.Arrays.copyOf(buf, headerEnd + STAGING);
+        }
+        flushTail();
+        return violation == null && (length + n <= buf.length || grow(n, false));
+    }
+
+    /** Writes the staging area {@code buf[headerEnd, length)} to the tail. */
+    private void flushTail() {
+        if (length == headerEnd) return;
+        try {
+            tail.write(buf, headerEnd, length - headerEnd);
+        } catch (IOException | RuntimeException e) {
+            problem(Violation.SPOOL_ERROR);
+            return;
+        }
+        length = headerEnd;
+        lineStartPos = headerEnd;
     }
 }

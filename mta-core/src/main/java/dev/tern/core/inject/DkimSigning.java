@@ -97,6 +97,15 @@ public final class DkimSigning implements AutoCloseable {
         return s == null ? "" : s.sign(message);
     }
 
+    /**
+     * A signing session for a message with this From domain, to be fed the message (without
+     * Tern's control headers) as it arrives; null when no key applies.
+     */
+    public dev.tern.dkim.SigningSession start(String fromDomain) {
+        MultiSigner s = signerFor(fromDomain);
+        return s == null ? null : s.start();
+    }
+
     /** The signing domain used for a From domain, or null. */
     String signingDomain(String fromDomain) {
         Map<String, MultiSigner> current = signers;

@@ -126,6 +126,17 @@ final class HeaderBlock {
         System.arraycopy(message, runStart, dst, out, length - runStart);
     }
 
+    /** As {@link #copyWithout} into a stream (a DKIM signing session): the kept runs, no copy. */
+    void writeWithout(String dropPrefix, java.io.OutputStream out) throws java.io.IOException {
+        int runStart = 0;
+        for (Field f : fields) {
+            if (!dropped(f, dropPrefix)) continue;
+            out.write(message, runStart, f.start() - runStart);
+            runStart = f.end();
+        }
+        out.write(message, runStart, length - runStart);
+    }
+
     /**
      * The message without the dropped fields, with {@code prepend} first: one allocation of the
      * exact size.

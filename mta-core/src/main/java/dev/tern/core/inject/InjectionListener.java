@@ -55,7 +55,17 @@ public final class InjectionListener implements AutoCloseable {
         InjectionPolicy policy =
                 new InjectionPolicy(c.relayFrom(), c.maxMessageSize().bytes(), c.maxRecipients(), auth.rates);
         InjectionSession.Injector injector = new InjectionSession.Injector(
-                spool, events, policy, hostname, config.delivery().maxAge().toMillis(), dkim, clock, feedback, metrics);
+                spool,
+                events,
+                policy,
+                hostname,
+                config.delivery().maxAge().toMillis(),
+                dkim,
+                clock,
+                feedback,
+                metrics,
+                new MemoryBudget(c.maxMemory().bytes()),
+                c.data().memoryThreshold().bytes());
         ServerTls tls = c.tls().enabled() ? serverTls(c.tls(), hostname) : null;
         ConnectionLimits limits = new ConnectionLimits(c.maxConnectionsPerIp());
         sessions = Executors.newThreadPerTaskExecutor(

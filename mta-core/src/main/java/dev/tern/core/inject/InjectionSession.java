@@ -117,6 +117,24 @@ final class InjectionSession implements MessageHandler {
     }
 
     /**
+     * A share of {@code injection.max_memory} for the next message text, at least
+     * {@code initial} bytes; null when the budget cannot give them now.
+     */
+    MemoryBudget.Lease memoryLease(long initial) {
+        return injector.memory.open(initial);
+    }
+
+    /**
+     * How the next message text may use memory: past {@code injection.data.memory_threshold} it
+     * goes to the spool as it arrives (returned mail to bounce/FBL addresses is kept up to the
+     * threshold and the rest dropped: reports carry what matters first).
+     */
+    DataReader.Overflow overflow(MemoryBudget.Lease lease) {
+        return new DataReader.Overflow(
+                injector.memoryThreshold, lease, feedbackRecipients.isEmpty() ? injector::openTail : null);
+    }
+
+    /**
      * Only reached through SubEthaSMTP's own DATA or BDAT (the listener installs
      * {@link TernDataCommand} and {@link TernBdatCommand} instead): the already un-stuffed text is
      * checked with the default {@link DataLimits} and handed to {@link #data(byte[], int)}.
@@ -134,6 +152,14 @@ final class InjectionSession implements MessageHandler {
      * {@link DataReader}. Returns the text of the 250 reply; {@code raw} is not kept.
      */
     String data(byte[] raw, int length) throws RejectException {
+        return data(raw, length, null);
+    }
+
+    /**
+     * As {@link #data(byte[], int)} for a text whose header section is {@code raw[0, length)} and
+     * whose rest went to {@code tail} (null: {@code raw[0, length)} is the whole text).
+     */
+    String data(byte[] raw, int length, DataReader.Tail tail) throws RejectException {
         if (!feedbackRecipients.isEmpty()) {
             return injector.feedback(List.copyOf(feedbackRecipients), java.util.Arrays.copyOf(raw, length), client);
         }
@@ -144,6 +170,7 @@ final class InjectionSession implements MessageHandler {
                 List.copyOf(recipients),
                 raw,
                 length,
+                (SpooledTail) tail,
                 client,
                 context.getHelo().orElse(""),
                 user,
@@ -168,6 +195,8 @@ final class InjectionSession implements MessageHandler {
         private final DkimSigning dkim;
         private final dev.tern.core.telemetry.PathMetrics metrics;
         private final Feedback feedback; // null: no suppression, VERP, intake or campaign guard
+        final MemoryBudget memory;
+        final long memoryThreshold;
 
         Injector(
                 Spool spool,
@@ -178,7 +207,11 @@ final class InjectionSession implements MessageHandler {
                 DkimSigning dkim,
                 Clock clock,
                 Feedback feedback,
-                dev.tern.core.telemetry.PathMetrics metrics) {
+                dev.tern.core.telemetry.PathMetrics metrics,
+                MemoryBudget memory,
+                long memoryThreshold) {
+            this.memory = memory;
+            this.memoryThreshold = memoryThreshold;
             this.metrics = metrics;
             this.feedback = feedback;
             this.spool = spool;
@@ -192,6 +225,18 @@ final class InjectionSession implements MessageHandler {
 
         InjectionPolicy policy() {
             return policy;
+        }
+
+        /**
+         * Opens the spool file for the tail of a large message (header section
+         * {@code message[0, headerEnd)}); when the message is to be signed, the signing session is
+         * fed the header section without control headers now and the tail as it arrives.
+         */
+        SpooledTail openTail(byte[] message, int headerEnd) throws IOException {
+            HeaderBlock h = HeaderBlock.parse(message, headerEnd);
+            dev.tern.dkim.SigningSession signing = dkim.start(domainOf(h.first("From")));
+            if (signing != null) h.writeWithout(CONTROL_PREFIX, signing);
+            return new SpooledTail(spool.newBodyFile(), signing);
         }
 
         /** True when mail to bounce/FBL domains is accepted (from any client). */
@@ -250,12 +295,16 @@ final class InjectionSession implements MessageHandler {
             return end == 0 ? null : d.substring(0, end).toLowerCase(Locale.ROOT);
         }
 
-        /** Spools the message {@code raw[0, length)}; returns the text of the 250 reply. */
+        /**
+         * Spools the message {@code raw[0, length)} (its header section only when {@code tail}
+         * holds the rest); returns the text of the 250 reply.
+         */
         String accept(
                 String returnPath,
                 List<String> recipients,
                 byte[] raw,
                 int length,
+                SpooledTail tail,
                 InetAddress client,
                 String helo,
                 AuthUser user,
@@ -314,15 +363,24 @@ final class InjectionSession implements MessageHandler {
                 publishSuppressed(id, now, returnPath, tenant, campaign, clientAddr, suppressed);
                 return "2.0.0 Ok: every recipient is suppressed, nothing queued (" + id + ")";
             }
-            // the message without control headers: built only when a signer needs it whole, else
-            // copied once, straight from the read buffer into each spooled body below
+            // the message without control headers is never built: the signer reads the kept runs of
+            // the read buffer (a spooled tail was signed as it arrived), and they are copied once,
+            // straight into each spooled body below
             int cleanLength = headers.lengthWithout(CONTROL_PREFIX);
             String fromDomain = domainOf(headers.first("From"));
-            byte[] clean = null;
             String signatures = "";
-            if (dkim.signingDomain(fromDomain) != null) {
-                clean = cleanLength == raw.length ? raw : headers.rebuild(new byte[0], CONTROL_PREFIX);
-                signatures = dkim.sign(clean, fromDomain);
+            if (tail != null) {
+                signatures = tail.signatures();
+            } else {
+                dev.tern.dkim.SigningSession signing = dkim.start(fromDomain);
+                if (signing != null) {
+                    try {
+                        headers.writeWithout(CONTROL_PREFIX, signing);
+                    } catch (IOException e) {
+                        throw new IllegalStateException(e); // a signing session does not fail on write
+                    }
+                    signatures = signing.finish();
+                }
             }
 
             long notBefore = now.toEpochMilli();
@@ -354,8 +412,7 @@ final class InjectionSession implements MessageHandler {
                 byte[] top = (received + idHeader + signatures).getBytes(StandardCharsets.US_ASCII);
                 byte[] body = new byte[top.length + cleanLength];
                 System.arraycopy(top, 0, body, 0, top.length);
-                if (clean != null) System.arraycopy(clean, 0, body, top.length, cleanLength);
-                else headers.copyWithout(CONTROL_PREFIX, body, top.length);
+                headers.copyWithout(CONTROL_PREFIX, body, top.length);
 
                 Map<String, String> attributes = new LinkedHashMap<>();
                 attributes.put("client", clientAddr);
@@ -372,7 +429,7 @@ final class InjectionSession implements MessageHandler {
                         "transactional".equalsIgnoreCase(tags.getOrDefault("x-tern-priority", "")),
                         now.toEpochMilli(),
                         now.toEpochMilli() + maxAgeMillis,
-                        body.length,
+                        body.length + (tail == null ? 0 : tail.size()),
                         attributes);
 
                 Map<String, List<RecipientState>> byDomain = new LinkedHashMap<>();
@@ -385,7 +442,10 @@ final class InjectionSession implements MessageHandler {
                     entries.add(new QueueEntry(envelope, e.getKey(), e.getValue(), 0, notBefore));
                 envelopes.add(envelope);
                 events.holdUntilReception(gid); // the engine may deliver it before the reception events below
-                writes.add(spool.store(envelope, body, entries));
+                writes.add(
+                        tail == null
+                                ? spool.store(envelope, body, entries)
+                                : spool.store(envelope, body, tail.file(), entries));
             }
             try {
                 return queued(id, envelopes, groups, writes, now, returnPath, tenant, campaign, clientAddr, suppressed);

@@ -11,8 +11,10 @@ import org.subethamail.smtp.server.Session;
 /**
  * BDAT (CHUNKING, RFC 3030) for the injection listener: SubEthaSMTP's chunk framing (its
  * {@link BdatInputStream} reads exactly the announced sizes and the following BDAT lines), with
- * the text checked by {@link DataReader} against {@code injection.data} like DATA's, and the mail
- * transaction ended after the reply whatever it is.
+ * the text checked by {@link DataReader} against {@code injection.data} like DATA's (and held
+ * within {@code injection.max_memory} the same way: without memory the chunks are read and
+ * discarded and the last one gets {@code 452 4.3.1}), and the mail transaction ended after the
+ * reply whatever it is.
  */
 final class TernBdatCommand extends BaseCommand {
     private final DataLimits limits;
@@ -31,9 +33,12 @@ final class TernBdatCommand extends BaseCommand {
             return;
         }
         InjectionSession handler = (InjectionSession) sess.getMessageHandler();
-        DataReader.Result text = DataReader.readAll(
-                new BdatInputStream(sess.getRawInput(), sess, bdat.size, bdat.isLast),
-                DataReader.Limits.of(limits, handler.maxMessageSize()));
-        TernDataCommand.respond(sess, handler, text);
+        try (MemoryBudget.Lease lease = handler.memoryLease(0)) {
+            DataReader.Result text = DataReader.readAll(
+                    new BdatInputStream(sess.getRawInput(), sess, bdat.size, bdat.isLast),
+                    DataReader.Limits.of(limits, handler.maxMessageSize()),
+                    handler.overflow(lease));
+            TernDataCommand.respond(sess, handler, text);
+        }
     }
 }

@@ -13,9 +13,13 @@ import org.subethamail.smtp.server.Session;
  * DATA for the injection listener. Replaces SubEthaSMTP's own, which reads the text a byte at
  * a time and takes {@code <LF>.<LF>}-style sequences at face value: the text is read by
  * {@link DataReader} (chunked, only {@code <CRLF>.<CRLF>} ends it, limits of
- * {@code injection.data}) and handed to {@link InjectionSession#data(byte[], int)} as one
- * buffer. The mail transaction ends after the reply whatever it is, refusals included
- * (RFC 5321 4.1.1.4; SubEthaSMTP left it open after a refusal, so the next MAIL got 503).
+ * {@code injection.data}) and handed to {@link InjectionSession#data(byte[], int, DataReader.Tail)}:
+ * in one buffer, or past {@code injection.data.memory_threshold} as the header section plus a
+ * spool file written as the text arrived. The text's buffer is a share of
+ * {@code injection.max_memory}: when not even the smallest share is free, DATA gets
+ * {@code 452 4.3.1} before any text is sent. The mail transaction ends after the reply whatever
+ * it is, refusals included (RFC 5321 4.1.1.4; SubEthaSMTP left it open after a refusal, so the
+ * next MAIL got 503).
  */
 final class TernDataCommand extends BaseCommand {
     private final DataLimits limits;
@@ -29,18 +33,27 @@ final class TernDataCommand extends BaseCommand {
     public void execute(String commandString, Session sess) throws IOException, DropConnectionException {
         if (!readyForText(sess)) return;
         InjectionSession handler = (InjectionSession) sess.getMessageHandler();
-        sess.sendResponse("354 End data with <CR><LF>.<CR><LF>");
-        DataReader.Result text;
-        try {
-            text = DataReader.readData(
-                    sess.getRawInput(),
-                    DataReader.Limits.of(limits, handler.maxMessageSize()),
-                    sess.getDeclaredMessageSize());
-        } catch (EOFException e) {
+        MemoryBudget.Lease lease = handler.memoryLease(DataReader.MIN_LEASE);
+        if (lease == null) {
             sess.resetMailTransaction();
-            throw new DropConnectionException(421, "4.4.2 Connection closed during DATA");
+            sess.sendResponse("452 4.3.1 Insufficient system resources for the message now, try again later");
+            return;
         }
-        respond(sess, handler, text);
+        try (lease) {
+            sess.sendResponse("354 End data with <CR><LF>.<CR><LF>");
+            DataReader.Result text;
+            try {
+                text = DataReader.readData(
+                        sess.getRawInput(),
+                        DataReader.Limits.of(limits, handler.maxMessageSize()),
+                        sess.getDeclaredMessageSize(),
+                        handler.overflow(lease));
+            } catch (EOFException e) {
+                sess.resetMailTransaction();
+                throw new DropConnectionException(421, "4.4.2 Connection closed during DATA");
+            }
+            respond(sess, handler, text);
+        }
     }
 
     /** Whether MAIL and RCPT came first; if not, answers 503 (DATA and BDAT alike). */
@@ -56,7 +69,10 @@ final class TernDataCommand extends BaseCommand {
         return true;
     }
 
-    /** Hands an accepted text to the handler and answers; ends the mail transaction either way. */
+    /**
+     * Hands an accepted text to the handler and answers; ends the mail transaction and releases
+     * the text's spool file (if any) either way.
+     */
     static void respond(Session sess, InjectionSession handler, DataReader.Result text)
             throws IOException, DropConnectionException {
         try {
@@ -64,13 +80,14 @@ final class TernDataCommand extends BaseCommand {
                 sess.sendResponse(text.code() + " " + text.text());
                 return;
             }
-            String reply = handler.data(text.buffer(), text.length());
+            String reply = handler.data(text.buffer(), text.length(), text.tail());
             sess.sendResponse(SMTPResponseHelper.buildResponse("250", reply));
         } catch (DropConnectionException e) {
             throw e;
         } catch (RejectException e) {
             sess.sendResponse(e.getErrorResponse());
         } finally {
+            if (text.tail() != null) text.tail().close();
             sess.resetMailTransaction();
         }
     }

@@ -271,13 +271,13 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
             return;
         }
         long max = maxSize(ext);
-        if (max > 0 && t.message().length > max) {
+        if (max > 0 && t.size() > max) {
             complete(
                     future,
                     TransactionResult.refusedLocally(SmtpReply.of(
                             552,
                             "5.3.4",
-                            "message size " + t.message().length + " exceeds the fixed maximum " + max + " of " + remote
+                            "message size " + t.size() + " exceeds the fixed maximum " + max + " of " + remote
                                     + " (refused locally)")));
             return;
         }
@@ -368,7 +368,8 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
             return;
         }
         state = Phase.DATA_BLOCK;
-        body = new DotStuffer(tx.transaction.message(), ctx.alloc());
+        SmtpTransaction.Tail tail = tx.transaction.tail();
+        body = new DotStuffer(tx.transaction.message(), tail == null ? null : tail.file(), ctx.alloc());
         writingBody = true;
         expected.addLast(new Expect(Phase.DATA_END, this::onDataEnd)); // armed once the body is written
         arm(Phase.DATA_BLOCK);
@@ -378,7 +379,13 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
     /** Writes body chunks while the channel is writable; resumes on writability changes. */
     private void writeBody() {
         while (writingBody && body.hasNext() && ctx.channel().isWritable()) {
-            ByteBuf chunk = body.next();
+            ByteBuf chunk;
+            try {
+                chunk = body.next();
+            } catch (java.io.UncheckedIOException e) {
+                fail(SmtpException.ofTransient(Phase.DATA_BLOCK, e.getMessage(), e.getCause()));
+                return;
+            }
             boolean last = !body.hasNext();
             ChannelFuture f = ctx.write(chunk);
             f.addListener(done -> chunkWritten(done, last));
@@ -405,6 +412,7 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
     private void onDataEnd(SmtpReply r) {
         boolean early = writingBody; // the server replied before the whole body was written
         writingBody = false;
+        if (body != null) body.close();
         body = null;
         finishTransaction(r, false);
         if (early) fail(SmtpException.ofReply(Phase.DATA_BLOCK, r, remote + " replied before the end of the message"));
@@ -458,6 +466,8 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
         cancelTimer();
         expected.clear();
         writingBody = false;
+        if (body != null) body.close();
+        body = null;
         log.debug("SMTP connection to {} failed: {}", remote, e.getMessage());
         if (!connected.isDone()) connected.completeExceptionally(e);
         Tx t = tx;

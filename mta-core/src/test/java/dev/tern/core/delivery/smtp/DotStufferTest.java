@@ -38,6 +38,44 @@ class DotStufferTest {
         assertThat(stuff("..\r\n")).isEqualTo("...\r\n.\r\n");
     }
 
+    @org.junit.jupiter.api.io.TempDir
+    java.nio.file.Path dir;
+
+    /** A head array plus a tail file is sent as if it were one array. */
+    @Test
+    void aTailFileContinuesTheMessage() throws Exception {
+        java.util.Random r = new java.util.Random(3);
+        for (int round = 0; round < 20; round++) {
+            byte[] m = new byte[r.nextInt(4 * DotStuffer.CHUNK)];
+            for (int i = 0; i < m.length; i++) {
+                int k = r.nextInt(30);
+                m[i] = (byte) (k == 0 ? '\n' : k == 1 ? '\r' : k < 5 ? '.' : 'a' + k);
+            }
+            // dots right at the borders of the file's blocks and of the head
+            for (int border = DotStuffer.CHUNK; border < m.length; border += DotStuffer.CHUNK) {
+                m[border - 1] = '\n';
+                m[border] = '.';
+            }
+            int split = m.length == 0 ? 0 : r.nextInt(m.length + 1);
+            if (round == 0) split = 0; // an empty head
+            java.nio.file.Path tail =
+                    java.nio.file.Files.write(dir.resolve("tail-" + round), Arrays.copyOfRange(m, split, m.length));
+            DotStuffer s = new DotStuffer(Arrays.copyOf(m, split), tail, ByteBufAllocator.DEFAULT);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            while (s.hasNext()) {
+                ByteBuf b = s.next();
+                assertThat(b.readableBytes()).isLessThanOrEqualTo(DotStuffer.CHUNK + 5);
+                byte[] a = new byte[b.readableBytes()];
+                b.readBytes(a);
+                b.release();
+                out.writeBytes(a);
+            }
+            assertThat(out.toString(StandardCharsets.ISO_8859_1))
+                    .as("round %d, split %d of %d", round, split, m.length)
+                    .isEqualTo(stuff(m));
+        }
+    }
+
     @Test
     void dotsAtChunkBordersAreStuffedOnce() {
         byte[] m = new byte[3 * DotStuffer.CHUNK + 10];

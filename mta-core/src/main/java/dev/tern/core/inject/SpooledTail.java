@@ -1,0 +1,44 @@
+package dev.tern.core.inject;
+
+import dev.tern.dkim.SigningSession;
+import dev.tern.queue.BodyFile;
+import java.io.IOException;
+
+/**
+ * The tail of a message too large for memory: written to a spool body file and, when the
+ * message is DKIM-signed, through the signing session's body hash, as it arrives. The session
+ * was already fed the header section (without control headers).
+ */
+final class SpooledTail implements DataReader.Tail {
+    private final BodyFile file;
+    private final SigningSession signing;
+
+    SpooledTail(BodyFile file, SigningSession signing) {
+        this.file = file;
+        this.signing = signing;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+        file.write(b, off, len);
+        if (signing != null) signing.update(b, off, len);
+    }
+
+    BodyFile file() {
+        return file;
+    }
+
+    long size() {
+        return file.size();
+    }
+
+    /** The {@code DKIM-Signature} fields of the whole message, or "" when it is not signed. */
+    String signatures() {
+        return signing == null ? "" : signing.finish();
+    }
+
+    @Override
+    public void close() {
+        file.close();
+    }
+}
