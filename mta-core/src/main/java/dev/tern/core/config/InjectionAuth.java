@@ -56,23 +56,31 @@ public record InjectionAuth(
      * @param passwordHash         Argon2id (PHC string) or bcrypt hash of the password, from {@code tern auth hash-password}
      * @param tenants              tenants it may name in X-Tern-Tenant ("*": any); with one, messages without the header get it
      * @param pools                pools it may name in X-Tern-Pool ("*": any); with one, messages without the header get it
-     * @param maxMessagesPerSecond messages per second over all its sessions (0 = unlimited; more: 451 4.7.1)
-     * @param maxMessagesPerMinute messages per minute over all its sessions (0 = unlimited)
+     * @param maxMessagesPerSecond recipients per second over all its sessions (0 = unlimited; more: 451 4.7.1
+     *                             at RCPT): each recipient is one stored copy, so one message to 500 counts 500
+     * @param maxMessagesPerMinute recipients per minute over all its sessions (0 = unlimited)
+     * @param priorities           priority lanes it may ask for with X-Tern-Priority ("transactional", "*": any);
+     *                             empty = bulk only (asking for another lane: 550 5.7.1)
      */
     public record User(
             String passwordHash,
             List<String> tenants,
             List<String> pools,
             int maxMessagesPerSecond,
-            int maxMessagesPerMinute)
+            int maxMessagesPerMinute,
+            List<String> priorities)
             implements Validated {
+        /** The lanes X-Tern-Priority may name. */
+        public static final List<String> LANES = List.of("transactional", "bulk", "*");
+
         static User defaults() {
-            return new User(null, List.of(), List.of(), 0, 0);
+            return new User(null, List.of(), List.of(), 0, 0, List.of());
         }
 
         public User {
             tenants = tenants == null ? List.of() : tenants;
             pools = pools == null ? List.of() : pools;
+            priorities = priorities == null ? List.of() : priorities;
         }
 
         @Override
@@ -84,6 +92,11 @@ public record InjectionAuth(
                 p.require(!tenants.get(i).isBlank(), "tenants[" + i + "]", "must not be empty");
             for (int i = 0; i < pools.size(); i++)
                 p.require(!pools.get(i).isBlank(), "pools[" + i + "]", "must not be empty");
+            for (int i = 0; i < priorities.size(); i++)
+                p.require(
+                        LANES.contains(priorities.get(i)),
+                        "priorities[" + i + "]",
+                        "'" + priorities.get(i) + "' is not a lane: one of " + String.join(", ", LANES));
         }
     }
 }

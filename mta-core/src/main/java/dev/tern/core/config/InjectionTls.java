@@ -14,6 +14,8 @@ import java.util.List;
  * @param selfSigned  when neither file exists, generate a self-signed certificate and key there on start
  * @param smtpsListen address of an implicit-TLS (SMTPS, port 465 style) listener; null = none
  * @param protocols   TLS versions offered: TLSv1.2 and/or TLSv1.3
+ * @param handshakeTimeout a TLS handshake (STARTTLS or SMTPS) must finish within this
+ * @param cipherSuites cipher suites offered (JSSE names); empty = the JDK's AEAD suites only
  */
 public record InjectionTls(
         boolean starttls,
@@ -21,7 +23,9 @@ public record InjectionTls(
         Path privateKey,
         boolean selfSigned,
         HostPort smtpsListen,
-        List<String> protocols)
+        List<String> protocols,
+        java.time.Duration handshakeTimeout,
+        List<String> cipherSuites)
         implements Validated {
     /** The TLS versions Tern accepts. */
     public static final List<String> ALLOWED_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
@@ -33,13 +37,17 @@ public record InjectionTls(
                 Path.of("data/tls/injection-key.pem"),
                 true,
                 null,
-                ALLOWED_PROTOCOLS);
+                ALLOWED_PROTOCOLS,
+                java.time.Duration.ofSeconds(30),
+                List.of());
     }
 
     public InjectionTls {
         if (certificate != null && certificate.toString().isEmpty()) certificate = null;
         if (privateKey != null && privateKey.toString().isEmpty()) privateKey = null;
         protocols = protocols == null ? ALLOWED_PROTOCOLS : List.copyOf(protocols);
+        cipherSuites = cipherSuites == null ? List.of() : List.copyOf(cipherSuites);
+        handshakeTimeout = handshakeTimeout == null ? java.time.Duration.ofSeconds(30) : handshakeTimeout;
     }
 
     /** True when a certificate is needed (STARTTLS or SMTPS). */
@@ -68,6 +76,9 @@ public record InjectionTls(
                         "'" + protocols.get(i) + "' is not allowed: only " + String.join(", ", ALLOWED_PROTOCOLS));
             }
         }
+        p.require(
+                !handshakeTimeout.isNegative() && !handshakeTimeout.isZero(), "handshake_timeout", "must be positive");
+        FileChecks.installed().tlsCipherSuites(cipherSuites, p);
         if (!enabled()) return;
         String why = "is required when starttls is true or smtps_listen is set";
         p.require(certificate != null, "certificate", why);

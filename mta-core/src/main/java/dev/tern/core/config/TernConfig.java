@@ -118,6 +118,14 @@ public record TernConfig(
      * @param tls                STARTTLS and SMTPS ({@link InjectionTls})
      * @param auth               SMTP AUTH users and lockout ({@link InjectionAuth})
      * @param data               limits on the message text ({@link DataLimits})
+     * @param commandDeadline    one command line, or one message text, must arrive within this, however the
+     *                           client spaces its bytes (extended by {@code minDataRate}, never beyond itself)
+     * @param minDataRate        bytes per second that earn more time: each read of N bytes adds N / rate
+     *                           seconds to the current deadline (0 = none: the deadline is fixed)
+     * @param stressThreshold    fraction of {@code maxConnections} open at which the listener is under stress
+     * @param stressTimeout      idle timeout and command deadline while under stress
+     * @param iKnowThisIsAnOpenRelay accept a {@code relayFrom} block wider than private/loopback ranges on a
+     *                           non-loopback listener (an open relay); without it that is a config error
      * @param maxMemory          heap all sessions together may use for message texts being received;
      *                           a DATA that cannot get its share now gets {@code 452 4.3.1}
      */
@@ -132,7 +140,12 @@ public record TernConfig(
             InjectionTls tls,
             InjectionAuth auth,
             DataLimits data,
-            DataSize maxMemory)
+            DataSize maxMemory,
+            Duration commandDeadline,
+            int minDataRate,
+            double stressThreshold,
+            Duration stressTimeout,
+            boolean iKnowThisIsAnOpenRelay)
             implements Validated {
         static Injection defaults() {
             return new Injection(
@@ -141,12 +154,17 @@ public record TernConfig(
                     DataSize.ofMebibytes(50),
                     1000,
                     1000,
-                    0,
+                    50,
                     Duration.ofMinutes(5),
                     InjectionTls.defaults(),
                     InjectionAuth.defaults(),
                     DataLimits.defaults(),
-                    DataSize.ofMebibytes(256));
+                    DataSize.ofMebibytes(256),
+                    Duration.ofMinutes(5),
+                    500,
+                    0.8,
+                    Duration.ofSeconds(10),
+                    false);
         }
 
         @Override
@@ -162,6 +180,28 @@ public record TernConfig(
                             || maxMemory.bytes() >= 2 * data.memoryThreshold().bytes(),
                     "max_memory",
                     "must be at least twice injection.data.memory_threshold (one message buffer and its copy)");
+            p.require(
+                    !commandDeadline.isNegative() && !commandDeadline.isZero(), "command_deadline", "must be positive");
+            p.min(minDataRate, 0, "min_data_rate");
+            p.require(stressThreshold > 0 && stressThreshold <= 1, "stress_threshold", "must be in (0, 1]");
+            p.require(!stressTimeout.isNegative() && !stressTimeout.isZero(), "stress_timeout", "must be positive");
+            if (!iKnowThisIsAnOpenRelay) {
+                boolean publicListener = !Admin.isLoopback(listen.host())
+                        || (tls != null
+                                && tls.smtpsListen() != null
+                                && !Admin.isLoopback(tls.smtpsListen().host()));
+                for (int i = 0; i < relayFrom.size(); i++) {
+                    Cidr block = relayFrom.get(i);
+                    if (publicListener && RelayBlocks.open(block)) {
+                        p.add(
+                                "relay_from[" + i + "]",
+                                block + " lets clients anywhere relay without AUTH through a non-loopback listener"
+                                        + " (an open relay); name your platform's addresses (private ranges, or public"
+                                        + " blocks of at most /24 (IPv4) or /48 (IPv6)), or set"
+                                        + " injection.i_know_this_is_an_open_relay: true");
+                    }
+                }
+            }
         }
     }
 

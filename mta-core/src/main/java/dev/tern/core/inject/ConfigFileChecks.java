@@ -4,6 +4,7 @@ import dev.tern.core.config.FileChecks;
 import dev.tern.core.config.Problems;
 import dev.tern.core.inject.auth.PasswordHash;
 import dev.tern.core.inject.tls.KeyMaterial;
+import dev.tern.core.inject.tls.ServerTls;
 import dev.tern.core.inject.tls.TlsFileException;
 import dev.tern.dkim.DkimKey;
 import java.nio.file.Path;
@@ -41,6 +42,15 @@ public final class ConfigFileChecks implements FileChecks {
             PasswordHash.checkFormat(hash);
         } catch (IllegalArgumentException e) {
             p.add("password_hash", e.getMessage());
+        }
+    }
+
+    @Override
+    public void tlsCipherSuites(java.util.List<String> suites, Problems p) {
+        var supported = java.util.Set.of(ServerTls.supportedCipherSuites());
+        for (int i = 0; i < suites.size(); i++) {
+            if (!supported.contains(suites.get(i)))
+                p.add("cipher_suites[" + i + "]", "'" + suites.get(i) + "' is not a cipher suite this JDK supports");
         }
     }
 }

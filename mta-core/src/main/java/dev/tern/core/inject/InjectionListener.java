@@ -33,6 +33,7 @@ public final class InjectionListener implements AutoCloseable {
     private final SMTPServer server;
     private final SMTPServer smtps; // null: no implicit-TLS listener
     private final ExecutorService sessions;
+    private final ConnectionGuard guard;
 
     /**
      * With {@code feedback}: suppressed recipients are refused (or reported), VERP return paths
@@ -68,13 +69,29 @@ public final class InjectionListener implements AutoCloseable {
                 c.data().memoryThreshold().bytes());
         ServerTls tls = c.tls().enabled() ? serverTls(c.tls(), hostname) : null;
         ConnectionLimits limits = new ConnectionLimits(c.maxConnectionsPerIp());
+        guard = new ConnectionGuard(
+                new ConnectionGuard.Settings(
+                        c.idleTimeout(),
+                        c.commandDeadline(),
+                        c.minDataRate(),
+                        c.maxConnections(),
+                        c.stressThreshold(),
+                        c.stressTimeout(),
+                        c.tls().handshakeTimeout()),
+                hostname,
+                clock);
+        if (c.iKnowThisIsAnOpenRelay())
+            log.warn(
+                    "injection.i_know_this_is_an_open_relay is true: relay_from {} is not checked for an open relay",
+                    c.relayFrom());
         sessions = Executors.newThreadPerTaskExecutor(
                 Thread.ofVirtual().name("tern-inject-", 0).factory());
 
         SMTPServer.Builder plain =
                 builder(config, c.listen().host(), c.listen().port(), "injection.listen", injector, limits);
+        plain.serverSocketFactory(() -> guard.serverSocket(null));
         if (tls != null && c.tls().starttls()) plain.enableTLS(true).startTlsSocketFactory(tls::wrap);
-        server = withCommands(plain.build(), auth, c.data());
+        server = withCommands(plain.build(), auth, c.data(), guard);
         if (c.tls().smtpsListen() != null) {
             SMTPServer.Builder implicit = builder(
                     config,
@@ -83,8 +100,10 @@ public final class InjectionListener implements AutoCloseable {
                     "injection.tls.smtps_listen",
                     injector,
                     limits);
-            implicit.serverSocketFactory(tls::serverSocket);
-            smtps = withCommands(implicit.build(), auth, c.data());
+            implicit.serverSocketFactory(() -> guard.serverSocket(tls));
+            // the handshake runs first on the session's own thread, under the handshake deadline
+            implicit.executorService(new HandshakingExecutor(sessions, guard));
+            smtps = withCommands(implicit.build(), auth, c.data(), guard);
         } else {
             smtps = null;
         }
@@ -118,13 +137,69 @@ public final class InjectionListener implements AutoCloseable {
                 .sessionHandler(limits);
     }
 
-    private static SMTPServer withCommands(SMTPServer s, SmtpAuth auth, DataLimits data) {
+    private static SMTPServer withCommands(SMTPServer s, SmtpAuth auth, DataLimits data, ConnectionGuard guard) {
+        for (var command : TernMailCommands.all()) s.getCommandHandler().addCommand(command);
         s.getCommandHandler().addCommand(new TernEhloCommand(auth));
         s.getCommandHandler().addCommand(new TernDataCommand(data));
         s.getCommandHandler().addCommand(new TernBdatCommand(data));
         s.getCommandHandler().addCommand(new TernAuthCommand(auth));
-        s.getCommandHandler().addCommand(new TernStartTlsCommand());
+        s.getCommandHandler().addCommand(new TernStartTlsCommand(guard));
         return s;
+    }
+
+    /** Connections open now on the plain and the SMTPS listener. */
+    public int openConnections() {
+        return guard.open();
+    }
+
+    /**
+     * Runs sessions of the implicit-TLS listener on the shared executor, each preceded by its TLS
+     * handshake ({@link ConnectionGuard#handshake}); shutting it down shuts the shared one down.
+     */
+    private static final class HandshakingExecutor extends java.util.concurrent.AbstractExecutorService {
+        private final ExecutorService delegate;
+        private final ConnectionGuard guard;
+
+        HandshakingExecutor(ExecutorService delegate, ConnectionGuard guard) {
+            this.delegate = delegate;
+            this.guard = guard;
+        }
+
+        @Override
+        public void execute(Runnable command) {
+            delegate.execute(() -> {
+                // after a failed handshake the session only releases its slot: quit() closes the
+                // connection and makes run() end without a reply or a log line
+                if (command instanceof org.subethamail.smtp.server.Session s && !guard.handshake(s.getSocket()))
+                    s.quit();
+                command.run();
+            });
+        }
+
+        @Override
+        public void shutdown() {
+            delegate.shutdown();
+        }
+
+        @Override
+        public java.util.List<Runnable> shutdownNow() {
+            return delegate.shutdownNow();
+        }
+
+        @Override
+        public boolean isShutdown() {
+            return delegate.isShutdown();
+        }
+
+        @Override
+        public boolean isTerminated() {
+            return delegate.isTerminated();
+        }
+
+        @Override
+        public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+            return delegate.awaitTermination(timeout, unit);
+        }
     }
 
     /** Reads the certificate and key, first generating a self-signed pair when configured and neither file exists. */
@@ -147,7 +222,7 @@ public final class InjectionListener implements AutoCloseable {
                         t.certificate(),
                         cert.getSubjectX500Principal().getName());
             }
-            return new ServerTls(material, t.protocols());
+            return new ServerTls(material, t.protocols(), t.cipherSuites());
         } catch (TlsFileException e) {
             String key = e.part() == TlsFileException.Part.CERTIFICATE ? "certificate" : "private_key";
             throw new IllegalArgumentException("injection.tls." + key + ": " + e.getMessage(), e);

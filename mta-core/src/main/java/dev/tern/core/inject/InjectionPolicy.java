@@ -13,7 +13,7 @@ import java.util.List;
  * @param relayFrom      client address blocks allowed to relay
  * @param maxMessageSize largest message in bytes
  * @param maxRecipients  most recipients per message
- * @param userRates      message rate limits of authenticated users
+ * @param userRates      rate limits of authenticated users, counted in recipients
  */
 public record InjectionPolicy(List<Cidr> relayFrom, long maxMessageSize, int maxRecipients, UserRates userRates) {
     public InjectionPolicy(List<Cidr> relayFrom, long maxMessageSize, int maxRecipients) {
@@ -25,8 +25,13 @@ public record InjectionPolicy(List<Cidr> relayFrom, long maxMessageSize, int max
         return false;
     }
 
-    /** Takes one message from an authenticated user's rate allowance; false when it is over a limit. */
+    /** True when an authenticated user has allowance left for one more recipient (takes nothing). */
     public boolean withinRate(AuthUser user) {
+        return userRates.hasAllowance(user.name());
+    }
+
+    /** Takes one recipient (one stored copy) from an authenticated user's allowance; false when over a limit. */
+    public boolean takeRecipient(AuthUser user) {
         return userRates.tryAcquire(user.name());
     }
 }

@@ -70,10 +70,7 @@ final class InjectionSession implements MessageHandler {
         // relay: authenticated users (within their message rate) and clients in relay_from; nobody else
         user = SmtpAuth.user(context).orElse(null);
         relayAllowed = user != null || (client != null && injector.policy().relayAllowed(client));
-        if (user != null && !injector.policy().withinRate(user)) {
-            throw new RejectException(
-                    451, "4.7.1 User '" + user.name() + "' is over its message rate limit, try again later");
-        }
+        if (user != null && !injector.policy().withinRate(user)) throw overRate();
         // with bounce/FBL domains configured anyone may send to them: relaying is then judged per recipient
         if (!relayAllowed && !injector.acceptsFeedback()) throw relayDenied();
         returnPath = SmtpAddress.checkSender(from);
@@ -97,7 +94,14 @@ final class InjectionSession implements MessageHandler {
         if (!feedbackRecipients.isEmpty())
             throw new RejectException(452, "4.5.3 Send mail for <" + r + "> in a transaction of its own");
         injector.refuseIfSuppressed(r);
+        // rates count recipients (stored copies), not transactions
+        if (user != null && !injector.policy().takeRecipient(user)) throw overRate();
         recipients.add(r);
+    }
+
+    private RejectException overRate() {
+        return new RejectException(
+                451, "4.7.1 User '" + user.name() + "' is over its message rate limit, try again later");
     }
 
     private boolean tls() {
@@ -339,6 +343,10 @@ final class InjectionSession implements MessageHandler {
                 tenant = t.value();
                 pool = p.value();
             }
+            boolean transactional = "transactional".equalsIgnoreCase(tags.getOrDefault("x-tern-priority", ""));
+            if (transactional && user != null && !user.mayUsePriority("transactional"))
+                throw new RejectException(
+                        550, "5.7.1 User '" + user.name() + "' may not use the transactional priority lane");
             String campaign = tags.get("x-tern-campaign");
             Optional<String> paused =
                     feedback == null ? Optional.empty() : feedback.campaigns().pausedReason(campaign);
@@ -383,18 +391,8 @@ final class InjectionSession implements MessageHandler {
                 }
             }
 
-            long notBefore = now.toEpochMilli();
             String deliverAfter = tags.get("x-tern-deliver-after");
-            if (deliverAfter != null) {
-                try {
-                    notBefore = Math.max(
-                            notBefore,
-                            OffsetDateTime.parse(deliverAfter).toInstant().toEpochMilli());
-                } catch (DateTimeParseException e) {
-                    throw new RejectException(
-                            554, "5.6.0 X-Tern-Deliver-After is not an RFC 3339 time: " + deliverAfter);
-                }
-            }
+            long notBefore = Math.max(now.toEpochMilli(), deliverAfterMillis(deliverAfter, now));
             // VERP: one return path per recipient, so one spooled message per recipient
             boolean verp = feedback != null && feedback.verp().enabled() && !returnPath.isEmpty();
             List<List<String>> groups = verp ? deliverTo.stream().map(List::of).toList() : List.of(deliverTo);
@@ -403,7 +401,8 @@ final class InjectionSession implements MessageHandler {
             for (int g = 0; g < groups.size(); g++) {
                 String gid = g == 0 ? id : MessageIds.next();
                 String received =
-                        "Received: from " + (helo.isEmpty() ? "unknown" : helo) + " ([" + clientAddr + "])\r\n"
+                        "Received: from " + (helo.isEmpty() ? "unknown" : Replies.heloName(helo)) + " ([" + clientAddr
+                                + "])\r\n"
                                 + "\tby " + hostname + " (Tern) with ESMTP" + (tls ? "S" : "")
                                 + (user != null ? "A" : "") + " id " + gid + ";\r\n"
                                 + "\t" + RFC5322.format(OffsetDateTime.ofInstant(now, ZoneOffset.UTC)) + "\r\n";
@@ -426,7 +425,7 @@ final class InjectionSession implements MessageHandler {
                         tenant,
                         campaign,
                         pool,
-                        "transactional".equalsIgnoreCase(tags.getOrDefault("x-tern-priority", "")),
+                        transactional,
                         now.toEpochMilli(),
                         now.toEpochMilli() + maxAgeMillis,
                         body.length + (tail == null ? 0 : tail.size()),
@@ -452,6 +451,31 @@ final class InjectionSession implements MessageHandler {
             } finally {
                 for (Envelope e : envelopes) events.receptionPublished(e.messageId());
             }
+        }
+
+        /**
+         * The time in an X-Tern-Deliver-After value (RFC 3339), in epoch milliseconds; {@code now} when absent.
+         * Unparsable or out-of-range times get 554 5.6.0, a time after the message would expire ({@code
+         * delivery.max_age} from now) 550 5.5.4; the reply quotes at most a short, cleaned excerpt.
+         */
+        long deliverAfterMillis(String value, Instant now) throws RejectException {
+            if (value == null) return now.toEpochMilli();
+            long at;
+            try {
+                at = OffsetDateTime.parse(value.trim()).toInstant().toEpochMilli();
+            } catch (DateTimeParseException e) {
+                throw new RejectException(
+                        554, "5.6.0 X-Tern-Deliver-After is not an RFC 3339 time: " + Replies.excerpt(value));
+            } catch (java.time.DateTimeException | ArithmeticException e) {
+                throw new RejectException(554, "5.6.0 X-Tern-Deliver-After is out of range: " + Replies.excerpt(value));
+            }
+            if (at - now.toEpochMilli() > maxAgeMillis) {
+                throw new RejectException(
+                        550,
+                        "5.5.4 X-Tern-Deliver-After " + Replies.excerpt(value)
+                                + " is later than the message may stay queued (delivery.max_age)");
+            }
+            return at;
         }
 
         /** Waits until the messages are durable, then publishes their reception events. */

@@ -83,8 +83,7 @@ record SmtpAddress(String localPart, String domain) {
     }
 
     private static RejectException refusal(InvalidAddressException e, String what, String address) {
-        String shown = address.length() > 300 ? address.substring(0, 300) + "..." : address;
-        shown = shown.replaceAll("[\\p{Cntrl}]", "?");
+        String shown = Replies.excerpt(address);
         return new RejectException(
                 e.tooLong() ? 553 : 501,
                 what + (e.tooLong() ? "" : " syntax") + ": " + e.getMessage() + ": <" + shown + ">");

@@ -33,7 +33,10 @@ final class SmtpAuth {
         Map<String, UserDirectory.Entry> entries = new LinkedHashMap<>();
         Map<String, UserRates.Limit> limits = new LinkedHashMap<>();
         config.users().forEach((name, u) -> {
-            entries.put(name, new UserDirectory.Entry(new AuthUser(name, u.tenants(), u.pools()), u.passwordHash()));
+            entries.put(
+                    name,
+                    new UserDirectory.Entry(
+                            new AuthUser(name, u.tenants(), u.pools(), u.priorities()), u.passwordHash()));
             limits.put(name, new UserRates.Limit(u.maxMessagesPerSecond(), u.maxMessagesPerMinute()));
         });
         users = new UserDirectory(entries);

@@ -26,7 +26,7 @@ final class TernEhloCommand extends BaseCommand {
             return;
         }
         sess.resetMailTransaction();
-        sess.setHelo(args[1]);
+        sess.setHelo(Replies.heloName(args[1])); // control bytes never reach Received or logs
         SMTPServer server = sess.getServer();
         StringBuilder r = new StringBuilder();
         r.append("250-").append(server.getHostName());

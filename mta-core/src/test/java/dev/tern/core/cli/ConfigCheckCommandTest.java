@@ -54,6 +54,19 @@ class ConfigCheckCommandTest {
     }
 
     @Test
+    void anOpenRelayIsRefusedWithItsKey() throws Exception {
+        Path bad = dir.resolve("open.yaml");
+        Files.writeString(bad, """
+        injection:
+          listen: 0.0.0.0:25
+          relay_from: ["0.0.0.0/0"]
+        """);
+        Run r = run("config", "check", bad.toString());
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains("injection.relay_from[0]: 0.0.0.0/0").contains("open relay");
+    }
+
+    @Test
     void missingFileIsAnError() {
         Run r = run("config", "check", dir.resolve("nope.yaml").toString());
         assertThat(r.exit()).isEqualTo(1);

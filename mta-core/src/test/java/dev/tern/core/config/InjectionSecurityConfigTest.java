@@ -123,7 +123,7 @@ class InjectionSecurityConfigTest {
         assertThat(a.lockout()).isEqualTo(Duration.ofMinutes(1));
         assertThat(a.maxFailures()).isEqualTo(5);
         assertThat(a.users().get("app1"))
-                .isEqualTo(new InjectionAuth.User(hash, List.of("acme"), List.of("*"), 0, 600));
+                .isEqualTo(new InjectionAuth.User(hash, List.of("acme"), List.of("*"), 0, 600, List.of()));
         assertThat(a.users().get("app@example.test").tenants()).isEmpty();
     }
 

@@ -8,13 +8,25 @@ import java.util.List;
  * @param name    the AUTH user name
  * @param tenants tenants its messages may name in X-Tern-Tenant ("*": any)
  * @param pools   pools its messages may name in X-Tern-Pool ("*": any)
+ * @param priorities priority lanes beyond bulk its messages may ask for with X-Tern-Priority
+ *                ("transactional", or "*": any); empty = bulk only
  */
-public record AuthUser(String name, List<String> tenants, List<String> pools) {
+public record AuthUser(String name, List<String> tenants, List<String> pools, List<String> priorities) {
     public static final String ANY = "*";
 
     public AuthUser {
         tenants = List.copyOf(tenants);
         pools = List.copyOf(pools);
+        priorities = List.copyOf(priorities);
+    }
+
+    public AuthUser(String name, List<String> tenants, List<String> pools) {
+        this(name, tenants, pools, List.of());
+    }
+
+    /** Whether this user may use the priority lane {@code lane} (e.g. "transactional"). */
+    public boolean mayUsePriority(String lane) {
+        return priorities.contains(ANY) || priorities.contains(lane);
     }
 
     /**

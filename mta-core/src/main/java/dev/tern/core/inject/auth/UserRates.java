@@ -7,7 +7,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Per-user message rate limits: a token bucket per second and one per minute for each user,
  * shared by all of its sessions. A bucket holds as many tokens as its limit (so a user may
- * send its whole per-minute allowance in a burst) and refills continuously.
+ * send its whole per-minute allowance in a burst) and refills continuously. One token is one
+ * recipient (one stored copy): a message to 500 recipients costs 500, not 1.
  */
 public final class UserRates {
     /** A user's limits; 0 = unlimited. */
@@ -29,8 +30,17 @@ public final class UserRates {
         return new UserRates(Map.of(), Clock.systemUTC());
     }
 
-    /** Takes one message from {@code user}'s allowance; false (taking nothing) if the user is over a limit. */
+    /** Takes one recipient from {@code user}'s allowance; false (taking nothing) if the user is over a limit. */
     public boolean tryAcquire(String user) {
+        return take(user, 1, true);
+    }
+
+    /** True when {@code user} has at least one recipient of allowance left (takes nothing). */
+    public boolean hasAllowance(String user) {
+        return take(user, 1, false);
+    }
+
+    private boolean take(String user, int n, boolean consume) {
         Limit limit = limits.getOrDefault(user, Limit.NONE);
         if (limit.perSecond() <= 0 && limit.perMinute() <= 0) return true;
         Bucket[] b = buckets.computeIfAbsent(user, u -> new Bucket[] {
@@ -39,8 +49,8 @@ public final class UserRates {
         });
         long now = clock.millis();
         synchronized (b) {
-            for (Bucket x : b) if (x != null && x.available(now) < 1) return false;
-            for (Bucket x : b) if (x != null) x.tokens -= 1;
+            for (Bucket x : b) if (x != null && x.available(now) < n) return false;
+            if (consume) for (Bucket x : b) if (x != null) x.tokens -= n;
             return true;
         }
     }

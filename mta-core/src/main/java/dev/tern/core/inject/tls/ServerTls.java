@@ -16,13 +16,27 @@ import javax.net.ssl.SSLSocket;
 /**
  * Server-side TLS for the injection listener: wraps an accepted plain socket after STARTTLS,
  * or makes the listening socket of an implicit-TLS (SMTPS) listener. Only the configured
- * protocols (TLS 1.2 and 1.3) are enabled.
+ * protocols (TLS 1.2 and 1.3) are enabled, with AEAD cipher suites only unless others are
+ * configured, and client-initiated TLS 1.2 renegotiation is refused (JSSE's
+ * {@code jdk.tls.rejectClientInitiatedRenegotiation}, set before the first server handshake).
  */
 public final class ServerTls {
+    static {
+        // read once, when JSSE's server handshake code is first loaded: set it before any handshake
+        if (System.getProperty("jdk.tls.rejectClientInitiatedRenegotiation") == null)
+            System.setProperty("jdk.tls.rejectClientInitiatedRenegotiation", "true");
+    }
+
     private final SSLContext context;
     private final String[] protocols;
+    private final String[] cipherSuites;
 
     public ServerTls(KeyMaterial material, List<String> protocols) {
+        this(material, protocols, List.of());
+    }
+
+    /** @param cipherSuites suites to offer; empty = {@link #aeadSuites} of the JDK */
+    public ServerTls(KeyMaterial material, List<String> protocols, List<String> cipherSuites) {
         this.protocols = protocols.toArray(String[]::new);
         try {
             char[] none = new char[0];
@@ -36,11 +50,43 @@ public final class ServerTls {
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException("cannot set up TLS: " + e.getMessage(), e);
         }
+        this.cipherSuites = (cipherSuites.isEmpty()
+                        ? aeadSuites(context.getDefaultSSLParameters().getCipherSuites())
+                        : cipherSuites)
+                .toArray(String[]::new);
+    }
+
+    /** The cipher suites this JDK supports (for validating {@code injection.tls.cipher_suites}). */
+    public static String[] supportedCipherSuites() {
+        try {
+            return SSLContext.getDefault().getSupportedSSLParameters().getCipherSuites();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The AEAD suites among {@code suites}, in order: TLS 1.3 suites (all AEAD) and TLS 1.2
+     * ECDHE/DHE suites with GCM or ChaCha20-Poly1305; no CBC, no SHA-1 MAC, no static RSA.
+     */
+    public static List<String> aeadSuites(String[] suites) {
+        return java.util.Arrays.stream(suites)
+                .filter(c -> c.startsWith("TLS_AES_")
+                        || c.startsWith("TLS_CHACHA20_")
+                        || ((c.startsWith("TLS_ECDHE_") || c.startsWith("TLS_DHE_"))
+                                && (c.contains("_GCM_") || c.contains("CHACHA20_POLY1305"))))
+                .toList();
+    }
+
+    /** The enabled cipher suites. */
+    public List<String> cipherSuites() {
+        return List.of(cipherSuites);
     }
 
     private SSLParameters parameters() {
         SSLParameters p = context.getDefaultSSLParameters();
         p.setProtocols(protocols);
+        p.setCipherSuites(cipherSuites);
         p.setUseCipherSuitesOrder(true);
         p.setNeedClientAuth(false);
         return p;

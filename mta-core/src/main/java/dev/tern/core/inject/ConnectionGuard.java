@@ -1,0 +1,278 @@
+package dev.tern.core.inject;
+
+import dev.tern.core.inject.tls.ServerTls;
+import java.io.FilterInputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLSocket;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Time discipline for injection connections, below SubEthaSMTP at the socket: besides the idle
+ * timeout of a single read, each request (a command line, or a message text; it starts with the
+ * first read after the server's last reply) has a whole-request deadline, which received bytes
+ * extend at {@code minDataRate} (N bytes add N / rate seconds) but never beyond the deadline
+ * itself. A client dripping one byte every few seconds is closed once the deadline passes
+ * ({@code 421 4.4.2}, on a plain connection). A TLS handshake (STARTTLS or SMTPS) has its own
+ * fixed deadline. With {@code stressThreshold} of {@code maxConnections} sessions open, the
+ * listener is under stress: idle timeout and deadline drop to {@code stressTimeout}, logged once a
+ * minute. Real time (socket timeouts); the log limiter uses {@code clock}.
+ */
+final class ConnectionGuard {
+    private static final Logger log = LoggerFactory.getLogger(ConnectionGuard.class);
+
+    /** The limits; durations in milliseconds. */
+    record Settings(
+            Duration idleTimeout,
+            Duration commandDeadline,
+            int minDataRate,
+            int maxConnections,
+            double stressThreshold,
+            Duration stressTimeout,
+            Duration handshakeTimeout) {}
+
+    /** Longest single blocking read: stress and deadlines are re-checked this often. */
+    private static final long SLICE_NANOS = 1_000_000_000L;
+
+    private final Settings settings;
+    private final LogLimiter stressLog;
+    private final String hostname;
+    private final AtomicInteger open = new AtomicInteger();
+    final LogLimiter clientErrors;
+
+    ConnectionGuard(Settings settings, String hostname, Clock clock) {
+        this.settings = settings;
+        this.hostname = hostname;
+        this.clientErrors = new LogLimiter(log, clock, 3);
+        this.stressLog = new LogLimiter(log, clock, 1);
+    }
+
+    /** Connections open now over the listeners sharing this guard. */
+    int open() {
+        return open.get();
+    }
+
+    boolean stressed() {
+        return open.get() >= Math.max(1, (int) Math.ceil(settings.maxConnections() * settings.stressThreshold()));
+    }
+
+    private long idleMillis() {
+        long idle = settings.idleTimeout().toMillis();
+        return stressed() ? Math.min(idle, settings.stressTimeout().toMillis()) : idle;
+    }
+
+    private long deadlineNanos() {
+        long d = settings.commandDeadline().toNanos();
+        return stressed() ? Math.min(d, settings.stressTimeout().toNanos()) : d;
+    }
+
+    /**
+     * An unbound listening socket whose accepted sockets are guarded; with {@code implicitTls}, each
+     * is wrapped for implicit TLS (the handshake, under the handshake deadline, is {@link #handshake}'s).
+     */
+    ServerSocket serverSocket(ServerTls implicitTls) throws IOException {
+        return new ServerSocket() {
+            @Override
+            public Socket accept() throws IOException {
+                Guarded s = new Guarded();
+                implAccept(s);
+                open.incrementAndGet();
+                if (stressed())
+                    stressLog.warn(
+                            "stress",
+                            "injection listener under stress: " + open.get() + " of " + settings.maxConnections()
+                                    + " connections open; idle timeout and command deadline cut to "
+                                    + settings.stressTimeout().toSeconds() + "s");
+                if (implicitTls == null) return s;
+                s.beginHandshake();
+                SSLSocket tls = implicitTls.wrap(s);
+                layered(tls, s);
+                return tls;
+            }
+        };
+    }
+
+    /**
+     * Runs the TLS handshake of an implicit-TLS connection under the handshake deadline; false after
+     * a failure, which is one rate-limited log line (the caller ends the session quietly).
+     */
+    boolean handshake(Socket socket) {
+        if (!(socket instanceof SSLSocket ssl)) return true;
+        try {
+            ssl.startHandshake();
+            Guarded g = underlying(ssl);
+            if (g != null) g.endHandshake();
+            return true;
+        } catch (IOException e) {
+            handshakeFailed(socket, e);
+            return false;
+        }
+    }
+
+    /** One rate-limited line for a failed handshake (never a stack trace). */
+    void handshakeFailed(Socket socket, IOException e) {
+        clientErrors.warn(
+                "tls",
+                "TLS handshake with " + socket.getInetAddress().getHostAddress() + " failed: "
+                        + Replies.excerpt(String.valueOf(e.getMessage())));
+    }
+
+    // a layered SSLSocket does not expose its base socket: remembered at wrap time
+    private static final java.util.Map<Socket, Guarded> BASES =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    /** The guarded socket under a layered TLS socket (or the socket itself); null if not guarded. */
+    static Guarded underlying(Socket s) {
+        return s instanceof Guarded g ? g : BASES.get(s);
+    }
+
+    /** Records that {@code tls} runs over {@code base} and from now on carries TLS. */
+    static void layered(SSLSocket tls, Socket base) {
+        if (base instanceof Guarded g) {
+            g.underTls = true;
+            BASES.put(tls, g);
+        }
+    }
+
+    /** A server-side socket whose reads run under the deadlines. */
+    final class Guarded extends Socket {
+        private final AtomicBoolean closed = new AtomicBoolean();
+        private volatile boolean handshaking;
+        private volatile boolean underTls;
+        private long deadline; // System.nanoTime() by which the current request must be in; 0: none running
+        private long budget; // the full deadline of the current request
+        private long requestStart;
+        private InputStream in;
+        private OutputStream out;
+
+        /** The next reads are a TLS handshake: one fixed deadline, no extension. */
+        void beginHandshake() {
+            handshaking = true;
+            budget = settings.handshakeTimeout().toNanos();
+            deadline = System.nanoTime() + budget;
+        }
+
+        void endHandshake() {
+            handshaking = false;
+            deadline = 0;
+        }
+
+        @Override
+        public synchronized InputStream getInputStream() throws IOException {
+            if (in == null) in = new GuardedIn(super.getInputStream());
+            return in;
+        }
+
+        @Override
+        public synchronized OutputStream getOutputStream() throws IOException {
+            if (out == null) out = new GuardedOut(super.getOutputStream());
+            return out;
+        }
+
+        @Override
+        public synchronized void close() throws IOException {
+            if (closed.compareAndSet(false, true)) open.decrementAndGet();
+            super.close();
+        }
+
+        /** The deadline passed: a reply on a plain connection, then the connection is closed. */
+        private SocketTimeoutException expire(String what) throws IOException {
+            String addr = getInetAddress().getHostAddress();
+            if (handshaking) {
+                clientErrors.warn("timeout", "TLS handshake with " + addr + " timed out; connection closed");
+            } else {
+                clientErrors.warn("timeout", what + " from " + addr + "; connection closed");
+                try {
+                    // only on a connection without TLS: above TLS this socket carries ciphertext
+                    if (!underTls) {
+                        super.getOutputStream()
+                                .write(("421 4.4.2 " + hostname + " Error: timeout exceeded\r\n")
+                                        .getBytes(StandardCharsets.US_ASCII));
+                    }
+                } catch (IOException ignored) {
+                    // the client may be gone
+                }
+            }
+            close();
+            return new SocketTimeoutException(what);
+        }
+
+        private final class GuardedIn extends FilterInputStream {
+            GuardedIn(InputStream in) {
+                super(in);
+            }
+
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                int n = read(one, 0, 1);
+                return n <= 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                long start = System.nanoTime();
+                if (deadline == 0) {
+                    requestStart = start;
+                    budget = deadlineNanos();
+                    deadline = start + budget;
+                }
+                int n;
+                while (true) {
+                    // re-evaluated every slice: stress that begins during a read cuts it short too
+                    long now = System.nanoTime();
+                    long due = handshaking || !stressed()
+                            ? deadline
+                            : Math.min(
+                                    deadline,
+                                    requestStart + settings.stressTimeout().toNanos());
+                    long idleEnd = start + idleMillis() * 1_000_000L;
+                    if (now - due >= 0) throw expire("command deadline exceeded");
+                    if (now - idleEnd >= 0) throw expire("idle timeout");
+                    long slice = Math.min(Math.min(due, idleEnd) - now, SLICE_NANOS);
+                    Guarded.super.setSoTimeout((int) Math.max(1, slice / 1_000_000L + 1));
+                    try {
+                        n = super.read(b, off, len);
+                        break;
+                    } catch (SocketTimeoutException e) {
+                        // next slice
+                    }
+                }
+                if (n > 0 && !handshaking && settings.minDataRate() > 0) {
+                    long after = System.nanoTime();
+                    deadline = Math.min(deadline + n * 1_000_000_000L / settings.minDataRate(), after + budget);
+                }
+                return n;
+            }
+        }
+
+        private final class GuardedOut extends FilterOutputStream {
+            GuardedOut(OutputStream out) {
+                super(out);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len);
+                if (!handshaking) deadline = 0; // a reply: the next read starts a new request
+            }
+
+            @Override
+            public void write(int b) throws IOException {
+                out.write(b);
+                if (!handshaking) deadline = 0;
+            }
+        }
+    }
+}
