@@ -54,6 +54,7 @@ public final class TernServer implements AutoCloseable {
     private final InjectionListener injection;
     private final DkimSigning dkim;
     private final AdminServer admin;
+    private final dev.tern.core.console.Console console;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final TernMetrics metrics;
     private final dev.tern.core.telemetry.PathMetrics pathMetrics = new dev.tern.core.telemetry.PathMetrics(registry);
@@ -177,6 +178,23 @@ public final class TernServer implements AutoCloseable {
                     new java.util.concurrent.atomic.AtomicReference<>(config.routes());
             reloader = ReloadParts.register(
                     new Reloader(configFile, config), config, router, routes, token, scrapeToken, delivery, dkim);
+            AdminContext adminContext = new AdminContext(
+                    config,
+                    configFile,
+                    spool,
+                    delivery,
+                    router,
+                    events,
+                    clock,
+                    metrics.scanner(),
+                    feedback.campaigns(),
+                    token,
+                    routes,
+                    reloader,
+                    scrapeToken);
+            AdminApi adminApi = new AdminApi(adminContext);
+            console =
+                    life.add("console", new dev.tern.core.console.Console(adminApi, adminContext, eventLog, registry));
             admin = life.add(
                     "admin",
                     new AdminServer(
@@ -184,20 +202,8 @@ public final class TernServer implements AutoCloseable {
                             config.admin().listen().toSocketAddress(),
                             registry,
                             metrics::refresh,
-                            new AdminApi(new AdminContext(
-                                    config,
-                                    configFile,
-                                    spool,
-                                    delivery,
-                                    router,
-                                    events,
-                                    clock,
-                                    metrics.scanner(),
-                                    feedback.campaigns(),
-                                    token,
-                                    routes,
-                                    reloader,
-                                    scrapeToken))));
+                            adminApi,
+                            console));
             delivery.start();
             life.onClose("delivery (graceful stop)", () -> engine.stop(Duration.ofSeconds(10)));
             injection = life.add(
