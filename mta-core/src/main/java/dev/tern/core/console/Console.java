@@ -56,6 +56,7 @@ public final class Console implements WebPages, AutoCloseable {
     private final Templates templates = new Templates();
     private final ConsoleMetrics metrics;
     private final EventHistory history;
+    private final SiteErrors siteErrors = new SiteErrors(10_000);
     private final byte[] css;
     private final ScheduledExecutorService sampler;
 
@@ -82,6 +83,7 @@ public final class Console implements WebPages, AutoCloseable {
         this.metrics = new ConsoleMetrics(registry, ctx.clock());
         this.history = eventLog == null ? null : new EventHistory(eventLog);
         this.css = resource("static/console.css");
+        ctx.events().register(siteErrors);
         if (sample) {
             sampler = Executors.newSingleThreadScheduledExecutor(
                     Thread.ofPlatform().name("tern-console-rates").daemon(true).factory());
@@ -148,7 +150,7 @@ public final class Console implements WebPages, AutoCloseable {
             return action(path, form, s);
         }
         if (!get(req)) return notAllowed();
-        Pages pages = new Pages(api, ctx, metrics, history, token);
+        Pages pages = new Pages(api, ctx, metrics, history, siteErrors, token);
         return switch (path) {
             case "/", "" -> page(200, "overview", pages.overview(), s);
             case "/destinations" -> page(200, "destinations", pages.destinations(), s);

@@ -32,13 +32,21 @@ final class Pages {
     private final AdminContext ctx;
     private final ConsoleMetrics metrics;
     private final EventHistory history;
+    private final SiteErrors siteErrors;
     private final String token;
 
-    Pages(AdminApi api, AdminContext ctx, ConsoleMetrics metrics, EventHistory history, String token) {
+    Pages(
+            AdminApi api,
+            AdminContext ctx,
+            ConsoleMetrics metrics,
+            EventHistory history,
+            SiteErrors siteErrors,
+            String token) {
         this.api = api;
         this.ctx = ctx;
         this.metrics = metrics;
         this.history = history;
+        this.siteErrors = siteErrors;
         this.token = token;
     }
 
@@ -131,9 +139,31 @@ final class Pages {
         List<Map<String, Object>> rows = new ArrayList<>();
         if (queues.get("destinations") instanceof List<?> ds) {
             List<String> cols = columns(ds, DESTINATION_HIDDEN);
-            m.put("columns", headers(cols));
+            // the API does not report failures per destination: the console's own view of the events
+            boolean fromEvents = !cols.contains("last_error");
+            List<String> headers = new ArrayList<>(headers(cols));
+            if (fromEvents) headers.addAll(List.of("last error", "last error at", "last delivery at"));
+            m.put("columns", headers);
             for (Object d : ds) {
-                if (d instanceof Map<?, ?> dm) rows.add(destinationRow(dm, cols));
+                if (!(d instanceof Map<?, ?> dm)) continue;
+                Map<String, Object> row = destinationRow(dm, cols);
+                if (fromEvents) {
+                    SiteErrors.Status st = siteErrors
+                            .get(String.valueOf(dm.get("key")))
+                            .orElse(new SiteErrors.Status(null, null, null));
+                    List<String> cells = new ArrayList<>(castCells(row.get("cells")));
+                    cells.add(st.lastError() == null ? "—" : st.lastError());
+                    cells.add(
+                            st.lastErrorAt() == null
+                                    ? "—"
+                                    : Fmt.time(st.lastErrorAt().toString()));
+                    cells.add(
+                            st.lastDeliveryAt() == null
+                                    ? "—"
+                                    : Fmt.time(st.lastDeliveryAt().toString()));
+                    row.put("cells", cells);
+                }
+                rows.add(row);
             }
         }
         m.put("destinations", rows);
@@ -384,6 +414,11 @@ final class Pages {
 
     private static List<String> cells(Map<?, ?> row, List<String> cols) {
         return cols.stream().map(c -> Fmt.value(c, row.get(c))).toList();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> castCells(Object cells) {
+        return (List<String>) cells;
     }
 
     private static String joined(List<?> l) {

@@ -168,6 +168,7 @@ class ConsoleBrowserTest {
         navigate(browser.findElement(By.linkText("Destinations")));
         WebElement row = destination();
         assertThat(row.findElement(By.className("state")).getText()).isEqualTo("active");
+        assertThat(row.getText()).containsIgnoringCase("refused");
         navigate(row.findElement(By.cssSelector("button.suspend")));
         assertThat(browser.findElement(By.id("flash")).getText()).isEqualTo("Done: suspend site:" + stuckKey + ".");
         assertThat(destination().findElement(By.className("state")).getText()).isEqualTo("suspended");
