@@ -9,7 +9,7 @@ import dev.tern.core.delivery.smtp.SmtpException;
 import dev.tern.core.delivery.smtp.SmtpReply;
 import dev.tern.core.delivery.smtp.SmtpTransaction;
 import dev.tern.core.delivery.smtp.TransactionResult;
-import dev.tern.core.metrics.PathMetrics;
+import dev.tern.core.telemetry.PathMetrics;
 import dev.tern.queue.QueueEntry;
 import dev.tern.queue.RecipientState;
 import dev.tern.queue.RecipientStatus;

@@ -101,7 +101,7 @@ final class InjectionSession implements MessageHandler {
     }
 
     private RejectException overRate() {
-        injector.metrics.refused(dev.tern.core.metrics.PathMetrics.Refusal.RATE_LIMITED);
+        injector.metrics.refused(dev.tern.core.telemetry.PathMetrics.Refusal.RATE_LIMITED);
         return new RejectException(
                 451, "4.7.1 User '" + user.name() + "' is over its message rate limit, try again later");
     }
@@ -135,6 +135,11 @@ final class InjectionSession implements MessageHandler {
      * goes to the spool as it arrives (returned mail to bounce/FBL addresses is kept up to the
      * threshold and the rest dropped: reports carry what matters first).
      */
+    /** Notes (rate-limited, one line) that a text was refused for want of memory. */
+    void memoryShort() {
+        injector.memoryShort(client);
+    }
+
     DataReader.Overflow overflow(MemoryBudget.Lease lease) {
         return new DataReader.Overflow(
                 injector.memoryThreshold, lease, feedbackRecipients.isEmpty() ? injector::openTail : null);
@@ -199,7 +204,7 @@ final class InjectionSession implements MessageHandler {
         private final long maxAgeMillis;
         private final Clock clock;
         private final DkimSigning dkim;
-        private final dev.tern.core.metrics.PathMetrics metrics;
+        private final dev.tern.core.telemetry.PathMetrics metrics;
         private final Feedback feedback; // null: no suppression, VERP, intake or campaign guard
         private TagPolicy tagPolicy = new TagPolicy(java.util.Set.of(), null, null, java.util.Set.of());
         final MemoryBudget memory;
@@ -214,11 +219,12 @@ final class InjectionSession implements MessageHandler {
                 DkimSigning dkim,
                 Clock clock,
                 Feedback feedback,
-                dev.tern.core.metrics.PathMetrics metrics,
+                dev.tern.core.telemetry.PathMetrics metrics,
                 MemoryBudget memory,
                 long memoryThreshold) {
             this.memory = memory;
             this.memoryThreshold = memoryThreshold;
+            this.memoryLog = new LogLimiter(log, clock, 1);
             this.metrics = metrics;
             this.feedback = feedback;
             this.spool = spool;
@@ -249,7 +255,23 @@ final class InjectionSession implements MessageHandler {
             HeaderBlock h = HeaderBlock.parse(message, headerEnd);
             dev.tern.dkim.SigningSession signing = dkim.start(domainOf(h.first("From")));
             if (signing != null) h.writeWithout(CONTROL_PREFIX, signing);
-            return new SpooledTail(spool.newBodyFile(), signing);
+            try {
+                return new SpooledTail(spool.newBodyFile(), signing);
+            } catch (RuntimeException e) {
+                log.error("cannot write a message body to the spool (451 4.3.0 to the client): {}", e.getMessage());
+                throw e;
+            }
+        }
+
+        private final LogLimiter memoryLog;
+
+        /** One warning a minute at most while {@code injection.max_memory} turns texts away. */
+        void memoryShort(InetAddress client) {
+            memoryLog.warn(
+                    "memory",
+                    "injection.max_memory (" + memory.limit() + " bytes) is used up: 452 4.3.1 to "
+                            + (client == null ? "unknown" : client.getHostAddress())
+                            + "; raise it (and -Xmx) if this persists");
         }
 
         /** True when mail to bounce/FBL domains is accepted (from any client). */
@@ -275,7 +297,7 @@ final class InjectionSession implements MessageHandler {
                 throw new RejectException(451, "4.3.0 Temporary local error, try again later");
             }
             if (s.isPresent()) {
-                metrics.refused(dev.tern.core.metrics.PathMetrics.Refusal.SUPPRESSED);
+                metrics.refused(dev.tern.core.telemetry.PathMetrics.Refusal.SUPPRESSED);
                 events.publish(Event.of(EventType.SUPPRESSED, null, rcpt)
                         .time(clock.instant())
                         .sender(sender)
@@ -346,11 +368,12 @@ final class InjectionSession implements MessageHandler {
             String clientAddr = client == null ? "unknown" : client.getHostAddress();
             String tenant = tags.get("x-tern-tenant");
             String pool = tags.get("x-tern-pool");
+            meta(tags); // refused now if out of bounds; kept in the envelope by store()
             if (user != null) {
                 // an authenticated user sends only for its own tenants and pools
                 AuthUser.Grant t = user.tenant(tenant), p = user.pool(pool);
                 if (!t.allowed() || !p.allowed())
-                    metrics.refused(dev.tern.core.metrics.PathMetrics.Refusal.NOT_PERMITTED);
+                    metrics.refused(dev.tern.core.telemetry.PathMetrics.Refusal.NOT_PERMITTED);
                 if (!t.allowed())
                     throw new RejectException(
                             550,
@@ -367,13 +390,13 @@ final class InjectionSession implements MessageHandler {
             try {
                 tenant = tagPolicy.tenant(tenant, user != null);
             } catch (RejectException e) {
-                metrics.refused(dev.tern.core.metrics.PathMetrics.Refusal.UNKNOWN_TENANT);
+                metrics.refused(dev.tern.core.telemetry.PathMetrics.Refusal.UNKNOWN_TENANT);
                 throw e;
             }
             try {
                 pool = tagPolicy.pool(pool);
             } catch (RejectException e) {
-                metrics.refused(dev.tern.core.metrics.PathMetrics.Refusal.UNKNOWN_POOL);
+                metrics.refused(dev.tern.core.telemetry.PathMetrics.Refusal.UNKNOWN_POOL);
                 throw e;
             }
             boolean transactional = "transactional".equalsIgnoreCase(tags.getOrDefault("x-tern-priority", ""));
@@ -384,7 +407,7 @@ final class InjectionSession implements MessageHandler {
             Optional<String> paused =
                     feedback == null ? Optional.empty() : feedback.campaigns().pausedReason(campaign);
             if (paused.isPresent()) {
-                metrics.refused(dev.tern.core.metrics.PathMetrics.Refusal.CAMPAIGN_PAUSED);
+                metrics.refused(dev.tern.core.telemetry.PathMetrics.Refusal.CAMPAIGN_PAUSED);
                 throw new RejectException(
                         451, "4.7.1 Campaign '" + campaign + "' is paused (" + paused.get() + "); try again later");
             }
@@ -500,6 +523,9 @@ final class InjectionSession implements MessageHandler {
                 Map<String, Suppression> suppressed)
                 throws RejectException {
             int storedLength = stored.lengthWithout(CONTROL_PREFIX);
+            Map<String, String> meta = meta(stored.valuesWithPrefix(CONTROL_PREFIX));
+            String headerMessageId = stored.first("Message-ID");
+            if (headerMessageId != null) headerMessageId = Replies.clean(headerMessageId.strip(), 255);
             List<Envelope> envelopes = new ArrayList<>();
             List<CompletableFuture<Void>> writes = new ArrayList<>();
             for (int g = 0; g < groups.size(); g++) {
@@ -525,6 +551,9 @@ final class InjectionSession implements MessageHandler {
                 attributes.put("dkim", signatures.isEmpty() ? "unsigned" : "signed:" + dkim.signingDomain(fromDomain));
                 if (deliverAfter != null) attributes.put("deliver_after", deliverAfter);
                 if (verp) attributes.put("return_path", returnPath);
+                if (headerMessageId != null && !headerMessageId.isEmpty())
+                    attributes.put(Event.MESSAGE_ID_ATTRIBUTE, headerMessageId);
+                meta.forEach((k, v) -> attributes.put(Event.META_PREFIX + k, v));
                 Envelope envelope = new Envelope(
                         gid,
                         verp ? feedback.verp().returnPath(gid, 0) : returnPath,
@@ -557,6 +586,35 @@ final class InjectionSession implements MessageHandler {
             } finally {
                 for (Envelope e : envelopes) events.receptionPublished(e.messageId());
             }
+        }
+
+        /** Most X-Tern-Meta-NAME headers per message, longest name and value. */
+        static final int MAX_META = 10, MAX_META_NAME = 32, MAX_META_VALUE = 256;
+
+        /**
+         * The platform metadata of {@code X-Tern-Meta-NAME: value} headers (name lower case), carried
+         * in every event of the message; more than {@link #MAX_META} fields, a name that is not 1-32
+         * letters, digits, '-' or '_', or a value over 256 characters gets 550 5.6.0.
+         */
+        static Map<String, String> meta(Map<String, String> tags) throws RejectException {
+            Map<String, String> meta = new java.util.TreeMap<>();
+            for (var e : tags.entrySet()) {
+                if (!e.getKey().startsWith("x-tern-meta-")) continue;
+                String name = e.getKey().substring("x-tern-meta-".length());
+                String value = e.getValue().strip();
+                if (!name.matches("[a-z0-9_\\-]{1," + MAX_META_NAME + "}"))
+                    throw new RejectException(
+                            550,
+                            "5.6.0 X-Tern-Meta-" + Replies.excerpt(name)
+                                    + ": a meta name is 1-32 letters, digits, '-' or '_'");
+                if (value.length() > MAX_META_VALUE)
+                    throw new RejectException(
+                            550, "5.6.0 X-Tern-Meta-" + name + " is longer than " + MAX_META_VALUE + " characters");
+                meta.put(name, Replies.clean(value, MAX_META_VALUE));
+            }
+            if (meta.size() > MAX_META)
+                throw new RejectException(550, "5.6.0 More than " + MAX_META + " X-Tern-Meta-* headers");
+            return meta;
         }
 
         /**
@@ -634,6 +692,7 @@ final class InjectionSession implements MessageHandler {
                 }
                 for (String r : groups.get(g)) {
                     events.publish(Event.of(EventType.RECEPTION, envelope.messageId(), r)
+                            .fromAttributes(envelope.attributes())
                             .time(now)
                             .sender(returnPath)
                             .tenant(envelope.tenant())

@@ -59,7 +59,7 @@ public final class TernServer implements AutoCloseable {
     private final dev.tern.core.console.Console console;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final TernMetrics metrics;
-    private final dev.tern.core.metrics.PathMetrics pathMetrics = new dev.tern.core.metrics.PathMetrics(registry);
+    private final dev.tern.core.telemetry.PathMetrics pathMetrics = new dev.tern.core.telemetry.PathMetrics(registry);
     private final Feedback feedback;
     private final WebhookForwarder webhook;
     private final java.nio.file.Path configFile;
@@ -152,10 +152,11 @@ public final class TernServer implements AutoCloseable {
             events.register(new WakeOnReception(engine::wake));
             events.register(new CampaignPauseHolds(new CampaignPauseHolds.Holds() {
                 @Override
-                public void hold(String campaign, String reason) {
-                    // an operator's pause is already a hold (origin operator): kept as it is
+                public void hold(String campaign, String reason, boolean byGuard) {
+                    // a hold already there (an operator's suspend) is kept as it is
                     HoldTarget t = new HoldTarget(HoldTarget.Kind.CAMPAIGN, campaign);
-                    if (engine.hold(t).isEmpty()) engine.hold(t, reason, HoldOrigin.CAMPAIGN_GUARD, null);
+                    if (engine.hold(t).isEmpty())
+                        engine.hold(t, reason, byGuard ? HoldOrigin.CAMPAIGN_GUARD : HoldOrigin.OPERATOR, null);
                 }
 
                 @Override
@@ -163,6 +164,12 @@ public final class TernServer implements AutoCloseable {
                     engine.release(new HoldTarget(HoldTarget.Kind.CAMPAIGN, campaign));
                 }
             }));
+            // pauses kept in the spool from before a restart hold their queued mail again
+            // (holds are in the spool too: this covers a pause kept from before holds were)
+            feedback.campaigns().paused().forEach(campaign -> {
+                HoldTarget t = new HoldTarget(HoldTarget.Kind.CAMPAIGN, campaign);
+                if (engine.hold(t).isEmpty()) engine.hold(t, "paused", HoldOrigin.CAMPAIGN_GUARD, null);
+            });
             metrics = life.add("metrics", new TernMetrics(registry, spool, delivery, events, clock));
             java.util.concurrent.atomic.AtomicReference<String> token =
                     new java.util.concurrent.atomic.AtomicReference<>(
