@@ -406,7 +406,9 @@ final class InjectionSession implements MessageHandler {
                                 + "\tby " + hostname + " (Tern) with ESMTP" + (tls ? "S" : "")
                                 + (user != null ? "A" : "") + " id " + gid + ";\r\n"
                                 + "\t" + RFC5322.format(OffsetDateTime.ofInstant(now, ZoneOffset.UTC)) + "\r\n";
-                String idHeader = feedback != null && feedback.ternIdHeader() ? "X-Tern-Id: " + gid + "\r\n" : "";
+                String idHeader = feedback != null && feedback.ternIdHeader()
+                        ? "X-Tern-Id: " + feedback.verp().ternId(gid, groups.get(g)) + "\r\n"
+                        : "";
                 // trace header, Tern id and signatures go on top; the signed fields below stay byte for byte
                 byte[] top = (received + idHeader + signatures).getBytes(StandardCharsets.US_ASCII);
                 byte[] body = new byte[top.length + cleanLength];
