@@ -118,6 +118,7 @@ public record TernConfig(
      * @param tls                STARTTLS and SMTPS ({@link InjectionTls})
      * @param auth               SMTP AUTH users and lockout ({@link InjectionAuth})
      * @param data               limits on the message text ({@link DataLimits})
+     * @param tags               accepted X-Tern-Pool / X-Tern-Tenant values ({@link InjectionTags})
      * @param commandDeadline    one command line, or one message text, must arrive within this, however the
      *                           client spaces its bytes (extended by {@code minDataRate}, never beyond itself)
      * @param minDataRate        bytes per second that earn more time: each read of N bytes adds N / rate
@@ -145,7 +146,8 @@ public record TernConfig(
             int minDataRate,
             double stressThreshold,
             Duration stressTimeout,
-            boolean iKnowThisIsAnOpenRelay)
+            boolean iKnowThisIsAnOpenRelay,
+            InjectionTags tags)
             implements Validated {
         static Injection defaults() {
             return new Injection(
@@ -164,7 +166,8 @@ public record TernConfig(
                     500,
                     0.8,
                     Duration.ofSeconds(10),
-                    false);
+                    false,
+                    InjectionTags.defaults());
         }
 
         @Override

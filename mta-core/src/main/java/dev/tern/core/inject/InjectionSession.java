@@ -93,13 +93,14 @@ final class InjectionSession implements MessageHandler {
         if (!relayAllowed) throw relayDenied();
         if (!feedbackRecipients.isEmpty())
             throw new RejectException(452, "4.5.3 Send mail for <" + r + "> in a transaction of its own");
-        injector.refuseIfSuppressed(r);
+        injector.refuseIfSuppressed(r, returnPath, client == null ? "unknown" : client.getHostAddress());
         // rates count recipients (stored copies), not transactions
         if (user != null && !injector.policy().takeRecipient(user)) throw overRate();
         recipients.add(r);
     }
 
     private RejectException overRate() {
+        injector.metrics.refused(dev.tern.core.metrics.PathMetrics.Refusal.RATE_LIMITED);
         return new RejectException(
                 451, "4.7.1 User '" + user.name() + "' is over its message rate limit, try again later");
     }
@@ -199,6 +200,7 @@ final class InjectionSession implements MessageHandler {
         private final DkimSigning dkim;
         private final dev.tern.core.metrics.PathMetrics metrics;
         private final Feedback feedback; // null: no suppression, VERP, intake or campaign guard
+        private TagPolicy tagPolicy = new TagPolicy(java.util.Set.of(), null, null, java.util.Set.of());
         final MemoryBudget memory;
         final long memoryThreshold;
 
@@ -231,6 +233,12 @@ final class InjectionSession implements MessageHandler {
             return policy;
         }
 
+        /** Sets which X-Tern-Pool / X-Tern-Tenant values are accepted (before the listener starts). */
+        Injector tags(TagPolicy tags) {
+            this.tagPolicy = tags;
+            return this;
+        }
+
         /**
          * Opens the spool file for the tail of a large message (header section
          * {@code message[0, headerEnd)}); when the message is to be signed, the signing session is
@@ -256,7 +264,7 @@ final class InjectionSession implements MessageHandler {
          * RCPT-time check against the global suppression list (tenant ""; a tenant's own list is
          * checked after DATA, once X-Tern-Tenant is known). Only in refuse mode.
          */
-        void refuseIfSuppressed(String rcpt) throws RejectException {
+        void refuseIfSuppressed(String rcpt, String sender, String client) throws RejectException {
             if (feedback == null || !feedback.suppression().refuses()) return;
             Optional<Suppression> s;
             try {
@@ -265,7 +273,17 @@ final class InjectionSession implements MessageHandler {
                 log.error("suppression lookup failed for {}: {}", rcpt, e.toString());
                 throw new RejectException(451, "4.3.0 Temporary local error, try again later");
             }
-            if (s.isPresent()) throw new RejectException(550, SuppressionPolicy.refusal(rcpt, s.get()));
+            if (s.isPresent()) {
+                metrics.refused(dev.tern.core.metrics.PathMetrics.Refusal.SUPPRESSED);
+                events.publish(Event.of(EventType.SUPPRESSED, null, rcpt)
+                        .time(clock.instant())
+                        .sender(sender)
+                        .client(client)
+                        .reason(s.get().reason())
+                        .reply("550 " + SuppressionPolicy.refusal(rcpt, s.get()))
+                        .build());
+                throw new RejectException(550, SuppressionPolicy.refusal(rcpt, s.get()));
+            }
         }
 
         /** Consumes returned mail (async bounce or complaint) addressed to bounce/FBL domains. */
@@ -330,6 +348,8 @@ final class InjectionSession implements MessageHandler {
             if (user != null) {
                 // an authenticated user sends only for its own tenants and pools
                 AuthUser.Grant t = user.tenant(tenant), p = user.pool(pool);
+                if (!t.allowed() || !p.allowed())
+                    metrics.refused(dev.tern.core.metrics.PathMetrics.Refusal.NOT_PERMITTED);
                 if (!t.allowed())
                     throw new RejectException(
                             550,
@@ -343,6 +363,18 @@ final class InjectionSession implements MessageHandler {
                 tenant = t.value();
                 pool = p.value();
             }
+            try {
+                tenant = tagPolicy.tenant(tenant, user != null);
+            } catch (RejectException e) {
+                metrics.refused(dev.tern.core.metrics.PathMetrics.Refusal.UNKNOWN_TENANT);
+                throw e;
+            }
+            try {
+                pool = tagPolicy.pool(pool);
+            } catch (RejectException e) {
+                metrics.refused(dev.tern.core.metrics.PathMetrics.Refusal.UNKNOWN_POOL);
+                throw e;
+            }
             boolean transactional = "transactional".equalsIgnoreCase(tags.getOrDefault("x-tern-priority", ""));
             if (transactional && user != null && !user.mayUsePriority("transactional"))
                 throw new RejectException(
@@ -351,6 +383,7 @@ final class InjectionSession implements MessageHandler {
             Optional<String> paused =
                     feedback == null ? Optional.empty() : feedback.campaigns().pausedReason(campaign);
             if (paused.isPresent()) {
+                metrics.refused(dev.tern.core.metrics.PathMetrics.Refusal.CAMPAIGN_PAUSED);
                 throw new RejectException(
                         451, "4.7.1 Campaign '" + campaign + "' is paused (" + paused.get() + "); try again later");
             }
