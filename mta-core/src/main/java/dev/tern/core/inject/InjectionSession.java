@@ -8,6 +8,7 @@ import dev.tern.core.feedback.Feedback;
 import dev.tern.core.feedback.SentIndex;
 import dev.tern.core.feedback.SuppressionPolicy;
 import dev.tern.core.inject.auth.AuthUser;
+import dev.tern.queue.BodyFile;
 import dev.tern.queue.Envelope;
 import dev.tern.queue.QueueEntry;
 import dev.tern.queue.RecipientState;
@@ -429,6 +430,76 @@ final class InjectionSession implements MessageHandler {
             // VERP: one return path per recipient, so one spooled message per recipient
             boolean verp = feedback != null && feedback.verp().enabled() && !returnPath.isEmpty();
             List<List<String>> groups = verp ? deliverTo.stream().map(List::of).toList() : List.of(deliverTo);
+            // a split whose copies would together outgrow the in-memory threshold stores the part after
+            // the header fields once, in a spool file every copy links to: one copy per recipient of a
+            // 1 MiB text would otherwise take the heap
+            BodyFile tailFile = tail == null ? null : tail.file();
+            HeaderBlock stored = headers;
+            BodyFile shared = null;
+            if (tail == null && groups.size() > 1 && (long) cleanLength * groups.size() > memoryThreshold) {
+                int fieldsEnd = headers.fieldsEnd();
+                shared = spool.newBodyFile();
+                try {
+                    shared.write(raw, fieldsEnd, length - fieldsEnd);
+                } catch (IOException e) {
+                    shared.close();
+                    log.error("spool write failed for message from {}: {}", clientAddr, e.toString());
+                    throw new RejectException(451, "4.3.0 Temporary local error while queueing, try again later");
+                }
+                tailFile = shared;
+                stored = HeaderBlock.parse(raw, fieldsEnd);
+            }
+            try {
+                return store(
+                        id,
+                        returnPath,
+                        groups,
+                        verp,
+                        stored,
+                        tailFile,
+                        signatures,
+                        fromDomain,
+                        deliverAfter,
+                        notBefore,
+                        now,
+                        transactional,
+                        tenant,
+                        campaign,
+                        pool,
+                        clientAddr,
+                        helo,
+                        user,
+                        tls,
+                        suppressed);
+            } finally {
+                if (shared != null) shared.close(); // the stored messages keep their links
+            }
+        }
+
+        /** Spools one message per group: Tern's fields on top of {@code stored} (and the tail file). */
+        private String store(
+                String id,
+                String returnPath,
+                List<List<String>> groups,
+                boolean verp,
+                HeaderBlock stored,
+                BodyFile tailFile,
+                String signatures,
+                String fromDomain,
+                String deliverAfter,
+                long notBefore,
+                Instant now,
+                boolean transactional,
+                String tenant,
+                String campaign,
+                String pool,
+                String clientAddr,
+                String helo,
+                AuthUser user,
+                boolean tls,
+                Map<String, Suppression> suppressed)
+                throws RejectException {
+            int storedLength = stored.lengthWithout(CONTROL_PREFIX);
             List<Envelope> envelopes = new ArrayList<>();
             List<CompletableFuture<Void>> writes = new ArrayList<>();
             for (int g = 0; g < groups.size(); g++) {
@@ -444,9 +515,9 @@ final class InjectionSession implements MessageHandler {
                         : "";
                 // trace header, Tern id and signatures go on top; the signed fields below stay byte for byte
                 byte[] top = (received + idHeader + signatures).getBytes(StandardCharsets.US_ASCII);
-                byte[] body = new byte[top.length + cleanLength];
+                byte[] body = new byte[top.length + storedLength];
                 System.arraycopy(top, 0, body, 0, top.length);
-                headers.copyWithout(CONTROL_PREFIX, body, top.length);
+                stored.copyWithout(CONTROL_PREFIX, body, top.length);
 
                 Map<String, String> attributes = new LinkedHashMap<>();
                 attributes.put("client", clientAddr);
@@ -463,7 +534,7 @@ final class InjectionSession implements MessageHandler {
                         transactional,
                         now.toEpochMilli(),
                         now.toEpochMilli() + maxAgeMillis,
-                        body.length + (tail == null ? 0 : tail.size()),
+                        body.length + (tailFile == null ? 0 : tailFile.size()),
                         attributes);
 
                 Map<String, List<RecipientState>> byDomain = new LinkedHashMap<>();
@@ -477,9 +548,9 @@ final class InjectionSession implements MessageHandler {
                 envelopes.add(envelope);
                 events.holdUntilReception(gid); // the engine may deliver it before the reception events below
                 writes.add(
-                        tail == null
+                        tailFile == null
                                 ? spool.store(envelope, body, entries)
-                                : spool.store(envelope, body, tail.file(), entries));
+                                : spool.store(envelope, body, tailFile, entries));
             }
             try {
                 return queued(id, envelopes, groups, writes, now, returnPath, tenant, campaign, clientAddr, suppressed);
