@@ -549,6 +549,7 @@ public record TernConfig(
      * @param retryInitial  first delay after a failed POST (doubles per failure)
      * @param retryMax      longest delay between retries
      * @param cursor        file holding the position of the last acknowledged event ("" = next to the log)
+     * @param secret        HMAC-SHA256 key: requests then carry {@code X-Tern-Signature: t=..,v1=..} ("" = unsigned)
      */
     public record Webhook(
             String url,
@@ -558,7 +559,8 @@ public record TernConfig(
             Duration timeout,
             Duration retryInitial,
             Duration retryMax,
-            String cursor)
+            String cursor,
+            String secret)
             implements Validated {
         static Webhook defaults() {
             return new Webhook(
@@ -569,10 +571,12 @@ public record TernConfig(
                     Duration.ofSeconds(10),
                     Duration.ofSeconds(1),
                     Duration.ofMinutes(5),
+                    "",
                     "");
         }
 
         public Webhook {
+            secret = secret == null ? "" : secret;
             headers = headers == null ? Map.of() : headers;
             url = url == null ? "" : url;
             cursor = cursor == null ? "" : cursor;
@@ -593,6 +597,10 @@ public record TernConfig(
             p.require(timeout.toMillis() >= 1, "timeout", "must be positive");
             p.require(retryInitial.toMillis() >= 1, "retry_initial", "must be positive");
             p.require(retryMax.compareTo(retryInitial) >= 0, "retry_max", "must be >= retry_initial");
+            p.require(
+                    secret.isEmpty() || secret.length() >= 16,
+                    "secret",
+                    "must be at least 16 characters (or \"\" for unsigned requests)");
         }
     }
 

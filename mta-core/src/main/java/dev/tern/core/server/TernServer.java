@@ -236,7 +236,8 @@ public final class TernServer implements AutoCloseable {
                 w.timeout(),
                 w.retryInitial(),
                 w.retryMax(),
-                cursor);
+                cursor,
+                w.secret());
     }
 
     private static SmtpClientSettings smtpSettings(TernConfig.Timeouts t) {
