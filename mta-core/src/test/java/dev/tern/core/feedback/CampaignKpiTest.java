@@ -151,6 +151,8 @@ class CampaignKpiTest {
                 assertThat(s.paused()).isTrue();
                 assertThat(s.pauseReason()).isEqualTo("checking the list");
                 assertThat(s.last24h().injected()).isEqualTo(3);
+                // the kept pause holds the campaign's queued mail again
+                assertThat(f.tern.delivery().suspendedCampaigns()).contains("spring");
 
                 TernFixture.Answer api = f.call("GET", "/api/v1/campaigns", null);
                 assertThat(api.status()).isEqualTo(200);

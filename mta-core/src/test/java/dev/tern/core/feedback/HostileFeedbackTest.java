@@ -7,8 +7,13 @@ import dev.tern.core.config.TernConfig;
 import dev.tern.core.events.Event;
 import dev.tern.core.events.EventType;
 import dev.tern.core.server.TernServer;
+import dev.tern.dkim.DkimKey;
+import dev.tern.dkim.DkimSigner;
+import dev.tern.dkim.SignerSettings;
+import dev.tern.testkit.dns.TestDnsServer;
 import dev.tern.testkit.smtp.ReceivedMessage;
 import dev.tern.testkit.smtp.SmtpSink;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -162,6 +167,69 @@ class HostileFeedbackTest {
                             .complained())
                     .isZero();
         }
+    }
+
+    @Test
+    void reporterMatchedByAVerifiedDkimDomainCountsOthersDoNot() throws Exception {
+        Path log = dir.resolve("events.jsonl");
+        DkimKey good = DkimKey.generateEd25519();
+        DkimKey evil = DkimKey.generateEd25519();
+        try (TestDnsServer dns = TestDnsServer.start();
+                SmtpSink sink = SmtpSink.builder().address("127.0.0.1").port(0).start()) {
+            dns.txt("s1._domainkey.reports.fbl.bigmail.test", good.dnsRecord(), 300);
+            dns.txt("s1._domainkey.evil.test", evil.dnsRecord(), 300);
+            String yaml = "events: { log: \"" + log + "\" }\n"
+                    + bounces(true)
+                            .replace(
+                                    "fbl_reporters: [{ name: mailbox-test, ips: [127.0.0.2/32] }]",
+                                    "fbl_reporters: [{ name: bigmail, dkim_domains: [fbl.bigmail.test] }]")
+                    + "dns: { servers: [\"127.0.0.1:" + dns.port() + "\"], timeout: 2s, attempts: 1 }\n";
+            try (TernServer tern = TernServer.start(FeedbackFixture.config(dir, sink.port(), yaml))) {
+                List<Event> seen = record(tern);
+                try (FeedbackFixture.Client c = new FeedbackFixture.Client(tern.injectionAddress(), "127.0.0.1")) {
+                    for (String r : List.of("p@dest.test", "q@dest.test")) {
+                        assertThat(c.send(
+                                        "news@inject.test",
+                                        List.of(r),
+                                        FeedbackFixture.message("news@inject.test", r, TAGS, "hi")))
+                                .startsWith("250");
+                    }
+                }
+                List<ReceivedMessage> got = sink.awaitMessages(2, Duration.ofSeconds(20));
+                byte[] forP = AsyncFeedbackEndToEndTest.arfComplaint(byRecipient(got, "p@dest.test"));
+                byte[] forQ = AsyncFeedbackEndToEndTest.arfComplaint(byRecipient(got, "q@dest.test"));
+                byte[] bySomeoneElse = signed(forQ, "evil.test", evil);
+                byte[] tampered = signed(forQ, "reports.fbl.bigmail.test", good);
+                tampered = new String(tampered, StandardCharsets.ISO_8859_1)
+                        .replace("Feedback-Type: abuse", "Feedback-Type: fraud")
+                        .getBytes(StandardCharsets.ISO_8859_1);
+                try (FeedbackFixture.Client other = new FeedbackFixture.Client(tern.injectionAddress(), "127.0.0.3")) {
+                    for (byte[] m : List.of(bySomeoneElse, tampered, forQ)) {
+                        assertThat(other.send("fbl@bigmail.test", List.of("fbl@fbl.example.com"), m))
+                                .startsWith("250");
+                    }
+                    assertThat(of(seen, EventType.COMPLAINT)).isEmpty();
+                    assertThat(other.send(
+                                    "fbl@bigmail.test",
+                                    List.of("fbl@fbl.example.com"),
+                                    signed(forP, "reports.fbl.bigmail.test", good)))
+                            .startsWith("250");
+                }
+                assertThat(of(seen, EventType.COMPLAINT))
+                        .singleElement()
+                        .satisfies(e -> assertThat(e.recipient()).isEqualTo("p@dest.test"));
+                assertThat(tern.spool().suppression("acme", "q@dest.test")).isEmpty();
+            }
+        }
+    }
+
+    private static byte[] signed(byte[] mail, String domain, DkimKey key) {
+        String sig = new DkimSigner(SignerSettings.of(domain, "s1", key)).sign(mail);
+        byte[] s = sig.getBytes(StandardCharsets.US_ASCII);
+        byte[] out = new byte[s.length + mail.length];
+        System.arraycopy(s, 0, out, 0, s.length);
+        System.arraycopy(mail, 0, out, s.length, mail.length);
+        return out;
     }
 
     @Test
