@@ -48,6 +48,21 @@ public final class EventMetrics implements EventSink {
     private final Map<Key, Counter[]> counters = new ConcurrentHashMap<>();
     private final Map<String, Counter> siteDeferrals = new ConcurrentHashMap<>();
     private final Timer deliveryLatency;
+    /**
+     * Reception times of recent messages, from their reception events (which the bus publishes
+     * before any other event of the message). The spool lookup alone misses a message whose last
+     * entry finished, and whose envelope was deleted, before its delivery event got here.
+     */
+    private final Map<String, Long> recentReceptions =
+            java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(1024, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+                    return size() > MAX_RECENT_RECEPTIONS;
+                }
+            });
+
+    /** Bound of the reception-time memory (older messages are looked up in the spool). */
+    static final int MAX_RECENT_RECEPTIONS = 65_536;
 
     private record Key(EventType type, String tenant, String pool, String reasonClass) {}
 
@@ -87,8 +102,11 @@ public final class EventMetrics implements EventSink {
                                     .register(registry))
                     .increment();
         }
+        if (type == EventType.RECEPTION && e.time() != null && e.messageId() != null)
+            recentReceptions.putIfAbsent(e.messageId(), e.time().toEpochMilli());
         if (type == EventType.DELIVERY && e.time() != null && e.messageId() != null) {
-            OptionalLong at = receivedAt.apply(e.messageId());
+            Long recent = recentReceptions.get(e.messageId());
+            OptionalLong at = recent != null ? OptionalLong.of(recent) : receivedAt.apply(e.messageId());
             if (at.isPresent()) {
                 long millis = e.time().toEpochMilli() - at.getAsLong();
                 if (millis >= 0) deliveryLatency.record(millis, TimeUnit.MILLISECONDS);
