@@ -135,6 +135,11 @@ final class InjectionSession implements MessageHandler {
      * goes to the spool as it arrives (returned mail to bounce/FBL addresses is kept up to the
      * threshold and the rest dropped: reports carry what matters first).
      */
+    /** Notes (rate-limited, one line) that a text was refused for want of memory. */
+    void memoryShort() {
+        injector.memoryShort(client);
+    }
+
     DataReader.Overflow overflow(MemoryBudget.Lease lease) {
         return new DataReader.Overflow(
                 injector.memoryThreshold, lease, feedbackRecipients.isEmpty() ? injector::openTail : null);
@@ -219,6 +224,7 @@ final class InjectionSession implements MessageHandler {
                 long memoryThreshold) {
             this.memory = memory;
             this.memoryThreshold = memoryThreshold;
+            this.memoryLog = new LogLimiter(log, clock, 1);
             this.metrics = metrics;
             this.feedback = feedback;
             this.spool = spool;
@@ -249,7 +255,23 @@ final class InjectionSession implements MessageHandler {
             HeaderBlock h = HeaderBlock.parse(message, headerEnd);
             dev.tern.dkim.SigningSession signing = dkim.start(domainOf(h.first("From")));
             if (signing != null) h.writeWithout(CONTROL_PREFIX, signing);
-            return new SpooledTail(spool.newBodyFile(), signing);
+            try {
+                return new SpooledTail(spool.newBodyFile(), signing);
+            } catch (RuntimeException e) {
+                log.error("cannot write a message body to the spool (451 4.3.0 to the client): {}", e.getMessage());
+                throw e;
+            }
+        }
+
+        private final LogLimiter memoryLog;
+
+        /** One warning a minute at most while {@code injection.max_memory} turns texts away. */
+        void memoryShort(InetAddress client) {
+            memoryLog.warn(
+                    "memory",
+                    "injection.max_memory (" + memory.limit() + " bytes) is used up: 452 4.3.1 to "
+                            + (client == null ? "unknown" : client.getHostAddress())
+                            + "; raise it (and -Xmx) if this persists");
         }
 
         /** True when mail to bounce/FBL domains is accepted (from any client). */
