@@ -1,5 +1,6 @@
 package dev.tern.core.delivery;
 
+import dev.tern.bounce.LocalFailure;
 import dev.tern.core.delivery.OutcomeRecorder.Attempt;
 import dev.tern.core.delivery.OutcomeRecorder.Result;
 import dev.tern.core.delivery.smtp.SmtpClient;
@@ -403,7 +404,7 @@ public final class DeliveryEngine implements AutoCloseable {
                                         re.permanent() ? RecipientStatus.BOUNCED : RecipientStatus.DEFERRED;
                                 Map<String, Result> results = new HashMap<>();
                                 for (RecipientState r : entry.open())
-                                    results.put(r.address(), new Result(status, re.replyText()));
+                                    results.put(r.address(), new Result(status, re.replyText(), re.localFailure()));
                                 finish(outcomes.record(entry, results, new Attempt(entry.domain(), null, null)));
                                 return;
                             }
@@ -597,8 +598,9 @@ public final class DeliveryEngine implements AutoCloseable {
             String text = lastFailure == null ? "451 4.4.1 no reachable host" : failureText(lastFailure);
             boolean permanent = lastFailure != null && !lastFailure.isTransient();
             if (!permanent) d.downUntil = clock.millis() + retry.delayAfter(1).toMillis();
+            LocalFailure local = lastFailure == null ? LocalFailure.CONNECT_REFUSED : LocalFailures.of(lastFailure);
             for (QueueEntry e : d.drain())
-                recordAll(e, permanent ? RecipientStatus.BOUNCED : RecipientStatus.DEFERRED, text, d, null);
+                recordAll(e, permanent ? RecipientStatus.BOUNCED : RecipientStatus.DEFERRED, text, d, null, local);
             connectionSlots.release();
             d.site.closed();
             d.pair.closed();
@@ -629,7 +631,13 @@ public final class DeliveryEngine implements AutoCloseable {
                                     connectionClosed(d);
                                     return;
                                 }
-                                connect(d, hostIndex + 1, se, true);
+                                // a clear-text retry after a failed TLS handshake that fails without a reply:
+                                // the handshake stays the reason
+                                boolean keepTls = !tls
+                                        && se.reply() == null
+                                        && lastFailure != null
+                                        && LocalFailures.of(lastFailure) == LocalFailure.TLS_HANDSHAKE;
+                                connect(d, hostIndex + 1, keepTls ? lastFailure : se, true);
                                 return;
                             }
                             pathMetrics.connected(conn.tlsActive());
@@ -687,7 +695,8 @@ public final class DeliveryEngine implements AutoCloseable {
                                 Map<String, Result> outcome = new HashMap<>(finished);
                                 Result cut = new Result(
                                         se.isTransient() ? RecipientStatus.DEFERRED : RecipientStatus.BOUNCED,
-                                        failureText(se));
+                                        failureText(se),
+                                        LocalFailures.of(se));
                                 for (RecipientState r : entry.open()) outcome.putIfAbsent(r.address(), cut);
                                 finish(outcomes.record(entry, outcome, new Attempt(d.siteKey, remote, sourceName(d))));
                                 react(d, se.reply());
@@ -801,13 +810,18 @@ public final class DeliveryEngine implements AutoCloseable {
             RecipientStatus status = reply.positive()
                     ? RecipientStatus.DELIVERED
                     : reply.permanentFailure() ? RecipientStatus.BOUNCED : RecipientStatus.DEFERRED;
-            out.put(recipients.get(i), new Result(status, reply.toString()));
+            out.put(recipients.get(i), new Result(status, reply.toString(), LocalFailures.of(r)));
         }
     }
 
     private void recordAll(QueueEntry e, RecipientStatus status, String text, Destination d, String remote) {
+        recordAll(e, status, text, d, remote, null);
+    }
+
+    private void recordAll(
+            QueueEntry e, RecipientStatus status, String text, Destination d, String remote, LocalFailure local) {
         Map<String, Result> results = new HashMap<>();
-        for (RecipientState r : e.open()) results.put(r.address(), new Result(status, text));
+        for (RecipientState r : e.open()) results.put(r.address(), new Result(status, text, local));
         finish(outcomes.record(e, results, new Attempt(d.siteKey, remote, sourceName(d))));
     }
 
