@@ -1,6 +1,5 @@
 package dev.tern.core.delivery;
 
-import dev.tern.bounce.LocalFailure;
 import dev.tern.core.delivery.OutcomeRecorder.Attempt;
 import dev.tern.core.delivery.OutcomeRecorder.Result;
 import dev.tern.core.delivery.smtp.SmtpClient;
@@ -404,7 +403,7 @@ public final class DeliveryEngine implements AutoCloseable {
                                         re.permanent() ? RecipientStatus.BOUNCED : RecipientStatus.DEFERRED;
                                 Map<String, Result> results = new HashMap<>();
                                 for (RecipientState r : entry.open())
-                                    results.put(r.address(), new Result(status, re.replyText(), re.localFailure()));
+                                    results.put(r.address(), new Result(status, re.replyText()));
                                 finish(outcomes.record(entry, results, new Attempt(entry.domain(), null, null)));
                                 return;
                             }
@@ -598,9 +597,8 @@ public final class DeliveryEngine implements AutoCloseable {
             String text = lastFailure == null ? "451 4.4.1 no reachable host" : failureText(lastFailure);
             boolean permanent = lastFailure != null && !lastFailure.isTransient();
             if (!permanent) d.downUntil = clock.millis() + retry.delayAfter(1).toMillis();
-            LocalFailure local = lastFailure == null ? LocalFailure.CONNECT_REFUSED : LocalFailures.of(lastFailure);
             for (QueueEntry e : d.drain())
-                recordAll(e, permanent ? RecipientStatus.BOUNCED : RecipientStatus.DEFERRED, text, d, null, local);
+                recordAll(e, permanent ? RecipientStatus.BOUNCED : RecipientStatus.DEFERRED, text, d, null);
             connectionSlots.release();
             d.site.closed();
             d.pair.closed();
@@ -631,13 +629,7 @@ public final class DeliveryEngine implements AutoCloseable {
                                     connectionClosed(d);
                                     return;
                                 }
-                                // a clear-text retry after a failed TLS handshake that fails without a reply:
-                                // the handshake stays the reason
-                                boolean keepTls = !tls
-                                        && se.reply() == null
-                                        && lastFailure != null
-                                        && LocalFailures.of(lastFailure) == LocalFailure.TLS_HANDSHAKE;
-                                connect(d, hostIndex + 1, keepTls ? lastFailure : se, true);
+                                connect(d, hostIndex + 1, se, true);
                                 return;
                             }
                             pathMetrics.connected(conn.tlsActive());
@@ -695,8 +687,7 @@ public final class DeliveryEngine implements AutoCloseable {
                                 Map<String, Result> outcome = new HashMap<>(finished);
                                 Result cut = new Result(
                                         se.isTransient() ? RecipientStatus.DEFERRED : RecipientStatus.BOUNCED,
-                                        failureText(se),
-                                        LocalFailures.of(se));
+                                        failureText(se));
                                 for (RecipientState r : entry.open()) outcome.putIfAbsent(r.address(), cut);
                                 finish(outcomes.record(entry, outcome, new Attempt(d.siteKey, remote, sourceName(d))));
                                 react(d, se.reply());
@@ -810,18 +801,13 @@ public final class DeliveryEngine implements AutoCloseable {
             RecipientStatus status = reply.positive()
                     ? RecipientStatus.DELIVERED
                     : reply.permanentFailure() ? RecipientStatus.BOUNCED : RecipientStatus.DEFERRED;
-            out.put(recipients.get(i), new Result(status, reply.toString(), LocalFailures.of(r)));
+            out.put(recipients.get(i), new Result(status, reply.toString()));
         }
     }
 
     private void recordAll(QueueEntry e, RecipientStatus status, String text, Destination d, String remote) {
-        recordAll(e, status, text, d, remote, null);
-    }
-
-    private void recordAll(
-            QueueEntry e, RecipientStatus status, String text, Destination d, String remote, LocalFailure local) {
         Map<String, Result> results = new HashMap<>();
-        for (RecipientState r : e.open()) results.put(r.address(), new Result(status, text, local));
+        for (RecipientState r : e.open()) results.put(r.address(), new Result(status, text));
         finish(outcomes.record(e, results, new Attempt(d.siteKey, remote, sourceName(d))));
     }
 

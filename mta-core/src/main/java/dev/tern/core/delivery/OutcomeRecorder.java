@@ -1,7 +1,6 @@
 package dev.tern.core.delivery;
 
 import dev.tern.bounce.Classification;
-import dev.tern.bounce.LocalFailure;
 import dev.tern.bounce.classify.ReplyClassifier;
 import dev.tern.bounce.classify.SmtpReply;
 import dev.tern.core.events.Event;
@@ -24,17 +23,8 @@ import java.util.concurrent.CompletableFuture;
  * the retry policy, or expire them past the message's age limit).
  */
 final class OutcomeRecorder {
-    /**
-     * What happened to one recipient in an attempt.
-     *
-     * @param local Tern's own failure (DNS, connection, TLS, local refusal) with its fixed reason, or
-     *     null when a remote reply decided (classified by the rules)
-     */
-    record Result(RecipientStatus status, String reply, LocalFailure local) {
-        Result(RecipientStatus status, String reply) {
-            this(status, reply, null);
-        }
-    }
+    /** What happened to one recipient in an attempt. */
+    record Result(RecipientStatus status, String reply) {}
 
     /** Context of the attempt, for events. */
     record Attempt(String site, String remote, String source) {}
@@ -77,9 +67,8 @@ final class OutcomeRecorder {
                     .reply(res.reply())
                     .attempts(next.attempts());
             if (res.status() != RecipientStatus.DELIVERED) {
-                Classification c = res.local() != null
-                        ? res.local().classification()
-                        : classifier.classify(SmtpReply.parse(res.reply(), null));
+                SmtpReply reply = SmtpReply.parse(res.reply(), null);
+                Classification c = classifier.classify(reply);
                 ev.reason(c.reason().id())
                         .bounceClass(c.bounceClass().label())
                         .hard(res.status() == RecipientStatus.BOUNCED && c.hard());

@@ -49,10 +49,10 @@ public final class Router {
             }
             case MxResult.PermanentFailure f ->
                 throw new java.util.concurrent.CompletionException(
-                        new RouteException(true, f.enhancedCode(), f.text(), LocalFailures.of(f)));
+                        new RouteException(true, f.enhancedCode(), f.text()));
             case MxResult.TemporaryFailure f ->
                 throw new java.util.concurrent.CompletionException(
-                        new RouteException(false, f.enhancedCode(), f.text(), LocalFailures.of(f)));
+                        new RouteException(false, f.enhancedCode(), f.text()));
         };
     }
 }

@@ -274,12 +274,7 @@ public final class MxResolver {
 
     private MxResult temporary(Kind kind, String domain, String text) {
         metrics.countLookup(kind.tag);
-        MxResult.Cause cause = switch (kind) {
-            case SERVFAIL -> MxResult.Cause.SERVFAIL;
-            case TIMEOUT -> MxResult.Cause.TIMEOUT;
-            case ERROR -> MxResult.Cause.ERROR;
-        };
-        return new MxResult.TemporaryFailure(domain, 451, "4.4.3", text, cause);
+        return new MxResult.TemporaryFailure(domain, 451, "4.4.3", text);
     }
 
     /** Lower case, ASCII (IDNA), without trailing dot. */
