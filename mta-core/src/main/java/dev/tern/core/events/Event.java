@@ -29,6 +29,7 @@ import java.time.Instant;
  * @param size        message size in bytes
  * @param client      injecting client address (reception)
  * @param feedbackType feedback-loop report type ({@code abuse}, {@code fraud}, ...), for complaints
+ * @param suppressed  for hard bounces of a suppressing reason: {@code pending} (awaits confirmation) or {@code yes}
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Event(
@@ -50,7 +51,8 @@ public record Event(
         @JsonProperty("attempts") Integer attempts,
         @JsonProperty("size") Long size,
         @JsonProperty("client") String client,
-        @JsonProperty("feedback_type") String feedbackType) {
+        @JsonProperty("feedback_type") String feedbackType,
+        @JsonProperty("suppressed") String suppressed) {
 
     /** Starts an event of a type for a message and recipient. */
     public static Builder of(EventType type, String messageId, String recipient) {
@@ -59,6 +61,31 @@ public record Event(
 
     public Event {
         java.util.Objects.requireNonNull(kind, "kind");
+    }
+
+    /** This event with the {@code suppressed} field set. */
+    public Event withSuppressed(String v) {
+        return new Event(
+                kind,
+                time,
+                messageId,
+                recipient,
+                sender,
+                tenant,
+                campaign,
+                pool,
+                source,
+                site,
+                remote,
+                reply,
+                reason,
+                bounceClass,
+                hard,
+                attempts,
+                size,
+                client,
+                feedbackType,
+                v);
     }
 
     /** Same as {@link #kind()}. */
@@ -200,7 +227,8 @@ public record Event(
                     attempts,
                     size,
                     client,
-                    feedbackType);
+                    feedbackType,
+                    null);
         }
 
         private static String emptyToNull(String v) {

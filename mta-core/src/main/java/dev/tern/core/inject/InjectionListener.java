@@ -56,17 +56,19 @@ public final class InjectionListener implements AutoCloseable {
         InjectionPolicy policy =
                 new InjectionPolicy(c.relayFrom(), c.maxMessageSize().bytes(), c.maxRecipients(), auth.rates);
         InjectionSession.Injector injector = new InjectionSession.Injector(
-                spool,
-                events,
-                policy,
-                hostname,
-                config.delivery().maxAge().toMillis(),
-                dkim,
-                clock,
-                feedback,
-                metrics,
-                new MemoryBudget(c.maxMemory().bytes()),
-                c.data().memoryThreshold().bytes());
+                        spool,
+                        events,
+                        policy,
+                        hostname,
+                        config.delivery().maxAge().toMillis(),
+                        dkim,
+                        clock,
+                        feedback,
+                        metrics,
+                        new MemoryBudget(c.maxMemory().bytes()),
+                        c.data().memoryThreshold().bytes())
+                .tags(TagPolicy.of(config));
+        if (metrics != null) auth.failures.onFailure(metrics::authFailed);
         ServerTls tls = c.tls().enabled() ? serverTls(c.tls(), hostname) : null;
         ConnectionLimits limits = new ConnectionLimits(c.maxConnectionsPerIp());
         guard = new ConnectionGuard(

@@ -167,6 +167,8 @@ public final class TernServer implements AutoCloseable {
                     engine.resumeCampaign(campaign);
                 }
             }));
+            // pauses kept in the spool from before a restart hold their queued mail again
+            feedback.campaigns().paused().forEach(engine::suspendCampaign);
             metrics = life.add("metrics", new TernMetrics(registry, spool, delivery, events, clock));
             java.util.concurrent.atomic.AtomicReference<String> token =
                     new java.util.concurrent.atomic.AtomicReference<>(
@@ -236,7 +238,8 @@ public final class TernServer implements AutoCloseable {
                 w.timeout(),
                 w.retryInitial(),
                 w.retryMax(),
-                cursor);
+                cursor,
+                w.secret());
     }
 
     private static SmtpClientSettings smtpSettings(TernConfig.Timeouts t) {
