@@ -392,7 +392,7 @@ public record TernConfig(
      * Reads and validates a traffic shaping file ({@code delivery.shaping_file}); a missing or
      * wrong file is a {@link ConfigException} whose problems name the key inside the file.
      */
-    public static dev.tern.core.shaping.ShapingConfig loadShaping(Path file) {
+    public static dev.tern.core.config.ShapingConfig loadShaping(Path file) {
         com.fasterxml.jackson.databind.JsonNode root;
         try {
             root = new com.fasterxml.jackson.databind.ObjectMapper(
@@ -403,13 +403,13 @@ public record TernConfig(
         } catch (java.io.IOException e) {
             throw new ConfigException(file.toString(), List.of("(root): cannot read or parse: " + e.getMessage()));
         }
-        if (root == null || root.isMissingNode() || root.isNull()) return dev.tern.core.shaping.ShapingConfig.empty();
+        if (root == null || root.isMissingNode() || root.isNull()) return dev.tern.core.config.ShapingConfig.empty();
         Problems problems = new Problems();
-        dev.tern.core.shaping.ShapingConfig cfg = new ConfigBinder(problems)
+        dev.tern.core.config.ShapingConfig cfg = new ConfigBinder(problems)
                 .bind(
                         root,
-                        dev.tern.core.shaping.ShapingConfig.class,
-                        dev.tern.core.shaping.ShapingConfig.empty(),
+                        dev.tern.core.config.ShapingConfig.class,
+                        dev.tern.core.config.ShapingConfig.empty(),
                         problems);
         if (!problems.isEmpty()) throw new ConfigException(file.toString(), problems.list());
         return cfg;
@@ -883,16 +883,7 @@ public record TernConfig(
                 p.add("key_file", "is required");
                 return;
             }
-            try {
-                dev.tern.dkim.DkimKey key = dev.tern.dkim.DkimKey.load(keyFile);
-                String actual = key.algorithm().tag();
-                p.require(
-                        algorithm.isEmpty() || algorithm.equals(actual),
-                        "algorithm",
-                        "the key in " + keyFile + " is " + actual + ", not " + algorithm);
-            } catch (RuntimeException e) {
-                p.add("key_file", "cannot load DKIM key " + keyFile + ": " + e.getMessage());
-            }
+            FileChecks.installed().dkimKey(keyFile, algorithm, p);
         }
     }
 }

@@ -49,7 +49,7 @@ public final class InjectionListener implements AutoCloseable {
             DkimSigning dkim,
             Clock clock,
             Feedback feedback,
-            dev.tern.core.metrics.PathMetrics metrics) {
+            dev.tern.core.telemetry.PathMetrics metrics) {
         TernConfig.Injection c = config.injection();
         String hostname = config.server().hostname();
         SmtpAuth auth = new SmtpAuth(c.auth(), clock);

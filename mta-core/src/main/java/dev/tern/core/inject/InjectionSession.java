@@ -101,7 +101,7 @@ final class InjectionSession implements MessageHandler {
     }
 
     private RejectException overRate() {
-        injector.metrics.refused(dev.tern.core.metrics.PathMetrics.Refusal.RATE_LIMITED);
+        injector.metrics.refused(dev.tern.core.telemetry.PathMetrics.Refusal.RATE_LIMITED);
         return new RejectException(
                 451, "4.7.1 User '" + user.name() + "' is over its message rate limit, try again later");
     }
@@ -204,7 +204,7 @@ final class InjectionSession implements MessageHandler {
         private final long maxAgeMillis;
         private final Clock clock;
         private final DkimSigning dkim;
-        private final dev.tern.core.metrics.PathMetrics metrics;
+        private final dev.tern.core.telemetry.PathMetrics metrics;
         private final Feedback feedback; // null: no suppression, VERP, intake or campaign guard
         private TagPolicy tagPolicy = new TagPolicy(java.util.Set.of(), null, null, java.util.Set.of());
         final MemoryBudget memory;
@@ -219,7 +219,7 @@ final class InjectionSession implements MessageHandler {
                 DkimSigning dkim,
                 Clock clock,
                 Feedback feedback,
-                dev.tern.core.metrics.PathMetrics metrics,
+                dev.tern.core.telemetry.PathMetrics metrics,
                 MemoryBudget memory,
                 long memoryThreshold) {
             this.memory = memory;
@@ -297,7 +297,7 @@ final class InjectionSession implements MessageHandler {
                 throw new RejectException(451, "4.3.0 Temporary local error, try again later");
             }
             if (s.isPresent()) {
-                metrics.refused(dev.tern.core.metrics.PathMetrics.Refusal.SUPPRESSED);
+                metrics.refused(dev.tern.core.telemetry.PathMetrics.Refusal.SUPPRESSED);
                 events.publish(Event.of(EventType.SUPPRESSED, null, rcpt)
                         .time(clock.instant())
                         .sender(sender)
@@ -372,7 +372,7 @@ final class InjectionSession implements MessageHandler {
                 // an authenticated user sends only for its own tenants and pools
                 AuthUser.Grant t = user.tenant(tenant), p = user.pool(pool);
                 if (!t.allowed() || !p.allowed())
-                    metrics.refused(dev.tern.core.metrics.PathMetrics.Refusal.NOT_PERMITTED);
+                    metrics.refused(dev.tern.core.telemetry.PathMetrics.Refusal.NOT_PERMITTED);
                 if (!t.allowed())
                     throw new RejectException(
                             550,
@@ -389,13 +389,13 @@ final class InjectionSession implements MessageHandler {
             try {
                 tenant = tagPolicy.tenant(tenant, user != null);
             } catch (RejectException e) {
-                metrics.refused(dev.tern.core.metrics.PathMetrics.Refusal.UNKNOWN_TENANT);
+                metrics.refused(dev.tern.core.telemetry.PathMetrics.Refusal.UNKNOWN_TENANT);
                 throw e;
             }
             try {
                 pool = tagPolicy.pool(pool);
             } catch (RejectException e) {
-                metrics.refused(dev.tern.core.metrics.PathMetrics.Refusal.UNKNOWN_POOL);
+                metrics.refused(dev.tern.core.telemetry.PathMetrics.Refusal.UNKNOWN_POOL);
                 throw e;
             }
             boolean transactional = "transactional".equalsIgnoreCase(tags.getOrDefault("x-tern-priority", ""));
@@ -406,7 +406,7 @@ final class InjectionSession implements MessageHandler {
             Optional<String> paused =
                     feedback == null ? Optional.empty() : feedback.campaigns().pausedReason(campaign);
             if (paused.isPresent()) {
-                metrics.refused(dev.tern.core.metrics.PathMetrics.Refusal.CAMPAIGN_PAUSED);
+                metrics.refused(dev.tern.core.telemetry.PathMetrics.Refusal.CAMPAIGN_PAUSED);
                 throw new RejectException(
                         451, "4.7.1 Campaign '" + campaign + "' is paused (" + paused.get() + "); try again later");
             }

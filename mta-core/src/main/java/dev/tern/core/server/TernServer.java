@@ -57,7 +57,7 @@ public final class TernServer implements AutoCloseable {
     private final dev.tern.core.console.Console console;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final TernMetrics metrics;
-    private final dev.tern.core.metrics.PathMetrics pathMetrics = new dev.tern.core.metrics.PathMetrics(registry);
+    private final dev.tern.core.telemetry.PathMetrics pathMetrics = new dev.tern.core.telemetry.PathMetrics(registry);
     private final Feedback feedback;
     private final WebhookForwarder webhook;
     private final java.nio.file.Path configFile;

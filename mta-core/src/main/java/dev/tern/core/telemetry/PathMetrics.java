@@ -1,4 +1,4 @@
-package dev.tern.core.metrics;
+package dev.tern.core.telemetry;
 
 import dev.tern.queue.SpoolObserver;
 import io.micrometer.core.instrument.Counter;
