@@ -5,6 +5,7 @@ import dev.tern.bounce.classify.ReplyClassifier;
 import dev.tern.bounce.dsn.BounceParser;
 import dev.tern.core.config.TernConfig;
 import dev.tern.core.events.EventBus;
+import dev.tern.core.events.EventType;
 import dev.tern.queue.Spool;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
@@ -91,6 +92,21 @@ public final class Feedback implements AutoCloseable {
                 config.campaigns().metricsTop());
         events.enrich(suppression::enrich);
         events.register(campaigns);
+        if (intake != null) {
+            // a recipient that bounced (or expired) at delivery has had its one bounce: a DSN claiming
+            // another one for it later counts nothing
+            dev.tern.queue.FeedbackStore store = spool.feedbackStore();
+            events.register(e -> {
+                if ((e.is(EventType.BOUNCE) || e.is(EventType.EXPIRATION))
+                        && e.messageId() != null
+                        && e.recipient() != null) {
+                    FeedbackIntake.mark(store, clock, "b", e.messageId(), e.recipient())
+                            .whenComplete((v, err) -> {
+                                if (err != null) log.warn("bounce mark not kept: {}", err.toString());
+                            });
+                }
+            });
+        }
         Feedback f = new Feedback(b, verp, index, suppression, intake, campaigns);
         f.startHousekeeping();
         return f;

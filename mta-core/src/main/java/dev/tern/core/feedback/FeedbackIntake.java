@@ -324,9 +324,15 @@ public final class FeedbackIntake {
      * so a replay is recognised after a restart too.
      */
     private boolean once(String kind, String messageId, String recipient) {
+        return mark(store, clock, kind, messageId, recipient).join();
+    }
+
+    /** Marks (kind, message, recipient) as counted; the future gives false when it already was. */
+    static CompletableFuture<Boolean> mark(
+            FeedbackStore store, Clock clock, String kind, String messageId, String recipient) {
         String key = kind + ":" + messageId + "\u0000" + recipient.toLowerCase(Locale.ROOT);
         byte[] at = ByteBuffer.allocate(8).putLong(clock.millis()).array();
-        return store.putIfAbsent(key, at).join();
+        return store.putIfAbsent(key, at);
     }
 
     /** Removes "counted once" marks older than {@code age} (their messages left the sent index too). */

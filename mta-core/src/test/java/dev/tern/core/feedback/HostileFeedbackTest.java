@@ -136,6 +136,48 @@ class HostileFeedbackTest {
     }
 
     @Test
+    void aRecipientThatBouncedAtDeliveryIsNotCountedAgainByADsn() throws Exception {
+        Path log = dir.resolve("events.jsonl");
+        try (SmtpSink sink = SmtpSink.builder().address("127.0.0.1").port(0).start()) {
+            sink.onRcpt(rcpt -> rcpt.startsWith("gone") ? "550 5.1.1 <" + rcpt + ">: no such user" : null);
+            try (TernServer tern = TernServer.start(config(sink.port(), log, true))) {
+                List<Event> seen = record(tern);
+                try (FeedbackFixture.Client c = new FeedbackFixture.Client(tern.injectionAddress(), "127.0.0.1")) {
+                    assertThat(c.send(
+                                    "news@inject.test",
+                                    List.of("gone@dest.test"),
+                                    FeedbackFixture.message("news@inject.test", "gone@dest.test", TAGS, "hi")))
+                            .startsWith("250");
+                }
+                await().atMost(Duration.ofSeconds(15))
+                        .until(() -> of(seen, EventType.BOUNCE).size() == 1);
+                Event bounce = of(seen, EventType.BOUNCE).get(0);
+                // the VERP return path Tern used for it, as the recipient's MTA would have seen it
+                String verp = tern.feedback().verp().returnPath(bounce.messageId(), 0);
+                await().atMost(Duration.ofSeconds(5))
+                        .until(() -> tern.spool()
+                                .feedbackStore()
+                                .get("b:" + bounce.messageId() + "\u0000gone@dest.test")
+                                .isPresent());
+                try (FeedbackFixture.Client outsider =
+                        new FeedbackFixture.Client(tern.injectionAddress(), "127.0.0.2")) {
+                    assertThat(outsider.send(
+                                    "",
+                                    List.of(verp),
+                                    AsyncFeedbackEndToEndTest.dsn(
+                                            verp, "gone@dest.test", "From: <news@inject.test>\nSubject: hello\n")))
+                            .startsWith("250");
+                }
+                assertThat(of(seen, EventType.ASYNC_BOUNCE)).isEmpty();
+                CampaignHealth.Snapshot s =
+                        tern.feedback().campaigns().snapshot("spring").orElseThrow();
+                assertThat(s.hardBounced()).isEqualTo(1);
+                assertThat(s.volume()).isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
     void untrustedReporterIsLoggedOnly() throws Exception {
         Path log = dir.resolve("events.jsonl");
         try (SmtpSink sink = SmtpSink.builder().address("127.0.0.1").port(0).start();
