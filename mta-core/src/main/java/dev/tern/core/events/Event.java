@@ -30,6 +30,10 @@ import java.time.Instant;
  * @param client      injecting client address (reception)
  * @param feedbackType feedback-loop report type ({@code abuse}, {@code fraud}, ...), for complaints
  * @param suppressed  for hard bounces of a suppressing reason: {@code pending} (awaits confirmation) or {@code yes}
+ * @param headerMessageId the message's {@code Message-ID} header field (as the platform wrote it), JSON
+ *                    {@code message_id_header}; {@code message_id} is Tern's queue id
+ * @param meta        platform metadata from the message's {@code X-Tern-Meta-NAME} headers (name lower case),
+ *                    bounded at injection ({@link #META_PREFIX})
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Event(
@@ -52,7 +56,15 @@ public record Event(
         @JsonProperty("size") Long size,
         @JsonProperty("client") String client,
         @JsonProperty("feedback_type") String feedbackType,
-        @JsonProperty("suppressed") String suppressed) {
+        @JsonProperty("suppressed") String suppressed,
+        @JsonProperty("message_id_header") String headerMessageId,
+        @JsonProperty("meta") java.util.Map<String, String> meta) {
+
+    /** Envelope attribute keys: the Message-ID header, and {@code meta.NAME} per X-Tern-Meta-NAME header. */
+    public static final String MESSAGE_ID_ATTRIBUTE = "message_id_header";
+
+    /** Prefix of the envelope attributes holding meta values. */
+    public static final String META_PREFIX = "meta.";
 
     /** Starts an event of a type for a message and recipient. */
     public static Builder of(EventType type, String messageId, String recipient) {
@@ -61,6 +73,9 @@ public record Event(
 
     public Event {
         java.util.Objects.requireNonNull(kind, "kind");
+        meta = meta == null || meta.isEmpty()
+                ? null
+                : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(meta));
     }
 
     /** This event with the {@code suppressed} field set. */
@@ -85,7 +100,9 @@ public record Event(
                 size,
                 client,
                 feedbackType,
-                v);
+                v,
+                headerMessageId,
+                meta);
     }
 
     /** Same as {@link #kind()}. */
@@ -116,7 +133,9 @@ public record Event(
                 reason,
                 bounceClass,
                 client,
-                feedbackType;
+                feedbackType,
+                headerMessageId;
+        private java.util.Map<String, String> meta;
         private Boolean hard;
         private Integer attempts;
         private Long size;
@@ -202,6 +221,26 @@ public record Event(
             return this;
         }
 
+        public Builder headerMessageId(String v) {
+            headerMessageId = emptyToNull(v);
+            return this;
+        }
+
+        public Builder meta(java.util.Map<String, String> v) {
+            meta = v;
+            return this;
+        }
+
+        /** The Message-ID header and meta values kept in a spooled message's envelope attributes. */
+        public Builder fromAttributes(java.util.Map<String, String> attributes) {
+            headerMessageId(attributes.get(MESSAGE_ID_ATTRIBUTE));
+            java.util.Map<String, String> m = new java.util.TreeMap<>();
+            attributes.forEach((k, v) -> {
+                if (k.startsWith(META_PREFIX)) m.put(k.substring(META_PREFIX.length()), v);
+            });
+            return meta(m);
+        }
+
         public Builder feedbackType(String v) {
             feedbackType = emptyToNull(v);
             return this;
@@ -228,7 +267,9 @@ public record Event(
                     size,
                     client,
                     feedbackType,
-                    null);
+                    null,
+                    headerMessageId,
+                    meta);
         }
 
         private static String emptyToNull(String v) {

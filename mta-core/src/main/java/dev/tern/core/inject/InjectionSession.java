@@ -368,6 +368,7 @@ final class InjectionSession implements MessageHandler {
             String clientAddr = client == null ? "unknown" : client.getHostAddress();
             String tenant = tags.get("x-tern-tenant");
             String pool = tags.get("x-tern-pool");
+            meta(tags); // refused now if out of bounds; kept in the envelope by store()
             if (user != null) {
                 // an authenticated user sends only for its own tenants and pools
                 AuthUser.Grant t = user.tenant(tenant), p = user.pool(pool);
@@ -522,6 +523,9 @@ final class InjectionSession implements MessageHandler {
                 Map<String, Suppression> suppressed)
                 throws RejectException {
             int storedLength = stored.lengthWithout(CONTROL_PREFIX);
+            Map<String, String> meta = meta(stored.valuesWithPrefix(CONTROL_PREFIX));
+            String headerMessageId = stored.first("Message-ID");
+            if (headerMessageId != null) headerMessageId = Replies.clean(headerMessageId.strip(), 255);
             List<Envelope> envelopes = new ArrayList<>();
             List<CompletableFuture<Void>> writes = new ArrayList<>();
             for (int g = 0; g < groups.size(); g++) {
@@ -547,6 +551,9 @@ final class InjectionSession implements MessageHandler {
                 attributes.put("dkim", signatures.isEmpty() ? "unsigned" : "signed:" + dkim.signingDomain(fromDomain));
                 if (deliverAfter != null) attributes.put("deliver_after", deliverAfter);
                 if (verp) attributes.put("return_path", returnPath);
+                if (headerMessageId != null && !headerMessageId.isEmpty())
+                    attributes.put(Event.MESSAGE_ID_ATTRIBUTE, headerMessageId);
+                meta.forEach((k, v) -> attributes.put(Event.META_PREFIX + k, v));
                 Envelope envelope = new Envelope(
                         gid,
                         verp ? feedback.verp().returnPath(gid, 0) : returnPath,
@@ -579,6 +586,35 @@ final class InjectionSession implements MessageHandler {
             } finally {
                 for (Envelope e : envelopes) events.receptionPublished(e.messageId());
             }
+        }
+
+        /** Most X-Tern-Meta-NAME headers per message, longest name and value. */
+        static final int MAX_META = 10, MAX_META_NAME = 32, MAX_META_VALUE = 256;
+
+        /**
+         * The platform metadata of {@code X-Tern-Meta-NAME: value} headers (name lower case), carried
+         * in every event of the message; more than {@link #MAX_META} fields, a name that is not 1-32
+         * letters, digits, '-' or '_', or a value over 256 characters gets 550 5.6.0.
+         */
+        static Map<String, String> meta(Map<String, String> tags) throws RejectException {
+            Map<String, String> meta = new java.util.TreeMap<>();
+            for (var e : tags.entrySet()) {
+                if (!e.getKey().startsWith("x-tern-meta-")) continue;
+                String name = e.getKey().substring("x-tern-meta-".length());
+                String value = e.getValue().strip();
+                if (!name.matches("[a-z0-9_\\-]{1," + MAX_META_NAME + "}"))
+                    throw new RejectException(
+                            550,
+                            "5.6.0 X-Tern-Meta-" + Replies.excerpt(name)
+                                    + ": a meta name is 1-32 letters, digits, '-' or '_'");
+                if (value.length() > MAX_META_VALUE)
+                    throw new RejectException(
+                            550, "5.6.0 X-Tern-Meta-" + name + " is longer than " + MAX_META_VALUE + " characters");
+                meta.put(name, Replies.clean(value, MAX_META_VALUE));
+            }
+            if (meta.size() > MAX_META)
+                throw new RejectException(550, "5.6.0 More than " + MAX_META + " X-Tern-Meta-* headers");
+            return meta;
         }
 
         /**
@@ -656,6 +692,7 @@ final class InjectionSession implements MessageHandler {
                 }
                 for (String r : groups.get(g)) {
                     events.publish(Event.of(EventType.RECEPTION, envelope.messageId(), r)
+                            .fromAttributes(envelope.attributes())
                             .time(now)
                             .sender(returnPath)
                             .tenant(envelope.tenant())
