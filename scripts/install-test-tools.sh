@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the non-Java tools the test suite talks to, if missing (idempotent, Debian):
 #   smtp-sink/smtp-source (postfix), swaks, python3-dkim + python3-nacl (dkimpy),
-#   opendkim, promtool (prometheus).
+#   opendkim, promtool (prometheus), openssl (s_client: TLS renegotiation check).
 # Tests that need a tool skip themselves (with a message) only when it could not be installed.
 set -uo pipefail
 
@@ -11,6 +11,7 @@ command -v swaks >/dev/null 2>&1 || need+=(swaks)
 /usr/bin/python3 -c 'import dkim, nacl' >/dev/null 2>&1 || need+=(python3-dkim python3-nacl)
 command -v opendkim >/dev/null 2>&1 || [[ -x /usr/sbin/opendkim ]] || need+=(opendkim)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 
 [[ ${#need[@]} -eq 0 ]] && exit 0
 
