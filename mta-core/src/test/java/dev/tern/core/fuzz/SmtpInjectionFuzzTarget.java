@@ -117,6 +117,7 @@ public final class SmtpInjectionFuzzTarget {
         PROBLEMS.clear();
         List<String> replies = session(clientSide);
         for (String line : replies) {
+            if (line.startsWith("220 ")) break; // STARTTLS accepted: what follows is TLS records, not reply lines
             if (!REPLY.matcher(line).matches() || line.length() > MAX_REPLY_LINE) {
                 throw new IllegalStateException("malformed reply line " + quote(line) + " in " + replies);
             }

@@ -254,6 +254,15 @@ public final class Fuzzing {
                 "-max_len=65536",
                 "-print_final_stats=1"));
         cmd.addAll(limits);
+        cmd.addAll(List.of(stringsField(target, ARGS_FIELD)));
+        Path dir = resourceDir(target);
+        if (dir != null && Files.exists(dir.resolve(name + ".dict"))) {
+            cmd.add("-dict=" + dir.resolve(name + ".dict"));
+        }
+        cmd.add(corpus.toString()); // new inputs go to the first directory
+        for (Path seeds : seedDirs(target)) {
+            cmd.add(seeds.toString());
+        }
         Path log = work.resolve("fuzz.log");
         Process p = new ProcessBuilder(cmd)
                 .directory(work.toFile())
