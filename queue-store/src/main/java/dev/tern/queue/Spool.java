@@ -73,6 +73,7 @@ public final class Spool implements AutoCloseable {
     private final AtomicLong bodyBytes = new AtomicLong();
     private final AtomicLong inFlight = new AtomicLong();
     private final long recovered;
+    private final FeedbackStore feedbackStore;
     private final Path blobDir;
     private final Path stagingDir;
     private final long orphansRemoved;
@@ -84,6 +85,7 @@ public final class Spool implements AutoCloseable {
         entryCount.set(readStat(STAT_ENTRIES));
         bodyBytes.set(readStat(STAT_BODY_BYTES));
         this.recovered = recoverLeases();
+        this.feedbackStore = new FeedbackStore(this);
         this.blobDir = settings.directory().resolve("blobs");
         this.stagingDir = blobDir.resolve("staging");
         this.orphansRemoved = sweepBlobs();
@@ -643,6 +645,19 @@ public final class Spool implements AutoCloseable {
         });
     }
 
+    /** The spool's feedback state (dedupe marks, pending suppressions, campaign counters). */
+    public FeedbackStore feedbackStore() {
+        return feedbackStore;
+    }
+
+    SpoolDb db() {
+        return sdb;
+    }
+
+    Committer committer() {
+        return committer;
+    }
+
     /** Commits queued writes, flushes and closes RocksDB cleanly; leased entries stay spooled. */
     @Override
     public void close() {
@@ -679,11 +694,11 @@ public final class Spool implements AutoCloseable {
         bodyBytes.addAndGet(dBytes);
     }
 
-    private interface Read<T> {
+    interface Read<T> {
         T get() throws RocksDBException;
     }
 
-    private <T> T read(Read<T> r) {
+    <T> T read(Read<T> r) {
         closeLock.readLock().lock();
         try {
             if (closed) throw new SpoolException("spool is closed");

@@ -30,7 +30,7 @@ final class SpoolDb implements AutoCloseable {
     static final byte[] FORMAT_KEY = "format".getBytes(StandardCharsets.UTF_8);
 
     final RocksDB db;
-    final ColumnFamilyHandle meta, bodies, envelopes, entries, schedule, leases, suppression;
+    final ColumnFamilyHandle meta, bodies, envelopes, entries, schedule, leases, suppression, feedback;
     private final List<ColumnFamilyHandle> handles;
     private final SpoolRocksOptions options;
 
@@ -46,6 +46,7 @@ final class SpoolDb implements AutoCloseable {
         this.schedule = handles.get(5);
         this.leases = handles.get(6);
         this.suppression = handles.get(7);
+        this.feedback = handles.get(8);
     }
 
     static SpoolDb open(Path dir, SpoolSettings.Tuning tuning) {

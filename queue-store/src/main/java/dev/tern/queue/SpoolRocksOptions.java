@@ -29,8 +29,11 @@ final class SpoolRocksOptions implements AutoCloseable {
     static final String SCHEDULE = "schedule";
     static final String LEASES = "leases";
     static final String SUPPRESSION = "suppression";
+    /** Feedback state ({@link FeedbackStore}): dedupe marks, pending suppressions, campaign counters. */
+    static final String FEEDBACK = "feedback";
     /** Column families in handle order (after RocksDB's mandatory "default", unused). */
-    static final List<String> FAMILIES = List.of(META, BODIES, ENVELOPES, ENTRIES, SCHEDULE, LEASES, SUPPRESSION);
+    static final List<String> FAMILIES =
+            List.of(META, BODIES, ENVELOPES, ENTRIES, SCHEDULE, LEASES, SUPPRESSION, FEEDBACK);
 
     private final List<AutoCloseable> owned = new ArrayList<>();
     private final SpoolSettings.Tuning t;
@@ -74,7 +77,7 @@ final class SpoolRocksOptions implements AutoCloseable {
             case ENVELOPES, ENTRIES -> pointLookup(t.writeBufferBytes(), true);
             case SCHEDULE -> schedule();
             case LEASES -> pointLookup(Math.max(4L << 20, t.writeBufferBytes() / 4), true);
-            case SUPPRESSION -> pointLookup(Math.max(4L << 20, t.writeBufferBytes() / 4), false);
+            case SUPPRESSION, FEEDBACK -> pointLookup(Math.max(4L << 20, t.writeBufferBytes() / 4), false);
             default -> small();
         };
     }

@@ -30,6 +30,7 @@ public final class RuleSet {
     private final Map<String, Reason> subjectCodes;
     private final Map<String, Reason> commandCodes;
     private final Map<String, Reason> replyCodes;
+    private final Pattern[] rhosts; // distinct provider host patterns; Rule.rhost indexes them (-1: none)
 
     private record Rule(
             String id,
@@ -42,7 +43,7 @@ public final class RuleSet {
             TermSet unlessText,
             Set<String> commands,
             Set<String> notCommands,
-            Pattern rhost) {}
+            int rhost) {}
 
     private RuleSet(
             String[] vocabNames,
@@ -52,7 +53,8 @@ public final class RuleSet {
             Map<String, Reason> statusCodes,
             Map<String, Reason> subjectCodes,
             Map<String, Reason> commandCodes,
-            Map<String, Reason> replyCodes) {
+            Map<String, Reason> replyCodes,
+            Pattern[] rhosts) {
         this.vocabNames = vocabNames;
         this.vocab = vocab;
         this.vocabTerms = vocabTerms;
@@ -61,6 +63,7 @@ public final class RuleSet {
         this.subjectCodes = Map.copyOf(subjectCodes);
         this.commandCodes = Map.copyOf(commandCodes);
         this.replyCodes = Map.copyOf(replyCodes);
+        this.rhosts = rhosts;
     }
 
     /** These rules without the ordered rules named in {@code ids} (code tables unchanged). */
@@ -71,7 +74,8 @@ public final class RuleSet {
                 kept.add(r);
             }
         }
-        return new RuleSet(vocabNames, vocab, vocabTerms, kept, statusCodes, subjectCodes, commandCodes, replyCodes);
+        return new RuleSet(
+                vocabNames, vocab, vocabTerms, kept, statusCodes, subjectCodes, commandCodes, replyCodes, rhosts);
     }
 
     /** Ids of the ordered rules, in order. */
@@ -114,6 +118,8 @@ public final class RuleSet {
             termSets[i] = TermSet.of(vocabTerms.get(names[i]));
         }
         List<Rule> rules = new ArrayList<>();
+        Map<String, Integer> rhostIndex = new LinkedHashMap<>();
+        List<Pattern> rhostPatterns = new ArrayList<>();
         Set<String> ids = new HashSet<>();
         Map<String, Reason> status = new HashMap<>();
         Map<String, Reason> subject = new HashMap<>();
@@ -145,14 +151,34 @@ public final class RuleSet {
                         terms(s.unlessText(), where + ".unlessText"),
                         upper(s.commands()),
                         upper(s.notCommands()),
-                        regex(s.rhost(), where + ".rhost")));
+                        rhostRef(s.rhost(), where + ".rhost", rhostIndex, rhostPatterns)));
             }
             putCodes(file.statusCodes(), status, label + ": statusCodes");
             putCodes(file.subjectCodes(), subject, label + ": subjectCodes");
             putCodes(file.commandCodes(), command, label + ": commandCodes");
             putCodes(file.replyCodes(), reply, label + ": replyCodes");
         }
-        return new RuleSet(names, patterns, termSets, rules, status, subject, command, reply);
+        return new RuleSet(
+                names,
+                patterns,
+                termSets,
+                rules,
+                status,
+                subject,
+                command,
+                reply,
+                rhostPatterns.toArray(Pattern[]::new));
+    }
+
+    private static int rhostRef(String re, String where, Map<String, Integer> index, List<Pattern> patterns) {
+        Pattern p = regex(re, where);
+        if (p == null) {
+            return -1;
+        }
+        return index.computeIfAbsent(re, k -> {
+            patterns.add(p);
+            return patterns.size() - 1;
+        });
     }
 
     private static void putCodes(Map<String, String> in, Map<String, Reason> out, String where) {
@@ -255,8 +281,9 @@ public final class RuleSet {
         boolean temporary = reply.temporary();
         byte[] cache = new byte[vocab.length]; // 0 unknown, 1 no, 2 yes
         String rhost = reply.remoteHost();
+        byte[] hostCache = rhost.isEmpty() ? null : new byte[rhosts.length]; // 0 unknown, 1 no, 2 yes
         for (Rule r : rules) {
-            if (r.rhost != null && (rhost.isEmpty() || !r.rhost.matcher(rhost).find())) {
+            if (r.rhost >= 0 && !hostMatches(r.rhost, rhost, hostCache)) {
                 continue;
             }
             if (r.status != null && !r.status.matcher(status).find()) {
@@ -313,6 +340,16 @@ public final class RuleSet {
         }
         Reason last = text.isEmpty() ? Reason.UNDEFINED : Reason.ONHOLD;
         return Classification.of(last, temporary, "fallback");
+    }
+
+    private boolean hostMatches(int i, String host, byte[] cache) {
+        if (cache == null) {
+            return false;
+        }
+        if (cache[i] == 0) {
+            cache[i] = (byte) (rhosts[i].matcher(host).find() ? 2 : 1);
+        }
+        return cache[i] == 2;
     }
 
     private boolean anyVocab(int[] refs, String text, byte[] cache) {

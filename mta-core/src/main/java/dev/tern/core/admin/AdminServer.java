@@ -32,7 +32,8 @@ import java.util.concurrent.RejectedExecutionException;
 /**
  * The admin HTTP server: {@code GET /health} (open), {@code GET /metrics} (Prometheus text
  * format; needs the admin token when one is set, see {@link AdminApi#refuseScrape}) and the
- * JSON {@link AdminApi} under {@code /api/v1/}. Requests are answered on an executor,
+ * JSON {@link AdminApi} under {@code /api/v1/}, and optional HTML {@link WebPages} (the web
+ * console) under their prefix. Requests are answered on an executor,
  * never on the event loop (scrapes and spool scans can take a while). Binds to loopback by default.
  */
 public final class AdminServer implements AutoCloseable {
@@ -44,13 +45,15 @@ public final class AdminServer implements AutoCloseable {
     /**
      * @param beforeScrape run before each scrape (updates gauges computed on demand)
      * @param api          the admin API, or null to serve only /health and /metrics
+     * @param pages        HTML pages (the web console), or null
      */
     public AdminServer(
             EventLoopGroup group,
             InetSocketAddress bind,
             PrometheusMeterRegistry registry,
             Runnable beforeScrape,
-            AdminApi api) {
+            AdminApi api,
+            WebPages pages) {
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
@@ -61,14 +64,23 @@ public final class AdminServer implements AutoCloseable {
                                 .addLast(
                                         new HttpServerCodec(),
                                         new HttpObjectAggregator(1 << 20),
-                                        new Handler(registry, beforeScrape, api, executor));
+                                        new Handler(registry, beforeScrape, api, pages, executor));
                     }
                 });
         channel = b.bind(bind).syncUninterruptibly().channel();
     }
 
+    public AdminServer(
+            EventLoopGroup group,
+            InetSocketAddress bind,
+            PrometheusMeterRegistry registry,
+            Runnable beforeScrape,
+            AdminApi api) {
+        this(group, bind, registry, beforeScrape, api, null);
+    }
+
     public AdminServer(EventLoopGroup group, InetSocketAddress bind, PrometheusMeterRegistry registry) {
-        this(group, bind, registry, () -> {}, null);
+        this(group, bind, registry, () -> {}, null, null);
     }
 
     public InetSocketAddress address() {
@@ -85,12 +97,19 @@ public final class AdminServer implements AutoCloseable {
         private final PrometheusMeterRegistry registry;
         private final Runnable beforeScrape;
         private final AdminApi api;
+        private final WebPages pages;
         private final ExecutorService executor;
 
-        Handler(PrometheusMeterRegistry registry, Runnable beforeScrape, AdminApi api, ExecutorService executor) {
+        Handler(
+                PrometheusMeterRegistry registry,
+                Runnable beforeScrape,
+                AdminApi api,
+                WebPages pages,
+                ExecutorService executor) {
             this.registry = registry;
             this.beforeScrape = beforeScrape;
             this.api = api;
+            this.pages = pages;
             this.executor = executor;
         }
 
@@ -101,6 +120,16 @@ public final class AdminServer implements AutoCloseable {
             String path = qs.path();
             if (path.equals("/health")) {
                 reply(ctx, keepAlive, text(HttpResponseStatus.OK, JSON, "{\"status\":\"ok\"}\n"));
+                return;
+            }
+            if (pages != null && (path.equals(pages.prefix()) || path.startsWith(pages.prefix() + "/"))) {
+                WebPages.Request pageReq = new WebPages.Request(
+                        req.method().name(), path, qs.parameters(), ByteBufUtil.getBytes(req.content()), headers(req));
+                try {
+                    executor.execute(() -> reply(ctx, keepAlive, page(pages.handle(pageReq))));
+                } catch (RejectedExecutionException stopping) {
+                    reply(ctx, false, text(HttpResponseStatus.SERVICE_UNAVAILABLE, "text/plain", "shutting down\n"));
+                }
                 return;
             }
             // copy what the handlers need: the request buffers are released when this method returns
@@ -130,6 +159,23 @@ public final class AdminServer implements AutoCloseable {
                 return json(api.handle(req));
             }
             return json(ApiResponse.error(404, "no such endpoint: " + req.path()));
+        }
+
+        private static java.util.Map<String, String> headers(FullHttpRequest req) {
+            java.util.Map<String, String> h = new java.util.HashMap<>();
+            for (var e : req.headers()) {
+                h.putIfAbsent(e.getKey().toLowerCase(java.util.Locale.ROOT), e.getValue());
+            }
+            return h;
+        }
+
+        private static FullHttpResponse page(WebPages.Response p) {
+            FullHttpResponse r = new DefaultFullHttpResponse(
+                    HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(p.status()), Unpooled.wrappedBuffer(p.body()));
+            r.headers().set(HttpHeaderNames.CONTENT_TYPE, p.contentType());
+            r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, p.body().length);
+            for (var h : p.headers()) r.headers().add(h.getKey(), h.getValue());
+            return r;
         }
 
         private static void reply(ChannelHandlerContext ctx, boolean keepAlive, FullHttpResponse res) {

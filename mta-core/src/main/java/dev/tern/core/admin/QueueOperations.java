@@ -109,6 +109,7 @@ public final class QueueOperations {
                             .campaign(env.campaign())
                             .pool(env.pool())
                             .size(env.bodySize())
+                            .fromAttributes(env.attributes())
                             .reply(reply)
                             .reason("undefined")
                             .bounceClass("other")

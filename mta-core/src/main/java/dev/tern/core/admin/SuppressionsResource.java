@@ -6,7 +6,11 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 
-/** {@code GET/POST/DELETE /api/v1/suppressions}: the suppression list, per tenant ("" = global). */
+/**
+ * {@code GET/POST/DELETE /api/v1/suppressions}: the suppression list, per tenant ("" = global).
+ * {@code GET} pages with {@code limit} and {@code after}; {@code prefix} keeps only addresses
+ * starting with it (a whole address finds that address).
+ */
 final class SuppressionsResource {
     static final int MAX_LIMIT = 10_000;
 
@@ -31,9 +35,24 @@ final class SuppressionsResource {
             throw ApiException.badRequest("limit must be a number");
         }
         if (limit < 1 || limit > MAX_LIMIT) throw ApiException.badRequest("limit must be in 1.." + MAX_LIMIT);
-        List<Item> items = ctx.spool().suppressions(tenant, req.param("after", ""), limit).stream()
-                .map(SuppressionsResource::item)
-                .toList();
+        String prefix = req.param("prefix", "").strip().toLowerCase(Locale.ROOT);
+        String after = req.param("after", "");
+        List<Item> items;
+        if (prefix.isEmpty()) {
+            items = ctx.spool().suppressions(tenant, after, limit).stream()
+                    .map(SuppressionsResource::item)
+                    .toList();
+        } else {
+            List<Item> found = new java.util.ArrayList<>();
+            // the listing starts after its "after" address: the prefix itself is looked up on its own
+            if (after.isEmpty()) ctx.spool().suppression(tenant, prefix).ifPresent(s -> found.add(item(s)));
+            String from = after.compareTo(prefix) > 0 ? after : prefix;
+            for (Suppression s : ctx.spool().suppressions(tenant, from, limit - found.size())) {
+                if (!s.address().startsWith(prefix)) break;
+                found.add(item(s));
+            }
+            items = found;
+        }
         return new Page(tenant, items, items.size() == limit ? items.getLast().address() : null);
     }
 

@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             RetryCommand.class,
             ReloadCommand.class,
             SuppressionCommand.class,
+            CampaignsCommand.class,
             TopCommand.class,
             AuthCommand.class
         })

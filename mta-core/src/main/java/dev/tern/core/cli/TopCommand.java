@@ -91,9 +91,10 @@ final class TopCommand extends ApiCommand {
         else dest.print(out);
     }
 
-    private static final Pattern SAMPLE = Pattern.compile("(?m)^tern_messages_([a-z_]+)_total(?:\\{[^}]*\\})? (\\S+)$");
+    private static final Pattern SAMPLE =
+            Pattern.compile("(?m)^tern_recipients_([a-z_]+)_total(?:\\{[^}]*\\})? (\\S+)$");
 
-    /** Sums of tern_messages_*_total by outcome. */
+    /** Sums of tern_recipients_*_total by outcome. */
     static Map<String, Double> counters(String metrics) {
         Map<String, Double> sums = new LinkedHashMap<>();
         Matcher m = SAMPLE.matcher(metrics);

@@ -1,6 +1,5 @@
 package dev.tern.core.config;
 
-import dev.tern.core.inject.auth.PasswordHash;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -86,11 +85,7 @@ public record InjectionAuth(
 
         @Override
         public void validate(Problems p) {
-            try {
-                PasswordHash.checkFormat(passwordHash);
-            } catch (IllegalArgumentException e) {
-                p.add("password_hash", e.getMessage());
-            }
+            FileChecks.installed().passwordHash(passwordHash, p);
             p.min(maxMessagesPerSecond, 0, "max_messages_per_second");
             p.min(maxMessagesPerMinute, 0, "max_messages_per_minute");
             for (int i = 0; i < tenants.size(); i++)

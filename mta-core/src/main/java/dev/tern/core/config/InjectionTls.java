@@ -1,8 +1,5 @@
 package dev.tern.core.config;
 
-import dev.tern.core.inject.tls.KeyMaterial;
-import dev.tern.core.inject.tls.ServerTls;
-import dev.tern.core.inject.tls.TlsFileException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -81,13 +78,7 @@ public record InjectionTls(
         }
         p.require(
                 !handshakeTimeout.isNegative() && !handshakeTimeout.isZero(), "handshake_timeout", "must be positive");
-        var supported = java.util.Set.of(ServerTls.supportedCipherSuites());
-        for (int i = 0; i < cipherSuites.size(); i++) {
-            if (!supported.contains(cipherSuites.get(i)))
-                p.add(
-                        "cipher_suites[" + i + "]",
-                        "'" + cipherSuites.get(i) + "' is not a cipher suite this JDK supports");
-        }
+        FileChecks.installed().tlsCipherSuites(cipherSuites, p);
         if (!enabled()) return;
         String why = "is required when starttls is true or smtps_listen is set";
         p.require(certificate != null, "certificate", why);
@@ -96,11 +87,7 @@ public record InjectionTls(
         boolean certOk = readable(certificate, "certificate", p);
         boolean keyOk = readable(privateKey, "private_key", p);
         if (!certOk || !keyOk) return;
-        try {
-            KeyMaterial.read(certificate, privateKey);
-        } catch (TlsFileException e) {
-            p.add(e.part() == TlsFileException.Part.CERTIFICATE ? "certificate" : "private_key", e.getMessage());
-        }
+        FileChecks.installed().tlsKeyPair(certificate, privateKey, p);
     }
 
     private boolean readable(Path file, String key, Problems p) {

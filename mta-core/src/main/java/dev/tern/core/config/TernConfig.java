@@ -118,6 +118,7 @@ public record TernConfig(
      * @param tls                STARTTLS and SMTPS ({@link InjectionTls})
      * @param auth               SMTP AUTH users and lockout ({@link InjectionAuth})
      * @param data               limits on the message text ({@link DataLimits})
+     * @param tags               accepted X-Tern-Pool / X-Tern-Tenant values ({@link InjectionTags})
      * @param commandDeadline    one command line, or one message text, must arrive within this, however the
      *                           client spaces its bytes (extended by {@code minDataRate}, never beyond itself)
      * @param minDataRate        bytes per second that earn more time: each read of N bytes adds N / rate
@@ -145,7 +146,8 @@ public record TernConfig(
             int minDataRate,
             double stressThreshold,
             Duration stressTimeout,
-            boolean iKnowThisIsAnOpenRelay)
+            boolean iKnowThisIsAnOpenRelay,
+            InjectionTags tags)
             implements Validated {
         static Injection defaults() {
             return new Injection(
@@ -164,7 +166,8 @@ public record TernConfig(
                     500,
                     0.8,
                     Duration.ofSeconds(10),
-                    false);
+                    false,
+                    InjectionTags.defaults());
         }
 
         @Override
@@ -389,7 +392,7 @@ public record TernConfig(
      * Reads and validates a traffic shaping file ({@code delivery.shaping_file}); a missing or
      * wrong file is a {@link ConfigException} whose problems name the key inside the file.
      */
-    public static dev.tern.core.shaping.ShapingConfig loadShaping(Path file) {
+    public static dev.tern.core.config.ShapingConfig loadShaping(Path file) {
         com.fasterxml.jackson.databind.JsonNode root;
         try {
             root = new com.fasterxml.jackson.databind.ObjectMapper(
@@ -400,13 +403,13 @@ public record TernConfig(
         } catch (java.io.IOException e) {
             throw new ConfigException(file.toString(), List.of("(root): cannot read or parse: " + e.getMessage()));
         }
-        if (root == null || root.isMissingNode() || root.isNull()) return dev.tern.core.shaping.ShapingConfig.empty();
+        if (root == null || root.isMissingNode() || root.isNull()) return dev.tern.core.config.ShapingConfig.empty();
         Problems problems = new Problems();
-        dev.tern.core.shaping.ShapingConfig cfg = new ConfigBinder(problems)
+        dev.tern.core.config.ShapingConfig cfg = new ConfigBinder(problems)
                 .bind(
                         root,
-                        dev.tern.core.shaping.ShapingConfig.class,
-                        dev.tern.core.shaping.ShapingConfig.empty(),
+                        dev.tern.core.config.ShapingConfig.class,
+                        dev.tern.core.config.ShapingConfig.empty(),
                         problems);
         if (!problems.isEmpty()) throw new ConfigException(file.toString(), problems.list());
         return cfg;
@@ -546,6 +549,7 @@ public record TernConfig(
      * @param retryInitial  first delay after a failed POST (doubles per failure)
      * @param retryMax      longest delay between retries
      * @param cursor        file holding the position of the last acknowledged event ("" = next to the log)
+     * @param secret        HMAC-SHA256 key: requests then carry {@code X-Tern-Signature: t=..,v1=..} ("" = unsigned)
      */
     public record Webhook(
             String url,
@@ -555,7 +559,8 @@ public record TernConfig(
             Duration timeout,
             Duration retryInitial,
             Duration retryMax,
-            String cursor)
+            String cursor,
+            String secret)
             implements Validated {
         static Webhook defaults() {
             return new Webhook(
@@ -566,10 +571,12 @@ public record TernConfig(
                     Duration.ofSeconds(10),
                     Duration.ofSeconds(1),
                     Duration.ofMinutes(5),
+                    "",
                     "");
         }
 
         public Webhook {
+            secret = secret == null ? "" : secret;
             headers = headers == null ? Map.of() : headers;
             url = url == null ? "" : url;
             cursor = cursor == null ? "" : cursor;
@@ -590,6 +597,10 @@ public record TernConfig(
             p.require(timeout.toMillis() >= 1, "timeout", "must be positive");
             p.require(retryInitial.toMillis() >= 1, "retry_initial", "must be positive");
             p.require(retryMax.compareTo(retryInitial) >= 0, "retry_max", "must be >= retry_initial");
+            p.require(
+                    secret.isEmpty() || secret.length() >= 16,
+                    "secret",
+                    "must be at least 16 characters (or \"\" for unsigned requests)");
         }
     }
 
@@ -613,10 +624,11 @@ public record TernConfig(
             List<String> fblDomains,
             boolean ternIdHeader,
             String index,
-            Duration indexTtl)
+            Duration indexTtl,
+            List<FblReporter> fblReporters)
             implements Validated {
         static Bounces defaults() {
-            return new Bounces("", false, Map.of(), "", List.of(), true, "", Duration.ofDays(30));
+            return new Bounces("", false, Map.of(), "", List.of(), true, "", Duration.ofDays(30), List.of());
         }
 
         public Bounces {
@@ -629,6 +641,7 @@ public record TernConfig(
                             .map(d -> d.toLowerCase(java.util.Locale.ROOT))
                             .toList();
             index = index == null ? "" : index;
+            fblReporters = fblReporters == null ? List.of() : List.copyOf(fblReporters);
         }
 
         /** True when mail to bounce or FBL domains is accepted and processed. */
@@ -673,6 +686,33 @@ public record TernConfig(
         }
     }
 
+    /**
+     * A feedback-loop provider whose ARF reports are trusted for complaint counting: a report
+     * matches when the connecting client is in {@code ips} or the report carries a DKIM
+     * signature that verifies with {@code d=} equal to (or under) one of {@code dkimDomains}.
+     *
+     * @param name        label for logs and events
+     * @param ips         address blocks the provider sends reports from
+     * @param dkimDomains signing domains of the provider's reports
+     */
+    public record FblReporter(String name, List<Cidr> ips, List<String> dkimDomains) implements Validated {
+        public FblReporter {
+            name = name == null ? "" : name;
+            ips = ips == null ? List.of() : List.copyOf(ips);
+            dkimDomains = dkimDomains == null
+                    ? List.of()
+                    : dkimDomains.stream()
+                            .map(d -> d.toLowerCase(java.util.Locale.ROOT))
+                            .toList();
+        }
+
+        @Override
+        public void validate(Problems p) {
+            p.require(!name.isEmpty(), "name", "is required");
+            p.require(!ips.isEmpty() || !dkimDomains.isEmpty(), "ips", "give ips or dkim_domains (or both)");
+        }
+    }
+
     /** What injection does with a suppressed recipient. */
     public enum SuppressionMode {
         REFUSE,
@@ -683,14 +723,21 @@ public record TernConfig(
      * @param mode    refuse: 550 5.7.1 at RCPT; report: accept, drop the recipient, emit a suppressed event
      * @param reasons hard-bounce reasons that add the recipient to the list (complaints always do)
      */
-    public record SuppressionSettings(SuppressionMode mode, List<String> reasons) implements Validated {
+    public record SuppressionSettings(
+            SuppressionMode mode, List<String> reasons, Duration confirmAfter, List<String> confirmReasons)
+            implements Validated {
         static SuppressionSettings defaults() {
             return new SuppressionSettings(
-                    SuppressionMode.REFUSE, List.of("userunknown", "hostunknown", "hasmoved", "notaccept"));
+                    SuppressionMode.REFUSE,
+                    List.of("userunknown", "hostunknown", "hasmoved", "notaccept"),
+                    Duration.ofHours(1),
+                    List.of("hostunknown", "notaccept"));
         }
 
         public SuppressionSettings {
             reasons = reasons == null ? List.of() : reasons;
+            confirmAfter = confirmAfter == null ? Duration.ofHours(1) : confirmAfter;
+            confirmReasons = confirmReasons == null ? List.of() : confirmReasons;
         }
 
         @Override
@@ -701,13 +748,31 @@ public record TernConfig(
                         java.util.Arrays.stream(dev.tern.bounce.Reason.values()).anyMatch(x -> x.id().equals(r));
                 p.require(known, "reasons[" + i + "]", "not a bounce reason: '" + r + "'");
             }
+            for (int i = 0; i < confirmReasons.size(); i++) {
+                String r = confirmReasons.get(i);
+                boolean known =
+                        java.util.Arrays.stream(dev.tern.bounce.Reason.values()).anyMatch(x -> x.id().equals(r));
+                p.require(known, "confirm_reasons[" + i + "]", "not a bounce reason: '" + r + "'");
+            }
+            p.require(!confirmAfter.isNegative(), "confirm_after", "must not be negative");
         }
     }
 
-    /** @param guard pause campaigns whose complaint or hard-bounce rate is too high */
-    public record Campaigns(Guard guard) {
+    /**
+     * @param guard      pause campaigns whose complaint, hard-bounce or unsubscribe rate is too high
+     * @param metricsTop campaigns exported to Prometheus by name (the most injected); the rest are "other"
+     */
+    public record Campaigns(Guard guard, int metricsTop) implements Validated {
         static Campaigns defaults() {
-            return new Campaigns(Guard.defaults());
+            return new Campaigns(Guard.defaults(), 20);
+        }
+
+        @Override
+        public void validate(Problems p) {
+            p.require(
+                    metricsTop >= 0 && metricsTop <= 1000,
+                    "metrics_top",
+                    "must be in 0..1000 (got " + metricsTop + ")");
         }
     }
 
@@ -715,12 +780,18 @@ public record TernConfig(
      * @param enabled            turn the guard on
      * @param maxComplaintRate   complaints / delivered above which the campaign is paused
      * @param maxHardBounceRate  hard bounces / (delivered + bounced) above which the campaign is paused
-     * @param minVolume          rates are only judged after this many delivered + bounced recipients
+     * @param minVolume          rates are only judged after this many distinct recipients had an outcome
+     * @param maxUnsubscribeRate unsubscribes / delivered above which the campaign is paused
      */
-    public record Guard(boolean enabled, double maxComplaintRate, double maxHardBounceRate, long minVolume)
+    public record Guard(
+            boolean enabled,
+            double maxComplaintRate,
+            double maxHardBounceRate,
+            long minVolume,
+            double maxUnsubscribeRate)
             implements Validated {
         static Guard defaults() {
-            return new Guard(false, 0.003, 0.05, 1000);
+            return new Guard(false, 0.003, 0.05, 1000, 0.02);
         }
 
         @Override
@@ -733,6 +804,10 @@ public record TernConfig(
                     maxHardBounceRate > 0 && maxHardBounceRate <= 1,
                     "max_hard_bounce_rate",
                     "must be in (0, 1] (got " + maxHardBounceRate + ")");
+            p.require(
+                    maxUnsubscribeRate > 0 && maxUnsubscribeRate <= 1,
+                    "max_unsubscribe_rate",
+                    "must be in (0, 1] (got " + maxUnsubscribeRate + ")");
             p.min(minVolume, 1, "min_volume");
         }
     }
@@ -808,16 +883,7 @@ public record TernConfig(
                 p.add("key_file", "is required");
                 return;
             }
-            try {
-                dev.tern.dkim.DkimKey key = dev.tern.dkim.DkimKey.load(keyFile);
-                String actual = key.algorithm().tag();
-                p.require(
-                        algorithm.isEmpty() || algorithm.equals(actual),
-                        "algorithm",
-                        "the key in " + keyFile + " is " + actual + ", not " + algorithm);
-            } catch (RuntimeException e) {
-                p.add("key_file", "cannot load DKIM key " + keyFile + ": " + e.getMessage());
-            }
+            FileChecks.installed().dkimKey(keyFile, algorithm, p);
         }
     }
 }

@@ -1,7 +1,7 @@
 package dev.tern.core.delivery;
 
+import dev.tern.core.config.ShapingConfig;
 import dev.tern.core.config.TernConfig;
-import dev.tern.core.shaping.ShapingConfig;
 import dev.tern.core.shaping.ShapingPolicy;
 import dev.tern.core.shaping.SiteLimits;
 import java.net.InetAddress;

@@ -137,6 +137,7 @@ final class OutcomeRecorder {
                 .site(attempt.site())
                 .remote(attempt.remote())
                 .source(attempt.source())
-                .size(env.bodySize());
+                .size(env.bodySize())
+                .fromAttributes(env.attributes());
     }
 }

@@ -29,6 +29,11 @@ import java.time.Instant;
  * @param size        message size in bytes
  * @param client      injecting client address (reception)
  * @param feedbackType feedback-loop report type ({@code abuse}, {@code fraud}, ...), for complaints
+ * @param suppressed  for hard bounces of a suppressing reason: {@code pending} (awaits confirmation) or {@code yes}
+ * @param headerMessageId the message's {@code Message-ID} header field (as the platform wrote it), JSON
+ *                    {@code message_id_header}; {@code message_id} is Tern's queue id
+ * @param meta        platform metadata from the message's {@code X-Tern-Meta-NAME} headers (name lower case),
+ *                    bounded at injection ({@link #META_PREFIX})
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Event(
@@ -50,7 +55,16 @@ public record Event(
         @JsonProperty("attempts") Integer attempts,
         @JsonProperty("size") Long size,
         @JsonProperty("client") String client,
-        @JsonProperty("feedback_type") String feedbackType) {
+        @JsonProperty("feedback_type") String feedbackType,
+        @JsonProperty("suppressed") String suppressed,
+        @JsonProperty("message_id_header") String headerMessageId,
+        @JsonProperty("meta") java.util.Map<String, String> meta) {
+
+    /** Envelope attribute keys: the Message-ID header, and {@code meta.NAME} per X-Tern-Meta-NAME header. */
+    public static final String MESSAGE_ID_ATTRIBUTE = "message_id_header";
+
+    /** Prefix of the envelope attributes holding meta values. */
+    public static final String META_PREFIX = "meta.";
 
     /** Starts an event of a type for a message and recipient. */
     public static Builder of(EventType type, String messageId, String recipient) {
@@ -59,6 +73,36 @@ public record Event(
 
     public Event {
         java.util.Objects.requireNonNull(kind, "kind");
+        meta = meta == null || meta.isEmpty()
+                ? null
+                : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(meta));
+    }
+
+    /** This event with the {@code suppressed} field set. */
+    public Event withSuppressed(String v) {
+        return new Event(
+                kind,
+                time,
+                messageId,
+                recipient,
+                sender,
+                tenant,
+                campaign,
+                pool,
+                source,
+                site,
+                remote,
+                reply,
+                reason,
+                bounceClass,
+                hard,
+                attempts,
+                size,
+                client,
+                feedbackType,
+                v,
+                headerMessageId,
+                meta);
     }
 
     /** Same as {@link #kind()}. */
@@ -89,7 +133,9 @@ public record Event(
                 reason,
                 bounceClass,
                 client,
-                feedbackType;
+                feedbackType,
+                headerMessageId;
+        private java.util.Map<String, String> meta;
         private Boolean hard;
         private Integer attempts;
         private Long size;
@@ -175,6 +221,26 @@ public record Event(
             return this;
         }
 
+        public Builder headerMessageId(String v) {
+            headerMessageId = emptyToNull(v);
+            return this;
+        }
+
+        public Builder meta(java.util.Map<String, String> v) {
+            meta = v;
+            return this;
+        }
+
+        /** The Message-ID header and meta values kept in a spooled message's envelope attributes. */
+        public Builder fromAttributes(java.util.Map<String, String> attributes) {
+            headerMessageId(attributes.get(MESSAGE_ID_ATTRIBUTE));
+            java.util.Map<String, String> m = new java.util.TreeMap<>();
+            attributes.forEach((k, v) -> {
+                if (k.startsWith(META_PREFIX)) m.put(k.substring(META_PREFIX.length()), v);
+            });
+            return meta(m);
+        }
+
         public Builder feedbackType(String v) {
             feedbackType = emptyToNull(v);
             return this;
@@ -200,7 +266,10 @@ public record Event(
                     attempts,
                     size,
                     client,
-                    feedbackType);
+                    feedbackType,
+                    null,
+                    headerMessageId,
+                    meta);
         }
 
         private static String emptyToNull(String v) {

@@ -19,9 +19,15 @@ public final class EventBus implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EventBus.class);
     private final List<EventSink> sinks = new CopyOnWriteArrayList<>();
     private final ConcurrentHashMap<String, List<Event>> held = new ConcurrentHashMap<>();
+    private final List<java.util.function.UnaryOperator<Event>> enrichers = new CopyOnWriteArrayList<>();
 
     public void register(EventSink sink) {
         sinks.add(sink);
+    }
+
+    /** Adds a step that may complete an event (e.g. its suppression outcome) before any sink sees it. */
+    public void enrich(java.util.function.UnaryOperator<Event> enricher) {
+        enrichers.add(enricher);
     }
 
     /** Holds the events of {@code messageId} until {@link #receptionPublished}, but its reception events. */
@@ -50,7 +56,15 @@ public final class EventBus implements AutoCloseable {
         fanOut(event);
     }
 
-    private void fanOut(Event event) {
+    private void fanOut(Event original) {
+        Event event = original;
+        for (var enricher : enrichers) {
+            try {
+                event = enricher.apply(event);
+            } catch (RuntimeException e) {
+                log.warn("event enricher failed: {}", e.toString());
+            }
+        }
         for (EventSink sink : sinks) {
             try {
                 sink.accept(event);

@@ -18,7 +18,11 @@ public enum EventType {
     ASYNC_BOUNCE,
     SUPPRESSED,
     CAMPAIGN_PAUSED,
-    CAMPAIGN_RESUMED;
+    CAMPAIGN_RESUMED,
+    /** Returned mail (DSN or ARF) that no authenticated token ties to a message Tern sent: acted on by nobody. */
+    UNMATCHED_FEEDBACK,
+    /** A recipient unsubscribed (one-click or mailto). */
+    UNSUBSCRIBE;
 
     /** The name in the event log and webhooks: {@code transient_failure}. */
     @JsonValue

@@ -54,6 +54,7 @@ public final class WebhookForwarder implements AutoCloseable {
      * @param retryInitial  first retry delay (doubles per consecutive failure)
      * @param retryMax      longest retry delay
      * @param cursorFile    where the acknowledged position is kept
+     * @param secret        HMAC-SHA256 key of the {@link WebhookSignature} header ("" = requests are not signed)
      */
     public record Settings(
             URI url,
@@ -63,7 +64,8 @@ public final class WebhookForwarder implements AutoCloseable {
             Duration timeout,
             Duration retryInitial,
             Duration retryMax,
-            Path cursorFile) {}
+            Path cursorFile,
+            String secret) {}
 
     /** The acknowledged position: the next event to post is at (segment, offset); seq is the last acknowledged. */
     record Cursor(long segment, long offset, long seq) {}
@@ -206,6 +208,14 @@ public final class WebhookForwarder implements AutoCloseable {
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()));
         settings.headers().forEach(rb::header);
+        if (!settings.secret().isEmpty()) {
+            rb.header(
+                    WebhookSignature.HEADER,
+                    WebhookSignature.header(
+                            settings.secret().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                            clock.instant(),
+                            body.toByteArray()));
+        }
         try {
             HttpResponse<Void> r = http.send(rb.build(), HttpResponse.BodyHandlers.discarding());
             if (r.statusCode() / 100 == 2) return true;

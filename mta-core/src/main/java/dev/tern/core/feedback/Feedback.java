@@ -5,10 +5,16 @@ import dev.tern.bounce.classify.ReplyClassifier;
 import dev.tern.bounce.dsn.BounceParser;
 import dev.tern.core.config.TernConfig;
 import dev.tern.core.events.EventBus;
+import dev.tern.core.events.EventType;
 import dev.tern.queue.Spool;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Everything about mail coming back, wired from the configuration: VERP return paths, the
@@ -17,12 +23,15 @@ import java.time.Clock;
  * event bus here.
  */
 public final class Feedback implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Feedback.class);
     private final TernConfig.Bounces config;
     private final VerpReturnPaths verp;
     private final SentIndex index;
     private final SuppressionPolicy suppression;
     private final FeedbackIntake intake;
     private final CampaignHealth campaigns;
+    private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("tern-feedback-housekeeping").daemon(true).factory());
 
     private Feedback(
             TernConfig.Bounces config,
@@ -67,15 +76,64 @@ public final class Feedback implements AutoCloseable {
                     verp,
                     index,
                     suppression,
+                    spool.feedbackStore(),
+                    FblReporters.from(config),
                     new BounceParser(classifier, arf),
                     arf,
                     events,
                     clock);
         }
-        CampaignHealth campaigns = new CampaignHealth(config.campaigns().guard(), events, registry, clock);
-        events.register(suppression);
+        CampaignHealth campaigns = new CampaignHealth(
+                config.campaigns().guard(),
+                events,
+                registry,
+                clock,
+                spool.feedbackStore(),
+                config.campaigns().metricsTop());
+        events.enrich(suppression::enrich);
         events.register(campaigns);
-        return new Feedback(b, verp, index, suppression, intake, campaigns);
+        if (intake != null) {
+            // a recipient that bounced (or expired) at delivery has had its one bounce: a DSN claiming
+            // another one for it later counts nothing
+            dev.tern.queue.FeedbackStore store = spool.feedbackStore();
+            events.register(e -> {
+                if ((e.is(EventType.BOUNCE) || e.is(EventType.EXPIRATION))
+                        && e.messageId() != null
+                        && e.recipient() != null) {
+                    FeedbackIntake.mark(store, clock, "b", e.messageId(), e.recipient())
+                            .whenComplete((v, err) -> {
+                                if (err != null) log.warn("bounce mark not kept: {}", err.toString());
+                            });
+                }
+            });
+        }
+        Feedback f = new Feedback(b, verp, index, suppression, intake, campaigns);
+        f.startHousekeeping();
+        return f;
+    }
+
+    /** Saves campaign figures every second; once a day drops dedupe and pending marks older than the index TTL. */
+    private void startHousekeeping() {
+        housekeeping.scheduleWithFixedDelay(this::saveFigures, 1, 1, TimeUnit.SECONDS);
+        housekeeping.scheduleWithFixedDelay(this::prune, 10, 24 * 60, TimeUnit.MINUTES);
+    }
+
+    private void saveFigures() {
+        try {
+            campaigns.flush();
+        } catch (RuntimeException e) {
+            log.warn("saving campaign figures failed: {}", e.toString());
+        }
+    }
+
+    private void prune() {
+        try {
+            int n = suppression.prunePending(config.indexTtl());
+            if (intake != null) n += intake.pruneMarks(config.indexTtl());
+            if (n > 0) log.info("feedback housekeeping: {} old mark(s) removed", n);
+        } catch (RuntimeException e) {
+            log.warn("feedback housekeeping failed: {}", e.toString());
+        }
     }
 
     public VerpReturnPaths verp() {
@@ -105,17 +163,25 @@ public final class Feedback implements AutoCloseable {
         return intake != null && config.intakeEnabled();
     }
 
-    /** Whether injection adds an {@code X-Tern-Id} header (only when returned mail is processed). */
+    /** Whether injection adds a signed {@code X-Tern-Id} header (only when returned mail is processed and keys are set). */
     public boolean ternIdHeader() {
-        return config.ternIdHeader() && index != null;
+        return config.ternIdHeader() && index != null && verp.signsTernIds();
     }
 
     public CampaignHealth campaigns() {
         return campaigns;
     }
 
+    /** Stops housekeeping and saves the campaign figures (call before the spool closes). */
     @Override
     public void close() {
+        housekeeping.shutdownNow();
+        try {
+            housekeeping.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        saveFigures();
         if (index != null) index.close();
     }
 }

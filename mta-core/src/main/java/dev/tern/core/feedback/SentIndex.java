@@ -1,5 +1,6 @@
 package dev.tern.core.feedback;
 
+import dev.tern.queue.ExpiringStore;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -7,22 +8,17 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.rocksdb.Options;
-import org.rocksdb.RocksDBException;
-import org.rocksdb.TtlDB;
-import org.rocksdb.WriteOptions;
 
 /**
  * What Tern needs to match returned mail (asynchronous bounces, complaints) to the message it
  * sent, after the message has left the spool: per message id, the tenant, campaign, original
- * return path and recipients. A small RocksDB of its own (TTL compaction drops records older
- * than the configured time), separate from the spool so the queue's column families and
+ * return path and recipients. A small {@link ExpiringStore} of its own (records older than the
+ * configured time are dropped), separate from the spool so the queue's column families and
  * record format stay untouched.
  *
  * <p>Writes are not synced: a crash of the machine (not of the process) can lose the records
@@ -30,10 +26,6 @@ import org.rocksdb.WriteOptions;
  * not suppress. Spooling, which is synced, is unaffected.
  */
 public final class SentIndex implements AutoCloseable {
-    static {
-        TtlDB.loadLibrary();
-    }
-
     /** One sent message as remembered for matching returned mail. */
     public record SentMessage(
             String messageId,
@@ -50,49 +42,24 @@ public final class SentIndex implements AutoCloseable {
         }
     }
 
-    private final Options options;
-    private final TtlDB db;
-    private final WriteOptions noSync = new WriteOptions().setSync(false);
+    private final ExpiringStore store;
 
-    private SentIndex(Options options, TtlDB db) {
-        this.options = options;
-        this.db = db;
+    private SentIndex(ExpiringStore store) {
+        this.store = store;
     }
 
     /** Opens (or creates) the index in {@code dir}; records expire after {@code ttl}. */
     public static SentIndex open(Path dir, Duration ttl) {
-        Options options = new Options()
-                .setCreateIfMissing(true)
-                .setWriteBufferSize(8 << 20)
-                .setMaxWriteBufferNumber(2)
-                .setKeepLogFileNum(2);
-        try {
-            Files.createDirectories(dir);
-            return new SentIndex(
-                    options,
-                    TtlDB.open(options, dir.toString(), (int) Math.min(Integer.MAX_VALUE, ttl.toSeconds()), false));
-        } catch (RocksDBException | IOException e) {
-            options.close();
-            throw new IllegalStateException("cannot open the sent-message index " + dir + ": " + e.getMessage(), e);
-        }
+        return new SentIndex(ExpiringStore.open(dir, ttl, "sent-message index"));
     }
 
     public void put(SentMessage m) {
-        try {
-            db.put(noSync, m.messageId().getBytes(StandardCharsets.UTF_8), encode(m));
-        } catch (RocksDBException e) {
-            throw new IllegalStateException("sent-message index write failed: " + e.getMessage(), e);
-        }
+        store.put(m.messageId().getBytes(StandardCharsets.UTF_8), encode(m));
     }
 
     public Optional<SentMessage> get(String messageId) {
         if (messageId == null || messageId.isEmpty()) return Optional.empty();
-        try {
-            byte[] v = db.get(messageId.getBytes(StandardCharsets.UTF_8));
-            return v == null ? Optional.empty() : Optional.of(decode(messageId, v));
-        } catch (RocksDBException e) {
-            throw new IllegalStateException("sent-message index read failed: " + e.getMessage(), e);
-        }
+        return store.get(messageId.getBytes(StandardCharsets.UTF_8)).map(v -> decode(messageId, v));
     }
 
     private static byte[] encode(SentMessage m) {
@@ -132,8 +99,6 @@ public final class SentIndex implements AutoCloseable {
 
     @Override
     public void close() {
-        db.close();
-        noSync.close();
-        options.close();
+        store.close();
     }
 }

@@ -2,13 +2,17 @@ package dev.tern.core.feedback;
 
 import dev.tern.core.config.TernConfig;
 import dev.tern.core.events.Event;
-import dev.tern.core.events.EventSink;
 import dev.tern.core.events.EventType;
+import dev.tern.queue.FeedbackStore;
 import dev.tern.queue.Spool;
 import dev.tern.queue.Suppression;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -20,24 +24,104 @@ import org.slf4j.LoggerFactory;
  * The suppression policy over the spool's per-tenant suppression list. Tenant {@code ""} is the
  * global list: it applies to every tenant (and is the list of untagged mail).
  *
- * <p>As an {@link EventSink} it adds synchronous hard bounces ({@code bounce} events with
- * {@code hard: true}) of the configured reasons to the list of the message's tenant;
- * asynchronous bounces and complaints are suppressed by {@link FeedbackIntake}, which waits
- * for the write before acknowledging the returned mail.
+ * <p>As an event {@link #enrich enricher} it decides for synchronous hard bounces ({@code bounce}
+ * events with {@code hard: true}) of the configured reasons and records the outcome in the event
+ * ({@code suppressed: pending|yes}); asynchronous bounces are decided by {@link FeedbackIntake},
+ * which waits for the write before acknowledging the returned mail. Complaints suppress at once.
+ *
+ * <p>Confirmation: a reason of {@code suppression.confirm_reasons} (by default hostunknown and
+ * notaccept: NXDOMAIN, null MX, no address, where one answer can be a DNS glitch) only marks the
+ * address pending; a second such bounce at least {@code suppression.confirm_after} after the first
+ * suppresses it. Pending marks live in the spool's feedback store (they survive restarts).
  */
-public final class SuppressionPolicy implements EventSink {
+public final class SuppressionPolicy {
     private static final Logger log = LoggerFactory.getLogger(SuppressionPolicy.class);
 
     private final Spool spool;
     private final TernConfig.SuppressionMode mode;
     private final Set<String> reasons;
+    private final Set<String> confirmReasons;
+    private final Duration confirmAfter;
+    private final FeedbackStore store;
     private final Clock clock;
+
+    /** What a hard bounce did to its recipient. */
+    public enum Outcome {
+        /** Not a suppressing reason. */
+        NONE,
+        /** First answer of a reason that needs confirmation: marked, not suppressed. */
+        PENDING,
+        /** Suppressed. */
+        YES;
+
+        /** The value of the event's {@code suppressed} field, or null. */
+        public String field() {
+            return this == NONE ? null : name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** An outcome and the write that makes it durable. */
+    public record Decision(Outcome outcome, CompletableFuture<Void> write) {}
 
     public SuppressionPolicy(Spool spool, TernConfig.SuppressionSettings settings, Clock clock) {
         this.spool = spool;
         this.mode = settings.mode();
         this.reasons = Set.copyOf(settings.reasons());
+        this.confirmReasons = Set.copyOf(settings.confirmReasons());
+        this.confirmAfter = settings.confirmAfter();
+        this.store = spool.feedbackStore();
         this.clock = clock;
+    }
+
+    private static final String PENDING = "p:";
+
+    private static String pendingKey(String tenant, String address) {
+        return PENDING + (tenant == null ? "" : tenant) + "\u0000" + address.toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * Decides what a hard bounce of {@code reason} does to {@code address} for {@code tenant}:
+     * nothing, a pending mark (first answer of a reason that needs confirmation, or a second one
+     * within {@code confirm_after}), or suppression.
+     */
+    public synchronized Decision hardBounce(String tenant, String address, String reason) {
+        if (address == null || !suppressesReason(reason))
+            return new Decision(Outcome.NONE, CompletableFuture.completedFuture(null));
+        if (!confirmReasons.contains(reason) || confirmAfter.isZero())
+            return new Decision(Outcome.YES, suppress(tenant, address, reason));
+        if (find(tenant, address).isPresent())
+            return new Decision(Outcome.YES, CompletableFuture.completedFuture(null));
+        String key = pendingKey(tenant, address);
+        long now = clock.millis();
+        Optional<byte[]> first = store.get(key);
+        if (first.isEmpty()) {
+            log.info(
+                    "{} for {} (tenant '{}'): suppression pending, confirmed by a second one after {}",
+                    reason,
+                    address,
+                    tenant == null ? "" : tenant,
+                    confirmAfter);
+            return new Decision(Outcome.PENDING, store.put(key, pending(now, reason)));
+        }
+        long since = ByteBuffer.wrap(first.get()).getLong();
+        if (now - since < confirmAfter.toMillis())
+            return new Decision(Outcome.PENDING, CompletableFuture.completedFuture(null));
+        CompletableFuture<Void> w = suppress(tenant, address, reason)
+                .thenCompose(v -> store.deleteAll(List.of(key)))
+                .thenApply(n -> null);
+        return new Decision(Outcome.YES, w);
+    }
+
+    private static byte[] pending(long at, String reason) {
+        byte[] r = reason.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(8 + r.length).putLong(at).put(r).array();
+    }
+
+    /** Removes pending marks older than {@code age} (nothing confirmed them); returns how many. */
+    public int prunePending(Duration age) {
+        long before = clock.millis() - age.toMillis();
+        return store.prune(
+                PENDING, (k, v) -> v.length >= 8 && ByteBuffer.wrap(v).getLong() < before);
     }
 
     /** True when suppressed recipients are refused (550 5.7.1), false when they are accepted and reported. */
@@ -70,16 +154,18 @@ public final class SuppressionPolicy implements EventSink {
                 + Instant.ofEpochMilli(s.addedAt()).truncatedTo(ChronoUnit.SECONDS) + ")";
     }
 
-    @Override
-    public void accept(Event e) {
+    /** Decides a synchronous hard bounce and records the outcome in its event (registered on the event bus). */
+    public Event enrich(Event e) {
         if (!e.is(EventType.BOUNCE)
                 || !Boolean.TRUE.equals(e.hard())
                 || !suppressesReason(e.reason())
                 || e.recipient() == null) {
-            return;
+            return e;
         }
-        suppress(e.tenant(), e.recipient(), e.reason()).whenComplete((v, err) -> {
+        Decision d = hardBounce(e.tenant(), e.recipient(), e.reason());
+        d.write().whenComplete((v, err) -> {
             if (err != null) log.error("could not suppress {} after a hard bounce: {}", e.recipient(), err.toString());
         });
+        return e.withSuppressed(d.outcome().field());
     }
 }

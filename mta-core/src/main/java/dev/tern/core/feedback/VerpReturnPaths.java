@@ -1,8 +1,10 @@
 package dev.tern.core.feedback;
 
+import dev.tern.bounce.verp.TernIdToken;
 import dev.tern.bounce.verp.VerpCodec;
 import dev.tern.core.config.TernConfig;
 import java.nio.charset.StandardCharsets;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -15,20 +17,42 @@ import java.util.Optional;
  */
 public final class VerpReturnPaths {
     private final VerpCodec codec;
+    private final TernIdToken ternIds;
     private final String domain;
     private final boolean enabled;
 
     public VerpReturnPaths(TernConfig.Bounces config) {
         this.domain = config.domain();
         this.enabled = config.verp();
-        this.codec = config.keys().isEmpty()
-                ? null
-                : new VerpCodec(
-                        secrets(config.keys()),
-                        (config.currentKey().isEmpty()
-                                        ? config.keys().keySet().iterator().next()
-                                        : config.currentKey())
-                                .charAt(0));
+        char current = config.keys().isEmpty()
+                ? 'x'
+                : (config.currentKey().isEmpty()
+                                ? config.keys().keySet().iterator().next()
+                                : config.currentKey())
+                        .charAt(0);
+        this.codec = config.keys().isEmpty() ? null : new VerpCodec(secrets(config.keys()), current);
+        this.ternIds = config.keys().isEmpty() ? null : new TernIdToken(secrets(config.keys()), current);
+    }
+
+    /** True when {@code X-Tern-Id} values can be signed (keys are configured). */
+    public boolean signsTernIds() {
+        return ternIds != null;
+    }
+
+    /** The signed {@code X-Tern-Id} value for a message and its recipients. */
+    public String ternId(String messageId, Collection<String> recipients) {
+        if (ternIds == null) throw new IllegalStateException("no keys configured (bounces.keys)");
+        return ternIds.sign(messageId, recipients);
+    }
+
+    /** The parts of an {@code X-Tern-Id} value that may be a signed token (verify with {@link #verifyTernId}). */
+    public Optional<TernIdToken.Parsed> parseTernId(String value) {
+        return ternIds == null ? Optional.empty() : ternIds.parse(value);
+    }
+
+    /** True when the token's MAC covers exactly {@code recipients}. */
+    public boolean verifyTernId(TernIdToken.Parsed token, Collection<String> recipients) {
+        return ternIds != null && ternIds.verify(token, recipients);
     }
 
     private static Map<Character, byte[]> secrets(Map<String, String> keys) {

@@ -49,24 +49,26 @@ public final class InjectionListener implements AutoCloseable {
             DkimSigning dkim,
             Clock clock,
             Feedback feedback,
-            dev.tern.core.metrics.PathMetrics metrics) {
+            dev.tern.core.telemetry.PathMetrics metrics) {
         TernConfig.Injection c = config.injection();
         String hostname = config.server().hostname();
         SmtpAuth auth = new SmtpAuth(c.auth(), clock);
         InjectionPolicy policy =
                 new InjectionPolicy(c.relayFrom(), c.maxMessageSize().bytes(), c.maxRecipients(), auth.rates);
         InjectionSession.Injector injector = new InjectionSession.Injector(
-                spool,
-                events,
-                policy,
-                hostname,
-                config.delivery().maxAge().toMillis(),
-                dkim,
-                clock,
-                feedback,
-                metrics,
-                new MemoryBudget(c.maxMemory().bytes()),
-                c.data().memoryThreshold().bytes());
+                        spool,
+                        events,
+                        policy,
+                        hostname,
+                        config.delivery().maxAge().toMillis(),
+                        dkim,
+                        clock,
+                        feedback,
+                        metrics,
+                        new MemoryBudget(c.maxMemory().bytes()),
+                        c.data().memoryThreshold().bytes())
+                .tags(TagPolicy.of(config));
+        if (metrics != null) auth.failures.onFailure(metrics::authFailed);
         ServerTls tls = c.tls().enabled() ? serverTls(c.tls(), hostname) : null;
         ConnectionLimits limits = new ConnectionLimits(c.maxConnectionsPerIp());
         guard = new ConnectionGuard(

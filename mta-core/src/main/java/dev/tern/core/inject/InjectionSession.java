@@ -8,6 +8,7 @@ import dev.tern.core.feedback.Feedback;
 import dev.tern.core.feedback.SentIndex;
 import dev.tern.core.feedback.SuppressionPolicy;
 import dev.tern.core.inject.auth.AuthUser;
+import dev.tern.queue.BodyFile;
 import dev.tern.queue.Envelope;
 import dev.tern.queue.QueueEntry;
 import dev.tern.queue.RecipientState;
@@ -93,13 +94,14 @@ final class InjectionSession implements MessageHandler {
         if (!relayAllowed) throw relayDenied();
         if (!feedbackRecipients.isEmpty())
             throw new RejectException(452, "4.5.3 Send mail for <" + r + "> in a transaction of its own");
-        injector.refuseIfSuppressed(r);
+        injector.refuseIfSuppressed(r, returnPath, client == null ? "unknown" : client.getHostAddress());
         // rates count recipients (stored copies), not transactions
         if (user != null && !injector.policy().takeRecipient(user)) throw overRate();
         recipients.add(r);
     }
 
     private RejectException overRate() {
+        injector.metrics.refused(dev.tern.core.telemetry.PathMetrics.Refusal.RATE_LIMITED);
         return new RejectException(
                 451, "4.7.1 User '" + user.name() + "' is over its message rate limit, try again later");
     }
@@ -133,6 +135,11 @@ final class InjectionSession implements MessageHandler {
      * goes to the spool as it arrives (returned mail to bounce/FBL addresses is kept up to the
      * threshold and the rest dropped: reports carry what matters first).
      */
+    /** Notes (rate-limited, one line) that a text was refused for want of memory. */
+    void memoryShort() {
+        injector.memoryShort(client);
+    }
+
     DataReader.Overflow overflow(MemoryBudget.Lease lease) {
         return new DataReader.Overflow(
                 injector.memoryThreshold, lease, feedbackRecipients.isEmpty() ? injector::openTail : null);
@@ -197,8 +204,9 @@ final class InjectionSession implements MessageHandler {
         private final long maxAgeMillis;
         private final Clock clock;
         private final DkimSigning dkim;
-        private final dev.tern.core.metrics.PathMetrics metrics;
+        private final dev.tern.core.telemetry.PathMetrics metrics;
         private final Feedback feedback; // null: no suppression, VERP, intake or campaign guard
+        private TagPolicy tagPolicy = new TagPolicy(java.util.Set.of(), null, null, java.util.Set.of());
         final MemoryBudget memory;
         final long memoryThreshold;
 
@@ -211,11 +219,12 @@ final class InjectionSession implements MessageHandler {
                 DkimSigning dkim,
                 Clock clock,
                 Feedback feedback,
-                dev.tern.core.metrics.PathMetrics metrics,
+                dev.tern.core.telemetry.PathMetrics metrics,
                 MemoryBudget memory,
                 long memoryThreshold) {
             this.memory = memory;
             this.memoryThreshold = memoryThreshold;
+            this.memoryLog = new LogLimiter(log, clock, 1);
             this.metrics = metrics;
             this.feedback = feedback;
             this.spool = spool;
@@ -231,6 +240,12 @@ final class InjectionSession implements MessageHandler {
             return policy;
         }
 
+        /** Sets which X-Tern-Pool / X-Tern-Tenant values are accepted (before the listener starts). */
+        Injector tags(TagPolicy tags) {
+            this.tagPolicy = tags;
+            return this;
+        }
+
         /**
          * Opens the spool file for the tail of a large message (header section
          * {@code message[0, headerEnd)}); when the message is to be signed, the signing session is
@@ -240,7 +255,23 @@ final class InjectionSession implements MessageHandler {
             HeaderBlock h = HeaderBlock.parse(message, headerEnd);
             dev.tern.dkim.SigningSession signing = dkim.start(domainOf(h.first("From")));
             if (signing != null) h.writeWithout(CONTROL_PREFIX, signing);
-            return new SpooledTail(spool.newBodyFile(), signing);
+            try {
+                return new SpooledTail(spool.newBodyFile(), signing);
+            } catch (RuntimeException e) {
+                log.error("cannot write a message body to the spool (451 4.3.0 to the client): {}", e.getMessage());
+                throw e;
+            }
+        }
+
+        private final LogLimiter memoryLog;
+
+        /** One warning a minute at most while {@code injection.max_memory} turns texts away. */
+        void memoryShort(InetAddress client) {
+            memoryLog.warn(
+                    "memory",
+                    "injection.max_memory (" + memory.limit() + " bytes) is used up: 452 4.3.1 to "
+                            + (client == null ? "unknown" : client.getHostAddress())
+                            + "; raise it (and -Xmx) if this persists");
         }
 
         /** True when mail to bounce/FBL domains is accepted (from any client). */
@@ -256,7 +287,7 @@ final class InjectionSession implements MessageHandler {
          * RCPT-time check against the global suppression list (tenant ""; a tenant's own list is
          * checked after DATA, once X-Tern-Tenant is known). Only in refuse mode.
          */
-        void refuseIfSuppressed(String rcpt) throws RejectException {
+        void refuseIfSuppressed(String rcpt, String sender, String client) throws RejectException {
             if (feedback == null || !feedback.suppression().refuses()) return;
             Optional<Suppression> s;
             try {
@@ -265,7 +296,17 @@ final class InjectionSession implements MessageHandler {
                 log.error("suppression lookup failed for {}: {}", rcpt, e.toString());
                 throw new RejectException(451, "4.3.0 Temporary local error, try again later");
             }
-            if (s.isPresent()) throw new RejectException(550, SuppressionPolicy.refusal(rcpt, s.get()));
+            if (s.isPresent()) {
+                metrics.refused(dev.tern.core.telemetry.PathMetrics.Refusal.SUPPRESSED);
+                events.publish(Event.of(EventType.SUPPRESSED, null, rcpt)
+                        .time(clock.instant())
+                        .sender(sender)
+                        .client(client)
+                        .reason(s.get().reason())
+                        .reply("550 " + SuppressionPolicy.refusal(rcpt, s.get()))
+                        .build());
+                throw new RejectException(550, SuppressionPolicy.refusal(rcpt, s.get()));
+            }
         }
 
         /** Consumes returned mail (async bounce or complaint) addressed to bounce/FBL domains. */
@@ -327,9 +368,12 @@ final class InjectionSession implements MessageHandler {
             String clientAddr = client == null ? "unknown" : client.getHostAddress();
             String tenant = tags.get("x-tern-tenant");
             String pool = tags.get("x-tern-pool");
+            meta(tags); // refused now if out of bounds; kept in the envelope by store()
             if (user != null) {
                 // an authenticated user sends only for its own tenants and pools
                 AuthUser.Grant t = user.tenant(tenant), p = user.pool(pool);
+                if (!t.allowed() || !p.allowed())
+                    metrics.refused(dev.tern.core.telemetry.PathMetrics.Refusal.NOT_PERMITTED);
                 if (!t.allowed())
                     throw new RejectException(
                             550,
@@ -345,6 +389,18 @@ final class InjectionSession implements MessageHandler {
                 tenant = t.value();
                 pool = p.value();
             }
+            try {
+                tenant = tagPolicy.tenant(tenant, user != null);
+            } catch (RejectException e) {
+                metrics.refused(dev.tern.core.telemetry.PathMetrics.Refusal.UNKNOWN_TENANT);
+                throw e;
+            }
+            try {
+                pool = tagPolicy.pool(pool);
+            } catch (RejectException e) {
+                metrics.refused(dev.tern.core.telemetry.PathMetrics.Refusal.UNKNOWN_POOL);
+                throw e;
+            }
             boolean transactional = "transactional".equalsIgnoreCase(tags.getOrDefault("x-tern-priority", ""));
             if (transactional && user != null && !user.mayUsePriority("transactional"))
                 throw new RejectException(
@@ -353,6 +409,7 @@ final class InjectionSession implements MessageHandler {
             Optional<String> paused =
                     feedback == null ? Optional.empty() : feedback.campaigns().pausedReason(campaign);
             if (paused.isPresent()) {
+                metrics.refused(dev.tern.core.telemetry.PathMetrics.Refusal.CAMPAIGN_PAUSED);
                 throw new RejectException(
                         451,
                         "4.7.1 Campaign '" + Replies.excerpt(campaign) + "' is paused (" + paused.get()
@@ -400,6 +457,79 @@ final class InjectionSession implements MessageHandler {
             // VERP: one return path per recipient, so one spooled message per recipient
             boolean verp = feedback != null && feedback.verp().enabled() && !returnPath.isEmpty();
             List<List<String>> groups = verp ? deliverTo.stream().map(List::of).toList() : List.of(deliverTo);
+            // a split whose copies would together outgrow the in-memory threshold stores the part after
+            // the header fields once, in a spool file every copy links to: one copy per recipient of a
+            // 1 MiB text would otherwise take the heap
+            BodyFile tailFile = tail == null ? null : tail.file();
+            HeaderBlock stored = headers;
+            BodyFile shared = null;
+            if (tail == null && groups.size() > 1 && (long) cleanLength * groups.size() > memoryThreshold) {
+                int fieldsEnd = headers.fieldsEnd();
+                shared = spool.newBodyFile();
+                try {
+                    shared.write(raw, fieldsEnd, length - fieldsEnd);
+                } catch (IOException e) {
+                    shared.close();
+                    log.error("spool write failed for message from {}: {}", clientAddr, e.toString());
+                    throw new RejectException(451, "4.3.0 Temporary local error while queueing, try again later");
+                }
+                tailFile = shared;
+                stored = HeaderBlock.parse(raw, fieldsEnd);
+            }
+            try {
+                return store(
+                        id,
+                        returnPath,
+                        groups,
+                        verp,
+                        stored,
+                        tailFile,
+                        signatures,
+                        fromDomain,
+                        deliverAfter,
+                        notBefore,
+                        now,
+                        transactional,
+                        tenant,
+                        campaign,
+                        pool,
+                        clientAddr,
+                        helo,
+                        user,
+                        tls,
+                        suppressed);
+            } finally {
+                if (shared != null) shared.close(); // the stored messages keep their links
+            }
+        }
+
+        /** Spools one message per group: Tern's fields on top of {@code stored} (and the tail file). */
+        private String store(
+                String id,
+                String returnPath,
+                List<List<String>> groups,
+                boolean verp,
+                HeaderBlock stored,
+                BodyFile tailFile,
+                String signatures,
+                String fromDomain,
+                String deliverAfter,
+                long notBefore,
+                Instant now,
+                boolean transactional,
+                String tenant,
+                String campaign,
+                String pool,
+                String clientAddr,
+                String helo,
+                AuthUser user,
+                boolean tls,
+                Map<String, Suppression> suppressed)
+                throws RejectException {
+            int storedLength = stored.lengthWithout(CONTROL_PREFIX);
+            Map<String, String> meta = meta(stored.valuesWithPrefix(CONTROL_PREFIX));
+            String headerMessageId = stored.first("Message-ID");
+            if (headerMessageId != null) headerMessageId = Replies.clean(headerMessageId.strip(), 255);
             List<Envelope> envelopes = new ArrayList<>();
             List<CompletableFuture<Void>> writes = new ArrayList<>();
             for (int g = 0; g < groups.size(); g++) {
@@ -410,12 +540,14 @@ final class InjectionSession implements MessageHandler {
                                 + "\tby " + hostname + " (Tern) with ESMTP" + (tls ? "S" : "")
                                 + (user != null ? "A" : "") + " id " + gid + ";\r\n"
                                 + "\t" + RFC5322.format(OffsetDateTime.ofInstant(now, ZoneOffset.UTC)) + "\r\n";
-                String idHeader = feedback != null && feedback.ternIdHeader() ? "X-Tern-Id: " + gid + "\r\n" : "";
+                String idHeader = feedback != null && feedback.ternIdHeader()
+                        ? "X-Tern-Id: " + feedback.verp().ternId(gid, groups.get(g)) + "\r\n"
+                        : "";
                 // trace header, Tern id and signatures go on top; the signed fields below stay byte for byte
                 byte[] top = (received + idHeader + signatures).getBytes(StandardCharsets.US_ASCII);
-                byte[] body = new byte[top.length + cleanLength];
+                byte[] body = new byte[top.length + storedLength];
                 System.arraycopy(top, 0, body, 0, top.length);
-                headers.copyWithout(CONTROL_PREFIX, body, top.length);
+                stored.copyWithout(CONTROL_PREFIX, body, top.length);
 
                 Map<String, String> attributes = new LinkedHashMap<>();
                 attributes.put("client", clientAddr);
@@ -423,6 +555,9 @@ final class InjectionSession implements MessageHandler {
                 attributes.put("dkim", signatures.isEmpty() ? "unsigned" : "signed:" + dkim.signingDomain(fromDomain));
                 if (deliverAfter != null) attributes.put("deliver_after", deliverAfter);
                 if (verp) attributes.put("return_path", returnPath);
+                if (headerMessageId != null && !headerMessageId.isEmpty())
+                    attributes.put(Event.MESSAGE_ID_ATTRIBUTE, headerMessageId);
+                meta.forEach((k, v) -> attributes.put(Event.META_PREFIX + k, v));
                 Envelope envelope = new Envelope(
                         gid,
                         verp ? feedback.verp().returnPath(gid, 0) : returnPath,
@@ -432,7 +567,7 @@ final class InjectionSession implements MessageHandler {
                         transactional,
                         now.toEpochMilli(),
                         now.toEpochMilli() + maxAgeMillis,
-                        body.length + (tail == null ? 0 : tail.size()),
+                        body.length + (tailFile == null ? 0 : tailFile.size()),
                         attributes);
 
                 Map<String, List<RecipientState>> byDomain = new LinkedHashMap<>();
@@ -446,15 +581,44 @@ final class InjectionSession implements MessageHandler {
                 envelopes.add(envelope);
                 events.holdUntilReception(gid); // the engine may deliver it before the reception events below
                 writes.add(
-                        tail == null
+                        tailFile == null
                                 ? spool.store(envelope, body, entries)
-                                : spool.store(envelope, body, tail.file(), entries));
+                                : spool.store(envelope, body, tailFile, entries));
             }
             try {
                 return queued(id, envelopes, groups, writes, now, returnPath, tenant, campaign, clientAddr, suppressed);
             } finally {
                 for (Envelope e : envelopes) events.receptionPublished(e.messageId());
             }
+        }
+
+        /** Most X-Tern-Meta-NAME headers per message, longest name and value. */
+        static final int MAX_META = 10, MAX_META_NAME = 32, MAX_META_VALUE = 256;
+
+        /**
+         * The platform metadata of {@code X-Tern-Meta-NAME: value} headers (name lower case), carried
+         * in every event of the message; more than {@link #MAX_META} fields, a name that is not 1-32
+         * letters, digits, '-' or '_', or a value over 256 characters gets 550 5.6.0.
+         */
+        static Map<String, String> meta(Map<String, String> tags) throws RejectException {
+            Map<String, String> meta = new java.util.TreeMap<>();
+            for (var e : tags.entrySet()) {
+                if (!e.getKey().startsWith("x-tern-meta-")) continue;
+                String name = e.getKey().substring("x-tern-meta-".length());
+                String value = e.getValue().strip();
+                if (!name.matches("[a-z0-9_\\-]{1," + MAX_META_NAME + "}"))
+                    throw new RejectException(
+                            550,
+                            "5.6.0 X-Tern-Meta-" + Replies.excerpt(name)
+                                    + ": a meta name is 1-32 letters, digits, '-' or '_'");
+                if (value.length() > MAX_META_VALUE)
+                    throw new RejectException(
+                            550, "5.6.0 X-Tern-Meta-" + name + " is longer than " + MAX_META_VALUE + " characters");
+                meta.put(name, Replies.clean(value, MAX_META_VALUE));
+            }
+            if (meta.size() > MAX_META)
+                throw new RejectException(550, "5.6.0 More than " + MAX_META + " X-Tern-Meta-* headers");
+            return meta;
         }
 
         /**
@@ -532,6 +696,7 @@ final class InjectionSession implements MessageHandler {
                 }
                 for (String r : groups.get(g)) {
                     events.publish(Event.of(EventType.RECEPTION, envelope.messageId(), r)
+                            .fromAttributes(envelope.attributes())
                             .time(now)
                             .sender(returnPath)
                             .tenant(envelope.tenant())

@@ -3,6 +3,8 @@ package dev.tern.core.inject;
 import dev.tern.dkim.SigningSession;
 import dev.tern.queue.BodyFile;
 import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The tail of a message too large for memory: written to a spool body file and, when the
@@ -10,6 +12,7 @@ import java.io.IOException;
  * was already fed the header section (without control headers).
  */
 final class SpooledTail implements DataReader.Tail {
+    private static final Logger log = LoggerFactory.getLogger(SpooledTail.class);
     private final BodyFile file;
     private final SigningSession signing;
 
@@ -20,7 +23,12 @@ final class SpooledTail implements DataReader.Tail {
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
-        file.write(b, off, len);
+        try {
+            file.write(b, off, len);
+        } catch (IOException e) {
+            log.error("writing a message body to the spool failed (451 4.3.0 to the client): {}", e.toString());
+            throw e;
+        }
         if (signing != null) signing.update(b, off, len);
     }
 

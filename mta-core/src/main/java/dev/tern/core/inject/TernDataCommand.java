@@ -35,6 +35,7 @@ final class TernDataCommand extends BaseCommand {
         InjectionSession handler = (InjectionSession) sess.getMessageHandler();
         MemoryBudget.Lease lease = handler.memoryLease(DataReader.MIN_LEASE);
         if (lease == null) {
+            handler.memoryShort();
             sess.resetMailTransaction();
             sess.sendResponse("452 4.3.1 Insufficient system resources for the message now, try again later");
             return;
@@ -77,6 +78,7 @@ final class TernDataCommand extends BaseCommand {
             throws IOException, DropConnectionException {
         try {
             if (!text.accepted()) {
+                if (text.violation() == DataReader.Violation.NO_MEMORY) handler.memoryShort();
                 sess.sendResponse(text.code() + " " + text.text());
                 return;
             }

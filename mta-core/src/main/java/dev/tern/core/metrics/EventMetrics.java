@@ -15,11 +15,13 @@ import java.util.function.Function;
 
 /**
  * Counts events into Prometheus counters, one increment per event (events are per
- * recipient): {@code tern_messages_injected_total}, {@code _delivered_total},
+ * recipient): {@code tern_recipients_injected_total}, {@code _delivered_total},
  * {@code _deferred_total}, {@code _bounced_total}, {@code _expired_total},
- * {@code _complained_total} (other event types: {@code tern_messages_<type>_total}), tagged
- * by {@code tenant} and {@code pool} (each capped by a {@link TagLimiter}); failures also by
- * {@code reason_class}. Deliveries feed the {@code tern_delivery_latency_seconds} histogram
+ * {@code _complained_total}, {@code _suppressed_total}, {@code _async_bounce_total} (other event
+ * types: {@code tern_events_<type>_total}), tagged by {@code tenant} and {@code pool} (each capped
+ * by a {@link TagLimiter}; "" = none); failures also by {@code reason_class}. The former names
+ * {@code tern_messages_*} are kept as deprecated aliases for one release ({@link #deprecatedName}).
+ * Deferrals are also counted per site ({@code tern_site_deferrals_total{site}}, capped). Deliveries feed the {@code tern_delivery_latency_seconds} histogram
  * (reception to delivery).
  */
 public final class EventMetrics implements EventSink {
@@ -42,8 +44,25 @@ public final class EventMetrics implements EventSink {
     private final Function<String, OptionalLong> receivedAt;
     private final TagLimiter tenants = new TagLimiter(MAX_TAG_VALUES);
     private final TagLimiter pools = new TagLimiter(MAX_TAG_VALUES);
-    private final Map<Key, Counter> counters = new ConcurrentHashMap<>();
+    private final TagLimiter sites = new TagLimiter(MAX_TAG_VALUES);
+    private final Map<Key, Counter[]> counters = new ConcurrentHashMap<>();
+    private final Map<String, Counter> siteDeferrals = new ConcurrentHashMap<>();
     private final Timer deliveryLatency;
+    /**
+     * Reception times of recent messages, from their reception events (which the bus publishes
+     * before any other event of the message). The spool lookup alone misses a message whose last
+     * entry finished, and whose envelope was deleted, before its delivery event got here.
+     */
+    private final Map<String, Long> recentReceptions =
+            java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(1024, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+                    return size() > MAX_RECENT_RECEPTIONS;
+                }
+            });
+
+    /** Bound of the reception-time memory (older messages are looked up in the spool). */
+    static final int MAX_RECENT_RECEPTIONS = 65_536;
 
     private record Key(EventType type, String tenant, String pool, String reasonClass) {}
 
@@ -71,10 +90,23 @@ public final class EventMetrics implements EventSink {
         String reasonClass = null;
         if (failure(type))
             reasonClass = e.bounceClass() != null && CLASSES.contains(e.bounceClass()) ? e.bounceClass() : "other";
-        counter(new Key(type, tenants.apply(e.tenant()), pools.apply(e.pool()), reasonClass))
-                .increment();
+        for (Counter c : counter(new Key(type, tenants.apply(e.tenant()), pools.apply(e.pool()), reasonClass)))
+            c.increment();
+        if (type == EventType.TRANSIENT_FAILURE && e.site() != null && !e.site().isEmpty()) {
+            siteDeferrals
+                    .computeIfAbsent(
+                            sites.apply(e.site()),
+                            site -> Counter.builder("tern.site.deferrals")
+                                    .description("Deferred delivery attempts per recipient, by destination site")
+                                    .tag("site", site)
+                                    .register(registry))
+                    .increment();
+        }
+        if (type == EventType.RECEPTION && e.time() != null && e.messageId() != null)
+            recentReceptions.putIfAbsent(e.messageId(), e.time().toEpochMilli());
         if (type == EventType.DELIVERY && e.time() != null && e.messageId() != null) {
-            OptionalLong at = receivedAt.apply(e.messageId());
+            Long recent = recentReceptions.get(e.messageId());
+            OptionalLong at = recent != null ? OptionalLong.of(recent) : receivedAt.apply(e.messageId());
             if (at.isPresent()) {
                 long millis = e.time().toEpochMilli() - at.getAsLong();
                 if (millis >= 0) deliveryLatency.record(millis, TimeUnit.MILLISECONDS);
@@ -86,19 +118,38 @@ public final class EventMetrics implements EventSink {
         return t == EventType.BOUNCE || t == EventType.TRANSIENT_FAILURE || t == EventType.ASYNC_BOUNCE;
     }
 
-    private Counter counter(Key k) {
+    /** The counter of {@code k} and, for the per-recipient counts, its deprecated tern_messages_* alias. */
+    private Counter[] counter(Key k) {
         return counters.computeIfAbsent(k, key -> {
-            Counter.Builder b = Counter.builder(name(key.type()))
-                    .description(description(key.type()))
-                    .tag("tenant", key.tenant())
-                    .tag("pool", key.pool());
-            if (key.reasonClass() != null) b.tag("reason_class", key.reasonClass());
-            return b.register(registry);
+            String name = name(key.type());
+            String alias = deprecatedName(key.type());
+            Counter[] out = new Counter[alias == null ? 1 : 2];
+            out[0] = build(name, description(key.type()), key);
+            if (alias != null)
+                out[1] =
+                        build(alias, "Deprecated alias of " + prometheus(name) + " (removed in the next release)", key);
+            return out;
         });
     }
 
-    /** The Micrometer name of the counter of an event type (Prometheus: dots become _, plus _total). */
-    public static String name(EventType t) {
+    private Counter build(String name, String description, Key key) {
+        Counter.Builder b = Counter.builder(name)
+                .description(description)
+                .tag("tenant", key.tenant())
+                .tag("pool", key.pool());
+        if (key.reasonClass() != null) b.tag("reason_class", key.reasonClass());
+        return b.register(registry);
+    }
+
+    private static String prometheus(String name) {
+        return name.replace('.', '_') + "_total";
+    }
+
+    /**
+     * The name these counters had before they said what they count (recipients), kept for one
+     * release: null for event types that had no other name.
+     */
+    public static String deprecatedName(EventType t) {
         return switch (t) {
             case RECEPTION -> "tern.messages.injected";
             case DELIVERY -> "tern.messages.delivered";
@@ -106,7 +157,24 @@ public final class EventMetrics implements EventSink {
             case BOUNCE -> "tern.messages.bounced";
             case EXPIRATION -> "tern.messages.expired";
             case COMPLAINT -> "tern.messages.complained";
-            default -> "tern.messages." + t.wireName().replace('_', '.');
+            case SUPPRESSED -> "tern.messages.suppressed";
+            case ASYNC_BOUNCE -> "tern.messages.async.bounce";
+            default -> null;
+        };
+    }
+
+    /** The Micrometer name of the counter of an event type (Prometheus: dots become _, plus _total). */
+    public static String name(EventType t) {
+        return switch (t) {
+            case RECEPTION -> "tern.recipients.injected";
+            case DELIVERY -> "tern.recipients.delivered";
+            case TRANSIENT_FAILURE -> "tern.recipients.deferred";
+            case BOUNCE -> "tern.recipients.bounced";
+            case EXPIRATION -> "tern.recipients.expired";
+            case COMPLAINT -> "tern.recipients.complained";
+            case SUPPRESSED -> "tern.recipients.suppressed";
+            case ASYNC_BOUNCE -> "tern.recipients.async.bounce";
+            default -> "tern.events." + t.wireName().replace('_', '.');
         };
     }
 

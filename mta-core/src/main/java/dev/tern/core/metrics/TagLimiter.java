@@ -6,11 +6,12 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Bounds the distinct values of one metric tag: the first {@code max} values seen are kept,
- * every later one becomes {@value #OTHER}. Empty values become {@value #NONE}.
+ * every later one becomes {@value #OTHER}. A missing value becomes {@value #NONE} (the empty
+ * label value, which Prometheus treats as no label): no placeholder series such as "none".
  */
 public final class TagLimiter {
     public static final String OTHER = "other";
-    public static final String NONE = "none";
+    public static final String NONE = "";
     private static final int MAX_LENGTH = 64;
 
     private final int max;

@@ -54,9 +54,10 @@ public final class TernServer implements AutoCloseable {
     private final InjectionListener injection;
     private final DkimSigning dkim;
     private final AdminServer admin;
+    private final dev.tern.core.console.Console console;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final TernMetrics metrics;
-    private final dev.tern.core.metrics.PathMetrics pathMetrics = new dev.tern.core.metrics.PathMetrics(registry);
+    private final dev.tern.core.telemetry.PathMetrics pathMetrics = new dev.tern.core.telemetry.PathMetrics(registry);
     private final Feedback feedback;
     private final WebhookForwarder webhook;
     private final java.nio.file.Path configFile;
@@ -166,6 +167,8 @@ public final class TernServer implements AutoCloseable {
                     engine.resumeCampaign(campaign);
                 }
             }));
+            // pauses kept in the spool from before a restart hold their queued mail again
+            feedback.campaigns().paused().forEach(engine::suspendCampaign);
             metrics = life.add("metrics", new TernMetrics(registry, spool, delivery, events, clock));
             java.util.concurrent.atomic.AtomicReference<String> token =
                     new java.util.concurrent.atomic.AtomicReference<>(
@@ -177,6 +180,23 @@ public final class TernServer implements AutoCloseable {
                     new java.util.concurrent.atomic.AtomicReference<>(config.routes());
             reloader = ReloadParts.register(
                     new Reloader(configFile, config), config, router, routes, token, scrapeToken, delivery, dkim);
+            AdminContext adminContext = new AdminContext(
+                    config,
+                    configFile,
+                    spool,
+                    delivery,
+                    router,
+                    events,
+                    clock,
+                    metrics.scanner(),
+                    feedback.campaigns(),
+                    token,
+                    routes,
+                    reloader,
+                    scrapeToken);
+            AdminApi adminApi = new AdminApi(adminContext);
+            console =
+                    life.add("console", new dev.tern.core.console.Console(adminApi, adminContext, eventLog, registry));
             admin = life.add(
                     "admin",
                     new AdminServer(
@@ -184,20 +204,8 @@ public final class TernServer implements AutoCloseable {
                             config.admin().listen().toSocketAddress(),
                             registry,
                             metrics::refresh,
-                            new AdminApi(new AdminContext(
-                                    config,
-                                    configFile,
-                                    spool,
-                                    delivery,
-                                    router,
-                                    events,
-                                    clock,
-                                    metrics.scanner(),
-                                    feedback.campaigns(),
-                                    token,
-                                    routes,
-                                    reloader,
-                                    scrapeToken))));
+                            adminApi,
+                            console));
             delivery.start();
             life.onClose("delivery (graceful stop)", () -> engine.stop(Duration.ofSeconds(10)));
             injection = life.add(
@@ -230,7 +238,8 @@ public final class TernServer implements AutoCloseable {
                 w.timeout(),
                 w.retryInitial(),
                 w.retryMax(),
-                cursor);
+                cursor,
+                w.secret());
     }
 
     private static SmtpClientSettings smtpSettings(TernConfig.Timeouts t) {

@@ -1,5 +1,6 @@
 package dev.tern.core.shaping;
 
+import dev.tern.core.config.ShapingConfig;
 import dev.tern.core.delivery.smtp.SmtpReply;
 import java.time.Duration;
 import java.util.List;

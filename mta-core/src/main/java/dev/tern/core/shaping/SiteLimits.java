@@ -1,5 +1,8 @@
 package dev.tern.core.shaping;
 
+import dev.tern.core.config.Rate;
+import dev.tern.core.config.ShapingConfig;
+
 /**
  * The effective limits of one site, or of one (egress source, site) pair.
  *

@@ -1,5 +1,8 @@
 package dev.tern.core.shaping;
 
+import dev.tern.core.config.Rate;
+import dev.tern.core.config.ShapingConfig;
+
 /**
  * The run-time limits of one site (or one (egress source, site) pair): open connections against
  * {@code max_connections}, token buckets for the message and connection rates, a temporary

@@ -54,7 +54,8 @@ class QuickStartTest {
         }
         ProcessBuilder pb = new ProcessBuilder("bash", "-c", script.toString())
                 .directory(copy.toFile())
-                .redirectErrorStream(true);
+                .redirectErrorStream(true)
+                .redirectOutput(copy.resolve("quickstart.out").toFile());
         pb.environment()
                 .put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin") + ":/usr/sbin:/usr/bin:/bin");
         pb.environment().remove("TERN_TOKEN");
@@ -64,14 +65,26 @@ class QuickStartTest {
             assertThat(bash.waitFor(240, TimeUnit.SECONDS))
                     .as("the quick start finished")
                     .isTrue();
-            out = new String(bash.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            out = Files.readString(copy.resolve("quickstart.out"), StandardCharsets.UTF_8);
         } finally {
-            bash.descendants().forEach(ProcessHandle::destroyForcibly);
             bash.destroyForcibly();
-            // background jobs (tern, smtp-sink) are the shell's children: stop what is left
-            ProcessHandle.allProcesses()
-                    .filter(p -> p.info().commandLine().orElse("").contains(copy.toString()))
-                    .forEach(ProcessHandle::destroyForcibly);
+            // background jobs (tern, smtp-sink) outlive the shell: let Tern finish its graceful stop
+            // (the README's last command sends it SIGTERM), then stop whatever is left
+            List<ProcessHandle> left = ProcessHandle.allProcesses()
+                    .filter(p -> p.info().commandLine().orElse("").contains(copy.toString())
+                            || p.info()
+                                    .commandLine()
+                                    .orElse("")
+                                    .contains("smtp-sink -u nobody " + ports.get("127.0.0.1:2526")))
+                    .toList();
+            for (ProcessHandle p : left) {
+                p.destroy();
+                try {
+                    p.onExit().get(20, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    p.destroyForcibly();
+                }
+            }
         }
         String tern = Files.exists(copy.resolve("tern.log")) ? Files.readString(copy.resolve("tern.log")) : "";
         for (int i = 0; i < steps.size(); i++) {

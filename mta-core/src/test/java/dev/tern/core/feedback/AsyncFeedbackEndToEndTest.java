@@ -30,6 +30,7 @@ class AsyncFeedbackEndToEndTest {
         keys: { a: "0123456789abcdef-secret-a" }
         current_key: a
         fbl_domains: [fbl.example.com]
+        fbl_reporters: [{ name: mailbox-test, ips: [127.0.0.2/32] }]
       injection: { listen: 127.0.0.1:0, relay_from: [127.0.0.1/32] }
       """;
 
@@ -93,6 +94,10 @@ class AsyncFeedbackEndToEndTest {
                             .startsWith("250 2.0.0 Ok: 1 report");
                 }
 
+                // the event log is written a moment after the events are published
+                await().atMost(Duration.ofSeconds(5))
+                        .until(() ->
+                                !FeedbackFixture.events(log, "async_bounce").isEmpty());
                 List<JsonNode> asyncBounces = FeedbackFixture.events(log, "async_bounce");
                 assertThat(asyncBounces).hasSize(1);
                 JsonNode b = asyncBounces.get(0);
@@ -171,7 +176,15 @@ class AsyncFeedbackEndToEndTest {
 
     /** A DSN as Postfix writes it (bounce(8) template, multipart/report with message/delivery-status). */
     static byte[] postfixDsn(ReceivedMessage original) {
-        String rcpt = original.recipients().get(0);
+        return dsn(
+                original.mailFrom(),
+                original.recipients().get(0),
+                "Return-Path: <" + original.mailFrom() + ">\n"
+                        + headersOf(original).replace("\r\n", "\n"));
+    }
+
+    /** A Postfix DSN to {@code to} saying {@code rcpt} failed with 5.1.1, returning {@code headers} (LF line ends). */
+    static byte[] dsn(String to, String rcpt, String headers) {
         String dsn = """
         Return-Path: <>
         Received: by mx.dest.test (Postfix)
@@ -234,11 +247,7 @@ class AsyncFeedbackEndToEndTest {
 
         %3$s
         --4XyZ1T2b3cz9vKL.1763892005/mx.dest.test--
-        """.formatted(
-                        original.mailFrom(),
-                        rcpt,
-                        "Return-Path: <" + original.mailFrom() + ">\n"
-                                + headersOf(original).replace("\r\n", "\n"));
+        """.formatted(to, rcpt, headers);
         return dsn.replace("\n", "\r\n").getBytes(StandardCharsets.UTF_8);
     }
 

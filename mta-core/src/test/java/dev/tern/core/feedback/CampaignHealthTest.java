@@ -34,17 +34,18 @@ class CampaignHealthTest {
         bus.register(seen::add);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         CampaignHealth health =
-                new CampaignHealth(new TernConfig.Guard(true, 0.01, 0.2, 10), bus, registry, Clock.systemUTC());
+                new CampaignHealth(new TernConfig.Guard(true, 0.01, 0.2, 10, 0.5), bus, registry, Clock.systemUTC());
         bus.register(health);
         for (int i = 0; i < 8; i++) bus.publish(ev(EventType.DELIVERY, "spring", null));
         bus.publish(ev(EventType.BOUNCE, "spring", true));
         bus.publish(ev(EventType.BOUNCE, "spring", false));
         assertThat(health.pausedReason("spring")).isEmpty(); // 1/10 hard
         bus.publish(ev(EventType.BOUNCE, "spring", true));
-        bus.publish(ev(EventType.ASYNC_BOUNCE, "spring", true)); // 3/12 hard > 0.2
+        // an asynchronous bounce counts as a bounce, not as one more recipient: 3 hard of 11 recipients
+        bus.publish(ev(EventType.ASYNC_BOUNCE, "spring", true));
         assertThat(health.pausedReason("spring"))
                 .hasValueSatisfying(
-                        r -> assertThat(r).isEqualTo("hard-bounce rate 0.2500 > 0.2000 after 12 recipients"));
+                        r -> assertThat(r).isEqualTo("hard-bounce rate 0.2727 > 0.2000 after 11 recipients"));
         assertThat(seen)
                 .filteredOn(e -> e.kind() == EventType.CAMPAIGN_PAUSED)
                 .singleElement()
@@ -72,7 +73,7 @@ class CampaignHealthTest {
     void disabledGuardOnlyCounts() {
         EventBus bus = new EventBus();
         CampaignHealth health = new CampaignHealth(
-                new TernConfig.Guard(false, 0.01, 0.01, 1), bus, new SimpleMeterRegistry(), Clock.systemUTC());
+                new TernConfig.Guard(false, 0.01, 0.01, 1, 0.5), bus, new SimpleMeterRegistry(), Clock.systemUTC());
         bus.register(health);
         bus.publish(ev(EventType.RECEPTION, "c", null));
         bus.publish(ev(EventType.BOUNCE, "c", true));

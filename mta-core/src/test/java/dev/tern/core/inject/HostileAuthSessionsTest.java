@@ -8,7 +8,7 @@ import dev.tern.core.config.TernConfig;
 import dev.tern.core.events.Event;
 import dev.tern.core.events.EventBus;
 import dev.tern.core.inject.auth.PasswordHash;
-import dev.tern.core.metrics.PathMetrics;
+import dev.tern.core.telemetry.PathMetrics;
 import dev.tern.queue.Envelope;
 import dev.tern.queue.Spool;
 import dev.tern.queue.SpoolSettings;

@@ -156,6 +156,52 @@ class LargeMessageInjectionTest {
         }
     }
 
+    @Test
+    void aVerpSplitOfAMidSizeTextSharesOneSpoolFileInsteadOfACopyPerRecipient() throws Exception {
+        String bounces = """
+          bounces:
+            domain: bounces.example.com
+            verp: true
+            keys: { a: "0123456789abcdef-secret-a" }
+            current_key: a
+          routes: { "*": 127.0.0.1:9 }
+          """;
+        byte[] body = body(40_000, 3);
+        byte[] text = concat("Subject: split\r\nX-Tern-Tenant: t1\r\n\r\n".getBytes(ISO_8859_1), body);
+        byte[] clean = concat("Subject: split\r\n\r\n".getBytes(ISO_8859_1), body);
+        try (TernServer tern = start(", data: { memory_threshold: 64KiB }", bounces);
+                HostileDataSessionsTest.Client c = new HostileDataSessionsTest.Client(tern)) {
+            assertThat(c.cmd("MAIL FROM:<s@inject.test>")).startsWith("250");
+            for (int i = 0; i < 5; i++)
+                assertThat(c.cmd("RCPT TO:<r" + i + "@y.test>")).startsWith("250");
+            assertThat(c.cmd("DATA")).startsWith("354");
+            c.write(stuffed(text));
+            assertThat(c.reply()).startsWith("250 2.0.0").contains("and 4 more");
+            java.util.Set<String> ids = new java.util.LinkedHashSet<>();
+            tern.spool().forEachEntry(e -> ids.add(e.messageId()));
+            assertThat(ids).hasSize(5);
+            for (String id : ids) {
+                StoredBody stored = tern.spool().openBody(id).orElseThrow();
+                assertThat(stored.streamed())
+                        .as("the text after the header fields is in a file")
+                        .isTrue();
+                assertThat(stored.tailSize()).isEqualTo(body.length + 2);
+                byte[] all;
+                try (InputStream in = stored.open()) {
+                    all = in.readAllBytes();
+                }
+                String s = new String(all, 0, 2000, ISO_8859_1);
+                assertThat(s).contains("id " + id + ";");
+                assertThat(Arrays.copyOfRange(all, s.indexOf("Subject: split"), all.length))
+                        .isEqualTo(clean);
+            }
+            assertThat(bodyFiles()).isEqualTo(5);
+            try (Stream<Path> staged = Files.list(dir.resolve("spool/blobs/staging"))) {
+                assertThat(staged).isEmpty();
+            }
+        }
+    }
+
     private long bodyFiles() throws Exception {
         try (Stream<Path> s = Files.list(dir.resolve("spool/blobs"))) {
             return s.filter(p -> p.toString().endsWith(".body")).count();

@@ -41,7 +41,7 @@ class DashboardTest {
         assertThat(queries).hasSizeGreaterThan(20);
         assertThat(used)
                 .contains(
-                        "tern_messages_delivered_total",
+                        "tern_recipients_delivered_total",
                         "tern_destination_ready",
                         "tern_delivery_latency_seconds_bucket",
                         "tern_outbound_connections",

@@ -36,7 +36,7 @@ class MetricsScrapeTest {
                 for (int i = 0; i < 30; i++) rcpts.add("r" + i + "@dest" + (i % 3) + ".test");
                 f.inject(rcpts.subList(0, 15), "tenant-a", "spring");
                 String during = f.scrape(); // while traffic flows
-                assertThat(during).contains("tern_messages_injected_total");
+                assertThat(during).contains("tern_recipients_injected_total");
                 f.inject(rcpts.subList(15, 30), "tenant-b", null);
                 f.inject(List.of("x1@bounce.test", "x2@bounce.test", "y1@defer.test"), "tenant-a", null);
 
@@ -47,22 +47,22 @@ class MetricsScrapeTest {
                 // meters follow the event log a moment later (the event is written first)
                 await().atMost(Duration.ofSeconds(10)).until(() -> {
                     String s = f.scrape();
-                    return sum(s, "tern_messages_delivered_total", "") == 30
+                    return sum(s, "tern_recipients_delivered_total", "") == 30
                             && sum(s, "tern_delivery_latency_seconds_count", "") == 30
-                            && sum(s, "tern_messages_bounced_total", "") == 2
-                            && sum(s, "tern_messages_deferred_total", "") == 1;
+                            && sum(s, "tern_recipients_bounced_total", "") == 2
+                            && sum(s, "tern_recipients_deferred_total", "") == 1;
                 });
                 String scrape = f.scrape();
 
-                assertThat(sum(scrape, "tern_messages_delivered_total", "")).isEqualTo(f.count(EventType.DELIVERY));
-                assertThat(sum(scrape, "tern_messages_injected_total", ""))
+                assertThat(sum(scrape, "tern_recipients_delivered_total", "")).isEqualTo(f.count(EventType.DELIVERY));
+                assertThat(sum(scrape, "tern_recipients_injected_total", ""))
                         .isEqualTo(f.count(EventType.RECEPTION))
                         .isEqualTo(33);
-                assertThat(sum(scrape, "tern_messages_injected_total", "tenant=\"tenant-a\""))
+                assertThat(sum(scrape, "tern_recipients_injected_total", "tenant=\"tenant-a\""))
                         .isEqualTo(18);
-                assertThat(sum(scrape, "tern_messages_bounced_total", "reason_class=\"bad-mailbox\""))
+                assertThat(sum(scrape, "tern_recipients_bounced_total", "reason_class=\"bad-mailbox\""))
                         .isEqualTo(2);
-                assertThat(sum(scrape, "tern_messages_deferred_total", "")).isEqualTo(1);
+                assertThat(sum(scrape, "tern_recipients_deferred_total", "")).isEqualTo(1);
                 assertThat(sum(scrape, "tern_delivery_latency_seconds_count", ""))
                         .isEqualTo(30);
                 assertThat(scrape).contains("tern_delivery_latency_seconds_bucket{le=\"");

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tern.core.config.ConfigException;
+import dev.tern.core.config.Rate;
+import dev.tern.core.config.ShapingConfig;
 import dev.tern.core.config.TernConfig;
 import dev.tern.core.delivery.smtp.SmtpReply;
 import java.nio.file.Files;

@@ -48,8 +48,16 @@ public final class AuthFailures {
         }
     }
 
+    private volatile Runnable onFailure = () -> {};
+
+    /** Runs {@code listener} on every failed attempt (metrics). */
+    public void onFailure(Runnable listener) {
+        this.onFailure = listener;
+    }
+
     /** Records a failed attempt; returns true when it locks the client out. */
     public boolean failed(InetAddress client) {
+        onFailure.run();
         Instant now = clock.instant();
         if (clients.size() >= MAX_TRACKED) prune(now);
         Client c = clients.computeIfAbsent(key(client), k -> new Client());

@@ -1,7 +1,5 @@
-package dev.tern.core.shaping;
+package dev.tern.core.config;
 
-import dev.tern.core.config.Problems;
-import dev.tern.core.config.Validated;
 import java.time.Duration;
 import java.util.List;
 import java.util.regex.Pattern;

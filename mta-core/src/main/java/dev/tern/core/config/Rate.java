@@ -1,4 +1,4 @@
-package dev.tern.core.shaping;
+package dev.tern.core.config;
 
 import java.time.Duration;
 import java.util.Locale;

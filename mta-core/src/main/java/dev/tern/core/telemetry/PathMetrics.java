@@ -1,4 +1,4 @@
-package dev.tern.core.metrics;
+package dev.tern.core.telemetry;
 
 import dev.tern.queue.SpoolObserver;
 import io.micrometer.core.instrument.Counter;
@@ -19,8 +19,41 @@ public final class PathMetrics implements SpoolObserver {
     private final Counter tlsUsed;
     private final Counter tlsNotOffered;
     private final Counter tlsFailed;
+    private final java.util.Map<Refusal, Counter> refusals = new java.util.EnumMap<>(Refusal.class);
+    private final Counter authFailures;
+
+    /** Why injection refused a message or recipient ({@code tern_injection_refusals_total{reason}}). */
+    public enum Refusal {
+        /** RCPT refused: the recipient is on the suppression list. */
+        SUPPRESSED,
+        /** The message's campaign is paused. */
+        CAMPAIGN_PAUSED,
+        /** An authenticated user is over its message rate. */
+        RATE_LIMITED,
+        /** X-Tern-Pool names no configured pool. */
+        UNKNOWN_POOL,
+        /** X-Tern-Tenant is not on injection.tags.tenants. */
+        UNKNOWN_TENANT,
+        /** An authenticated user named a tenant or pool it may not use. */
+        NOT_PERMITTED;
+
+        String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
 
     public PathMetrics(MeterRegistry registry) {
+        for (Refusal r : Refusal.values()) {
+            refusals.put(
+                    r,
+                    Counter.builder("tern.injection.refusals")
+                            .tag("reason", r.label())
+                            .description("Messages or recipients refused at injection, by reason")
+                            .register(registry));
+        }
+        authFailures = Counter.builder("tern.injection.auth.failures")
+                .description("Failed SMTP AUTH attempts (wrong name or password, or locked out)")
+                .register(registry);
         injection = Timer.builder("tern.injection.latency")
                 .description(
                         "From the end of DATA to the message being durable in the spool (what the client waits for the 250)")
@@ -58,6 +91,16 @@ public final class PathMetrics implements SpoolObserver {
                 .tag("tls", "failed")
                 .description("Outbound SMTP sessions established, by TLS outcome (used, none, failed handshake)")
                 .register(registry);
+    }
+
+    /** Injection refused a message or recipient for {@code reason}. */
+    public void refused(Refusal reason) {
+        refusals.get(reason).increment();
+    }
+
+    /** An SMTP AUTH attempt failed. */
+    public void authFailed() {
+        authFailures.increment();
     }
 
     public void injected(long nanos) {
