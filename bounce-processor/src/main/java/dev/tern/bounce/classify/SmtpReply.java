@@ -56,6 +56,47 @@ public record SmtpReply(int code, String enhancedStatus, String text, String com
         return m.find() ? Integer.parseInt(m.group(1)) : 0;
     }
 
+    /**
+     * The first plausible failure (4.x.x / 5.x.x) enhanced status code in {@code text}, else the first
+     * one of any class, or null: a transcript shows the successes before the failure it reports.
+     */
+    public static String findFailureStatus(String text) {
+        if (text == null) {
+            return null;
+        }
+        Matcher m = STATUS.matcher(text);
+        String first = null;
+        while (m.find()) {
+            int subject = Integer.parseInt(m.group(2));
+            int detail = Integer.parseInt(m.group(3));
+            if (subject <= 7 && detail <= 999) {
+                String s = m.group(1) + "." + subject + "." + detail;
+                if (s.charAt(0) != '2') {
+                    return s;
+                }
+                first = first == null ? s : first;
+            }
+        }
+        return first;
+    }
+
+    /** The first plausible failure (4xx / 5xx) reply code in {@code text}, else the first of any class, or 0. */
+    public static int findFailureCode(String text) {
+        if (text == null) {
+            return 0;
+        }
+        Matcher m = REPLY_CODE.matcher(text);
+        int first = 0;
+        while (m.find()) {
+            int code = Integer.parseInt(m.group(1));
+            if (code >= 400) {
+                return code;
+            }
+            first = first == 0 ? code : first;
+        }
+        return first;
+    }
+
     /** The first plausible enhanced status code in {@code text}, or null (IP addresses are skipped). */
     public static String findStatus(String text) {
         if (text == null) {

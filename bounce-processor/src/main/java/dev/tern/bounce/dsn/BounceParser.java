@@ -288,13 +288,13 @@ public final class BounceParser {
         if (command == null && !segment.isBlank()) {
             command = SmtpCommands.find(segment.replaceAll("\\s+", " ").toLowerCase(Locale.ROOT));
         }
-        String textStatus = SmtpReply.findStatus(cleanDiag);
+        String textStatus = SmtpReply.findFailureStatus(cleanDiag);
         String status = dsnStatus;
         if (status == null
                 || status.endsWith(".0.0") && textStatus != null && textStatus.charAt(0) == status.charAt(0)) {
             status = textStatus != null ? textStatus : status;
         }
-        int code = SmtpReply.findReplyCode(cleanDiag);
+        int code = SmtpReply.findFailureCode(cleanDiag);
         if (status == null && code == 0 && !segment.isBlank()) {
             status = SmtpReply.findStatus(segment);
             code = SmtpReply.findReplyCode(segment);

@@ -74,6 +74,22 @@ class ReplyClassifierTest {
     }
 
     @Test
+    void aPermanentPolicyCodeIsNotSoftenedByItsWording() {
+        // 5.7.1 refusing the address itself is an unknown recipient: hard
+        Classification c = classify("550 5.7.1 <a@b.example>: Recipient address rejected: Access denied", "RCPT");
+        assertThat(c.reason()).isEqualTo(Reason.USERUNKNOWN);
+        assertThat(c.hard()).isTrue();
+        // "try again later" in a 5xx does not make it temporary, nor does it change the class
+        Classification blocked = classify(
+                "550 5.7.1 Service unavailable; client host [192.0.2.1] blocked using zen.spamhaus.org; try again later",
+                "RCPT");
+        assertThat(blocked.reason()).isEqualTo(Reason.BLOCKED);
+        assertThat(shipped.classify(550, "5.7.1", "please try again later", "RCPT")
+                        .reason())
+                .isEqualTo(Reason.SECURITYERROR);
+    }
+
+    @Test
     void theCommandTellsWhatABareReplyIsAbout() {
         // connect / HELO: the connecting host is refused
         assertThat(shipped.classify(554, null, "go away", "CONN").reason()).isEqualTo(Reason.BLOCKED);

@@ -219,6 +219,11 @@ public final class Console implements WebPages, AutoCloseable {
                 flash(s, op + " site:" + key, call("POST", op, Map.of(), json(Map.of("target", "site:" + key))));
                 yield redirect(PREFIX + "/destinations");
             }
+            case "/holds/release" -> {
+                String target = form.getOrDefault("target", "");
+                flash(s, "resume " + target, call("POST", "resume", Map.of(), json(Map.of("target", target))));
+                yield redirect(PREFIX + "/destinations");
+            }
             case "/campaigns/pause", "/campaigns/resume" -> {
                 String name = form.getOrDefault("campaign", "");
                 String op = path.endsWith("pause") ? "suspend" : "resume";

@@ -168,11 +168,25 @@ final class Pages {
         }
         m.put("destinations", rows);
         m.put("has_destinations", !rows.isEmpty());
+        // holds (each with a Resume button), or the older per-kind lists of suspended names
+        List<Map<String, Object>> holds = new ArrayList<>();
+        if (queues.get("holds") instanceof List<?> hl) {
+            List<String> cols = columns(hl, Set.of("target"));
+            m.put("hold_columns", headers(cols));
+            for (Object h : hl) {
+                if (h instanceof Map<?, ?> hm)
+                    holds.add(row("target", String.valueOf(hm.get("target")), "cells", cells(hm, cols)));
+            }
+        }
+        m.put("holds", holds);
+        m.put("has_holds", !holds.isEmpty());
         List<Map<String, Object>> suspended = new ArrayList<>();
         if (queues.get("suspended") instanceof Map<?, ?> sus) {
             for (var e : sus.entrySet()) {
                 if (e.getKey().equals("sites") || !(e.getValue() instanceof List<?> l) || l.isEmpty()) continue;
-                suspended.add(row("kind", Fmt.label(String.valueOf(e.getKey())), "values", joined(l)));
+                String kind = String.valueOf(e.getKey());
+                String prefix = kind.endsWith("s") ? kind.substring(0, kind.length() - 1) + ":" : kind + ":";
+                for (Object v : l) suspended.add(row("target", prefix + v));
             }
         }
         m.put("suspended_other", suspended);

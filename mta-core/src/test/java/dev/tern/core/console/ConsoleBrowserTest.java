@@ -264,8 +264,8 @@ class ConsoleBrowserTest {
         Files.copy(f.toPath(), SHOTS.resolve(name + ".png"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
-    private static String suspendedSites() throws Exception {
-        return api("/api/v1/queues").get("suspended").get("sites").toString();
+    private static List<String> suspendedSites() throws Exception {
+        return Queues.suspendedSites(api("/api/v1/queues"));
     }
 
     private static JsonNode api(String path) throws Exception {

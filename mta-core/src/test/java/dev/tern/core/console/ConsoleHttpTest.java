@@ -2,7 +2,6 @@ package dev.tern.core.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.tern.core.admin.TernFixture;
 import dev.tern.testkit.smtp.SmtpSink;
 import java.net.URI;
@@ -15,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -125,6 +125,26 @@ class ConsoleHttpTest {
     }
 
     @Test
+    void aDomainHoldIsListedAndResumedFromTheDestinationsPage() throws Exception {
+        assertThat(f.call("POST", "/api/v1/suspend", "{\"target\":\"domain:held.test\"}")
+                        .status())
+                .isEqualTo(200);
+        String cookie = login();
+        String page = get("/console/destinations", cookie).body();
+        assertThat(page).contains("data-target=\"domain:held.test\"");
+        assertThat(Queues.holdsText(f.call("GET", "/api/v1/queues", null).json()))
+                .contains("held.test");
+        HttpResponse<String> r =
+                post("/console/holds/release", cookie, Map.of("csrf", csrf(page), "target", "domain:held.test"), null);
+        assertThat(r.statusCode()).isEqualTo(303);
+        assertThat(get("/console/destinations", cookie).body())
+                .contains("Done: resume domain:held.test.")
+                .doesNotContain("data-target=\"domain:held.test\"");
+        assertThat(Queues.holdsText(f.call("GET", "/api/v1/queues", null).json()))
+                .doesNotContain("held.test");
+    }
+
+    @Test
     void everythingShownIsHtmlEscaped() throws Exception {
         String cookie = login();
         String csrf = csrf(get("/console/suppressions", cookie).body());
@@ -190,9 +210,8 @@ class ConsoleHttpTest {
         return m.group(1);
     }
 
-    private String suspendedSites() throws Exception {
-        JsonNode q = f.call("GET", "/api/v1/queues", null).json();
-        return q.get("suspended").get("sites").toString();
+    private List<String> suspendedSites() throws Exception {
+        return Queues.suspendedSites(f.call("GET", "/api/v1/queues", null).json());
     }
 
     private HttpResponse<String> get(String path, String cookie) throws Exception {

@@ -202,6 +202,29 @@ class LargeMessageInjectionTest {
         }
     }
 
+    @Test
+    void aLargeReportToTheBounceDomainIsReadWithinTheThresholdAndNeverSpooled() throws Exception {
+        String bounces = """
+          bounces:
+            domain: bounces.example.com
+          routes: { "*": 127.0.0.1:9 }
+          """;
+        byte[] text = concat(
+                "From: <mailer-daemon@far.test>\r\nSubject: Undelivered Mail\r\n\r\n".getBytes(ISO_8859_1),
+                body(2 << 20, 4));
+        try (TernServer tern = start(", data: { memory_threshold: 64KiB }", bounces);
+                HostileDataSessionsTest.Client c = new HostileDataSessionsTest.Client(tern)) {
+            assertThat(c.cmd("MAIL FROM:<>")).startsWith("250");
+            assertThat(c.cmd("RCPT TO:<b-anything@bounces.example.com>")).startsWith("250");
+            assertThat(c.cmd("DATA")).startsWith("354");
+            c.write(stuffed(text));
+            assertThat(c.reply()).startsWith("250 2.0.0");
+            assertThat(tern.spool().stats().messages()).isZero();
+            assertThat(bodyFiles()).isZero();
+            assertThat(c.cmd("NOOP")).startsWith("250");
+        }
+    }
+
     private long bodyFiles() throws Exception {
         try (Stream<Path> s = Files.list(dir.resolve("spool/blobs"))) {
             return s.filter(p -> p.toString().endsWith(".body")).count();
