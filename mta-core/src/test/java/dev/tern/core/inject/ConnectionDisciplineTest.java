@@ -105,6 +105,7 @@ class ConnectionDisciplineTest {
                 for (int i = 0; ; i = (i + 1) % text.length()) {
                     out.write(text.charAt(i));
                     out.flush();
+                    // justified sleep: a slow-drip client, paced in real time against the server's real-time deadline
                     Thread.sleep(every.toMillis());
                 }
             } catch (IOException | InterruptedException e) {
@@ -155,6 +156,7 @@ class ConnectionDisciplineTest {
         assertThat(c.send("a@x.test", List.of("r@example.test"), "Subject: big\r\n\r\n" + body))
                 .startsWith("250 2.0.0");
         // idle between commands but within the deadline: fine
+        // justified sleep: real idle time within SubEthaSMTP's real-time idle deadline; asserts a positive reply
         Thread.sleep(1_000);
         assertThat(c.cmd("NOOP")).startsWith("250");
     }
