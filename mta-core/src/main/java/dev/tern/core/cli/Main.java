@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             ShowCommand.class,
             SuspendCommand.class,
             ResumeCommand.class,
+            HoldsCommand.class,
             BounceCommand.class,
             RetryCommand.class,
             ReloadCommand.class,
@@ -36,6 +37,7 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        dev.tern.core.inject.tls.ServerTls.refuseClientRenegotiation(); // before any TLS handshake of the JVM
         System.exit(commandLine().execute(args));
     }
 
