@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the non-Java tools the test suite talks to, if missing (idempotent, Debian):
 #   smtp-sink/smtp-source (postfix), swaks, python3-dkim + python3-nacl (dkimpy),
-#   opendkim, promtool (prometheus), chromium + chromedriver (the web console's browser test).
+#   opendkim, promtool (prometheus), chromium + chromedriver (the web console's browser test),
+#   openssl (s_client: the TLS renegotiation check).
 # Tests that need a tool skip themselves (with a message) only when it could not be installed.
 set -uo pipefail
 
@@ -11,6 +12,7 @@ command -v swaks >/dev/null 2>&1 || need+=(swaks)
 /usr/bin/python3 -c 'import dkim, nacl' >/dev/null 2>&1 || need+=(python3-dkim python3-nacl)
 command -v opendkim >/dev/null 2>&1 || [[ -x /usr/sbin/opendkim ]] || need+=(opendkim)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [[ -x /usr/bin/chromium ]] || need+=(chromium)
 [[ -x /usr/bin/chromedriver ]] || need+=(chromium-driver)
 # chromium only recommends fonts (not installed with --no-install-recommends): screenshots need one

@@ -15,6 +15,9 @@ import java.util.regex.Pattern;
  * empty or an RFC 3463 code, a reply code that is 0 or an SMTP code, a reason and class).
  */
 public final class DsnFuzzTarget {
+    /** Runs of the bounded (fixed-seed) campaign of the test suite: sized to this target's speed. */
+    static final int CAMPAIGN_RUNS = 100;
+
     /** Seeds: the bounce and ARF corpora the classifier tests use. */
     static final String[] MORE_SEEDS = {"/corpora/bounces/emails", "/corpora/arf"};
     /** Jazzer's regex-injection hook slows every (constant) pattern here by orders of magnitude. */

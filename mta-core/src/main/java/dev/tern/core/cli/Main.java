@@ -37,6 +37,7 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        dev.tern.core.inject.tls.ServerTls.refuseClientRenegotiation(); // before any TLS handshake of the JVM
         System.exit(commandLine().execute(args));
     }
 

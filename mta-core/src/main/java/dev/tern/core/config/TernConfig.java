@@ -612,9 +612,10 @@ public record TernConfig(
      * @param keys        VERP HMAC secrets by key id (one character 0-9 or a-z)
      * @param currentKey  key id used for new return paths (others still verify)
      * @param fblDomains  domains receiving feedback-loop (ARF) reports
-     * @param ternIdHeader add an {@code X-Tern-Id} header (next to Tern's Received header, unsigned)
+     * @param ternIdHeader add a signed {@code X-Tern-Id} header (next to Tern's Received header, outside the DKIM signature; needs keys)
      * @param index       directory of the sent-message index used to match returned mail ("" = next to the spool)
      * @param indexTtl    how long the index remembers a message
+     * @param fblReporters feedback-loop providers whose ARF reports count as complaints (others are logged)
      */
     public record Bounces(
             String domain,

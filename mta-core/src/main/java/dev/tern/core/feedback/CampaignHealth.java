@@ -51,13 +51,19 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Prometheus gets {@code tern_campaign_recipients{tenant,campaign,kind}} for the
  * {@code campaigns.metrics_top} most injected campaigns, and the sum of the others as
- * {@code campaign="other"}: bounded cardinality whatever clients put in X-Tern-Campaign.
+ * {@code campaign="other"}: bounded cardinality whatever clients put in X-Tern-Campaign. Memory is
+ * bounded too: past {@value #MAX_CAMPAIGNS} campaigns, new ones are counted together as
+ * {@code (overflow)}.
  */
 public final class CampaignHealth implements EventSink {
     private static final Logger log = LoggerFactory.getLogger(CampaignHealth.class);
     private static final String KPI = "k:";
     private static final String PAUSE = "q:";
     private static final int HOURS = 24;
+    /** Campaigns tracked one by one (about 2 KiB each); later ones are counted together as {@link #OVERFLOW}. */
+    static final int MAX_CAMPAIGNS = 20_000;
+
+    static final String OVERFLOW = "(overflow)";
     private static final long HOUR_MS = 3_600_000L;
 
     /** A campaign of a tenant (tenant "" for untagged mail). */
@@ -196,6 +202,7 @@ public final class CampaignHealth implements EventSink {
     private final ConcurrentHashMap<String, Pause> pauses = new ConcurrentHashMap<>();
     private final Set<Key> dirty = ConcurrentHashMap.newKeySet();
     private final Set<String> dirtyPauses = ConcurrentHashMap.newKeySet();
+    private volatile boolean overflowLogged;
     private final Counter pauseCount;
     private final MultiGauge recipients;
 
@@ -292,6 +299,14 @@ public final class CampaignHealth implements EventSink {
             }
         }
         Key key = new Key(e.tenant() == null ? "" : e.tenant(), campaign);
+        if (campaigns.size() >= MAX_CAMPAIGNS && !campaigns.containsKey(key)) {
+            // campaign names come from clients: past the cap, new ones share one record (bounded memory)
+            if (!overflowLogged) {
+                overflowLogged = true;
+                log.warn("more than {} campaigns: new ones are counted together as '{}'", MAX_CAMPAIGNS, OVERFLOW);
+            }
+            key = new Key("", OVERFLOW);
+        }
         Counts c = campaigns.computeIfAbsent(key, k -> new Counts());
         long hour = Math.floorDiv((e.time() == null ? clock.instant() : e.time()).toEpochMilli(), HOUR_MS);
         String trip = null;

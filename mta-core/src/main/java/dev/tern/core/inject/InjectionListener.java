@@ -92,6 +92,7 @@ public final class InjectionListener implements AutoCloseable {
         SMTPServer.Builder plain =
                 builder(config, c.listen().host(), c.listen().port(), "injection.listen", injector, limits);
         plain.serverSocketFactory(() -> guard.serverSocket(null));
+        plain.executorService(new SessionExecutor(sessions, guard, false));
         if (tls != null && c.tls().starttls()) plain.enableTLS(true).startTlsSocketFactory(tls::wrap);
         server = withCommands(plain.build(), auth, c.data(), guard);
         if (c.tls().smtpsListen() != null) {
@@ -104,7 +105,7 @@ public final class InjectionListener implements AutoCloseable {
                     limits);
             implicit.serverSocketFactory(() -> guard.serverSocket(tls));
             // the handshake runs first on the session's own thread, under the handshake deadline
-            implicit.executorService(new HandshakingExecutor(sessions, guard));
+            implicit.executorService(new SessionExecutor(sessions, guard, true));
             smtps = withCommands(implicit.build(), auth, c.data(), guard);
         } else {
             smtps = null;
@@ -155,16 +156,20 @@ public final class InjectionListener implements AutoCloseable {
     }
 
     /**
-     * Runs sessions of the implicit-TLS listener on the shared executor, each preceded by its TLS
-     * handshake ({@link ConnectionGuard#handshake}); shutting it down shuts the shared one down.
+     * Runs sessions on the shared executor with {@link EnhancedReplies} under their replies; on the
+     * implicit-TLS listener each is preceded by its TLS handshake ({@link ConnectionGuard#handshake}).
+     * Shutting it down shuts the shared one down.
      */
-    private static final class HandshakingExecutor extends java.util.concurrent.AbstractExecutorService {
+    private static final class SessionExecutor extends java.util.concurrent.AbstractExecutorService {
         private final ExecutorService delegate;
         private final ConnectionGuard guard;
 
-        HandshakingExecutor(ExecutorService delegate, ConnectionGuard guard) {
+        private final boolean implicitTls;
+
+        SessionExecutor(ExecutorService delegate, ConnectionGuard guard, boolean implicitTls) {
             this.delegate = delegate;
             this.guard = guard;
+            this.implicitTls = implicitTls;
         }
 
         @Override
@@ -172,8 +177,10 @@ public final class InjectionListener implements AutoCloseable {
             delegate.execute(() -> {
                 // after a failed handshake the session only releases its slot: quit() closes the
                 // connection and makes run() end without a reply or a log line
-                if (command instanceof org.subethamail.smtp.server.Session s && !guard.handshake(s.getSocket()))
-                    s.quit();
+                if (command instanceof org.subethamail.smtp.server.Session s) {
+                    if (implicitTls && !guard.handshake(s.getSocket())) s.quit();
+                    else EnhancedReplies.install(s);
+                }
                 command.run();
             });
         }

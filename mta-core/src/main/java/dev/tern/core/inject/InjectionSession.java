@@ -378,12 +378,14 @@ final class InjectionSession implements MessageHandler {
                     throw new RejectException(
                             550,
                             "5.7.1 User '" + user.name() + "' may not send for tenant '"
-                                    + (tenant == null ? "(none: name one with X-Tern-Tenant)" : tenant) + "'");
+                                    + (tenant == null ? "(none: name one with X-Tern-Tenant)" : Replies.excerpt(tenant))
+                                    + "'");
                 if (!p.allowed())
                     throw new RejectException(
                             550,
                             "5.7.1 User '" + user.name() + "' may not send through pool '"
-                                    + (pool == null ? "(none: name one with X-Tern-Pool)" : pool) + "'");
+                                    + (pool == null ? "(none: name one with X-Tern-Pool)" : Replies.excerpt(pool))
+                                    + "'");
                 tenant = t.value();
                 pool = p.value();
             }
@@ -409,7 +411,9 @@ final class InjectionSession implements MessageHandler {
             if (paused.isPresent()) {
                 metrics.refused(dev.tern.core.telemetry.PathMetrics.Refusal.CAMPAIGN_PAUSED);
                 throw new RejectException(
-                        451, "4.7.1 Campaign '" + campaign + "' is paused (" + paused.get() + "); try again later");
+                        451,
+                        "4.7.1 Campaign '" + Replies.excerpt(campaign) + "' is paused (" + paused.get()
+                                + "); try again later");
             }
             // the tenant's own suppression list (and, in report mode, the global one) is known only now
             Map<String, Suppression> suppressed = new LinkedHashMap<>();

@@ -86,7 +86,8 @@ record SmtpAddress(String localPart, String domain) {
         String shown = Replies.excerpt(address);
         return new RejectException(
                 e.tooLong() ? 553 : 501,
-                what + (e.tooLong() ? "" : " syntax") + ": " + e.getMessage() + ": <" + shown + ">");
+                what + (e.tooLong() ? "" : " syntax") + ": " + Replies.clean(e.getMessage(), 120) + ": <" + shown
+                        + ">");
     }
 
     /** Index just after the local part (dot-string or quoted-string). */

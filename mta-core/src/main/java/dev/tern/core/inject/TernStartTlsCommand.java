@@ -57,6 +57,7 @@ final class TernStartTlsCommand extends BaseCommand {
             return;
         }
         sess.setSocket(tls);
+        EnhancedReplies.install(sess); // setSocket made a new reply writer
         sess.resetSmtpProtocol();
         sess.setTlsStarted(true);
     }

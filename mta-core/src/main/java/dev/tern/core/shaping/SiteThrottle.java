@@ -8,7 +8,8 @@ import dev.tern.core.config.ShapingConfig;
  * {@code max_connections}, token buckets for the message and connection rates, a temporary
  * backoff (automation "throttle") and the adaptive (AIMD) factor. Limits can be replaced at any
  * time (reload); open connections are kept, and the new limits apply to what comes next.
- * Times are {@link System#nanoTime()} values passed in by the caller. Thread-safe.
+ * Times are monotonic nanoseconds passed in by the caller (its ticker: {@link System#nanoTime()} in
+ * production, virtual time in tests, see {@code ShapingTest}). Thread-safe.
  */
 public final class SiteThrottle {
     private SiteLimits limits;

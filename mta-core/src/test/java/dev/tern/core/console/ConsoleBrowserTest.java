@@ -28,7 +28,6 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -225,7 +224,6 @@ class ConsoleBrowserTest {
     }
 
     @Test
-    @Disabled("needs the Message-ID in events (issue 16 item 6, branch operator): enable when it lands")
     void aDeliveredMessageIsFoundByItsMessageIdWithItsDeliveryEvent() throws Exception {
         login();
         navigate(browser.findElement(By.linkText("Messages")));

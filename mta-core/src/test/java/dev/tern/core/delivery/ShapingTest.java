@@ -6,8 +6,11 @@ import static dev.tern.core.delivery.DeliveryFixture.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tern.core.config.Rate;
 import dev.tern.core.config.TernConfig;
 import dev.tern.core.server.TernServer;
+import dev.tern.core.shaping.SiteLimits;
+import dev.tern.core.shaping.SiteThrottle;
 import dev.tern.testkit.smtp.ConnectionStats;
 import dev.tern.testkit.smtp.Phase;
 import dev.tern.testkit.smtp.ReceivedMessage;
@@ -21,10 +24,98 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Traffic shaping measured at real SMTP sinks on loopback. */
+/**
+ * Traffic shaping: the throttles on virtual time (exact token counts: the throttle takes the time
+ * from its caller, so the test is the clock), then the whole path measured at real SMTP sinks on
+ * loopback.
+ */
 class ShapingTest {
+    private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
+
     @TempDir
     Path dir;
+
+    private static SiteThrottle throttle(int maxConnections, String messageRate, String connectionRate) {
+        return new SiteThrottle(
+                new SiteLimits(
+                        maxConnections,
+                        100,
+                        messageRate == null ? null : Rate.parse(messageRate),
+                        connectionRate == null ? null : Rate.parse(connectionRate),
+                        100,
+                        "test"),
+                null);
+    }
+
+    /** Takes every message token there is, one virtual millisecond at a time; returns the times taken. */
+    private static List<Long> drain(SiteThrottle t, long fromNanos, long toNanos) {
+        List<Long> taken = new java.util.ArrayList<>();
+        for (long now = fromNanos; now < toNanos; now += MS) {
+            while (t.tryMessage(now) == 0) taken.add(now);
+        }
+        return taken;
+    }
+
+    @Test
+    void aMessageRateGivesExactlyItsTokensInEveryWindowOfVirtualTime() {
+        SiteThrottle t = throttle(10, "250/s", null);
+        List<Long> taken = drain(t, 0, 6000 * MS);
+        // 250/s is one token every 4 ms with a burst of one: 0, 4 ms, ... 5996 ms
+        assertThat(taken).hasSize(1500);
+        assertThat(taken.getLast()).isEqualTo(5996 * MS);
+        for (int i = 1; i < taken.size(); i++)
+            assertThat(taken.get(i) - taken.get(i - 1)).isEqualTo(4 * MS);
+        // any window of 1 s holds 250 tokens; one that includes both its ends, 251 (the burst of one)
+        assertThat(maxInWindow(taken, TimeUnit.SECONDS.toNanos(1))).isEqualTo(250);
+        assertThat(maxInWindow(taken, TimeUnit.SECONDS.toNanos(1) + 1)).isEqualTo(251);
+        // a refused token says exactly how long to wait, and waiting that long is enough
+        long now = taken.getLast() + MS;
+        assertThat(t.tryMessage(now)).isEqualTo(3 * MS);
+        assertThat(t.messageWait(now)).isEqualTo(3 * MS);
+        assertThat(t.tryMessage(now + 3 * MS)).isZero();
+    }
+
+    @Test
+    void anAutomationBackoffHalvesTheRateUntilItEndsThenTheFullRateResumesAtOnce() {
+        SiteThrottle t = throttle(10, "250/s", null);
+        t.backoff(0.5, 0.5, 0, 2000 * MS);
+        assertThat(t.effectiveMaxConnections(0)).isEqualTo(5);
+        List<Long> halved = drain(t, 0, 2000 * MS);
+        assertThat(halved).hasSize(250); // 125/s for 2 s: 0, 8 ms, ... 1992 ms
+        assertThat(halved.getLast()).isEqualTo(1992 * MS);
+        // at 2 s the backoff ends: the promised wait shrinks to the full rate's interval
+        List<Long> full = drain(t, 2000 * MS, 3000 * MS);
+        assertThat(full).hasSize(250);
+        assertThat(full.getFirst()).isEqualTo(2000 * MS);
+        assertThat(t.effectiveMaxConnections(2000 * MS)).isEqualTo(10);
+        assertThat(t.backedOff(2000 * MS)).isFalse();
+    }
+
+    @Test
+    void connectionsAreCappedAndPacedOnVirtualTime() {
+        SiteThrottle t = throttle(3, null, "2/s");
+        assertThat(t.tryOpen(0)).isZero();
+        assertThat(t.tryOpen(100 * MS)).isEqualTo(400 * MS); // 2/s: the next connection at 500 ms
+        assertThat(t.tryOpen(500 * MS)).isZero();
+        assertThat(t.tryOpen(1000 * MS)).isZero();
+        assertThat(t.connections()).isEqualTo(3);
+        assertThat(t.tryOpen(5000 * MS)).isEqualTo(-1); // at max_connections: no rate token is taken
+        t.closed();
+        assertThat(t.tryOpen(5000 * MS)).isZero();
+    }
+
+    @Test
+    void aReloadToAFasterRateShortensTheWaitAlreadyPromised() {
+        SiteThrottle t = throttle(10, "1/s", null);
+        assertThat(t.tryMessage(0)).isZero();
+        assertThat(t.tryMessage(100 * MS)).isEqualTo(900 * MS);
+        t.update(new SiteLimits(10, 100, Rate.parse("10/s"), null, 100, "faster"), null);
+        assertThat(t.tryMessage(100 * MS)).isZero(); // the 1 s promise became 100 ms
+        assertThat(drain(t, 101 * MS, 1100 * MS)).hasSize(9); // then 10/s: 200 ms, 300 ms ... 1000 ms
+        t.update(new SiteLimits(10, 100, Rate.parse("1/s"), null, 100, "slower"), null);
+        assertThat(t.tryMessage(1100 * MS)).isZero(); // the token of 1100 ms was promised at 10/s
+        assertThat(t.tryMessage(1101 * MS)).isEqualTo(999 * MS); // the next one at the new 1/s
+    }
 
     @Test
     void maxConnectionsAndMaxMessageRateAreNeverExceededAtTheSink() throws Exception {

@@ -51,6 +51,7 @@ class EventLogRotationTest {
             long deadline = System.nanoTime() + 10_000_000_000L;
             while (seqs.size() < 2000 && System.nanoTime() < deadline) {
                 for (EventLogReader.Line l : reader.read(1000)) seqs.add(l.seq());
+                // justified sleep: the poll interval of a reader following a file written by another thread
                 Thread.sleep(20);
             }
         } finally {

@@ -96,6 +96,7 @@ class KillDuringDeliveryTest {
                 // the receiver comes up, Tern works through the backlog: kill -9 in the middle of it
                 sink.start();
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                // justified sleep: polls the child JVM's progress (5 ms granularity sets the kill point); no assertion
                 while (sink.messageCount() < KILL_AT && System.nanoTime() < deadline) Thread.sleep(5);
                 tern.destroyForcibly();
                 assertThat(tern.waitFor(10, TimeUnit.SECONDS)).isTrue();
@@ -110,6 +111,7 @@ class KillDuringDeliveryTest {
             try {
                 ChildTern.awaitPort(injectPort, tern);
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                // justified sleep: the poll interval of a wait for the child JVM; the assertions follow its stop
                 while (System.nanoTime() < deadline
                         && !recipients(sink.messages()).containsAll(accepted)) Thread.sleep(200);
             } finally {

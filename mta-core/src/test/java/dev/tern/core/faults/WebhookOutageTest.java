@@ -86,7 +86,8 @@ class WebhookOutageTest {
                         .startsWith("250");
                 int delivered = 6 + step;
                 await().atMost(Duration.ofSeconds(5)).until(() -> sink.messageCount() >= delivered);
-                Thread.sleep(60); // let the forwarder see the new time
+                // justified sleep: the forwarder's own thread must run between two steps of the virtual clock
+                Thread.sleep(60);
             }
             await().atMost(Duration.ofSeconds(5))
                     .until(() -> Ledger.of(inj.accepted, Faults.eventLog(dir), tern.spool(), sink.messages())
@@ -152,6 +153,7 @@ class WebhookOutageTest {
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) throw new AssertionError("condition not reached");
             clock.advance(Duration.ofSeconds(5));
+            // justified sleep: the forwarder's own thread must run between two steps of the virtual clock
             Thread.sleep(50);
         }
     }

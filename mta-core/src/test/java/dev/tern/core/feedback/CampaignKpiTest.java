@@ -124,6 +124,15 @@ class CampaignKpiTest {
     }
 
     @Test
+    void campaignsPastTheCapShareOneRecord() {
+        CampaignHealth h = new CampaignHealth(TestConfigs.guard(), new EventBus(), new SimpleMeterRegistry(), clock);
+        for (int i = 0; i < CampaignHealth.MAX_CAMPAIGNS + 50; i++) h.accept(ev(EventType.RECEPTION, "t", "c" + i, i));
+        assertThat(h.snapshot()).hasSize(CampaignHealth.MAX_CAMPAIGNS + 1);
+        assertThat(h.snapshot(CampaignHealth.OVERFLOW).orElseThrow().injected()).isEqualTo(50);
+        assertThat(h.snapshot("c0").orElseThrow().injected()).isEqualTo(1);
+    }
+
+    @Test
     void countersSurviveARestartAndAreServedByTheApiAndTheCli() throws Exception {
         try (SmtpSink sink = SmtpSink.builder().address("127.0.0.1").port(0).start()) {
             sink.onRcpt(rcpt -> rcpt.startsWith("gone") ? "550 5.1.1 <" + rcpt + ">: user unknown" : null);

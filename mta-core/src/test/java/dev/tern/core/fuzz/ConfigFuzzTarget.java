@@ -12,6 +12,9 @@ import java.nio.charset.StandardCharsets;
  * exception, never a hang.
  */
 public final class ConfigFuzzTarget {
+    /** Runs of the bounded (fixed-seed) campaign of the test suite: sized to this target's speed. */
+    static final int CAMPAIGN_RUNS = 500;
+
     static final String INSTRUMENTATION_INCLUDES =
             "dev.tern.**:com.fasterxml.jackson.dataformat.yaml.**:org.yaml.snakeyaml.**";
 

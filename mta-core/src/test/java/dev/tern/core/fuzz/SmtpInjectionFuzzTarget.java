@@ -28,11 +28,15 @@ import org.slf4j.LoggerFactory;
  * Fuzz target for the SMTP injection listener (SubEthaSMTP 7.2.2 with Tern's EHLO and DATA commands and
  * its session handler): a real Tern server on 127.0.0.1 gets the input as a client's side of a session
  * after the banner, followed by {@code CRLF . CRLF RSET QUIT} so that every session ends. Properties:
- * every line the server sends is a well-formed reply (three digits, 2xx-5xx, then space, hyphen or end),
+ * every line the server sends is a well-formed reply (three digits, 2xx-5xx, then space, hyphen or end;
+ * printable ASCII only, so no echoed NUL or control byte; at most 512 characters),
  * the session ends within a bounded time, the server logs no error and no unexpected exception, and
  * afterwards the listener still accepts a good message (250 after DATA) on a new connection.
  */
 public final class SmtpInjectionFuzzTarget {
+    /** Runs of the bounded (fixed-seed) campaign of the test suite: sized to this target's speed. */
+    static final int CAMPAIGN_RUNS = 600;
+
     /**
      * Loopback connections are the point of this target: Jazzer's SSRF detector would report them. Jazzer
      * 0.28.0's Unsafe sanitizer breaks Netty's JCTools queues on JDK 25 (NullPointerException in its hook).
@@ -44,7 +48,10 @@ public final class SmtpInjectionFuzzTarget {
 
     static final String INSTRUMENTATION_INCLUDES =
             "dev.tern.core.inject.**:org.subethamail.**:dev.tern.core.feedback.**";
-    private static final Pattern REPLY = Pattern.compile("[2-5]\\d\\d([ -].*)?");
+    private static final Pattern REPLY = Pattern.compile("[2-5]\\d\\d([ -][\\x20-\\x7e]*)?");
+    /** Longest reply line: replies quote client input only as a short excerpt (RFC 5321 4.5.3.1.5: 512). */
+    private static final int MAX_REPLY_LINE = 512;
+
     private static final byte[] TRAILER = "\r\n.\r\nRSET\r\nQUIT\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final ConcurrentLinkedQueue<String> PROBLEMS = new ConcurrentLinkedQueue<>();
     private static Path dir;
@@ -110,7 +117,8 @@ public final class SmtpInjectionFuzzTarget {
         PROBLEMS.clear();
         List<String> replies = session(clientSide);
         for (String line : replies) {
-            if (!REPLY.matcher(line).matches()) {
+            if (line.startsWith("220 ")) break; // STARTTLS accepted: what follows is TLS records, not reply lines
+            if (!REPLY.matcher(line).matches() || line.length() > MAX_REPLY_LINE) {
                 throw new IllegalStateException("malformed reply line " + quote(line) + " in " + replies);
             }
         }

@@ -22,11 +22,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -103,6 +105,7 @@ class ConnectionDisciplineTest {
                 for (int i = 0; ; i = (i + 1) % text.length()) {
                     out.write(text.charAt(i));
                     out.flush();
+                    // justified sleep: a slow-drip client, paced in real time against the server's real-time deadline
                     Thread.sleep(every.toMillis());
                 }
             } catch (IOException | InterruptedException e) {
@@ -153,6 +156,7 @@ class ConnectionDisciplineTest {
         assertThat(c.send("a@x.test", List.of("r@example.test"), "Subject: big\r\n\r\n" + body))
                 .startsWith("250 2.0.0");
         // idle between commands but within the deadline: fine
+        // justified sleep: real idle time within SubEthaSMTP's real-time idle deadline; asserts a positive reply
         Thread.sleep(1_000);
         assertThat(c.cmd("NOOP")).startsWith("250");
     }
@@ -288,5 +292,63 @@ class ConnectionDisciplineTest {
         assertThat(ok.banner).startsWith("220 ");
         String suite = ((SSLSocket) ok.socket).getSession().getCipherSuite();
         assertThat(suite).matches(".*(GCM|CHACHA20_POLY1305).*|TLS_AES_.*|TLS_CHACHA20_.*");
+    }
+
+    @Test
+    void opensslTls12RenegotiationIsRefused() throws Exception {
+        Path openssl = Stream.of("/usr/bin/openssl", "/usr/local/bin/openssl")
+                .map(Path::of)
+                .filter(java.nio.file.Files::isExecutable)
+                .findFirst()
+                .orElse(null);
+        Assumptions.assumeTrue(openssl != null, "openssl not installed (scripts/install-test-tools.sh installs it)");
+        start("60s", "");
+        InetSocketAddress smtps = t.listener.smtpsAddress().orElseThrow();
+        // interactive s_client: a line "R" asks for a renegotiation; then a command that only gets a reply
+        // if the connection survived
+        Process p = new ProcessBuilder(
+                        openssl.toString(), "s_client", "-tls1_2", "-connect", "127.0.0.1:" + smtps.getPort(), "-crlf")
+                .redirectErrorStream(true)
+                .start();
+        StringBuilder out = new StringBuilder();
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try (InputStream in = p.getInputStream()) {
+                byte[] buf = new byte[4096];
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    synchronized (out) {
+                        out.append(new String(buf, 0, n, StandardCharsets.ISO_8859_1));
+                    }
+                }
+            } catch (IOException e) {
+                // process ended
+            }
+        });
+        OutputStream stdin = p.getOutputStream();
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            synchronized (out) {
+                return out.toString().contains("220 mx.tern.test");
+            }
+        });
+        stdin.write("R\n".getBytes(StandardCharsets.US_ASCII));
+        stdin.flush();
+        Thread.sleep(1_000); // let the renegotiation attempt run
+        try {
+            stdin.write("NOOP\n".getBytes(StandardCharsets.US_ASCII));
+            stdin.flush();
+            Thread.sleep(1_000);
+            stdin.close();
+        } catch (IOException e) {
+            // s_client already ended: the server broke the connection
+        }
+        assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        reader.join(5_000);
+        String text;
+        synchronized (out) {
+            text = out.toString();
+        }
+        assertThat(text).contains("RENEGOTIATING");
+        // refused: the server ends the connection with an alert, the NOOP never gets its 250
+        assertThat(text).doesNotContain("250 2.0.0 Ok");
+        assertThat(text).containsIgnoringCase("alert");
     }
 }

@@ -213,5 +213,9 @@ class HostileCommandsTest {
         assertThat(inside.cmd("MAIL FROM:<a@x.test>")).matches(ENHANCED);
         assertThat(inside.cmd("MAIL FROM:<a@x.test>")).startsWith("503 5.5.1");
         assertThat(inside.cmd("RCPT TO:<not an address>")).matches(ENHANCED);
+        // what SubEthaSMTP answers itself: unknown verbs, short lines, overlong lines
+        assertThat(inside.cmd("FOOBAR x")).matches(ENHANCED).startsWith("500 5.5.2");
+        assertThat(inside.cmd("AB")).matches(ENHANCED).startsWith("500 5.5.2");
+        assertThat(inside.cmd("NOOP " + "x".repeat(2000))).matches(ENHANCED);
     }
 }

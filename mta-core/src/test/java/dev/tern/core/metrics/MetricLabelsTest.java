@@ -123,15 +123,23 @@ class MetricLabelsTest {
         return "routes: { \"*\": 127.0.0.1:" + sink.port() + " }\n";
     }
 
-    /** Sends one message; returns the reply to the end of DATA (or the refusal). */
+    /** Sends one message to r@dest.test; returns the reply to the end of DATA (or the refusal). */
     static String send(TernServer tern, String headers) throws IOException {
+        return send(tern, "r@dest.test", headers);
+    }
+
+    static String sendTo(TernServer tern, String rcpt) throws IOException {
+        return send(tern, rcpt, "");
+    }
+
+    static String send(TernServer tern, String rcpt, String headers) throws IOException {
         try (Socket s = new Socket("127.0.0.1", tern.injectionAddress().getPort())) {
             s.setSoTimeout(20_000);
             BufferedReader in =
                     new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
             OutputStream out = s.getOutputStream();
             reply(in);
-            for (String c : new String[] {"EHLO t.test", "MAIL FROM:<s@t.test>", "RCPT TO:<r@dest.test>", "DATA"}) {
+            for (String c : new String[] {"EHLO t.test", "MAIL FROM:<s@t.test>", "RCPT TO:<" + rcpt + ">", "DATA"}) {
                 out.write((c + "\r\n").getBytes(StandardCharsets.US_ASCII));
                 out.flush();
                 String r = reply(in);

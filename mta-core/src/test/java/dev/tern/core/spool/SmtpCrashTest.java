@@ -63,6 +63,7 @@ class SmtpCrashTest {
                 AtomicBoolean stop = new AtomicBoolean();
                 ExecutorService clients = Executors.newFixedThreadPool(4);
                 for (int c = 0; c < 4; c++) clients.submit(() -> injectUntilFailure(injectPort, counter, acked, stop));
+                // justified sleep: a random moment of real load in the child JVM is the crash point under test
                 Thread.sleep(1500 + random.nextInt(2500));
                 tern.destroyForcibly(); // SIGKILL
                 tern.waitFor(10, TimeUnit.SECONDS);
@@ -74,6 +75,7 @@ class SmtpCrashTest {
             try {
                 ChildTern.awaitPort(injectPort, tern);
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+                // justified sleep: the poll interval of a wait for the child JVM; the assertions follow its stop
                 while (System.nanoTime() < deadline && !received(sink).keySet().containsAll(acked)) Thread.sleep(200);
             } finally {
                 tern.destroy();
@@ -128,6 +130,7 @@ class SmtpCrashTest {
             } catch (IOException e) {
                 // Tern is down: retry until told to stop
                 try {
+                    // justified sleep: a client's pause before reconnecting to a Tern that is down
                     Thread.sleep(50);
                 } catch (InterruptedException ie) {
                     return;

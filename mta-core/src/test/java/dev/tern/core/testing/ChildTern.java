@@ -48,6 +48,7 @@ public final class ChildTern {
             try (Socket s = new Socket("127.0.0.1", port)) {
                 return;
             } catch (IOException e) {
+                // justified sleep: the poll interval of a wait for another process to listen
                 Thread.sleep(100);
             }
         }

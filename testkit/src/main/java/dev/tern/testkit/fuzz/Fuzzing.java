@@ -18,18 +18,30 @@ import java.util.stream.Stream;
 
 /**
  * Runs Jazzer fuzz targets (classes with {@code public static void fuzzerTestOneInput(byte[])}, optional
- * {@code fuzzerInitialize()} / {@code fuzzerTearDown()}) in two ways: replaying the checked-in inputs under
- * {@code src/test/resources/fuzz/<TargetClass>/} (seeds and crash reproducers) in-process, and a
- * time-bounded coverage-guided campaign with the Jazzer driver in a child JVM (one JVM per target:
- * libFuzzer fuzzes a single target per process). The module running it needs
- * {@code com.code-intelligence:jazzer} and {@code jazzer-api} on its test class path.
+ * {@code fuzzerInitialize()} / {@code fuzzerTearDown()}) in three ways: replaying the checked-in inputs
+ * under {@code src/test/resources/fuzz/<TargetClass>/} (seeds and crash reproducers) in-process; a
+ * <em>bounded</em> coverage-guided campaign with the Jazzer driver in a child JVM (one JVM per target:
+ * libFuzzer fuzzes a single target per process) with a fixed seed and a fixed number of runs, starting
+ * from the checked-in inputs only, so that the same code gives the same result; and a <em>long</em>,
+ * time-bounded campaign whose corpus grows across runs, to find new bugs (not part of the test suite's
+ * verdict unless asked for). The module running it needs {@code com.code-intelligence:jazzer} and
+ * {@code jazzer-api} on its test class path.
  *
- * <p>The campaign length is {@value #SECONDS_PROPERTY} (system property) or {@code TERN_FUZZ_SECONDS}
- * (environment), default {@value #DEFAULT_SECONDS} seconds; 0 skips the campaigns.
+ * <p>Bounded: {@value #RUNS_PROPERTY} runs per target (default {@value #DEFAULT_RUNS}, or the target's
+ * {@code CAMPAIGN_RUNS} field), seed {@value #SEED_PROPERTY} (default {@value #DEFAULT_SEED}); 0 runs
+ * skips. Long ({@value #LONG_PROPERTY}{@code =true} or {@code TERN_FUZZ_LONG=1}, {@code bin/tern test
+ * --fuzz-long}): {@value #SECONDS_PROPERTY} seconds per target (default {@value #DEFAULT_SECONDS}).
  */
 public final class Fuzzing {
     public static final String SECONDS_PROPERTY = "tern.fuzz.seconds";
-    public static final int DEFAULT_SECONDS = 20;
+    public static final int DEFAULT_SECONDS = 600;
+    public static final String RUNS_PROPERTY = "tern.fuzz.runs";
+    public static final int DEFAULT_RUNS = 2000;
+    public static final String SEED_PROPERTY = "tern.fuzz.seed";
+    public static final int DEFAULT_SEED = 1;
+    public static final String LONG_PROPERTY = "tern.fuzz.long";
+    /** Optional target-class field ({@code int}): runs of its bounded campaign when not set by property. */
+    private static final String RUNS_FIELD = "CAMPAIGN_RUNS";
     /** Optional target-class field naming what Jazzer instruments, e.g. {@code "dev.tern.**"}. */
     private static final String INCLUDES_FIELD = "INSTRUMENTATION_INCLUDES";
     /** Optional target-class field ({@code String[]}) naming more seed directories on the test class path. */
@@ -69,10 +81,35 @@ public final class Fuzzing {
         }
     }
 
-    /** Campaign seconds: the system property, else the environment variable, else the default. */
+    /** Long-campaign seconds: the system property, else the environment variable, else the default. */
     public static int campaignSeconds() {
         String v = System.getProperty(SECONDS_PROPERTY, System.getenv("TERN_FUZZ_SECONDS"));
         return v == null || v.isBlank() ? DEFAULT_SECONDS : Integer.parseInt(v.trim());
+    }
+
+    /** True for the long, open-ended mode ({@code -Dtern.fuzz.long=true} or {@code TERN_FUZZ_LONG=1}). */
+    public static boolean longMode() {
+        String v = System.getProperty(LONG_PROPERTY, System.getenv("TERN_FUZZ_LONG"));
+        return v != null && (v.equalsIgnoreCase("true") || v.equals("1"));
+    }
+
+    /** Runs of {@code target}'s bounded campaign: the property, else the target's field, else the default. */
+    public static int campaignRuns(Class<?> target) {
+        String v = System.getProperty(RUNS_PROPERTY, System.getenv("TERN_FUZZ_RUNS"));
+        if (v != null && !v.isBlank()) return Integer.parseInt(v.trim());
+        try {
+            return field(target, RUNS_FIELD).getInt(null);
+        } catch (NoSuchFieldException e) {
+            return DEFAULT_RUNS;
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The libFuzzer seed of bounded campaigns. */
+    public static int campaignSeed() {
+        String v = System.getProperty(SEED_PROPERTY, System.getenv("TERN_FUZZ_SEED"));
+        return v == null || v.isBlank() ? DEFAULT_SEED : Integer.parseInt(v.trim());
     }
 
     /** Only the named target runs a campaign when {@code tern.fuzz.target} is set (simple class name). */
@@ -149,17 +186,48 @@ public final class Fuzzing {
     }
 
     /**
-     * Fuzzes {@code target} for {@code seconds} with Jazzer in a child JVM. New inputs accumulate in
-     * {@code target/fuzz/<Target>/corpus} (kept across runs); crashes, hangs and reproducers are written
-     * to {@code target/fuzz/<Target>/}, the fuzzer's output to {@code fuzz.log} there.
+     * Fuzzes {@code target} for {@code seconds} with Jazzer in a child JVM (the long mode). New inputs
+     * accumulate in {@code target/fuzz/<Target>/corpus} (kept across runs); crashes, hangs and reproducers
+     * are written to {@code target/fuzz/<Target>/}, the fuzzer's output to {@code fuzz.log} there.
      *
      * @param timeoutPerInput seconds one input may take before libFuzzer reports a hang
      */
     public static Campaign campaign(Class<?> target, int seconds, int timeoutPerInput)
             throws IOException, InterruptedException {
-        String name = target.getSimpleName();
-        Path work = Path.of("target", "fuzz", name).toAbsolutePath();
+        Path work = Path.of("target", "fuzz", target.getSimpleName()).toAbsolutePath();
+        return run(
+                target,
+                work,
+                work.resolve("corpus"),
+                List.of("-max_total_time=" + seconds),
+                seconds + 180L,
+                timeoutPerInput);
+    }
+
+    /**
+     * The bounded, deterministic campaign: {@code runs} executions from seed {@code seed}, starting from the
+     * checked-in inputs only (a fresh, empty work corpus each time), so the same code and inputs give the
+     * same executions, coverage and findings. Work files: {@code target/fuzz/<Target>/bounded/}.
+     */
+    public static Campaign boundedCampaign(Class<?> target, int runs, int seed, int timeoutPerInput)
+            throws IOException, InterruptedException {
+        Path work = Path.of("target", "fuzz", target.getSimpleName(), "bounded").toAbsolutePath();
         Path corpus = work.resolve("corpus");
+        deleteTree(corpus);
+        return run(target, work, corpus, List.of("-runs=" + runs, "-seed=" + seed), 1800L, timeoutPerInput);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> all = Files.walk(dir)) {
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
+    }
+
+    private static Campaign run(
+            Class<?> target, Path work, Path corpus, List<String> limits, long waitSeconds, int timeoutPerInput)
+            throws IOException, InterruptedException {
+        String name = target.getSimpleName();
         Files.createDirectories(corpus);
         try (Stream<Path> old = Files.list(work)) {
             for (Path p : old.filter(p -> isFinding(p.getFileName().toString())).toList()) {
@@ -174,6 +242,7 @@ public final class Fuzzing {
                 "--enable-native-access=ALL-UNNAMED",
                 "--sun-misc-unsafe-memory-access=allow",
                 "-XX:+EnableDynamicAgentLoading",
+                "-Djdk.tls.rejectClientInitiatedRenegotiation=true",
                 "-cp",
                 System.getProperty("java.class.path"),
                 "com.code_intelligence.jazzer.Jazzer",
@@ -181,16 +250,16 @@ public final class Fuzzing {
                 "--instrumentation_includes=" + includes(target),
                 "--reproducer_path=" + work,
                 "-artifact_prefix=" + work + "/",
-                "-max_total_time=" + seconds,
                 "-timeout=" + timeoutPerInput,
                 "-max_len=65536",
                 "-print_final_stats=1"));
+        cmd.addAll(limits);
         cmd.addAll(List.of(stringsField(target, ARGS_FIELD)));
         Path dir = resourceDir(target);
         if (dir != null && Files.exists(dir.resolve(name + ".dict"))) {
             cmd.add("-dict=" + dir.resolve(name + ".dict"));
         }
-        cmd.add(corpus.toString());
+        cmd.add(corpus.toString()); // new inputs go to the first directory
         for (Path seeds : seedDirs(target)) {
             cmd.add(seeds.toString());
         }
@@ -200,7 +269,7 @@ public final class Fuzzing {
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();
-        if (!p.waitFor(seconds + 180L, TimeUnit.SECONDS)) {
+        if (!p.waitFor(waitSeconds, TimeUnit.SECONDS)) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly().waitFor();
         }
@@ -224,23 +293,31 @@ public final class Fuzzing {
         return new Campaign(name, p.isAlive() ? -1 : p.exitValue(), executions, c, ft, corp, log, findings);
     }
 
-    /** Whether {@code target} gets a campaign in this run: campaigns on ({@link #campaignSeconds} > 0) and the target selected. */
+    /**
+     * Whether {@code target} gets a campaign in this run: selected, and in the long mode with seconds > 0,
+     * else with bounded runs > 0.
+     */
     public static boolean campaignsOn(Class<?> target) {
-        return campaignSeconds() > 0 && selected(target);
+        return selected(target) && (longMode() ? campaignSeconds() > 0 : campaignRuns(target) > 0);
     }
 
     /**
-     * Runs {@code target}'s campaign for {@link #campaignSeconds}, prints its summary, and throws an
-     * {@link AssertionError} with the log tail on a finding or a non-zero exit, or when nothing was executed.
+     * Runs {@code target}'s campaign (bounded: {@link #campaignRuns} runs from {@link #campaignSeed}; long:
+     * {@link #campaignSeconds}), prints its summary, and throws an {@link AssertionError} with the log tail on
+     * a finding or a non-zero exit, or when nothing was executed (bounded: fewer runs than asked for).
      */
     public static Campaign checkCampaign(Class<?> target, int timeoutPerInput)
             throws IOException, InterruptedException {
-        Campaign c = campaign(target, campaignSeconds(), timeoutPerInput);
-        System.out.println(c.summary());
+        boolean bounded = !longMode();
+        int runs = campaignRuns(target);
+        Campaign c = bounded
+                ? boundedCampaign(target, runs, campaignSeed(), timeoutPerInput)
+                : campaign(target, campaignSeconds(), timeoutPerInput);
+        System.out.println((bounded ? "bounded (seed " + campaignSeed() + ") " : "long ") + c.summary());
         if (!c.clean()) {
             throw new AssertionError(c.summary() + "\n" + tail(c.log(), 60));
         }
-        if (c.executions() <= 0) {
+        if (c.executions() <= 0 || (bounded && c.executions() < runs)) {
             throw new AssertionError("executions: " + c.summary());
         }
         return c;

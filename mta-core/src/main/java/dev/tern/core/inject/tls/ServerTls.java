@@ -22,7 +22,15 @@ import javax.net.ssl.SSLSocket;
  */
 public final class ServerTls {
     static {
-        // read once, when JSSE's server handshake code is first loaded: set it before any handshake
+        refuseClientRenegotiation();
+    }
+
+    /**
+     * Makes JSSE refuse client-initiated TLS 1.2 renegotiation (unless the property is set otherwise).
+     * JSSE reads the property once, when its server handshake code is first loaded: call this before
+     * any server-side handshake of the JVM ({@code Main} does).
+     */
+    public static void refuseClientRenegotiation() {
         if (System.getProperty("jdk.tls.rejectClientInitiatedRenegotiation") == null)
             System.setProperty("jdk.tls.rejectClientInitiatedRenegotiation", "true");
     }

@@ -1,0 +1,92 @@
+package dev.tern.core.inject;
+
+import java.io.ByteArrayOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.lang.reflect.Field;
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Pattern;
+import org.subethamail.smtp.server.Session;
+
+/**
+ * A last line of defence for replies that SubEthaSMTP writes itself, outside any command Tern
+ * replaces ("500 Error: command not implemented" for an unknown verb, "501 Input line length is too
+ * long!", its timeout and CR/LF errors): every 4xx/5xx reply line without an RFC 2034 enhanced
+ * status code gets one ({@code 4.0.0}, {@code 5.5.2} for syntax-class 500-504, else {@code 5.0.0}).
+ * Installed on each session's writer (plain, SMTPS, and again after STARTTLS), so it sees
+ * plaintext. Tern's own replies already carry codes and pass through unchanged.
+ */
+final class EnhancedReplies extends FilterOutputStream {
+    private static final Pattern HAS_CODE = Pattern.compile("[245]\\.\\d{1,3}\\.\\d{1,3}( .*)?", Pattern.DOTALL);
+    private static final Field WRITER;
+
+    static {
+        try {
+            WRITER = Session.class.getDeclaredField("writer");
+            WRITER.setAccessible(true);
+        } catch (NoSuchFieldException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final ByteArrayOutputStream line = new ByteArrayOutputStream(128);
+
+    private EnhancedReplies(OutputStream out) {
+        super(out);
+    }
+
+    /** Puts the filter under {@code session}'s reply writer (call again after the socket changes). */
+    static void install(Session session) {
+        try {
+            WRITER.set(
+                    session,
+                    new PrintWriter(new EnhancedReplies(session.getSocket().getOutputStream())));
+        } catch (IOException | IllegalAccessException e) {
+            // the connection is already gone: nothing will be written
+        }
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+        line.write(b);
+        if (b == '\n') {
+            out.write(fix(line.toByteArray()));
+            line.reset();
+        }
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+        for (int i = off; i < off + len; i++) write(b[i]);
+    }
+
+    @Override
+    public void flush() throws IOException {
+        if (line.size() > 0) {
+            out.write(line.toByteArray()); // a partial line: as it is
+            line.reset();
+        }
+        out.flush();
+    }
+
+    /** The reply line (with its CRLF) with an enhanced code inserted where one is missing. */
+    static byte[] fix(byte[] l) {
+        if (l.length < 4) return l;
+        char c = (char) l[0];
+        if ((c != '4' && c != '5') || !Character.isDigit(l[1]) || !Character.isDigit(l[2])) return l;
+        if (l[3] != ' ' && l[3] != '-' && l[3] != '\r') return l;
+        String s = new String(l, StandardCharsets.ISO_8859_1);
+        int end = s.endsWith("\r\n") ? s.length() - 2 : s.length();
+        String text = end > 4 ? s.substring(4, end) : "";
+        if (HAS_CODE.matcher(text).matches()) return l;
+        String code = c == '4' ? "4.0.0" : s.startsWith("50") ? "5.5.2" : "5.0.0";
+        return (s.substring(0, 3)
+                        + (l[3] == '-' ? "-" : " ")
+                        + code
+                        + (text.isEmpty() ? "" : " " + text)
+                        + s.substring(end))
+                .getBytes(StandardCharsets.ISO_8859_1);
+    }
+}
