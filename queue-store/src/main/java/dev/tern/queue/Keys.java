@@ -13,6 +13,7 @@ import java.util.Locale;
  * entries, leases     messageId 0x00 domain            (value: entry record)
  * schedule            be64(nextAttemptAt) messageId 0x00 domain  (value: copy of the entry record)
  * suppression         tenant 0x00 lower(address)
+ * holds               kind-prefix 0x00 value
  * </pre>
  */
 final class Keys {
@@ -74,6 +75,18 @@ final class Keys {
 
     static byte[] suppression(String tenant, String address) {
         return concat(suppressionPrefix(tenant), utf8(normalizeAddress(address)));
+    }
+
+    static byte[] hold(HoldTarget t) {
+        return concat(utf8(t.kind().prefix()), new byte[] {SEP}, utf8(t.value()));
+    }
+
+    static HoldTarget holdTarget(byte[] key) {
+        int sep = 0;
+        while (sep < key.length && key[sep] != SEP) sep++;
+        HoldTarget.Kind kind = HoldTarget.Kind.ofPrefix(new String(key, 0, sep, StandardCharsets.UTF_8));
+        if (kind == null || sep >= key.length) throw new SpoolException("bad hold key in the spool");
+        return new HoldTarget(kind, new String(key, sep + 1, key.length - sep - 1, StandardCharsets.UTF_8));
     }
 
     static String normalizeAddress(String address) {

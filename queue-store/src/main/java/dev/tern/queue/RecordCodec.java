@@ -21,6 +21,7 @@ import java.util.TreeMap;
  * entry       01 varint attempts, i64 nextAttemptAt, varint n,
  *                n x (str address, u8 status, varint attempts, str lastReply)
  * suppression 01 str reason, i64 addedAt
+ * hold        01 u8 origin, str reason, i64 createdAt, i64 expiresAt (-1: none)
  * body tail   01 varint size, u8 flags (bit 0: a byte with the high bit set)
  * </pre>
  * Recipient status codes: 0 pending, 1 deferred, 2 delivered, 3 bounced.
@@ -128,6 +129,30 @@ final class RecordCodec {
         int version = in.u8();
         if (version != V1) throw in.unsupported(version);
         return new Suppression(tenant, address, in.str(), in.i64());
+    }
+
+    static byte[] encodeHold(Hold h) {
+        return new Out()
+                .u8(V1)
+                .u8(h.origin().ordinal())
+                .str(h.reason())
+                .i64(h.createdAt().toEpochMilli())
+                .i64(h.expiresAt() == null ? -1 : h.expiresAt().toEpochMilli())
+                .bytes();
+    }
+
+    static Hold decodeHold(HoldTarget target, byte[] b) {
+        In in = new In(b, "hold");
+        int version = in.u8();
+        if (version != V1) throw in.unsupported(version);
+        int origin = in.u8();
+        HoldOrigin[] origins = HoldOrigin.values();
+        if (origin >= origins.length) throw in.unsupported(origin);
+        String reason = in.str();
+        java.time.Instant created = java.time.Instant.ofEpochMilli(in.i64());
+        long expires = in.i64();
+        return new Hold(
+                target, reason, origins[origin], created, expires < 0 ? null : java.time.Instant.ofEpochMilli(expires));
     }
 
     private static int statusCode(RecipientStatus s) {

@@ -36,7 +36,7 @@ import org.rocksdb.WriteOptions;
  * share one WAL sync, and a returned future completes only when the write is durable.
  *
  * <p>Durability: a future returned by {@link #store}, {@link #update}, {@link #complete} or
- * {@link #suppress} completes after the write is in the RocksDB WAL and the WAL is synced
+ * {@link #suppress} (and {@link #putHold}) completes after the write is in the RocksDB WAL and the WAL is synced
  * (fsync), when {@link SpoolSettings#syncWrites()} is true. Futures complete on a virtual
  * thread, never on the commit thread. Leasing by {@link #due} is written without a sync of
  * its own: a lease lost in a crash only means the entry is due again, which it is anyway.
@@ -656,6 +656,43 @@ public final class Spool implements AutoCloseable {
 
     Committer committer() {
         return committer;
+    }
+
+    /**
+     * Stores a hold, replacing one on the same target; durable (synced) when the future
+     * completes. Allowed under the disk floor: a hold must be settable on a full disk.
+     */
+    public CompletableFuture<Void> putHold(Hold hold) {
+        byte[] key = Keys.hold(hold.target());
+        byte[] value = RecordCodec.encodeHold(hold);
+        return committer.submit(false, () -> {
+            sdb.db.put(sdb.holds, noSync, key, value);
+            return null;
+        });
+    }
+
+    /** Removes the hold on a target; true if there was one. Waits until the removal is durable. */
+    public boolean removeHold(HoldTarget target) {
+        byte[] key = Keys.hold(target);
+        return join(committer.submit(false, () -> {
+            if (sdb.db.get(sdb.holds, key) == null) return false;
+            sdb.db.delete(sdb.holds, noSync, key);
+            return true;
+        }));
+    }
+
+    /** Every stored hold, in target order (holds are few: operators and rules set them). */
+    public List<Hold> holds() {
+        return read(() -> {
+            List<Hold> out = new ArrayList<>();
+            try (RocksIterator it = sdb.db.newIterator(sdb.holds)) {
+                for (it.seekToFirst(); it.isValid(); it.next()) {
+                    out.add(RecordCodec.decodeHold(Keys.holdTarget(it.key()), it.value()));
+                }
+                it.status();
+            }
+            return out;
+        });
     }
 
     /** Commits queued writes, flushes and closes RocksDB cleanly; leased entries stay spooled. */

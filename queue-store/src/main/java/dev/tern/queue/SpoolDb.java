@@ -30,7 +30,7 @@ final class SpoolDb implements AutoCloseable {
     static final byte[] FORMAT_KEY = "format".getBytes(StandardCharsets.UTF_8);
 
     final RocksDB db;
-    final ColumnFamilyHandle meta, bodies, envelopes, entries, schedule, leases, suppression, feedback;
+    final ColumnFamilyHandle meta, bodies, envelopes, entries, schedule, leases, suppression, feedback, holds;
     private final List<ColumnFamilyHandle> handles;
     private final SpoolRocksOptions options;
 
@@ -47,6 +47,7 @@ final class SpoolDb implements AutoCloseable {
         this.leases = handles.get(6);
         this.suppression = handles.get(7);
         this.feedback = handles.get(8);
+        this.holds = handles.get(9);
     }
 
     static SpoolDb open(Path dir, SpoolSettings.Tuning tuning) {

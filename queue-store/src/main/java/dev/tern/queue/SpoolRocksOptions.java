@@ -31,9 +31,11 @@ final class SpoolRocksOptions implements AutoCloseable {
     static final String SUPPRESSION = "suppression";
     /** Feedback state ({@link FeedbackStore}): dedupe marks, pending suppressions, campaign counters. */
     static final String FEEDBACK = "feedback";
+    /** Holds (suspensions) that survive restarts. */
+    static final String HOLDS = "holds";
     /** Column families in handle order (after RocksDB's mandatory "default", unused). */
     static final List<String> FAMILIES =
-            List.of(META, BODIES, ENVELOPES, ENTRIES, SCHEDULE, LEASES, SUPPRESSION, FEEDBACK);
+            List.of(META, BODIES, ENVELOPES, ENTRIES, SCHEDULE, LEASES, SUPPRESSION, FEEDBACK, HOLDS);
 
     private final List<AutoCloseable> owned = new ArrayList<>();
     private final SpoolSettings.Tuning t;

@@ -60,7 +60,7 @@ public final class AdminApi {
                     : notAllowed(req);
         }
         return switch (res) {
-            case "queues" -> method(req, "GET") ? ApiResponse.ok(queues.get()) : notAllowed(req);
+            case "queues" -> method(req, "GET") ? ApiResponse.ok(queues.get(req)) : notAllowed(req);
             case "campaigns" ->
                 method(req, "GET")
                         ? ApiResponse.ok(
@@ -70,6 +70,7 @@ public final class AdminApi {
             case "resume" -> method(req, "POST") ? ApiResponse.ok(control.resume(req)) : notAllowed(req);
             case "bounce" -> method(req, "POST") ? ApiResponse.ok(control.bounce(req)) : notAllowed(req);
             case "retry" -> method(req, "POST") ? ApiResponse.ok(control.retry(req)) : notAllowed(req);
+            case "holds" -> method(req, "GET") ? ApiResponse.ok(control.holds()) : notAllowed(req);
             case "reload" -> method(req, "POST") ? ApiResponse.ok(reload.reload()) : notAllowed(req);
             case "suppressions" ->
                 switch (req.method()) {

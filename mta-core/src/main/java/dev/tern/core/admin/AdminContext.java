@@ -2,7 +2,7 @@ package dev.tern.core.admin;
 
 import dev.tern.core.config.HostPort;
 import dev.tern.core.config.TernConfig;
-import dev.tern.core.delivery.DeliveryEngine;
+import dev.tern.core.delivery.QueueManager;
 import dev.tern.core.delivery.Router;
 import dev.tern.core.events.EventBus;
 import dev.tern.core.feedback.CampaignHealth;
@@ -25,12 +25,13 @@ import java.util.concurrent.atomic.AtomicReference;
  * @param campaigns  campaign counters and pauses
  * @param routes     the effective static routes (a reload may change them)
  * @param reloader   the server's configuration reload
+ * @param history    finished messages' events (for {@code GET /api/v1/messages/ID})
  */
 public record AdminContext(
         TernConfig config,
         Path configFile,
         Spool spool,
-        DeliveryEngine engine,
+        QueueManager engine,
         Router router,
         EventBus events,
         Clock clock,
@@ -39,14 +40,15 @@ public record AdminContext(
         AtomicReference<String> token,
         AtomicReference<Map<String, HostPort>> routes,
         Reloader reloader,
-        AtomicReference<String> scrapeToken) {
+        AtomicReference<String> scrapeToken,
+        MessageHistory history) {
 
     /** A context whose reload only re-reads the file: for tests of the API without a whole server. */
     public AdminContext(
             TernConfig config,
             Path configFile,
             Spool spool,
-            DeliveryEngine engine,
+            QueueManager engine,
             Router router,
             EventBus events,
             Clock clock,
@@ -65,6 +67,7 @@ public record AdminContext(
                 new AtomicReference<>(AdminToken.resolve(config.admin())),
                 new AtomicReference<>(config.routes()),
                 new Reloader(configFile, config),
-                new AtomicReference<>(config.admin().token()));
+                new AtomicReference<>(config.admin().token()),
+                MessageHistory.NONE);
     }
 }

@@ -8,13 +8,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code tern bounce domain:D [--reason TEXT]}: purges a domain's queue. */
+/** {@code tern bounce TARGET [--reason TEXT]}: purges a site's, domain's, campaign's ... queue. */
 @Command(
         name = "bounce",
-        description =
-                "Bounce (purge) every queued recipient of a domain: bounce events are published, the entries removed.")
+        description = "Bounce (purge) every queued recipient of a target: bounce events are published, the entries"
+                + " removed. Entries being sent now bounce for the recipients the attempt leaves open.")
 final class BounceCommand extends ApiCommand {
-    @Parameters(paramLabel = "TARGET", description = "domain:<domain>")
+    @Parameters(paramLabel = "TARGET", description = Targets.DESCRIPTION)
     String target;
 
     @Option(names = "--reason", paramLabel = "TEXT", description = "reason put in the bounce reply and events")
@@ -32,8 +32,8 @@ final class BounceCommand extends ApiCommand {
                 r.get("target").asText(),
                 r.get("bounced_recipients").asInt(),
                 r.get("bounced_entries").asInt(),
-                r.get("skipped_in_flight").asInt() > 0
-                        ? "; " + r.get("skipped_in_flight").asInt() + " entries in flight were left (run again)"
+                r.get("in_flight").asInt() > 0
+                        ? "; " + r.get("in_flight").asInt() + " entries being sent now bounce when their attempt ends"
                         : "");
     }
 }

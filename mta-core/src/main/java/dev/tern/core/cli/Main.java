@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             ShowCommand.class,
             SuspendCommand.class,
             ResumeCommand.class,
+            HoldsCommand.class,
             BounceCommand.class,
             RetryCommand.class,
             ReloadCommand.class,

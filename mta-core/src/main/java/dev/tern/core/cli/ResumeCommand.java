@@ -7,11 +7,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** {@code tern resume TARGET}: resumes a suspended site, domain, campaign or tenant. */
-@Command(
-        name = "resume",
-        description = "Resume a suspended site, domain, campaign or tenant (held mail is made due at once).")
+@Command(name = "resume", description = "End the hold on a target (held mail is made due at once).")
 final class ResumeCommand extends ApiCommand {
-    @Parameters(paramLabel = "TARGET", description = "site:<key>, domain:<domain>, campaign:<name> or tenant:<name>")
+    @Parameters(paramLabel = "TARGET", description = Targets.DESCRIPTION)
     String target;
 
     @Override

@@ -6,15 +6,12 @@ import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-/** {@code tern retry [domain:D|campaign:C|tenant:T]}: deferred entries become due now. */
+/** {@code tern retry [TARGET]}: deferred entries become due now and their sites may connect at once. */
 @Command(
         name = "retry",
-        description = "Make deferred entries of a domain, campaign or tenant (or all entries) due now.")
+        description = "Make the deferred entries of a target (default: all) due now; its sites connect at once.")
 final class RetryCommand extends ApiCommand {
-    @Parameters(
-            paramLabel = "TARGET",
-            arity = "0..1",
-            description = "domain:<domain>, campaign:<name> or tenant:<name> (default: all)")
+    @Parameters(paramLabel = "TARGET", arity = "0..1", description = Targets.DESCRIPTION + " (default: all)")
     String target;
 
     @Override

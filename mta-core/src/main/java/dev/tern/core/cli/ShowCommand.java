@@ -5,8 +5,11 @@ import java.io.PrintWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-/** {@code tern show ID}: one spooled message's envelope and recipients. */
-@Command(name = "show", description = "Show a spooled message: envelope, entries and each recipient's state.")
+/** {@code tern show ID}: a spooled message's envelope and recipients, or a finished message's history. */
+@Command(
+        name = "show",
+        description = "Show a message: a queued one's envelope, Subject, Message-ID, priority and each recipient's"
+                + " state; a finished one's full history from the event log.")
 final class ShowCommand extends ApiCommand {
     @Parameters(paramLabel = "ID", description = "the queue id (from the injection reply or the event log)")
     String id;
@@ -16,19 +19,33 @@ final class ShowCommand extends ApiCommand {
         if (!id.matches("[A-Za-z0-9._\\-]{1,128}")) throw new AdminClient.Failure(0, "bad message id '" + id + "'");
         JsonNode m = client.get("/api/v1/messages/" + id);
         if (printedJson(m, out)) return;
-        out.println("message   " + m.get("id").asText());
-        out.println("sender    "
-                + (m.get("sender").asText().isEmpty() ? "<>" : m.get("sender").asText()));
-        out.println("received  " + m.get("received_at").asText());
-        out.println("expires   " + m.get("expires_at").asText());
-        out.println("size      " + Format.bytes(m.get("size").asLong()));
-        if (!m.get("tenant").asText().isEmpty())
-            out.println("tenant    " + m.get("tenant").asText());
-        if (!m.get("campaign").asText().isEmpty())
-            out.println("campaign  " + m.get("campaign").asText());
-        if (!m.get("pool").asText().isEmpty())
-            out.println("pool      " + m.get("pool").asText());
+        boolean finished = m.path("finished").asBoolean();
+        out.println("message   " + m.get("id").asText() + (finished ? " (finished: from the event log)" : ""));
+        String sender = m.path("sender").asText(null);
+        if (sender != null) out.println("sender    " + (sender.isEmpty() ? "<>" : sender));
+        field(out, "subject", m.path("subject"));
+        field(out, "msg-id", m.path("message_id_header"));
+        field(out, "priority", m.path("priority"));
+        field(out, "received", m.path("received_at"));
+        field(out, "expires", m.path("expires_at"));
+        if (m.hasNonNull("size"))
+            out.println("size      " + Format.bytes(m.get("size").asLong()));
+        field(out, "tenant", m.path("tenant"));
+        field(out, "campaign", m.path("campaign"));
+        field(out, "pool", m.path("pool"));
         out.println();
+        if (finished) {
+            Table t = new Table("TIME", "EVENT", "RECIPIENT", "REPLY");
+            for (JsonNode e : m.get("events")) {
+                t.row(
+                        e.path("time").asText("-"),
+                        e.path("type").asText("-"),
+                        e.path("recipient").asText("-"),
+                        Table.truncate(e.path("reply").asText("-"), 100));
+            }
+            t.print(out);
+            return;
+        }
         Table t = new Table("DOMAIN", "RECIPIENT", "STATUS", "ATTEMPTS", "NEXT ATTEMPT", "LAST REPLY");
         for (JsonNode e : m.get("entries")) {
             for (JsonNode r : e.get("recipients")) {
@@ -44,5 +61,10 @@ final class ShowCommand extends ApiCommand {
             }
         }
         t.print(out);
+    }
+
+    private static void field(PrintWriter out, String label, JsonNode v) {
+        if (v == null || v.isNull() || v.isMissingNode() || v.asText().isEmpty()) return;
+        out.println(String.format("%-9s %s", label, v.asText()));
     }
 }

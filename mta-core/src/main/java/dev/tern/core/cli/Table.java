@@ -20,6 +20,11 @@ final class Table {
         return this;
     }
 
+    /** {@code s} cut to {@code max} characters, its end replaced by "..." when cut. */
+    static String truncate(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, Math.max(0, max - 3)) + "...";
+    }
+
     boolean isEmpty() {
         return rows.isEmpty();
     }

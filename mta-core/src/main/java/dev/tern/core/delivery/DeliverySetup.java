@@ -17,7 +17,7 @@ public final class DeliverySetup {
 
     /** Shaping and pools read from a configuration, ready to apply to a running engine. */
     public record Reload(ShapingPolicy policy, EgressPools pools) {
-        public void applyTo(DeliveryEngine engine) {
+        public void applyTo(QueueManager engine) {
             engine.reload(policy, pools);
         }
     }

@@ -13,9 +13,10 @@ import java.util.List;
  * every source sending to the site) and in this pair's own throttle. Guarded by its own monitor.
  */
 final class Destination {
+    /** The queue key: the site's key, with {@code @source} for a named egress source. */
     final String key;
-    /** The route key: the site (all sources' destinations of a site share its throttle). */
-    final String siteKey;
+    /** The site (all sources' destinations of a site share its throttle). */
+    final SiteKey siteKey;
     /** The egress source this queue sends from. */
     final EgressSource source;
     /** The first domain routed here (rules matched by domain use it). */
@@ -35,10 +36,18 @@ final class Destination {
     long overflowCursorMicros;
     /** After a connection-level failure: no connection before this time (epoch millis of the engine's clock). */
     volatile long downUntil;
+    /** The last failure reply of this destination (connection or transaction), or null. */
+    volatile String lastError;
+    /** Deferrals recorded for this destination since start. */
+    final java.util.concurrent.atomic.AtomicLong deferrals = new java.util.concurrent.atomic.AtomicLong();
+    /** Entries being sent now (taken from the lane, outcome not yet recorded). */
+    final java.util.concurrent.atomic.AtomicInteger sending = new java.util.concurrent.atomic.AtomicInteger();
+    /** Connections opened and not yet ready (waiting for the banner, EHLO or TLS). */
+    final java.util.concurrent.atomic.AtomicInteger connecting = new java.util.concurrent.atomic.AtomicInteger();
 
     Destination(
             String key,
-            String siteKey,
+            SiteKey siteKey,
             EgressSource source,
             String domain,
             Route route,
@@ -63,11 +72,6 @@ final class Destination {
 
     synchronized void add(QueueEntry e) {
         (e.envelope().transactional() ? transactional : bulk).add(e);
-    }
-
-    /** Puts an entry back at the head of its lane (it was taken but not sent). */
-    synchronized void addFirst(QueueEntry e) {
-        (e.envelope().transactional() ? transactional : bulk).addFirst(e);
     }
 
     /**
@@ -95,6 +99,19 @@ final class Destination {
         transactional.clear();
         bulk.clear();
         return all;
+    }
+
+    /** Takes out every waiting entry that {@code p} accepts (an operator's command took them). */
+    synchronized List<QueueEntry> removeIf(java.util.function.Predicate<QueueEntry> p) {
+        List<QueueEntry> out = new ArrayList<>();
+        for (ArrayDeque<QueueEntry> lane : List.of(transactional, bulk)) {
+            lane.removeIf(e -> {
+                if (!p.test(e)) return false;
+                out.add(e);
+                return true;
+            });
+        }
+        return out;
     }
 
     synchronized int size() {

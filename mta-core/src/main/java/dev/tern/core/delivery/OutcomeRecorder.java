@@ -20,7 +20,9 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Applies the outcome of a delivery attempt to a queue entry: per-recipient states, events,
  * then one atomic spool change (complete the entry, or reschedule its open recipients by
- * the retry policy, or expire them past the message's age limit).
+ * the retry policy, or expire them past the message's age limit), which ends the entry's lease.
+ * An operator's order on the lease is applied in the same change: a bounce bounces the
+ * recipients the attempt left open, a retry makes them due at once.
  */
 final class OutcomeRecorder {
     /** What happened to one recipient in an attempt. */
@@ -30,13 +32,16 @@ final class OutcomeRecorder {
     record Attempt(String site, String remote, String source) {}
 
     private final Spool spool;
+    private final SpoolFeed feed;
     private final EventBus events;
     private final RetryPolicy retry;
     private final Clock clock;
     private final ReplyClassifier classifier;
 
-    OutcomeRecorder(Spool spool, EventBus events, RetryPolicy retry, ReplyClassifier classifier, Clock clock) {
+    OutcomeRecorder(
+            Spool spool, SpoolFeed feed, EventBus events, RetryPolicy retry, ReplyClassifier classifier, Clock clock) {
         this.spool = spool;
+        this.feed = feed;
         this.events = events;
         this.retry = retry;
         this.classifier = classifier;
@@ -48,6 +53,7 @@ final class OutcomeRecorder {
      * and stores the entry's new state.
      */
     CompletableFuture<Void> record(QueueEntry entry, Map<String, Result> results, Attempt attempt) {
+        SpoolFeed.Order order = feed.closing(entry);
         Instant now = clock.instant();
         List<RecipientState> updated = new ArrayList<>();
         for (RecipientState r : entry.recipients()) {
@@ -75,22 +81,68 @@ final class OutcomeRecorder {
             }
             events.publish(ev.build());
         }
-        return finish(entry.withRecipients(updated), now, attempt);
+        QueueEntry next = entry.withRecipients(updated);
+        if (order != null && order.kind() == SpoolFeed.Order.Kind.BOUNCE) {
+            return feed.ended(entry, spool.complete(bounceOpen(next, order.reply(), now, attempt)));
+        }
+        boolean retryNow = order != null && order.kind() == SpoolFeed.Order.Kind.RETRY_NOW;
+        return feed.ended(entry, finish(next, now, attempt, false, retryNow));
+    }
+
+    /** Records the same status and reply for every open recipient of an entry. */
+    CompletableFuture<Void> recordAll(QueueEntry e, RecipientStatus status, String reply, Attempt attempt) {
+        Map<String, Result> results = new java.util.HashMap<>();
+        for (RecipientState r : e.open()) results.put(r.address(), new Result(status, reply));
+        return record(e, results, attempt);
+    }
+
+    /** Ends the lease of an entry whose message is no longer spooled (nothing to record). */
+    void vanished(QueueEntry entry) {
+        feed.closing(entry);
+        feed.ended(entry, CompletableFuture.completedFuture(null));
     }
 
     /** Bounces every open recipient as expired and completes the entry. */
     CompletableFuture<Void> expire(QueueEntry entry, Attempt attempt) {
-        return finish(entry, clock.instant(), attempt, true);
+        feed.closing(entry);
+        return feed.ended(entry, finish(entry, clock.instant(), attempt, true, false));
     }
 
-    private CompletableFuture<Void> finish(QueueEntry entry, Instant now, Attempt attempt) {
-        return finish(entry, now, attempt, false);
+    /**
+     * An operator's bounce: every open recipient gets {@code reply} and a {@code bounce} event
+     * (reason {@code undefined}, not hard: nothing is suppressed), and the entry is completed.
+     */
+    CompletableFuture<Void> bounce(QueueEntry entry, String reply, Attempt attempt) {
+        feed.closing(entry);
+        return feed.ended(entry, spool.complete(bounceOpen(entry, reply, clock.instant(), attempt)));
     }
 
-    private CompletableFuture<Void> finish(QueueEntry entry, Instant now, Attempt attempt, boolean forceExpire) {
+    private QueueEntry bounceOpen(QueueEntry entry, String reply, Instant now, Attempt attempt) {
+        List<RecipientState> updated = new ArrayList<>();
+        for (RecipientState r : entry.recipients()) {
+            if (r.status().isFinal()) {
+                updated.add(r);
+                continue;
+            }
+            updated.add(new RecipientState(r.address(), RecipientStatus.BOUNCED, r.attempts(), reply));
+            events.publish(event(EventType.BOUNCE, entry, r.address(), now, attempt)
+                    .reply(reply)
+                    .reason("undefined")
+                    .bounceClass("other")
+                    .hard(false)
+                    .attempts(r.attempts())
+                    .build());
+        }
+        return entry.withRecipients(updated);
+    }
+
+    private CompletableFuture<Void> finish(
+            QueueEntry entry, Instant now, Attempt attempt, boolean forceExpire, boolean retryNow) {
         if (entry.finished()) return spool.complete(entry);
         QueueEntry attempted = entry.rescheduled(0, true);
-        long next = now.toEpochMilli() + retry.delayAfter(attempted.attempts()).toMillis();
+        long next = retryNow
+                ? now.toEpochMilli()
+                : now.toEpochMilli() + retry.delayAfter(attempted.attempts()).toMillis();
         if (forceExpire
                 || now.toEpochMilli() >= entry.envelope().expiresAt()
                 || next > entry.envelope().expiresAt() + 1) {

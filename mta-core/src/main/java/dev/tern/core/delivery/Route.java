@@ -6,11 +6,10 @@ import java.util.List;
 /**
  * Where a destination domain's mail goes.
  *
- * @param key   the queue key: domains with the same key share connections and limits
- *              (an MX site, or a static route's target)
+ * @param site  the site: domains with the same site share connections, limits and holds
  * @param hosts the hosts to try, in order
  */
-public record Route(String key, List<InetSocketAddress> hosts) {
+public record Route(SiteKey site, List<InetSocketAddress> hosts) {
     public Route {
         hosts = List.copyOf(hosts);
     }

@@ -45,7 +45,7 @@ public final class Router {
                 for (MxHost h : ok.hosts()) {
                     for (InetAddress a : h.addresses()) hosts.add(new InetSocketAddress(a, smtpPort));
                 }
-                yield new Route("mx:" + ok.site().name(), hosts);
+                yield new Route(new SiteKey.Mx(ok.site().hosts()), hosts);
             }
             case MxResult.PermanentFailure f ->
                 throw new java.util.concurrent.CompletionException(

@@ -29,6 +29,8 @@ public final class StaticRoutes {
         }
         if (target == null) target = routes.get("*");
         if (target == null) return Optional.empty();
-        return Optional.of(new Route("route:" + target, List.of(new InetSocketAddress(target.host(), target.port()))));
+        return Optional.of(new Route(
+                new SiteKey.Relay(target.host(), target.port()),
+                List.of(new InetSocketAddress(target.host(), target.port()))));
     }
 }

@@ -1,7 +1,7 @@
 package dev.tern.core.metrics;
 
-import dev.tern.core.delivery.DeliveryEngine;
-import dev.tern.core.delivery.DeliveryEngine.DestinationStatus;
+import dev.tern.core.delivery.DestinationStatus;
+import dev.tern.core.delivery.QueueManager;
 import dev.tern.queue.Spool;
 import dev.tern.queue.SpoolStats;
 import io.micrometer.core.instrument.Gauge;
@@ -26,7 +26,7 @@ public final class ServerGauges {
     private static final Duration OLDEST_REFRESH = Duration.ofSeconds(15);
 
     private final Spool spool;
-    private final DeliveryEngine engine;
+    private final QueueManager engine;
     private final SpoolScanner scanner;
     private final Clock clock;
     private final MultiGauge ready;
@@ -34,7 +34,7 @@ public final class ServerGauges {
     private volatile SpoolStats stats;
     private volatile long statsAt;
 
-    public ServerGauges(MeterRegistry registry, Spool spool, DeliveryEngine engine, SpoolScanner scanner, Clock clock) {
+    public ServerGauges(MeterRegistry registry, Spool spool, QueueManager engine, SpoolScanner scanner, Clock clock) {
         this.spool = spool;
         this.engine = engine;
         this.scanner = scanner;
@@ -55,7 +55,7 @@ public final class ServerGauges {
                         g -> Math.max(0, g.stats().entries() - g.stats().inFlight()))
                 .description("Queue entries waiting in the spool's schedule (not leased)")
                 .register(registry);
-        Gauge.builder("tern.queue.in.flight", engine, DeliveryEngine::inFlight)
+        Gauge.builder("tern.queue.in.flight", engine, QueueManager::inFlight)
                 .description("Entries taken by the delivery engine and not finished (ready or being sent)")
                 .register(registry);
         Gauge.builder(
@@ -66,15 +66,11 @@ public final class ServerGauges {
                                 .sum())
                 .description("Entries in destination ready queues")
                 .register(registry);
-        Gauge.builder("tern.outbound.connections", engine, DeliveryEngine::openConnections)
+        Gauge.builder("tern.outbound.connections", engine, QueueManager::openConnections)
                 .description("Outbound SMTP connections open or opening")
                 .register(registry);
-        Gauge.builder(
-                        "tern.destinations.suspended",
-                        engine,
-                        e -> e.suspendedDestinations().size()
-                                + e.suspendedDomains().size())
-                .description("Suspended destinations and domains")
+        Gauge.builder("tern.destinations.suspended", engine, e -> e.holds().size())
+                .description("Holds in force (suspended sites, domains, campaigns, tenants, ...)")
                 .register(registry);
         Gauge.builder("tern.queue.oldest.message.age", this, ServerGauges::oldestAgeSeconds)
                 .baseUnit("seconds")

@@ -1,6 +1,6 @@
 package dev.tern.core.metrics;
 
-import dev.tern.core.delivery.DeliveryEngine;
+import dev.tern.core.delivery.QueueManager;
 import dev.tern.core.events.EventBus;
 import dev.tern.queue.Envelope;
 import dev.tern.queue.Spool;
@@ -38,7 +38,7 @@ public final class TernMetrics implements AutoCloseable {
     private final SpoolScanner scanner;
     private final ServerGauges gauges;
 
-    public TernMetrics(MeterRegistry registry, Spool spool, DeliveryEngine engine, EventBus events, Clock clock) {
+    public TernMetrics(MeterRegistry registry, Spool spool, QueueManager engine, EventBus events, Clock clock) {
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);

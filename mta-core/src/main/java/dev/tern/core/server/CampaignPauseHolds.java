@@ -11,7 +11,11 @@ import dev.tern.core.events.EventSink;
 final class CampaignPauseHolds implements EventSink {
     /** Where queued mail of a campaign is held and released (the delivery engine). */
     interface Holds {
-        void hold(String campaign);
+        /**
+         * Holds a campaign's mail; {@code reason}: why it was paused (the event's reply text);
+         * {@code byGuard}: paused by the campaign guard, not by an operator.
+         */
+        void hold(String campaign, String reason, boolean byGuard);
 
         void release(String campaign);
     }
@@ -26,7 +30,7 @@ final class CampaignPauseHolds implements EventSink {
     public void accept(Event e) {
         if (e.campaign() == null) return;
         switch (e.kind()) {
-            case CAMPAIGN_PAUSED -> holds.hold(e.campaign());
+            case CAMPAIGN_PAUSED -> holds.hold(e.campaign(), e.reply(), "guard".equals(e.reason()));
             case CAMPAIGN_RESUMED -> holds.release(e.campaign());
             default -> {}
         }

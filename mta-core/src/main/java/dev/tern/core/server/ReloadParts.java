@@ -2,8 +2,8 @@ package dev.tern.core.server;
 
 import dev.tern.core.config.HostPort;
 import dev.tern.core.config.TernConfig;
-import dev.tern.core.delivery.DeliveryEngine;
 import dev.tern.core.delivery.DeliverySetup;
+import dev.tern.core.delivery.QueueManager;
 import dev.tern.core.delivery.Router;
 import dev.tern.core.delivery.StaticRoutes;
 import dev.tern.core.inject.DkimSigning;
@@ -34,7 +34,7 @@ final class ReloadParts {
             AtomicReference<Map<String, HostPort>> routes,
             AtomicReference<String> token,
             AtomicReference<String> scrapeToken,
-            DeliveryEngine engine,
+            QueueManager engine,
             DkimSigning dkim) {
         return reloader.register(routes(router, routes))
                 .register(adminToken(token, scrapeToken))
@@ -90,7 +90,7 @@ final class ReloadParts {
      * changing) with the base limits of {@code delivery}, and the egress sources and pools:
      * sites get their new limits at once.
      */
-    static Reloadable shapingAndPools(DeliveryEngine engine) {
+    static Reloadable shapingAndPools(QueueManager engine) {
         return (running, next) -> {
             DeliverySetup.Reload prepared = DeliverySetup.prepare(next); // a broken file: nothing changes
             boolean shaping =

@@ -5,7 +5,7 @@ import dev.tern.core.admin.AdminApi;
 import dev.tern.core.admin.AdminContext;
 import dev.tern.core.admin.AdminServer;
 import dev.tern.core.config.TernConfig;
-import dev.tern.core.delivery.DeliveryEngine;
+import dev.tern.core.delivery.QueueManager;
 import dev.tern.core.delivery.RetryPolicy;
 import dev.tern.core.delivery.Router;
 import dev.tern.core.delivery.StaticRoutes;
@@ -23,6 +23,8 @@ import dev.tern.core.metrics.TernMetrics;
 import dev.tern.core.reload.ReloadReport;
 import dev.tern.core.reload.ReloadSignal;
 import dev.tern.core.reload.Reloader;
+import dev.tern.queue.HoldOrigin;
+import dev.tern.queue.HoldTarget;
 import dev.tern.queue.Spool;
 import dev.tern.queue.SpoolSettings;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -50,7 +52,7 @@ public final class TernServer implements AutoCloseable {
     private final EventBus events = new EventBus();
     private final EventLoopGroup group;
     private final SmtpClient smtpClient;
-    private final DeliveryEngine delivery;
+    private final QueueManager delivery;
     private final InjectionListener injection;
     private final DkimSigning dkim;
     private final AdminServer admin;
@@ -99,7 +101,7 @@ public final class TernServer implements AutoCloseable {
                     : null;
             dkim = life.add("dkim", new DkimSigning(config.dkim()));
             // the engine's executors close after the event loops, so that deliveries those cut end first
-            java.util.concurrent.atomic.AtomicReference<DeliveryEngine> engineRef =
+            java.util.concurrent.atomic.AtomicReference<QueueManager> engineRef =
                     new java.util.concurrent.atomic.AtomicReference<>();
             life.onClose("delivery", () -> {
                 if (engineRef.get() != null) engineRef.get().close();
@@ -133,42 +135,41 @@ public final class TernServer implements AutoCloseable {
             Router router = new Router(new StaticRoutes(config.routes()), resolver, dc.smtpPort());
             TernConfig.Retry r = dc.retry();
             String ehlo = dc.ehloName().isEmpty() ? config.server().hostname() : dc.ehloName();
-            delivery = new DeliveryEngine(
+            delivery = new QueueManager(
                     spool,
                     router,
                     smtpClient,
                     events,
                     new RetryPolicy(r.initial(), r.multiplier(), r.max(), r.jitter()),
                     classifier,
-                    new DeliveryEngine.Settings(
-                            ehlo,
-                            dc.maxConnectionsPerDestination(),
-                            dc.maxMessagesPerConnection(),
-                            dc.maxRecipientsPerTransaction(),
-                            dc.maxConnections(),
-                            20_000,
-                            50,
-                            smtp),
+                    new QueueManager.Settings(ehlo, dc.maxConnections(), 20_000, 50, smtp),
                     clock,
                     dev.tern.core.delivery.DeliverySetup.policy(dc),
                     dev.tern.core.delivery.DeliverySetup.pools(dc, ehlo),
                     pathMetrics);
             engineRef.set(delivery);
-            DeliveryEngine engine = delivery;
+            QueueManager engine = delivery;
             events.register(new WakeOnReception(engine::wake));
             events.register(new CampaignPauseHolds(new CampaignPauseHolds.Holds() {
                 @Override
-                public void hold(String campaign) {
-                    engine.suspendCampaign(campaign);
+                public void hold(String campaign, String reason, boolean byGuard) {
+                    // a hold already there (an operator's suspend) is kept as it is
+                    HoldTarget t = new HoldTarget(HoldTarget.Kind.CAMPAIGN, campaign);
+                    if (engine.hold(t).isEmpty())
+                        engine.hold(t, reason, byGuard ? HoldOrigin.CAMPAIGN_GUARD : HoldOrigin.OPERATOR, null);
                 }
 
                 @Override
                 public void release(String campaign) {
-                    engine.resumeCampaign(campaign);
+                    engine.release(new HoldTarget(HoldTarget.Kind.CAMPAIGN, campaign));
                 }
             }));
             // pauses kept in the spool from before a restart hold their queued mail again
-            feedback.campaigns().paused().forEach(engine::suspendCampaign);
+            // (holds are in the spool too: this covers a pause kept from before holds were)
+            feedback.campaigns().paused().forEach(campaign -> {
+                HoldTarget t = new HoldTarget(HoldTarget.Kind.CAMPAIGN, campaign);
+                if (engine.hold(t).isEmpty()) engine.hold(t, "paused", HoldOrigin.CAMPAIGN_GUARD, null);
+            });
             metrics = life.add("metrics", new TernMetrics(registry, spool, delivery, events, clock));
             java.util.concurrent.atomic.AtomicReference<String> token =
                     new java.util.concurrent.atomic.AtomicReference<>(
@@ -193,7 +194,16 @@ public final class TernServer implements AutoCloseable {
                     token,
                     routes,
                     reloader,
-                    scrapeToken);
+                    scrapeToken,
+                    queueId -> {
+                        try {
+                            return new dev.tern.core.console.EventHistory(eventLog)
+                                    .search(queueId, dev.tern.core.console.EventHistory.By.QUEUE_ID)
+                                    .events();
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    });
             AdminApi adminApi = new AdminApi(adminContext);
             console =
                     life.add("console", new dev.tern.core.console.Console(adminApi, adminContext, eventLog, registry));
@@ -290,8 +300,8 @@ public final class TernServer implements AutoCloseable {
         return reloader.reload();
     }
 
-    /** The delivery engine (queues, limits, suspensions). */
-    public DeliveryEngine delivery() {
+    /** The queue manager (queues, limits, holds). */
+    public QueueManager delivery() {
         return delivery;
     }
 

@@ -90,8 +90,9 @@ class AdminApiTest {
                         .json()
                         .get("error")
                         .asText())
-                .contains("expected site:<key>, domain:<domain>, campaign:<name> or tenant:<name>");
-        assertThat(f.call("POST", "/api/v1/bounce", "{\"target\":\"site:mx:mx.example.com\"}")
+                .contains("expected site:<key>, domain:<domain>, mxhost:<host>, campaign:<name>, tenant:<name>,"
+                        + " pool:<name> or source:<name>");
+        assertThat(f.call("POST", "/api/v1/bounce", "{\"target\":\"site:mx.example.com\"}")
                         .status())
                 .isEqualTo(400);
         assertThat(f.call("GET", "/api/v1/messages/no-such-id", null).status()).isEqualTo(404);
@@ -134,7 +135,7 @@ class AdminApiTest {
                 "POST", "/api/v1/bounce", "{\"target\":\"domain:q.defer.test\",\"reason\":\"customer request\"}");
         assertThat(purged.status()).isEqualTo(200);
         assertThat(purged.json().get("bounced_recipients").asInt()).isEqualTo(3);
-        assertThat(purged.json().get("skipped_in_flight").asInt()).isZero();
+        assertThat(purged.json().get("in_flight").asInt()).isZero();
         List<Event> bounces = f.events.stream()
                 .filter(e -> e.kind() == EventType.BOUNCE && e.recipient().endsWith("@q.defer.test"))
                 .toList();
@@ -142,8 +143,11 @@ class AdminApiTest {
                 .hasSize(3)
                 .allSatisfy(e -> assertThat(e.reply()).contains("purged by operator: customer request"));
         for (String id : ids) assertThat(f.tern.spool().entries(id)).isEmpty();
-        assertThat(f.call("GET", "/api/v1/messages/" + ids.get(0), null).status())
-                .isEqualTo(404);
+        // a finished message: its history from the event log
+        JsonNode done = f.call("GET", "/api/v1/messages/" + ids.get(0), null).json();
+        assertThat(done.get("finished").asBoolean()).isTrue();
+        assertThat(done.get("events").findValuesAsText("type"))
+                .containsSubsequence("reception", "transient_failure", "transient_failure", "bounce");
     }
 
     @Test

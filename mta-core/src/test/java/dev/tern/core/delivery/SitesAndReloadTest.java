@@ -60,10 +60,10 @@ class SitesAndReloadTest {
                 backup.awaitMessageCount(20, Duration.ofSeconds(10));
                 // one queue for both domains, keyed by the site
                 assertThat(tern.delivery().destinations())
-                        .extracting(DeliveryEngine.DestinationStatus::key)
+                        .extracting(DestinationStatus::key)
                         .containsExactlyInAnyOrder("mx:mx1.shared.test", "mx:mx1.down.test,mx2.up.test");
                 assertThat(tern.delivery()
-                                .siteLimits("mx:mx1.shared.test")
+                                .siteLimits(SiteKey.parse("mx:mx1.shared.test"))
                                 .orElseThrow()
                                 .maxConnections())
                         .isEqualTo(2);
@@ -105,7 +105,7 @@ class SitesAndReloadTest {
                 long reloadedAt = System.nanoTime();
                 tern.reload(); // what SIGHUP and the admin API's reload call
                 assertThat(tern.delivery()
-                                .siteLimits("route:127.0.0.1:" + sink.port())
+                                .siteLimits(new SiteKey.Relay("127.0.0.1", sink.port()))
                                 .orElseThrow()
                                 .maxConnections())
                         .isEqualTo(4);

@@ -96,8 +96,8 @@ class LifecycleTest {
         WakeOnReception wake = new WakeOnReception(() -> calls.add("wake"));
         CampaignPauseHolds holds = new CampaignPauseHolds(new CampaignPauseHolds.Holds() {
             @Override
-            public void hold(String campaign) {
-                calls.add("hold " + campaign);
+            public void hold(String campaign, String reason, boolean byGuard) {
+                calls.add("hold " + campaign + " (" + reason + ", guard " + byGuard + ")");
             }
 
             @Override
@@ -110,6 +110,8 @@ class LifecycleTest {
                 Event.of(EventType.RECEPTION, "m", "r@x.test").build(),
                 Event.of(EventType.CAMPAIGN_PAUSED, null, null)
                         .campaign("spring")
+                        .reply("complaint rate 0.005 over 0.003")
+                        .reason("guard")
                         .build(),
                 Event.of(EventType.CAMPAIGN_RESUMED, null, null)
                         .campaign("spring")
@@ -118,6 +120,7 @@ class LifecycleTest {
             wake.accept(e);
             holds.accept(e);
         }
-        assertThat(calls).containsExactly("wake", "hold spring", "release spring");
+        assertThat(calls)
+                .containsExactly("wake", "hold spring (complaint rate 0.005 over 0.003, guard true)", "release spring");
     }
 }

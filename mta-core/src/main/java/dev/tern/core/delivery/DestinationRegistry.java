@@ -1,0 +1,113 @@
+package dev.tern.core.delivery;
+
+import dev.tern.core.shaping.ShapingPolicy;
+import dev.tern.core.shaping.SiteLimits;
+import dev.tern.core.shaping.SiteThrottle;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The sites and destinations seen since start: one {@link SiteThrottle} per site, one
+ * {@link Destination} (ready queue) per (site, egress source), and which domains were routed
+ * to which site (so {@code site:} targets find a site's mail in the spool).
+ */
+final class DestinationRegistry {
+    /** Domains remembered per site, at most (the rest are routed again when a command needs them). */
+    private static final int MAX_DOMAINS_PER_SITE = 10_000;
+
+    /** A site's run-time state: the domain and host names its rules match, its throttle, its queues. */
+    record SiteState(
+            SiteKey key, String domain, SiteThrottle throttle, List<Destination> destinations, Set<String> domains) {}
+
+    private final Map<String, Destination> destinations = new ConcurrentHashMap<>();
+    private final Map<SiteKey, SiteState> sites = new ConcurrentHashMap<>();
+    private final Map<String, SiteKey> siteOfDomain = new ConcurrentHashMap<>();
+    private volatile ShapingPolicy policy;
+
+    DestinationRegistry(ShapingPolicy policy) {
+        this.policy = policy;
+    }
+
+    ShapingPolicy policy() {
+        return policy;
+    }
+
+    /** The destination of a route from a source, created with the policy's limits on first use. */
+    Destination destination(Route route, EgressSource source, String domain) {
+        SiteKey siteKey = route.site();
+        String key = source.name().isEmpty() ? siteKey.key() : siteKey.key() + "@" + source.name();
+        SiteState s = sites.computeIfAbsent(siteKey, sk -> {
+            ShapingPolicy p = policy;
+            return new SiteState(
+                    sk,
+                    domain,
+                    new SiteThrottle(p.forSite(domain, sk.hostNames()), p.adaptive()),
+                    new CopyOnWriteArrayList<>(),
+                    ConcurrentHashMap.newKeySet());
+        });
+        if (s.domains().size() < MAX_DOMAINS_PER_SITE) s.domains().add(domain);
+        siteOfDomain.put(domain, siteKey);
+        Destination d = destinations.computeIfAbsent(key, k -> {
+            Destination created = new Destination(
+                    k,
+                    siteKey,
+                    source,
+                    domain,
+                    route,
+                    s.throttle(),
+                    new SiteThrottle(policy.forSourceAtSite(s.domain(), siteKey.hostNames()), null));
+            s.destinations().add(created);
+            return created;
+        });
+        d.route(route);
+        return d;
+    }
+
+    /** The site a domain was last routed to, if it was routed since start. */
+    Optional<SiteKey> siteOf(String domain) {
+        return Optional.ofNullable(siteOfDomain.get(domain));
+    }
+
+    Optional<SiteState> site(SiteKey key) {
+        return Optional.ofNullable(sites.get(key));
+    }
+
+    /** Every destination of the site of {@code d} (every source sending to it), {@code d} included. */
+    List<Destination> siblings(Destination d) {
+        SiteState s = sites.get(d.siteKey);
+        return s == null ? List.of(d) : s.destinations();
+    }
+
+    Collection<Destination> all() {
+        return destinations.values();
+    }
+
+    Collection<SiteState> sites() {
+        return sites.values();
+    }
+
+    /** The limits in effect for a site, if it has been seen. */
+    Optional<SiteLimits> limits(SiteKey key) {
+        return site(key).map(s -> s.throttle().limits());
+    }
+
+    /** Applies new shaping rules to every known site and destination at once. */
+    void reload(ShapingPolicy next) {
+        policy = next;
+        for (SiteState s : sites.values()) {
+            List<String> hosts = s.key().hostNames();
+            s.throttle().update(next.forSite(s.domain(), hosts), next.adaptive());
+            for (Destination d : s.destinations()) {
+                d.pair.update(next.forSourceAtSite(s.domain(), hosts), null);
+                synchronized (d) {
+                    d.overflowCursorMicros = 0; // the pace may have changed
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,301 @@
+package dev.tern.core.delivery;
+
+import dev.tern.core.delivery.OutcomeRecorder.Attempt;
+import dev.tern.core.delivery.OutcomeRecorder.Result;
+import dev.tern.core.delivery.smtp.SmtpClient;
+import dev.tern.core.delivery.smtp.SmtpClientSettings;
+import dev.tern.core.delivery.smtp.SmtpConnection;
+import dev.tern.core.delivery.smtp.SmtpException;
+import dev.tern.core.delivery.smtp.SmtpReply;
+import dev.tern.core.delivery.smtp.SmtpTransaction;
+import dev.tern.core.delivery.smtp.TransactionResult;
+import dev.tern.core.telemetry.PathMetrics;
+import dev.tern.queue.QueueEntry;
+import dev.tern.queue.RecipientState;
+import dev.tern.queue.RecipientStatus;
+import dev.tern.queue.Spool;
+import dev.tern.queue.StoredBody;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs an admitted connection: connects to the route's hosts in order (MX failover; a failed
+ * STARTTLS handshake retries the same host in clear text), then sends entries one after the
+ * other on it (chaining, within the site's messages per connection and message pace), each in
+ * transactions of at most the site's recipients per transaction, and reports every outcome to
+ * the {@link OutcomeRecorder} and every reply to the {@link ReplyReactor}.
+ */
+final class TransactionRunner implements Admission.Connector {
+    private static final Logger log = LoggerFactory.getLogger(TransactionRunner.class);
+
+    /** Where a connection takes its next entry from (null: nothing sendable). */
+    interface EntrySource {
+        QueueEntry next(Destination d);
+    }
+
+    /** Everything the runner works with. */
+    record Parts(
+            Spool spool,
+            SmtpClient client,
+            String ehloName,
+            SmtpClientSettings smtp,
+            Admission admission,
+            EntrySource entries,
+            OutcomeRecorder outcomes,
+            ReplyReactor reactor,
+            PathMetrics pathMetrics,
+            RetryPolicy retry,
+            Clock clock,
+            LongSupplier nanoTime,
+            Executor worker,
+            ScheduledExecutorService timer,
+            Predicate<Destination> paused,
+            BooleanSupplier running) {}
+
+    private final Parts p;
+
+    TransactionRunner(Parts parts) {
+        this.p = parts;
+    }
+
+    @Override
+    public void connect(Destination d) {
+        connect(d, 0, null, true);
+    }
+
+    private void connect(Destination d, int hostIndex, SmtpException lastFailure, boolean tls) {
+        List<InetSocketAddress> hosts = d.route().hosts();
+        if (hostIndex >= hosts.size()) {
+            allHostsFailed(d, lastFailure);
+            return;
+        }
+        InetSocketAddress host = hosts.get(hostIndex);
+        SmtpClientSettings smtp = tls ? p.smtp() : p.smtp().withStartTls(false);
+        String ehlo = d.source.ehloName() == null || d.source.ehloName().isEmpty() ? p.ehloName() : d.source.ehloName();
+        d.connecting.incrementAndGet();
+        p.client()
+                .connect(host, d.source.bind(), ehlo, smtp)
+                .whenCompleteAsync(
+                        (conn, failure) -> {
+                            d.connecting.decrementAndGet();
+                            if (failure == null) {
+                                p.pathMetrics().connected(conn.tlsActive());
+                                sendNext(d, conn, 0);
+                                return;
+                            }
+                            SmtpException se = asSmtp(failure);
+                            log.debug("connect to {} for {} failed: {}", host, d.key, se.getMessage());
+                            d.lastError = failureText(se);
+                            if (tls && se.tlsFailure()) {
+                                // STARTTLS offered but the handshake failed: the same host again, in clear text
+                                p.pathMetrics().tlsFailed();
+                                connect(d, hostIndex, se, false);
+                            } else if (p.reactor().react(d, se.reply())
+                                    || p.paused().test(d)) {
+                                // a rule or a hold took the site out: its mail waits (or was bounced), no further host
+                                p.admission().closed(d);
+                            } else {
+                                connect(d, hostIndex + 1, se, true);
+                            }
+                        },
+                        p.worker());
+    }
+
+    /**
+     * No host of the destination could be reached: a connection-level failure defers the whole
+     * queue, and the site is left alone until the first retry delay has passed.
+     */
+    private void allHostsFailed(Destination d, SmtpException lastFailure) {
+        String text = lastFailure == null ? "451 4.4.1 no reachable host" : failureText(lastFailure);
+        boolean permanent = lastFailure != null && !lastFailure.isTransient();
+        if (!permanent)
+            d.downUntil = p.clock().millis() + p.retry().delayAfter(1).toMillis();
+        d.lastError = text;
+        RecipientStatus status = permanent ? RecipientStatus.BOUNCED : RecipientStatus.DEFERRED;
+        for (QueueEntry e : d.drain()) {
+            if (!permanent) d.deferrals.incrementAndGet();
+            p.outcomes().recordAll(e, status, text, attempt(d, null));
+        }
+        p.admission().free(d);
+    }
+
+    private void sendNext(Destination d, SmtpConnection conn, int sent) {
+        int maxMessages = Math.min(
+                d.site.limits().maxMessagesPerConnection(), d.pair.limits().maxMessagesPerConnection());
+        if (!p.running().getAsBoolean() || p.paused().test(d) || sent >= maxMessages || !conn.isOpen() || d.isEmpty()) {
+            quit(d, conn);
+            return;
+        }
+        long now = p.nanoTime().getAsLong();
+        long wait = d.site.tryMessage(now);
+        if (wait == 0) wait = d.pair.tryMessage(now);
+        if (wait > 0) {
+            if (wait > Admission.MAX_IDLE_WAIT_NANOS) quit(d, conn);
+            else
+                p.timer().schedule(() -> p.worker().execute(() -> sendNext(d, conn, sent)), wait, TimeUnit.NANOSECONDS);
+            return;
+        }
+        QueueEntry entry = p.entries().next(d);
+        if (entry == null) {
+            quit(d, conn);
+            return;
+        }
+        d.sending.incrementAndGet();
+        int maxRecipients = Math.min(
+                d.site.limits().maxRecipientsPerTransaction(), d.pair.limits().maxRecipientsPerTransaction());
+        List<SmtpReply> replies = new CopyOnWriteArrayList<>();
+        // filled per finished transaction: when a later transaction of the entry fails, the
+        // recipients of the earlier ones keep their outcome (a 250 already given is not sent again)
+        Map<String, Result> finished = new ConcurrentHashMap<>();
+        // a large body's tail stays in its spool file and is read in chunks while it is sent
+        CompletableFuture.supplyAsync(() -> p.spool().openBody(entry.messageId()), p.worker())
+                .thenCompose(body -> body.isEmpty()
+                        // the message vanished from the spool (purged): nothing to send
+                        ? CompletableFuture.completedFuture(Map.<String, Result>of())
+                        : sendEntry(conn, entry, body.get(), maxRecipients, replies, finished))
+                .whenCompleteAsync(
+                        (results, failure) -> sent(d, conn, sent, entry, results, failure, replies, finished),
+                        p.worker());
+    }
+
+    private void sent(
+            Destination d,
+            SmtpConnection conn,
+            int sent,
+            QueueEntry entry,
+            Map<String, Result> results,
+            Throwable failure,
+            List<SmtpReply> replies,
+            Map<String, Result> finished) {
+        d.sending.decrementAndGet();
+        String remote = conn.remote().getAddress().getHostAddress() + ":"
+                + conn.remote().getPort();
+        if (failure != null) {
+            SmtpException se = asSmtp(failure);
+            Map<String, Result> outcome = new HashMap<>(finished);
+            Result cut =
+                    new Result(se.isTransient() ? RecipientStatus.DEFERRED : RecipientStatus.BOUNCED, failureText(se));
+            for (RecipientState r : entry.open()) outcome.putIfAbsent(r.address(), cut);
+            note(d, outcome);
+            p.outcomes().record(entry, outcome, attempt(d, remote));
+            p.reactor().react(d, se.reply());
+            conn.close();
+            p.admission().closed(d);
+            return;
+        }
+        note(d, results);
+        if (results.isEmpty()) p.outcomes().vanished(entry); // the message was purged meanwhile
+        else p.outcomes().record(entry, results, attempt(d, remote));
+        for (SmtpReply r : replies) p.reactor().react(d, r);
+        sendNext(d, conn, sent + 1);
+    }
+
+    /** Keeps the destination's last error and deferral count for {@code tern queues}. */
+    private static void note(Destination d, Map<String, Result> results) {
+        for (Result r : results.values()) {
+            if (r.status() == RecipientStatus.DELIVERED) continue;
+            d.lastError = r.reply();
+            if (r.status() == RecipientStatus.DEFERRED) d.deferrals.incrementAndGet();
+        }
+    }
+
+    private void quit(Destination d, SmtpConnection conn) {
+        conn.quit().whenComplete((v, e) -> p.admission().closed(d));
+    }
+
+    /**
+     * Sends the open recipients of an entry in transactions of at most {@code step} recipients;
+     * {@code results} gets each transaction's outcomes as soon as it ends.
+     */
+    private CompletableFuture<Map<String, Result>> sendEntry(
+            SmtpConnection conn,
+            QueueEntry entry,
+            StoredBody body,
+            int step,
+            List<SmtpReply> replies,
+            Map<String, Result> results) {
+        List<String> open = entry.open().stream().map(RecipientState::address).toList();
+        CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+        boolean eightBit = hasEightBit(body.head()) || body.tailEightBit();
+        SmtpTransaction.Tail tail = body.streamed() ? new SmtpTransaction.Tail(body.tail(), body.tailSize()) : null;
+        for (int i = 0; i < open.size(); i += step) {
+            List<String> batch = open.subList(i, Math.min(open.size(), i + step));
+            boolean utf8 = needsSmtpUtf8(entry.envelope().returnPath(), batch);
+            SmtpTransaction tx =
+                    new SmtpTransaction(entry.envelope().returnPath(), batch, body.head(), tail, eightBit, utf8);
+            chain = chain.thenCompose(v -> {
+                        long start = System.nanoTime();
+                        return conn.send(tx)
+                                .whenComplete((r, e) -> p.pathMetrics().transaction(System.nanoTime() - start));
+                    })
+                    .thenAccept(r -> collect(batch, r, results, replies));
+        }
+        return chain.thenApply(v -> results);
+    }
+
+    /** Each recipient's outcome from a transaction's replies (MAIL, then its RCPT, then DATA). */
+    static void collect(
+            List<String> recipients, TransactionResult r, Map<String, Result> out, List<SmtpReply> replies) {
+        if (!r.mailReply().positive()) replies.add(r.mailReply());
+        for (SmtpReply rr : r.recipientReplies()) if (!rr.positive()) replies.add(rr);
+        if (r.dataReply() != null) replies.add(r.dataReply());
+        for (int i = 0; i < recipients.size(); i++) {
+            SmtpReply reply;
+            if (!r.mailReply().positive()) reply = r.mailReply();
+            else if (!r.recipientReplies().get(i).positive())
+                reply = r.recipientReplies().get(i);
+            else reply = r.dataReply();
+            if (reply == null) reply = r.recipientReplies().get(i);
+            RecipientStatus status = reply.positive()
+                    ? RecipientStatus.DELIVERED
+                    : reply.permanentFailure() ? RecipientStatus.BOUNCED : RecipientStatus.DEFERRED;
+            out.put(recipients.get(i), new Result(status, reply.toString()));
+        }
+    }
+
+    static Attempt attempt(Destination d, String remote) {
+        return new Attempt(d.siteKey.key(), remote, d.source.name().isEmpty() ? null : d.source.name());
+    }
+
+    static String failureText(SmtpException e) {
+        return e.reply() != null
+                ? e.reply().toString()
+                : (e.isTransient() ? "451 4.4.2 " : "550 5.4.0 ") + e.getMessage();
+    }
+
+    static SmtpException asSmtp(Throwable t) {
+        Throwable c = t;
+        while ((c instanceof java.util.concurrent.CompletionException
+                        || c instanceof java.util.concurrent.ExecutionException)
+                && c.getCause() != null) {
+            c = c.getCause();
+        }
+        if (c instanceof SmtpException se) return se;
+        return new SmtpException(null, null, true, c.toString(), c);
+    }
+
+    static boolean hasEightBit(byte[] body) {
+        for (byte b : body) if (b < 0) return true;
+        return false;
+    }
+
+    static boolean needsSmtpUtf8(String from, List<String> rcpts) {
+        if (!from.chars().allMatch(ch -> ch < 128)) return true;
+        for (String r : rcpts) if (!r.chars().allMatch(ch -> ch < 128)) return true;
+        return false;
+    }
+}
