@@ -38,7 +38,6 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -246,11 +245,17 @@ class ConsoleBrowserTest {
         assertThat(browser.getCurrentUrl()).isEqualTo(base + "/console/");
     }
 
-    /** Clicks a link or button and waits for the page it leads to. */
+    /**
+     * Clicks a link or button and waits for the page it leads to: a mark set on the current
+     * page's window is gone once the next document has replaced it.
+     */
     private static void navigate(WebElement e) {
-        WebElement page = browser.findElement(By.tagName("html"));
+        browser.executeScript("window.ternOldPage = true;");
         e.click();
-        new WebDriverWait(browser, Duration.ofSeconds(15)).until(ExpectedConditions.stalenessOf(page));
+        new WebDriverWait(browser, Duration.ofSeconds(15))
+                .until(d -> Boolean.TRUE.equals(((org.openqa.selenium.JavascriptExecutor) d)
+                        .executeScript(
+                                "return window.ternOldPage === undefined && document.readyState === 'complete';")));
     }
 
     private static WebElement destination() {
