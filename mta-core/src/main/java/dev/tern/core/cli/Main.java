@@ -25,7 +25,8 @@ import picocli.CommandLine.Command;
             SuppressionCommand.class,
             CampaignsCommand.class,
             TopCommand.class,
-            AuthCommand.class
+            AuthCommand.class,
+            CheckCommand.class
         })
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -13,8 +13,11 @@ import java.util.Locale;
  * @param tenants     the tenants relay clients may name ([] = any, at most
  *                    {@code dev.tern.core.metrics.EventMetrics#MAX_TAG_VALUES} distinct label values,
  *                    later ones counted as "other"); AUTH users are limited by their own {@code tenants}
+ * @param networks    relay client address blocks (keys, e.g. {@code 10.1.0.0/16}) mapped to the one tenant
+ *                    they send for: mail from there without X-Tern-Tenant gets it, another one is refused
  */
-public record InjectionTags(UnknownPool unknownPool, List<String> tenants) implements Validated {
+public record InjectionTags(UnknownPool unknownPool, List<String> tenants, java.util.Map<String, String> networks)
+        implements Validated {
     /** What happens to an unknown X-Tern-Pool. */
     public enum UnknownPool {
         REFUSE,
@@ -22,7 +25,7 @@ public record InjectionTags(UnknownPool unknownPool, List<String> tenants) imple
     }
 
     static InjectionTags defaults() {
-        return new InjectionTags(UnknownPool.REFUSE, List.of());
+        return new InjectionTags(UnknownPool.REFUSE, List.of(), java.util.Map.of());
     }
 
     public InjectionTags {
@@ -30,6 +33,26 @@ public record InjectionTags(UnknownPool unknownPool, List<String> tenants) imple
         tenants = tenants == null
                 ? List.of()
                 : tenants.stream().map(t -> t.toLowerCase(Locale.ROOT)).toList();
+        networks = networks == null ? java.util.Map.of() : networks;
+    }
+
+    /** The tenant of a relay client address, if a block of {@code networks} contains it (the longest prefix wins). */
+    public java.util.Optional<String> tenantOf(java.net.InetAddress client) {
+        String best = null;
+        int bestPrefix = -1;
+        for (var e : networks.entrySet()) {
+            Cidr c;
+            try {
+                c = Cidr.parse(e.getKey());
+            } catch (IllegalArgumentException bad) {
+                continue; // reported by validate
+            }
+            if (client != null && c.contains(client) && c.prefix() > bestPrefix) {
+                best = e.getValue();
+                bestPrefix = c.prefix();
+            }
+        }
+        return java.util.Optional.ofNullable(best);
     }
 
     @Override
@@ -39,6 +62,17 @@ public record InjectionTags(UnknownPool unknownPool, List<String> tenants) imple
                     tenants.get(i).matches("[a-z0-9][a-z0-9._\\-]{0,63}"),
                     "tenants[" + i + "]",
                     "a tenant is 1-64 letters, digits, '.', '_' or '-' (got '" + tenants.get(i) + "')");
+        }
+        for (var e : networks.entrySet()) {
+            try {
+                Cidr.parse(e.getKey());
+            } catch (IllegalArgumentException bad) {
+                p.at("networks").add(ConfigBinder.quoteKey(e.getKey()), "not an address block such as 10.1.0.0/16");
+            }
+            p.require(
+                    e.getValue() != null && e.getValue().matches("[A-Za-z0-9][A-Za-z0-9._\\-]{0,63}"),
+                    "networks." + ConfigBinder.quoteKey(e.getKey()),
+                    "a tenant is 1-64 letters, digits, '.', '_' or '-'");
         }
     }
 }

@@ -75,7 +75,8 @@ final class Dispatcher implements TransactionRunner.EntrySource {
                     ? r
                     : new RouteException(false, "4.4.3", "routing failed: " + cause);
             RecipientStatus status = re.permanent() ? RecipientStatus.BOUNCED : RecipientStatus.DEFERRED;
-            outcomes.recordAll(entry, status, re.replyText(), new Attempt(entry.domain(), null, null));
+            outcomes.recordAll(
+                    entry, status, re.replyText(), new Attempt(entry.domain(), null, null), re.localFailure());
             return;
         }
         Destination d = registry.destination(route, pools.get().choose(entry.envelope()), entry.domain());

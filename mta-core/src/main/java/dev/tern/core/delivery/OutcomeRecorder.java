@@ -1,6 +1,7 @@
 package dev.tern.core.delivery;
 
 import dev.tern.bounce.Classification;
+import dev.tern.bounce.LocalFailure;
 import dev.tern.bounce.classify.ReplyClassifier;
 import dev.tern.bounce.classify.SmtpReply;
 import dev.tern.core.events.Event;
@@ -25,8 +26,17 @@ import java.util.concurrent.CompletableFuture;
  * recipients the attempt left open, a retry makes them due at once.
  */
 final class OutcomeRecorder {
-    /** What happened to one recipient in an attempt. */
-    record Result(RecipientStatus status, String reply) {}
+    /**
+     * What happened to one recipient in an attempt.
+     *
+     * @param local Tern's own failure (DNS, connection, TLS, local refusal) with its fixed reason, or
+     *     null when a remote reply decided (classified by the rules)
+     */
+    record Result(RecipientStatus status, String reply, LocalFailure local) {
+        Result(RecipientStatus status, String reply) {
+            this(status, reply, null);
+        }
+    }
 
     /** Context of the attempt, for events. */
     record Attempt(String site, String remote, String source) {}
@@ -73,8 +83,9 @@ final class OutcomeRecorder {
                     .reply(res.reply())
                     .attempts(next.attempts());
             if (res.status() != RecipientStatus.DELIVERED) {
-                SmtpReply reply = SmtpReply.parse(res.reply(), null);
-                Classification c = classifier.classify(reply);
+                Classification c = res.local() != null
+                        ? res.local().classification()
+                        : classifier.classify(SmtpReply.parse(res.reply(), null));
                 ev.reason(c.reason().id())
                         .bounceClass(c.bounceClass().label())
                         .hard(res.status() == RecipientStatus.BOUNCED && c.hard());
@@ -91,8 +102,14 @@ final class OutcomeRecorder {
 
     /** Records the same status and reply for every open recipient of an entry. */
     CompletableFuture<Void> recordAll(QueueEntry e, RecipientStatus status, String reply, Attempt attempt) {
+        return recordAll(e, status, reply, attempt, null);
+    }
+
+    /** Like {@link #recordAll(QueueEntry, RecipientStatus, String, Attempt)} for one of Tern's own failures. */
+    CompletableFuture<Void> recordAll(
+            QueueEntry e, RecipientStatus status, String reply, Attempt attempt, LocalFailure local) {
         Map<String, Result> results = new java.util.HashMap<>();
-        for (RecipientState r : e.open()) results.put(r.address(), new Result(status, reply));
+        for (RecipientState r : e.open()) results.put(r.address(), new Result(status, reply, local));
         return record(e, results, attempt);
     }
 

@@ -4,11 +4,24 @@ package dev.tern.core.delivery;
 public final class RouteException extends Exception {
     private final boolean permanent;
     private final String enhancedCode;
+    private final dev.tern.bounce.LocalFailure localFailure;
 
     public RouteException(boolean permanent, String enhancedCode, String message) {
+        this(permanent, enhancedCode, message, null);
+    }
+
+    /** A failure whose reason is fixed by what failed ({@code localFailure}, may be null). */
+    public RouteException(
+            boolean permanent, String enhancedCode, String message, dev.tern.bounce.LocalFailure localFailure) {
         super(message);
         this.permanent = permanent;
         this.enhancedCode = enhancedCode;
+        this.localFailure = localFailure;
+    }
+
+    /** What failed, when it was Tern's own resolution (DNS), else null. */
+    public dev.tern.bounce.LocalFailure localFailure() {
+        return localFailure;
     }
 
     public boolean permanent() {

@@ -49,10 +49,10 @@ public final class Router {
             }
             case MxResult.PermanentFailure f ->
                 throw new java.util.concurrent.CompletionException(
-                        new RouteException(true, f.enhancedCode(), f.text()));
+                        new RouteException(true, f.enhancedCode(), f.text(), LocalFailures.of(f)));
             case MxResult.TemporaryFailure f ->
                 throw new java.util.concurrent.CompletionException(
-                        new RouteException(false, f.enhancedCode(), f.text()));
+                        new RouteException(false, f.enhancedCode(), f.text(), LocalFailures.of(f)));
         };
     }
 }

@@ -1,5 +1,6 @@
 package dev.tern.core.delivery;
 
+import dev.tern.bounce.LocalFailure;
 import dev.tern.core.delivery.OutcomeRecorder.Attempt;
 import dev.tern.core.delivery.OutcomeRecorder.Result;
 import dev.tern.core.delivery.smtp.SmtpClient;
@@ -109,7 +110,13 @@ final class TransactionRunner implements Admission.Connector {
                                 // a rule or a hold took the site out: its mail waits (or was bounced), no further host
                                 p.admission().closed(d);
                             } else {
-                                connect(d, hostIndex + 1, se, true);
+                                // a clear-text retry after a failed TLS handshake that fails without a reply:
+                                // the handshake stays the reason
+                                boolean keepTls = !tls
+                                        && se.reply() == null
+                                        && lastFailure != null
+                                        && LocalFailures.of(lastFailure) == LocalFailure.TLS_HANDSHAKE;
+                                connect(d, hostIndex + 1, keepTls ? lastFailure : se, true);
                             }
                         },
                         p.worker());
@@ -126,9 +133,10 @@ final class TransactionRunner implements Admission.Connector {
             d.downUntil = p.clock().millis() + p.retry().delayAfter(1).toMillis();
         d.lastError = text;
         RecipientStatus status = permanent ? RecipientStatus.BOUNCED : RecipientStatus.DEFERRED;
+        LocalFailure local = lastFailure == null ? LocalFailure.CONNECT_REFUSED : LocalFailures.of(lastFailure);
         for (QueueEntry e : d.drain()) {
             if (!permanent) d.deferrals.incrementAndGet();
-            p.outcomes().recordAll(e, status, text, attempt(d, null));
+            p.outcomes().recordAll(e, status, text, attempt(d, null), local);
         }
         p.admission().free(d);
     }
@@ -187,8 +195,10 @@ final class TransactionRunner implements Admission.Connector {
         if (failure != null) {
             SmtpException se = asSmtp(failure);
             Map<String, Result> outcome = new HashMap<>(finished);
-            Result cut =
-                    new Result(se.isTransient() ? RecipientStatus.DEFERRED : RecipientStatus.BOUNCED, failureText(se));
+            Result cut = new Result(
+                    se.isTransient() ? RecipientStatus.DEFERRED : RecipientStatus.BOUNCED,
+                    failureText(se),
+                    LocalFailures.of(se));
             for (RecipientState r : entry.open()) outcome.putIfAbsent(r.address(), cut);
             note(d, outcome);
             p.outcomes().record(entry, outcome, attempt(d, remote));
@@ -263,7 +273,7 @@ final class TransactionRunner implements Admission.Connector {
             RecipientStatus status = reply.positive()
                     ? RecipientStatus.DELIVERED
                     : reply.permanentFailure() ? RecipientStatus.BOUNCED : RecipientStatus.DEFERRED;
-            out.put(recipients.get(i), new Result(status, reply.toString()));
+            out.put(recipients.get(i), new Result(status, reply.toString(), LocalFailures.of(r)));
         }
     }
 

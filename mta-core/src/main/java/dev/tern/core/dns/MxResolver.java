@@ -274,7 +274,12 @@ public final class MxResolver {
 
     private MxResult temporary(Kind kind, String domain, String text) {
         metrics.countLookup(kind.tag);
-        return new MxResult.TemporaryFailure(domain, 451, "4.4.3", text);
+        MxResult.Cause cause = switch (kind) {
+            case SERVFAIL -> MxResult.Cause.SERVFAIL;
+            case TIMEOUT -> MxResult.Cause.TIMEOUT;
+            case ERROR -> MxResult.Cause.ERROR;
+        };
+        return new MxResult.TemporaryFailure(domain, 451, "4.4.3", text, cause);
     }
 
     /** Lower case, ASCII (IDNA), without trailing dot. */

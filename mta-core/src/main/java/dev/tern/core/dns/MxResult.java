@@ -64,12 +64,33 @@ public sealed interface MxResult permits MxResult.Resolved, MxResult.Failure {
         }
     }
 
-    /** DNS trouble that may pass: SERVFAIL, timeouts, network errors ({@code 451 4.4.3}). */
-    record TemporaryFailure(String domain, int replyCode, String enhancedCode, String text) implements Failure {
+    /**
+     * DNS trouble that may pass: SERVFAIL, timeouts, network errors ({@code 451 4.4.3}).
+     *
+     * @param cause what failed (SERVFAIL, timeout, another error)
+     */
+    record TemporaryFailure(String domain, int replyCode, String enhancedCode, String text, Cause cause)
+            implements Failure {
         public TemporaryFailure {
             Objects.requireNonNull(domain, "domain");
             Objects.requireNonNull(enhancedCode, "enhancedCode");
             Objects.requireNonNull(text, "text");
+            cause = cause == null ? Cause.ERROR : cause;
         }
+
+        /** A failure of an unstated cause ({@link Cause#ERROR}). */
+        public TemporaryFailure(String domain, int replyCode, String enhancedCode, String text) {
+            this(domain, replyCode, enhancedCode, text, Cause.ERROR);
+        }
+    }
+
+    /** What made a lookup fail for now. */
+    enum Cause {
+        /** A server answered SERVFAIL (or REFUSED): trouble at the DNS servers. */
+        SERVFAIL,
+        /** No answer in time. */
+        TIMEOUT,
+        /** Another error (network, malformed answer, CNAME loop ...). */
+        ERROR
     }
 }

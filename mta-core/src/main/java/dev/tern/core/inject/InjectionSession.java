@@ -206,7 +206,7 @@ final class InjectionSession implements MessageHandler {
         private final DkimSigning dkim;
         private final dev.tern.core.telemetry.PathMetrics metrics;
         private final Feedback feedback; // null: no suppression, VERP, intake or campaign guard
-        private TagPolicy tagPolicy = new TagPolicy(java.util.Set.of(), null, null, java.util.Set.of());
+        private TagPolicy tagPolicy = new TagPolicy(java.util.Set.of(), null, null, java.util.Set.of(), null);
         final MemoryBudget memory;
         final long memoryThreshold;
 
@@ -390,7 +390,7 @@ final class InjectionSession implements MessageHandler {
                 pool = p.value();
             }
             try {
-                tenant = tagPolicy.tenant(tenant, user != null);
+                tenant = tagPolicy.tenant(tenant, user != null, client);
             } catch (RejectException e) {
                 metrics.refused(dev.tern.core.telemetry.PathMetrics.Refusal.UNKNOWN_TENANT);
                 throw e;

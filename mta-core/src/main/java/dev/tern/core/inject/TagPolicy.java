@@ -19,9 +19,14 @@ import org.subethamail.smtp.RejectException;
  * @param defaultPool the pool an unknown one becomes with unknown_pool: default (null: none)
  * @param unknownPool refuse or default
  * @param tenants     tenants relay clients may name (empty: any)
+ * @param networks    the network-to-tenant map ({@link InjectionTags#tenantOf}); null = none
  */
 record TagPolicy(
-        Set<String> knownPools, String defaultPool, InjectionTags.UnknownPool unknownPool, Set<String> tenants) {
+        Set<String> knownPools,
+        String defaultPool,
+        InjectionTags.UnknownPool unknownPool,
+        Set<String> tenants,
+        InjectionTags networks) {
     static TagPolicy of(TernConfig config) {
         Set<String> pools = new TreeSet<>(config.delivery().pools().keySet());
         for (var u : config.injection().auth().users().values()) {
@@ -30,7 +35,7 @@ record TagPolicy(
         String def = config.delivery().effectiveDefaultPool();
         InjectionTags tags = config.injection().tags();
         return new TagPolicy(
-                Set.copyOf(pools), def.isEmpty() ? null : def, tags.unknownPool(), Set.copyOf(tags.tenants()));
+                Set.copyOf(pools), def.isEmpty() ? null : def, tags.unknownPool(), Set.copyOf(tags.tenants()), tags);
     }
 
     /** The pool to record for a requested one (null: none). */
@@ -45,9 +50,21 @@ record TagPolicy(
                                 : "use one of " + String.join(", ", new TreeSet<>(knownPools))));
     }
 
-    /** The tenant to record for one named by a relay client (authenticated users are checked by their grants). */
-    String tenant(String requested, boolean authenticated) throws RejectException {
-        if (requested == null || authenticated || tenants.isEmpty()) return requested;
+    /**
+     * The tenant to record for one named by a relay client at {@code client} (authenticated users are
+     * checked by their grants): a client in a mapped network sends for its network's tenant only.
+     */
+    String tenant(String requested, boolean authenticated, java.net.InetAddress client) throws RejectException {
+        if (authenticated) return requested;
+        java.util.Optional<String> mapped = networks == null ? java.util.Optional.empty() : networks.tenantOf(client);
+        if (mapped.isPresent()) {
+            if (requested == null || requested.equalsIgnoreCase(mapped.get())) return mapped.get();
+            throw new RejectException(
+                    550,
+                    "5.7.1 Unknown tenant '" + printable(requested) + "' in X-Tern-Tenant: clients of "
+                            + "this network send for tenant '" + mapped.get() + "' only");
+        }
+        if (requested == null || tenants.isEmpty()) return requested;
         if (tenants.contains(requested.toLowerCase(Locale.ROOT))) return requested;
         throw new RejectException(
                 550,

@@ -154,9 +154,9 @@ class QuickStartTest {
         Files.writeString(bin, """
         #!/bin/sh
         # the launcher of this fresh copy: this build's classes, in the caller's directory
-        exec '%s' -Xmx256m --enable-native-access=ALL-UNNAMED -XX:+IgnoreUnrecognizedVMOptions \
+        exec '%s' -Dtern.quickstart.copy='%s' -Xmx256m --enable-native-access=ALL-UNNAMED -XX:+IgnoreUnrecognizedVMOptions \
           --sun-misc-unsafe-memory-access=allow -cp '%s' dev.tern.core.cli.Main "$@"
-        """.formatted(java, System.getProperty("java.class.path")));
+        """.formatted(java, copy, System.getProperty("java.class.path")));
         Files.setPosixFilePermissions(bin, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 

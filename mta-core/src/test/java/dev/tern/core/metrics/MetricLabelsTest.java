@@ -93,6 +93,33 @@ class MetricLabelsTest {
     }
 
     @Test
+    void aRelayNetworkMappedToATenantSendsForThatTenantOnly() throws Exception {
+        try (SmtpSink sink = SmtpSink.builder().address("127.0.0.1").port(0).start();
+                TernServer tern = TernServer.start(TestConfig.of(dir, false, routes(sink) + """
+                injection:
+                  listen: 127.0.0.1:0
+                  tags: { networks: { "127.0.0.0/8": wider, "127.0.0.0/16": acme } }
+                """))) {
+            java.util.List<dev.tern.core.events.Event> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+            tern.events().register(events::add);
+            assertThat(send(tern, "")).startsWith("250 ");
+            assertThat(send(tern, "X-Tern-Tenant: Acme\r\n")).startsWith("250 ");
+            assertThat(send(tern, "X-Tern-Tenant: globex\r\n"))
+                    .startsWith("550 5.7.1")
+                    .contains("'acme' only");
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> events.stream()
+                                    .filter(e -> e.kind() == dev.tern.core.events.EventType.RECEPTION)
+                                    .count()
+                            == 2);
+            assertThat(events)
+                    .filteredOn(e -> e.kind() == dev.tern.core.events.EventType.RECEPTION)
+                    .allSatisfy(e -> assertThat(e.tenant()).isEqualTo("acme"));
+            assertThat(scrape(tern)).doesNotContain("globex").doesNotContain("wider");
+        }
+    }
+
+    @Test
     void aSuppressedRecipientRefusedAtRcptIsCountedAndReported() throws Exception {
         try (SmtpSink sink = SmtpSink.builder().address("127.0.0.1").port(0).start();
                 TernServer tern = TernServer.start(TestConfig.of(dir, false, routes(sink)))) {
