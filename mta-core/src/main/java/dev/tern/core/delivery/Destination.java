@@ -19,8 +19,6 @@ final class Destination {
     final SiteKey siteKey;
     /** The egress source this queue sends from. */
     final EgressSource source;
-    /** The first domain routed here (rules matched by domain use it). */
-    final String domain;
 
     final SiteThrottle site;
     final SiteThrottle pair;
@@ -45,18 +43,10 @@ final class Destination {
     /** Connections opened and not yet ready (waiting for the banner, EHLO or TLS). */
     final java.util.concurrent.atomic.AtomicInteger connecting = new java.util.concurrent.atomic.AtomicInteger();
 
-    Destination(
-            String key,
-            SiteKey siteKey,
-            EgressSource source,
-            String domain,
-            Route route,
-            SiteThrottle site,
-            SiteThrottle pair) {
+    Destination(String key, SiteKey siteKey, EgressSource source, Route route, SiteThrottle site, SiteThrottle pair) {
         this.key = key;
         this.siteKey = siteKey;
         this.source = source;
-        this.domain = domain;
         this.route = route;
         this.site = site;
         this.pair = pair;

@@ -57,7 +57,6 @@ final class DestinationRegistry {
                     k,
                     siteKey,
                     source,
-                    domain,
                     route,
                     s.throttle(),
                     new SiteThrottle(policy.forSourceAtSite(s.domain(), siteKey.hostNames()), null));
@@ -94,6 +93,26 @@ final class DestinationRegistry {
     /** The limits in effect for a site, if it has been seen. */
     Optional<SiteLimits> limits(SiteKey key) {
         return site(key).map(s -> s.throttle().limits());
+    }
+
+    /** Every destination's state at {@code now} (epoch millis); {@code paused}: held or bouncing. */
+    List<DestinationStatus> status(long now, java.util.function.Predicate<Destination> paused) {
+        List<DestinationStatus> out = new java.util.ArrayList<>();
+        for (Destination d : destinations.values()) {
+            out.add(new DestinationStatus(
+                    d.key,
+                    d.siteKey.key(),
+                    d.source.name(),
+                    d.size(),
+                    d.sending.get(),
+                    d.connections(),
+                    d.connecting.get(),
+                    paused.test(d),
+                    d.lastError,
+                    d.downUntil > now ? java.time.Instant.ofEpochMilli(d.downUntil) : null,
+                    d.deferrals.get()));
+        }
+        return out;
     }
 
     /** Applies new shaping rules to every known site and destination at once. */

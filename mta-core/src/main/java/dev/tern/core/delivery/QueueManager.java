@@ -21,7 +21,6 @@ import dev.tern.queue.Spool;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -238,23 +237,7 @@ public final class QueueManager implements AutoCloseable {
 
     /** A snapshot of every destination seen since start. */
     public List<DestinationStatus> destinations() {
-        List<DestinationStatus> out = new ArrayList<>();
-        long now = clock.millis();
-        for (Destination d : registry.all()) {
-            out.add(new DestinationStatus(
-                    d.key,
-                    d.siteKey.key(),
-                    d.source.name(),
-                    d.size(),
-                    d.sending.get(),
-                    d.connections(),
-                    d.connecting.get(),
-                    paused(d),
-                    d.lastError,
-                    d.downUntil > now ? Instant.ofEpochMilli(d.downUntil) : null,
-                    d.deferrals.get()));
-        }
-        return out;
+        return registry.status(clock.millis(), this::paused);
     }
 
     /** The site a domain was last routed to, if it was routed since start. */

@@ -55,7 +55,6 @@ class AdmissionTest {
                 site.key(),
                 site,
                 new EgressSource("", null, "tern.test"),
-                host,
                 new Route(site, List.of(new InetSocketAddress("127.0.0.1", 25))),
                 new SiteThrottle(limits, null),
                 new SiteThrottle(SiteLimits.unlimited(), null));
