@@ -59,6 +59,12 @@ final class Fmt {
             if (v instanceof Double || v instanceof Float) return String.format(Locale.ROOT, "%.2f", d);
             return count(d);
         }
+        if (v instanceof List<?> l
+                && l.stream().allMatch(x -> x == null || x instanceof String || x instanceof Number)) {
+            return l.isEmpty()
+                    ? "—"
+                    : String.join(", ", l.stream().map(String::valueOf).toList());
+        }
         if (v instanceof List<?> || v instanceof Map<?, ?>) {
             try {
                 return AdminJson.MAPPER.writeValueAsString(v);

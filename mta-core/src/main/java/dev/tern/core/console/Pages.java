@@ -231,8 +231,29 @@ final class Pages {
             m.put("error", c);
             return m;
         }
-        List<String> cols = columns(list, CAMPAIGN_HIDDEN);
+        // nested figures (e.g. the last 24 hours) get their own table each
+        List<String> nested = columns(list, CAMPAIGN_HIDDEN).stream()
+                .filter(col -> list.stream().anyMatch(o -> o instanceof Map<?, ?> k && k.get(col) instanceof Map<?, ?>))
+                .toList();
+        Set<String> hidden = new java.util.HashSet<>(CAMPAIGN_HIDDEN);
+        hidden.addAll(nested);
+        List<String> cols = columns(list, hidden);
         m.put("columns", headers(cols));
+        List<Map<String, Object>> subTables = new ArrayList<>();
+        for (String n : nested) {
+            List<Object> inner = new ArrayList<>();
+            for (Object o : list) {
+                if (o instanceof Map<?, ?> k && k.get(n) instanceof Map<?, ?> f) inner.add(f);
+            }
+            List<String> innerCols = columns(inner, Set.of());
+            List<Map<String, Object>> innerRows = new ArrayList<>();
+            for (Object o : list) {
+                if (o instanceof Map<?, ?> k && k.get(n) instanceof Map<?, ?> f)
+                    innerRows.add(row("campaign", String.valueOf(k.get("campaign")), "cells", cells(f, innerCols)));
+            }
+            subTables.add(row("title", Fmt.label(n), "columns", headers(innerCols), "rows", innerRows));
+        }
+        m.put("sub_tables", subTables);
         List<Map<String, Object>> rows = new ArrayList<>();
         for (Object o : list) {
             if (!(o instanceof Map<?, ?> k)) continue;

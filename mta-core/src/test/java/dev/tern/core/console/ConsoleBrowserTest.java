@@ -202,6 +202,11 @@ class ConsoleBrowserTest {
         navigate(browser.findElement(By.linkText("Campaigns")));
         assertThat(browser.findElement(By.id("campaigns")).getText()).contains("spring-sale");
         shot("campaigns");
+        navigate(campaign().findElement(By.cssSelector("button.suspend")));
+        assertThat(browser.findElement(By.id("flash")).getText()).isEqualTo("Done: pause campaign spring-sale.");
+        assertThat(campaign().findElement(By.className("state")).getText()).startsWith("paused");
+        navigate(campaign().findElement(By.cssSelector("button.resume")));
+        assertThat(campaign().findElement(By.className("state")).getText()).isEqualTo("sending");
 
         navigate(browser.findElement(By.linkText("Suppressions")));
         browser.findElement(By.id("add-address")).sendKeys("complainer@example.org");
@@ -256,6 +261,10 @@ class ConsoleBrowserTest {
                 .until(d -> Boolean.TRUE.equals(((org.openqa.selenium.JavascriptExecutor) d)
                         .executeScript(
                                 "return window.ternOldPage === undefined && document.readyState === 'complete';")));
+    }
+
+    private static WebElement campaign() {
+        return browser.findElement(By.cssSelector("#campaigns tr[data-campaign='spring-sale']"));
     }
 
     private static WebElement destination() {
