@@ -28,14 +28,11 @@ class SuspendResumeTest {
             await().atMost(Duration.ofSeconds(1)).until(() -> sink.currentConnections() == 0);
             int connections = sink.connectionsAccepted();
 
-            // mail keeps coming for 1.5 s: not one new connection
-            long end = System.nanoTime() + 1_500_000_000L;
-            int injected = 0;
-            while (System.nanoTime() < end) {
-                f.inject("during.test", 1);
-                injected++;
-                Thread.sleep(100);
-            }
+            // mail keeps coming: once the queue manager has put every message back for the hold,
+            // not one new connection was made
+            int injected = 15;
+            for (int i = 0; i < injected; i++) f.inject("during.test", 1);
+            f.awaitHeldBack("during.test", injected);
             assertThat(sink.connectionsAccepted()).isEqualTo(connections);
             assertThat(sink.messageCount()).isEqualTo(2);
             int waiting = injected;
@@ -77,7 +74,7 @@ class SuspendResumeTest {
             f.inject("held.test", 3);
             f.inject("free.test", 2);
             sink.awaitMessageCount(2, Duration.ofSeconds(10));
-            Thread.sleep(500);
+            f.awaitHeldBack("held.test", 3);
             assertThat(sink.messages())
                     .allSatisfy(m -> assertThat(m.recipients().get(0)).endsWith("@free.test"));
             assertThat(f.tern.spool().stats().entries()).isEqualTo(3);

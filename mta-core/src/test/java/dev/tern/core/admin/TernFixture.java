@@ -185,4 +185,22 @@ public final class TernFixture implements AutoCloseable {
     public void close() {
         tern.close();
     }
+
+    /**
+     * Waits until the queue manager has looked at {@code n} entries of {@code domain} and put them
+     * back because of a hold (a held entry is due again only a minute later): after this, nothing
+     * of them can be delivered before a resume, so "the sink got none of them" is a real check.
+     */
+    void awaitHeldBack(String domain, int n) {
+        org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> {
+                    long later = System.currentTimeMillis() + 30_000;
+                    java.util.concurrent.atomic.AtomicInteger held = new java.util.concurrent.atomic.AtomicInteger();
+                    tern.spool().forEachEntry(e -> {
+                        if (e.domain().equals(domain) && e.nextAttemptAt() > later) held.incrementAndGet();
+                    });
+                    return held.get() == n;
+                });
+    }
 }

@@ -266,6 +266,8 @@ class LocalFailureReasonTest {
                     out.write("this is not a TLS record\r\n".repeat(4).getBytes(StandardCharsets.US_ASCII));
                     out.flush();
                     broken.incrementAndGet();
+                    // justified sleep: the fake server keeps the socket open a moment, so the client
+                    // fails on the garbage as a TLS handshake failure rather than on a reset
                     Thread.sleep(200);
                 } catch (IOException | InterruptedException e) {
                     // closed, or a client gone: next connection

@@ -103,7 +103,7 @@ class PriorityTest {
             """.formatted(when));
                 RawSmtp.send(tern.injectionAddress(), "a@shop.test", "now@dest.test", "Subject: now\r\n\r\nbody\r\n");
                 sink.awaitMessageCount(1, Duration.ofSeconds(5));
-                Thread.sleep(300);
+                long nowSentAt = System.nanoTime();
                 assertThat(sink.messages())
                         .extracting(m -> m.recipients().getFirst())
                         .containsExactly("now@dest.test");
@@ -112,6 +112,10 @@ class PriorityTest {
                 assertThat(held.recipients()).containsExactly("later@dest.test");
                 assertThat(held.text()).doesNotContain("X-Tern-Deliver-After");
                 assertThat(Instant.now()).isAfterOrEqualTo(at);
+                // the held one arrived at its time, not with the first: about 2.5 s after it
+                assertThat(held.receivedAtNanos() - sink.messages().get(0).receivedAtNanos())
+                        .isGreaterThan(Duration.ofMillis(1500).toNanos());
+                assertThat(held.receivedAtNanos()).isGreaterThan(nowSentAt);
             }
         }
     }

@@ -102,10 +102,11 @@ class RetryTest {
                 await().atMost(Duration.ofSeconds(10)).until(() -> count(dir, "transient_failure") == 20);
                 int connections = sink.connectionsAccepted();
                 assertThat(connections).isBetween(1, 20);
-                // the site is down until the first retry time: new mail for it waits without a connection
+                // the site is down until the first retry time: new mail for it is deferred at once,
+                // without a connection
                 store(tern, "c3", "one.test", List.of("z@one.test"), T0 + 30 * MIN);
                 tern.delivery().wake();
-                Thread.sleep(700);
+                await().atMost(Duration.ofSeconds(10)).until(() -> count(dir, "transient_failure") == 21);
                 assertThat(sink.connectionsAccepted()).isEqualTo(connections);
                 // recipient level: the site is back, one recipient is refused for now, the others are delivered
                 sink.onBanner(null);

@@ -131,7 +131,6 @@ class ClockJumpTest {
                                         ledger(tern, inj, sink).assertBalanced().delivered())
                                 .filteredOn(r -> r.startsWith("new"))
                                 .hasSize(5));
-                Thread.sleep(300);
                 Ledger afterBackward = ledger(tern, inj, sink).assertBalanced();
                 assertThat(afterBackward.queued())
                         .hasSize(5)

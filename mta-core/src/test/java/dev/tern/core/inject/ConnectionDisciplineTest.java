@@ -331,11 +331,20 @@ class ConnectionDisciplineTest {
         });
         stdin.write("R\n".getBytes(StandardCharsets.US_ASCII));
         stdin.flush();
-        Thread.sleep(1_000); // let the renegotiation attempt run
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            synchronized (out) {
+                return out.toString().contains("RENEGOTIATING");
+            }
+        });
         try {
             stdin.write("NOOP\n".getBytes(StandardCharsets.US_ASCII));
             stdin.flush();
-            Thread.sleep(1_000);
+            // either the server ended the session (refused) or the NOOP got through (accepted)
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                synchronized (out) {
+                    return !p.isAlive() || out.toString().contains("250 2.0.0 Ok");
+                }
+            });
             stdin.close();
         } catch (IOException e) {
             // s_client already ended: the server broke the connection
