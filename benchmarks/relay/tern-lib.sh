@@ -51,6 +51,8 @@ injection:
   listen: 127.0.0.1:$TERN_PORT
   relay_from: [127.0.0.0/8]
   max_message_size: 10MiB
+  # every injector session comes from 127.0.0.1: above the per-address default of 50
+  max_connections_per_ip: 200
 admin:
   listen: 127.0.0.1:$TERN_ADMIN_PORT
 dns:
