@@ -68,6 +68,9 @@ final class SinkSession extends ChannelInboundHandlerAdapter {
         return new ConnectionStats(id, messages, commands, maxCommandsPerRead, tls, open);
     }
 
+    /** Whether {@link SmtpSink#closed} was called for this session (runs on its event loop only). */
+    private boolean counted;
+
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
@@ -88,6 +91,17 @@ final class SinkSession extends ChannelInboundHandlerAdapter {
             in.release();
             in = null;
         }
+        countClosed();
+    }
+
+    /**
+     * Counts this session as ended once: when it answers 221/421 and closes (before the reply is
+     * written, so a client that opens its next connection on reading the reply is never seen as one
+     * connection too many) or when the channel goes inactive.
+     */
+    private void countClosed() {
+        if (counted) return;
+        counted = true;
         sink.closed(this);
     }
 
@@ -464,6 +478,7 @@ final class SinkSession extends ChannelInboundHandlerAdapter {
         ByteBuf out = Unpooled.copiedBuffer(sb, StandardCharsets.UTF_8);
         if (reply.startsWith("421") || (phase == Phase.QUIT && reply.startsWith("221"))) {
             closing = true;
+            countClosed();
             ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
         } else {
             ctx.write(out);
