@@ -29,7 +29,8 @@ final class TernBdatCommand extends BaseCommand {
         if (!TernDataCommand.readyForText(sess)) return;
         BdatCommand.Bdat bdat = BdatCommand.parse(commandString);
         if (bdat.errorMessage != null) {
-            sess.sendResponse(bdat.errorMessage);
+            // Tern's own reply: the library's echoes the client's text raw (NUL bytes found by fuzzing)
+            sess.sendResponse("501 5.5.4 Syntax: BDAT <size> [LAST], got \"" + Replies.excerpt(commandString) + "\"");
             return;
         }
         InjectionSession handler = (InjectionSession) sess.getMessageHandler();
