@@ -29,6 +29,7 @@ public final class KafkaBroker implements AutoCloseable {
     private final int port;
     private final int controllerPort;
     private final String classpath;
+    private final String clusterId = clusterId();
     private volatile Process process;
     private boolean hookAdded;
 
@@ -39,14 +40,18 @@ public final class KafkaBroker implements AutoCloseable {
         this.classpath = classpath();
         Files.createDirectories(dir.resolve("data"));
         Files.writeString(dir.resolve("server.properties"), properties(), StandardCharsets.UTF_8);
-        format();
     }
 
-    /** Formats a fresh broker under {@code dir} and starts it; returns once its listener accepts connections. */
+    /** Starts a fresh broker under {@code dir} (formatted on first start); returns once its listener accepts connections. */
     public static KafkaBroker start(Path dir) throws IOException {
-        KafkaBroker b = new KafkaBroker(dir);
+        KafkaBroker b = create(dir);
         b.start();
         return b;
+    }
+
+    /** A broker under {@code dir} with its ports chosen ({@link #bootstrap()} is known), not started yet. */
+    public static KafkaBroker create(Path dir) throws IOException {
+        return new KafkaBroker(dir);
     }
 
     /** {@code 127.0.0.1:port} for {@code bootstrap.servers}. */
@@ -61,7 +66,11 @@ public final class KafkaBroker implements AutoCloseable {
     /** Starts (or restarts) the broker process on its ports and data; waits until it listens. */
     public synchronized void start() throws IOException {
         if (running()) return;
-        process = java("kafka.Kafka", dir.resolve("server.properties").toString());
+        process = java(
+                BrokerMain.class.getName(),
+                dir.resolve("server.properties").toString(),
+                clusterId,
+                dir.resolve("data").toString());
         Process started = process;
         if (!hookAdded) {
             hookAdded = true; // a test JVM that exits early does not leave a broker behind
@@ -104,27 +113,6 @@ public final class KafkaBroker implements AutoCloseable {
 
     private Path log() {
         return dir.resolve("broker.log");
-    }
-
-    private void format() throws IOException {
-        Process p = java(
-                "kafka.tools.StorageTool",
-                "format",
-                "-t",
-                clusterId(),
-                "-c",
-                dir.resolve("server.properties").toString(),
-                "--standalone");
-        try {
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IOException("formatting the Kafka storage timed out; see " + log());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        }
-        if (p.exitValue() != 0) throw new IOException("formatting the Kafka storage failed; see " + log());
     }
 
     /** A Kafka cluster id: 16 random bytes, URL-safe base64 without padding. */
@@ -185,7 +173,10 @@ public final class KafkaBroker implements AutoCloseable {
                 """.formatted(port, controllerPort, data);
     }
 
-    /** The broker's classpath: the resolved Kafka jars plus the SLF4J API this JVM has (a compile dependency of testkit). */
+    /**
+     * The broker's classpath: the resolved Kafka jars, the SLF4J API this JVM has (a compile
+     * dependency of testkit, so not in the provided list) and testkit itself ({@link BrokerMain}).
+     */
     private static String classpath() throws IOException {
         try (InputStream in = KafkaBroker.class.getResourceAsStream("broker.classpath")) {
             if (in == null)
@@ -199,7 +190,12 @@ public final class KafkaBroker implements AutoCloseable {
                         .getCodeSource()
                         .getLocation()
                         .toURI());
-                cp = cp + java.io.File.pathSeparator + slf4j;
+                Path self = Path.of(KafkaBroker.class
+                        .getProtectionDomain()
+                        .getCodeSource()
+                        .getLocation()
+                        .toURI());
+                cp = cp + java.io.File.pathSeparator + slf4j + java.io.File.pathSeparator + self;
             } catch (java.net.URISyntaxException | RuntimeException e) {
                 throw new IOException("cannot locate the SLF4J API jar: " + e, e);
             }
