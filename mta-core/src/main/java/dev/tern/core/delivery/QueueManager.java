@@ -81,6 +81,8 @@ public final class QueueManager implements AutoCloseable {
         /** A hold was released on this node by an operator (or a campaign resumed). */
         void released(HoldTarget target);
     }
+    private volatile dev.tern.core.tlspolicy.TlsPolicies tlsPolicies =
+            dev.tern.core.tlspolicy.TlsPolicies.opportunistic();
 
     public QueueManager(
             Spool spool,
@@ -114,7 +116,17 @@ public final class QueueManager implements AutoCloseable {
                 this::paused,
                 registry::siblings);
         this.dispatcher = new Dispatcher(
-                router, currentPools, registry, holds, feed, outcomes, reactor, admission, clock, worker);
+                router,
+                currentPools,
+                registry,
+                holds,
+                feed,
+                outcomes,
+                reactor,
+                admission,
+                clock,
+                worker,
+                () -> tlsPolicies);
         admission.connector(new TransactionRunner(new TransactionRunner.Parts(
                 spool,
                 client,
@@ -131,9 +143,15 @@ public final class QueueManager implements AutoCloseable {
                 worker,
                 timer,
                 this::paused,
-                () -> running)));
+                () -> running,
+                () -> tlsPolicies)));
         this.ops = new QueueCommands(
                 spool, feed, holds, registry, outcomes, admission, dispatcher, router, currentPools, clock);
+    }
+
+    /** Sets the outbound TLS policies (before {@link #start()}; opportunistic TLS for everything until then). */
+    public void tlsPolicies(dev.tern.core.tlspolicy.TlsPolicies policies) {
+        this.tlsPolicies = java.util.Objects.requireNonNull(policies, "policies");
     }
 
     public void start() {
