@@ -81,6 +81,7 @@ public final class QueueManager implements AutoCloseable {
         /** A hold was released on this node by an operator (or a campaign resumed). */
         void released(HoldTarget target);
     }
+
     private volatile dev.tern.core.tlspolicy.TlsPolicies tlsPolicies =
             dev.tern.core.tlspolicy.TlsPolicies.opportunistic();
 
