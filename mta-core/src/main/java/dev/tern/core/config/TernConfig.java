@@ -917,6 +917,7 @@ public record TernConfig(
      * @param timeout      one Redis command waits at most this; beyond, the node goes to degraded mode
      * @param tokenBatch   message tokens are taken from Redis for this much of a site's rate at a time
      *                     (one round trip per batch; at least one token)
+     * @param kafka        events to a Kafka topic ({@link KafkaEvents}; no bootstrap = none)
      */
     public record Fleet(
             String nodeId,
@@ -925,7 +926,8 @@ public record TernConfig(
             Double localShare,
             Duration leaseTtl,
             Duration timeout,
-            Duration tokenBatch)
+            Duration tokenBatch,
+            KafkaEvents kafka)
             implements Validated {
         static Fleet defaults() {
             return new Fleet(
@@ -935,11 +937,13 @@ public record TernConfig(
                     null,
                     Duration.ofSeconds(15),
                     Duration.ofMillis(500),
-                    Duration.ofMillis(50));
+                    Duration.ofMillis(50),
+                    KafkaEvents.defaults());
         }
 
         public Fleet {
             nodeId = nodeId == null ? "" : nodeId.strip();
+            kafka = kafka == null ? KafkaEvents.defaults() : kafka;
         }
 
         /** The share of each limit enforced alone while Redis is down: {@code local_share}, else 1/{@code size}. */
