@@ -276,6 +276,7 @@ public record TernConfig(
      * @param pools                       egress pools by name: source name -> weight
      * @param tenantPools                 tenant -> pool, for messages without X-Tern-Pool
      * @param defaultPool                 pool of messages that name none ("" = "default", or the only pool)
+     * @param tls                         outbound TLS policy, MTA-STS, DANE and TLS-RPT ({@link OutboundTls})
      */
     public record Delivery(
             String ehloName,
@@ -292,7 +293,8 @@ public record TernConfig(
             Map<String, Source> sources,
             Map<String, Map<String, Integer>> pools,
             Map<String, String> tenantPools,
-            String defaultPool)
+            String defaultPool,
+            OutboundTls tls)
             implements Validated {
         static Delivery defaults() {
             return new Delivery(
@@ -310,7 +312,8 @@ public record TernConfig(
                     Map.of(),
                     Map.of(),
                     Map.of(),
-                    "");
+                    "",
+                    OutboundTls.defaults());
         }
 
         /** The shipped shaping file, relative to the working directory. */
@@ -322,6 +325,7 @@ public record TernConfig(
             pools = pools == null ? Map.of() : pools;
             tenantPools = tenantPools == null ? Map.of() : tenantPools;
             defaultPool = defaultPool == null ? "" : defaultPool;
+            tls = tls == null ? OutboundTls.defaults() : tls;
         }
 
         /**
