@@ -98,7 +98,7 @@ final class GmailLhost implements Lhost {
                 reason = Facts.messageReason(diag, MESSAGES);
             }
             String status = Facts.firstStatus(diag);
-            if (status != null && !status.substring(1).startsWith(".0")) {
+            if (status != null && !status.substring(1).contains(".0")) {
                 reason = null; // a specific enhanced status code says more than the session step
             }
             String host = "";

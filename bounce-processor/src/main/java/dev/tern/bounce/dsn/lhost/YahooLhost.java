@@ -23,9 +23,12 @@ final class YahooLhost implements Lhost {
 
     @Override
     public boolean recognizes(BounceMail mail) {
-        String lower = mail.from().toLowerCase(Locale.ROOT);
-        return lower.contains("mailer-daemon@yahoo")
-                && mail.subject().toLowerCase(Locale.ROOT).startsWith("failure notice");
+        if (!mail.subject().toLowerCase(Locale.ROOT).startsWith("failure notice")) {
+            return false;
+        }
+        return mail.root().header("X-YMailISG") != null
+                || mail.from().toLowerCase(Locale.ROOT).contains("@yahoo")
+                || mail.errorText().contains("Sorry, we were unable to deliver your message to the following address.");
     }
 
     @Override
