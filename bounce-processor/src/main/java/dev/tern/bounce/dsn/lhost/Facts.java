@@ -1,9 +1,9 @@
 package dev.tern.bounce.dsn.lhost;
 
 import dev.tern.bounce.Reason;
-import dev.tern.bounce.dsn.Addresses;
-import dev.tern.bounce.dsn.DsnFields;
-import dev.tern.bounce.dsn.RemoteHosts;
+import dev.tern.bounce.text.Addresses;
+import dev.tern.bounce.text.DsnFields;
+import dev.tern.bounce.text.RemoteHosts;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

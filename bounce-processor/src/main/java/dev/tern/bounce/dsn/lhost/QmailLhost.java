@@ -1,7 +1,7 @@
 package dev.tern.bounce.dsn.lhost;
 
 import dev.tern.bounce.Reason;
-import dev.tern.bounce.dsn.Addresses;
+import dev.tern.bounce.text.Addresses;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

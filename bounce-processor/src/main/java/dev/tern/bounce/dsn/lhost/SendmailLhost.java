@@ -1,6 +1,6 @@
 package dev.tern.bounce.dsn.lhost;
 
-import dev.tern.bounce.dsn.Addresses;
+import dev.tern.bounce.text.Addresses;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;

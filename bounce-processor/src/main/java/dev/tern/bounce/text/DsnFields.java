@@ -1,4 +1,4 @@
-package dev.tern.bounce.dsn;
+package dev.tern.bounce.text;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

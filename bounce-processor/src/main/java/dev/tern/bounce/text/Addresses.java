@@ -1,4 +1,4 @@
-package dev.tern.bounce.dsn;
+package dev.tern.bounce.text;
 
 import java.util.Locale;
 import java.util.regex.Matcher;
