@@ -53,6 +53,7 @@ public final class TernServer implements AutoCloseable {
     private final EventLoopGroup group;
     private final SmtpClient smtpClient;
     private final QueueManager delivery;
+    private final dev.tern.core.tlspolicy.TlsPolicyService tlsPolicies;
     private final InjectionListener injection;
     private final DkimSigning dkim;
     private final AdminServer admin;
@@ -155,6 +156,18 @@ public final class TernServer implements AutoCloseable {
                     pathMetrics);
             engineRef.set(delivery);
             QueueManager engine = delivery;
+            // outbound TLS policies (MTA-STS, DANE) and TLS-RPT reports, queued to the rua through Tern
+            tlsPolicies = life.add(
+                    "tls policies",
+                    dev.tern.core.tlspolicy.TlsPolicyService.create(
+                            config,
+                            clock,
+                            dev.tern.core.tlspolicy.TlsPolicyService.spoolSubmitter(
+                                    spool, engine::wake, clock, dc.maxAge(), dev.tern.core.inject.MessageIds::next),
+                            dev.tern.core.inject.MessageIds::next,
+                            true));
+            smtpClient.trust(tlsPolicies.trust());
+            delivery.tlsPolicies(tlsPolicies.policies());
             events.register(new WakeOnReception(engine::wake));
             events.register(new CampaignPauseHolds(new CampaignPauseHolds.Holds() {
                 @Override
@@ -342,6 +355,11 @@ public final class TernServer implements AutoCloseable {
      */
     public ReloadReport reload() {
         return reloader.reload();
+    }
+
+    /** Outbound TLS policies and TLS-RPT reports. */
+    public dev.tern.core.tlspolicy.TlsPolicyService tlsPolicies() {
+        return tlsPolicies;
     }
 
     /** The queue manager (queues, limits, holds). */
