@@ -52,7 +52,7 @@ class SharedThrottlesTest {
         open.add(thread::shutdownNow);
         open.add(r);
         thread.execute(r::start);
-        await().atMost(Duration.ofSeconds(5)).until(r::up);
+        await().atMost(Duration.ofSeconds(20)).until(r::up);
         return new Node(r, t, thread);
     }
 
