@@ -230,7 +230,12 @@ final class TransactionRunner implements Admission.Connector {
     private void sendNext(Destination d, SmtpConnection conn, int sent) {
         int maxMessages = Math.min(
                 d.site.limits().maxMessagesPerConnection(), d.pair.limits().maxMessagesPerConnection());
-        if (!p.running().getAsBoolean() || p.paused().test(d) || sent >= maxMessages || !conn.isOpen() || d.isEmpty()) {
+        if (!p.running().getAsBoolean()
+                || p.paused().test(d)
+                || sent >= maxMessages
+                || !conn.isOpen()
+                || d.isEmpty()
+                || d.site.overFleetShare(p.nanoTime().getAsLong())) {
             quit(d, conn);
             return;
         }

@@ -99,7 +99,7 @@ final class SharedThrottles implements SharedLimit.Source {
 
     /** Renews every lease this node holds, and leases connections opened while degraded (timer). */
     void renew() {
-        if (!redis.up()) return;
+        if (!redis.reachable()) return;
         for (Limit l : limits.values()) l.renew();
     }
 
@@ -141,7 +141,7 @@ final class SharedThrottles implements SharedLimit.Source {
 
         @Override
         public synchronized long tryMessage(long now, long intervalNanos) {
-            if (!redis.up()) return 0;
+            if (!redis.shared()) return 0; // degraded or settling: the local share rules
             if (tokens > 0 && now - validUntil < 0) {
                 if (now - validFrom < 0) return validFrom - now;
                 tokens--;
@@ -187,8 +187,10 @@ final class SharedThrottles implements SharedLimit.Source {
             // a refused lease is asked for again only after a pause (every part of delivery that may
             // open a connection asks; one round trip per pause, not per ask): shorter for a node that
             // holds no connection to the site, so that each node gets its turn
+            // settling after an outage (local share in force): the lease is registered, never refused
+            boolean settling = !redis.shared();
             long now = System.nanoTime();
-            if (refused && now - refusedUntil < 0) return false;
+            if (!settling && refused && now - refusedUntil < 0) return false;
             refused = false;
             String member = node + ":" + leaseIds.incrementAndGet();
             try {
@@ -196,7 +198,7 @@ final class SharedThrottles implements SharedLimit.Source {
                         LEASE,
                         ScriptOutputType.INTEGER,
                         connKey,
-                        Integer.toString(max),
+                        Integer.toString(settling ? Integer.MAX_VALUE : max),
                         member,
                         Long.toString(leaseTtl.toMillis()));
                 if (ok == null || ok == 0) {
