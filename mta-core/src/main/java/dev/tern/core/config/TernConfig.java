@@ -276,6 +276,7 @@ public record TernConfig(
      * @param pools                       egress pools by name: source name -> weight
      * @param tenantPools                 tenant -> pool, for messages without X-Tern-Pool
      * @param defaultPool                 pool of messages that name none ("" = "default", or the only pool)
+     * @param tls                         outbound TLS policy, MTA-STS, DANE and TLS-RPT ({@link OutboundTls})
      */
     public record Delivery(
             String ehloName,
@@ -292,7 +293,8 @@ public record TernConfig(
             Map<String, Source> sources,
             Map<String, Map<String, Integer>> pools,
             Map<String, String> tenantPools,
-            String defaultPool)
+            String defaultPool,
+            OutboundTls tls)
             implements Validated {
         static Delivery defaults() {
             return new Delivery(
@@ -310,7 +312,8 @@ public record TernConfig(
                     Map.of(),
                     Map.of(),
                     Map.of(),
-                    "");
+                    "",
+                    OutboundTls.defaults());
         }
 
         /** The shipped shaping file, relative to the working directory. */
@@ -322,6 +325,7 @@ public record TernConfig(
             pools = pools == null ? Map.of() : pools;
             tenantPools = tenantPools == null ? Map.of() : tenantPools;
             defaultPool = defaultPool == null ? "" : defaultPool;
+            tls = tls == null ? OutboundTls.defaults() : tls;
         }
 
         /**
@@ -828,22 +832,26 @@ public record TernConfig(
      * @param canonicalization header/body canonicalization, e.g. relaxed/relaxed
      * @param expiry           if set (e.g. 7d), signatures carry x= = t= + expiry
      * @param headers          header fields to sign (empty = Tern's default list, with over-signing)
+     * @param rsaEngine        where RSA signatures are computed: auto (native AWS-LC where it loads, else the
+     *                         JDK), native (required: start fails without it) or java (the JDK's)
      */
     public record Dkim(
             Map<String, List<DkimKeyConfig>> domains,
             String fallbackDomain,
             String canonicalization,
             Duration expiry,
-            List<String> headers)
+            List<String> headers,
+            String rsaEngine)
             implements Validated {
         static Dkim defaults() {
-            return new Dkim(Map.of(), "", "relaxed/relaxed", null, List.of());
+            return new Dkim(Map.of(), "", "relaxed/relaxed", null, List.of(), "auto");
         }
 
         public Dkim {
             domains = domains == null ? Map.of() : domains;
             fallbackDomain = fallbackDomain == null ? "" : fallbackDomain.toLowerCase(java.util.Locale.ROOT);
             headers = headers == null ? List.of() : headers;
+            rsaEngine = rsaEngine == null ? "auto" : rsaEngine.toLowerCase(java.util.Locale.ROOT);
         }
 
         @Override
@@ -862,6 +870,10 @@ public record TernConfig(
                     "headers",
                     "must include From");
             if (expiry != null) p.require(expiry.toSeconds() >= 1, "expiry", "must be at least 1s");
+            p.require(
+                    rsaEngine.equals("auto") || rsaEngine.equals("native") || rsaEngine.equals("java"),
+                    "rsa_engine",
+                    "must be auto, native or java (got '" + rsaEngine + "')");
         }
     }
 
@@ -909,6 +921,7 @@ public record TernConfig(
      * @param timeout      one Redis command waits at most this; beyond, the node goes to degraded mode
      * @param tokenBatch   message tokens are taken from Redis for this much of a site's rate at a time
      *                     (one round trip per batch; at least one token)
+     * @param kafka        events to a Kafka topic ({@link KafkaEvents}; no bootstrap = none)
      */
     public record Fleet(
             String nodeId,
@@ -917,7 +930,8 @@ public record TernConfig(
             Double localShare,
             Duration leaseTtl,
             Duration timeout,
-            Duration tokenBatch)
+            Duration tokenBatch,
+            KafkaEvents kafka)
             implements Validated {
         static Fleet defaults() {
             return new Fleet(
@@ -927,11 +941,13 @@ public record TernConfig(
                     null,
                     Duration.ofSeconds(15),
                     Duration.ofMillis(500),
-                    Duration.ofMillis(50));
+                    Duration.ofMillis(50),
+                    KafkaEvents.defaults());
         }
 
         public Fleet {
             nodeId = nodeId == null ? "" : nodeId.strip();
+            kafka = kafka == null ? KafkaEvents.defaults() : kafka;
         }
 
         /** The share of each limit enforced alone while Redis is down: {@code local_share}, else 1/{@code size}. */
