@@ -34,6 +34,9 @@ import java.time.Instant;
  *                    {@code message_id_header}; {@code message_id} is Tern's queue id
  * @param meta        platform metadata from the message's {@code X-Tern-Meta-NAME} headers (name lower case),
  *                    bounded at injection ({@link #META_PREFIX})
+ * @param hosts       for delivery, transient_failure and bounce: every host tried in this attempt, in order
+ *                    (connection failures first, then the host that held the session with this recipient's
+ *                    outcome), see {@link HostAttempt}; null when no host was tried
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Event(
@@ -58,7 +61,8 @@ public record Event(
         @JsonProperty("feedback_type") String feedbackType,
         @JsonProperty("suppressed") String suppressed,
         @JsonProperty("message_id_header") String headerMessageId,
-        @JsonProperty("meta") java.util.Map<String, String> meta) {
+        @JsonProperty("meta") java.util.Map<String, String> meta,
+        @JsonProperty("hosts") java.util.List<HostAttempt> hosts) {
 
     /** Envelope attribute keys: the Message-ID header, and {@code meta.NAME} per X-Tern-Meta-NAME header. */
     public static final String MESSAGE_ID_ATTRIBUTE = "message_id_header";
@@ -76,6 +80,7 @@ public record Event(
         meta = meta == null || meta.isEmpty()
                 ? null
                 : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(meta));
+        hosts = hosts == null || hosts.isEmpty() ? null : java.util.List.copyOf(hosts);
     }
 
     /** This event with the {@code suppressed} field set. */
@@ -102,7 +107,8 @@ public record Event(
                 feedbackType,
                 v,
                 headerMessageId,
-                meta);
+                meta,
+                hosts);
     }
 
     /** Same as {@link #kind()}. */
@@ -136,6 +142,7 @@ public record Event(
                 feedbackType,
                 headerMessageId;
         private java.util.Map<String, String> meta;
+        private java.util.List<HostAttempt> hosts;
         private Boolean hard;
         private Integer attempts;
         private Long size;
@@ -226,6 +233,12 @@ public record Event(
             return this;
         }
 
+        /** The hosts tried in this attempt (see {@link HostAttempt}). */
+        public Builder hosts(java.util.List<HostAttempt> v) {
+            hosts = v;
+            return this;
+        }
+
         public Builder meta(java.util.Map<String, String> v) {
             meta = v;
             return this;
@@ -269,7 +282,8 @@ public record Event(
                     feedbackType,
                     null,
                     headerMessageId,
-                    meta);
+                    meta,
+                    hosts);
         }
 
         private static String emptyToNull(String v) {

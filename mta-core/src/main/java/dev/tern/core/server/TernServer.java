@@ -99,7 +99,7 @@ public final class TernServer implements AutoCloseable {
             webhook = ec.webhook().enabled()
                     ? life.add("webhook", new WebhookForwarder(webhookSettings(ec), eventLog, registry, clock))
                     : null;
-            dkim = life.add("dkim", new DkimSigning(config.dkim()));
+            dkim = life.add("dkim", new DkimSigning(config.dkim(), registry));
             // the engine's executors close after the event loops, so that deliveries those cut end first
             java.util.concurrent.atomic.AtomicReference<QueueManager> engineRef =
                     new java.util.concurrent.atomic.AtomicReference<>();

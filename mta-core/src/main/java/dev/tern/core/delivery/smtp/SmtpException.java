@@ -31,6 +31,7 @@ public final class SmtpException extends Exception {
     private final SmtpReply reply;
     private final boolean isTransient;
     private final boolean tlsFailure;
+    private boolean timeout;
 
     /**
      * @param phase       where it failed (may be null for failures outside a conversation)
@@ -58,6 +59,18 @@ public final class SmtpException extends Exception {
     /** A failure without a reply (timeout, reset, closed, I/O error): always transient. */
     static SmtpException ofTransient(Phase phase, String message, Throwable cause) {
         return new SmtpException(phase, null, true, message, cause, false);
+    }
+
+    /** A phase timer ran out: the server did not reply (or take data) in time. Always transient. */
+    static SmtpException ofTimeout(Phase phase, String message) {
+        SmtpException e = new SmtpException(phase, null, true, message, null, false);
+        e.timeout = true;
+        return e;
+    }
+
+    /** Whether a phase timer ran out (the server did not answer in time; connect timeouts are a CONNECT cause). */
+    public boolean timeout() {
+        return timeout;
     }
 
     public Phase phase() {
