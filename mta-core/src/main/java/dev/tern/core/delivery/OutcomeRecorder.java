@@ -42,17 +42,23 @@ final class OutcomeRecorder {
     /**
      * Context of the attempt, for events.
      *
+     * @param tlsPolicy the TLS policy the connection ran under ("none": no TLS), or null without a connection
      * @param tried   the hosts that failed at connection level before (or instead of) a session, in order
      * @param session the host that held the session (outcome and reply unset: each recipient gets its own),
      *     or null when no session was had
      */
-    record Attempt(String site, String remote, String source, List<HostAttempt> tried, HostAttempt session) {
+    record Attempt(
+            String site, String remote, String source, String tlsPolicy, List<HostAttempt> tried, HostAttempt session) {
         Attempt {
             tried = tried == null ? List.of() : List.copyOf(tried);
         }
 
         Attempt(String site, String remote, String source) {
-            this(site, remote, source, List.of(), null);
+            this(site, remote, source, null);
+        }
+
+        Attempt(String site, String remote, String source, String tlsPolicy) {
+            this(site, remote, source, tlsPolicy, List.of(), null);
         }
 
         /** Every host tried, the session host last with this recipient's outcome; null when none was tried. */
@@ -236,6 +242,7 @@ final class OutcomeRecorder {
                 .site(attempt.site())
                 .remote(attempt.remote())
                 .source(attempt.source())
+                .tlsPolicy(attempt.tlsPolicy())
                 .size(env.bodySize())
                 .fromAttributes(env.attributes());
     }

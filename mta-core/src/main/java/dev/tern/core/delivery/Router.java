@@ -38,15 +38,11 @@ public final class Router {
         return dns.resolve(domain).thenApply(this::toRoute);
     }
 
-    /**
-     * The address carrying its MX host name (no lookup), so that the attempt records and TLS (SNI,
-     * name checks) know which host it is: {@code getHostString()} gives the name.
-     */
-    static InetAddress named(String host, InetAddress a) {
+    private static InetAddress named(String host, InetAddress a) {
         try {
             return InetAddress.getByAddress(host, a.getAddress());
         } catch (java.net.UnknownHostException e) {
-            return a; // cannot happen: the address has a valid length
+            return a; // cannot happen for an address of 4 or 16 bytes
         }
     }
 
@@ -55,6 +51,7 @@ public final class Router {
             case MxResult.Resolved ok -> {
                 List<InetSocketAddress> hosts = new ArrayList<>();
                 for (MxHost h : ok.hosts()) {
+                    // the address carries its MX host name: TLS policies (SNI, names, TLSA) need it
                     for (InetAddress a : h.addresses()) hosts.add(new InetSocketAddress(named(h.name(), a), smtpPort));
                 }
                 yield new Route(new SiteKey.Mx(ok.site().hosts()), hosts);

@@ -10,9 +10,14 @@ import dev.tern.core.delivery.smtp.SmtpConnection;
 import dev.tern.core.delivery.smtp.SmtpException;
 import dev.tern.core.delivery.smtp.SmtpReply;
 import dev.tern.core.delivery.smtp.SmtpTransaction;
+import dev.tern.core.delivery.smtp.TlsCheck;
+import dev.tern.core.delivery.smtp.TlsPolicy;
+import dev.tern.core.delivery.smtp.TlsResult;
 import dev.tern.core.delivery.smtp.TransactionResult;
 import dev.tern.core.events.HostAttempt;
 import dev.tern.core.telemetry.PathMetrics;
+import dev.tern.core.tlspolicy.DestinationTls;
+import dev.tern.core.tlspolicy.TlsPolicies;
 import dev.tern.queue.QueueEntry;
 import dev.tern.queue.RecipientState;
 import dev.tern.queue.RecipientStatus;
@@ -71,7 +76,8 @@ final class TransactionRunner implements Admission.Connector {
             Executor worker,
             ScheduledExecutorService timer,
             Predicate<Destination> paused,
-            BooleanSupplier running) {}
+            BooleanSupplier running,
+            java.util.function.Supplier<TlsPolicies> tls) {}
 
     private final Parts p;
 
@@ -109,17 +115,41 @@ final class TransactionRunner implements Admission.Connector {
             return;
         }
         InetSocketAddress host = hosts.get(hostIndex);
+        String mxName = host.getHostString();
+        DestinationTls.HostTls hostTls = d.tls().forHost(mxName);
+        if (hostTls.refusal() != null) {
+            // the host fails its enforced TLS policy before any connection: the next host, never clear text
+            DestinationTls.Refusal r = hostTls.refusal();
+            p.tls().get().record(hostTls, r.result(), null, mxName, address(host), r.reason());
+            SmtpException se = SmtpException.ofTlsPolicy(
+                    SmtpException.Phase.CONNECT,
+                    r.result(),
+                    "TLS policy of " + d.tls().domain() + ": " + r.reason(),
+                    null);
+            log.info("not connecting to {} for {}: {}", mxName, d.key, r.reason());
+            d.lastError = failureText(se);
+            tried.add(failedAt(
+                    host,
+                    HostAttempt.Outcome.TLS_FAILED,
+                    failureText(se),
+                    hostTls.policy() == null ? null : hostTls.policy().name()));
+            connect(d, first, hostIndex + 1, se, true, tried);
+            return;
+        }
+        // a clear-text retry (after a failed opportunistic handshake) checks nothing
+        TlsPolicy policy = tls ? hostTls.policy() : TlsPolicy.OPPORTUNISTIC;
         SmtpClientSettings smtp = tls ? p.smtp() : p.smtp().withStartTls(false);
         String ehlo = d.source.ehloName() == null || d.source.ehloName().isEmpty() ? p.ehloName() : d.source.ehloName();
         d.connecting.incrementAndGet();
         p.client()
-                .connect(host, d.source.bind(), ehlo, smtp)
+                .connect(host, d.source.bind(), ehlo, smtp, policy)
                 .whenCompleteAsync(
                         (conn, failure) -> {
                             d.connecting.decrementAndGet();
                             if (failure == null) {
                                 p.pathMetrics().connected(conn.tlsActive());
                                 p.pathMetrics().hostAttempt("connected");
+                                if (tls) reportSession(hostTls, conn, mxName);
                                 d.unreserve();
                                 sendNext(d, new Session(conn, List.copyOf(tried), sessionHost(host, conn)), 0, first);
                                 return;
@@ -128,9 +158,25 @@ final class TransactionRunner implements Admission.Connector {
                             log.debug("connect to {} for {} failed: {}", host, d.key, se.getMessage());
                             HostAttempt.Outcome outcome = outcomeOf(se);
                             p.pathMetrics().hostAttempt(outcome.wireName());
-                            tried.add(failedAt(host, outcome, failureText(se)));
+                            tried.add(failedAt(
+                                    host, outcome, failureText(se), tls && policy != null ? policy.name() : null));
                             d.lastError = failureText(se);
-                            if (tls && se.tlsFailure()) {
+                            if (tls && se.tlsFailure())
+                                p.tls()
+                                        .get()
+                                        .record(
+                                                hostTls,
+                                                se.tlsPolicyFailure() != null
+                                                        ? se.tlsPolicyFailure()
+                                                        : TlsResult.VALIDATION_FAILURE,
+                                                null,
+                                                mxName,
+                                                address(host),
+                                                se.getMessage());
+                            if (se.tlsPolicyFailure() != null) {
+                                // the policy forbids clear text: the next host, the policy failure as the reason
+                                connect(d, first, hostIndex + 1, se, true, tried);
+                            } else if (tls && se.tlsFailure()) {
                                 // STARTTLS offered but the handshake failed: the same host again, in clear text
                                 p.pathMetrics().tlsFailed();
                                 connect(d, first, hostIndex, se, false, tried);
@@ -144,13 +190,54 @@ final class TransactionRunner implements Admission.Connector {
                                 // a clear-text retry after a failed TLS handshake that fails without a reply:
                                 // the handshake stays the reason
                                 boolean keepTls = !tls
-                                        && se.reply() == null
-                                        && lastFailure != null
-                                        && LocalFailures.of(lastFailure) == LocalFailure.TLS_HANDSHAKE;
+                                                && se.reply() == null
+                                                && lastFailure != null
+                                                && LocalFailures.of(lastFailure) == LocalFailure.TLS_HANDSHAKE
+                                        // an earlier host's TLS policy failure stays the reason over a refused
+                                        // connection
+                                        || se.reply() == null
+                                                && lastFailure != null
+                                                && lastFailure.tlsPolicyFailure() != null;
                                 connect(d, first, hostIndex + 1, keepTls ? lastFailure : se, true, tried);
                             }
                         },
                         p.worker());
+    }
+
+    /** Counts a connection's TLS outcome for TLS-RPT (only hosts under a published policy are counted). */
+    private void reportSession(DestinationTls.HostTls hostTls, SmtpConnection conn, String mxName) {
+        if (hostTls.report() == null) return;
+        String local = conn.local() == null ? null : conn.local().getAddress().getHostAddress();
+        String remote = address(conn.remote());
+        if (hostTls.preFailure() != null) {
+            p.tls()
+                    .get()
+                    .record(
+                            hostTls,
+                            hostTls.preFailure().result(),
+                            local,
+                            mxName,
+                            remote,
+                            hostTls.preFailure().reason());
+            return;
+        }
+        TlsCheck check = conn.tlsCheck();
+        if (check == null || check.tls() && check.passed())
+            p.tls().get().record(hostTls, null, local, mxName, remote, null);
+        else
+            p.tls()
+                    .get()
+                    .record(
+                            hostTls,
+                            check.failure() != null ? check.failure() : TlsResult.STARTTLS_NOT_SUPPORTED,
+                            local,
+                            mxName,
+                            remote,
+                            check.detail());
+    }
+
+    private static String address(InetSocketAddress a) {
+        return a == null || a.getAddress() == null ? null : a.getAddress().getHostAddress();
     }
 
     /**
@@ -168,7 +255,7 @@ final class TransactionRunner implements Admission.Connector {
         List<QueueEntry> all = new ArrayList<>();
         all.add(first);
         all.addAll(d.drain());
-        Attempt attempt = new Attempt(d.siteKey.key(), null, sourceName(d), tried, null);
+        Attempt attempt = new Attempt(d.siteKey.key(), null, sourceName(d), null, tried, null);
         for (QueueEntry e : all) {
             if (!permanent) d.deferrals.incrementAndGet();
             p.outcomes().recordAll(e, status, text, attempt, local);
@@ -221,8 +308,7 @@ final class TransactionRunner implements Admission.Connector {
         // recipients of the earlier ones keep their outcome (a 250 already given is not sent again)
         Map<String, Result> finished = new ConcurrentHashMap<>();
         // the hosts that failed before this session are part of the first message's attempt only
-        Attempt attempt =
-                new Attempt(d.siteKey.key(), remote(conn), sourceName(d), sent == 0 ? s.tried() : List.of(), s.host());
+        Attempt attempt = attempt(d, conn, sent == 0 ? s.tried() : List.of(), s.host());
         // a large body's tail stays in its spool file and is read in chunks while it is sent
         CompletableFuture.supplyAsync(() -> p.spool().openBody(entry.messageId()), p.worker())
                 .thenCompose(body -> body.isEmpty()
@@ -230,20 +316,20 @@ final class TransactionRunner implements Admission.Connector {
                         ? CompletableFuture.completedFuture(Map.<String, Result>of())
                         : sendEntry(conn, entry, body.get(), maxRecipients, replies, finished))
                 .whenCompleteAsync(
-                        (results, failure) -> sent(d, s, sent, entry, attempt, results, failure, replies, finished),
+                        (results, failure) -> sent(d, s, entry, attempt, results, failure, replies, finished, sent),
                         p.worker());
     }
 
     private void sent(
             Destination d,
             Session s,
-            int sent,
             QueueEntry entry,
             Attempt attempt,
             Map<String, Result> results,
             Throwable failure,
             List<SmtpReply> replies,
-            Map<String, Result> finished) {
+            Map<String, Result> finished,
+            int sent) {
         d.sending.decrementAndGet();
         SmtpConnection conn = s.conn();
         if (failure != null) {
@@ -336,7 +422,20 @@ final class TransactionRunner implements Admission.Connector {
     }
 
     static Attempt attempt(Destination d, String remote) {
-        return new Attempt(d.siteKey.key(), remote, sourceName(d));
+        return new Attempt(d.siteKey.key(), remote, d.source.name().isEmpty() ? null : d.source.name());
+    }
+
+    /**
+     * The attempt on an open connection: with the TLS policy it ran under (the policy's name; "none"
+     * without TLS), the hosts that failed before it and the session host.
+     */
+    static Attempt attempt(Destination d, SmtpConnection conn, List<HostAttempt> tried, HostAttempt session) {
+        return new Attempt(d.siteKey.key(), remote(conn), sourceName(d), tlsPolicyName(conn), tried, session);
+    }
+
+    private static String tlsPolicyName(SmtpConnection conn) {
+        TlsCheck c = conn.tlsCheck();
+        return c == null ? null : c.tls() ? c.policy().name() : "none";
     }
 
     private static String sourceName(Destination d) {
@@ -347,21 +446,22 @@ final class TransactionRunner implements Admission.Connector {
         return conn.remote().getAddress().getHostAddress() + ":" + conn.remote().getPort();
     }
 
-    /** The host name of a route's address ({@link Router#named}), or null when only the address is known. */
+    /** The host name of a route's address (the route's MX name), or null when only the address is known. */
     private static String hostName(InetSocketAddress a) {
         String name = a.getHostString();
         String ip = a.getAddress() == null ? null : a.getAddress().getHostAddress();
         return name == null || name.equals(ip) ? null : name;
     }
 
-    private static HostAttempt failedAt(InetSocketAddress a, HostAttempt.Outcome o, String text) {
+    private static HostAttempt failedAt(InetSocketAddress a, HostAttempt.Outcome o, String text, String tlsPolicy) {
         String ip = a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
-        return new HostAttempt(hostName(a), ip, a.getPort(), o, text, null, null, null);
+        return new HostAttempt(hostName(a), ip, a.getPort(), o, text, null, null, tlsPolicy);
     }
 
     private static HostAttempt sessionHost(InetSocketAddress a, SmtpConnection conn) {
         String ip = a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
-        return new HostAttempt(hostName(a), ip, a.getPort(), null, null, conn.tlsVersion(), conn.tlsCipher(), null);
+        return new HostAttempt(
+                hostName(a), ip, a.getPort(), null, null, conn.tlsVersion(), conn.tlsCipher(), tlsPolicyName(conn));
     }
 
     /** How a connection-level failure at one host ended, for the attempt record and its counter. */
@@ -379,6 +479,7 @@ final class TransactionRunner implements Admission.Connector {
     }
 
     static String failureText(SmtpException e) {
+        if (e.tlsPolicyFailure() != null) return "451 4.7.5 " + e.getMessage();
         return e.reply() != null
                 ? e.reply().toString()
                 : (e.isTransient() ? "451 4.4.2 " : "550 5.4.0 ") + e.getMessage();

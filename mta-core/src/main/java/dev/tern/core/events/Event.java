@@ -34,6 +34,8 @@ import java.time.Instant;
  *                    {@code message_id_header}; {@code message_id} is Tern's queue id
  * @param meta        platform metadata from the message's {@code X-Tern-Meta-NAME} headers (name lower case),
  *                    bounded at injection ({@link #META_PREFIX})
+ * @param tlsPolicy   the outbound TLS policy the delivering connection ran under ({@code opportunistic},
+ *                    {@code required}, {@code verify}, {@code mta-sts}, {@code dane}; {@code none}: no TLS)
  * @param hosts       for delivery, transient_failure and bounce: every host tried in this attempt, in order
  *                    (connection failures first, then the host that held the session with this recipient's
  *                    outcome), see {@link HostAttempt}; null when no host was tried
@@ -62,6 +64,7 @@ public record Event(
         @JsonProperty("suppressed") String suppressed,
         @JsonProperty("message_id_header") String headerMessageId,
         @JsonProperty("meta") java.util.Map<String, String> meta,
+        @JsonProperty("tls_policy") String tlsPolicy,
         @JsonProperty("hosts") java.util.List<HostAttempt> hosts) {
 
     /** Envelope attribute keys: the Message-ID header, and {@code meta.NAME} per X-Tern-Meta-NAME header. */
@@ -108,6 +111,7 @@ public record Event(
                 v,
                 headerMessageId,
                 meta,
+                tlsPolicy,
                 hosts);
     }
 
@@ -140,7 +144,8 @@ public record Event(
                 bounceClass,
                 client,
                 feedbackType,
-                headerMessageId;
+                headerMessageId,
+                tlsPolicy;
         private java.util.Map<String, String> meta;
         private java.util.List<HostAttempt> hosts;
         private Boolean hard;
@@ -233,12 +238,6 @@ public record Event(
             return this;
         }
 
-        /** The hosts tried in this attempt (see {@link HostAttempt}). */
-        public Builder hosts(java.util.List<HostAttempt> v) {
-            hosts = v;
-            return this;
-        }
-
         public Builder meta(java.util.Map<String, String> v) {
             meta = v;
             return this;
@@ -252,6 +251,18 @@ public record Event(
                 if (k.startsWith(META_PREFIX)) m.put(k.substring(META_PREFIX.length()), v);
             });
             return meta(m);
+        }
+
+        /** The hosts tried in this attempt (see {@link HostAttempt}). */
+        public Builder hosts(java.util.List<HostAttempt> v) {
+            hosts = v;
+            return this;
+        }
+
+        /** The TLS policy of the connection (outbound events). */
+        public Builder tlsPolicy(String v) {
+            tlsPolicy = emptyToNull(v);
+            return this;
         }
 
         public Builder feedbackType(String v) {
@@ -283,6 +294,7 @@ public record Event(
                     null,
                     headerMessageId,
                     meta,
+                    tlsPolicy,
                     hosts);
         }
 

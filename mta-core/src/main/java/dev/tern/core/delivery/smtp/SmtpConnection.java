@@ -89,6 +89,11 @@ public final class SmtpConnection {
         return handler.tls;
     }
 
+    /** How the STARTTLS step went against the connection's {@link TlsPolicy}. */
+    public TlsCheck tlsCheck() {
+        return handler.tlsCheck;
+    }
+
     /** The negotiated TLS protocol ({@code TLSv1.3}), or null without TLS. */
     public String tlsVersion() {
         return handler.tlsVersion;
