@@ -226,7 +226,8 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
                     Phase.STARTTLS,
                     TlsResult.STARTTLS_NOT_SUPPORTED,
                     remote + " does not offer STARTTLS, which TLS policy " + policy.name() + " requires",
-                    null));
+                    null,
+                    localAddress()));
         } else {
             ready();
         }
@@ -239,7 +240,8 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
                         Phase.STARTTLS,
                         TlsResult.STARTTLS_NOT_SUPPORTED,
                         remote + " refused STARTTLS (" + r + "), which TLS policy " + policy.name() + " requires",
-                        null));
+                        null,
+                        localAddress()));
                 return;
             }
             log.debug("{} refused STARTTLS ({}); going on without TLS", remote, r);
@@ -276,7 +278,8 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
                             failed != null ? failed.result() : TlsResult.VALIDATION_FAILURE,
                             "TLS policy " + policy.name() + ": handshake with " + remote + " failed: "
                                     + (failed != null ? failed.detail() : String.valueOf(cause)),
-                            cause));
+                            cause,
+                            localAddress()));
                     return;
                 }
                 fail(new SmtpException(
@@ -288,6 +291,10 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
                         true));
             }
         });
+    }
+
+    private InetSocketAddress localAddress() {
+        return ctx == null ? null : (InetSocketAddress) ctx.channel().localAddress();
     }
 
     private void ready() {
