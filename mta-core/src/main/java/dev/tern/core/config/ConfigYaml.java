@@ -38,8 +38,8 @@ public final class ConfigYaml {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> SECRETS =
-            Set.of("admin.token", "bounces.keys.*", "events.webhook.headers.*", "events.webhook.secret");
+    private static final Set<String> SECRETS = Set.of(
+            "admin.token", "bounces.keys.*", "events.webhook.headers.*", "events.webhook.secret", "unsubscribe.keys.*");
     private static final Pattern KEY_LINE = Pattern.compile("^( *)([A-Za-z0-9_]+|\"[^\"]*\"):(.*)$");
     private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_./@*\\-][A-Za-z0-9_./@:*\\-]*");
     private static volatile Map<String, List<String>> shippedComments;

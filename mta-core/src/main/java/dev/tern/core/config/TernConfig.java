@@ -22,7 +22,8 @@ public record TernConfig(
         Dkim dkim,
         Bounces bounces,
         SuppressionSettings suppression,
-        Campaigns campaigns)
+        Campaigns campaigns,
+        Unsubscribe unsubscribe)
         implements Validated {
 
     public static TernConfig defaults() {
@@ -38,7 +39,8 @@ public record TernConfig(
                 Dkim.defaults(),
                 Bounces.defaults(),
                 SuppressionSettings.defaults(),
-                Campaigns.defaults());
+                Campaigns.defaults(),
+                Unsubscribe.defaults());
     }
 
     public TernConfig {
@@ -129,6 +131,7 @@ public record TernConfig(
      *                           non-loopback listener (an open relay); without it that is a config error
      * @param maxMemory          heap all sessions together may use for message texts being received;
      *                           a DATA that cannot get its share now gets {@code 452 4.3.1}
+     * @param headers            Message-ID, Date and From hygiene ({@link InjectionHeaders})
      */
     public record Injection(
             HostPort listen,
@@ -147,7 +150,8 @@ public record TernConfig(
             double stressThreshold,
             Duration stressTimeout,
             boolean iKnowThisIsAnOpenRelay,
-            InjectionTags tags)
+            InjectionTags tags,
+            InjectionHeaders headers)
             implements Validated {
         static Injection defaults() {
             return new Injection(
@@ -167,7 +171,8 @@ public record TernConfig(
                     0.8,
                     Duration.ofSeconds(10),
                     false,
-                    InjectionTags.defaults());
+                    InjectionTags.defaults(),
+                    InjectionHeaders.defaults());
         }
 
         @Override
