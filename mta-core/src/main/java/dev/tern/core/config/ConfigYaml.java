@@ -62,7 +62,7 @@ public final class ConfigYaml {
     static JsonNode toTree(Object value, String path) {
         if (value == null) return NODES.nullNode();
         if (matchesSecret(path)) return NODES.textNode(value.toString().isEmpty() ? "" : HIDDEN);
-        if (value instanceof DataSize || value instanceof HostPort || value instanceof Cidr) {
+        if (value instanceof DataSize || value instanceof HostPort || value instanceof Cidr || value instanceof Rate) {
             return NODES.textNode(value.toString());
         }
         if (value instanceof Record r) {

@@ -147,11 +147,11 @@ public record Unsubscribe(
         for (var e : keys.entrySet()) {
             p.require(
                     e.getKey().matches("[0-9a-z]"),
-                    ConfigBinder.quoteKey(e.getKey()),
+                    "keys." + ConfigBinder.quoteKey(e.getKey()),
                     "key ids are one character 0-9 or a-z");
             p.require(
                     e.getValue() != null && e.getValue().length() >= 16,
-                    ConfigBinder.quoteKey(e.getKey()),
+                    "keys." + ConfigBinder.quoteKey(e.getKey()),
                     "secret must be at least 16 characters");
         }
         p.require(

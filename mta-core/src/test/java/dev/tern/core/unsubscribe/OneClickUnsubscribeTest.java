@@ -54,6 +54,7 @@ class OneClickUnsubscribeTest {
                     events:
                       log: "%s"
                       webhook: { url: "http://127.0.0.1:%d/hook", batch_interval: 100ms }
+                    injection: { listen: 127.0.0.1:0, tls: { starttls: false } }
                     unsubscribe:
                       enabled: true
                       url: https://unsub.example.com
