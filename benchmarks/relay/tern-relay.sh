@@ -25,7 +25,8 @@
 #        KEEP_WORK=1       keep the temporary directory (config, spool, events, logs)
 #        LAT_FRACTION=0.5  afterwards, measure the latency at exactly this fraction of the
 #                          median e2e rate just measured (load-latency.sh with the Java
-#                          injector; empty = skip)
+#                          injector; empty = skip); LOAD_PROCS (1), LAT_WARMUP (5 s),
+#                          LAT_PIPELINING (no): see load-latency.sh
 set -u
 . "$(dirname "$0")/lib.sh"
 

@@ -41,7 +41,9 @@ public final class ConfigYaml {
     private static final Set<String> SECRETS = Set.of(
             "admin.token", "bounces.keys.*", "events.webhook.headers.*", "events.webhook.secret", "unsubscribe.keys.*");
     private static final Pattern KEY_LINE = Pattern.compile("^( *)([A-Za-z0-9_]+|\"[^\"]*\"):(.*)$");
-    private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_./@*\\-][A-Za-z0-9_./@:*\\-]*");
+    /** A scalar printed without quotes: YAML gives {@code *} and {@code @} at the start other meanings (alias, reserved). */
+    private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_./\\-][A-Za-z0-9_./@:*\\-]*");
+
     private static volatile Map<String, List<String>> shippedComments;
 
     private ConfigYaml() {}

@@ -15,9 +15,19 @@ import java.util.Locale;
  *                    later ones counted as "other"); AUTH users are limited by their own {@code tenants}
  * @param networks    relay client address blocks (keys, e.g. {@code 10.1.0.0/16}) mapped to the one tenant
  *                    they send for: mail from there without X-Tern-Tenant gets it, another one is refused
+ * @param transactionalTenants tenants whose mail may use the transactional lane ({@code X-Tern-Priority:
+ *                    transactional}; {@code "*"}: any, [] = none; mail without a tenant counts as tenant
+ *                    {@code ""} and needs {@code "*"}); an AUTH user needs its own {@code priorities} grant too
  */
-public record InjectionTags(UnknownPool unknownPool, List<String> tenants, java.util.Map<String, String> networks)
+public record InjectionTags(
+        UnknownPool unknownPool,
+        List<String> tenants,
+        java.util.Map<String, String> networks,
+        List<String> transactionalTenants)
         implements Validated {
+    /** Any tenant, in {@link #transactionalTenants}. */
+    public static final String ANY = "*";
+
     /** What happens to an unknown X-Tern-Pool. */
     public enum UnknownPool {
         REFUSE,
@@ -25,7 +35,7 @@ public record InjectionTags(UnknownPool unknownPool, List<String> tenants, java.
     }
 
     static InjectionTags defaults() {
-        return new InjectionTags(UnknownPool.REFUSE, List.of(), java.util.Map.of());
+        return new InjectionTags(UnknownPool.REFUSE, List.of(), java.util.Map.of(), List.of(ANY));
     }
 
     public InjectionTags {
@@ -34,6 +44,17 @@ public record InjectionTags(UnknownPool unknownPool, List<String> tenants, java.
                 ? List.of()
                 : tenants.stream().map(t -> t.toLowerCase(Locale.ROOT)).toList();
         networks = networks == null ? java.util.Map.of() : networks;
+        transactionalTenants = transactionalTenants == null
+                ? List.of(ANY)
+                : transactionalTenants.stream()
+                        .map(t -> t.toLowerCase(Locale.ROOT))
+                        .toList();
+    }
+
+    /** Whether mail of {@code tenant} (null: none) may use the transactional lane. */
+    public boolean mayUseTransactional(String tenant) {
+        return transactionalTenants.contains(ANY)
+                || (tenant != null && transactionalTenants.contains(tenant.toLowerCase(Locale.ROOT)));
     }
 
     /** The tenant of a relay client address, if a block of {@code networks} contains it (the longest prefix wins). */
@@ -62,6 +83,14 @@ public record InjectionTags(UnknownPool unknownPool, List<String> tenants, java.
                     tenants.get(i).matches("[a-z0-9][a-z0-9._\\-]{0,63}"),
                     "tenants[" + i + "]",
                     "a tenant is 1-64 letters, digits, '.', '_' or '-' (got '" + tenants.get(i) + "')");
+        }
+        for (int i = 0; i < transactionalTenants.size(); i++) {
+            p.require(
+                    transactionalTenants.get(i).equals(ANY)
+                            || transactionalTenants.get(i).matches("[a-z0-9][a-z0-9._\\-]{0,63}"),
+                    "transactional_tenants[" + i + "]",
+                    "a tenant is \"*\" or 1-64 letters, digits, '.', '_' or '-' (got '" + transactionalTenants.get(i)
+                            + "')");
         }
         for (var e : networks.entrySet()) {
             try {

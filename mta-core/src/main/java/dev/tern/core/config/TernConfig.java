@@ -23,6 +23,7 @@ public record TernConfig(
         Bounces bounces,
         SuppressionSettings suppression,
         Campaigns campaigns,
+        Fleet fleet,
         Unsubscribe unsubscribe)
         implements Validated {
 
@@ -40,7 +41,13 @@ public record TernConfig(
                 Bounces.defaults(),
                 SuppressionSettings.defaults(),
                 Campaigns.defaults(),
+                null,
                 Unsubscribe.defaults());
+    }
+
+    /** Whether this node is part of a fleet (a {@code fleet:} section with keys is present). */
+    public boolean inFleet() {
+        return fleet != null;
     }
 
     public TernConfig {
@@ -274,6 +281,7 @@ public record TernConfig(
      * @param pools                       egress pools by name: source name -> weight
      * @param tenantPools                 tenant -> pool, for messages without X-Tern-Pool
      * @param defaultPool                 pool of messages that name none ("" = "default", or the only pool)
+     * @param tls                         outbound TLS policy, MTA-STS, DANE and TLS-RPT ({@link OutboundTls})
      */
     public record Delivery(
             String ehloName,
@@ -290,7 +298,8 @@ public record TernConfig(
             Map<String, Source> sources,
             Map<String, Map<String, Integer>> pools,
             Map<String, String> tenantPools,
-            String defaultPool)
+            String defaultPool,
+            OutboundTls tls)
             implements Validated {
         static Delivery defaults() {
             return new Delivery(
@@ -308,7 +317,8 @@ public record TernConfig(
                     Map.of(),
                     Map.of(),
                     Map.of(),
-                    "");
+                    "",
+                    OutboundTls.defaults());
         }
 
         /** The shipped shaping file, relative to the working directory. */
@@ -320,6 +330,7 @@ public record TernConfig(
             pools = pools == null ? Map.of() : pools;
             tenantPools = tenantPools == null ? Map.of() : tenantPools;
             defaultPool = defaultPool == null ? "" : defaultPool;
+            tls = tls == null ? OutboundTls.defaults() : tls;
         }
 
         /**
@@ -890,6 +901,82 @@ public record TernConfig(
                 return;
             }
             FileChecks.installed().dkimKey(keyFile, algorithm, p);
+        }
+    }
+
+    /**
+     * {@code fleet:} several Tern nodes acting as one sender. Absent (or empty): this node is alone and
+     * no fleet code runs. Present: site limits, holds and suppressions are shared through Redis.
+     *
+     * @param nodeId       this node's name in the fleet, unique per node ("" = {@code server.hostname})
+     * @param redis        Redis URL: {@code redis://host:port[/db]} (or {@code rediss://} for TLS)
+     * @param size         N, the number of nodes in the fleet; the default {@code local_share} is 1/N
+     * @param localShare   the fraction of every shared limit this node enforces on its own while Redis
+     *                     is unreachable (null: 1/{@code size})
+     * @param leaseTtl     a connection lease not renewed for this long expires (a crashed node's
+     *                     connections are freed after at most this)
+     * @param timeout      one Redis command waits at most this; beyond, the node goes to degraded mode
+     * @param tokenBatch   message tokens are taken from Redis for this much of a site's rate at a time
+     *                     (one round trip per batch; at least one token)
+     * @param kafka        events to a Kafka topic ({@link KafkaEvents}; no bootstrap = none)
+     */
+    public record Fleet(
+            String nodeId,
+            String redis,
+            int size,
+            Double localShare,
+            Duration leaseTtl,
+            Duration timeout,
+            Duration tokenBatch,
+            KafkaEvents kafka)
+            implements Validated {
+        static Fleet defaults() {
+            return new Fleet(
+                    "",
+                    "redis://127.0.0.1:6379",
+                    1,
+                    null,
+                    Duration.ofSeconds(15),
+                    Duration.ofMillis(500),
+                    Duration.ofMillis(50),
+                    KafkaEvents.defaults());
+        }
+
+        public Fleet {
+            nodeId = nodeId == null ? "" : nodeId.strip();
+            kafka = kafka == null ? KafkaEvents.defaults() : kafka;
+        }
+
+        /** The share of each limit enforced alone while Redis is down: {@code local_share}, else 1/{@code size}. */
+        public double effectiveLocalShare() {
+            return localShare != null ? localShare : 1.0 / Math.max(1, size);
+        }
+
+        @Override
+        public void validate(Problems p) {
+            p.require(
+                    nodeId.isEmpty() || nodeId.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}"),
+                    "node_id",
+                    "must be letters, digits, '.', '_' or '-' (at most 64), or empty for server.hostname");
+            p.require(
+                    redis != null && redis.matches("(?i)rediss?://[^\\s/]+(/[0-9]{1,2})?"),
+                    "redis",
+                    "must be a URL redis://host:port[/db] or rediss://host:port[/db], got '" + redis + "'");
+            p.require(size >= 1 && size <= 1000, "size", "must be between 1 and 1000");
+            if (localShare != null)
+                p.require(
+                        localShare > 0 && localShare <= 1,
+                        "local_share",
+                        "must be a fraction in (0, 1], e.g. 0.34 for a third");
+            p.require(leaseTtl.compareTo(Duration.ofSeconds(3)) >= 0, "lease_ttl", "must be at least 3s");
+            p.require(
+                    !timeout.isNegative() && !timeout.isZero() && timeout.compareTo(Duration.ofSeconds(10)) <= 0,
+                    "timeout",
+                    "must be between 1ms and 10s");
+            p.require(
+                    !tokenBatch.isNegative() && tokenBatch.compareTo(Duration.ofSeconds(1)) <= 0,
+                    "token_batch",
+                    "must be between 0 (one token per round trip) and 1s");
         }
     }
 }

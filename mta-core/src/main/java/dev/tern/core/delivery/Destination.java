@@ -23,6 +23,9 @@ final class Destination {
     final SiteThrottle site;
     final SiteThrottle pair;
     private volatile Route route;
+    /** The TLS decision of the destination's domain(s) (see {@code tlspolicy}). */
+    private volatile dev.tern.core.tlspolicy.DestinationTls tls = dev.tern.core.tlspolicy.DestinationTls.OPPORTUNISTIC;
+
     private final ArrayDeque<QueueEntry> transactional = new ArrayDeque<>();
     private final ArrayDeque<QueueEntry> bulk = new ArrayDeque<>();
     private int connections;
@@ -58,6 +61,14 @@ final class Destination {
 
     void route(Route r) {
         route = r;
+    }
+
+    dev.tern.core.tlspolicy.DestinationTls tls() {
+        return tls;
+    }
+
+    void tls(dev.tern.core.tlspolicy.DestinationTls t) {
+        tls = t;
     }
 
     synchronized void add(QueueEntry e) {

@@ -39,8 +39,19 @@ final class DestinationRegistry {
 
     /** The destination of a route from a source, created with the policy's limits on first use. */
     Destination destination(Route route, EgressSource source, String domain) {
+        return destination(route, source, domain, dev.tern.core.tlspolicy.DestinationTls.OPPORTUNISTIC);
+    }
+
+    /**
+     * The destination of a route from a source under a TLS decision: a domain with a policy of its
+     * own (published or configured) gets its own ready queue, {@code SITE[@SOURCE] tls=DOMAIN},
+     * within the site's limits.
+     */
+    Destination destination(
+            Route route, EgressSource source, String domain, dev.tern.core.tlspolicy.DestinationTls tls) {
         SiteKey siteKey = route.site();
-        String key = source.name().isEmpty() ? siteKey.key() : siteKey.key() + "@" + source.name();
+        String key = (source.name().isEmpty() ? siteKey.key() : siteKey.key() + "@" + source.name())
+                + (tls.isDefault() ? "" : " tls=" + tls.domain());
         SiteState s = sites.computeIfAbsent(siteKey, sk -> {
             ShapingPolicy p = policy;
             return new SiteState(
@@ -64,6 +75,7 @@ final class DestinationRegistry {
             return created;
         });
         d.route(route);
+        d.tls(tls);
         return d;
     }
 

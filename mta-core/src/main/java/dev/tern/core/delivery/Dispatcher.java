@@ -34,6 +34,7 @@ final class Dispatcher implements TransactionRunner.EntrySource {
     private final Admission admission;
     private final Clock clock;
     private final Executor worker;
+    private final Supplier<dev.tern.core.tlspolicy.TlsPolicies> tls;
 
     Dispatcher(
             Router router,
@@ -45,7 +46,9 @@ final class Dispatcher implements TransactionRunner.EntrySource {
             ReplyReactor reactor,
             Admission admission,
             Clock clock,
-            Executor worker) {
+            Executor worker,
+            Supplier<dev.tern.core.tlspolicy.TlsPolicies> tls) {
+        this.tls = tls;
         this.router = router;
         this.pools = pools;
         this.registry = registry;
@@ -65,10 +68,20 @@ final class Dispatcher implements TransactionRunner.EntrySource {
             holdBack(entry, heldUntil(held.get()));
             return;
         }
-        router.route(entry.domain()).whenCompleteAsync((route, failure) -> routed(entry, route, failure), worker);
+        // the TLS decision (configured, MTA-STS, DANE) comes with the route: both are cached
+        router.route(entry.domain())
+                .thenCompose(route -> tls.get()
+                        .decide(entry.domain(), route.site().hostNames(), route.site() instanceof SiteKey.Relay)
+                        .thenApply(t -> new Routed(route, t)))
+                .whenCompleteAsync(
+                        (r, failure) ->
+                                routed(entry, r == null ? null : r.route(), r == null ? null : r.tls(), failure),
+                        worker);
     }
 
-    private void routed(QueueEntry entry, Route route, Throwable failure) {
+    private record Routed(Route route, dev.tern.core.tlspolicy.DestinationTls tls) {}
+
+    private void routed(QueueEntry entry, Route route, dev.tern.core.tlspolicy.DestinationTls tls, Throwable failure) {
         if (failure != null) {
             Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
             RouteException re = cause instanceof RouteException r
@@ -79,7 +92,7 @@ final class Dispatcher implements TransactionRunner.EntrySource {
                     entry, status, re.replyText(), new Attempt(entry.domain(), null, null), re.localFailure());
             return;
         }
-        Destination d = registry.destination(route, pools.get().choose(entry.envelope()), entry.domain());
+        Destination d = registry.destination(route, pools.get().choose(entry.envelope()), entry.domain(), tls);
         String bounce = reactor.bouncing(d.siteKey);
         if (bounce != null) {
             outcomes.recordAll(entry, RecipientStatus.BOUNCED, bounce, TransactionRunner.attempt(d, null));

@@ -38,8 +38,16 @@ final class OutcomeRecorder {
         }
     }
 
-    /** Context of the attempt, for events. */
-    record Attempt(String site, String remote, String source) {}
+    /**
+     * Context of the attempt, for events.
+     *
+     * @param tlsPolicy the TLS policy the connection ran under ("none": no TLS), or null without a connection
+     */
+    record Attempt(String site, String remote, String source, String tlsPolicy) {
+        Attempt(String site, String remote, String source) {
+            this(site, remote, source, null);
+        }
+    }
 
     private final Spool spool;
     private final SpoolFeed feed;
@@ -206,6 +214,7 @@ final class OutcomeRecorder {
                 .site(attempt.site())
                 .remote(attempt.remote())
                 .source(attempt.source())
+                .tlsPolicy(attempt.tlsPolicy())
                 .size(env.bodySize())
                 .fromAttributes(env.attributes());
     }

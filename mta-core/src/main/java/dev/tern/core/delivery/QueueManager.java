@@ -69,6 +69,8 @@ public final class QueueManager implements AutoCloseable {
     private final QueueCommands ops;
     private volatile boolean running;
     private volatile Thread control;
+    private volatile dev.tern.core.tlspolicy.TlsPolicies tlsPolicies =
+            dev.tern.core.tlspolicy.TlsPolicies.opportunistic();
 
     public QueueManager(
             Spool spool,
@@ -102,7 +104,17 @@ public final class QueueManager implements AutoCloseable {
                 this::paused,
                 registry::siblings);
         this.dispatcher = new Dispatcher(
-                router, currentPools, registry, holds, feed, outcomes, reactor, admission, clock, worker);
+                router,
+                currentPools,
+                registry,
+                holds,
+                feed,
+                outcomes,
+                reactor,
+                admission,
+                clock,
+                worker,
+                () -> tlsPolicies);
         admission.connector(new TransactionRunner(new TransactionRunner.Parts(
                 spool,
                 client,
@@ -119,9 +131,15 @@ public final class QueueManager implements AutoCloseable {
                 worker,
                 timer,
                 this::paused,
-                () -> running)));
+                () -> running,
+                () -> tlsPolicies)));
         this.ops = new QueueCommands(
                 spool, feed, holds, registry, outcomes, admission, dispatcher, router, currentPools, clock);
+    }
+
+    /** Sets the outbound TLS policies (before {@link #start()}; opportunistic TLS for everything until then). */
+    public void tlsPolicies(dev.tern.core.tlspolicy.TlsPolicies policies) {
+        this.tlsPolicies = java.util.Objects.requireNonNull(policies, "policies");
     }
 
     public void start() {

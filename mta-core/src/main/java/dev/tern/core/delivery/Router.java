@@ -38,12 +38,21 @@ public final class Router {
         return dns.resolve(domain).thenApply(this::toRoute);
     }
 
+    private static InetAddress named(String host, InetAddress a) {
+        try {
+            return InetAddress.getByAddress(host, a.getAddress());
+        } catch (java.net.UnknownHostException e) {
+            return a; // cannot happen for an address of 4 or 16 bytes
+        }
+    }
+
     private Route toRoute(MxResult result) {
         return switch (result) {
             case MxResult.Resolved ok -> {
                 List<InetSocketAddress> hosts = new ArrayList<>();
                 for (MxHost h : ok.hosts()) {
-                    for (InetAddress a : h.addresses()) hosts.add(new InetSocketAddress(a, smtpPort));
+                    // the address carries its MX host name: TLS policies (SNI, names, TLSA) need it
+                    for (InetAddress a : h.addresses()) hosts.add(new InetSocketAddress(named(h.name(), a), smtpPort));
                 }
                 yield new Route(new SiteKey.Mx(ok.site().hosts()), hosts);
             }

@@ -9,8 +9,13 @@ import dev.tern.core.delivery.smtp.SmtpConnection;
 import dev.tern.core.delivery.smtp.SmtpException;
 import dev.tern.core.delivery.smtp.SmtpReply;
 import dev.tern.core.delivery.smtp.SmtpTransaction;
+import dev.tern.core.delivery.smtp.TlsCheck;
+import dev.tern.core.delivery.smtp.TlsPolicy;
+import dev.tern.core.delivery.smtp.TlsResult;
 import dev.tern.core.delivery.smtp.TransactionResult;
 import dev.tern.core.telemetry.PathMetrics;
+import dev.tern.core.tlspolicy.DestinationTls;
+import dev.tern.core.tlspolicy.TlsPolicies;
 import dev.tern.queue.QueueEntry;
 import dev.tern.queue.RecipientState;
 import dev.tern.queue.RecipientStatus;
@@ -65,7 +70,8 @@ final class TransactionRunner implements Admission.Connector {
             Executor worker,
             ScheduledExecutorService timer,
             Predicate<Destination> paused,
-            BooleanSupplier running) {}
+            BooleanSupplier running,
+            java.util.function.Supplier<TlsPolicies> tls) {}
 
     private final Parts p;
 
@@ -85,23 +91,57 @@ final class TransactionRunner implements Admission.Connector {
             return;
         }
         InetSocketAddress host = hosts.get(hostIndex);
+        String mxName = host.getHostString();
+        DestinationTls.HostTls hostTls = d.tls().forHost(mxName);
+        if (hostTls.refusal() != null) {
+            // the host fails its enforced TLS policy before any connection: the next host, never clear text
+            DestinationTls.Refusal r = hostTls.refusal();
+            p.tls().get().record(hostTls, r.result(), null, mxName, address(host), r.reason());
+            SmtpException se = SmtpException.ofTlsPolicy(
+                    SmtpException.Phase.CONNECT,
+                    r.result(),
+                    "TLS policy of " + d.tls().domain() + ": " + r.reason(),
+                    null);
+            log.info("not connecting to {} for {}: {}", mxName, d.key, r.reason());
+            d.lastError = failureText(se);
+            connect(d, hostIndex + 1, se, true);
+            return;
+        }
+        // a clear-text retry (after a failed opportunistic handshake) checks nothing
+        TlsPolicy policy = tls ? hostTls.policy() : TlsPolicy.OPPORTUNISTIC;
         SmtpClientSettings smtp = tls ? p.smtp() : p.smtp().withStartTls(false);
         String ehlo = d.source.ehloName() == null || d.source.ehloName().isEmpty() ? p.ehloName() : d.source.ehloName();
         d.connecting.incrementAndGet();
         p.client()
-                .connect(host, d.source.bind(), ehlo, smtp)
+                .connect(host, d.source.bind(), ehlo, smtp, policy)
                 .whenCompleteAsync(
                         (conn, failure) -> {
                             d.connecting.decrementAndGet();
                             if (failure == null) {
                                 p.pathMetrics().connected(conn.tlsActive());
+                                if (tls) reportSession(hostTls, conn, mxName);
                                 sendNext(d, conn, 0);
                                 return;
                             }
                             SmtpException se = asSmtp(failure);
                             log.debug("connect to {} for {} failed: {}", host, d.key, se.getMessage());
                             d.lastError = failureText(se);
-                            if (tls && se.tlsFailure()) {
+                            if (tls && se.tlsFailure())
+                                p.tls()
+                                        .get()
+                                        .record(
+                                                hostTls,
+                                                se.tlsPolicyFailure() != null
+                                                        ? se.tlsPolicyFailure()
+                                                        : TlsResult.VALIDATION_FAILURE,
+                                                null,
+                                                mxName,
+                                                address(host),
+                                                se.getMessage());
+                            if (se.tlsPolicyFailure() != null) {
+                                // the policy forbids clear text: the next host, the policy failure as the reason
+                                connect(d, hostIndex + 1, se, true);
+                            } else if (tls && se.tlsFailure()) {
                                 // STARTTLS offered but the handshake failed: the same host again, in clear text
                                 p.pathMetrics().tlsFailed();
                                 connect(d, hostIndex, se, false);
@@ -113,13 +153,54 @@ final class TransactionRunner implements Admission.Connector {
                                 // a clear-text retry after a failed TLS handshake that fails without a reply:
                                 // the handshake stays the reason
                                 boolean keepTls = !tls
-                                        && se.reply() == null
-                                        && lastFailure != null
-                                        && LocalFailures.of(lastFailure) == LocalFailure.TLS_HANDSHAKE;
+                                                && se.reply() == null
+                                                && lastFailure != null
+                                                && LocalFailures.of(lastFailure) == LocalFailure.TLS_HANDSHAKE
+                                        // an earlier host's TLS policy failure stays the reason over a refused
+                                        // connection
+                                        || se.reply() == null
+                                                && lastFailure != null
+                                                && lastFailure.tlsPolicyFailure() != null;
                                 connect(d, hostIndex + 1, keepTls ? lastFailure : se, true);
                             }
                         },
                         p.worker());
+    }
+
+    /** Counts a connection's TLS outcome for TLS-RPT (only hosts under a published policy are counted). */
+    private void reportSession(DestinationTls.HostTls hostTls, SmtpConnection conn, String mxName) {
+        if (hostTls.report() == null) return;
+        String local = conn.local() == null ? null : conn.local().getAddress().getHostAddress();
+        String remote = address(conn.remote());
+        if (hostTls.preFailure() != null) {
+            p.tls()
+                    .get()
+                    .record(
+                            hostTls,
+                            hostTls.preFailure().result(),
+                            local,
+                            mxName,
+                            remote,
+                            hostTls.preFailure().reason());
+            return;
+        }
+        TlsCheck check = conn.tlsCheck();
+        if (check == null || check.tls() && check.passed())
+            p.tls().get().record(hostTls, null, local, mxName, remote, null);
+        else
+            p.tls()
+                    .get()
+                    .record(
+                            hostTls,
+                            check.failure() != null ? check.failure() : TlsResult.STARTTLS_NOT_SUPPORTED,
+                            local,
+                            mxName,
+                            remote,
+                            check.detail());
+    }
+
+    private static String address(InetSocketAddress a) {
+        return a == null || a.getAddress() == null ? null : a.getAddress().getHostAddress();
     }
 
     /**
@@ -201,7 +282,7 @@ final class TransactionRunner implements Admission.Connector {
                     LocalFailures.of(se));
             for (RecipientState r : entry.open()) outcome.putIfAbsent(r.address(), cut);
             note(d, outcome);
-            p.outcomes().record(entry, outcome, attempt(d, remote));
+            p.outcomes().record(entry, outcome, attempt(d, remote, conn));
             p.reactor().react(d, se.reply());
             conn.close();
             p.admission().closed(d);
@@ -209,7 +290,7 @@ final class TransactionRunner implements Admission.Connector {
         }
         note(d, results);
         if (results.isEmpty()) p.outcomes().vanished(entry); // the message was purged meanwhile
-        else p.outcomes().record(entry, results, attempt(d, remote));
+        else p.outcomes().record(entry, results, attempt(d, remote, conn));
         for (SmtpReply r : replies) p.reactor().react(d, r);
         sendNext(d, conn, sent + 1);
     }
@@ -281,7 +362,15 @@ final class TransactionRunner implements Admission.Connector {
         return new Attempt(d.siteKey.key(), remote, d.source.name().isEmpty() ? null : d.source.name());
     }
 
+    /** The attempt on an open connection: with the TLS policy it ran under (the policy's name; "none" without TLS). */
+    static Attempt attempt(Destination d, String remote, SmtpConnection conn) {
+        TlsCheck c = conn.tlsCheck();
+        String tls = c == null ? null : c.tls() ? c.policy().name() : "none";
+        return new Attempt(d.siteKey.key(), remote, d.source.name().isEmpty() ? null : d.source.name(), tls);
+    }
+
     static String failureText(SmtpException e) {
+        if (e.tlsPolicyFailure() != null) return "451 4.7.5 " + e.getMessage();
         return e.reply() != null
                 ? e.reply().toString()
                 : (e.isTransient() ? "451 4.4.2 " : "550 5.4.0 ") + e.getMessage();

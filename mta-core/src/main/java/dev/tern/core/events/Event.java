@@ -34,6 +34,8 @@ import java.time.Instant;
  *                    {@code message_id_header}; {@code message_id} is Tern's queue id
  * @param meta        platform metadata from the message's {@code X-Tern-Meta-NAME} headers (name lower case),
  *                    bounded at injection ({@link #META_PREFIX})
+ * @param tlsPolicy   the outbound TLS policy the delivering connection ran under ({@code opportunistic},
+ *                    {@code required}, {@code verify}, {@code mta-sts}, {@code dane}; {@code none}: no TLS)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Event(
@@ -58,7 +60,8 @@ public record Event(
         @JsonProperty("feedback_type") String feedbackType,
         @JsonProperty("suppressed") String suppressed,
         @JsonProperty("message_id_header") String headerMessageId,
-        @JsonProperty("meta") java.util.Map<String, String> meta) {
+        @JsonProperty("meta") java.util.Map<String, String> meta,
+        @JsonProperty("tls_policy") String tlsPolicy) {
 
     /** Envelope attribute keys: the Message-ID header, and {@code meta.NAME} per X-Tern-Meta-NAME header. */
     public static final String MESSAGE_ID_ATTRIBUTE = "message_id_header";
@@ -102,7 +105,8 @@ public record Event(
                 feedbackType,
                 v,
                 headerMessageId,
-                meta);
+                meta,
+                tlsPolicy);
     }
 
     /** Same as {@link #kind()}. */
@@ -134,7 +138,8 @@ public record Event(
                 bounceClass,
                 client,
                 feedbackType,
-                headerMessageId;
+                headerMessageId,
+                tlsPolicy;
         private java.util.Map<String, String> meta;
         private Boolean hard;
         private Integer attempts;
@@ -241,6 +246,12 @@ public record Event(
             return meta(m);
         }
 
+        /** The TLS policy of the connection (outbound events). */
+        public Builder tlsPolicy(String v) {
+            tlsPolicy = emptyToNull(v);
+            return this;
+        }
+
         public Builder feedbackType(String v) {
             feedbackType = emptyToNull(v);
             return this;
@@ -269,7 +280,8 @@ public record Event(
                     feedbackType,
                     null,
                     headerMessageId,
-                    meta);
+                    meta,
+                    tlsPolicy);
         }
 
         private static String emptyToNull(String v) {

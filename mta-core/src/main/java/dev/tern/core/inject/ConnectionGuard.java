@@ -78,7 +78,7 @@ final class ConnectionGuard {
     }
 
     /**
-     * An unbound listening socket whose accepted sockets are guarded; with {@code implicitTls}, each
+     * An unbound listening socket whose accepted sockets are guarded and have TCP_NODELAY set; with {@code implicitTls}, each
      * is wrapped for implicit TLS (the handshake, under the handshake deadline, is {@link #handshake}'s).
      */
     ServerSocket serverSocket(ServerTls implicitTls) throws IOException {
@@ -87,6 +87,14 @@ final class ConnectionGuard {
             public Socket accept() throws IOException {
                 Guarded s = new Guarded();
                 implAccept(s);
+                // replies leave at once (one write per pipelined group, ReplyBatcher): without
+                // this, Nagle holds a write behind an unacknowledged one until the client's
+                // delayed ACK (about 40 ms on Linux); under STARTTLS/SMTPS the same socket
+                try {
+                    s.setTcpNoDelay(true);
+                } catch (java.net.SocketException e) {
+                    // the client is already gone: its session sees that at the first read or write
+                }
                 open.incrementAndGet();
                 if (stressed())
                     stressLog.warn(

@@ -16,7 +16,8 @@ import org.subethamail.smtp.server.Session;
  * long!", its timeout and CR/LF errors): every 4xx/5xx reply line without an RFC 2034 enhanced
  * status code gets one ({@code 4.0.0}, {@code 5.5.2} for syntax-class 500-504, else {@code 5.0.0}).
  * Installed on each session's writer (plain, SMTPS, and again after STARTTLS), so it sees
- * plaintext. Tern's own replies already carry codes and pass through unchanged.
+ * plaintext. Tern's own replies already carry codes and pass through unchanged. Below it, a
+ * {@link ReplyBatcher} writes the replies to a pipelined group in one write.
  */
 final class EnhancedReplies extends FilterOutputStream {
     private static final Pattern HAS_CODE = Pattern.compile("[245]\\.\\d{1,3}\\.\\d{1,3}( .*)?", Pattern.DOTALL);
@@ -37,12 +38,16 @@ final class EnhancedReplies extends FilterOutputStream {
         super(out);
     }
 
-    /** Puts the filter under {@code session}'s reply writer (call again after the socket changes). */
+    /**
+     * Puts the filter and the {@link ReplyBatcher} under {@code session}'s reply writer (call again
+     * after the socket changes).
+     */
     static void install(Session session) {
         try {
             WRITER.set(
                     session,
-                    new PrintWriter(new EnhancedReplies(session.getSocket().getOutputStream())));
+                    new PrintWriter(new EnhancedReplies(
+                            new ReplyBatcher(session, session.getSocket().getOutputStream()))));
         } catch (IOException | IllegalAccessException e) {
             // the connection is already gone: nothing will be written
         }

@@ -419,6 +419,7 @@ final class InjectionSession implements MessageHandler {
             if (transactional && user != null && !user.mayUsePriority("transactional"))
                 throw new RejectException(
                         550, "5.7.1 User '" + user.name() + "' may not use the transactional priority lane");
+            if (transactional) tagPolicy.checkTransactional(tenant);
             String campaign = tags.get("x-tern-campaign");
             Optional<String> paused =
                     feedback == null ? Optional.empty() : feedback.campaigns().pausedReason(campaign);

@@ -71,6 +71,18 @@ record TagPolicy(
                 "5.7.1 Unknown tenant '" + printable(requested) + "' in X-Tern-Tenant: not on injection.tags.tenants");
     }
 
+    /**
+     * Refuses the transactional lane for a tenant not on {@code injection.tags.transactional_tenants}
+     * (a per-tenant permission, checked for relay clients and AUTH users alike).
+     */
+    void checkTransactional(String tenant) throws RejectException {
+        if (networks == null || networks.mayUseTransactional(tenant)) return;
+        throw new RejectException(
+                550,
+                "5.7.1 Tenant '" + (tenant == null ? "(none)" : printable(tenant))
+                        + "' may not use the transactional priority lane (injection.tags.transactional_tenants)");
+    }
+
     private static String printable(String s) {
         String t = s.length() > 64 ? s.substring(0, 64) + "..." : s;
         return t.replaceAll("[^\\x21-\\x7e]", "?");

@@ -53,6 +53,7 @@ public final class TernServer implements AutoCloseable {
     private final EventLoopGroup group;
     private final SmtpClient smtpClient;
     private final QueueManager delivery;
+    private final dev.tern.core.tlspolicy.TlsPolicyService tlsPolicies;
     private final InjectionListener injection;
     private final DkimSigning dkim;
     private final AdminServer admin;
@@ -63,6 +64,7 @@ public final class TernServer implements AutoCloseable {
     private final Feedback feedback;
     private dev.tern.core.unsubscribe.OneClickServer oneClick; // null: no unsubscribe.listen
     private final WebhookForwarder webhook;
+    private final dev.tern.core.events.KafkaForwarder kafka;
     private final java.nio.file.Path configFile;
     private final Reloader reloader;
     private final Lifecycle lifecycle;
@@ -99,6 +101,11 @@ public final class TernServer implements AutoCloseable {
             feedback = life.add("feedback", Feedback.create(config, spool, events, classifier, registry, clock));
             webhook = ec.webhook().enabled()
                     ? life.add("webhook", new WebhookForwarder(webhookSettings(ec), eventLog, registry, clock))
+                    : null;
+            kafka = config.fleet() != null && config.fleet().kafka().enabled()
+                    ? life.add(
+                            "kafka",
+                            new dev.tern.core.events.KafkaForwarder(kafkaSettings(config), eventLog, registry, clock))
                     : null;
             dkim = life.add("dkim", new DkimSigning(config.dkim()));
             // the engine's executors close after the event loops, so that deliveries those cut end first
@@ -150,6 +157,18 @@ public final class TernServer implements AutoCloseable {
                     pathMetrics);
             engineRef.set(delivery);
             QueueManager engine = delivery;
+            // outbound TLS policies (MTA-STS, DANE) and TLS-RPT reports, queued to the rua through Tern
+            tlsPolicies = life.add(
+                    "tls policies",
+                    dev.tern.core.tlspolicy.TlsPolicyService.create(
+                            config,
+                            clock,
+                            dev.tern.core.tlspolicy.TlsPolicyService.spoolSubmitter(
+                                    spool, engine::wake, clock, dc.maxAge(), dev.tern.core.inject.MessageIds::next),
+                            dev.tern.core.inject.MessageIds::next,
+                            true));
+            smtpClient.trust(tlsPolicies.trust());
+            delivery.tlsPolicies(tlsPolicies.policies());
             events.register(new WakeOnReception(engine::wake));
             events.register(new CampaignPauseHolds(new CampaignPauseHolds.Holds() {
                 @Override
@@ -258,6 +277,27 @@ public final class TernServer implements AutoCloseable {
                 w.secret());
     }
 
+    private static dev.tern.core.events.KafkaForwarder.Settings kafkaSettings(TernConfig config) {
+        TernConfig.Events ec = config.events();
+        dev.tern.core.config.KafkaEvents k = config.fleet().kafka();
+        java.nio.file.Path cursor = k.cursor().isEmpty()
+                ? ec.log().toAbsolutePath().resolveSibling(ec.log().getFileName() + ".kafka-cursor")
+                : java.nio.file.Path.of(k.cursor());
+        String node = config.fleet().nodeId().isEmpty()
+                ? config.server().hostname()
+                : config.fleet().nodeId();
+        return new dev.tern.core.events.KafkaForwarder.Settings(
+                k.bootstrap(),
+                k.topic(),
+                node,
+                k.batchSize(),
+                k.deliveryTimeout(),
+                k.retryInitial(),
+                k.retryMax(),
+                cursor,
+                k.properties());
+    }
+
     private static SmtpClientSettings smtpSettings(TernConfig.Timeouts t) {
         return new SmtpClientSettings(
                 t.connect(),
@@ -306,6 +346,11 @@ public final class TernServer implements AutoCloseable {
         return reloader.reload();
     }
 
+    /** Outbound TLS policies and TLS-RPT reports. */
+    public dev.tern.core.tlspolicy.TlsPolicyService tlsPolicies() {
+        return tlsPolicies;
+    }
+
     /** The queue manager (queues, limits, holds). */
     public QueueManager delivery() {
         return delivery;
@@ -344,6 +389,11 @@ public final class TernServer implements AutoCloseable {
     /** The webhook forwarder, or null when no webhook is configured. */
     public WebhookForwarder webhook() {
         return webhook;
+    }
+
+    /** The Kafka event sink, or null when {@code fleet.kafka} has no bootstrap address. */
+    public dev.tern.core.events.KafkaForwarder kafka() {
+        return kafka;
     }
 
     private static String format(InetSocketAddress a) {

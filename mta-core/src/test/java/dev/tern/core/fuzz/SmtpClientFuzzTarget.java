@@ -33,6 +33,13 @@ import java.util.concurrent.TimeoutException;
  */
 public final class SmtpClientFuzzTarget {
     /**
+     * A loopback server and Netty threads run beside the fuzzed code, so libFuzzer's coverage feedback
+     * depends on their timing: the suite's bounded campaign is feedback-free (seeded mutations, same inputs
+     * every run); {@code bin/tern test --fuzz-long} fuzzes it coverage-guided.
+     */
+    static final boolean THREADED = true;
+
+    /**
      * Loopback connections are the point of this target: Jazzer's SSRF detector would report them. Jazzer
      * 0.28.0's Unsafe sanitizer breaks Netty's JCTools queues on JDK 25 (NullPointerException in its hook).
      */

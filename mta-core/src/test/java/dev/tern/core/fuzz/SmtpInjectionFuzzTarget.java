@@ -34,6 +34,13 @@ import org.slf4j.LoggerFactory;
  * afterwards the listener still accepts a good message (250 after DATA) on a new connection.
  */
 public final class SmtpInjectionFuzzTarget {
+    /**
+     * A loopback server and Netty threads run beside the fuzzed code, so libFuzzer's coverage feedback
+     * depends on their timing: the suite's bounded campaign is feedback-free (seeded mutations, same inputs
+     * every run); {@code bin/tern test --fuzz-long} fuzzes it coverage-guided.
+     */
+    static final boolean THREADED = true;
+
     /** Runs of the bounded (fixed-seed) campaign of the test suite: sized to this target's speed. */
     static final int CAMPAIGN_RUNS = 600;
 

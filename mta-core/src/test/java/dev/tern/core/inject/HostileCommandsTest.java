@@ -100,6 +100,40 @@ class HostileCommandsTest {
     }
 
     @Test
+    void theTransactionalLaneIsAPermissionPerTenant() throws Exception {
+        t = new TestListener(dir, """
+          relay_from: [127.0.0.1/32]
+          auth:
+            enabled: true
+            allow_without_tls: true
+            users:
+              trans: { password_hash: "%s", tenants: ["*"], priorities: [transactional] }
+          tags:
+            transactional_tenants: [acme]
+        """.formatted(HASH), "");
+        String acme = "X-Tern-Tenant: acme\r\nX-Tern-Priority: transactional\r\nSubject: x\r\n\r\nhi";
+        String globex = "X-Tern-Tenant: globex\r\nX-Tern-Priority: transactional\r\nSubject: x\r\n\r\nhi";
+        String none = "X-Tern-Priority: transactional\r\nSubject: x\r\n\r\nhi";
+        // a relay client: the tenant's permission decides
+        TestClient relay = t.connect("127.0.0.1");
+        relay.cmd("EHLO client.test");
+        assertThat(relay.send("a@x.test", List.of("r1@example.test"), globex))
+                .startsWith("550 5.7.1")
+                .contains("globex")
+                .contains("injection.tags.transactional_tenants");
+        assertThat(relay.send("a@x.test", List.of("r2@example.test"), none)).startsWith("550 5.7.1");
+        assertThat(t.entries()).isEmpty();
+        assertThat(relay.send("a@x.test", List.of("r3@example.test"), acme)).startsWith("250 2.0.0");
+        // a permitted AUTH user still needs a permitted tenant
+        TestClient trans = login("trans");
+        assertThat(trans.send("a@x.test", List.of("r4@example.test"), globex)).startsWith("550 5.7.1");
+        assertThat(trans.send("a@x.test", List.of("r5@example.test"), acme)).startsWith("250 2.0.0");
+        assertThat(t.entries())
+                .hasSize(2)
+                .allSatisfy(e -> assertThat(e.envelope().transactional()).isTrue());
+    }
+
+    @Test
     void deliverAfterBeyondMaxAgeOrOutOfRangeIsRefusedCleanly() throws Exception {
         start();
         TestClient c = t.connect("127.0.0.1");

@@ -56,6 +56,10 @@ import org.xbill.DNS.Type;
  * }
  * }</pre>
  *
+ * <p>Signed zones: records added with {@link #add(Record)} may include RRSIGs (for example made
+ * with dnsjava's {@code DNSSEC.sign}); a query with the EDNS DO bit gets the RRSIGs covering the
+ * answered set with it, so a validating resolver can check them.
+ *
  * <p>Semantics: unknown names get NXDOMAIN, known names without the asked type get NOERROR with no
  * answer (NODATA); negative answers carry a synthetic SOA whose TTL and minimum are {@link
  * #negativeTtl(long)}. CNAMEs are followed inside the zone (like an authoritative server holding

@@ -8,12 +8,14 @@ import java.util.List;
 import java.util.Map;
 import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.DClass;
+import org.xbill.DNS.ExtendedFlags;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Header;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.Opcode;
+import org.xbill.DNS.RRSIGRecord;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.SOARecord;
@@ -169,10 +171,23 @@ final class Zone {
                 response.addRecord(soaFor(current), Section.AUTHORITY);
             } else {
                 matching.forEach(r -> response.addRecord(r, Section.ANSWER));
+                if (wantsDnssec(query) && qtype != Type.RRSIG) {
+                    // a signed zone: the signatures of the answered set go with it (RFC 4035 3.1.1)
+                    for (Record r : owned) {
+                        if (r instanceof RRSIGRecord sig && sig.getTypeCovered() == qtype)
+                            response.addRecord(sig, Section.ANSWER);
+                    }
+                }
             }
             break;
         }
         return new Reply(response, delay, truncate);
+    }
+
+    /** Whether the query set the EDNS DO bit (RFC 3225). */
+    private static boolean wantsDnssec(Message query) {
+        OPTRecord opt = query.getOPT();
+        return opt != null && (opt.getFlags() & ExtendedFlags.DO) != 0;
     }
 
     private Behaviour behaviourOf(Name name, int type) {

@@ -9,9 +9,17 @@ import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -46,6 +54,12 @@ public final class Fuzzing {
     private static final String INCLUDES_FIELD = "INSTRUMENTATION_INCLUDES";
     /** Optional target-class field ({@code String[]}) naming more seed directories on the test class path. */
     private static final String SEEDS_FIELD = "MORE_SEEDS";
+    /**
+     * Optional target-class field ({@code boolean}): the target runs threads (a loopback server, an event
+     * loop) whose timing moves libFuzzer's coverage feedback, so a coverage-guided campaign of it is not
+     * repeatable. Its bounded campaign is then {@linkplain #feedbackFreeCampaign feedback-free}.
+     */
+    private static final String THREADED_FIELD = "THREADED";
     /** Optional target-class field ({@code String[]}) with further Jazzer arguments. */
     private static final String ARGS_FIELD = "JAZZER_ARGS";
 
@@ -63,21 +77,24 @@ public final class Fuzzing {
             long features,
             long corpusSize,
             Path log,
-            List<Path> findings) {
+            List<Path> findings,
+            String inputsDigest) {
         public boolean clean() {
             return exitCode == 0 && findings.isEmpty();
         }
 
+        /** True for a feedback-free campaign (seeded mutations in-process, see {@link #feedbackFreeCampaign}). */
+        public boolean feedbackFree() {
+            return !inputsDigest.isEmpty();
+        }
+
         public String summary() {
-            return "%s: exit %d, %,d executions, cov %d, ft %d, corpus %d%s"
-                    .formatted(
-                            target,
-                            exitCode,
-                            executions,
-                            coverage,
-                            features,
-                            corpusSize,
-                            findings.isEmpty() ? "" : ", findings " + findings);
+            String found = findings.isEmpty() ? "" : ", findings " + findings;
+            return feedbackFree()
+                    ? "%s: exit %d, %,d executions (feedback-free, %d checked-in inputs), inputs sha256 %s%s"
+                            .formatted(target, exitCode, executions, corpusSize, inputsDigest, found)
+                    : "%s: exit %d, %,d executions, cov %d, ft %d, corpus %d%s"
+                            .formatted(target, exitCode, executions, coverage, features, corpusSize, found);
         }
     }
 
@@ -217,6 +234,144 @@ public final class Fuzzing {
         return run(target, work, corpus, List.of("-runs=" + runs, "-seed=" + seed), 1800L, timeoutPerInput);
     }
 
+    /**
+     * The bounded campaign of a {@code THREADED} target: {@code runs} inputs derived from the checked-in
+     * inputs and the target's dictionary by {@link SeededMutator} with {@code seed}, run in this JVM without
+     * coverage feedback. The inputs, and therefore the verdict, are the same on every run whatever the
+     * target's threads do; {@link Campaign#inputsDigest()} (SHA-256 of every input in order) shows it. The
+     * first failing input (exception, or longer than {@code timeoutPerInput} seconds) is written to
+     * {@code target/fuzz/<Target>/bounded/crash-<sha1>} (or {@code timeout-}) and ends the campaign.
+     */
+    public static Campaign feedbackFreeCampaign(Class<?> target, int runs, int seed, int timeoutPerInput)
+            throws IOException, InterruptedException {
+        String name = target.getSimpleName();
+        Path work = Path.of("target", "fuzz", name, "bounded").toAbsolutePath();
+        Files.createDirectories(work);
+        try (Stream<Path> old = Files.list(work)) {
+            for (Path p : old.filter(p -> isFinding(p.getFileName().toString())).toList()) {
+                Files.delete(p);
+            }
+        }
+        List<byte[]> seeds = new ArrayList<>();
+        for (Path input : inputs(target)) {
+            seeds.add(Files.readAllBytes(input));
+        }
+        Path dir = resourceDir(target);
+        List<byte[]> dictionary = dir != null && Files.exists(dir.resolve(name + ".dict"))
+                ? SeededMutator.parseDictionary(
+                        Files.readAllLines(dir.resolve(name + ".dict"), StandardCharsets.ISO_8859_1))
+                : List.of();
+        SeededMutator mutator = new SeededMutator(seeds, dictionary, seed, 65536);
+        MessageDigest digest = sha("SHA-256");
+        Method one;
+        try {
+            one = target.getMethod("fuzzerTestOneInput", byte[].class);
+        } catch (NoSuchMethodException e) {
+            throw new IllegalArgumentException(name + " has no fuzzerTestOneInput(byte[])", e);
+        }
+        Path log = work.resolve("fuzz.log");
+        List<String> lines = new ArrayList<>();
+        lines.add("feedback-free campaign of " + name + ": seed " + seed + ", " + runs + " runs, " + seeds.size()
+                + " checked-in inputs, " + dictionary.size() + " dictionary tokens");
+        List<Path> findings = new ArrayList<>();
+        long executed = 0;
+        ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "fuzz-" + name);
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            worker.submit(() -> lifecycle(target, "fuzzerInitialize")).get(120, TimeUnit.SECONDS);
+            for (int i = 0; i < runs; i++) {
+                byte[] input = mutator.next();
+                digest.update(input);
+                digest.update((byte) 0);
+                Future<?> call = worker.submit(() -> {
+                    one.invoke(null, (Object) input);
+                    return null;
+                });
+                executed++;
+                String failure = null;
+                try {
+                    call.get(timeoutPerInput, TimeUnit.SECONDS);
+                } catch (TimeoutException e) {
+                    call.cancel(true);
+                    failure = "timeout";
+                    lines.add("#" + i + ": no result after " + timeoutPerInput + " s");
+                } catch (ExecutionException e) {
+                    Throwable cause =
+                            e.getCause() instanceof InvocationTargetException ite ? ite.getCause() : e.getCause();
+                    failure = "crash";
+                    lines.add("#" + i + ": " + cause);
+                    for (StackTraceElement el : cause.getStackTrace()) {
+                        lines.add("    at " + el);
+                    }
+                }
+                if (failure != null) {
+                    Path found = work.resolve(failure + "-" + hex(sha("SHA-1").digest(input)));
+                    Files.write(found, input);
+                    findings.add(found);
+                    lines.add("reproducer: " + found);
+                    break;
+                }
+            }
+            if (findings.isEmpty()) {
+                worker.submit(() -> lifecycle(target, "fuzzerTearDown")).get(120, TimeUnit.SECONDS);
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException(name + ": initialize/tear down failed: " + e, e);
+        } finally {
+            worker.shutdownNow();
+        }
+        String inputsDigest = hex(digest.digest()).substring(0, 16);
+        lines.add(
+                "executions: " + executed + ", inputs sha256 " + inputsDigest + (findings.isEmpty() ? ", clean" : ""));
+        Files.write(log, lines, StandardCharsets.UTF_8);
+        return new Campaign(
+                name,
+                findings.isEmpty() ? 0 : 1,
+                executed,
+                0,
+                0,
+                seeds.size(),
+                log,
+                List.copyOf(findings),
+                inputsDigest);
+    }
+
+    private static Void lifecycle(Class<?> target, String method) throws Exception {
+        try {
+            invokeOptional(target, method);
+        } catch (Exception | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new Exception(t);
+        }
+        return null;
+    }
+
+    private static boolean threaded(Class<?> target) {
+        try {
+            return field(target, THREADED_FIELD).getBoolean(null);
+        } catch (NoSuchFieldException e) {
+            return false;
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static MessageDigest sha(String algorithm) {
+        try {
+            return MessageDigest.getInstance(algorithm);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String hex(byte[] bytes) {
+        return HexFormat.of().formatHex(bytes);
+    }
+
     private static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) return;
         try (Stream<Path> all = Files.walk(dir)) {
@@ -290,7 +445,7 @@ public final class Fuzzing {
                     .sorted()
                     .toList();
         }
-        return new Campaign(name, p.isAlive() ? -1 : p.exitValue(), executions, c, ft, corp, log, findings);
+        return new Campaign(name, p.isAlive() ? -1 : p.exitValue(), executions, c, ft, corp, log, findings, "");
     }
 
     /**
@@ -310,9 +465,11 @@ public final class Fuzzing {
             throws IOException, InterruptedException {
         boolean bounded = !longMode();
         int runs = campaignRuns(target);
-        Campaign c = bounded
-                ? boundedCampaign(target, runs, campaignSeed(), timeoutPerInput)
-                : campaign(target, campaignSeconds(), timeoutPerInput);
+        Campaign c = !bounded
+                ? campaign(target, campaignSeconds(), timeoutPerInput)
+                : threaded(target)
+                        ? feedbackFreeCampaign(target, runs, campaignSeed(), timeoutPerInput)
+                        : boundedCampaign(target, runs, campaignSeed(), timeoutPerInput);
         System.out.println((bounded ? "bounded (seed " + campaignSeed() + ") " : "long ") + c.summary());
         if (!c.clean()) {
             throw new AssertionError(c.summary() + "\n" + tail(c.log(), 60));

@@ -99,6 +99,7 @@ public final class SmtpSink implements AutoCloseable {
         this.keep = b.keep;
         this.bindAddress = b.address;
         this.port = b.port;
+        this.sslContext = b.sslContext;
     }
 
     /** A builder with defaults: 127.0.0.1, ephemeral port, PIPELINING on, STARTTLS off, SIZE 50 MiB. */
@@ -410,8 +411,19 @@ public final class SmtpSink implements AutoCloseable {
         private boolean eightBitMime = true;
         private long maxSize = 50L * 1024 * 1024;
         private boolean keep = true;
+        private SslContext sslContext;
 
         private Builder() {}
+
+        /**
+         * Offers STARTTLS with this server context (a certificate from a test CA, an expired one ...)
+         * instead of the self-signed certificate.
+         */
+        public Builder tls(SslContext context) {
+            this.sslContext = Objects.requireNonNull(context);
+            this.startTls = true;
+            return this;
+        }
 
         /**
          * Whether to keep every message and command in memory (default); turn off for load runs and

@@ -41,6 +41,7 @@ public final class SmtpClient implements AutoCloseable {
     private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private SslContext trustingContext;
     private SslContext verifyingContext;
+    private volatile javax.net.ssl.X509TrustManager trust;
 
     public SmtpClient(EventLoopGroup group, SmtpClientSettings defaults) {
         this.group = Objects.requireNonNull(group, "group");
@@ -61,8 +62,25 @@ public final class SmtpClient implements AutoCloseable {
      */
     public CompletableFuture<SmtpConnection> connect(
             InetSocketAddress remote, InetAddress localBind, String ehloName, SmtpClientSettings settings) {
+        return connect(remote, localBind, ehloName, settings, TlsPolicy.OPPORTUNISTIC);
+    }
+
+    /**
+     * Like {@link #connect(InetSocketAddress, InetAddress, String, SmtpClientSettings)}, with the TLS
+     * policy of this host: when it {@linkplain TlsPolicy#requiresTls() requires TLS}, a server that
+     * does not offer STARTTLS, refuses it or fails the policy's certificate check ends the connection
+     * with an {@link SmtpException} whose {@link SmtpException#tlsPolicyFailure()} names the reason
+     * (no clear text); otherwise the check's result is kept in {@link SmtpConnection#tlsCheck()}.
+     */
+    public CompletableFuture<SmtpConnection> connect(
+            InetSocketAddress remote,
+            InetAddress localBind,
+            String ehloName,
+            SmtpClientSettings settings,
+            TlsPolicy policy) {
         SmtpClientSettings s = settings == null ? defaults : settings;
-        SmtpClientHandler handler = new SmtpClientHandler(this, s, ehloName, remote);
+        SmtpClientHandler handler =
+                new SmtpClientHandler(this, s, ehloName, remote, policy == null ? TlsPolicy.OPPORTUNISTIC : policy);
         if (remote.isUnresolved()) {
             handler.connected.completeExceptionally(
                     SmtpException.ofTransient(SmtpException.Phase.CONNECT, "unresolved address " + remote, null));
@@ -111,6 +129,50 @@ public final class SmtpClient implements AutoCloseable {
     /** Open connections. */
     public int openConnections() {
         return channels.size();
+    }
+
+    /**
+     * The CAs that {@code verify} and {@code mta-sts} policies trust (the JDK's by default; tests and
+     * operators with a private CA set their own).
+     */
+    public void trust(javax.net.ssl.X509TrustManager trustManager) {
+        this.trust = Objects.requireNonNull(trustManager, "trustManager");
+    }
+
+    /** The trust manager of WebPKI checks. */
+    javax.net.ssl.X509TrustManager trust() {
+        javax.net.ssl.X509TrustManager t = trust;
+        if (t == null) {
+            t = defaultTrust();
+            trust = t;
+        }
+        return t;
+    }
+
+    /** The JDK's default trust manager (its cacerts). */
+    public static javax.net.ssl.X509TrustManager defaultTrust() {
+        try {
+            javax.net.ssl.TrustManagerFactory f = javax.net.ssl.TrustManagerFactory.getInstance(
+                    javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            f.init((java.security.KeyStore) null);
+            for (javax.net.ssl.TrustManager tm : f.getTrustManagers())
+                if (tm instanceof javax.net.ssl.X509TrustManager x) return x;
+            throw new IllegalStateException("no X509 trust manager in the JDK");
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("cannot load the JDK's trust store", e);
+        }
+    }
+
+    /** A context whose trust manager runs {@code tm}'s policy check (one per policy connection). */
+    SslContext policyContext(CertificateChecks.PolicyTrustManager tm) {
+        try {
+            return SslContextBuilder.forClient()
+                    .trustManager(tm)
+                    .endpointIdentificationAlgorithm(null)
+                    .build();
+        } catch (SSLException e) {
+            throw new IllegalStateException("cannot create the TLS client context", e);
+        }
     }
 
     synchronized SslContext sslContext(boolean verify) {

@@ -56,6 +56,7 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
     private final SmtpClientSettings settings;
     private final String ehloName;
     private final InetSocketAddress remote;
+    private final TlsPolicy policy;
     final CompletableFuture<SmtpConnection> connected = new CompletableFuture<>();
     private SmtpConnection connection;
     private ChannelHandlerContext ctx;
@@ -69,6 +70,7 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
     volatile SmtpReply banner;
     volatile Map<String, String> extensions = Map.of();
     volatile boolean tls;
+    volatile TlsCheck tlsCheck;
     volatile int transactions;
 
     private boolean needsReset;
@@ -77,12 +79,18 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
     private DotStuffer body;
     private boolean writingBody;
 
-    SmtpClientHandler(SmtpClient client, SmtpClientSettings settings, String ehloName, InetSocketAddress remote) {
+    SmtpClientHandler(
+            SmtpClient client,
+            SmtpClientSettings settings,
+            String ehloName,
+            InetSocketAddress remote,
+            TlsPolicy policy) {
         super(SmtpReply.class);
         this.client = client;
         this.settings = settings;
         this.ehloName = ehloName;
         this.remote = remote;
+        this.policy = policy;
     }
 
     boolean isClosed() {
@@ -210,6 +218,12 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
             state = Phase.STARTTLS;
             command("STARTTLS", Phase.STARTTLS, this::onStartTls);
             ctx.flush();
+        } else if (!tls && policy.requiresTls()) {
+            fail(SmtpException.ofTlsPolicy(
+                    Phase.STARTTLS,
+                    TlsResult.STARTTLS_NOT_SUPPORTED,
+                    remote + " does not offer STARTTLS, which TLS policy " + policy.name() + " requires",
+                    null));
         } else {
             ready();
         }
@@ -217,12 +231,24 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
 
     private void onStartTls(SmtpReply r) {
         if (r.code() != 220) {
+            if (policy.requiresTls()) {
+                fail(SmtpException.ofTlsPolicy(
+                        Phase.STARTTLS,
+                        TlsResult.STARTTLS_NOT_SUPPORTED,
+                        remote + " refused STARTTLS (" + r + "), which TLS policy " + policy.name() + " requires",
+                        null));
+                return;
+            }
             log.debug("{} refused STARTTLS ({}); going on without TLS", remote, r);
             ready();
             return;
         }
         state = Phase.TLS_HANDSHAKE;
-        SslHandler ssl = client.sslContext(settings.verifyCertificates())
+        CertificateChecks.PolicyTrustManager checker =
+                policy.checksCertificate() ? new CertificateChecks.PolicyTrustManager(policy, client.trust()) : null;
+        SslHandler ssl = (checker != null
+                        ? client.policyContext(checker)
+                        : client.sslContext(settings.verifyCertificates()))
                 .newHandler(ctx.alloc(), remote.getHostString(), remote.getPort());
         ssl.setHandshakeTimeoutMillis(settings.ehloTimeout().toMillis());
         ctx.pipeline().addFirst("tls", ssl);
@@ -230,10 +256,23 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
             if (closed) return;
             if (f.isSuccess()) {
                 tls = true;
+                CertificateChecks.Failure failed = checker == null ? null : checker.failure;
+                tlsCheck = new TlsCheck(
+                        policy, true, failed == null ? null : failed.result(), failed == null ? null : failed.detail());
                 extensions = Map.of();
                 sendEhlo();
             } else {
                 Throwable cause = f.cause();
+                CertificateChecks.Failure failed = checker == null ? null : checker.failure;
+                if (policy.requiresTls()) {
+                    fail(SmtpException.ofTlsPolicy(
+                            Phase.TLS_HANDSHAKE,
+                            failed != null ? failed.result() : TlsResult.VALIDATION_FAILURE,
+                            "TLS policy " + policy.name() + ": handshake with " + remote + " failed: "
+                                    + (failed != null ? failed.detail() : String.valueOf(cause)),
+                            cause));
+                    return;
+                }
                 fail(new SmtpException(
                         Phase.TLS_HANDSHAKE,
                         null,
@@ -246,6 +285,14 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
     }
 
     private void ready() {
+        if (tlsCheck == null) {
+            boolean checked = policy.level() != TlsPolicy.Level.OPPORTUNISTIC;
+            tlsCheck = new TlsCheck(
+                    policy,
+                    false,
+                    checked ? TlsResult.STARTTLS_NOT_SUPPORTED : null,
+                    checked ? remote + " did not negotiate STARTTLS" : null);
+        }
         state = Phase.IDLE;
         connected.complete(connection);
     }

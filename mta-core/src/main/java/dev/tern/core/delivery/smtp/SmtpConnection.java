@@ -89,6 +89,11 @@ public final class SmtpConnection {
         return handler.tls;
     }
 
+    /** How the STARTTLS step went against the connection's {@link TlsPolicy}. */
+    public TlsCheck tlsCheck() {
+        return handler.tlsCheck;
+    }
+
     /** Transactions run on this connection so far (whatever their outcome; local refusals not counted). */
     public int transactions() {
         return handler.transactions;

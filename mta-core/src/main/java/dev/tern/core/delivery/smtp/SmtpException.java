@@ -31,6 +31,7 @@ public final class SmtpException extends Exception {
     private final SmtpReply reply;
     private final boolean isTransient;
     private final boolean tlsFailure;
+    private final TlsResult tlsPolicyFailure;
 
     /**
      * @param phase       where it failed (may be null for failures outside a conversation)
@@ -43,11 +44,36 @@ public final class SmtpException extends Exception {
 
     SmtpException(
             Phase phase, SmtpReply reply, boolean isTransient, String message, Throwable cause, boolean tlsFailure) {
+        this(phase, reply, isTransient, message, cause, tlsFailure, null);
+    }
+
+    private SmtpException(
+            Phase phase,
+            SmtpReply reply,
+            boolean isTransient,
+            String message,
+            Throwable cause,
+            boolean tlsFailure,
+            TlsResult tlsPolicyFailure) {
         super(message, cause);
         this.phase = phase;
         this.reply = reply;
         this.isTransient = isTransient;
         this.tlsFailure = tlsFailure;
+        this.tlsPolicyFailure = tlsPolicyFailure;
+    }
+
+    /**
+     * A connection ended because the host does not meet its TLS policy (transient: the policy or the
+     * host may change); never to be retried in clear text.
+     */
+    public static SmtpException ofTlsPolicy(Phase phase, TlsResult result, String message, Throwable cause) {
+        return new SmtpException(phase, null, true, message, cause, true, result);
+    }
+
+    /** Why the host failed its enforced TLS policy, or null when this is not such a failure. */
+    public TlsResult tlsPolicyFailure() {
+        return tlsPolicyFailure;
     }
 
     /** A failure caused by a reply: transient for 4xx, permanent for 5xx. */

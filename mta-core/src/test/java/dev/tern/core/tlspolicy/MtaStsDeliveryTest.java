@@ -1,0 +1,222 @@
+package dev.tern.core.tlspolicy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tern.core.server.TernServer;
+import dev.tern.core.testing.TestConfig;
+import dev.tern.testkit.MutableClock;
+import dev.tern.testkit.dns.TestDnsServer;
+import dev.tern.testkit.smtp.Phase;
+import dev.tern.testkit.smtp.SmtpSink;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * MTA-STS end to end over loopback: real DNS answers (TXT discovery), the policy fetched from an
+ * in-process HTTPS server with a test CA, a sink presenting a certificate from that CA, and
+ * Tern delivering (or not) under the policy, with TLS-RPT counting every session.
+ */
+class MtaStsDeliveryTest {
+    static final TestPki PKI = new TestPki("Tern Test CA");
+    static final TestPki.Leaf MX_CERT = PKI.issue("mx.sts.test");
+    static final TestPki.Leaf POLICY_CERT = PKI.issue("mta-sts.sts.test");
+
+    @TempDir
+    Path dir;
+
+    final MutableClock clock = new MutableClock(Instant.parse("2026-12-01T10:00:00Z"));
+    TestDnsServer dns;
+    TlsFixture.PolicyServer https;
+
+    @BeforeEach
+    void start() throws Exception {
+        dns = TestDnsServer.start();
+        https = new TlsFixture.PolicyServer(POLICY_CERT.jdkServer());
+        dns.mx("sts.test", 10, "mx.sts.test", 300)
+                .a("mx.sts.test", "127.0.0.1", 300)
+                .a("mta-sts.sts.test", "127.0.0.1", 300)
+                .txt("_mta-sts.sts.test", "v=STSv1; id=20261201", 300);
+    }
+
+    @AfterEach
+    void stop() {
+        https.close();
+        dns.close();
+    }
+
+    TernServer tern(int smtpPort) throws Exception {
+        Path ca = PKI.writeCaPem(dir.resolve("ca.pem"));
+        return TernServer.start(
+                TestConfig.of(dir, false, """
+                dns: { servers: ["127.0.0.1:%d"] }
+                delivery:
+                  smtp_port: %d
+                  retry: { initial: 1h, multiplier: 2, max: 2h, jitter: 0 }
+                  timeouts: { connect: 2s, banner: 5s, ehlo: 5s, mail: 5s, rcpt: 5s, data_init: 5s, data_block: 5s, data_end: 5s, quit: 2s }
+                  tls:
+                    trust_store: "%s"
+                    mta_sts: { https_port: %d, cache_file: "%s" }
+                    dane: { validation: "off" }
+                    report: { directory: "%s", organization_name: Tern Test, contact_info: tls-reports@tern.test }
+                """.formatted(
+                        dns.port(), smtpPort, ca, https.port(), dir.resolve("sts.json"), dir.resolve("tls-rpt"))),
+                clock);
+    }
+
+    static String policy(String mode, String... mx) {
+        StringBuilder sb = new StringBuilder("version: STSv1\r\nmode: " + mode + "\r\n");
+        for (String m : mx) sb.append("mx: ").append(m).append("\r\n");
+        return sb.append("max_age: 86400\r\n").toString();
+    }
+
+    JsonNode lastEvent(String id) {
+        return await()
+                .atMost(Duration.ofSeconds(10))
+                .until(
+                        () -> TlsFixture.events(dir, id),
+                        evs -> evs.stream()
+                                .anyMatch(e -> !e.path("type").asText().equals("reception")))
+                .stream()
+                .filter(e -> !e.path("type").asText().equals("reception"))
+                .reduce((a, b) -> b)
+                .orElseThrow();
+    }
+
+    ObjectNode todaysReport(TernServer tern) {
+        return tern.tlsPolicies()
+                .reports()
+                .report("sts.test", LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC), "test");
+    }
+
+    @Test
+    void enforceWithAGoodCertificateDeliversUnderPolicyMtaStsAndCountsASuccess() throws Exception {
+        https.policy.set(policy("enforce", "mx.sts.test"));
+        try (SmtpSink sink = SmtpSink.builder().tls(MX_CERT.nettyServer()).start();
+                TernServer tern = tern(sink.port())) {
+            String id = TlsFixture.store(tern.spool(), "alice@sts.test", clock.millis());
+            tern.delivery().wake();
+            sink.awaitMessageCount(1, Duration.ofSeconds(10));
+            assertThat(sink.messages().getFirst().tls()).isTrue();
+            JsonNode ev = lastEvent(id);
+            assertThat(ev.path("type").asText()).isEqualTo("delivery");
+            assertThat(ev.path("tls_policy").asText()).isEqualTo("mta-sts");
+            await().untilAsserted(() -> assertThat(todaysReport(tern)).isNotNull());
+            JsonNode p = todaysReport(tern).path("policies").get(0);
+            assertThat(p.path("policy").path("policy-type").asText()).isEqualTo("sts");
+            assertThat(p.path("policy").path("mx-host").get(0).asText()).isEqualTo("mx.sts.test");
+            assertThat(p.path("summary").path("total-successful-session-count").asLong())
+                    .isEqualTo(1);
+            assertThat(p.path("summary").path("total-failure-session-count").asLong())
+                    .isZero();
+        }
+        // the policy was kept in the cache file for the next start
+        assertThat(Files.readString(dir.resolve("sts.json"))).contains("sts.test", "20261201", "enforce");
+        assertThat(https.fetches.get()).isEqualTo(1);
+    }
+
+    @Test
+    void enforceWithAnMxOutsideThePolicyDefersWithTheReasonNeverConnectsAndReportsAFailure() throws Exception {
+        https.policy.set(policy("enforce", "mx.elsewhere.test"));
+        try (SmtpSink sink = SmtpSink.builder().tls(MX_CERT.nettyServer()).start();
+                TernServer tern = tern(sink.port())) {
+            String id = TlsFixture.store(tern.spool(), "bob@sts.test", clock.millis());
+            tern.delivery().wake();
+            JsonNode ev = lastEvent(id);
+            assertThat(ev.path("type").asText()).isEqualTo("transient_failure");
+            assertThat(ev.path("reply").asText())
+                    .startsWith("451 4.7.5")
+                    .contains("mx.sts.test does not match the MTA-STS policy of sts.test");
+            assertThat(sink.connectionsAccepted()).isZero();
+            JsonNode p = todaysReport(tern).path("policies").get(0);
+            assertThat(p.path("summary").path("total-failure-session-count").asLong())
+                    .isEqualTo(1);
+            JsonNode detail = p.path("failure-details").get(0);
+            assertThat(detail.path("result-type").asText()).isEqualTo("validation-failure");
+            assertThat(detail.path("receiving-mx-hostname").asText()).isEqualTo("mx.sts.test");
+            assertThat(detail.path("failed-session-count").asLong()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void enforceWithAnUntrustedCertificateDefersAndNeverFallsBackToClearText() throws Exception {
+        https.policy.set(policy("enforce", "mx.sts.test"));
+        // the sink's own self-signed certificate: not from the trusted CA
+        try (SmtpSink sink = SmtpSink.builder()
+                        .hostname("mx.sts.test")
+                        .startTls(true)
+                        .start();
+                TernServer tern = tern(sink.port())) {
+            String id = TlsFixture.store(tern.spool(), "carol@sts.test", clock.millis());
+            tern.delivery().wake();
+            JsonNode ev = lastEvent(id);
+            assertThat(ev.path("type").asText()).isEqualTo("transient_failure");
+            assertThat(ev.path("reply").asText()).startsWith("451 4.7.5").contains("not trusted");
+            assertThat(sink.messageCount()).isZero();
+            assertThat(sink.commands()).noneMatch(c -> c.phase() == Phase.MAIL);
+            assertThat(todaysReport(tern)
+                            .path("policies")
+                            .get(0)
+                            .path("failure-details")
+                            .get(0)
+                            .path("result-type")
+                            .asText())
+                    .isEqualTo("certificate-not-trusted");
+        }
+    }
+
+    @Test
+    void testingModeDeliversDespiteAnMxMismatchAndReportsTheFailure() throws Exception {
+        https.policy.set(policy("testing", "mx.elsewhere.test"));
+        try (SmtpSink sink = SmtpSink.builder().tls(MX_CERT.nettyServer()).start();
+                TernServer tern = tern(sink.port())) {
+            String id = TlsFixture.store(tern.spool(), "dave@sts.test", clock.millis());
+            tern.delivery().wake();
+            sink.awaitMessageCount(1, Duration.ofSeconds(10));
+            assertThat(lastEvent(id).path("type").asText()).isEqualTo("delivery");
+            await().untilAsserted(() -> assertThat(todaysReport(tern)).isNotNull());
+            JsonNode p = todaysReport(tern).path("policies").get(0);
+            assertThat(p.path("policy").path("policy-string").toString()).contains("mode: testing");
+            assertThat(p.path("summary").path("total-failure-session-count").asLong())
+                    .isEqualTo(1);
+            assertThat(p.path("failure-details").get(0).path("result-type").asText())
+                    .isEqualTo("validation-failure");
+        }
+    }
+
+    @Test
+    void aNewTxtIdFetchesThePolicyAgainAndTheSameIdUsesTheCache() throws Exception {
+        https.policy.set(policy("enforce", "mx.sts.test"));
+        try (SmtpSink sink = SmtpSink.builder().tls(MX_CERT.nettyServer()).start();
+                TernServer tern = tern(sink.port())) {
+            TlsFixture.store(tern.spool(), "e1@sts.test", clock.millis());
+            tern.delivery().wake();
+            sink.awaitMessageCount(1, Duration.ofSeconds(10));
+            // past the TXT TTL: same id, the cached policy is used
+            clock.advance(Duration.ofMinutes(10));
+            TlsFixture.store(tern.spool(), "e2@sts.test", clock.millis());
+            tern.delivery().wake();
+            sink.awaitMessageCount(2, Duration.ofSeconds(10));
+            assertThat(https.fetches.get()).isEqualTo(1);
+            // a new id: fetched again; the new policy no longer names the MX: deferred
+            https.policy.set(policy("enforce", "mx.other.test"));
+            dns.remove("_mta-sts.sts.test").txt("_mta-sts.sts.test", "v=STSv1; id=20261202", 300);
+            clock.advance(Duration.ofMinutes(10));
+            String id = TlsFixture.store(tern.spool(), "e3@sts.test", clock.millis());
+            tern.delivery().wake();
+            assertThat(lastEvent(id).path("type").asText()).isEqualTo("transient_failure");
+            assertThat(https.fetches.get()).isEqualTo(2);
+            assertThat(sink.messageCount()).isEqualTo(2);
+        }
+    }
+}
