@@ -57,6 +57,7 @@ final class InjectionSession implements MessageHandler {
     private String returnPath;
     private boolean relayAllowed;
     private AuthUser user; // authenticated with AUTH, or null
+    private String knownTenant; // the tenant the message must have, known before DATA, or null
     private final List<String> recipients = new ArrayList<>();
     private final List<String> feedbackRecipients = new ArrayList<>(); // bounce/FBL mail, consumed not delivered
 
@@ -75,6 +76,7 @@ final class InjectionSession implements MessageHandler {
         // with bounce/FBL domains configured anyone may send to them: relaying is then judged per recipient
         if (!relayAllowed && !injector.acceptsFeedback()) throw relayDenied();
         returnPath = SmtpAddress.checkSender(from);
+        knownTenant = injector.tenantBeforeData(user, client);
     }
 
     @Override
@@ -94,7 +96,7 @@ final class InjectionSession implements MessageHandler {
         if (!relayAllowed) throw relayDenied();
         if (!feedbackRecipients.isEmpty())
             throw new RejectException(452, "4.5.3 Send mail for <" + r + "> in a transaction of its own");
-        injector.refuseIfSuppressed(r, returnPath, client == null ? "unknown" : client.getHostAddress());
+        injector.refuseIfSuppressed(r, returnPath, client == null ? "unknown" : client.getHostAddress(), knownTenant);
         // rates count recipients (stored copies), not transactions
         if (user != null && !injector.policy().takeRecipient(user)) throw overRate();
         recipients.add(r);
@@ -301,10 +303,32 @@ final class InjectionSession implements MessageHandler {
          * checked after DATA, once X-Tern-Tenant is known). Only in refuse mode.
          */
         void refuseIfSuppressed(String rcpt, String sender, String client) throws RejectException {
+            refuseIfSuppressed(rcpt, sender, client, null);
+        }
+
+        /**
+         * The tenant a message of this session must carry, when known before DATA: an AUTH user's
+         * only tenant, or the tenant of the client's network ({@code injection.tags.networks});
+         * else null. Its suppression list (e.g. unsubscribes) then applies at RCPT.
+         */
+        String tenantBeforeData(AuthUser user, InetAddress client) {
+            if (user != null) return user.tenant(null).value();
+            try {
+                return tagPolicy.tenant(null, false, client);
+            } catch (RejectException e) {
+                return null;
+            }
+        }
+
+        /**
+         * As {@link #refuseIfSuppressed(String, String, String)} with the tenant's own list too when the
+         * tenant is known before DATA ({@code tenant} non-null).
+         */
+        void refuseIfSuppressed(String rcpt, String sender, String client, String tenant) throws RejectException {
             if (feedback == null || !feedback.suppression().refuses()) return;
             Optional<Suppression> s;
             try {
-                s = feedback.suppression().find("", rcpt);
+                s = feedback.suppression().find(tenant == null ? "" : tenant, rcpt);
             } catch (RuntimeException e) {
                 log.error("suppression lookup failed for {}: {}", rcpt, e.toString());
                 throw new RejectException(451, "4.3.0 Temporary local error, try again later");
@@ -313,6 +337,7 @@ final class InjectionSession implements MessageHandler {
                 metrics.refused(dev.tern.core.telemetry.PathMetrics.Refusal.SUPPRESSED);
                 events.publish(Event.of(EventType.SUPPRESSED, null, rcpt)
                         .time(clock.instant())
+                        .tenant(tenant)
                         .sender(sender)
                         .client(client)
                         .reason(s.get().reason())

@@ -54,7 +54,10 @@ class OneClickUnsubscribeTest {
                     events:
                       log: "%s"
                       webhook: { url: "http://127.0.0.1:%d/hook", batch_interval: 100ms }
-                    injection: { listen: 127.0.0.1:0, tls: { starttls: false } }
+                    injection:
+                      listen: 127.0.0.1:0
+                      tls: { starttls: false }
+                      tags: { networks: { "127.0.0.3/32": acme } }
                     unsubscribe:
                       enabled: true
                       url: https://unsub.example.com
@@ -152,6 +155,22 @@ class OneClickUnsubscribeTest {
                                         .orElseThrow()
                                         .unsubscribed()
                                 == 1);
+                // metrics: the event counter and the campaign's unsubscribed recipients
+                String token = java.nio.file.Files.readString(dir.resolve("admin.token"))
+                        .strip();
+                String metrics = UnsubFixture.HTTP
+                        .send(
+                                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
+                                                + tern.adminAddress().getPort() + "/metrics"))
+                                        .header("Authorization", "Bearer " + token)
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString())
+                        .body();
+                assertThat(metrics)
+                        .containsPattern("(?m)^tern_events_unsubscribe_total\\{[^}]*tenant=\"acme\"[^}]*} 1\\.0$");
+                assertThat(metrics)
+                        .containsPattern(
+                                "(?m)^tern_campaign_recipients\\{[^}]*campaign=\"spring\"[^}]*kind=\"unsubscribed\"[^}]*} 1\\.0$");
                 assertThat(UnsubFixture.post(http, path, "List-Unsubscribe=One-Click")
                                 .statusCode())
                         .isEqualTo(200);
@@ -163,7 +182,16 @@ class OneClickUnsubscribeTest {
                                 .unsubscribed())
                         .isEqualTo(1);
 
-                // the next message to r1 for acme is refused; r2 and other tenants still get mail
+                // the next message to r1 for acme is refused: at RCPT when the tenant is known before DATA
+                // (a client of acme's network), else at the end of DATA; r2 and other tenants still get mail
+                try (var smtp = new UnsubFixture.Smtp(tern.injectionAddress(), "127.0.0.3")) {
+                    assertThat(smtp.command("MAIL FROM:<news@example.com>")).startsWith("250");
+                    assertThat(smtp.command("RCPT TO:<r1@dest.test>"))
+                            .startsWith("550 5.7.1")
+                            .contains("unsubscribed");
+                    assertThat(smtp.command("RCPT TO:<r2@dest.test>")).startsWith("250");
+                    smtp.command("RSET");
+                }
                 try (var smtp = new UnsubFixture.Smtp(tern.injectionAddress())) {
                     assertThat(smtp.send("news@example.com", List.of("r1@dest.test"), MESSAGE))
                             .startsWith("550 5.7.1")
