@@ -9,6 +9,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
+import java.security.Provider;
 import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.interfaces.RSAPrivateCrtKey;
@@ -34,6 +35,8 @@ import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
  *
  * <p>Loads PEM {@code RSA PRIVATE KEY} (PKCS#1), PEM {@code PRIVATE KEY} (PKCS#8, RSA or Ed25519) and the
  * bare base64 32-byte Ed25519 seed used by RFC 8463 and dkimpy. The algorithm is detected from the key.
+ * An RSA key signs with {@link RsaEngine#preferred()} (native AWS-LC where it loads, else the JDK);
+ * {@link #withRsaEngine(RsaEngine)} picks one.
  */
 public final class DkimKey {
     /** Smallest RSA modulus accepted for signing (RFC 8301). */
@@ -44,14 +47,26 @@ public final class DkimKey {
     private final PrivateKey rsaKey;
     private final Ed25519PrivateKeyParameters edKey;
     private final byte[] publicKey;
+    private final RsaEngine rsaEngine;
+    private final Provider rsaProvider;
+    private final PrivateKey engineKey;
 
     private DkimKey(
-            DkimAlgorithm algorithm, int bits, PrivateKey rsaKey, Ed25519PrivateKeyParameters edKey, byte[] publicKey) {
+            DkimAlgorithm algorithm,
+            int bits,
+            PrivateKey rsaKey,
+            Ed25519PrivateKeyParameters edKey,
+            byte[] publicKey,
+            RsaEngine rsaEngine,
+            PrivateKey engineKey) {
         this.algorithm = algorithm;
         this.bits = bits;
         this.rsaKey = rsaKey;
         this.edKey = edKey;
         this.publicKey = publicKey;
+        this.rsaEngine = rsaEngine;
+        this.rsaProvider = rsaEngine == null ? null : rsaEngine.provider();
+        this.engineKey = engineKey;
     }
 
     /** Loads a key file (PEM or bare base64 Ed25519 seed); errors name the file. */
@@ -149,10 +164,57 @@ public final class DkimKey {
             byte[] spki = KeyFactory.getInstance("RSA")
                     .generatePublic(new RSAPublicKeySpec(crt.getModulus(), crt.getPublicExponent()))
                     .getEncoded();
-            return new DkimKey(DkimAlgorithm.RSA_SHA256, bits, key, null, spki);
+            DkimKey java = new DkimKey(DkimAlgorithm.RSA_SHA256, bits, key, null, spki, RsaEngine.JAVA, key);
+            if (RsaEngine.preferred() == RsaEngine.JAVA) return java;
+            try {
+                return java.withRsaEngine(RsaEngine.NATIVE);
+            } catch (DkimKeyException e) {
+                return java; // the native engine refused this key: the JDK signs it
+            }
         } catch (GeneralSecurityException e) {
             throw new DkimKeyException("cannot derive RSA public key: " + e, e);
         }
+    }
+
+    /**
+     * This key signing with {@code engine} (RSA keys; an Ed25519 key is returned as is). Switching to
+     * {@link RsaEngine#NATIVE} checks once that the native engine's signature of a test text is
+     * byte-identical to the JDK's.
+     *
+     * @throws DkimKeyException if the engine is not available or disagrees with the JDK
+     */
+    public DkimKey withRsaEngine(RsaEngine engine) {
+        if (edKey != null || engine == rsaEngine) return this;
+        if (engine == RsaEngine.JAVA) {
+            return new DkimKey(algorithm, bits, rsaKey, null, publicKey, RsaEngine.JAVA, rsaKey);
+        }
+        Provider provider = engine.provider();
+        PrivateKey translated;
+        try {
+            translated = (PrivateKey) KeyFactory.getInstance("RSA", provider).translateKey(rsaKey);
+        } catch (GeneralSecurityException | RuntimeException e) {
+            throw new DkimKeyException("the " + engine.description() + " RSA engine cannot use this key: " + e, e);
+        }
+        DkimKey candidate = new DkimKey(algorithm, bits, rsaKey, null, publicKey, engine, translated);
+        byte[] probe = "tern dkim rsa engine self-check".getBytes(StandardCharsets.US_ASCII);
+        byte[] mine;
+        byte[] reference;
+        try {
+            mine = candidate.sign(probe);
+            reference = rsaSign(null, rsaKey, probe);
+        } catch (RuntimeException e) {
+            throw new DkimKeyException("the " + engine.description() + " RSA engine failed its self-check: " + e, e);
+        }
+        if (!java.util.Arrays.equals(mine, reference)) {
+            throw new DkimKeyException(
+                    "the " + engine.description() + " RSA engine disagrees with the JDK's signature");
+        }
+        return candidate;
+    }
+
+    /** The engine an RSA key signs with; null for an Ed25519 key. */
+    public RsaEngine rsaEngine() {
+        return rsaEngine;
     }
 
     private static DkimKey ed25519(Ed25519PrivateKeyParameters key) {
@@ -161,7 +223,9 @@ public final class DkimKey {
                 256,
                 null,
                 key,
-                key.generatePublicKey().getEncoded());
+                key.generatePublicKey().getEncoded(),
+                null,
+                null);
     }
 
     /** The signing algorithm this key implies. */
@@ -196,9 +260,15 @@ public final class DkimKey {
             signer.update(digest, 0, digest.length);
             return signer.generateSignature();
         }
+        return rsaSign(rsaProvider, engineKey, data);
+    }
+
+    private static byte[] rsaSign(Provider provider, PrivateKey key, byte[] data) {
         try {
-            Signature s = Signature.getInstance("SHA256withRSA");
-            s.initSign(rsaKey);
+            Signature s = provider == null
+                    ? Signature.getInstance("SHA256withRSA")
+                    : Signature.getInstance("SHA256withRSA", provider);
+            s.initSign(key);
             s.update(data);
             return s.sign();
         } catch (GeneralSecurityException e) {
@@ -208,6 +278,6 @@ public final class DkimKey {
 
     @Override
     public String toString() {
-        return "DkimKey[" + algorithm.tag() + ", " + bits + " bits]";
+        return "DkimKey[" + algorithm.tag() + ", " + bits + " bits" + (rsaEngine == null ? "" : ", " + rsaEngine) + "]";
     }
 }

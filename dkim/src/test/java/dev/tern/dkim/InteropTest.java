@@ -79,11 +79,17 @@ class InteropTest {
 
         List<Signed> cases = new ArrayList<>();
         for (var e : messages().entrySet()) {
-            for (DkimKey key : List.of(RSA, ED)) {
+            List<DkimKey> keys = new ArrayList<>();
+            for (RsaEngine engine : RsaEngines.all()) keys.add(RSA.withRsaEngine(engine));
+            keys.add(ED);
+            for (DkimKey key : keys) {
                 for (Canonicalization c : Canonicalization.values()) {
-                    SignerSettings s = SignerSettings.of(DOMAIN, key == RSA ? "rsa" : "ed", key)
-                            .withCanonicalization(c, c);
-                    String name = e.getKey() + "-" + key.algorithm().tag() + "-" + c.tag();
+                    boolean rsa = key.algorithm() == DkimAlgorithm.RSA_SHA256;
+                    SignerSettings s =
+                            SignerSettings.of(DOMAIN, rsa ? "rsa" : "ed", key).withCanonicalization(c, c);
+                    String name = e.getKey() + "-" + key.algorithm().tag()
+                            + (rsa ? "-" + key.rsaEngine().name().toLowerCase(java.util.Locale.ROOT) : "") + "-"
+                            + c.tag();
                     String signed =
                             new DkimSigner(s).sign(e.getValue().getBytes(StandardCharsets.UTF_8)) + e.getValue();
                     cases.add(write(name, signed, true));
@@ -99,8 +105,14 @@ class InteropTest {
             }
         }
         String plain = messages().get("plain");
-        MultiSigner dual = MultiSigner.of(SignerSettings.of(DOMAIN, "ed", ED), SignerSettings.of(DOMAIN, "rsa", RSA));
-        cases.add(write("dual-ed25519-rsa", dual.sign(plain.getBytes(StandardCharsets.UTF_8)) + plain, true));
+        for (RsaEngine engine : RsaEngines.all()) {
+            MultiSigner dual = MultiSigner.of(
+                    SignerSettings.of(DOMAIN, "ed", ED), SignerSettings.of(DOMAIN, "rsa", RSA.withRsaEngine(engine)));
+            cases.add(write(
+                    "dual-ed25519-rsa-" + engine.name().toLowerCase(java.util.Locale.ROOT),
+                    dual.sign(plain.getBytes(StandardCharsets.UTF_8)) + plain,
+                    true));
+        }
 
         Map<String, String> dkimpy = runDkimpy(cases);
         List<String> report = new ArrayList<>();

@@ -9,12 +9,19 @@ import dev.tern.bounce.arf.ArfParser;
 import dev.tern.bounce.arf.FeedbackReport;
 import dev.tern.bounce.classify.ReplyClassifier;
 import dev.tern.bounce.classify.SmtpReply;
+import dev.tern.bounce.dsn.lhost.BounceMail;
+import dev.tern.bounce.dsn.lhost.Decoded;
+import dev.tern.bounce.dsn.lhost.Lhosts;
 import dev.tern.bounce.mime.Header;
 import dev.tern.bounce.mime.MimeParser;
 import dev.tern.bounce.mime.MimePart;
+import dev.tern.bounce.text.Addresses;
+import dev.tern.bounce.text.DsnFields;
+import dev.tern.bounce.text.RemoteHosts;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -50,6 +57,29 @@ public final class BounceParser {
             "(?i)^\\s*(auto(matic)?[ -]?(reply|response|antwort)|out of (the )?office|away|abwesend|absence|vacation|on leave|r[ée]ponse automatique)");
     private static final Pattern BOUNCE_SUBJECT = Pattern.compile(
             "(?i)(undeliver|undelivered|delivery|failure|failed|returned|bounce|not delivered|nondeliver|non-deliver|rejected|error|warning|delayed)");
+
+    /**
+     * Reasons a decoder's reading of the MTA's own words does not settle: the reply's codes and text are
+     * read first, and the decoder's reason is used only when they say nothing (sisimai's "retry" reasons).
+     */
+    private static final Set<Reason> RECHECKED = EnumSet.of(
+            Reason.UNDEFINED,
+            Reason.ONHOLD,
+            Reason.SYSTEMERROR,
+            Reason.SECURITYERROR,
+            Reason.EXPIRED,
+            Reason.SUSPEND,
+            Reason.NETWORKERROR,
+            Reason.HOSTUNKNOWN,
+            Reason.USERUNKNOWN);
+    /** How deep a bounce quoted inside a bounce is read. */
+    private static final int MAX_NESTING = 2;
+
+    private static final Pattern FORWARDED = Pattern.compile("(?i)^\\s*(fwd?|fw|tr|wg|rv|enc)\\s*:");
+    private static final Pattern QUOTE = Pattern.compile("(?m)^> ?");
+    /** The header block of a forwarded mail (From:, Date:, To:, Subject: ... up to the blank line). */
+    private static final Pattern FORWARDED_HEADERS =
+            Pattern.compile("(?m)^From: .*\\n(?:[A-Za-z-]+: .*\\n|[ \\t].*\\n){1,20}?\\s*\\n");
 
     private final ReplyClassifier classifier;
     private final ArfParser arf;
@@ -96,6 +126,10 @@ public final class BounceParser {
     }
 
     private BounceReport parseInternal(MimePart root) {
+        return parseInternal(root, 0);
+    }
+
+    private BounceReport parseInternal(MimePart root, int depth) {
         Optional<FeedbackReport> feedback = arf.parse(root);
         if (feedback.isPresent()) {
             FeedbackReport f = feedback.get();
@@ -107,6 +141,16 @@ public final class BounceParser {
             return new BounceReport(BounceReport.Kind.FEEDBACK, out, f.originalHeaders(), f.ternId(), f.feedbackType());
         }
         Parts parts = Parts.of(root);
+        if (FORWARDED
+                        .matcher(root.header("Subject") == null ? "" : root.header("Subject"))
+                        .find()
+                && parts.humanText.contains("\n>")) {
+            // a bounce forwarded by a person: the report is quoted, line by line, with '>'
+            parts = new Parts(
+                    forwardedReport(QUOTE.matcher(parts.humanText).replaceAll("")),
+                    parts.deliveryStatus,
+                    parts.original);
+        }
         Map<String, String> original = originalHeaders(parts);
         String ternId = original.get("x-tern-id");
 
@@ -118,6 +162,23 @@ public final class BounceParser {
         String errorDiag = capped(errorText.trim());
         Map<List<String>, BouncedRecipient> built = new HashMap<>(); // recipients with the same text share one reading
         Set<String> senders = senders(root, original);
+
+        Optional<Lhosts.Decoding> decoding =
+                Lhosts.decode(new BounceMail(root, parts.humanText, parts.deliveryStatus, errorText));
+        if (decoding.isPresent()) {
+            List<BouncedRecipient> out = new ArrayList<>();
+            Set<String> seen = new HashSet<>();
+            for (Decoded d : decoding.get().recipients()) {
+                if (!seen.add(Addresses.key(d.recipient()) + "|" + d.action())) {
+                    continue;
+                }
+                out.add(build(built, d, decoding.get().family()));
+            }
+            BounceReport.Kind kind =
+                    parts.deliveryStatus != null ? BounceReport.Kind.DSN : BounceReport.Kind.NON_STANDARD;
+            return new BounceReport(
+                    kind, out, original, ternId, null, decoding.get().family());
+        }
 
         List<Map<String, String>> groups =
                 parts.deliveryStatus == null ? List.of() : DsnFields.recipientGroups(parts.deliveryStatus);
@@ -188,6 +249,15 @@ public final class BounceParser {
             if (found.isEmpty()) {
                 found = TextRecipients.find(errorText, senders);
             }
+            if (found.isEmpty() && depth < MAX_NESTING && parts.original != null) {
+                // a report that only wraps another MTA's bounce (sent back as its attachment): read that one
+                BounceReport inner = parseInternal(parts.original, depth + 1);
+                if (!inner.recipients().isEmpty()
+                        && (inner.kind() == BounceReport.Kind.DSN || inner.kind() == BounceReport.Kind.NON_STANDARD)
+                        && Parts.of(parts.original).deliveryStatus != null) {
+                    return new BounceReport(inner.kind(), inner.recipients(), original, ternId, null, inner.decoder());
+                }
+            }
             if (found.isEmpty() && original.containsKey("to")) {
                 String to = Addresses.first(original.get("to"));
                 if (to != null) {
@@ -209,6 +279,12 @@ public final class BounceParser {
             kind = BounceReport.Kind.UNKNOWN;
         }
         return new BounceReport(kind, out, original, ternId, null);
+    }
+
+    /** The forwarded report without the forwarding note and the header block of the forwarded bounce. */
+    private static String forwardedReport(String text) {
+        Matcher m = FORWARDED_HEADERS.matcher(text);
+        return m.find() ? text.substring(m.end()) : text;
     }
 
     private static String mostInformative(String segment, String errorDiag) {
@@ -254,6 +330,51 @@ public final class BounceParser {
                 r.rule());
     }
 
+    /** {@link #build} for a decoder's reading: its command and reason are evidence too. */
+    private BouncedRecipient build(Map<List<String>, BouncedRecipient> built, Decoded d, String family) {
+        String domain = Addresses.domain(d.recipient());
+        String reason = d.reason() == null ? "" : d.reason().id();
+        BouncedRecipient r = built.computeIfAbsent(
+                Arrays.asList(
+                        d.action(),
+                        d.status(),
+                        d.diagnostic(),
+                        d.remoteHost(),
+                        d.diagnosticType(),
+                        d.command(),
+                        reason,
+                        domain,
+                        family),
+                k -> build(
+                        "@" + domain,
+                        d.action(),
+                        d.status(),
+                        d.diagnostic(),
+                        d.remoteHost(),
+                        d.diagnosticType(),
+                        "",
+                        d.command(),
+                        d.reason(),
+                        family));
+        return withAddress(r, d.recipient());
+    }
+
+    private static BouncedRecipient withAddress(BouncedRecipient r, String address) {
+        return new BouncedRecipient(
+                address,
+                r.action(),
+                r.status(),
+                r.replyCode(),
+                r.command(),
+                r.remoteMta(),
+                r.diagnosticType(),
+                r.diagnosticCode(),
+                r.reason(),
+                r.hard(),
+                r.bounceClass(),
+                r.rule());
+    }
+
     private static String groupAddress(Map<String, String> g) {
         for (String f : new String[] {"final-recipient", "original-recipient", "x-actual-recipient"}) {
             String a = Addresses.first(DsnFields.typedValue(g.get(f)));
@@ -281,10 +402,24 @@ public final class BounceParser {
             String remoteMta,
             String diagType,
             String segment) {
+        return build(address, action, dsnStatus, diag, remoteMta, diagType, segment, null, null, "");
+    }
+
+    private BouncedRecipient build(
+            String address,
+            String action,
+            String dsnStatus,
+            String diag,
+            String remoteMta,
+            String diagType,
+            String segment,
+            String decodedCommand,
+            Reason decodedReason,
+            String family) {
         String cleanDiag =
                 MultilineReplies.join(capped(diag).replaceAll("\\s+", " ").trim());
         String lower = cleanDiag.toLowerCase(Locale.ROOT);
-        String command = SmtpCommands.find(lower);
+        String command = decodedCommand != null ? decodedCommand : SmtpCommands.find(lower);
         if (command == null && !segment.isBlank()) {
             command = SmtpCommands.find(segment.replaceAll("\\s+", " ").toLowerCase(Locale.ROOT));
         }
@@ -320,10 +455,19 @@ public final class BounceParser {
         boolean fallback = c.ruleId().equals("fallback")
                 || c.ruleId().startsWith("reply:")
                 || c.ruleId().startsWith("command:");
-        if (fallback && diagType.startsWith("X-UNIX")) {
+        if ((fallback || c.reason() == Reason.SYSTEMERROR) && diagType.startsWith("X-UNIX")) {
+            // RFC 3464 diagnostic type X-UNIX: the failure came from a local delivery program
             c = Classification.of(Reason.MAILERERROR, false, "x-unix");
         } else if (fallback && (action.equals("delayed") || action.equals("expired"))) {
             c = Classification.of(Reason.EXPIRED, false, "action:" + action);
+        }
+        if (decodedReason != null && !c.ruleId().startsWith("provider-")) {
+            // the MTA's own fixed wording, read by its decoder (sisimai's Lhost tables): it decides unless it
+            // is a reason that the reply's own codes and words may refine, and they did
+            if (!RECHECKED.contains(decodedReason) || isWeak(c)) {
+                c = Classification.of(
+                        decodedReason, new SmtpReply(code, status, "", command).temporary(), "lhost:" + family);
+            }
         }
         if (action.equals("delayed") && c.reason().hardFor(false)) {
             c = new Classification(c.reason(), false, c.bounceClass(), c.ruleId());

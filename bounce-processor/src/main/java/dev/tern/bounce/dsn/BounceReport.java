@@ -11,13 +11,16 @@ import java.util.Map;
  * @param originalHeaders headers of the returned original message (first value per name), possibly empty
  * @param ternId          the original message's Tern id (from {@code X-Tern-Id}), or null
  * @param feedbackType    ARF feedback type when {@code kind} is {@link Kind#FEEDBACK}, else null
+ * @param decoder         the MTA family whose decoder read the report ({@code postfix}, {@code exim}, ...), or ""
+ *                        when the generic RFC 3464 / text reading did
  */
 public record BounceReport(
         Kind kind,
         List<BouncedRecipient> recipients,
         Map<String, String> originalHeaders,
         String ternId,
-        String feedbackType) {
+        String feedbackType,
+        String decoder) {
 
     /** Kinds of returned mail. */
     public enum Kind {
@@ -36,5 +39,16 @@ public record BounceReport(
     public BounceReport {
         recipients = List.copyOf(recipients);
         originalHeaders = Map.copyOf(originalHeaders);
+        decoder = decoder == null ? "" : decoder;
+    }
+
+    /** A report read without a family decoder. */
+    public BounceReport(
+            Kind kind,
+            List<BouncedRecipient> recipients,
+            Map<String, String> originalHeaders,
+            String ternId,
+            String feedbackType) {
+        this(kind, recipients, originalHeaders, ternId, feedbackType, "");
     }
 }

@@ -1,5 +1,6 @@
 package dev.tern.bounce.dsn;
 
+import dev.tern.bounce.text.Addresses;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashSet;

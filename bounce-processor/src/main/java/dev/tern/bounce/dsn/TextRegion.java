@@ -11,7 +11,7 @@ final class TextRegion {
             // the dash and star separators it swallows are checked behind it instead
             "(?im)^[\\-=*_>|\\s&&[^\\n]]*+("
                     + "this is a copy of the (original )?message"
-                    + "|(the )?original message (follows|was|is attached|headers? follows?)"
+                    + "|(the )?original message (follows|was(?! received)|is attached|headers? follows?)"
                     + "|(?<=-|- )original message ?-+"
                     + "|below this line is a copy of the message"
                     + "|a copy of the original message( below)?"

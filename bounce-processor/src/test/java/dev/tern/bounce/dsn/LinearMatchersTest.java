@@ -2,6 +2,7 @@ package dev.tern.bounce.dsn;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tern.bounce.text.Addresses;
 import java.util.Random;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;

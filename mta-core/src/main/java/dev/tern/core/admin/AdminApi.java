@@ -25,6 +25,7 @@ public final class AdminApi {
     private final ControlResource control;
     private final SuppressionsResource suppressions;
     private final ReloadResource reload;
+    private final DrainResource drain;
 
     public AdminApi(AdminContext ctx) {
         this.ctx = ctx;
@@ -33,6 +34,12 @@ public final class AdminApi {
         this.control = new ControlResource(ctx);
         this.suppressions = new SuppressionsResource(ctx);
         this.reload = new ReloadResource(ctx);
+        this.drain = new DrainResource(ctx);
+    }
+
+    /** Connects {@code /api/v1/drain} to the injection listener (started after the admin API). */
+    public void drainGate(DrainResource.Gate gate) {
+        drain.gate(gate);
     }
 
     /** Answers one request; never throws. */
@@ -72,6 +79,14 @@ public final class AdminApi {
             case "retry" -> method(req, "POST") ? ApiResponse.ok(control.retry(req)) : notAllowed(req);
             case "holds" -> method(req, "GET") ? ApiResponse.ok(control.holds()) : notAllowed(req);
             case "reload" -> method(req, "POST") ? ApiResponse.ok(reload.reload()) : notAllowed(req);
+            case "drain" ->
+                switch (req.method()) {
+                    case "GET" -> ApiResponse.ok(drain.status());
+                    case "POST" -> ApiResponse.ok(drain.start());
+                    case "DELETE" -> ApiResponse.ok(drain.cancel());
+                    default -> notAllowed(req);
+                };
+            case "spool/import" -> method(req, "POST") ? ApiResponse.ok(importSpool(req)) : notAllowed(req);
             case "suppressions" ->
                 switch (req.method()) {
                     case "GET" -> ApiResponse.ok(suppressions.list(req));
@@ -114,6 +129,33 @@ public final class AdminApi {
         byte[] given = h.substring(7).strip().getBytes(StandardCharsets.UTF_8);
         if (!MessageDigest.isEqual(given, token.getBytes(StandardCharsets.UTF_8))) {
             throw new ApiException(401, "invalid bearer token");
+        }
+    }
+
+    /** {@code POST /api/v1/spool/import {"path": DIR, "force": false}}: queues an export made by {@code tern spool export}. */
+    private Map<String, Object> importSpool(ApiRequest req) {
+        var json = req.json();
+        String path = req.field(json, "path", true);
+        boolean force = json.path("force").asBoolean(false);
+        java.nio.file.Path dir = java.nio.file.Path.of(path);
+        if (!dir.isAbsolute()) throw ApiException.badRequest("field \"path\" must be an absolute directory path");
+        if (!java.nio.file.Files.isDirectory(dir)) throw ApiException.badRequest("no such directory: " + path);
+        String node =
+                ctx.config().fleet() != null && !ctx.config().fleet().nodeId().isEmpty()
+                        ? ctx.config().fleet().nodeId()
+                        : ctx.config().server().hostname();
+        try {
+            var r = dev.tern.core.transfer.SpoolImport.run(ctx.spool(), dir, node, force, ctx.clock());
+            ctx.engine().wake();
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("messages", r.messages());
+            out.put("recipients", r.recipients());
+            out.put("already_queued", r.alreadyQueued());
+            return out;
+        } catch (dev.tern.core.transfer.TransferException e) {
+            throw new ApiException(e.conflict() ? 409 : 422, e.getMessage());
+        } catch (java.io.IOException e) {
+            throw new ApiException(500, "import failed: " + e.getMessage());
         }
     }
 

@@ -109,6 +109,7 @@ public class BouncesCommand implements Callable<Integer> {
             out.put("recipients", report.recipients());
             out.put("ternId", report.ternId());
             out.put("feedbackType", report.feedbackType());
+            out.put("decoder", report.decoder());
             new ArfParser().parse(root).ifPresent(f -> out.put("feedbackReport", f));
             out.put("originalHeaders", report.originalHeaders());
             if (reports.size() > 1) {

@@ -26,7 +26,9 @@ import picocli.CommandLine.Command;
             CampaignsCommand.class,
             TopCommand.class,
             AuthCommand.class,
-            CheckCommand.class
+            CheckCommand.class,
+            DrainCommand.class,
+            SpoolCommand.class
         })
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -837,22 +837,26 @@ public record TernConfig(
      * @param canonicalization header/body canonicalization, e.g. relaxed/relaxed
      * @param expiry           if set (e.g. 7d), signatures carry x= = t= + expiry
      * @param headers          header fields to sign (empty = Tern's default list, with over-signing)
+     * @param rsaEngine        where RSA signatures are computed: auto (native AWS-LC where it loads, else the
+     *                         JDK), native (required: start fails without it) or java (the JDK's)
      */
     public record Dkim(
             Map<String, List<DkimKeyConfig>> domains,
             String fallbackDomain,
             String canonicalization,
             Duration expiry,
-            List<String> headers)
+            List<String> headers,
+            String rsaEngine)
             implements Validated {
         static Dkim defaults() {
-            return new Dkim(Map.of(), "", "relaxed/relaxed", null, List.of());
+            return new Dkim(Map.of(), "", "relaxed/relaxed", null, List.of(), "auto");
         }
 
         public Dkim {
             domains = domains == null ? Map.of() : domains;
             fallbackDomain = fallbackDomain == null ? "" : fallbackDomain.toLowerCase(java.util.Locale.ROOT);
             headers = headers == null ? List.of() : headers;
+            rsaEngine = rsaEngine == null ? "auto" : rsaEngine.toLowerCase(java.util.Locale.ROOT);
         }
 
         @Override
@@ -871,6 +875,10 @@ public record TernConfig(
                     "headers",
                     "must include From");
             if (expiry != null) p.require(expiry.toSeconds() >= 1, "expiry", "must be at least 1s");
+            p.require(
+                    rsaEngine.equals("auto") || rsaEngine.equals("native") || rsaEngine.equals("java"),
+                    "rsa_engine",
+                    "must be auto, native or java (got '" + rsaEngine + "')");
         }
     }
 

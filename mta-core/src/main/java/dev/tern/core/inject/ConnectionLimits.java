@@ -15,14 +15,27 @@ final class ConnectionLimits implements SessionHandler {
     private final int maxPerAddress;
     private final Map<Session, InetAddress> open = new ConcurrentHashMap<>();
     private final Map<InetAddress, Integer> counts = new ConcurrentHashMap<>();
+    private volatile boolean draining;
 
     /** @param maxPerAddress most concurrent sessions per client address; 0 = no limit */
     ConnectionLimits(int maxPerAddress) {
         this.maxPerAddress = maxPerAddress;
     }
 
+    /** Draining: every new session gets "421 4.3.2" and is closed (sessions already open go on). */
+    void draining(boolean on) {
+        draining = on;
+    }
+
+    boolean draining() {
+        return draining;
+    }
+
     @Override
     public SessionAcceptance accept(Session session) {
+        if (draining)
+            return SessionAcceptance.failure(
+                    421, "4.3.2 Service not available: this node is draining, try another server");
         if (maxPerAddress <= 0) return SessionAcceptance.success();
         InetAddress a = session.getRealRemoteAddress().getAddress();
         boolean[] ok = {false};

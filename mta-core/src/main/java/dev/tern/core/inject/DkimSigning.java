@@ -5,6 +5,7 @@ import dev.tern.dkim.Canonicalization;
 import dev.tern.dkim.DkimKey;
 import dev.tern.dkim.DkimSigner;
 import dev.tern.dkim.MultiSigner;
+import dev.tern.dkim.RsaEngine;
 import dev.tern.dkim.SignerSettings;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -34,10 +35,38 @@ public final class DkimSigning implements AutoCloseable {
     private final Map<Path, FileTime> loadedAt = new HashMap<>();
     private ScheduledExecutorService watcher;
 
+    /** @throws dev.tern.core.config.ConfigException naming {@code dkim.rsa_engine} if native RSA is required but absent */
     public DkimSigning(TernConfig.Dkim config) {
         this.config = config;
         this.signers = build(config, Map.of(), loadedAt);
         watchKeys();
+        if (!signers.isEmpty()) {
+            RsaEngine e = engine(config);
+            log.info(
+                    "DKIM signs for {} domain(s); RSA engine: {}",
+                    signers.size(),
+                    (e == null ? RsaEngine.preferred() : e).description());
+        }
+    }
+
+    /**
+     * The RSA engine {@code dkim.rsa_engine} asks for; null for auto (each key takes the native
+     * engine where it loads and accepts the key, else the JDK's).
+     */
+    static RsaEngine engine(TernConfig.Dkim config) {
+        return switch (config.rsaEngine()) {
+            case "java" -> RsaEngine.JAVA;
+            case "native" -> {
+                if (!RsaEngine.nativeAvailable()) {
+                    throw new dev.tern.core.config.ConfigException(
+                            "dkim",
+                            List.of("dkim.rsa_engine: native RSA is not available on this machine ("
+                                    + RsaEngine.nativeUnavailableReason() + "); use auto or java"));
+                }
+                yield RsaEngine.NATIVE;
+            }
+            default -> null;
+        };
     }
 
     private synchronized void watchKeys() {
@@ -131,6 +160,7 @@ public final class DkimSigning implements AutoCloseable {
         String[] canon = config.canonicalization().split("/");
         Canonicalization header = Canonicalization.valueOf(canon[0].toUpperCase(Locale.ROOT));
         Canonicalization body = Canonicalization.valueOf(canon[canon.length - 1].toUpperCase(Locale.ROOT));
+        RsaEngine engine = engine(config);
         Map<String, MultiSigner> out = new HashMap<>();
         for (var e : config.domains().entrySet()) {
             String domain = e.getKey().toLowerCase(Locale.ROOT);
@@ -138,7 +168,8 @@ public final class DkimSigning implements AutoCloseable {
             try {
                 for (TernConfig.DkimKeyConfig k : e.getValue()) {
                     loadedAt.put(k.keyFile(), mtime(k.keyFile()));
-                    SignerSettings s = SignerSettings.of(domain, k.selector(), DkimKey.load(k.keyFile()))
+                    SignerSettings s = SignerSettings.of(
+                                    domain, k.selector(), withEngine(DkimKey.load(k.keyFile()), engine))
                             .withCanonicalization(header, body);
                     if (!config.headers().isEmpty())
                         s = s.withHeaders(config.headers(), SignerSettings.DEFAULT_OVERSIGNED);
@@ -156,6 +187,10 @@ public final class DkimSigning implements AutoCloseable {
             }
         }
         return Map.copyOf(out);
+    }
+
+    private static DkimKey withEngine(DkimKey key, RsaEngine engine) {
+        return engine == null ? key : key.withRsaEngine(engine);
     }
 
     /** Re-reads the keys now (configuration reload). */

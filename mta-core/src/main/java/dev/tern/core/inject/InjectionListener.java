@@ -34,6 +34,7 @@ public final class InjectionListener implements AutoCloseable {
     private final SMTPServer smtps; // null: no implicit-TLS listener
     private final ExecutorService sessions;
     private final ConnectionGuard guard;
+    private final ConnectionLimits limits;
 
     /**
      * With {@code feedback}: suppressed recipients are refused (or reported), VERP return paths
@@ -79,7 +80,7 @@ public final class InjectionListener implements AutoCloseable {
                                         feedback.unsubscribes().tokens()));
         if (metrics != null) auth.failures.onFailure(metrics::authFailed);
         ServerTls tls = c.tls().enabled() ? serverTls(c.tls(), hostname) : null;
-        ConnectionLimits limits = new ConnectionLimits(c.maxConnectionsPerIp());
+        limits = new ConnectionLimits(c.maxConnectionsPerIp());
         guard = new ConnectionGuard(
                 new ConnectionGuard.Settings(
                         c.idleTimeout(),
@@ -157,6 +158,24 @@ public final class InjectionListener implements AutoCloseable {
         s.getCommandHandler().addCommand(new TernAuthCommand(auth));
         s.getCommandHandler().addCommand(new TernStartTlsCommand(guard));
         return s;
+    }
+
+    /**
+     * Drain ({@code tern drain}): while on, every new session on both listeners is answered
+     * "421 4.3.2" and closed; sessions already open finish. Off: new sessions are accepted again.
+     */
+    public void drain(boolean on) {
+        if (on != limits.draining())
+            log.info(
+                    on
+                            ? "draining: refusing new SMTP sessions (421 4.3.2)"
+                            : "drain cancelled: accepting SMTP sessions again");
+        limits.draining(on);
+    }
+
+    /** Whether new sessions are refused ({@link #drain}). */
+    public boolean draining() {
+        return limits.draining();
     }
 
     /** Connections open now on the plain and the SMTPS listener. */

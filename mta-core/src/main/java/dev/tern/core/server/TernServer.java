@@ -246,6 +246,23 @@ public final class TernServer implements AutoCloseable {
             injection = life.add(
                     "injection", new InjectionListener(config, spool, events, dkim, clock, feedback, pathMetrics));
             injection.start();
+            InjectionListener listener = injection;
+            adminApi.drainGate(new dev.tern.core.admin.DrainResource.Gate() {
+                @Override
+                public void drain(boolean on) {
+                    listener.drain(on);
+                }
+
+                @Override
+                public boolean draining() {
+                    return listener.draining();
+                }
+
+                @Override
+                public int openSessions() {
+                    return listener.openConnections();
+                }
+            });
             life.add("SIGHUP handler", ReloadSignal.install(reloader));
         } catch (Throwable e) { // also Netty's undeclared BindException
             life.close();

@@ -9,6 +9,7 @@ import dev.tern.core.config.TernConfig;
 import dev.tern.core.server.TernServer;
 import dev.tern.dkim.DkimKey;
 import dev.tern.dkim.DkimVerifier;
+import dev.tern.dkim.RsaEngine;
 import dev.tern.dkim.VerificationResult;
 import dev.tern.testkit.smtp.ReceivedMessage;
 import dev.tern.testkit.smtp.SmtpSink;
@@ -156,6 +157,42 @@ class DkimSigningTest {
                                         p -> assertThat(p)
                                                 .startsWith("dkim.domains.\"example.com\"[1].algorithm: the key in")
                                                 .contains("ed25519-sha256")));
+    }
+
+    @Test
+    void rsaEngineFromTheConfigurationSignsVerifiably() throws Exception {
+        Path rsa = writePkcs8(dir.resolve("rsa.pem"), "RSA", 2048);
+        DkimKey key = DkimKey.load(rsa);
+        byte[] msg = "From: a@example.com\r\nSubject: x\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
+        List<String> engines =
+                RsaEngine.nativeAvailable() ? List.of("auto", "java", "native") : List.of("auto", "java");
+        for (String engine : engines) {
+            TernConfig config = ConfigLoader.parse("""
+            dkim:
+              rsa_engine: %s
+              domains:
+                example.com: [ { selector: a, key_file: "%s" } ]
+            """.formatted(engine, rsa), "t");
+            assertThat(DkimSigning.engine(config.dkim()))
+                    .isEqualTo(
+                            switch (engine) {
+                                case "java" -> RsaEngine.JAVA;
+                                case "native" -> RsaEngine.NATIVE;
+                                default -> null;
+                            });
+            try (DkimSigning s = new DkimSigning(config.dkim())) {
+                byte[] signed = (s.sign(msg, "example.com") + new String(msg, StandardCharsets.US_ASCII))
+                        .getBytes(StandardCharsets.US_ASCII);
+                assertThat(new DkimVerifier((sel, d) -> key.dnsRecord()).verify(signed))
+                        .as(engine)
+                        .singleElement()
+                        .matches(VerificationResult::passed);
+            }
+        }
+        assertThatThrownBy(() -> ConfigLoader.parse("dkim: { rsa_engine: fast }\n", "t"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("dkim.rsa_engine")
+                .hasMessageContaining("auto, native or java");
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.tern.bounce.dsn;
+package dev.tern.bounce.text;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -7,11 +7,11 @@ import java.util.Locale;
 import java.util.Map;
 
 /** Reads the field groups of a {@code message/delivery-status} body (or DSN-like fields in plain text). */
-final class DsnFields {
+public final class DsnFields {
     private DsnFields() {}
 
     /** Per-recipient field groups: those holding a Final-Recipient or Original-Recipient field. */
-    static List<Map<String, String>> recipientGroups(String body) {
+    public static List<Map<String, String>> recipientGroups(String body) {
         List<Map<String, String>> groups = new ArrayList<>();
         // values are built up line by line: concatenating strings would copy a long folded field once per line
         Map<String, StringBuilder> current = new LinkedHashMap<>();
@@ -56,7 +56,7 @@ final class DsnFields {
     }
 
     /** The per-message fields (Reporting-MTA, Arrival-Date, ...): the first group without a recipient. */
-    static Map<String, String> messageFields(String body) {
+    public static Map<String, String> messageFields(String body) {
         Map<String, String> out = new LinkedHashMap<>();
         for (String line : body.split("\n")) {
             if (line.isBlank()) {
@@ -76,7 +76,7 @@ final class DsnFields {
     }
 
     /** {@code rfc822; a@b} -> {@code a@b}; also strips angle brackets. */
-    static String typedValue(String v) {
+    public static String typedValue(String v) {
         if (v == null) {
             return "";
         }
@@ -86,7 +86,7 @@ final class DsnFields {
     }
 
     /** The type part of a typed value, e.g. {@code smtp} of {@code smtp; 550 ...}, upper-cased, or "". */
-    static String typeOf(String v) {
+    public static String typeOf(String v) {
         if (v == null) {
             return "";
         }

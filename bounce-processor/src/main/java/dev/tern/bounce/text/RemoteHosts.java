@@ -1,4 +1,4 @@
-package dev.tern.bounce.dsn;
+package dev.tern.bounce.text;
 
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
  * wording is found by its literal lead (an {@code indexOf}), and only there is a host name read, so the
  * time is linear in the text whatever it holds.
  */
-final class RemoteHosts {
+public final class RemoteHosts {
     /** Most characters of a report searched for a host. */
     static final int MAX_SCAN = 16_384;
 
@@ -31,7 +31,7 @@ final class RemoteHosts {
     private RemoteHosts() {}
 
     /** The host named in a Remote-MTA value ({@code dns; mx.example.com}), or "". */
-    static String fromField(String typedValue) {
+    public static String fromField(String typedValue) {
         if (typedValue == null) {
             return "";
         }
@@ -41,7 +41,7 @@ final class RemoteHosts {
     }
 
     /** The first host the (lower-case) text says replied, or "". */
-    static String fromText(String lowerText) {
+    public static String fromText(String lowerText) {
         if (lowerText == null || lowerText.isEmpty()) {
             return "";
         }

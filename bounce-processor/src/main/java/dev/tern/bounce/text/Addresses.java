@@ -1,17 +1,17 @@
-package dev.tern.bounce.dsn;
+package dev.tern.bounce.text;
 
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Finding and normalizing e-mail addresses in free text. */
-final class Addresses {
+public final class Addresses {
     /**
      * An address. A match starts only where the previous character cannot start one (or where the last
      * match ended, {@code \G}): the leftmost match is the same, but a long run of address characters
      * without an {@code @} is scanned once instead of once from each of its characters (quadratic).
      */
-    static final Pattern ADDRESS = Pattern.compile(
+    public static final Pattern ADDRESS = Pattern.compile(
             // a match starts where a run of local-part characters starts (or where the last one
             // ended): not after a '.' inside a run, since every start inside a run reaches the same
             // '@' (or none) and re-scanning from each one was quadratic ("5.1.5.1.5.1...")
@@ -21,7 +21,7 @@ final class Addresses {
     private Addresses() {}
 
     /** The first address in {@code text}, cleaned, or null. */
-    static String first(String text) {
+    public static String first(String text) {
         if (text == null) {
             return null;
         }
@@ -30,7 +30,7 @@ final class Addresses {
     }
 
     /** Strips quoting punctuation around an address and trailing dots. */
-    static String clean(String address) {
+    public static String clean(String address) {
         String a = address.trim();
         while (!a.isEmpty() && "<>\"'([.:;,".indexOf(a.charAt(0)) >= 0) {
             a = a.substring(1);
@@ -42,12 +42,12 @@ final class Addresses {
     }
 
     /** Lower-cased form for comparisons. */
-    static String key(String address) {
+    public static String key(String address) {
         return address == null ? "" : address.toLowerCase(Locale.ROOT);
     }
 
     /** The lower-case domain of an address, or "" when it has none. */
-    static String domain(String address) {
+    public static String domain(String address) {
         if (address == null) {
             return "";
         }
@@ -56,7 +56,7 @@ final class Addresses {
     }
 
     /** True for the addresses of mail systems that send bounces rather than receive mail. */
-    static boolean isSystemAddress(String address) {
+    public static boolean isSystemAddress(String address) {
         String local = key(address);
         int at = local.indexOf('@');
         if (at > 0) {
