@@ -96,7 +96,7 @@ final class TransactionRunner implements Admission.Connector {
         if (hostTls.refusal() != null) {
             // the host fails its enforced TLS policy before any connection: the next host, never clear text
             DestinationTls.Refusal r = hostTls.refusal();
-            p.tls().get().record(hostTls, r.result(), null, mxName, address(host), r.reason());
+            p.tls().get().record(hostTls, r.result(), bindAddress(d), mxName, address(host), r.reason());
             SmtpException se = SmtpException.ofTlsPolicy(
                     SmtpException.Phase.CONNECT,
                     r.result(),
@@ -134,7 +134,7 @@ final class TransactionRunner implements Admission.Connector {
                                                 se.tlsPolicyFailure() != null
                                                         ? se.tlsPolicyFailure()
                                                         : TlsResult.VALIDATION_FAILURE,
-                                                null,
+                                                se.local() != null ? address(se.local()) : bindAddress(d),
                                                 mxName,
                                                 address(host),
                                                 se.getMessage());
@@ -197,6 +197,11 @@ final class TransactionRunner implements Admission.Connector {
                             mxName,
                             remote,
                             check.detail());
+    }
+
+    /** The egress source's address, or null for the system's choice (known only on a connection). */
+    private static String bindAddress(Destination d) {
+        return d.source.bind() == null ? null : d.source.bind().getHostAddress();
     }
 
     private static String address(InetSocketAddress a) {

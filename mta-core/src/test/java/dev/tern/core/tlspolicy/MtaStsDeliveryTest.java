@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -217,6 +218,95 @@ class MtaStsDeliveryTest {
             assertThat(lastEvent(id).path("type").asText()).isEqualTo("transient_failure");
             assertThat(https.fetches.get()).isEqualTo(2);
             assertThat(sink.messageCount()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aDaysAggregateReportFollowsRfc8460AndIsMailedToTheRua() throws Exception {
+        https.policy.set(policy("enforce", "*.sts.test"));
+        // MX 5 presents an untrusted certificate (a failure), MX 10 the good one (a success)
+        dns.mx("sts.test", 5, "mx0.sts.test", 300)
+                .a("mx0.sts.test", "127.0.0.2", 300)
+                .txt("_smtp._tls.sts.test", "v=TLSRPTv1; rua=mailto:tlsrpt@reports.test", 300)
+                .mx("reports.test", 10, "mx.reports.test", 300)
+                .a("mx.reports.test", "127.0.0.1", 300);
+        try (SmtpSink sink = SmtpSink.builder().tls(MX_CERT.nettyServer()).start();
+                SmtpSink untrusted = SmtpSink.builder()
+                        .address("127.0.0.2")
+                        .port(sink.port())
+                        .hostname("mx0.sts.test")
+                        .startTls(true)
+                        .start();
+                TernServer tern = tern(sink.port())) {
+            for (int i = 1; i <= 3; i++) {
+                TlsFixture.store(tern.spool(), "user" + i + "@sts.test", clock.millis());
+                tern.delivery().wake();
+                sink.awaitMessageCount(i, Duration.ofSeconds(10));
+                clock.advance(Duration.ofHours(4)); // a day of traffic, on virtual time
+            }
+            assertThat(untrusted.messageCount()).isZero();
+            LocalDate day = LocalDate.parse("2026-12-01");
+            assertThat(tern.tlsPolicies().sendDue()).isEmpty(); // the day is not over yet
+            clock.set(Instant.parse("2026-12-02T00:31:00Z").toEpochMilli());
+            List<TlsReportSender.Sent> sent = tern.tlsPolicies().sendDue();
+            assertThat(sent).singleElement().satisfies(s -> {
+                assertThat(s.domain()).isEqualTo("sts.test");
+                assertThat(s.rua()).isEqualTo("mailto:tlsrpt@reports.test");
+            });
+            // queued through Tern itself and delivered to the rua's MX
+            sink.awaitMessageCount(4, Duration.ofSeconds(10));
+            var mail = sink.messages().stream()
+                    .filter(m -> m.recipients().contains("tlsrpt@reports.test"))
+                    .findFirst()
+                    .orElseThrow();
+            String text = mail.text();
+            assertThat(text)
+                    .contains("TLS-Report-Domain: sts.test")
+                    .contains("TLS-Report-Submitter: Tern Test")
+                    .contains("Subject: Report Domain: sts.test Submitter: Tern Test Report-ID: <")
+                    .contains("Content-Type: multipart/report; report-type=\"tlsrpt\"")
+                    .contains("Content-Type: application/tlsrpt+gzip");
+            JsonNode report = attachedReport(text);
+            assertThat(report.path("organization-name").asText()).isEqualTo("Tern Test");
+            assertThat(report.path("contact-info").asText()).isEqualTo("tls-reports@tern.test");
+            assertThat(report.path("report-id").asText())
+                    .isEqualTo(sent.getFirst().reportId());
+            assertThat(report.path("date-range").path("start-datetime").asText())
+                    .isEqualTo("2026-12-01T00:00:00Z");
+            assertThat(report.path("date-range").path("end-datetime").asText()).isEqualTo("2026-12-01T23:59:59Z");
+            assertThat(report.path("policies")).hasSize(1);
+            JsonNode p = report.path("policies").get(0);
+            assertThat(p.path("policy").path("policy-type").asText()).isEqualTo("sts");
+            assertThat(p.path("policy").path("policy-domain").asText()).isEqualTo("sts.test");
+            assertThat(p.path("policy").path("policy-string").toString())
+                    .contains("version: STSv1", "mode: enforce", "mx: *.sts.test", "max_age: 86400");
+            assertThat(p.path("policy").path("mx-host").get(0).asText()).isEqualTo("*.sts.test");
+            assertThat(p.path("summary").path("total-successful-session-count").asLong())
+                    .isEqualTo(3);
+            assertThat(p.path("summary").path("total-failure-session-count").asLong())
+                    .isEqualTo(3);
+            assertThat(p.path("failure-details")).hasSize(1);
+            JsonNode d = p.path("failure-details").get(0);
+            assertThat(d.path("result-type").asText()).isEqualTo("certificate-not-trusted");
+            assertThat(d.path("sending-mta-ip").asText()).isEqualTo("127.0.0.1");
+            assertThat(d.path("receiving-mx-hostname").asText()).isEqualTo("mx0.sts.test");
+            assertThat(d.path("receiving-ip").asText()).isEqualTo("127.0.0.2");
+            assertThat(d.path("failed-session-count").asLong()).isEqualTo(3);
+            // sent once: the day's results are gone, a second run sends nothing
+            assertThat(tern.tlsPolicies().reports().report("sts.test", day, "x"))
+                    .isNull();
+            assertThat(tern.tlsPolicies().sendDue()).isEmpty();
+        }
+    }
+
+    /** The JSON of the application/tlsrpt+gzip part (base64, gzip). */
+    static JsonNode attachedReport(String message) throws Exception {
+        int part = message.indexOf("Content-Type: application/tlsrpt+gzip");
+        int start = message.indexOf("\r\n\r\n", part) + 4;
+        int end = message.indexOf("\r\n--", start);
+        byte[] gz = java.util.Base64.getMimeDecoder().decode(message.substring(start, end));
+        try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(gz))) {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(in);
         }
     }
 }

@@ -223,7 +223,8 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
                     Phase.STARTTLS,
                     TlsResult.STARTTLS_NOT_SUPPORTED,
                     remote + " does not offer STARTTLS, which TLS policy " + policy.name() + " requires",
-                    null));
+                    null,
+                    localAddress()));
         } else {
             ready();
         }
@@ -236,7 +237,8 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
                         Phase.STARTTLS,
                         TlsResult.STARTTLS_NOT_SUPPORTED,
                         remote + " refused STARTTLS (" + r + "), which TLS policy " + policy.name() + " requires",
-                        null));
+                        null,
+                        localAddress()));
                 return;
             }
             log.debug("{} refused STARTTLS ({}); going on without TLS", remote, r);
@@ -270,7 +272,8 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
                             failed != null ? failed.result() : TlsResult.VALIDATION_FAILURE,
                             "TLS policy " + policy.name() + ": handshake with " + remote + " failed: "
                                     + (failed != null ? failed.detail() : String.valueOf(cause)),
-                            cause));
+                            cause,
+                            localAddress()));
                     return;
                 }
                 fail(new SmtpException(
@@ -282,6 +285,10 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
                         true));
             }
         });
+    }
+
+    private InetSocketAddress localAddress() {
+        return ctx == null ? null : (InetSocketAddress) ctx.channel().localAddress();
     }
 
     private void ready() {

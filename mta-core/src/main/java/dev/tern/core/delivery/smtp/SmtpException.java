@@ -32,6 +32,7 @@ public final class SmtpException extends Exception {
     private final boolean isTransient;
     private final boolean tlsFailure;
     private final TlsResult tlsPolicyFailure;
+    private final java.net.InetSocketAddress local;
 
     /**
      * @param phase       where it failed (may be null for failures outside a conversation)
@@ -44,7 +45,7 @@ public final class SmtpException extends Exception {
 
     SmtpException(
             Phase phase, SmtpReply reply, boolean isTransient, String message, Throwable cause, boolean tlsFailure) {
-        this(phase, reply, isTransient, message, cause, tlsFailure, null);
+        this(phase, reply, isTransient, message, cause, tlsFailure, null, null);
     }
 
     private SmtpException(
@@ -54,8 +55,10 @@ public final class SmtpException extends Exception {
             String message,
             Throwable cause,
             boolean tlsFailure,
-            TlsResult tlsPolicyFailure) {
+            TlsResult tlsPolicyFailure,
+            java.net.InetSocketAddress local) {
         super(message, cause);
+        this.local = local;
         this.phase = phase;
         this.reply = reply;
         this.isTransient = isTransient;
@@ -68,7 +71,18 @@ public final class SmtpException extends Exception {
      * host may change); never to be retried in clear text.
      */
     public static SmtpException ofTlsPolicy(Phase phase, TlsResult result, String message, Throwable cause) {
-        return new SmtpException(phase, null, true, message, cause, true, result);
+        return new SmtpException(phase, null, true, message, cause, true, result, null);
+    }
+
+    /** Like {@link #ofTlsPolicy(Phase, TlsResult, String, Throwable)} on a connection from {@code local}. */
+    static SmtpException ofTlsPolicy(
+            Phase phase, TlsResult result, String message, Throwable cause, java.net.InetSocketAddress local) {
+        return new SmtpException(phase, null, true, message, cause, true, result, local);
+    }
+
+    /** The local address of the connection a TLS policy failure happened on, or null. */
+    public java.net.InetSocketAddress local() {
+        return local;
     }
 
     /** Why the host failed its enforced TLS policy, or null when this is not such a failure. */
