@@ -590,8 +590,29 @@ public final class Spool implements AutoCloseable {
         return new SpoolStats(messages.get(), entryCount.get(), bodyBytes.get(), inFlight.get());
     }
 
+    /** Told of every suppression added or removed on this node, once durable (a fleet shares them). */
+    public interface SuppressionListener {
+        void suppressed(Suppression suppression);
+
+        void unsuppressed(String tenant, String address);
+    }
+
+    private volatile SuppressionListener suppressionListener;
+
+    /** Sets the one listener of suppression changes made on this node (null: none). */
+    public void suppressionListener(SuppressionListener listener) {
+        suppressionListener = listener;
+    }
+
     /** Adds or replaces a suppression entry (durable when the future completes). */
     public CompletableFuture<Void> suppress(Suppression suppression) {
+        CompletableFuture<Void> w = suppressLocally(suppression);
+        SuppressionListener l = suppressionListener;
+        return l == null ? w : w.thenRun(() -> l.suppressed(suppression));
+    }
+
+    /** Adds or replaces a suppression entry learned from another node: the listener is not told. */
+    public CompletableFuture<Void> suppressLocally(Suppression suppression) {
         byte[] key = Keys.suppression(suppression.tenant() == null ? "" : suppression.tenant(), suppression.address());
         byte[] value = RecordCodec.encodeSuppression(suppression);
         return committer.submit(true, () -> {
@@ -602,6 +623,14 @@ public final class Spool implements AutoCloseable {
 
     /** Removes a suppression entry; true if one existed. Waits until the removal is durable. */
     public boolean unsuppress(String tenant, String address) {
+        boolean removed = unsuppressLocally(tenant, address);
+        SuppressionListener l = suppressionListener;
+        if (l != null) l.unsuppressed(tenant == null ? "" : tenant, Keys.normalizeAddress(address));
+        return removed;
+    }
+
+    /** Removes a suppression entry as another node did: the listener is not told. */
+    public boolean unsuppressLocally(String tenant, String address) {
         byte[] key = Keys.suppression(tenant == null ? "" : tenant, address);
         return join(committer.submit(false, () -> {
             if (sdb.db.get(sdb.suppression, key) == null) return false;

@@ -1,6 +1,7 @@
 package dev.tern.core.delivery;
 
 import dev.tern.core.shaping.ShapingPolicy;
+import dev.tern.core.shaping.SharedLimit;
 import dev.tern.core.shaping.SiteLimits;
 import dev.tern.core.shaping.SiteThrottle;
 import java.util.Collection;
@@ -28,9 +29,23 @@ final class DestinationRegistry {
     private final Map<SiteKey, SiteState> sites = new ConcurrentHashMap<>();
     private final Map<String, SiteKey> siteOfDomain = new ConcurrentHashMap<>();
     private volatile ShapingPolicy policy;
+    /** The fleet's shared limits, or null when this node is alone. */
+    private volatile SharedLimit.Source shared;
 
     DestinationRegistry(ShapingPolicy policy) {
         this.policy = policy;
+    }
+
+    /** Shares the limits of every site and (source, site) pair created from now on with the fleet. */
+    void share(SharedLimit.Source source) {
+        shared = source;
+    }
+
+    private SiteThrottle throttle(SiteLimits limits, dev.tern.core.config.ShapingConfig.Adaptive adaptive, String key) {
+        SiteThrottle t = new SiteThrottle(limits, adaptive);
+        SharedLimit.Source s = shared;
+        if (s != null) t.share(s.limit(key));
+        return t;
     }
 
     ShapingPolicy policy() {
@@ -57,7 +72,7 @@ final class DestinationRegistry {
             return new SiteState(
                     sk,
                     domain,
-                    new SiteThrottle(p.forSite(domain, sk.hostNames()), p.adaptive()),
+                    throttle(p.forSite(domain, sk.hostNames()), p.adaptive(), sk.key()),
                     new CopyOnWriteArrayList<>(),
                     ConcurrentHashMap.newKeySet());
         });
@@ -70,7 +85,7 @@ final class DestinationRegistry {
                     source,
                     route,
                     s.throttle(),
-                    new SiteThrottle(policy.forSourceAtSite(s.domain(), siteKey.hostNames()), null));
+                    throttle(policy.forSourceAtSite(s.domain(), siteKey.hostNames()), null, k));
             s.destinations().add(created);
             return created;
         });

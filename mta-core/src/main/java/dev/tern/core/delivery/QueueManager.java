@@ -10,6 +10,7 @@ import dev.tern.core.delivery.smtp.SmtpReply;
 import dev.tern.core.events.EventBus;
 import dev.tern.core.shaping.AutomationRule;
 import dev.tern.core.shaping.ShapingPolicy;
+import dev.tern.core.shaping.SharedLimit;
 import dev.tern.core.shaping.SiteLimits;
 import dev.tern.core.telemetry.PathMetrics;
 import dev.tern.queue.Hold;
@@ -69,6 +70,18 @@ public final class QueueManager implements AutoCloseable {
     private final QueueCommands ops;
     private volatile boolean running;
     private volatile Thread control;
+    /** Told of every hold put or released here (not of expiries, nor of holds learned from the fleet). */
+    private volatile HoldSync holdSync;
+
+    /** What the fleet learns of this node's holds (see {@link #share}). */
+    public interface HoldSync {
+        /** A hold was put in force on this node (by an operator, automation or the campaign guard). */
+        void held(Hold hold);
+
+        /** A hold was released on this node by an operator (or a campaign resumed). */
+        void released(HoldTarget target);
+    }
+
     private volatile dev.tern.core.tlspolicy.TlsPolicies tlsPolicies =
             dev.tern.core.tlspolicy.TlsPolicies.opportunistic();
 
@@ -193,15 +206,40 @@ public final class QueueManager implements AutoCloseable {
         }
     }
 
+    /**
+     * Joins a fleet: site limits created from now on are shared through {@code limits}, and holds
+     * put or released here are told to {@code holds}. Called before {@link #start}.
+     */
+    public void share(SharedLimit.Source limits, HoldSync holds) {
+        registry.share(limits);
+        holdSync = holds;
+    }
+
     /** Puts a hold on a target ({@code duration} null: until released). */
     public HoldChanged hold(HoldTarget target, String reason, HoldOrigin origin, Duration duration) {
         Instant now = clock.instant();
         Hold h = new Hold(target, reason, origin, now, duration == null ? null : now.plus(duration));
-        return command(() -> ops.hold(h));
+        HoldChanged r = command(() -> ops.hold(h));
+        HoldSync sync = holdSync;
+        if (sync != null && r.hold() == h) sync.held(h);
+        return r;
     }
 
     /** Ends the hold on a target; its entries are due at once. */
     public HoldChanged release(HoldTarget target) {
+        HoldChanged r = command(() -> ops.release(target));
+        HoldSync sync = holdSync;
+        if (sync != null) sync.released(target);
+        return r;
+    }
+
+    /** Puts in force a hold set on another node of the fleet (not told back to the fleet). */
+    public HoldChanged applyShared(Hold h) {
+        return command(() -> ops.hold(h));
+    }
+
+    /** Ends a hold released on another node of the fleet (not told back to the fleet). */
+    public HoldChanged releaseShared(HoldTarget target) {
         return command(() -> ops.release(target));
     }
 

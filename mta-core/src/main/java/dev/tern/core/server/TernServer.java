@@ -68,6 +68,7 @@ public final class TernServer implements AutoCloseable {
     private final java.nio.file.Path configFile;
     private final Reloader reloader;
     private final Lifecycle lifecycle;
+    private final dev.tern.core.fleet.Fleet fleet;
 
     private TernServer(TernConfig config, Clock clock, java.nio.file.Path configFile) {
         this.config = config;
@@ -157,6 +158,13 @@ public final class TernServer implements AutoCloseable {
                     pathMetrics);
             engineRef.set(delivery);
             QueueManager engine = delivery;
+            // a fleet shares limits, holds and suppressions on Redis; alone (no fleet: section), nothing of it runs
+            fleet = config.inFleet()
+                    ? life.add(
+                            "fleet",
+                            dev.tern.core.fleet.Fleet.join(
+                                    config.fleet(), config.server().hostname(), spool, engine, registry, clock))
+                    : null;
             // outbound TLS policies (MTA-STS, DANE) and TLS-RPT reports, queued to the rua through Tern
             tlsPolicies = life.add(
                     "tls policies",
@@ -401,6 +409,11 @@ public final class TernServer implements AutoCloseable {
     /** Suppression policy, feedback intake, VERP and campaign health ({@code feedback().campaigns()}). */
     public Feedback feedback() {
         return feedback;
+    }
+
+    /** This node's fleet membership, or null when the node is alone (no {@code fleet:} section). */
+    public dev.tern.core.fleet.Fleet fleet() {
+        return fleet;
     }
 
     /** The webhook forwarder, or null when no webhook is configured. */

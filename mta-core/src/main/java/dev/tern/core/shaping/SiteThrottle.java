@@ -23,12 +23,35 @@ public final class SiteThrottle {
     private ShapingConfig.Adaptive adaptive;
     private double adaptiveFactor = 1;
     private int cleanReplies;
+    /** The fleet's part of these limits, or null when this node is alone (then nothing changes). */
+    private SharedLimit shared;
+    /** The fraction of the limits this node enforces alone (1 unless the fleet is degraded). */
+    private double sharedFactor = 1;
+    /** A connection refused by the fleet's lease count is tried again after this. */
+    static final long LEASE_RETRY_NANOS = 100_000_000L;
 
     public SiteThrottle(SiteLimits limits, ShapingConfig.Adaptive adaptive) {
         this.limits = limits;
         this.adaptive = adaptive;
         this.adaptiveFactor = adaptive != null && adaptive.enabled() ? adaptive.startFactor() : 1;
         retune();
+    }
+
+    /** Shares these limits with the fleet (set once, before use). */
+    public synchronized void share(SharedLimit limit) {
+        shared = limit;
+        sharedFactor = limit.localFactor();
+        retune();
+    }
+
+    /** Follows the fleet's mode: full limits while shared, the local share while degraded. */
+    private void followFleet() {
+        if (shared == null) return;
+        double f = shared.localFactor();
+        if (f != sharedFactor) {
+            sharedFactor = f;
+            retune();
+        }
     }
 
     /** Replaces the limits (configuration reload); connections already open stay open. */
@@ -53,8 +76,10 @@ public final class SiteThrottle {
     /** The connection limit in effect now (after backoff and the adaptive factor). */
     public synchronized int effectiveMaxConnections(long now) {
         expireBackoff(now);
+        followFleet();
         if (limits.maxConnections() == Integer.MAX_VALUE) return Integer.MAX_VALUE;
-        return Math.max(1, (int) Math.floor(limits.maxConnections() * backoffConnections * adaptiveFactor));
+        return Math.max(
+                1, (int) Math.floor(limits.maxConnections() * backoffConnections * adaptiveFactor * sharedFactor));
     }
 
     /**
@@ -62,27 +87,49 @@ public final class SiteThrottle {
      * otherwise the nanoseconds to wait for the connection rate (nothing reserved).
      */
     public synchronized long tryOpen(long now) {
-        if (connections >= effectiveMaxConnections(now)) return -1;
+        int max = effectiveMaxConnections(now);
+        if (connections >= max) return -1;
+        if (shared != null) return tryOpenShared(now, max);
         long wait = connects.tryTake(now);
         if (wait > 0) return wait;
         connections++;
         return 0;
     }
 
+    /** {@link #tryOpen} with the fleet: the local rate first, then a lease from the fleet's count. */
+    private long tryOpenShared(long now, int max) {
+        long wait = connects.waitNanos(now);
+        if (wait > 0) return wait;
+        if (max != Integer.MAX_VALUE && !shared.tryConnection(max)) return LEASE_RETRY_NANOS;
+        connects.tryTake(now);
+        connections++;
+        return 0;
+    }
+
     /** Ends a reservation made by {@link #tryOpen}. */
     public synchronized void closed() {
-        if (connections > 0) connections--;
+        if (connections > 0) {
+            connections--;
+            if (shared != null && limits.maxConnections() != Integer.MAX_VALUE) shared.closed();
+        }
     }
 
     /** Takes a message token: 0 when taken, else the nanoseconds until one is there. */
     public synchronized long tryMessage(long now) {
         expireBackoff(now);
-        return messages.tryTake(now);
+        if (shared == null) return messages.tryTake(now);
+        followFleet();
+        long wait = messages.waitNanos(now);
+        if (wait > 0) return wait;
+        if (messages.interval() == 0) return 0;
+        long fleetWait = shared.tryMessage(now, messages.interval());
+        return fleetWait > 0 ? fleetWait : messages.tryTake(now);
     }
 
     /** Nanoseconds until a message token is there (0: now), taking nothing. */
     public synchronized long messageWait(long now) {
         expireBackoff(now);
+        followFleet();
         return messages.waitNanos(now);
     }
 
@@ -134,7 +181,7 @@ public final class SiteThrottle {
     }
 
     private void retune() {
-        double factor = backoffRate * adaptiveFactor;
+        double factor = backoffRate * adaptiveFactor * sharedFactor;
         messages.interval(interval(limits.messageRate(), factor));
         connects.interval(interval(limits.connectionRate(), factor));
     }
