@@ -508,7 +508,7 @@ final class InjectionSession implements MessageHandler {
             // straight into each spooled body below; what Tern adds goes on top, signed as a variant
             int cleanLength = headers.lengthWithout(CONTROL_PREFIX);
             String fromDomain = domainOf(headers.first("From"));
-            dev.tern.dkim.SigningSession.Variants signer = null;
+            DkimSigning.Signing.Variants signer = null;
             if (tail != null) {
                 signer = tail.variants();
             } else {
@@ -695,7 +695,7 @@ final class InjectionSession implements MessageHandler {
                 boolean listUnsubscribe,
                 java.util.function.Predicate<String> drop,
                 java.util.function.Predicate<String> omit,
-                dev.tern.dkim.SigningSession.Variants signer) {}
+                DkimSigning.Signing.Variants signer) {}
 
         private static boolean isListUnsubscribe(String name) {
             return name.equalsIgnoreCase("List-Unsubscribe") || name.equalsIgnoreCase("List-Unsubscribe-Post");

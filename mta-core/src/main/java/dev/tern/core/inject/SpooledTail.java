@@ -48,7 +48,7 @@ final class SpooledTail implements DataReader.Tail {
      * The signer of the whole message under variants of its header section (fields Tern adds on
      * top, client fields it leaves out), or null when it is not signed.
      */
-    SigningSession.Variants variants() {
+    DkimSigning.Signing.Variants variants() {
         return signing == null ? null : signing.finishBody();
     }
 
