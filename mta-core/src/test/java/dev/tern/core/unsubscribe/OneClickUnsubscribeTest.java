@@ -158,7 +158,7 @@ class OneClickUnsubscribeTest {
                 // metrics: the event counter and the campaign's unsubscribed recipients
                 String token = java.nio.file.Files.readString(dir.resolve("admin.token"))
                         .strip();
-                String metrics = UnsubFixture.HTTP
+                java.util.concurrent.Callable<String> scrape = () -> UnsubFixture.HTTP
                         .send(
                                 java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
                                                 + tern.adminAddress().getPort() + "/metrics"))
@@ -166,11 +166,13 @@ class OneClickUnsubscribeTest {
                                         .build(),
                                 HttpResponse.BodyHandlers.ofString())
                         .body();
-                assertThat(metrics)
+                assertThat(scrape.call())
                         .containsPattern("(?m)^tern_events_unsubscribe_total\\{[^}]*tenant=\"acme\"[^}]*} 1\\.0$");
-                assertThat(metrics)
-                        .containsPattern(
-                                "(?m)^tern_campaign_recipients\\{[^}]*campaign=\"spring\"[^}]*kind=\"unsubscribed\"[^}]*} 1\\.0$");
+                // the campaign gauges are refreshed in the background
+                java.util.regex.Pattern campaignUnsubscribed = java.util.regex.Pattern.compile(
+                        "(?m)^tern_campaign_recipients\\{[^}]*campaign=\"spring\"[^}]*kind=\"unsubscribed\"[^}]*} 1\\.0$");
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> campaignUnsubscribed.matcher(scrape.call()).find());
                 assertThat(UnsubFixture.post(http, path, "List-Unsubscribe=One-Click")
                                 .statusCode())
                         .isEqualTo(200);
