@@ -143,6 +143,23 @@ final class Dispatcher implements TransactionRunner.EntrySource {
     }
 
     /**
+     * Takes back an entry that a connection took but did not send (the site was held or took a
+     * bounce window meanwhile, or the engine is stopping): bounced, held back, or put at the head
+     * of its lane again.
+     */
+    @Override
+    public void giveBack(Destination d, QueueEntry e) {
+        String bounce = reactor.bouncing(d.siteKey);
+        if (bounce != null) {
+            outcomes.recordAll(e, RecipientStatus.BOUNCED, bounce, TransactionRunner.attempt(d, null));
+            return;
+        }
+        Optional<Hold> held = holds.onEntry(e).or(() -> holds.onDestination(d.siteKey, d.source.name()));
+        if (held.isPresent()) holdBack(e, heldUntil(held.get()));
+        else d.addFirst(e);
+    }
+
+    /**
      * Puts a leased entry back into the spool unattempted, due at {@code dueAt} (or at its age
      * limit, if sooner); an entry at its age limit expires instead.
      */
