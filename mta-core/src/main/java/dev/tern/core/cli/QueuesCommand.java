@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -76,6 +77,7 @@ final class QueuesCommand extends ApiCommand {
         Instant now = Instant.now();
         Table dest = new Table(
                 "DESTINATION",
+                "DOMAINS",
                 "QUEUED",
                 "READY",
                 "IN FLIGHT",
@@ -89,6 +91,7 @@ final class QueuesCommand extends ApiCommand {
         for (JsonNode d : dests) {
             dest.row(
                     Table.truncate(d.get("key").asText(), KEY_WIDTH),
+                    domains(d),
                     d.get("queued").asLong(),
                     d.get("ready").asInt(),
                     d.get("in_flight").asInt(),
@@ -105,6 +108,17 @@ final class QueuesCommand extends ApiCommand {
                             : "-");
         }
         dest.print(out);
+    }
+
+    /** The domains of a destination's site: up to three, then "+N" for the rest ("-" when none is known). */
+    static String domains(JsonNode d) {
+        JsonNode list = d.get("domains");
+        if (list == null || list.isEmpty()) return "-";
+        List<String> names = new java.util.ArrayList<>();
+        for (JsonNode n : list) if (names.size() < 3) names.add(n.asText());
+        int total = d.path("domains_total").asInt(list.size());
+        String shown = String.join(",", names);
+        return total > names.size() ? shown + " +" + (total - names.size()) : shown;
     }
 
     /** When the next attempt is due: "now", "in 45s", or "-" (nothing scheduled). */
