@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
         name = "queues",
         description = "Show the queues: per destination what the spool holds (QUEUED), READY in memory, IN FLIGHT,"
                 + " connections (WAIT: not ready yet, waiting for banner/TLS), HELD, OLDEST message, NEXT attempt,"
-                + " DEFERRED entries, LAST ERROR; then holds, top domains, campaigns and tenants.")
+                + " DEFERRED entries, LAST ERROR, the site's DOMAINS; then holds, top domains, campaigns and tenants.")
 final class QueuesCommand extends ApiCommand {
     /** Widest destination key printed (longer keys are cut, "..." at the end). */
     static final int KEY_WIDTH = 40;
@@ -77,7 +77,6 @@ final class QueuesCommand extends ApiCommand {
         Instant now = Instant.now();
         Table dest = new Table(
                 "DESTINATION",
-                "DOMAINS",
                 "QUEUED",
                 "READY",
                 "IN FLIGHT",
@@ -87,11 +86,11 @@ final class QueuesCommand extends ApiCommand {
                 "OLDEST",
                 "NEXT",
                 "DEFERRED",
-                "LAST ERROR");
+                "LAST ERROR",
+                "DOMAINS");
         for (JsonNode d : dests) {
             dest.row(
                     Table.truncate(d.get("key").asText(), KEY_WIDTH),
-                    domains(d),
                     d.get("queued").asLong(),
                     d.get("ready").asInt(),
                     d.get("in_flight").asInt(),
@@ -105,7 +104,8 @@ final class QueuesCommand extends ApiCommand {
                     d.get("deferred_entries").asLong(),
                     d.hasNonNull("last_error")
                             ? Table.truncate(oneLine(d.get("last_error").asText()), ERROR_WIDTH)
-                            : "-");
+                            : "-",
+                    domains(d));
         }
         dest.print(out);
     }
