@@ -34,6 +34,10 @@
 #                        its stdout ("key=number ...") is added to the run line, and the
 #                        RESULT line gets the median of each key over the runs
 #      RESULT_FILE=path  the RESULT line is also appended to this file
+#      WARM_SNAP='cmd' WARM_CHECK='cmd'  around each warm-up round: WARM_CHECK (stdout: a verdict
+#                        for the log) exits non-zero while the MTA is not warm yet (e.g. its JIT
+#                        still compiling), and another round of -w messages follows, at most
+#                        WARM_ROUNDS (5) rounds in all
 #      RESULT_EXTRA='cmd' evaluated before the RESULT line; its stdout ("key=value ...") is
 #                        added to it (e.g. the JVM's peak RSS, see jvm_stats in lib.sh)
 #      EXCLUDE_PIDS=a,b  more MTA pids (and their children) that are not "foreign"
@@ -126,15 +130,25 @@ settle() {
 echo "# $(date -u +%FT%TZ) $FULLNAME inject=$INJECT sink=127.0.0.1:$SINK_PORT msgs=$N runs=$RUNS warmup=$WARM reuse=${REUSE:-no}" | tee -a "$RUNLOG" >&2
 
 if [ "$WARM" -gt 0 ]; then
-    [ -n "${PRE_RUN:-}" ] && eval "$PRE_RUN"
-    c0=$(sink_count "$WORK/sink.out")
-    inject "$WARM"; rc=$?
-    wait_sink $((c0 + WARM)) $(( $(date +%s) + TMO )); ok=$?
-    [ $rc -eq 0 ] && [ $ok -eq 0 ] || {
-        echo "warm-up FAILED: smtp-source rc=$rc sink=$(( $(sink_count "$WORK/sink.out") - c0 ))/$WARM: $(tail -2 "$WORK/source.out" | tr '\n' ' ')" | tee -a "$RUNLOG"
-        echo "RESULT $FULLNAME msgs=$N seconds=nan rate=0/s status=FAIL(warmup)"; exit 1; }
-    settle
-    log "warm-up of $WARM messages done"
+    round=0
+    while :; do
+        round=$((round + 1))
+        [ -n "${PRE_RUN:-}" ] && eval "$PRE_RUN"
+        [ -n "${WARM_SNAP:-}" ] && eval "$WARM_SNAP"
+        c0=$(sink_count "$WORK/sink.out")
+        inject "$WARM"; rc=$?
+        wait_sink $((c0 + WARM)) $(( $(date +%s) + TMO )); ok=$?
+        [ $rc -eq 0 ] && [ $ok -eq 0 ] || {
+            echo "warm-up FAILED: smtp-source rc=$rc sink=$(( $(sink_count "$WORK/sink.out") - c0 ))/$WARM: $(tail -2 "$WORK/source.out" | tr '\n' ' ')" | tee -a "$RUNLOG"
+            echo "RESULT $FULLNAME msgs=$N seconds=nan rate=0/s status=FAIL(warmup)"; exit 1; }
+        settle
+        verdict=""
+        [ -n "${WARM_CHECK:-}" ] && { verdict=$(eval "$WARM_CHECK"); wrc=$?; }
+        log "warm-up round $round of $WARM messages done${verdict:+: $verdict}"
+        echo "# warm-up round $round: $WARM messages${verdict:+, $verdict}" >> "$RUNLOG"
+        [ -z "${WARM_CHECK:-}" ] || [ "$wrc" -eq 0 ] || [ "$round" -ge "${WARM_ROUNDS:-5}" ] && break
+    done
+    log "warm-up of $round x $WARM messages done"
 fi
 
 e2e_rates=(); e2e_secs=(); inj_rates=(); disturbed=0   # clean runs only

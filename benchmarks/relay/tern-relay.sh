@@ -20,6 +20,10 @@
 #        TERN_JAR    jar to run (default: <repo>/mta-core/target/tern.jar, its lib/ beside it)
 #        TERN_PORT (31028) TERN_ADMIN_PORT (31029) SINK_PORT (31026)
 #        TERN_JFR=FILE     also record a JFR profile of the whole benchmark into FILE
+#        TERN_WARM_ROUNDS=5  at most this many warm-up rounds (of -w messages each): more follow
+#                          while the JIT compiler threads use > 5 % of the JVM's CPU in a round
+#        TERN_CPU_BUDGET=DIR  JFR CPU-time samples of every timed run into DIR (cpu-budget.sh);
+#                          afterwards `cpu-budget.sh report DIR N` prints µs CPU per message by stage
 #        TERN_JAVA_OPTS    extra JVM options after bin/tern's (ZGC, -Xms1g -Xmx1g -XX:+AlwaysPreTouch)
 #        JAVA_HOME         JDK to run Tern with (bin/tern sets it)
 #        KEEP_WORK=1       keep the temporary directory (config, spool, events, logs)
@@ -86,9 +90,19 @@ fi
 sleep 6
 kill_pid "$PROBE_PID"; PROBE_PID=""
 
-# per run: CPU per JVM thread group (into the run log) and the latency percentiles
-PRE_RUN="python3 '$BENCH_DIR/thread-cpu.py' snap $JAVA_PID '$WORK/threads.snap'" \
-POST_RUN="python3 '$BENCH_DIR/thread-cpu.py' diff $JAVA_PID '$WORK/threads.snap' >&2;
+# per run: CPU per JVM thread group (into the run log) and the latency percentiles; with
+# TERN_CPU_BUDGET=DIR also a JFR CPU-time profile of every timed run (cpu-budget.sh)
+budget_pre=""; budget_post=""
+if [ -n "${TERN_CPU_BUDGET:-}" ]; then
+    budget_pre="; '$BENCH_DIR/cpu-budget.sh' start $JAVA_PID '$TERN_CPU_BUDGET' >&2"
+    budget_post="'$BENCH_DIR/cpu-budget.sh' stop $JAVA_PID '$TERN_CPU_BUDGET' >&2;"
+fi
+# warm-up rounds until the JIT is done (its compiler threads < 5 % of the JVM's CPU in a round):
+# JIT warm-up stays out of the timed runs (TERN_WARM_ROUNDS=1: one round, as before)
+WARM_SNAP="python3 '$BENCH_DIR/thread-cpu.py' snap $JAVA_PID '$WORK/warm.snap'" \
+WARM_CHECK="python3 '$BENCH_DIR/jit-settled.py' $JAVA_PID '$WORK/warm.snap' 0.05" WARM_ROUNDS=${TERN_WARM_ROUNDS:-5} \
+PRE_RUN="python3 '$BENCH_DIR/thread-cpu.py' snap $JAVA_PID '$WORK/threads.snap'$budget_pre" \
+POST_RUN="$budget_post python3 '$BENCH_DIR/thread-cpu.py' diff $JAVA_PID '$WORK/threads.snap' >&2;
           python3 '$BENCH_DIR/latency.py' --from \"\$RUN_T0\" --to \"\$RUN_TEND\" '$WORK'/events/events.jsonl*" \
 RESULT_EXTRA="jvm_stats $JAVA_PID '$WORK/gc.log'" RESULT_FILE="$WORK/result" \
     "$BENCH_DIR/relay-bench.sh" -N "$NAME" -P "$JAVA_PID" "$@" 127.0.0.1:"$TERN_PORT" "$SINK_PORT" &

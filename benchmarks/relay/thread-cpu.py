@@ -49,7 +49,8 @@ def main():
         gu, gs, n = groups.get(g, (0, 0, 0))
         groups[g] = (gu + u - u0, gs + s - s0, n + 1)
     total = sum(u + s for u, s, _ in groups.values()) or 1
-    print("thread CPU of pid %s since the snapshot: %.2f s" % (pid, total / HZ))
+    print("thread CPU of pid %s since the snapshot: %.2f s (user %.2f, sys %.2f)"
+          % (pid, total / HZ, sum(u for u, _, _ in groups.values()) / HZ, sum(s for _, s, _ in groups.values()) / HZ))
     for g, (u, s, n) in sorted(groups.items(), key=lambda kv: -(kv[1][0] + kv[1][1]))[:20]:
         if u + s == 0:
             break

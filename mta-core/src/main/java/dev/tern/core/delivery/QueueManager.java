@@ -155,6 +155,11 @@ public final class QueueManager implements AutoCloseable {
         this.tlsPolicies = java.util.Objects.requireNonNull(policies, "policies");
     }
 
+    /** The outbound TLS policies in use. */
+    public dev.tern.core.tlspolicy.TlsPolicies tlsPolicies() {
+        return tlsPolicies;
+    }
+
     public void start() {
         running = true;
         control = Thread.ofPlatform().name("tern-qmgr").start(this::run);
@@ -299,6 +304,11 @@ public final class QueueManager implements AutoCloseable {
     /** The site a domain was last routed to, if it was routed since start. */
     public Optional<SiteKey> siteOf(String domain) {
         return registry.siteOf(domain);
+    }
+
+    /** The domains routed to a site since start (sorted; a bounded number per site). */
+    public List<String> siteDomains(SiteKey site) {
+        return registry.domains(site);
     }
 
     private boolean paused(Destination d) {

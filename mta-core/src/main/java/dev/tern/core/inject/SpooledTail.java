@@ -1,6 +1,5 @@
 package dev.tern.core.inject;
 
-import dev.tern.dkim.SigningSession;
 import dev.tern.queue.BodyFile;
 import java.io.IOException;
 import org.slf4j.Logger;
@@ -14,9 +13,9 @@ import org.slf4j.LoggerFactory;
 final class SpooledTail implements DataReader.Tail {
     private static final Logger log = LoggerFactory.getLogger(SpooledTail.class);
     private final BodyFile file;
-    private final SigningSession signing;
+    private final DkimSigning.Signing signing;
 
-    SpooledTail(BodyFile file, SigningSession signing) {
+    SpooledTail(BodyFile file, DkimSigning.Signing signing) {
         this.file = file;
         this.signing = signing;
     }
@@ -43,6 +42,14 @@ final class SpooledTail implements DataReader.Tail {
     /** The {@code DKIM-Signature} fields of the whole message, or "" when it is not signed. */
     String signatures() {
         return signing == null ? "" : signing.finish();
+    }
+
+    /**
+     * The signer of the whole message under variants of its header section (fields Tern adds on
+     * top, client fields it leaves out), or null when it is not signed.
+     */
+    DkimSigning.Signing.Variants variants() {
+        return signing == null ? null : signing.finishBody();
     }
 
     @Override

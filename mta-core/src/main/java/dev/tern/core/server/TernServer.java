@@ -62,6 +62,7 @@ public final class TernServer implements AutoCloseable {
     private final TernMetrics metrics;
     private final dev.tern.core.telemetry.PathMetrics pathMetrics = new dev.tern.core.telemetry.PathMetrics(registry);
     private final Feedback feedback;
+    private dev.tern.core.unsubscribe.OneClickServer oneClick; // null: no unsubscribe.listen
     private final WebhookForwarder webhook;
     private final dev.tern.core.events.KafkaForwarder kafka;
     private final java.nio.file.Path configFile;
@@ -107,7 +108,7 @@ public final class TernServer implements AutoCloseable {
                             "kafka",
                             new dev.tern.core.events.KafkaForwarder(kafkaSettings(config), eventLog, registry, clock))
                     : null;
-            dkim = life.add("dkim", new DkimSigning(config.dkim()));
+            dkim = life.add("dkim", new DkimSigning(config.dkim(), registry));
             // the engine's executors close after the event loops, so that deliveries those cut end first
             java.util.concurrent.atomic.AtomicReference<QueueManager> engineRef =
                     new java.util.concurrent.atomic.AtomicReference<>();
@@ -243,12 +244,20 @@ public final class TernServer implements AutoCloseable {
                             metrics::refresh,
                             adminApi,
                             console));
+            if (config.unsubscribe().listen() != null && feedback.unsubscribes() != null)
+                oneClick = life.add(
+                        "unsubscribe listener",
+                        new dev.tern.core.unsubscribe.OneClickServer(
+                                group, config.unsubscribe(), feedback.unsubscribes(), clock));
             delivery.start();
             life.onClose("delivery (graceful stop)", () -> engine.stop(Duration.ofSeconds(10)));
             injection = life.add(
                     "injection", new InjectionListener(config, spool, events, dkim, clock, feedback, pathMetrics));
             injection.start();
             InjectionListener listener = injection;
+            io.micrometer.core.instrument.Gauge.builder("tern.draining", listener, l -> l.draining() ? 1 : 0)
+                    .description("1 while this node drains (tern drain): new SMTP sessions get 421 4.3.2")
+                    .register(registry);
             adminApi.drainGate(new dev.tern.core.admin.DrainResource.Gate() {
                 @Override
                 public void drain(boolean on) {
@@ -393,6 +402,11 @@ public final class TernServer implements AutoCloseable {
 
     public TernConfig config() {
         return config;
+    }
+
+    /** Address of the one-click unsubscribe listener, or null when {@code unsubscribe.listen} is unset. */
+    public InetSocketAddress unsubscribeAddress() {
+        return oneClick == null ? null : oneClick.address();
     }
 
     /** Suppression policy, feedback intake, VERP and campaign health ({@code feedback().campaigns()}). */

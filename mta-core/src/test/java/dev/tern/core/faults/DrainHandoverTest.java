@@ -70,6 +70,7 @@ class DrainHandoverTest {
                 assertThat(drain.out()).contains("draining since").contains("new SMTP sessions get 421 4.3.2");
                 // a new session is refused; the session already open may go on
                 assertThat(banner(a)).startsWith("421 4.3.2 ");
+                assertThat(scrape(a)).containsPattern("(?m)^tern_draining 1\\.0$");
 
                 // deliver what it can, report what remains
                 await().atMost(Duration.ofSeconds(20)).until(() -> sinkA.messageCount() >= 10);
@@ -177,8 +178,18 @@ class DrainHandoverTest {
             byte[] b = Files.readAllBytes(body);
             b[b.length - 3] ^= 1;
             Files.write(body, b);
-            TernServer other = TernServer.start(ConfigLoader.load(writeConfig("b", sink.port())));
+            Path bConfig = writeConfig("b", sink.port());
+            TernServer other = TernServer.start(ConfigLoader.load(bConfig));
             try {
+                // a running node's spool is locked: export wants it stopped
+                Run running = tern(
+                        "spool",
+                        "export",
+                        "-c",
+                        bConfig.toString(),
+                        dir.resolve("other").toString());
+                assertThat(running.exit()).isEqualTo(1);
+                assertThat(running.err()).contains("is the node still running? stop it first");
                 Run r = tern("spool", "import", export.toString(), "--url", url(other), "--token", TOKEN);
                 assertThat(r.exit()).isEqualTo(1);
                 assertThat(r.err()).contains("does not match its checksum").contains("HTTP 422");
@@ -210,6 +221,16 @@ class DrainHandoverTest {
                   retry: { initial: 300ms, multiplier: 1.5, max: 1s, jitter: 0.1 }
                 """.formatted(node, nd.resolve("spool"), TOKEN, Faults.eventLog(nd), sinkPort);
         return Files.writeString(nd.resolve("tern.yaml"), yaml);
+    }
+
+    private static String scrape(TernServer t) throws Exception {
+        return java.net.http.HttpClient.newHttpClient()
+                .send(
+                        java.net.http.HttpRequest.newBuilder(java.net.URI.create(url(t) + "/metrics"))
+                                .header("Authorization", "Bearer " + TOKEN)
+                                .build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString())
+                .body();
     }
 
     private static String url(TernServer t) {

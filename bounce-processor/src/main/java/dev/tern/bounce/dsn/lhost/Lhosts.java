@@ -14,7 +14,10 @@ public final class Lhosts {
             new YahooLhost(),
             new ZohoLhost(),
             new ExchangeLhost(),
+            new AolLhost(),
+            new TrendMicroLhost(),
             new SendmailLhost(),
+            new V5SendmailLhost(),
             new EximLhost(),
             new PostfixLhost(),
             new QmailLhost());
