@@ -26,6 +26,8 @@ public enum LocalFailure {
     TLS_HANDSHAKE(Reason.SECURITYERROR, true),
     /** The message needs SMTPUTF8 and the remote server does not offer it (RFC 6531 section 3.5). */
     SMTPUTF8_UNSUPPORTED(Reason.CONTENTERROR, false),
+    /** The message has an 8-bit body and the remote server does not offer 8BITMIME (RFC 6152): 5.6.3. */
+    EIGHTBITMIME_UNSUPPORTED(Reason.CONTENTERROR, false),
     /** The message is larger than the SIZE the remote server announced (RFC 1870). */
     SIZE_EXCEEDED(Reason.MESGTOOBIG, false),
     /** The message reached its maximum age in the queue without being delivered. */

@@ -26,6 +26,7 @@ public final class AdminApi {
     private final SuppressionsResource suppressions;
     private final ReloadResource reload;
     private final DrainResource drain;
+    private final TlsReportResource tlsReport;
 
     public AdminApi(AdminContext ctx) {
         this.ctx = ctx;
@@ -35,6 +36,7 @@ public final class AdminApi {
         this.suppressions = new SuppressionsResource(ctx);
         this.reload = new ReloadResource(ctx);
         this.drain = new DrainResource(ctx);
+        this.tlsReport = new TlsReportResource(ctx);
     }
 
     /** Connects {@code /api/v1/drain} to the injection listener (started after the admin API). */
@@ -79,6 +81,7 @@ public final class AdminApi {
             case "retry" -> method(req, "POST") ? ApiResponse.ok(control.retry(req)) : notAllowed(req);
             case "holds" -> method(req, "GET") ? ApiResponse.ok(control.holds()) : notAllowed(req);
             case "reload" -> method(req, "POST") ? ApiResponse.ok(reload.reload()) : notAllowed(req);
+            case "tls-report" -> method(req, "GET") ? ApiResponse.ok(tlsReport.get(req)) : notAllowed(req);
             case "drain" ->
                 switch (req.method()) {
                     case "GET" -> ApiResponse.ok(drain.status());

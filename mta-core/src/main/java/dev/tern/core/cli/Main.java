@@ -28,7 +28,8 @@ import picocli.CommandLine.Command;
             AuthCommand.class,
             CheckCommand.class,
             DrainCommand.class,
-            SpoolCommand.class
+            SpoolCommand.class,
+            TlsReportCommand.class
         })
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -29,6 +29,8 @@ final class Destination {
     private final ArrayDeque<QueueEntry> transactional = new ArrayDeque<>();
     private final ArrayDeque<QueueEntry> bulk = new ArrayDeque<>();
     private int connections;
+    /** Connections being opened that took their first entry from the lane already (see {@link #reserve}). */
+    private int reserved;
     /** Credit of the transactional lane in the weighted pick (see {@link #poll(double)}). */
     private double credit;
     /** A delayed connection attempt is scheduled (rate limit or a site held down). */
@@ -127,10 +129,32 @@ final class Destination {
         return transactional.isEmpty() && bulk.isEmpty();
     }
 
-    /** Whether one more connection is worth opening (work waiting beyond what open connections take). */
+    /**
+     * Whether one more connection is worth opening: work waiting beyond what the connections that
+     * will take from the lane take (a connection still opening has its own first entry already).
+     */
     synchronized boolean wantsConnection() {
         int n = size();
-        return n > 0 && (connections == 0 || n > connections);
+        return n > 0 && n > connections - reserved;
+    }
+
+    /** Puts an entry back at the head of its lane (a connection that took it could not send it). */
+    synchronized void addFirst(QueueEntry e) {
+        (e.envelope().transactional() ? transactional : bulk).addFirst(e);
+    }
+
+    /**
+     * A connection being opened took its first entry from the lane: every connection opened has a
+     * message to send, so no session (TLS included) ends without a MAIL because another connection
+     * took the mail it was opened for.
+     */
+    synchronized void reserve() {
+        reserved++;
+    }
+
+    /** The connection that reserved an entry is ready (or failed): it takes from the lane from now on. */
+    synchronized void unreserve() {
+        reserved--;
     }
 
     synchronized void connectionOpened() {

@@ -71,7 +71,11 @@ final class Dispatcher implements TransactionRunner.EntrySource {
         // the TLS decision (configured, MTA-STS, DANE) comes with the route: both are cached
         router.route(entry.domain())
                 .thenCompose(route -> tls.get()
-                        .decide(entry.domain(), route.site().hostNames(), route.site() instanceof SiteKey.Relay)
+                        .decide(
+                                entry.domain(),
+                                route.site().hostNames(),
+                                route.site() instanceof SiteKey.Relay,
+                                registry.policy().config().rules())
                         .thenApply(t -> new Routed(route, t)))
                 .whenCompleteAsync(
                         (r, failure) ->
@@ -140,6 +144,23 @@ final class Dispatcher implements TransactionRunner.EntrySource {
             return e;
         }
         return null;
+    }
+
+    /**
+     * Takes back an entry that a connection took but did not send (the site was held or took a
+     * bounce window meanwhile, or the engine is stopping): bounced, held back, or put at the head
+     * of its lane again.
+     */
+    @Override
+    public void giveBack(Destination d, QueueEntry e) {
+        String bounce = reactor.bouncing(d.siteKey);
+        if (bounce != null) {
+            outcomes.recordAll(e, RecipientStatus.BOUNCED, bounce, TransactionRunner.attempt(d, null));
+            return;
+        }
+        Optional<Hold> held = holds.onEntry(e).or(() -> holds.onDestination(d.siteKey, d.source.name()));
+        if (held.isPresent()) holdBack(e, heldUntil(held.get()));
+        else d.addFirst(e);
     }
 
     /**

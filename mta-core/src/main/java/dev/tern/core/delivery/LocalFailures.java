@@ -30,11 +30,12 @@ final class LocalFailures {
         return LocalFailure.CONNECTION_LOST;
     }
 
-    /** The local failure of a transaction the client refused itself (SIZE, SMTPUTF8), or null. */
+    /** The local failure of a transaction the client refused itself (SIZE, SMTPUTF8, 8BITMIME), or null. */
     static LocalFailure of(TransactionResult r) {
         if (!r.local() || r.mailReply() == null) return null;
         return switch (r.mailReply().enhancedCode()) {
             case "5.6.7" -> LocalFailure.SMTPUTF8_UNSUPPORTED;
+            case "5.6.3" -> LocalFailure.EIGHTBITMIME_UNSUPPORTED;
             case "5.3.4" -> LocalFailure.SIZE_EXCEEDED;
             default -> null;
         };

@@ -7,6 +7,7 @@ import dev.tern.bounce.classify.SmtpReply;
 import dev.tern.core.events.Event;
 import dev.tern.core.events.EventBus;
 import dev.tern.core.events.EventType;
+import dev.tern.core.events.HostAttempt;
 import dev.tern.queue.QueueEntry;
 import dev.tern.queue.RecipientState;
 import dev.tern.queue.RecipientStatus;
@@ -42,10 +43,36 @@ final class OutcomeRecorder {
      * Context of the attempt, for events.
      *
      * @param tlsPolicy the TLS policy the connection ran under ("none": no TLS), or null without a connection
+     * @param tried   the hosts that failed at connection level before (or instead of) a session, in order
+     * @param session the host that held the session (outcome and reply unset: each recipient gets its own),
+     *     or null when no session was had
      */
-    record Attempt(String site, String remote, String source, String tlsPolicy) {
+    record Attempt(
+            String site, String remote, String source, String tlsPolicy, List<HostAttempt> tried, HostAttempt session) {
+        Attempt {
+            tried = tried == null ? List.of() : List.copyOf(tried);
+        }
+
         Attempt(String site, String remote, String source) {
             this(site, remote, source, null);
+        }
+
+        Attempt(String site, String remote, String source, String tlsPolicy) {
+            this(site, remote, source, tlsPolicy, List.of(), null);
+        }
+
+        /** Every host tried, the session host last with this recipient's outcome; null when none was tried. */
+        List<HostAttempt> hosts(Result r) {
+            if (session == null) return tried.isEmpty() ? null : tried;
+            List<HostAttempt> all = new ArrayList<>(tried.size() + 1);
+            all.addAll(tried);
+            HostAttempt.Outcome o = switch (r.status()) {
+                case DELIVERED -> HostAttempt.Outcome.DELIVERED;
+                case BOUNCED -> HostAttempt.Outcome.BOUNCED;
+                default -> HostAttempt.Outcome.DEFERRED;
+            };
+            all.add(session.withResult(o, r.reply()));
+            return all;
         }
     }
 
@@ -89,7 +116,8 @@ final class OutcomeRecorder {
             };
             Event.Builder ev = event(type, entry, r.address(), now, attempt)
                     .reply(res.reply())
-                    .attempts(next.attempts());
+                    .attempts(next.attempts())
+                    .hosts(attempt.hosts(res));
             if (res.status() != RecipientStatus.DELIVERED) {
                 Classification c = res.local() != null
                         ? res.local().classification()

@@ -155,6 +155,11 @@ public final class QueueManager implements AutoCloseable {
         this.tlsPolicies = java.util.Objects.requireNonNull(policies, "policies");
     }
 
+    /** The outbound TLS policies in use. */
+    public dev.tern.core.tlspolicy.TlsPolicies tlsPolicies() {
+        return tlsPolicies;
+    }
+
     public void start() {
         running = true;
         control = Thread.ofPlatform().name("tern-qmgr").start(this::run);

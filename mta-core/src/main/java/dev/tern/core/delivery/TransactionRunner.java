@@ -3,6 +3,7 @@ package dev.tern.core.delivery;
 import dev.tern.bounce.LocalFailure;
 import dev.tern.core.delivery.OutcomeRecorder.Attempt;
 import dev.tern.core.delivery.OutcomeRecorder.Result;
+import dev.tern.core.delivery.smtp.MessageContent;
 import dev.tern.core.delivery.smtp.SmtpClient;
 import dev.tern.core.delivery.smtp.SmtpClientSettings;
 import dev.tern.core.delivery.smtp.SmtpConnection;
@@ -13,6 +14,7 @@ import dev.tern.core.delivery.smtp.TlsCheck;
 import dev.tern.core.delivery.smtp.TlsPolicy;
 import dev.tern.core.delivery.smtp.TlsResult;
 import dev.tern.core.delivery.smtp.TransactionResult;
+import dev.tern.core.events.HostAttempt;
 import dev.tern.core.telemetry.PathMetrics;
 import dev.tern.core.tlspolicy.DestinationTls;
 import dev.tern.core.tlspolicy.TlsPolicies;
@@ -23,6 +25,7 @@ import dev.tern.queue.Spool;
 import dev.tern.queue.StoredBody;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +54,9 @@ final class TransactionRunner implements Admission.Connector {
     /** Where a connection takes its next entry from (null: nothing sendable). */
     interface EntrySource {
         QueueEntry next(Destination d);
+
+        /** Takes back an entry taken by {@link #next} that the connection did not send. */
+        void giveBack(Destination d, QueueEntry e);
     }
 
     /** Everything the runner works with. */
@@ -81,13 +87,31 @@ final class TransactionRunner implements Admission.Connector {
 
     @Override
     public void connect(Destination d) {
-        connect(d, 0, null, true);
+        // the connection takes its first entry now: it is opened for that mail, so it never
+        // ends without a MAIL because another connection took the mail meanwhile
+        QueueEntry first = p.entries().next(d);
+        if (first == null) {
+            p.admission().closed(d);
+            return;
+        }
+        d.reserve();
+        connect(d, first, 0, null, true, new ArrayList<>());
     }
 
-    private void connect(Destination d, int hostIndex, SmtpException lastFailure, boolean tls) {
+    /** An open session and what it took to get it (the hosts that failed before it, the session host). */
+    private record Session(SmtpConnection conn, List<HostAttempt> tried, HostAttempt host) {}
+
+    private void connect(
+            Destination d,
+            QueueEntry first,
+            int hostIndex,
+            SmtpException lastFailure,
+            boolean tls,
+            List<HostAttempt> tried) {
         List<InetSocketAddress> hosts = d.route().hosts();
         if (hostIndex >= hosts.size()) {
-            allHostsFailed(d, lastFailure);
+            d.unreserve();
+            allHostsFailed(d, first, lastFailure, tried);
             return;
         }
         InetSocketAddress host = hosts.get(hostIndex);
@@ -104,7 +128,12 @@ final class TransactionRunner implements Admission.Connector {
                     null);
             log.info("not connecting to {} for {}: {}", mxName, d.key, r.reason());
             d.lastError = failureText(se);
-            connect(d, hostIndex + 1, se, true);
+            tried.add(failedAt(
+                    host,
+                    HostAttempt.Outcome.TLS_FAILED,
+                    failureText(se),
+                    hostTls.policy() == null ? null : hostTls.policy().name()));
+            connect(d, first, hostIndex + 1, se, true, tried);
             return;
         }
         // a clear-text retry (after a failed opportunistic handshake) checks nothing
@@ -119,12 +148,18 @@ final class TransactionRunner implements Admission.Connector {
                             d.connecting.decrementAndGet();
                             if (failure == null) {
                                 p.pathMetrics().connected(conn.tlsActive());
+                                p.pathMetrics().hostAttempt("connected");
                                 if (tls) reportSession(hostTls, conn, mxName);
-                                sendNext(d, conn, 0);
+                                d.unreserve();
+                                sendNext(d, new Session(conn, List.copyOf(tried), sessionHost(host, conn)), 0, first);
                                 return;
                             }
                             SmtpException se = asSmtp(failure);
                             log.debug("connect to {} for {} failed: {}", host, d.key, se.getMessage());
+                            HostAttempt.Outcome outcome = outcomeOf(se);
+                            p.pathMetrics().hostAttempt(outcome.wireName());
+                            tried.add(failedAt(
+                                    host, outcome, failureText(se), tls && policy != null ? policy.name() : null));
                             d.lastError = failureText(se);
                             if (tls && se.tlsFailure())
                                 p.tls()
@@ -140,14 +175,16 @@ final class TransactionRunner implements Admission.Connector {
                                                 se.getMessage());
                             if (se.tlsPolicyFailure() != null) {
                                 // the policy forbids clear text: the next host, the policy failure as the reason
-                                connect(d, hostIndex + 1, se, true);
+                                connect(d, first, hostIndex + 1, se, true, tried);
                             } else if (tls && se.tlsFailure()) {
                                 // STARTTLS offered but the handshake failed: the same host again, in clear text
                                 p.pathMetrics().tlsFailed();
-                                connect(d, hostIndex, se, false);
+                                connect(d, first, hostIndex, se, false, tried);
                             } else if (p.reactor().react(d, se.reply())
                                     || p.paused().test(d)) {
                                 // a rule or a hold took the site out: its mail waits (or was bounced), no further host
+                                d.unreserve();
+                                p.entries().giveBack(d, first);
                                 p.admission().closed(d);
                             } else {
                                 // a clear-text retry after a failed TLS handshake that fails without a reply:
@@ -161,7 +198,7 @@ final class TransactionRunner implements Admission.Connector {
                                         || se.reply() == null
                                                 && lastFailure != null
                                                 && lastFailure.tlsPolicyFailure() != null;
-                                connect(d, hostIndex + 1, keepTls ? lastFailure : se, true);
+                                connect(d, first, hostIndex + 1, keepTls ? lastFailure : se, true, tried);
                             }
                         },
                         p.worker());
@@ -212,7 +249,7 @@ final class TransactionRunner implements Admission.Connector {
      * No host of the destination could be reached: a connection-level failure defers the whole
      * queue, and the site is left alone until the first retry delay has passed.
      */
-    private void allHostsFailed(Destination d, SmtpException lastFailure) {
+    private void allHostsFailed(Destination d, QueueEntry first, SmtpException lastFailure, List<HostAttempt> tried) {
         String text = lastFailure == null ? "451 4.4.1 no reachable host" : failureText(lastFailure);
         boolean permanent = lastFailure != null && !lastFailure.isTransient();
         if (!permanent)
@@ -220,17 +257,31 @@ final class TransactionRunner implements Admission.Connector {
         d.lastError = text;
         RecipientStatus status = permanent ? RecipientStatus.BOUNCED : RecipientStatus.DEFERRED;
         LocalFailure local = lastFailure == null ? LocalFailure.CONNECT_REFUSED : LocalFailures.of(lastFailure);
-        for (QueueEntry e : d.drain()) {
+        List<QueueEntry> all = new ArrayList<>();
+        all.add(first);
+        all.addAll(d.drain());
+        Attempt attempt = new Attempt(d.siteKey.key(), null, sourceName(d), null, tried, null);
+        for (QueueEntry e : all) {
             if (!permanent) d.deferrals.incrementAndGet();
-            p.outcomes().recordAll(e, status, text, attempt(d, null), local);
+            p.outcomes().recordAll(e, status, text, attempt, local);
         }
         p.admission().free(d);
     }
 
-    private void sendNext(Destination d, SmtpConnection conn, int sent) {
+    /**
+     * Sends the next entry on the session: {@code reserved} (the entry the connection was opened
+     * for) first, then entries of the lane while the limits allow.
+     */
+    private void sendNext(Destination d, Session s, int sent, QueueEntry reserved) {
+        SmtpConnection conn = s.conn();
         int maxMessages = Math.min(
                 d.site.limits().maxMessagesPerConnection(), d.pair.limits().maxMessagesPerConnection());
-        if (!p.running().getAsBoolean() || p.paused().test(d) || sent >= maxMessages || !conn.isOpen() || d.isEmpty()) {
+        if (!p.running().getAsBoolean()
+                || p.paused().test(d)
+                || sent >= maxMessages
+                || !conn.isOpen()
+                || (reserved == null && d.isEmpty())) {
+            if (reserved != null) p.entries().giveBack(d, reserved);
             quit(d, conn);
             return;
         }
@@ -238,12 +289,18 @@ final class TransactionRunner implements Admission.Connector {
         long wait = d.site.tryMessage(now);
         if (wait == 0) wait = d.pair.tryMessage(now);
         if (wait > 0) {
-            if (wait > Admission.MAX_IDLE_WAIT_NANOS) quit(d, conn);
-            else
-                p.timer().schedule(() -> p.worker().execute(() -> sendNext(d, conn, sent)), wait, TimeUnit.NANOSECONDS);
+            if (wait > Admission.MAX_IDLE_WAIT_NANOS) {
+                if (reserved != null) p.entries().giveBack(d, reserved);
+                quit(d, conn);
+            } else
+                p.timer()
+                        .schedule(
+                                () -> p.worker().execute(() -> sendNext(d, s, sent, reserved)),
+                                wait,
+                                TimeUnit.NANOSECONDS);
             return;
         }
-        QueueEntry entry = p.entries().next(d);
+        QueueEntry entry = reserved != null ? reserved : p.entries().next(d);
         if (entry == null) {
             quit(d, conn);
             return;
@@ -255,6 +312,8 @@ final class TransactionRunner implements Admission.Connector {
         // filled per finished transaction: when a later transaction of the entry fails, the
         // recipients of the earlier ones keep their outcome (a 250 already given is not sent again)
         Map<String, Result> finished = new ConcurrentHashMap<>();
+        // the hosts that failed before this session are part of the first message's attempt only
+        Attempt attempt = attempt(d, conn, sent == 0 ? s.tried() : List.of(), s.host());
         // a large body's tail stays in its spool file and is read in chunks while it is sent
         CompletableFuture.supplyAsync(() -> p.spool().openBody(entry.messageId()), p.worker())
                 .thenCompose(body -> body.isEmpty()
@@ -262,22 +321,22 @@ final class TransactionRunner implements Admission.Connector {
                         ? CompletableFuture.completedFuture(Map.<String, Result>of())
                         : sendEntry(conn, entry, body.get(), maxRecipients, replies, finished))
                 .whenCompleteAsync(
-                        (results, failure) -> sent(d, conn, sent, entry, results, failure, replies, finished),
+                        (results, failure) -> sent(d, s, entry, attempt, results, failure, replies, finished, sent),
                         p.worker());
     }
 
     private void sent(
             Destination d,
-            SmtpConnection conn,
-            int sent,
+            Session s,
             QueueEntry entry,
+            Attempt attempt,
             Map<String, Result> results,
             Throwable failure,
             List<SmtpReply> replies,
-            Map<String, Result> finished) {
+            Map<String, Result> finished,
+            int sent) {
         d.sending.decrementAndGet();
-        String remote = conn.remote().getAddress().getHostAddress() + ":"
-                + conn.remote().getPort();
+        SmtpConnection conn = s.conn();
         if (failure != null) {
             SmtpException se = asSmtp(failure);
             Map<String, Result> outcome = new HashMap<>(finished);
@@ -287,7 +346,7 @@ final class TransactionRunner implements Admission.Connector {
                     LocalFailures.of(se));
             for (RecipientState r : entry.open()) outcome.putIfAbsent(r.address(), cut);
             note(d, outcome);
-            p.outcomes().record(entry, outcome, attempt(d, remote, conn));
+            p.outcomes().record(entry, outcome, attempt);
             p.reactor().react(d, se.reply());
             conn.close();
             p.admission().closed(d);
@@ -295,9 +354,9 @@ final class TransactionRunner implements Admission.Connector {
         }
         note(d, results);
         if (results.isEmpty()) p.outcomes().vanished(entry); // the message was purged meanwhile
-        else p.outcomes().record(entry, results, attempt(d, remote, conn));
+        else p.outcomes().record(entry, results, attempt);
         for (SmtpReply r : replies) p.reactor().react(d, r);
-        sendNext(d, conn, sent + 1);
+        sendNext(d, s, sent + 1, null);
     }
 
     /** Keeps the destination's last error and deferral count for {@code tern queues}. */
@@ -326,11 +385,15 @@ final class TransactionRunner implements Admission.Connector {
             Map<String, Result> results) {
         List<String> open = entry.open().stream().map(RecipientState::address).toList();
         CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
-        boolean eightBit = hasEightBit(body.head()) || body.tailEightBit();
+        // recorded at injection; a message spooled before that was recorded is scanned here
+        MessageContent content = MessageContent.fromAttributes(entry.envelope().attributes());
+        if (content == null) content = MessageContent.scan(body.head(), body.head().length, body.tailEightBit());
+        boolean eightBit = content.eightBit();
+        boolean utf8Headers = content.smtpUtf8();
         SmtpTransaction.Tail tail = body.streamed() ? new SmtpTransaction.Tail(body.tail(), body.tailSize()) : null;
         for (int i = 0; i < open.size(); i += step) {
             List<String> batch = open.subList(i, Math.min(open.size(), i + step));
-            boolean utf8 = needsSmtpUtf8(entry.envelope().returnPath(), batch);
+            boolean utf8 = utf8Headers || needsSmtpUtf8(entry.envelope().returnPath(), batch);
             SmtpTransaction tx =
                     new SmtpTransaction(entry.envelope().returnPath(), batch, body.head(), tail, eightBit, utf8);
             chain = chain.thenCompose(v -> {
@@ -367,11 +430,57 @@ final class TransactionRunner implements Admission.Connector {
         return new Attempt(d.siteKey.key(), remote, d.source.name().isEmpty() ? null : d.source.name());
     }
 
-    /** The attempt on an open connection: with the TLS policy it ran under (the policy's name; "none" without TLS). */
-    static Attempt attempt(Destination d, String remote, SmtpConnection conn) {
+    /**
+     * The attempt on an open connection: with the TLS policy it ran under (the policy's name; "none"
+     * without TLS), the hosts that failed before it and the session host.
+     */
+    static Attempt attempt(Destination d, SmtpConnection conn, List<HostAttempt> tried, HostAttempt session) {
+        return new Attempt(d.siteKey.key(), remote(conn), sourceName(d), tlsPolicyName(conn), tried, session);
+    }
+
+    private static String tlsPolicyName(SmtpConnection conn) {
         TlsCheck c = conn.tlsCheck();
-        String tls = c == null ? null : c.tls() ? c.policy().name() : "none";
-        return new Attempt(d.siteKey.key(), remote, d.source.name().isEmpty() ? null : d.source.name(), tls);
+        return c == null ? null : c.tls() ? c.policy().name() : "none";
+    }
+
+    private static String sourceName(Destination d) {
+        return d.source.name().isEmpty() ? null : d.source.name();
+    }
+
+    private static String remote(SmtpConnection conn) {
+        return conn.remote().getAddress().getHostAddress() + ":" + conn.remote().getPort();
+    }
+
+    /** The host name of a route's address (the route's MX name), or null when only the address is known. */
+    private static String hostName(InetSocketAddress a) {
+        String name = a.getHostString();
+        String ip = a.getAddress() == null ? null : a.getAddress().getHostAddress();
+        return name == null || name.equals(ip) ? null : name;
+    }
+
+    private static HostAttempt failedAt(InetSocketAddress a, HostAttempt.Outcome o, String text, String tlsPolicy) {
+        String ip = a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
+        return new HostAttempt(hostName(a), ip, a.getPort(), o, text, null, null, tlsPolicy);
+    }
+
+    private static HostAttempt sessionHost(InetSocketAddress a, SmtpConnection conn) {
+        String ip = a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
+        return new HostAttempt(
+                hostName(a), ip, a.getPort(), null, null, conn.tlsVersion(), conn.tlsCipher(), tlsPolicyName(conn));
+    }
+
+    /** How a connection-level failure at one host ended, for the attempt record and its counter. */
+    static HostAttempt.Outcome outcomeOf(SmtpException e) {
+        if (e.tlsFailure() || e.phase() == SmtpException.Phase.TLS_HANDSHAKE) return HostAttempt.Outcome.TLS_FAILED;
+        if (e.timeout()) return HostAttempt.Outcome.TIMEOUT;
+        if (e.phase() == SmtpException.Phase.CONNECT)
+            return LocalFailures.of(e) == LocalFailure.CONNECT_TIMEOUT
+                    ? HostAttempt.Outcome.TIMEOUT
+                    : HostAttempt.Outcome.CONNECT_FAILED;
+        if (e.reply() != null && e.phase() == SmtpException.Phase.BANNER) return HostAttempt.Outcome.GREETING_REFUSED;
+        if (e.reply() != null && (e.phase() == SmtpException.Phase.EHLO || e.phase() == SmtpException.Phase.HELO))
+            return HostAttempt.Outcome.EHLO_REFUSED;
+        return HostAttempt.Outcome.CONNECTION_LOST;
     }
 
     static String failureText(SmtpException e) {
@@ -392,11 +501,7 @@ final class TransactionRunner implements Admission.Connector {
         return new SmtpException(null, null, true, c.toString(), c);
     }
 
-    static boolean hasEightBit(byte[] body) {
-        for (byte b : body) if (b < 0) return true;
-        return false;
-    }
-
+    /** Whether the envelope of one transaction has non-ASCII addresses (the header section is recorded apart). */
     static boolean needsSmtpUtf8(String from, List<String> rcpts) {
         if (!from.chars().allMatch(ch -> ch < 128)) return true;
         for (String r : rcpts) if (!r.chars().allMatch(ch -> ch < 128)) return true;

@@ -36,6 +36,9 @@ import java.time.Instant;
  *                    bounded at injection ({@link #META_PREFIX})
  * @param tlsPolicy   the outbound TLS policy the delivering connection ran under ({@code opportunistic},
  *                    {@code required}, {@code verify}, {@code mta-sts}, {@code dane}; {@code none}: no TLS)
+ * @param hosts       for delivery, transient_failure and bounce: every host tried in this attempt, in order
+ *                    (connection failures first, then the host that held the session with this recipient's
+ *                    outcome), see {@link HostAttempt}; null when no host was tried
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Event(
@@ -61,7 +64,8 @@ public record Event(
         @JsonProperty("suppressed") String suppressed,
         @JsonProperty("message_id_header") String headerMessageId,
         @JsonProperty("meta") java.util.Map<String, String> meta,
-        @JsonProperty("tls_policy") String tlsPolicy) {
+        @JsonProperty("tls_policy") String tlsPolicy,
+        @JsonProperty("hosts") java.util.List<HostAttempt> hosts) {
 
     /** Envelope attribute keys: the Message-ID header, and {@code meta.NAME} per X-Tern-Meta-NAME header. */
     public static final String MESSAGE_ID_ATTRIBUTE = "message_id_header";
@@ -79,6 +83,7 @@ public record Event(
         meta = meta == null || meta.isEmpty()
                 ? null
                 : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(meta));
+        hosts = hosts == null || hosts.isEmpty() ? null : java.util.List.copyOf(hosts);
     }
 
     /** This event with the {@code suppressed} field set. */
@@ -106,7 +111,8 @@ public record Event(
                 v,
                 headerMessageId,
                 meta,
-                tlsPolicy);
+                tlsPolicy,
+                hosts);
     }
 
     /** Same as {@link #kind()}. */
@@ -141,6 +147,7 @@ public record Event(
                 headerMessageId,
                 tlsPolicy;
         private java.util.Map<String, String> meta;
+        private java.util.List<HostAttempt> hosts;
         private Boolean hard;
         private Integer attempts;
         private Long size;
@@ -246,6 +253,12 @@ public record Event(
             return meta(m);
         }
 
+        /** The hosts tried in this attempt (see {@link HostAttempt}). */
+        public Builder hosts(java.util.List<HostAttempt> v) {
+            hosts = v;
+            return this;
+        }
+
         /** The TLS policy of the connection (outbound events). */
         public Builder tlsPolicy(String v) {
             tlsPolicy = emptyToNull(v);
@@ -281,7 +294,8 @@ public record Event(
                     null,
                     headerMessageId,
                     meta,
-                    tlsPolicy);
+                    tlsPolicy,
+                    hosts);
         }
 
         private static String emptyToNull(String v) {

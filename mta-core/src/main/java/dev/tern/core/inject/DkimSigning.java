@@ -7,15 +7,22 @@ import dev.tern.dkim.DkimSigner;
 import dev.tern.dkim.MultiSigner;
 import dev.tern.dkim.RsaEngine;
 import dev.tern.dkim.SignerSettings;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -35,8 +42,29 @@ public final class DkimSigning implements AutoCloseable {
     private final Map<Path, FileTime> loadedAt = new HashMap<>();
     private ScheduledExecutorService watcher;
 
+    private final MeterRegistry registry;
+    private final Timer signingTime;
+    private final Map<String, Counter> signed = new ConcurrentHashMap<>();
+    private final Map<String, Counter> failed = new ConcurrentHashMap<>();
+
     /** @throws dev.tern.core.config.ConfigException naming {@code dkim.rsa_engine} if native RSA is required but absent */
     public DkimSigning(TernConfig.Dkim config) {
+        this(config, new SimpleMeterRegistry());
+    }
+
+    /**
+     * @param registry where the signing meters go: {@code tern_dkim_signatures_total{domain,selector,algorithm}},
+     *     {@code tern_dkim_signing_failures_total{domain}}, {@code tern_dkim_signing_seconds} (time spent in
+     *     DKIM code per message: body hashing and the signatures)
+     */
+    public DkimSigning(TernConfig.Dkim config, MeterRegistry registry) {
+        this.registry = registry;
+        this.signingTime = Timer.builder("tern.dkim.signing")
+                .description("Time spent signing one message (body hash and every signature)")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(10_000))
+                .maximumExpectedValue(Duration.ofSeconds(10))
+                .register(registry);
         this.config = config;
         this.signers = build(config, Map.of(), loadedAt);
         watchKeys();
@@ -122,17 +150,90 @@ public final class DkimSigning implements AutoCloseable {
      * when no key applies.
      */
     public String sign(byte[] message, String fromDomain) {
-        MultiSigner s = signerFor(fromDomain);
-        return s == null ? "" : s.sign(message);
+        Signing s = start(fromDomain);
+        if (s == null) return "";
+        s.update(message, 0, message.length);
+        return s.finish();
     }
 
     /**
      * A signing session for a message with this From domain, to be fed the message (without
      * Tern's control headers) as it arrives; null when no key applies.
      */
-    public dev.tern.dkim.SigningSession start(String fromDomain) {
-        MultiSigner s = signerFor(fromDomain);
-        return s == null ? null : s.start();
+    public Signing start(String fromDomain) {
+        String d = signingDomain(fromDomain);
+        MultiSigner s = d == null ? null : signers.get(d);
+        return s == null ? null : new Signing(s, d);
+    }
+
+    /**
+     * One message being signed: a {@link dev.tern.dkim.SigningSession} that also records the
+     * signing meters (time spent in it, signatures per key, failures). Not thread-safe.
+     */
+    public final class Signing extends OutputStream {
+        private final dev.tern.dkim.SigningSession session;
+        private final MultiSigner signers;
+        private final String domain;
+        private long nanos;
+
+        private Signing(MultiSigner signers, String domain) {
+            this.signers = signers;
+            this.domain = domain;
+            this.session = signers.start();
+        }
+
+        /** Feeds the next message bytes. */
+        public void update(byte[] b, int off, int len) {
+            long t0 = System.nanoTime();
+            try {
+                session.update(b, off, len);
+            } finally {
+                nanos += System.nanoTime() - t0;
+            }
+        }
+
+        @Override
+        public void write(int b) {
+            update(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            update(b, off, len);
+        }
+
+        /** Ends the message: the {@code DKIM-Signature} fields, ready to prepend. */
+        public String finish() {
+            long t0 = System.nanoTime();
+            String fields;
+            try {
+                fields = session.finish();
+            } catch (RuntimeException e) {
+                failed.computeIfAbsent(
+                                domain,
+                                x -> Counter.builder("tern.dkim.signing.failures")
+                                        .tag("domain", x)
+                                        .description("Messages whose DKIM signing failed, by signing domain")
+                                        .register(registry))
+                        .increment();
+                throw e;
+            }
+            signingTime.record(nanos + System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+            for (dev.tern.dkim.DkimSigner k : signers.signers()) {
+                var st = k.settings();
+                String alg = st.key().algorithm().tag();
+                signed.computeIfAbsent(
+                                st.domain() + "\n" + st.selector() + "\n" + alg,
+                                x -> Counter.builder("tern.dkim.signatures")
+                                        .tag("domain", st.domain())
+                                        .tag("selector", st.selector())
+                                        .tag("algorithm", alg)
+                                        .description("DKIM signatures made, by signing domain, selector and algorithm")
+                                        .register(registry))
+                        .increment();
+            }
+            return fields;
+        }
     }
 
     /** The signing domain used for a From domain, or null. */

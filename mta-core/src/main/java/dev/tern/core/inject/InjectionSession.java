@@ -253,7 +253,7 @@ final class InjectionSession implements MessageHandler {
          */
         SpooledTail openTail(byte[] message, int headerEnd) throws IOException {
             HeaderBlock h = HeaderBlock.parse(message, headerEnd);
-            dev.tern.dkim.SigningSession signing = dkim.start(domainOf(h.first("From")));
+            DkimSigning.Signing signing = dkim.start(domainOf(h.first("From")));
             if (signing != null) h.writeWithout(CONTROL_PREFIX, signing);
             try {
                 return new SpooledTail(spool.newBodyFile(), signing);
@@ -442,7 +442,7 @@ final class InjectionSession implements MessageHandler {
             if (tail != null) {
                 signatures = tail.signatures();
             } else {
-                dev.tern.dkim.SigningSession signing = dkim.start(fromDomain);
+                DkimSigning.Signing signing = dkim.start(fromDomain);
                 if (signing != null) {
                     try {
                         headers.writeWithout(CONTROL_PREFIX, signing);
@@ -533,6 +533,8 @@ final class InjectionSession implements MessageHandler {
             if (headerMessageId != null) headerMessageId = Replies.clean(headerMessageId.strip(), 255);
             List<Envelope> envelopes = new ArrayList<>();
             List<CompletableFuture<Void>> writes = new ArrayList<>();
+            // 8-bit body, raw UTF-8 header fields: decided once here, delivery reads the attribute
+            dev.tern.core.delivery.smtp.MessageContent content = null;
             for (int g = 0; g < groups.size(); g++) {
                 String gid = g == 0 ? id : MessageIds.next();
                 String received =
@@ -554,6 +556,10 @@ final class InjectionSession implements MessageHandler {
                 attributes.put("client", clientAddr);
                 if (user != null) attributes.put("auth_user", user.name());
                 attributes.put("dkim", signatures.isEmpty() ? "unsigned" : "signed:" + dkim.signingDomain(fromDomain));
+                if (content == null)
+                    content = dev.tern.core.delivery.smtp.MessageContent.scan(
+                            body, body.length, tailFile != null && tailFile.eightBit());
+                attributes.put(dev.tern.core.delivery.smtp.MessageContent.ATTRIBUTE, content.wireName());
                 if (deliverAfter != null) attributes.put("deliver_after", deliverAfter);
                 if (verp) attributes.put("return_path", returnPath);
                 if (headerMessageId != null && !headerMessageId.isEmpty())

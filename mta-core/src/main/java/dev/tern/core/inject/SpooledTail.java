@@ -1,6 +1,5 @@
 package dev.tern.core.inject;
 
-import dev.tern.dkim.SigningSession;
 import dev.tern.queue.BodyFile;
 import java.io.IOException;
 import org.slf4j.Logger;
@@ -14,9 +13,9 @@ import org.slf4j.LoggerFactory;
 final class SpooledTail implements DataReader.Tail {
     private static final Logger log = LoggerFactory.getLogger(SpooledTail.class);
     private final BodyFile file;
-    private final SigningSession signing;
+    private final DkimSigning.Signing signing;
 
-    SpooledTail(BodyFile file, SigningSession signing) {
+    SpooledTail(BodyFile file, DkimSigning.Signing signing) {
         this.file = file;
         this.signing = signing;
     }

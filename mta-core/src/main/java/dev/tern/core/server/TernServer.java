@@ -107,7 +107,7 @@ public final class TernServer implements AutoCloseable {
                             "kafka",
                             new dev.tern.core.events.KafkaForwarder(kafkaSettings(config), eventLog, registry, clock))
                     : null;
-            dkim = life.add("dkim", new DkimSigning(config.dkim()));
+            dkim = life.add("dkim", new DkimSigning(config.dkim(), registry));
             // the engine's executors close after the event loops, so that deliveries those cut end first
             java.util.concurrent.atomic.AtomicReference<QueueManager> engineRef =
                     new java.util.concurrent.atomic.AtomicReference<>();

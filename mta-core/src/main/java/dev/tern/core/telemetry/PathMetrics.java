@@ -21,6 +21,21 @@ public final class PathMetrics implements SpoolObserver {
     private final Counter tlsFailed;
     private final java.util.Map<Refusal, Counter> refusals = new java.util.EnumMap<>(Refusal.class);
     private final Counter authFailures;
+    private final java.util.Map<String, Counter> hostAttempts = new java.util.concurrent.ConcurrentHashMap<>();
+    private final MeterRegistry registry;
+
+    /**
+     * How one connection attempt to one host ended ({@code tern_outbound_attempts_total{outcome}}):
+     * {@code connected}, or the connection-level failure.
+     */
+    public static final java.util.List<String> HOST_OUTCOMES = java.util.List.of(
+            "connected",
+            "connect_failed",
+            "timeout",
+            "greeting_refused",
+            "ehlo_refused",
+            "tls_failed",
+            "connection_lost");
 
     /** Why injection refused a message or recipient ({@code tern_injection_refusals_total{reason}}). */
     public enum Refusal {
@@ -43,6 +58,8 @@ public final class PathMetrics implements SpoolObserver {
     }
 
     public PathMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        for (String o : HOST_OUTCOMES) hostAttempts.put(o, hostAttemptCounter(o));
         for (Refusal r : Refusal.values()) {
             refusals.put(
                     r,
@@ -114,6 +131,20 @@ public final class PathMetrics implements SpoolObserver {
     /** An outbound connection was established; {@code tls} true when STARTTLS is active. */
     public void connected(boolean tls) {
         (tls ? tlsUsed : tlsNotOffered).increment();
+    }
+
+    private Counter hostAttemptCounter(String outcome) {
+        return Counter.builder("tern.outbound.attempts")
+                .tag("outcome", outcome)
+                .description("Outbound connection attempts per host tried (MX failover included), by outcome")
+                .register(registry);
+    }
+
+    /** One host was tried: {@code outcome} is one of {@link #HOST_OUTCOMES}. */
+    public void hostAttempt(String outcome) {
+        Counter c = hostAttempts.get(outcome);
+        if (c == null) c = hostAttempts.computeIfAbsent(outcome, this::hostAttemptCounter);
+        c.increment();
     }
 
     /** A STARTTLS handshake failed (the host is retried without TLS). */

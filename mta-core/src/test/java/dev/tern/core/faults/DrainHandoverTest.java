@@ -177,8 +177,18 @@ class DrainHandoverTest {
             byte[] b = Files.readAllBytes(body);
             b[b.length - 3] ^= 1;
             Files.write(body, b);
-            TernServer other = TernServer.start(ConfigLoader.load(writeConfig("b", sink.port())));
+            Path bConfig = writeConfig("b", sink.port());
+            TernServer other = TernServer.start(ConfigLoader.load(bConfig));
             try {
+                // a running node's spool is locked: export wants it stopped
+                Run running = tern(
+                        "spool",
+                        "export",
+                        "-c",
+                        bConfig.toString(),
+                        dir.resolve("other").toString());
+                assertThat(running.exit()).isEqualTo(1);
+                assertThat(running.err()).contains("is the node still running? stop it first");
                 Run r = tern("spool", "import", export.toString(), "--url", url(other), "--token", TOKEN);
                 assertThat(r.exit()).isEqualTo(1);
                 assertThat(r.err()).contains("does not match its checksum").contains("HTTP 422");

@@ -160,6 +160,37 @@ class DkimSigningTest {
     }
 
     @Test
+    void signingIsCountedPerDomainSelectorAndAlgorithmAndTimed() throws Exception {
+        Path ed = writePkcs8(dir.resolve("ed.pem"), "Ed25519", 0);
+        Path rsa = writePkcs8(dir.resolve("rsa.pem"), "RSA", 2048);
+        TernConfig config = ConfigLoader.parse("""
+        dkim:
+          domains:
+            example.com: [ { selector: e1, key_file: "%s" }, { selector: r1, key_file: "%s" } ]
+        """.formatted(ed, rsa), "t");
+        var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        byte[] msg = "From: a@example.com\r\nSubject: x\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
+        try (DkimSigning s = new DkimSigning(config.dkim(), registry)) {
+            for (int i = 0; i < 3; i++) assertThat(s.sign(msg, "example.com")).contains("s=e1", "s=r1");
+            assertThat(s.sign(msg, "unsigned.test")).isEmpty();
+        }
+        assertThat(registry.get("tern.dkim.signatures")
+                        .tags("domain", "example.com", "selector", "e1", "algorithm", "ed25519-sha256")
+                        .counter()
+                        .count())
+                .isEqualTo(3);
+        assertThat(registry.get("tern.dkim.signatures")
+                        .tags("domain", "example.com", "selector", "r1", "algorithm", "rsa-sha256")
+                        .counter()
+                        .count())
+                .isEqualTo(3);
+        assertThat(registry.get("tern.dkim.signing").timer().count()).isEqualTo(3);
+        assertThat(registry.get("tern.dkim.signing").timer().totalTime(java.util.concurrent.TimeUnit.NANOSECONDS))
+                .isPositive();
+        assertThat(registry.find("tern.dkim.signing.failures").counters()).isEmpty();
+    }
+
+    @Test
     void rsaEngineFromTheConfigurationSignsVerifiably() throws Exception {
         Path rsa = writePkcs8(dir.resolve("rsa.pem"), "RSA", 2048);
         DkimKey key = DkimKey.load(rsa);

@@ -75,6 +75,25 @@ class MtaStsDeliveryTest {
                 clock);
     }
 
+    /** Runs the {@code tern} CLI against the server's admin API; returns its output (exit 0 asserted). */
+    static String ternCli(TernServer tern, String... args) throws Exception {
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cl = dev.tern.core.cli.Main.commandLine();
+        cl.setOut(new java.io.PrintWriter(out, true));
+        cl.setErr(new java.io.PrintWriter(err, true));
+        java.util.List<String> all = new java.util.ArrayList<>(List.of(args));
+        var admin = tern.adminAddress();
+        all.addAll(List.of(
+                "--url",
+                "http://127.0.0.1:" + admin.getPort(),
+                "--token",
+                Files.readString(tern.config().admin().tokenFile()).strip()));
+        int exit = cl.execute(all.toArray(String[]::new));
+        assertThat(exit).as(err.toString()).isZero();
+        return out.toString();
+    }
+
     static String policy(String mode, String... mx) {
         StringBuilder sb = new StringBuilder("version: STSv1\r\nmode: " + mode + "\r\n");
         for (String m : mx) sb.append("mx: ").append(m).append("\r\n");
@@ -146,6 +165,24 @@ class MtaStsDeliveryTest {
             assertThat(detail.path("result-type").asText()).isEqualTo("validation-failure");
             assertThat(detail.path("receiving-mx-hostname").asText()).isEqualTo("mx.sts.test");
             assertThat(detail.path("failed-session-count").asLong()).isEqualTo(1);
+            // what the operator sees: tern tls-report (text and the report JSON)
+            String text = ternCli(tern, "tls-report");
+            assertThat(text)
+                    .contains("TLS-RPT results for 2026-12-01 (UTC)")
+                    .contains("sts.test  sts  mx mx.elsewhere.test  ok 0  failed 1")
+                    .contains("1 x validation-failure at mx.sts.test [127.0.0.1]: MX host mx.sts.test does not match");
+            JsonNode json =
+                    new com.fasterxml.jackson.databind.ObjectMapper().readTree(ternCli(tern, "tls-report", "--json"));
+            assertThat(json.path("reports")
+                            .get(0)
+                            .path("policies")
+                            .get(0)
+                            .path("policy")
+                            .path("policy-domain")
+                            .asText())
+                    .isEqualTo("sts.test");
+            assertThat(ternCli(tern, "tls-report", "--date", "2026-11-30"))
+                    .contains("no session under a published TLS policy");
         }
     }
 

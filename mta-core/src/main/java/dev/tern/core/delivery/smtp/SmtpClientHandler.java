@@ -70,6 +70,9 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
     volatile SmtpReply banner;
     volatile Map<String, String> extensions = Map.of();
     volatile boolean tls;
+    /** The negotiated TLS protocol and cipher suite, null without TLS. */
+    volatile String tlsVersion, tlsCipher;
+
     volatile TlsCheck tlsCheck;
     volatile int transactions;
 
@@ -257,6 +260,9 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
         ssl.handshakeFuture().addListener((Future<? super io.netty.channel.Channel> f) -> {
             if (closed) return;
             if (f.isSuccess()) {
+                javax.net.ssl.SSLSession session = ssl.engine().getSession();
+                tlsVersion = session.getProtocol();
+                tlsCipher = session.getCipherSuite();
                 tls = true;
                 CertificateChecks.Failure failed = checker == null ? null : checker.failure;
                 tlsCheck = new TlsCheck(
@@ -322,6 +328,18 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
                             553,
                             "5.6.7",
                             "SMTPUTF8 is required but " + remote + " does not offer it (refused locally)")));
+            return;
+        }
+        if (t.eightBit() && !t.smtpUtf8() && !ext.containsKey("8BITMIME")) {
+            // no 7-bit conversion: a signed message's body hash would break, and so would any MIME
+            // structure rewritten here (RFC 6152 section 3: return it rather than send 8-bit data)
+            complete(
+                    future,
+                    TransactionResult.refusedLocally(SmtpReply.of(
+                            554,
+                            "5.6.3",
+                            "the message has an 8-bit body but " + remote
+                                    + " does not offer 8BITMIME; Tern does not convert it (refused locally)")));
             return;
         }
         long max = maxSize(ext);
@@ -551,12 +569,11 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
         long millis = settings.timeout(phase).toMillis();
         timer = ctx.executor()
                 .schedule(
-                        () -> fail(SmtpException.ofTransient(
+                        () -> fail(SmtpException.ofTimeout(
                                 phase,
                                 "timeout: " + remote + " did not "
                                         + (phase == Phase.DATA_BLOCK ? "take message data" : "reply") + " "
-                                        + during(phase) + " within " + millis + " ms",
-                                null)),
+                                        + during(phase) + " within " + millis + " ms")),
                         millis,
                         TimeUnit.MILLISECONDS);
     }

@@ -94,6 +94,16 @@ public final class SmtpConnection {
         return handler.tlsCheck;
     }
 
+    /** The negotiated TLS protocol ({@code TLSv1.3}), or null without TLS. */
+    public String tlsVersion() {
+        return handler.tlsVersion;
+    }
+
+    /** The negotiated TLS cipher suite, or null without TLS. */
+    public String tlsCipher() {
+        return handler.tlsCipher;
+    }
+
     /** Transactions run on this connection so far (whatever their outcome; local refusals not counted). */
     public int transactions() {
         return handler.transactions;

@@ -32,6 +32,7 @@ public final class SmtpException extends Exception {
     private final boolean isTransient;
     private final boolean tlsFailure;
     private final TlsResult tlsPolicyFailure;
+    private boolean timeout;
     private final java.net.InetSocketAddress local;
 
     /**
@@ -98,6 +99,18 @@ public final class SmtpException extends Exception {
     /** A failure without a reply (timeout, reset, closed, I/O error): always transient. */
     static SmtpException ofTransient(Phase phase, String message, Throwable cause) {
         return new SmtpException(phase, null, true, message, cause, false);
+    }
+
+    /** A phase timer ran out: the server did not reply (or take data) in time. Always transient. */
+    static SmtpException ofTimeout(Phase phase, String message) {
+        SmtpException e = new SmtpException(phase, null, true, message, null, false);
+        e.timeout = true;
+        return e;
+    }
+
+    /** Whether a phase timer ran out (the server did not answer in time; connect timeouts are a CONNECT cause). */
+    public boolean timeout() {
+        return timeout;
     }
 
     public Phase phase() {

@@ -15,7 +15,8 @@ import java.util.Objects;
  * @param tail       the rest of the message in a file, read in chunks while it is sent (a large
  *                   spooled body), or null
  * @param eightBit   the message has 8-bit content: BODY=8BITMIME is sent when the server offers it;
- *                   when it does not, the message is still sent unchanged (no 7-bit conversion)
+ *                   when it does not, the transaction fails locally with a permanent 554 5.6.3 reply
+ *                   (no 7-bit conversion)
  * @param smtpUtf8   the envelope or headers need SMTPUTF8: sent when offered, otherwise the transaction
  *                   fails locally with a permanent 553 5.6.7 reply
  */

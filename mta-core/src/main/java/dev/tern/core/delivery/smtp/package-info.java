@@ -44,10 +44,11 @@
  * <h2>Transactions</h2>
  * <ul>
  * <li>MAIL carries {@code SIZE=} when SIZE is offered; a message larger than the advertised limit is
- *     refused locally (552 5.3.4, nothing sent). {@code BODY=8BITMIME} is sent for 8-bit messages when
- *     offered; when not offered the message is still sent unchanged (no 7-bit conversion). SMTPUTF8 is
- *     sent when needed and offered; when needed but not offered the transaction is refused locally
- *     (553 5.6.7).</li>
+ *     refused locally (552 5.3.4, nothing sent). SMTPUTF8 is sent when needed (non-ASCII envelope or header
+ *     section, see {@link dev.tern.core.delivery.smtp.MessageContent}) and offered; when needed but not
+ *     offered the transaction is refused locally (553 5.6.7). {@code BODY=8BITMIME} is sent for 8-bit
+ *     messages; when 8BITMIME is not offered an 8-bit message is refused locally (554 5.6.3): no 7-bit
+ *     conversion, which would break DKIM body hashes.</li>
  * <li>Recipients are refused individually; DATA goes ahead when at least one was accepted.</li>
  * <li>A transaction that ends after its final reply needs no RSET; one that stopped after MAIL was
  *     accepted (no recipient accepted, DATA refused) gets RSET before the next transaction.</li>

@@ -1,0 +1,154 @@
+package dev.tern.core.tlspolicy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tern.core.server.TernServer;
+import dev.tern.core.testing.TestConfig;
+import dev.tern.testkit.MutableClock;
+import dev.tern.testkit.dns.TestDnsServer;
+import dev.tern.testkit.smtp.Phase;
+import dev.tern.testkit.smtp.SmtpSink;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The configured policies of {@code delivery.tls} (per domain), without any published policy. */
+class ConfiguredPolicyTest {
+    static final TestPki PKI = new TestPki("Tern Config CA");
+    static final TestPki.Leaf MX_CERT = PKI.issue("mx.conf.test");
+
+    @TempDir
+    Path dir;
+
+    final MutableClock clock = new MutableClock(Instant.parse("2026-12-01T10:00:00Z"));
+    TestDnsServer dns;
+
+    @BeforeEach
+    void start() throws Exception {
+        dns = TestDnsServer.start();
+        for (String d : new String[] {"req.test", "ver.test", "plain.test", "shaped.test"})
+            dns.mx(d, 10, "mx.conf.test", 300);
+        dns.a("mx.conf.test", "127.0.0.1", 300);
+        dns.mx("wrongname.test", 10, "mx.wrongname.test", 300).a("mx.wrongname.test", "127.0.0.1", 300);
+    }
+
+    @AfterEach
+    void stop() {
+        dns.close();
+    }
+
+    TernServer tern(int port) throws Exception {
+        return tern(port, "");
+    }
+
+    TernServer tern(int port, String shapingFile) throws Exception {
+        return TernServer.start(
+                TestConfig.of(dir, false, """
+                dns: { servers: ["127.0.0.1:%d"] }
+                delivery:
+                  smtp_port: %d
+                  shaping_file: "%s"
+                  retry: { initial: 1h, multiplier: 2, max: 2h, jitter: 0 }
+                  timeouts: { connect: 2s, banner: 5s, ehlo: 5s, mail: 5s, rcpt: 5s, data_init: 5s, data_block: 5s, data_end: 5s, quit: 2s }
+                  tls:
+                    policy: opportunistic
+                    policies: { req.test: required, "*.ver.test": verify, ver.test: verify, wrongname.test: verify }
+                    trust_store: "%s"
+                    mta_sts: { cache_file: "%s" }
+                    report: { directory: "%s" }
+                """.formatted(
+                                dns.port(),
+                                port,
+                                shapingFile,
+                                PKI.writeCaPem(dir.resolve("ca.pem")),
+                                dir.resolve("sts.json"),
+                                dir.resolve("tls-rpt"))),
+                clock);
+    }
+
+    JsonNode outcome(String id) {
+        return await()
+                .atMost(Duration.ofSeconds(10))
+                .until(
+                        () -> TlsFixture.events(dir, id),
+                        evs -> evs.stream()
+                                .anyMatch(e -> !e.path("type").asText().equals("reception")))
+                .stream()
+                .filter(e -> !e.path("type").asText().equals("reception"))
+                .reduce((a, b) -> b)
+                .orElseThrow();
+    }
+
+    @Test
+    void requiredDefersAtAServerWithoutStartTlsWhileOpportunisticDelivers() throws Exception {
+        try (SmtpSink sink = SmtpSink.builder().startTls(false).start();
+                TernServer tern = tern(sink.port())) {
+            String req = TlsFixture.store(tern.spool(), "a@req.test", clock.millis());
+            String plain = TlsFixture.store(tern.spool(), "b@plain.test", clock.millis());
+            tern.delivery().wake();
+            JsonNode ev = outcome(req);
+            assertThat(ev.path("type").asText()).isEqualTo("transient_failure");
+            assertThat(ev.path("reply").asText())
+                    .startsWith("451 4.7.5")
+                    .contains("does not offer STARTTLS, which TLS policy required requires");
+            JsonNode ok = outcome(plain);
+            assertThat(ok.path("type").asText()).isEqualTo("delivery");
+            assertThat(ok.path("tls_policy").asText()).isEqualTo("none");
+            assertThat(sink.messages())
+                    .singleElement()
+                    .satisfies(m -> assertThat(m.recipients()).containsExactly("b@plain.test"));
+            // the required domain's mail never reached MAIL on its connection
+            assertThat(sink.commands().stream().filter(c -> c.phase() == Phase.RCPT))
+                    .noneMatch(c -> c.line().contains("req.test"));
+        }
+    }
+
+    @Test
+    void verifyDeliversWithATrustedCertificateForTheMxName() throws Exception {
+        try (SmtpSink sink = SmtpSink.builder().tls(MX_CERT.nettyServer()).start();
+                TernServer tern = tern(sink.port())) {
+            String id = TlsFixture.store(tern.spool(), "c@ver.test", clock.millis());
+            tern.delivery().wake();
+            sink.awaitMessageCount(1, Duration.ofSeconds(10));
+            assertThat(sink.messages().getFirst().tls()).isTrue();
+            assertThat(outcome(id).path("tls_policy").asText()).isEqualTo("verify");
+        }
+    }
+
+    @Test
+    void verifyDefersWhenTheCertificateIsForAnotherName() throws Exception {
+        try (SmtpSink sink = SmtpSink.builder().tls(MX_CERT.nettyServer()).start();
+                TernServer tern = tern(sink.port())) {
+            String id = TlsFixture.store(tern.spool(), "d@wrongname.test", clock.millis());
+            tern.delivery().wake();
+            JsonNode ev = outcome(id);
+            assertThat(ev.path("type").asText()).isEqualTo("transient_failure");
+            assertThat(ev.path("reply").asText()).startsWith("451 4.7.5").contains("not valid for that name");
+            assertThat(sink.messageCount()).isZero();
+            assertThat(sink.commands()).noneMatch(c -> c.phase() == Phase.MAIL);
+        }
+    }
+
+    @Test
+    void aShapingRulesTlsPolicyAppliesToTheDomainsOfTheMxHostsItMatches() throws Exception {
+        Path shaping = java.nio.file.Files.writeString(dir.resolve("shaping.yaml"), """
+                rules:
+                  - { name: strict-host, mx: ["*.conf.test"], tls_policy: required }
+                """);
+        try (SmtpSink sink = SmtpSink.builder().startTls(false).start();
+                TernServer tern = tern(sink.port(), shaping.toString())) {
+            String shaped = TlsFixture.store(tern.spool(), "f@shaped.test", clock.millis());
+            tern.delivery().wake();
+            JsonNode ev = outcome(shaped);
+            assertThat(ev.path("type").asText()).isEqualTo("transient_failure");
+            assertThat(ev.path("reply").asText()).contains("which TLS policy required requires");
+            assertThat(sink.messageCount()).isZero();
+        }
+    }
+}
