@@ -60,6 +60,12 @@ public record OutboundTls(
 
     /** The configured mode of a domain: exact, then the longest {@code *.suffix}, then {@code *}, then {@code policy}. */
     public Mode modeOf(String domain) {
+        Mode m = explicitModeOf(domain);
+        return m == null ? policy : m;
+    }
+
+    /** The mode {@code policies} gives a domain (exact, longest {@code *.suffix}, {@code *}), or null. */
+    public Mode explicitModeOf(String domain) {
         String d = domain.toLowerCase(java.util.Locale.ROOT);
         Mode m = policies.get(d);
         for (String suffix = d; m == null; ) {
@@ -69,7 +75,7 @@ public record OutboundTls(
             m = policies.get("*." + suffix);
         }
         if (m == null) m = policies.get("*");
-        return m == null ? policy : m;
+        return m;
     }
 
     /**

@@ -88,6 +88,8 @@ public record ShapingConfig(
      *
      * @param name      shown in logs and the admin API
      * @param perSource limits of each (egress source, site) pair, within the site's limits
+     * @param tlsPolicy the outbound TLS policy of the domains this rule matches (null: {@code delivery.tls});
+     *                  an entry of {@code delivery.tls.policies} for the domain itself wins
      */
     public record Rule(
             String name,
@@ -98,7 +100,8 @@ public record ShapingConfig(
             String maxMessageRate,
             String maxConnectionRate,
             Integer maxRecipientsPerTransaction,
-            Limits perSource)
+            Limits perSource,
+            OutboundTls.Mode tlsPolicy)
             implements Validated {
         public Rule {
             name = name == null ? "" : name;

@@ -71,7 +71,11 @@ final class Dispatcher implements TransactionRunner.EntrySource {
         // the TLS decision (configured, MTA-STS, DANE) comes with the route: both are cached
         router.route(entry.domain())
                 .thenCompose(route -> tls.get()
-                        .decide(entry.domain(), route.site().hostNames(), route.site() instanceof SiteKey.Relay)
+                        .decide(
+                                entry.domain(),
+                                route.site().hostNames(),
+                                route.site() instanceof SiteKey.Relay,
+                                registry.policy().config().rules())
                         .thenApply(t -> new Routed(route, t)))
                 .whenCompleteAsync(
                         (r, failure) ->

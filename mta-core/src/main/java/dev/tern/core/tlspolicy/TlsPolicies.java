@@ -67,8 +67,18 @@ public final class TlsPolicies {
      * Never fails.
      */
     public CompletableFuture<DestinationTls> decide(String domain, List<String> hosts, boolean relay) {
+        return decide(domain, hosts, relay, List.of());
+    }
+
+    /**
+     * Like {@link #decide(String, List, boolean)} with the shaping file's rules: the first rule that
+     * matches the domain or one of the MX hosts and sets {@code tls_policy} gives the configured
+     * policy, unless {@code delivery.tls.policies} names the domain.
+     */
+    public CompletableFuture<DestinationTls> decide(
+            String domain, List<String> hosts, boolean relay, List<dev.tern.core.config.ShapingConfig.Rule> rules) {
         String d = domain.toLowerCase(Locale.ROOT);
-        Mode configured = config.modeOf(d);
+        Mode configured = configuredMode(d, hosts, rules);
         if (relay && configured == Mode.OPPORTUNISTIC || hosts.isEmpty()) {
             return CompletableFuture.completedFuture(
                     configured == Mode.OPPORTUNISTIC ? DestinationTls.OPPORTUNISTIC : uniform(d, hosts, configured));
@@ -93,6 +103,27 @@ public final class TlsPolicies {
             DestinationTls decided = new DestinationTls(d, out, configuredHost(configured, null));
             return decided.isDefault() ? DestinationTls.OPPORTUNISTIC : decided;
         });
+    }
+
+    /** {@code delivery.tls.policies}, then the first shaping rule with a {@code tls_policy}, then {@code delivery.tls.policy}. */
+    Mode configuredMode(String domain, List<String> hosts, List<dev.tern.core.config.ShapingConfig.Rule> rules) {
+        Mode explicit = config.explicitModeOf(domain);
+        if (explicit != null) return explicit;
+        for (var rule : rules) {
+            if (rule.tlsPolicy() == null) continue;
+            boolean hit = rule.domains().stream().anyMatch(p -> matches(p, domain))
+                    || rule.mx().stream().anyMatch(p -> hosts.stream().anyMatch(h -> matches(p, normalize(h))));
+            if (hit) return rule.tlsPolicy();
+        }
+        return config.policy();
+    }
+
+    /** The shaping file's pattern semantics: exact, {@code *.suffix} (any subdomain), {@code *}. */
+    private static boolean matches(String pattern, String name) {
+        String p = pattern.toLowerCase(Locale.ROOT);
+        if (p.equals("*")) return true;
+        if (p.startsWith("*.")) return name.endsWith(p.substring(1));
+        return p.equals(name);
     }
 
     private DestinationTls uniform(String domain, List<String> hosts, Mode configured) {

@@ -32,7 +32,8 @@ class ConfiguredPolicyTest {
     @BeforeEach
     void start() throws Exception {
         dns = TestDnsServer.start();
-        for (String d : new String[] {"req.test", "ver.test", "plain.test"}) dns.mx(d, 10, "mx.conf.test", 300);
+        for (String d : new String[] {"req.test", "ver.test", "plain.test", "shaped.test"})
+            dns.mx(d, 10, "mx.conf.test", 300);
         dns.a("mx.conf.test", "127.0.0.1", 300);
         dns.mx("wrongname.test", 10, "mx.wrongname.test", 300).a("mx.wrongname.test", "127.0.0.1", 300);
     }
@@ -43,11 +44,16 @@ class ConfiguredPolicyTest {
     }
 
     TernServer tern(int port) throws Exception {
+        return tern(port, "");
+    }
+
+    TernServer tern(int port, String shapingFile) throws Exception {
         return TernServer.start(
                 TestConfig.of(dir, false, """
                 dns: { servers: ["127.0.0.1:%d"] }
                 delivery:
                   smtp_port: %d
+                  shaping_file: "%s"
                   retry: { initial: 1h, multiplier: 2, max: 2h, jitter: 0 }
                   timeouts: { connect: 2s, banner: 5s, ehlo: 5s, mail: 5s, rcpt: 5s, data_init: 5s, data_block: 5s, data_end: 5s, quit: 2s }
                   tls:
@@ -59,6 +65,7 @@ class ConfiguredPolicyTest {
                 """.formatted(
                                 dns.port(),
                                 port,
+                                shapingFile,
                                 PKI.writeCaPem(dir.resolve("ca.pem")),
                                 dir.resolve("sts.json"),
                                 dir.resolve("tls-rpt"))),
@@ -125,6 +132,23 @@ class ConfiguredPolicyTest {
             assertThat(ev.path("reply").asText()).startsWith("451 4.7.5").contains("not valid for that name");
             assertThat(sink.messageCount()).isZero();
             assertThat(sink.commands()).noneMatch(c -> c.phase() == Phase.MAIL);
+        }
+    }
+
+    @Test
+    void aShapingRulesTlsPolicyAppliesToTheDomainsOfTheMxHostsItMatches() throws Exception {
+        Path shaping = java.nio.file.Files.writeString(dir.resolve("shaping.yaml"), """
+                rules:
+                  - { name: strict-host, mx: ["*.conf.test"], tls_policy: required }
+                """);
+        try (SmtpSink sink = SmtpSink.builder().startTls(false).start();
+                TernServer tern = tern(sink.port(), shaping.toString())) {
+            String shaped = TlsFixture.store(tern.spool(), "f@shaped.test", clock.millis());
+            tern.delivery().wake();
+            JsonNode ev = outcome(shaped);
+            assertThat(ev.path("type").asText()).isEqualTo("transient_failure");
+            assertThat(ev.path("reply").asText()).contains("which TLS policy required requires");
+            assertThat(sink.messageCount()).isZero();
         }
     }
 }
