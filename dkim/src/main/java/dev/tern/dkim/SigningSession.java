@@ -84,6 +84,54 @@ public final class SigningSession extends OutputStream {
         return out;
     }
 
+    /**
+     * Ends the message's body and returns a signer of header variants: the same body signed under
+     * header sections that differ from the one fed by a few fields (e.g. one {@code List-Unsubscribe}
+     * per recipient copy). The body is hashed once; each {@link Variants#sign} costs one signature per
+     * signer.
+     */
+    public Variants finishBody() {
+        if (finished) {
+            throw new IllegalStateException("session already finished");
+        }
+        finished = true;
+        Map<Canonicalization, byte[]> hashes = new EnumMap<>(Canonicalization.class);
+        hashers.forEach((c, h) -> hashes.put(c, h.finish()));
+        return new Variants(splitter.headers(), hashes);
+    }
+
+    /** Signs the body of a finished session under variants of its header section. Thread-safe. */
+    public final class Variants {
+        private final List<HeaderField> fed;
+        private final Map<Canonicalization, byte[]> hashes;
+
+        private Variants(List<HeaderField> fed, Map<Canonicalization, byte[]> hashes) {
+            this.fed = List.copyOf(fed);
+            this.hashes = hashes;
+        }
+
+        /**
+         * The {@code DKIM-Signature} fields (concatenated, CRLF-terminated) of the message whose
+         * header section is {@code top} (whole CRLF-terminated fields, may be empty) followed by the
+         * fed fields whose name {@code omit} does not match (case as in the message).
+         */
+        public String sign(String top, java.util.function.Predicate<String> omit) {
+            List<HeaderField> fields = new ArrayList<>();
+            if (!top.isEmpty()) {
+                byte[] b = top.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+                fields.addAll(HeaderField.parseBlock(b, b.length));
+            }
+            for (HeaderField f : fed) if (!omit.test(f.name())) fields.add(f);
+            StringBuilder out = new StringBuilder();
+            for (DkimSigner s : signers) {
+                Canonicalization bc = s.settings().bodyCanonicalization();
+                out.append(
+                        s.signatureField(fields, hashes.get(bc), hashers.get(bc).length()));
+            }
+            return out.toString();
+        }
+    }
+
     /** Ends the message; returns all signature fields concatenated, ready to prepend to the message. */
     public String finish() {
         return String.join("", finishAll());

@@ -68,6 +68,8 @@ final class ConfigBinder {
                         : DataSize.parse(scalar(node, "a size such as 50MiB"));
             } else if (raw == HostPort.class) {
                 value = HostPort.parse(scalar(node, "host:port"));
+            } else if (raw == Rate.class) {
+                value = Rate.parse(scalar(node, "a rate such as 30/min"));
             } else if (raw == Cidr.class) {
                 value = Cidr.parse(scalar(node, "an address block such as 127.0.0.0/8"));
             } else if (raw == Path.class) {

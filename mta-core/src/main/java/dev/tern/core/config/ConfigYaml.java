@@ -38,8 +38,8 @@ public final class ConfigYaml {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> SECRETS =
-            Set.of("admin.token", "bounces.keys.*", "events.webhook.headers.*", "events.webhook.secret");
+    private static final Set<String> SECRETS = Set.of(
+            "admin.token", "bounces.keys.*", "events.webhook.headers.*", "events.webhook.secret", "unsubscribe.keys.*");
     private static final Pattern KEY_LINE = Pattern.compile("^( *)([A-Za-z0-9_]+|\"[^\"]*\"):(.*)$");
     /** A scalar printed without quotes: YAML gives {@code *} and {@code @} at the start other meanings (alias, reserved). */
     private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_./\\-][A-Za-z0-9_./@:*\\-]*");
@@ -64,7 +64,7 @@ public final class ConfigYaml {
     static JsonNode toTree(Object value, String path) {
         if (value == null) return NODES.nullNode();
         if (matchesSecret(path)) return NODES.textNode(value.toString().isEmpty() ? "" : HIDDEN);
-        if (value instanceof DataSize || value instanceof HostPort || value instanceof Cidr) {
+        if (value instanceof DataSize || value instanceof HostPort || value instanceof Cidr || value instanceof Rate) {
             return NODES.textNode(value.toString());
         }
         if (value instanceof Record r) {

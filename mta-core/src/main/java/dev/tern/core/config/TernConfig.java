@@ -23,7 +23,8 @@ public record TernConfig(
         Bounces bounces,
         SuppressionSettings suppression,
         Campaigns campaigns,
-        Fleet fleet)
+        Fleet fleet,
+        Unsubscribe unsubscribe)
         implements Validated {
 
     public static TernConfig defaults() {
@@ -40,7 +41,8 @@ public record TernConfig(
                 Bounces.defaults(),
                 SuppressionSettings.defaults(),
                 Campaigns.defaults(),
-                null);
+                null,
+                Unsubscribe.defaults());
     }
 
     /** Whether this node is part of a fleet (a {@code fleet:} section with keys is present). */
@@ -136,6 +138,7 @@ public record TernConfig(
      *                           non-loopback listener (an open relay); without it that is a config error
      * @param maxMemory          heap all sessions together may use for message texts being received;
      *                           a DATA that cannot get its share now gets {@code 452 4.3.1}
+     * @param headers            Message-ID, Date and From hygiene ({@link InjectionHeaders})
      */
     public record Injection(
             HostPort listen,
@@ -154,7 +157,8 @@ public record TernConfig(
             double stressThreshold,
             Duration stressTimeout,
             boolean iKnowThisIsAnOpenRelay,
-            InjectionTags tags)
+            InjectionTags tags,
+            InjectionHeaders headers)
             implements Validated {
         static Injection defaults() {
             return new Injection(
@@ -174,7 +178,8 @@ public record TernConfig(
                     0.8,
                     Duration.ofSeconds(10),
                     false,
-                    InjectionTags.defaults());
+                    InjectionTags.defaults(),
+                    InjectionHeaders.defaults());
         }
 
         @Override

@@ -30,6 +30,8 @@ public final class Feedback implements AutoCloseable {
     private final SuppressionPolicy suppression;
     private final FeedbackIntake intake;
     private final CampaignHealth campaigns;
+    private final Unsubscribes unsubscribes;
+    private boolean mailtoUnsubscribe;
     private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("tern-feedback-housekeeping").daemon(true).factory());
 
@@ -39,7 +41,9 @@ public final class Feedback implements AutoCloseable {
             SentIndex index,
             SuppressionPolicy suppression,
             FeedbackIntake intake,
-            CampaignHealth campaigns) {
+            CampaignHealth campaigns,
+            Unsubscribes unsubscribes) {
+        this.unsubscribes = unsubscribes;
         this.config = config;
         this.verp = verp;
         this.index = index;
@@ -61,7 +65,9 @@ public final class Feedback implements AutoCloseable {
         SuppressionPolicy suppression = new SuppressionPolicy(spool, config.suppression(), clock);
         SentIndex index = null;
         FeedbackIntake intake = null;
-        if (b.intakeEnabled() || verp.enabled()) {
+        dev.tern.core.config.Unsubscribe u = config.unsubscribe();
+        boolean mailto = u.honoursTokens() && !u.mailtoDomain().isEmpty();
+        if (b.intakeEnabled() || verp.enabled() || u.honoursTokens()) {
             Path dir = b.index().isEmpty()
                     ? config.spool()
                             .directory()
@@ -82,6 +88,19 @@ public final class Feedback implements AutoCloseable {
                     arf,
                     events,
                     clock);
+        }
+        Unsubscribes unsubscribes = null;
+        if (u.honoursTokens()) {
+            unsubscribes = new Unsubscribes(
+                    new UnsubscribeTokens(u.keys(), u.signingKey()),
+                    index,
+                    suppression,
+                    spool.feedbackStore(),
+                    events,
+                    clock,
+                    u.tokenTtl(),
+                    mailto ? u.mailtoDomain() : "");
+            intake.unsubscribes(unsubscribes);
         }
         CampaignHealth campaigns = new CampaignHealth(
                 config.campaigns().guard(),
@@ -107,7 +126,8 @@ public final class Feedback implements AutoCloseable {
                 }
             });
         }
-        Feedback f = new Feedback(b, verp, index, suppression, intake, campaigns);
+        Feedback f = new Feedback(b, verp, index, suppression, intake, campaigns, unsubscribes);
+        f.mailtoUnsubscribe = mailto;
         f.startHousekeeping();
         return f;
     }
@@ -160,7 +180,12 @@ public final class Feedback implements AutoCloseable {
     }
 
     public boolean intakeEnabled() {
-        return intake != null && config.intakeEnabled();
+        return intake != null && (config.intakeEnabled() || unsubscribes != null && mailtoUnsubscribe);
+    }
+
+    /** Unsubscribe tokens and requests, or null when no {@code unsubscribe.keys} are configured. */
+    public Unsubscribes unsubscribes() {
+        return unsubscribes;
     }
 
     /** Whether injection adds a signed {@code X-Tern-Id} header (only when returned mail is processed and keys are set). */

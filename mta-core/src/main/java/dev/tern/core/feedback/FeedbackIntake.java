@@ -57,6 +57,7 @@ public final class FeedbackIntake {
     private final ArfParser arf;
     private final EventBus events;
     private final Clock clock;
+    private Unsubscribes unsubscribes; // null: no mailto unsubscribe
 
     /** What an authenticated token ties a report to: the message and the recipients it covers. */
     private record Match(SentIndex.SentMessage sent, List<String> covered, String via) {
@@ -92,8 +93,14 @@ public final class FeedbackIntake {
         this.clock = clock;
     }
 
-    /** True when mail to this address is feedback for Tern (bounce or FBL domain). */
+    /** Takes mail to {@code u-TOKEN@unsubscribe.mailto_domain} as unsubscribe requests (set before use). */
+    void unsubscribes(Unsubscribes u) {
+        this.unsubscribes = u;
+    }
+
+    /** True when mail to this address is feedback for Tern (bounce or FBL domain, mailto unsubscribe). */
     public boolean handles(String address) {
+        if (unsubscribes != null && unsubscribes.handlesMailto(address)) return true;
         String d = domainOf(address);
         return (!bounceDomain.isEmpty() && d.equals(bounceDomain)) || fblDomains.contains(d);
     }
@@ -108,12 +115,27 @@ public final class FeedbackIntake {
         List<CompletableFuture<Void>> writes = new ArrayList<>();
         int n = 0;
         for (String rcpt : recipients) {
+            if (unsubscribes != null && unsubscribes.handlesMailto(rcpt)) {
+                n += mailtoUnsubscribe(rcpt, client);
+                continue;
+            }
             n += fblDomains.contains(domainOf(rcpt))
                     ? complaint(rcpt, mail, client, writes)
                     : bounce(rcpt, mail, client, writes);
         }
         CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).join();
         return n + " report" + (n == 1 ? "" : "s");
+    }
+
+    /**
+     * Mail to {@code u-TOKEN@domain} (RFC 2369 mailto unsubscribe): the token in the address is the
+     * only authentication; the text of the mail is not read.
+     */
+    private int mailtoUnsubscribe(String rcpt, String client) {
+        Unsubscribes.Outcome o = unsubscribes.unsubscribe(rcpt, Unsubscribes.Via.MAILTO, client);
+        if (o == Unsubscribes.Outcome.INVALID)
+            unmatched("unsubscribe", "bad_token", null, 1, client, Unsubscribes.Via.MAILTO.label());
+        return 1;
     }
 
     private int bounce(String rcpt, byte[] mail, String client, List<CompletableFuture<Void>> writes) {
@@ -339,7 +361,7 @@ public final class FeedbackIntake {
     public int pruneMarks(Duration age) {
         long before = clock.millis() - age.toMillis();
         int n = 0;
-        for (String prefix : List.of("b:", "c:"))
+        for (String prefix : List.of("b:", "c:", "u:"))
             n += store.prune(
                     prefix, (k, v) -> v.length >= 8 && ByteBuffer.wrap(v).getLong() < before);
         return n;

@@ -209,16 +209,70 @@ public final class DkimSigning implements AutoCloseable {
             try {
                 fields = session.finish();
             } catch (RuntimeException e) {
-                failed.computeIfAbsent(
-                                domain,
-                                x -> Counter.builder("tern.dkim.signing.failures")
-                                        .tag("domain", x)
-                                        .description("Messages whose DKIM signing failed, by signing domain")
-                                        .register(registry))
-                        .increment();
+                failure();
                 throw e;
             }
-            signingTime.record(nanos + System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+            signed(nanos + System.nanoTime() - t0);
+            return fields;
+        }
+
+        /**
+         * Ends the body: a signer of variants of the header section (fields Tern adds on top, client
+         * fields it leaves out), each signed over the one body hash ({@link
+         * dev.tern.dkim.SigningSession#finishBody}). Every variant is metered as one signed message.
+         */
+        public Variants finishBody() {
+            long t0 = System.nanoTime();
+            dev.tern.dkim.SigningSession.Variants v;
+            try {
+                v = session.finishBody();
+            } catch (RuntimeException e) {
+                failure();
+                throw e;
+            }
+            nanos += System.nanoTime() - t0;
+            return new Variants(v);
+        }
+
+        /** The signer of header variants of one finished message body. */
+        public final class Variants {
+            private final dev.tern.dkim.SigningSession.Variants variants;
+
+            private Variants(dev.tern.dkim.SigningSession.Variants variants) {
+                this.variants = variants;
+            }
+
+            /**
+             * The {@code DKIM-Signature} fields of the message whose header section is {@code top}
+             * followed by the fed fields {@code omit} does not match.
+             */
+            public String sign(String top, java.util.function.Predicate<String> omit) {
+                long t0 = System.nanoTime();
+                String fields;
+                try {
+                    fields = variants.sign(top, omit);
+                } catch (RuntimeException e) {
+                    failure();
+                    throw e;
+                }
+                signed(nanos + System.nanoTime() - t0);
+                nanos = 0; // the body's share is counted with the first variant
+                return fields;
+            }
+        }
+
+        private void failure() {
+            failed.computeIfAbsent(
+                            domain,
+                            x -> Counter.builder("tern.dkim.signing.failures")
+                                    .tag("domain", x)
+                                    .description("Messages whose DKIM signing failed, by signing domain")
+                                    .register(registry))
+                    .increment();
+        }
+
+        private void signed(long spentNanos) {
+            signingTime.record(spentNanos, TimeUnit.NANOSECONDS);
             for (dev.tern.dkim.DkimSigner k : signers.signers()) {
                 var st = k.settings();
                 String alg = st.key().algorithm().tag();
@@ -232,7 +286,6 @@ public final class DkimSigning implements AutoCloseable {
                                         .register(registry))
                         .increment();
             }
-            return fields;
         }
     }
 

@@ -98,14 +98,20 @@ final class HeaderBlock {
         return null;
     }
 
-    private static boolean dropped(Field f, String dropPrefix) {
-        return f.name().toLowerCase(Locale.ROOT).startsWith(dropPrefix);
+    /** Drops the fields whose lower-cased name starts with {@code prefix}. */
+    static java.util.function.Predicate<String> prefix(String prefix) {
+        return name -> name.toLowerCase(Locale.ROOT).startsWith(prefix);
     }
 
     /** Length of the message without the fields whose lower-cased name starts with {@code dropPrefix}. */
     int lengthWithout(String dropPrefix) {
+        return lengthWithout(prefix(dropPrefix));
+    }
+
+    /** Length of the message without the fields whose name {@code drop} matches. */
+    int lengthWithout(java.util.function.Predicate<String> drop) {
         int n = length;
-        for (Field f : fields) if (dropped(f, dropPrefix)) n -= f.length();
+        for (Field f : fields) if (drop.test(f.name())) n -= f.length();
         return n;
     }
 
@@ -115,10 +121,15 @@ final class HeaderBlock {
      * separator line and body unchanged. Copies {@link #lengthWithout} bytes.
      */
     void copyWithout(String dropPrefix, byte[] dst, int offset) {
+        copyWithout(prefix(dropPrefix), dst, offset);
+    }
+
+    /** As {@link #copyWithout(String, byte[], int)} without the fields whose name {@code drop} matches. */
+    void copyWithout(java.util.function.Predicate<String> drop, byte[] dst, int offset) {
         int out = offset;
         int runStart = 0; // kept fields next to each other are copied in one go
         for (Field f : fields) {
-            if (!dropped(f, dropPrefix)) continue;
+            if (!drop.test(f.name())) continue;
             System.arraycopy(message, runStart, dst, out, f.start() - runStart);
             out += f.start() - runStart;
             runStart = f.end();
@@ -128,13 +139,21 @@ final class HeaderBlock {
 
     /** As {@link #copyWithout} into a stream (a DKIM signing session): the kept runs, no copy. */
     void writeWithout(String dropPrefix, java.io.OutputStream out) throws java.io.IOException {
+        java.util.function.Predicate<String> drop = prefix(dropPrefix);
         int runStart = 0;
         for (Field f : fields) {
-            if (!dropped(f, dropPrefix)) continue;
+            if (!drop.test(f.name())) continue;
             out.write(message, runStart, f.start() - runStart);
             runStart = f.end();
         }
         out.write(message, runStart, length - runStart);
+    }
+
+    /** How many fields are named {@code name} (any case). */
+    int count(String name) {
+        int n = 0;
+        for (Field f : fields) if (f.name().equalsIgnoreCase(name)) n++;
+        return n;
     }
 
     /**

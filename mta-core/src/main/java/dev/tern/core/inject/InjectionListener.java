@@ -68,7 +68,16 @@ public final class InjectionListener implements AutoCloseable {
                         metrics,
                         new MemoryBudget(c.maxMemory().bytes()),
                         c.data().memoryThreshold().bytes())
-                .tags(TagPolicy.of(config));
+                .tags(TagPolicy.of(config))
+                .headers(
+                        c.headers(),
+                        feedback == null
+                                        || feedback.unsubscribes() == null
+                                        || !config.unsubscribe().enabled()
+                                ? null
+                                : new dev.tern.core.unsubscribe.ListUnsubscribe(
+                                        config.unsubscribe(),
+                                        feedback.unsubscribes().tokens()));
         if (metrics != null) auth.failures.onFailure(metrics::authFailed);
         ServerTls tls = c.tls().enabled() ? serverTls(c.tls(), hostname) : null;
         limits = new ConnectionLimits(c.maxConnectionsPerIp());

@@ -57,6 +57,7 @@ final class InjectionSession implements MessageHandler {
     private String returnPath;
     private boolean relayAllowed;
     private AuthUser user; // authenticated with AUTH, or null
+    private String knownTenant; // the tenant the message must have, known before DATA, or null
     private final List<String> recipients = new ArrayList<>();
     private final List<String> feedbackRecipients = new ArrayList<>(); // bounce/FBL mail, consumed not delivered
 
@@ -75,6 +76,7 @@ final class InjectionSession implements MessageHandler {
         // with bounce/FBL domains configured anyone may send to them: relaying is then judged per recipient
         if (!relayAllowed && !injector.acceptsFeedback()) throw relayDenied();
         returnPath = SmtpAddress.checkSender(from);
+        knownTenant = injector.tenantBeforeData(user, client);
     }
 
     @Override
@@ -94,7 +96,7 @@ final class InjectionSession implements MessageHandler {
         if (!relayAllowed) throw relayDenied();
         if (!feedbackRecipients.isEmpty())
             throw new RejectException(452, "4.5.3 Send mail for <" + r + "> in a transaction of its own");
-        injector.refuseIfSuppressed(r, returnPath, client == null ? "unknown" : client.getHostAddress());
+        injector.refuseIfSuppressed(r, returnPath, client == null ? "unknown" : client.getHostAddress(), knownTenant);
         // rates count recipients (stored copies), not transactions
         if (user != null && !injector.policy().takeRecipient(user)) throw overRate();
         recipients.add(r);
@@ -207,6 +209,9 @@ final class InjectionSession implements MessageHandler {
         private final dev.tern.core.telemetry.PathMetrics metrics;
         private final Feedback feedback; // null: no suppression, VERP, intake or campaign guard
         private TagPolicy tagPolicy = new TagPolicy(java.util.Set.of(), null, null, java.util.Set.of(), null);
+        private dev.tern.core.config.InjectionHeaders hygiene =
+                new dev.tern.core.config.InjectionHeaders(true, true, false);
+        private dev.tern.core.unsubscribe.ListUnsubscribe listUnsubscribe; // null: no List-Unsubscribe added
         final MemoryBudget memory;
         final long memoryThreshold;
 
@@ -243,6 +248,16 @@ final class InjectionSession implements MessageHandler {
         /** Sets which X-Tern-Pool / X-Tern-Tenant values are accepted (before the listener starts). */
         Injector tags(TagPolicy tags) {
             this.tagPolicy = tags;
+            return this;
+        }
+
+        /**
+         * Sets the header hygiene ({@code injection.headers}) and the List-Unsubscribe fields to add
+         * (null: none), before the listener starts.
+         */
+        Injector headers(dev.tern.core.config.InjectionHeaders hygiene, dev.tern.core.unsubscribe.ListUnsubscribe lu) {
+            this.hygiene = hygiene;
+            this.listUnsubscribe = lu;
             return this;
         }
 
@@ -288,10 +303,32 @@ final class InjectionSession implements MessageHandler {
          * checked after DATA, once X-Tern-Tenant is known). Only in refuse mode.
          */
         void refuseIfSuppressed(String rcpt, String sender, String client) throws RejectException {
+            refuseIfSuppressed(rcpt, sender, client, null);
+        }
+
+        /**
+         * The tenant a message of this session must carry, when known before DATA: an AUTH user's
+         * only tenant, or the tenant of the client's network ({@code injection.tags.networks});
+         * else null. Its suppression list (e.g. unsubscribes) then applies at RCPT.
+         */
+        String tenantBeforeData(AuthUser user, InetAddress client) {
+            if (user != null) return user.tenant(null).value();
+            try {
+                return tagPolicy.tenant(null, false, client);
+            } catch (RejectException e) {
+                return null;
+            }
+        }
+
+        /**
+         * As {@link #refuseIfSuppressed(String, String, String)} with the tenant's own list too when the
+         * tenant is known before DATA ({@code tenant} non-null).
+         */
+        void refuseIfSuppressed(String rcpt, String sender, String client, String tenant) throws RejectException {
             if (feedback == null || !feedback.suppression().refuses()) return;
             Optional<Suppression> s;
             try {
-                s = feedback.suppression().find("", rcpt);
+                s = feedback.suppression().find(tenant == null ? "" : tenant, rcpt);
             } catch (RuntimeException e) {
                 log.error("suppression lookup failed for {}: {}", rcpt, e.toString());
                 throw new RejectException(451, "4.3.0 Temporary local error, try again later");
@@ -300,6 +337,7 @@ final class InjectionSession implements MessageHandler {
                 metrics.refused(dev.tern.core.telemetry.PathMetrics.Refusal.SUPPRESSED);
                 events.publish(Event.of(EventType.SUPPRESSED, null, rcpt)
                         .time(clock.instant())
+                        .tenant(tenant)
                         .sender(sender)
                         .client(client)
                         .reason(s.get().reason())
@@ -364,6 +402,7 @@ final class InjectionSession implements MessageHandler {
             String id = MessageIds.next();
             Instant now = clock.instant();
             HeaderBlock headers = HeaderBlock.parse(raw, length);
+            if (hygiene.requireFrom()) checkFrom(headers);
             Map<String, String> tags = headers.valuesWithPrefix(CONTROL_PREFIX);
             String clientAddr = client == null ? "unknown" : client.getHostAddress();
             String tenant = tags.get("x-tern-tenant");
@@ -433,14 +472,45 @@ final class InjectionSession implements MessageHandler {
                 publishSuppressed(id, now, returnPath, tenant, campaign, clientAddr, suppressed);
                 return "2.0.0 Ok: every recipient is suppressed, nothing queued (" + id + ")";
             }
+            // List-Unsubscribe: per recipient (its token names it), so one copy per recipient
+            boolean unsubscribe = listUnsubscribe != null
+                    && feedback != null
+                    && feedback.sentIndex() != null
+                    && listUnsubscribe.applies(transactional, tenant, campaign);
+            boolean replaceClients = false;
+            if (unsubscribe
+                    && (headers.first("List-Unsubscribe") != null || headers.first("List-Unsubscribe-Post") != null)) {
+                switch (listUnsubscribe.existing()) {
+                    case KEEP -> unsubscribe = false;
+                    case REPLACE -> replaceClients = true;
+                    case REFUSE ->
+                        throw new RejectException(
+                                550,
+                                "5.6.0 The message has its own List-Unsubscribe header: Tern adds it for this"
+                                        + " tenant (unsubscribe.existing: refuse); remove it");
+                }
+            }
+            boolean dropClients = replaceClients;
+            java.util.function.Predicate<String> omit = name -> dropClients && isListUnsubscribe(name);
+            java.util.function.Predicate<String> drop =
+                    HeaderBlock.prefix(CONTROL_PREFIX).or(omit);
+            // Message-ID and Date when missing, before signing (the signature covers them)
+            String fixedTop = "";
+            String addedMessageId = null;
+            if (hygiene.addMessageId() && headers.first("Message-ID") == null) {
+                addedMessageId = "<" + id + "@" + hostname + ">";
+                fixedTop += "Message-ID: " + addedMessageId + "\r\n";
+            }
+            if (hygiene.addDate() && headers.first("Date") == null)
+                fixedTop += "Date: " + RFC5322.format(OffsetDateTime.ofInstant(now, ZoneOffset.UTC)) + "\r\n";
             // the message without control headers is never built: the signer reads the kept runs of
             // the read buffer (a spooled tail was signed as it arrived), and they are copied once,
-            // straight into each spooled body below
+            // straight into each spooled body below; what Tern adds goes on top, signed as a variant
             int cleanLength = headers.lengthWithout(CONTROL_PREFIX);
             String fromDomain = domainOf(headers.first("From"));
-            String signatures = "";
+            DkimSigning.Signing.Variants signer = null;
             if (tail != null) {
-                signatures = tail.signatures();
+                signer = tail.variants();
             } else {
                 DkimSigning.Signing signing = dkim.start(fromDomain);
                 if (signing != null) {
@@ -449,15 +519,17 @@ final class InjectionSession implements MessageHandler {
                     } catch (IOException e) {
                         throw new IllegalStateException(e); // a signing session does not fail on write
                     }
-                    signatures = signing.finish();
+                    signer = signing.finishBody();
                 }
             }
+            Additions additions = new Additions(fixedTop, addedMessageId, unsubscribe, drop, omit, signer);
 
             String deliverAfter = tags.get("x-tern-deliver-after");
             long notBefore = Math.max(now.toEpochMilli(), deliverAfterMillis(deliverAfter, now));
             // VERP: one return path per recipient, so one spooled message per recipient
             boolean verp = feedback != null && feedback.verp().enabled() && !returnPath.isEmpty();
-            List<List<String>> groups = verp ? deliverTo.stream().map(List::of).toList() : List.of(deliverTo);
+            List<List<String>> groups =
+                    verp || unsubscribe ? deliverTo.stream().map(List::of).toList() : List.of(deliverTo);
             // a split whose copies would together outgrow the in-memory threshold stores the part after
             // the header fields once, in a spool file every copy links to: one copy per recipient of a
             // 1 MiB text would otherwise take the heap
@@ -485,7 +557,7 @@ final class InjectionSession implements MessageHandler {
                         verp,
                         stored,
                         tailFile,
-                        signatures,
+                        additions,
                         fromDomain,
                         deliverAfter,
                         notBefore,
@@ -512,7 +584,7 @@ final class InjectionSession implements MessageHandler {
                 boolean verp,
                 HeaderBlock stored,
                 BodyFile tailFile,
-                String signatures,
+                Additions additions,
                 String fromDomain,
                 String deliverAfter,
                 long notBefore,
@@ -527,9 +599,9 @@ final class InjectionSession implements MessageHandler {
                 boolean tls,
                 Map<String, Suppression> suppressed)
                 throws RejectException {
-            int storedLength = stored.lengthWithout(CONTROL_PREFIX);
+            int storedLength = stored.lengthWithout(additions.drop());
             Map<String, String> meta = meta(stored.valuesWithPrefix(CONTROL_PREFIX));
-            String headerMessageId = stored.first("Message-ID");
+            String headerMessageId = additions.messageId() != null ? additions.messageId() : stored.first("Message-ID");
             if (headerMessageId != null) headerMessageId = Replies.clean(headerMessageId.strip(), 255);
             List<Envelope> envelopes = new ArrayList<>();
             List<CompletableFuture<Void>> writes = new ArrayList<>();
@@ -546,11 +618,19 @@ final class InjectionSession implements MessageHandler {
                 String idHeader = feedback != null && feedback.ternIdHeader()
                         ? "X-Tern-Id: " + feedback.verp().ternId(gid, groups.get(g)) + "\r\n"
                         : "";
+                // Tern's added fields (Message-ID, Date, List-Unsubscribe) are signed with the message
+                String added = additions.fixedTop()
+                        + (additions.listUnsubscribe()
+                                ? listUnsubscribe.fields(
+                                        gid, tenant, campaign, groups.get(g).get(0), now.toEpochMilli())
+                                : "");
+                String signatures =
+                        additions.signer() == null ? "" : additions.signer().sign(added, additions.omit());
                 // trace header, Tern id and signatures go on top; the signed fields below stay byte for byte
-                byte[] top = (received + idHeader + signatures).getBytes(StandardCharsets.US_ASCII);
+                byte[] top = (received + idHeader + signatures + added).getBytes(StandardCharsets.US_ASCII);
                 byte[] body = new byte[top.length + storedLength];
                 System.arraycopy(top, 0, body, 0, top.length);
-                stored.copyWithout(CONTROL_PREFIX, body, top.length);
+                stored.copyWithout(additions.drop(), body, top.length);
 
                 Map<String, String> attributes = new LinkedHashMap<>();
                 attributes.put("client", clientAddr);
@@ -597,6 +677,79 @@ final class InjectionSession implements MessageHandler {
             } finally {
                 for (Envelope e : envelopes) events.receptionPublished(e.messageId());
             }
+        }
+
+        /**
+         * What Tern adds to a message before signing and which client fields it leaves out.
+         *
+         * @param fixedTop        Message-ID and Date fields added (the same in every copy), or ""
+         * @param messageId       the Message-ID added, or null
+         * @param listUnsubscribe whether each (one-recipient) copy gets List-Unsubscribe fields
+         * @param drop            client fields not stored (control headers, replaced List-Unsubscribe)
+         * @param omit            fed (signed) fields left out of the signature (replaced List-Unsubscribe)
+         * @param signer          the DKIM signer of the body, or null when the message is not signed
+         */
+        private record Additions(
+                String fixedTop,
+                String messageId,
+                boolean listUnsubscribe,
+                java.util.function.Predicate<String> drop,
+                java.util.function.Predicate<String> omit,
+                DkimSigning.Signing.Variants signer) {}
+
+        private static boolean isListUnsubscribe(String name) {
+            return name.equalsIgnoreCase("List-Unsubscribe") || name.equalsIgnoreCase("List-Unsubscribe-Post");
+        }
+
+        /**
+         * Refuses (550 5.6.0) a message without exactly one From field holding exactly one address
+         * ({@code injection.headers.require_from}).
+         */
+        static void checkFrom(HeaderBlock headers) throws RejectException {
+            int fields = headers.count("From");
+            if (fields == 0)
+                throw new RejectException(550, "5.6.0 The message has no From: header field (RFC 5322 requires one)");
+            if (fields > 1)
+                throw new RejectException(
+                        550, "5.6.0 The message has " + fields + " From: header fields (RFC 5322 allows one)");
+            int n = addressCount(headers.first("From"));
+            if (n != 1)
+                throw new RejectException(
+                        550, "5.6.0 The From: header field must hold exactly one address (it holds " + n + ")");
+        }
+
+        /**
+         * The addresses in a From value (an RFC 5322 mailbox-list): entries separated by commas outside
+         * quoted strings, comments and angle brackets, each counted when it holds an '@'.
+         */
+        static int addressCount(String value) {
+            int count = 0, depth = 0;
+            boolean quoted = false, angle = false, at = false;
+            for (int i = 0; i < value.length(); i++) {
+                char c = value.charAt(i);
+                if (quoted) {
+                    if (c == '\\') i++;
+                    else if (c == '"') quoted = false;
+                } else if (depth > 0) {
+                    if (c == '\\') i++;
+                    else if (c == '(') depth++;
+                    else if (c == ')') depth--;
+                } else if (c == '"') quoted = true;
+                else if (c == '(') depth++;
+                else if (c == '<') angle = true;
+                else if (c == '>') angle = false;
+                else if (c == '@') at = true;
+                else if ((c == ',' || c == ';' || c == ':') && !angle) {
+                    if (c == ':') {
+                        at = false; // a group's display name: its members follow
+                        continue;
+                    }
+                    if (at) count++;
+                    at = false;
+                }
+            }
+            if (at) count++;
+            return count;
         }
 
         /** Most X-Tern-Meta-NAME headers per message, longest name and value. */

@@ -44,6 +44,14 @@ final class SpooledTail implements DataReader.Tail {
         return signing == null ? "" : signing.finish();
     }
 
+    /**
+     * The signer of the whole message under variants of its header section (fields Tern adds on
+     * top, client fields it leaves out), or null when it is not signed.
+     */
+    DkimSigning.Signing.Variants variants() {
+        return signing == null ? null : signing.finishBody();
+    }
+
     @Override
     public void close() {
         file.close();

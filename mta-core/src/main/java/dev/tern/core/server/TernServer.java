@@ -62,6 +62,7 @@ public final class TernServer implements AutoCloseable {
     private final TernMetrics metrics;
     private final dev.tern.core.telemetry.PathMetrics pathMetrics = new dev.tern.core.telemetry.PathMetrics(registry);
     private final Feedback feedback;
+    private dev.tern.core.unsubscribe.OneClickServer oneClick; // null: no unsubscribe.listen
     private final WebhookForwarder webhook;
     private final dev.tern.core.events.KafkaForwarder kafka;
     private final java.nio.file.Path configFile;
@@ -243,6 +244,11 @@ public final class TernServer implements AutoCloseable {
                             metrics::refresh,
                             adminApi,
                             console));
+            if (config.unsubscribe().listen() != null && feedback.unsubscribes() != null)
+                oneClick = life.add(
+                        "unsubscribe listener",
+                        new dev.tern.core.unsubscribe.OneClickServer(
+                                group, config.unsubscribe(), feedback.unsubscribes(), clock));
             delivery.start();
             life.onClose("delivery (graceful stop)", () -> engine.stop(Duration.ofSeconds(10)));
             injection = life.add(
@@ -393,6 +399,11 @@ public final class TernServer implements AutoCloseable {
 
     public TernConfig config() {
         return config;
+    }
+
+    /** Address of the one-click unsubscribe listener, or null when {@code unsubscribe.listen} is unset. */
+    public InetSocketAddress unsubscribeAddress() {
+        return oneClick == null ? null : oneClick.address();
     }
 
     /** Suppression policy, feedback intake, VERP and campaign health ({@code feedback().campaigns()}). */
