@@ -917,7 +917,8 @@ public record TernConfig(
      * no fleet code runs. Present: site limits, holds and suppressions are shared through Redis.
      *
      * @param nodeId       this node's name in the fleet, unique per node ("" = {@code server.hostname})
-     * @param redis        Redis URL: {@code redis://host:port[/db]} (or {@code rediss://} for TLS)
+     * @param redis        Redis URL: {@code redis://host:port[/db]} (or {@code rediss://} for TLS) of the
+     *                     shared limits, holds and suppressions; "" = none (they stay per node)
      * @param size         N, the number of nodes in the fleet; the default {@code local_share} is 1/N
      * @param localShare   the fraction of every shared limit this node enforces on its own while Redis
      *                     is unreachable (null: 1/{@code size})
@@ -941,7 +942,7 @@ public record TernConfig(
         static Fleet defaults() {
             return new Fleet(
                     "",
-                    "redis://127.0.0.1:6379",
+                    "",
                     1,
                     null,
                     Duration.ofSeconds(15),
@@ -953,6 +954,11 @@ public record TernConfig(
         public Fleet {
             nodeId = nodeId == null ? "" : nodeId.strip();
             kafka = kafka == null ? KafkaEvents.defaults() : kafka;
+        }
+
+        /** Whether limits, holds and suppressions are shared on Redis ({@code redis} set). */
+        public boolean sharesOnRedis() {
+            return redis != null && !redis.isEmpty();
         }
 
         /** The share of each limit enforced alone while Redis is down: {@code local_share}, else 1/{@code size}. */
@@ -967,7 +973,7 @@ public record TernConfig(
                     "node_id",
                     "must be letters, digits, '.', '_' or '-' (at most 64), or empty for server.hostname");
             p.require(
-                    redis != null && redis.matches("(?i)rediss?://[^\\s/]+(/[0-9]{1,2})?"),
+                    redis != null && (redis.isEmpty() || redis.matches("(?i)rediss?://[^\\s/]+(/[0-9]{1,2})?")),
                     "redis",
                     "must be a URL redis://host:port[/db] or rediss://host:port[/db], got '" + redis + "'");
             p.require(size >= 1 && size <= 1000, "size", "must be between 1 and 1000");

@@ -159,7 +159,7 @@ public final class TernServer implements AutoCloseable {
             engineRef.set(delivery);
             QueueManager engine = delivery;
             // a fleet shares limits, holds and suppressions on Redis; alone (no fleet: section), nothing of it runs
-            fleet = config.inFleet()
+            fleet = config.inFleet() && config.fleet().sharesOnRedis()
                     ? life.add(
                             "fleet",
                             dev.tern.core.fleet.Fleet.join(

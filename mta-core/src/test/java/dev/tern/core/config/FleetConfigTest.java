@@ -31,9 +31,12 @@ class FleetConfigTest {
         assertThat(f.leaseTtl()).isEqualTo(Duration.ofSeconds(15));
         assertThat(f.timeout()).isEqualTo(Duration.ofMillis(500));
         assertThat(f.tokenBatch()).isEqualTo(Duration.ofMillis(50));
+        assertThat(f.sharesOnRedis()).isTrue();
         TernConfig explicit = ConfigLoader.parse("fleet: { size: 4, local_share: 0.5 }\n", "t");
         assertThat(explicit.fleet().effectiveLocalShare()).isEqualTo(0.5);
         assertThat(explicit.fleet().nodeId()).isEmpty();
+        // no redis: nothing shared on Redis (a fleet may share only its Kafka events)
+        assertThat(explicit.fleet().sharesOnRedis()).isFalse();
     }
 
     @Test
