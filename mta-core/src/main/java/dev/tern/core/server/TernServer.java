@@ -255,6 +255,9 @@ public final class TernServer implements AutoCloseable {
                     "injection", new InjectionListener(config, spool, events, dkim, clock, feedback, pathMetrics));
             injection.start();
             InjectionListener listener = injection;
+            io.micrometer.core.instrument.Gauge.builder("tern.draining", listener, l -> l.draining() ? 1 : 0)
+                    .description("1 while this node drains (tern drain): new SMTP sessions get 421 4.3.2")
+                    .register(registry);
             adminApi.drainGate(new dev.tern.core.admin.DrainResource.Gate() {
                 @Override
                 public void drain(boolean on) {

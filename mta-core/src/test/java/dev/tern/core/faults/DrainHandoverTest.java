@@ -70,6 +70,7 @@ class DrainHandoverTest {
                 assertThat(drain.out()).contains("draining since").contains("new SMTP sessions get 421 4.3.2");
                 // a new session is refused; the session already open may go on
                 assertThat(banner(a)).startsWith("421 4.3.2 ");
+                assertThat(scrape(a)).containsPattern("(?m)^tern_draining 1\\.0$");
 
                 // deliver what it can, report what remains
                 await().atMost(Duration.ofSeconds(20)).until(() -> sinkA.messageCount() >= 10);
@@ -220,6 +221,16 @@ class DrainHandoverTest {
                   retry: { initial: 300ms, multiplier: 1.5, max: 1s, jitter: 0.1 }
                 """.formatted(node, nd.resolve("spool"), TOKEN, Faults.eventLog(nd), sinkPort);
         return Files.writeString(nd.resolve("tern.yaml"), yaml);
+    }
+
+    private static String scrape(TernServer t) throws Exception {
+        return java.net.http.HttpClient.newHttpClient()
+                .send(
+                        java.net.http.HttpRequest.newBuilder(java.net.URI.create(url(t) + "/metrics"))
+                                .header("Authorization", "Bearer " + TOKEN)
+                                .build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString())
+                .body();
     }
 
     private static String url(TernServer t) {

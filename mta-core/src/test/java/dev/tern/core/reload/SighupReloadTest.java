@@ -59,7 +59,7 @@ class SighupReloadTest {
                 SmtpSink second =
                         SmtpSink.builder().address("127.0.0.1").port(0).start()) {
             Path cfg = config(inject, admin, "first-token-123456", first.port());
-            Process tern = ChildTern.start(cfg, "tern.log");
+            Process tern = ChildTern.start(cfg, "tern.log", ChildTern.DEFAULT_SIGHUP);
             try {
                 ChildTern.awaitPort(admin, tern);
                 ChildTern.awaitPort(inject, tern);

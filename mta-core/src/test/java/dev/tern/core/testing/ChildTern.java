@@ -9,6 +9,13 @@ import java.util.concurrent.TimeUnit;
 
 /** {@code tern run} in a child JVM on the test class path, for tests that kill it with {@code kill -9}. */
 public final class ChildTern {
+    /**
+     * A wrapper giving the child the default SIGHUP action: an ignored signal stays ignored across
+     * {@code exec}, so a test run under {@code nohup} would otherwise start a Tern that cannot see SIGHUP.
+     */
+    public static final List<String> DEFAULT_SIGHUP =
+            List.of("perl", "-e", "$SIG{HUP} = 'DEFAULT'; exec @ARGV or die \"exec: $!\"");
+
     private ChildTern() {}
 
     /** Starts {@code tern run --config cfg}; its output goes to {@code log} beside the config file. */

@@ -336,6 +336,29 @@ class MtaStsDeliveryTest {
         }
     }
 
+    @Test
+    void theCachedPolicyOutlivesARestartWhenThePolicyHostIsDown() throws Exception {
+        https.policy.set(policy("enforce", "mx.elsewhere.test"));
+        try (SmtpSink sink = SmtpSink.builder().tls(MX_CERT.nettyServer()).start()) {
+            try (TernServer tern = tern(sink.port())) {
+                String id = TlsFixture.store(tern.spool(), "f1@sts.test", clock.millis());
+                tern.delivery().wake();
+                assertThat(lastEvent(id).path("type").asText()).isEqualTo("transient_failure");
+            }
+            https.close(); // the policy host is gone: only the cache file knows the policy
+            clock.advance(Duration.ofHours(1));
+            try (TernServer tern = tern(sink.port())) {
+                String id = TlsFixture.store(tern.spool(), "f2@sts.test", clock.millis());
+                tern.delivery().wake();
+                JsonNode ev = lastEvent(id);
+                assertThat(ev.path("type").asText()).isEqualTo("transient_failure");
+                assertThat(ev.path("reply").asText()).contains("does not match the MTA-STS policy");
+            }
+            assertThat(sink.messageCount()).isZero();
+            assertThat(https.fetches.get()).isEqualTo(1);
+        }
+    }
+
     /** The JSON of the application/tlsrpt+gzip part (base64, gzip). */
     static JsonNode attachedReport(String message) throws Exception {
         int part = message.indexOf("Content-Type: application/tlsrpt+gzip");
