@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 
@@ -14,6 +15,14 @@ import org.rocksdb.RocksDBException;
  * work sees earlier work's effects), then syncs the WAL once for the whole group and only
  * then completes the futures. Futures complete on a virtual thread, never on the commit
  * thread, so callbacks that block cannot stall commits.
+ *
+ * <p>Deferrable work ({@link #submitDeferrable}: delivery outcomes, which no client waits for) does
+ * not get a sync of its own at once: a group holding only such work waits up to {@link
+ * #DEFAULT_LINGER_NANOS} for work that a client waits for (a new message) and shares its sync.
+ * With one injecting connection, the delivery of message i and the reception of message i+1 then
+ * cost one sync instead of two queued one behind the other (issue 17: the sync rate was what
+ * limited a pool of five clients). Durability is unchanged: every future still completes only
+ * after the WAL sync that covers its write.
  */
 final class Committer implements AutoCloseable {
     /** One piece of work: writes its batch (unsynced) and returns the future's value. */
@@ -21,9 +30,12 @@ final class Committer implements AutoCloseable {
         T apply() throws RocksDBException;
     }
 
-    private record Task<T>(Work<T> work, boolean grows, CompletableFuture<T> future) {}
+    private record Task<T>(Work<T> work, boolean grows, boolean deferrable, CompletableFuture<T> future) {}
 
-    private static final Task<Void> STOP = new Task<>(() -> null, false, null);
+    private static final Task<Void> STOP = new Task<>(() -> null, false, false, null);
+
+    /** Longest wait of a group of deferrable work for work that cannot wait (about 2-4 WAL syncs here). */
+    static final long DEFAULT_LINGER_NANOS = 2_000_000L;
 
     private final BlockingQueue<Task<?>> queue = new LinkedBlockingQueue<>();
     private final RocksDB db;
@@ -31,10 +43,17 @@ final class Committer implements AutoCloseable {
     private final DiskGuard disk;
     private final SpoolObserver observer;
     private final int maxGroup;
+    private final long lingerNanos;
     private final Thread thread;
     private volatile boolean stopping;
 
     Committer(RocksDB db, boolean sync, DiskGuard disk, SpoolObserver observer, int maxGroup) {
+        this(db, sync, disk, observer, maxGroup, DEFAULT_LINGER_NANOS);
+    }
+
+    /** {@code lingerNanos}: how long deferrable work waits for a sync to share (tests set it). */
+    Committer(RocksDB db, boolean sync, DiskGuard disk, SpoolObserver observer, int maxGroup, long lingerNanos) {
+        this.lingerNanos = lingerNanos;
         this.db = db;
         this.sync = sync;
         this.disk = disk;
@@ -49,13 +68,25 @@ final class Committer implements AutoCloseable {
      * {@link SpoolFullException} when the disk is under the floor.
      */
     <T> CompletableFuture<T> submit(boolean grows, Work<T> work) {
-        CompletableFuture<T> f = new CompletableFuture<>();
+        return enqueue(new Task<>(work, grows, false, new CompletableFuture<>()));
+    }
+
+    /**
+     * Queues work that does not add data and that nobody waits for at once (a delivery outcome): it
+     * is written at once but may wait up to the linger for other work to share the WAL sync; its
+     * future completes after that sync, as for {@link #submit}.
+     */
+    <T> CompletableFuture<T> submitDeferrable(Work<T> work) {
+        return enqueue(new Task<>(work, false, true, new CompletableFuture<>()));
+    }
+
+    private <T> CompletableFuture<T> enqueue(Task<T> t) {
         if (stopping) {
-            f.completeExceptionally(new SpoolException("spool is closed"));
-            return f;
+            t.future().completeExceptionally(new SpoolException("spool is closed"));
+            return t.future();
         }
-        queue.add(new Task<>(work, grows, f));
-        return f;
+        queue.add(t);
+        return t.future();
     }
 
     private void run() {
@@ -70,27 +101,40 @@ final class Committer implements AutoCloseable {
                 continue;
             }
             queue.drainTo(group, maxGroup - 1);
+            boolean urgent = false;
             for (Task<?> t : group) {
-                if (t == STOP) {
-                    stop = true;
-                    continue;
-                }
-                String refusal = t.grows() ? disk.refusal() : null;
-                if (refusal != null) {
-                    fail(t, new SpoolFullException(refusal));
-                    continue;
-                }
-                try {
-                    results.add(t.work().apply());
-                    done.add(t);
-                } catch (RocksDBException e) {
-                    fail(t, new SpoolException("spool write failed: " + e.getMessage(), e));
-                } catch (RuntimeException e) {
-                    fail(t, e);
+                if (t == STOP) stop = true;
+                else if (!t.deferrable()) urgent = true;
+                apply(t, done, results);
+            }
+            group.clear();
+            if (sync && !urgent && !stop && lingerNanos > 0 && !done.isEmpty()) {
+                // only deferrable work: wait a little for work a client waits for, and share its sync
+                long end = System.nanoTime() + lingerNanos;
+                while (done.size() < maxGroup) {
+                    long left = end - System.nanoTime();
+                    if (left <= 0) break;
+                    Task<?> t;
+                    try {
+                        t = queue.poll(left, TimeUnit.NANOSECONDS);
+                    } catch (InterruptedException e) {
+                        break;
+                    }
+                    if (t == null) break;
+                    if (t == STOP) stop = true;
+                    apply(t, done, results);
+                    if (t == STOP || !t.deferrable()) {
+                        queue.drainTo(group, maxGroup - done.size()); // what came with it
+                        for (Task<?> more : group) {
+                            if (more == STOP) stop = true;
+                            apply(more, done, results);
+                        }
+                        group.clear();
+                        break;
+                    }
                 }
             }
             if (!done.isEmpty()) commit(done, results);
-            group.clear();
             done.clear();
             results.clear();
         }
@@ -98,6 +142,24 @@ final class Committer implements AutoCloseable {
         List<Task<?>> rest = new ArrayList<>();
         queue.drainTo(rest);
         for (Task<?> t : rest) if (t != STOP) fail(t, new SpoolException("spool is closed"));
+    }
+
+    /** Writes one task's batch (unsynced); a refusal or failure completes its future at once. */
+    private void apply(Task<?> t, List<Task<?>> done, List<Object> results) {
+        if (t == STOP) return;
+        String refusal = t.grows() ? disk.refusal() : null;
+        if (refusal != null) {
+            fail(t, new SpoolFullException(refusal));
+            return;
+        }
+        try {
+            results.add(t.work().apply());
+            done.add(t);
+        } catch (RocksDBException e) {
+            fail(t, new SpoolException("spool write failed: " + e.getMessage(), e));
+        } catch (RuntimeException e) {
+            fail(t, e);
+        }
     }
 
     private void commit(List<Task<?>> done, List<Object> results) {

@@ -40,6 +40,8 @@ import org.rocksdb.WriteOptions;
  * (fsync), when {@link SpoolSettings#syncWrites()} is true. Futures complete on a virtual
  * thread, never on the commit thread. Leasing by {@link #due} is written without a sync of
  * its own: a lease lost in a crash only means the entry is due again, which it is anyway.
+ * {@link #update} and {@link #complete} (delivery outcomes) may wait a moment (a couple of
+ * milliseconds) to share the sync of a new message instead of taking one of their own.
  *
  * <p>Disk floor: {@link #store} and {@link #suppress} fail with {@link SpoolFullException}
  * while free space is under {@link SpoolSettings#minFreeDiskBytes()}. {@link #update},
@@ -382,7 +384,7 @@ public final class Spool implements AutoCloseable {
         byte[] ek = Keys.entry(entry.messageId(), entry.domain());
         byte[] value = RecordCodec.encodeEntry(entry);
         byte[] sk = Keys.schedule(entry.nextAttemptAt(), ek);
-        return committer.submit(false, () -> {
+        return committer.submitDeferrable(() -> {
             byte[] old = sdb.db.get(sdb.entries, ek);
             if (old == null) {
                 throw new SpoolException("entry " + entry.messageId() + "/" + entry.domain() + " is not spooled");
@@ -417,7 +419,7 @@ public final class Spool implements AutoCloseable {
         byte[] prefix = Keys.entryPrefix(id);
         byte[] tk = Keys.tail(id);
         boolean[] tailDeleted = {false};
-        CompletableFuture<Void> f = committer.submit(false, () -> {
+        CompletableFuture<Void> f = committer.submitDeferrable(() -> {
             byte[] old = sdb.db.get(sdb.entries, ek);
             boolean leased = sdb.db.get(sdb.leases, ek) != null;
             if (old == null && !leased) return null;

@@ -38,7 +38,9 @@ final class QueuesResource {
      * One destination: {@code queued} entries and {@code recipients} in the spool (from the scan),
      * {@code ready} in memory, {@code inFlight} being sent, {@code connections} open (of which
      * {@code connecting} wait for the banner, EHLO or TLS), its holds, oldest message age, last
-     * error, next attempt, deferred entries in the spool and deferrals since start.
+     * error, next attempt, deferred entries in the spool and deferrals since start, and the
+     * domains routed to the site since start ({@code domains}: at most {@value #MAX_SITE_DOMAINS},
+     * sorted; {@code domainsTotal}: how many).
      */
     record Destination(
             String key,
@@ -56,7 +58,12 @@ final class QueuesResource {
             Instant heldDownUntil,
             long deferredEntries,
             long deferrals,
-            List<Long> ages) {}
+            List<Long> ages,
+            List<String> domains,
+            int domainsTotal) {}
+
+    /** Most domains listed per site. */
+    static final int MAX_SITE_DOMAINS = 10;
 
     record Queues(
             Totals totals,
@@ -137,6 +144,12 @@ final class QueuesResource {
                     && (heldDown == null || d.heldDownUntil().isAfter(heldDown))) heldDown = d.heldDownUntil();
         }
         boolean suspended = !on.isEmpty() || live.stream().anyMatch(DestinationStatus::suspended);
+        List<String> domains;
+        try {
+            domains = ctx.engine().siteDomains(dev.tern.core.delivery.SiteKey.parse(key));
+        } catch (IllegalArgumentException e) {
+            domains = List.of(); // a spool row of a domain not routed since start ("domain:...")
+        }
         List<Long> ages = null;
         if (age) {
             ages = new ArrayList<>();
@@ -158,7 +171,9 @@ final class QueuesResource {
                 heldDown,
                 q == null ? 0 : q.deferred,
                 live.stream().mapToLong(DestinationStatus::deferrals).sum(),
-                ages);
+                ages,
+                domains.subList(0, Math.min(MAX_SITE_DOMAINS, domains.size())),
+                domains.size());
     }
 
     private static List<String> buckets() {

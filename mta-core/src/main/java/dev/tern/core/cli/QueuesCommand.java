@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -17,7 +18,7 @@ import picocli.CommandLine.Option;
         name = "queues",
         description = "Show the queues: per destination what the spool holds (QUEUED), READY in memory, IN FLIGHT,"
                 + " connections (WAIT: not ready yet, waiting for banner/TLS), HELD, OLDEST message, NEXT attempt,"
-                + " DEFERRED entries, LAST ERROR; then holds, top domains, campaigns and tenants.")
+                + " DEFERRED entries, LAST ERROR, the site's DOMAINS; then holds, top domains, campaigns and tenants.")
 final class QueuesCommand extends ApiCommand {
     /** Widest destination key printed (longer keys are cut, "..." at the end). */
     static final int KEY_WIDTH = 40;
@@ -85,7 +86,8 @@ final class QueuesCommand extends ApiCommand {
                 "OLDEST",
                 "NEXT",
                 "DEFERRED",
-                "LAST ERROR");
+                "LAST ERROR",
+                "DOMAINS");
         for (JsonNode d : dests) {
             dest.row(
                     Table.truncate(d.get("key").asText(), KEY_WIDTH),
@@ -102,9 +104,21 @@ final class QueuesCommand extends ApiCommand {
                     d.get("deferred_entries").asLong(),
                     d.hasNonNull("last_error")
                             ? Table.truncate(oneLine(d.get("last_error").asText()), ERROR_WIDTH)
-                            : "-");
+                            : "-",
+                    domains(d));
         }
         dest.print(out);
+    }
+
+    /** The domains of a destination's site: up to three, then "+N" for the rest ("-" when none is known). */
+    static String domains(JsonNode d) {
+        JsonNode list = d.get("domains");
+        if (list == null || list.isEmpty()) return "-";
+        List<String> names = new java.util.ArrayList<>();
+        for (JsonNode n : list) if (names.size() < 3) names.add(n.asText());
+        int total = d.path("domains_total").asInt(list.size());
+        String shown = String.join(",", names);
+        return total > names.size() ? shown + " +" + (total - names.size()) : shown;
     }
 
     /** When the next attempt is due: "now", "in 45s", or "-" (nothing scheduled). */

@@ -65,7 +65,11 @@ final class DestinationRegistry {
     Destination destination(
             Route route, EgressSource source, String domain, dev.tern.core.tlspolicy.DestinationTls tls) {
         SiteKey siteKey = route.site();
+        // a domain that joined the site by a shared primary host but has other hosts too keeps them
+        // (its own failover) in a queue of its own within the site's limits
+        List<String> own = route.ownHosts();
         String key = (source.name().isEmpty() ? siteKey.key() : siteKey.key() + "@" + source.name())
+                + (own.isEmpty() ? "" : " via=" + String.join(",", own))
                 + (tls.isDefault() ? "" : " tls=" + tls.domain());
         SiteState s = sites.computeIfAbsent(siteKey, sk -> {
             ShapingPolicy p = policy;
@@ -92,6 +96,12 @@ final class DestinationRegistry {
         d.route(route);
         d.tls(tls);
         return d;
+    }
+
+    /** The domains routed to a site since start (at most {@value #MAX_DOMAINS_PER_SITE}), sorted. */
+    List<String> domains(SiteKey key) {
+        SiteState s = sites.get(key);
+        return s == null ? List.of() : s.domains().stream().sorted().toList();
     }
 
     /** The site a domain was last routed to, if it was routed since start. */

@@ -306,6 +306,11 @@ public final class QueueManager implements AutoCloseable {
         return registry.siteOf(domain);
     }
 
+    /** The domains routed to a site since start (sorted; a bounded number per site). */
+    public List<String> siteDomains(SiteKey site) {
+        return registry.domains(site);
+    }
+
     private boolean paused(Destination d) {
         return holds.held(d) || reactor.bouncing(d.siteKey) != null;
     }

@@ -12,13 +12,29 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Decides where a domain's mail goes: a static route if one matches, else DNS (MX hosts in
- * order, each host's addresses in turn, on {@code smtpPort}). Domains whose MX hosts form the
- * same site share one route key, and so one ready queue and its limits.
+ * order, each host's addresses in turn, on {@code smtpPort}).
+ *
+ * <p><b>Sites.</b> A site is a set of MX hosts after CNAME resolution (an MX name that is an alias
+ * counts as the host it points to). Domains that share any <em>primary</em> MX host (a host of their
+ * lowest MX preference, after CNAME resolution) share one site: its connection limits, shaping
+ * rules and holds. The first domain routed to a host since start names the site (its key lists that
+ * domain's MX hosts); a later domain whose primary hosts include a host already in a site joins that
+ * site, whatever its other hosts. A joining domain whose MX hosts differ from the site's keeps its
+ * own hosts (its own failover order) in a ready queue of its own within the site's limits. So a
+ * domain with the same MX, one listing the host with a second MX, and one reaching it through a
+ * CNAME are one site. The host-to-site table holds at most {@value #MAX_HOSTS} hosts; beyond that, a
+ * new domain gets a site of its own hosts.
  */
 public final class Router {
+    /** Most MX hosts remembered with their site. */
+    static final int MAX_HOSTS = 100_000;
+
     private volatile StaticRoutes routes;
     private final MxResolver dns;
     private final int smtpPort;
+    /** The site each primary MX host (after CNAME resolution) belongs to, first come first named. */
+    private final java.util.concurrent.ConcurrentHashMap<String, SiteKey.Mx> siteOfHost =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     public Router(StaticRoutes routes, MxResolver dns, int smtpPort) {
         this.routes = routes;
@@ -46,6 +62,30 @@ public final class Router {
         }
     }
 
+    /**
+     * The site of a resolved domain: the site of one of its primary hosts if one has a site already,
+     * else a new site of the domain's own hosts (registered under its primary hosts).
+     */
+    SiteKey.Mx siteOf(MxResult.Resolved ok, List<String> own) {
+        int best = ok.hosts().getFirst().preference();
+        java.util.TreeSet<String> primary = new java.util.TreeSet<>();
+        for (MxHost h : ok.hosts()) if (h.preference() == best) primary.add(h.canonical());
+        for (String h : primary) {
+            SiteKey.Mx known = siteOfHost.get(h);
+            if (known != null) {
+                for (String other : primary) if (siteOfHost.size() < MAX_HOSTS) siteOfHost.putIfAbsent(other, known);
+                return known;
+            }
+        }
+        SiteKey.Mx mine = new SiteKey.Mx(own);
+        if (siteOfHost.size() >= MAX_HOSTS) return mine;
+        // a concurrent domain may register the same host first: then its site is ours
+        SiteKey.Mx won = siteOfHost.putIfAbsent(primary.first(), mine);
+        SiteKey.Mx site = won == null ? mine : won;
+        for (String other : primary) siteOfHost.putIfAbsent(other, site);
+        return site;
+    }
+
     private Route toRoute(MxResult result) {
         return switch (result) {
             case MxResult.Resolved ok -> {
@@ -54,7 +94,8 @@ public final class Router {
                     // the address carries its MX host name: TLS policies (SNI, names, TLSA) need it
                     for (InetAddress a : h.addresses()) hosts.add(new InetSocketAddress(named(h.name(), a), smtpPort));
                 }
-                yield new Route(new SiteKey.Mx(ok.site().hosts()), hosts);
+                List<String> own = ok.site().hosts();
+                yield new Route(siteOf(ok, own), hosts, own);
             }
             case MxResult.PermanentFailure f ->
                 throw new java.util.concurrent.CompletionException(

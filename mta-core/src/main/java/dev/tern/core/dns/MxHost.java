@@ -14,11 +14,19 @@ import java.util.Objects;
  * @param preference MX preference (0 for an implicit MX); lower is tried first
  * @param ipv4 IPv4 addresses (A records), in DNS order
  * @param ipv6 IPv6 addresses (AAAA records), in DNS order
+ * @param canonical the host after CNAME resolution (the owner of its address records; lower case, no
+ *     trailing dot): the host that takes the connections, which sites are built from
  */
-public record MxHost(String name, int preference, List<Inet4Address> ipv4, List<Inet6Address> ipv6) {
+public record MxHost(String name, int preference, List<Inet4Address> ipv4, List<Inet6Address> ipv6, String canonical) {
+
+    /** A host that is not an alias (its canonical name is its name). */
+    public MxHost(String name, int preference, List<Inet4Address> ipv4, List<Inet6Address> ipv6) {
+        this(name, preference, ipv4, ipv6, name);
+    }
 
     public MxHost {
         Objects.requireNonNull(name, "name");
+        canonical = canonical == null ? name : canonical;
         ipv4 = List.copyOf(ipv4);
         ipv6 = List.copyOf(ipv6);
         if (ipv4.isEmpty() && ipv6.isEmpty()) {

@@ -183,6 +183,13 @@ public final class MxResolver {
         Instant expires() {
             return a.expires().isBefore(aaaa.expires()) ? a.expires() : aaaa.expires();
         }
+
+        /** The host at the end of its CNAME chain (the owner of its address records), or its own name. */
+        String canonical() {
+            DnsAnswer.Records r =
+                    a instanceof DnsAnswer.Records ra ? ra : aaaa instanceof DnsAnswer.Records raaaa ? raaaa : null;
+            return r == null ? host : r.canonical().toString(true).toLowerCase(Locale.ROOT);
+        }
     }
 
     private CompletableFuture<HostAddresses> addresses(Name name, String host, int preference) {
@@ -209,7 +216,7 @@ public final class MxResolver {
             }
             byPreference
                     .computeIfAbsent(h.preference(), p -> new ArrayList<>())
-                    .add(new MxHost(h.host(), h.preference(), v4, v6));
+                    .add(new MxHost(h.host(), h.preference(), v4, v6, h.canonical()));
         }
         if (byPreference.isEmpty()) {
             if (failure != null) {
@@ -238,7 +245,10 @@ public final class MxResolver {
             ordered.addAll(equal);
         }
         metrics.countLookup(implicit ? "implicit" : "ok");
-        return new MxResult.Resolved(domain, ordered, site, implicit, expires);
+        // the site is the set of hosts after CNAME resolution: an alias of another domain's MX is that MX
+        List<String> canonical = new ArrayList<>();
+        for (HostAddresses h : looked) canonical.add(h.canonical());
+        return new MxResult.Resolved(domain, ordered, Site.of(canonical), implicit, expires);
     }
 
     private MxResult literal(String text) {

@@ -17,7 +17,8 @@ public sealed interface MxResult permits MxResult.Resolved, MxResult.Failure {
      * The hosts to try, in order: by MX preference, shuffled among equal preferences; hosts without
      * any address are left out. The hosts after the first are the fallbacks.
      *
-     * @param site the MX site (sorted set of all MX host names, including hosts left out)
+     * @param site the MX site: the sorted set of all MX hosts after CNAME resolution (a host left out
+     *     for want of an address by its MX name)
      * @param implicit true when the domain has no MX and its own A/AAAA records are used (RFC 5321
      *     section 5.1), or the domain is an address literal
      * @param expires when this answer stops being valid (the smallest TTL involved)

@@ -24,8 +24,10 @@
  *   <li>{@code MxResolver} composes those lookups; ordering among equal preferences is shuffled on
  *       every call (the cache holds DNS data, not an order). Nothing blocks: futures complete on the
  *       configured executor, or at once on a cache hit.
- *   <li>A {@link dev.tern.core.dns.Site} is the sorted set of MX host names; its name keys the ready
- *       queues and shaping limits shared by every domain with the same MX hosts.
+ *   <li>A {@link dev.tern.core.dns.Site} is the sorted set of a domain's MX hosts after CNAME
+ *       resolution ({@link dev.tern.core.dns.MxHost#canonical()}: an alias counts as the host it
+ *       names). The delivery engine's {@code Router} joins domains sharing a primary host into one
+ *       site (see its documentation).
  * </ul>
  *
  * <p>Settings come as a plain {@link dev.tern.core.dns.DnsSettings} record; metrics go to the
