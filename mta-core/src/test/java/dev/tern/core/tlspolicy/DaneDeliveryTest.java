@@ -102,7 +102,13 @@ class DaneDeliveryTest {
     }
 
     TernServer tern(int smtpPort) throws Exception {
-        Path anchors = Files.writeString(dir.resolve("anchors.txt"), dnskey.toString() + "\n");
+        return tern(
+                smtpPort,
+                "validation: validate, trust_anchors: \"%s\""
+                        .formatted(Files.writeString(dir.resolve("anchors.txt"), dnskey.toString() + "\n")));
+    }
+
+    TernServer tern(int smtpPort, String validation) throws Exception {
         return TernServer.start(
                 TestConfig.of(dir, false, """
                 dns: { servers: ["127.0.0.1:%d"] }
@@ -112,10 +118,10 @@ class DaneDeliveryTest {
                   timeouts: { connect: 2s, banner: 5s, ehlo: 5s, mail: 5s, rcpt: 5s, data_init: 5s, data_block: 5s, data_end: 5s, quit: 2s }
                   tls:
                     mta_sts: { enabled: false, cache_file: "%s" }
-                    dane: { validation: validate, trust_anchors: "%s", timeout: 3s }
+                    dane: { %s, timeout: 3s }
                     report: { directory: "%s" }
                 """.formatted(
-                                dns.port(), smtpPort, dir.resolve("sts.json"), anchors, dir.resolve("tls-rpt"))),
+                                dns.port(), smtpPort, dir.resolve("sts.json"), validation, dir.resolve("tls-rpt"))),
                 clock);
     }
 
@@ -228,6 +234,53 @@ class DaneDeliveryTest {
             tern.delivery().wake();
             sink.awaitMessageCount(1, Duration.ofSeconds(10));
             assertThat(outcome(id).path("tls_policy").asText()).isEqualTo("opportunistic");
+        }
+    }
+
+    @Test
+    void withAdBitValidationTheResolversAuthenticatedAnswerDecides() throws Exception {
+        // no signatures: the (test) resolver vouches with the AD bit, as a local validating Unbound would
+        dns.mx("ad.test", 10, "mx.ad.test", 300).a("mx.ad.test", "127.0.0.1", 300);
+        dns.add(new TLSARecord(
+                        Name.fromConstantString("_25._tcp.mx.ad.test."),
+                        DClass.IN,
+                        300,
+                        3,
+                        1,
+                        1,
+                        MessageDigest.getInstance("SHA-256")
+                                .digest(OTHER.cert().getPublicKey().getEncoded())))
+                .authenticated("_25._tcp.mx.ad.test");
+        // the same mismatching record without AD: insecure, ignored
+        dns.mx("noad.test", 10, "mx.noad.test", 300).a("mx.noad.test", "127.0.0.1", 300);
+        dns.add(new TLSARecord(
+                Name.fromConstantString("_25._tcp.mx.noad.test."),
+                DClass.IN,
+                300,
+                3,
+                1,
+                1,
+                MessageDigest.getInstance("SHA-256")
+                        .digest(OTHER.cert().getPublicKey().getEncoded())));
+        // SERVFAIL from a validating resolver: bogus
+        dns.mx("bogus.test", 10, "mx.bogus.test", 300).a("mx.bogus.test", "127.0.0.1", 300);
+        dns.servfail("_25._tcp.mx.bogus.test");
+        try (SmtpSink sink = SmtpSink.builder().tls(MX_CERT.nettyServer()).start();
+                TernServer tern = tern(sink.port(), "validation: ad_bit")) {
+            String ad = TlsFixture.store(tern.spool(), "a@ad.test", clock.millis());
+            String noad = TlsFixture.store(tern.spool(), "b@noad.test", clock.millis());
+            String bogus = TlsFixture.store(tern.spool(), "c@bogus.test", clock.millis());
+            tern.delivery().wake();
+            assertThat(outcome(ad).path("reply").asText())
+                    .startsWith("451 4.7.5")
+                    .contains("no TLSA record of mx.ad.test");
+            assertThat(outcome(noad).path("tls_policy").asText()).isEqualTo("opportunistic");
+            assertThat(outcome(bogus).path("reply").asText())
+                    .startsWith("451 4.7.5")
+                    .contains("DNSSEC");
+            assertThat(sink.messages())
+                    .singleElement()
+                    .satisfies(m -> assertThat(m.recipients()).containsExactly("b@noad.test"));
         }
     }
 }

@@ -255,6 +255,15 @@ public final class TestDnsServer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Sets the AD (authenticated data) bit on answers for the name to queries that ask for DNSSEC
+     * (DO or AD bit), as a trusted validating resolver does for validated answers.
+     */
+    public TestDnsServer authenticated(String name) {
+        zone.authenticated(name(name), true);
+        return this;
+    }
+
     /** TTL and minimum of the SOA in negative answers (NXDOMAIN and NODATA); default 300 s. */
     public TestDnsServer negativeTtl(long seconds) {
         zone.negativeTtl(seconds);

@@ -48,6 +48,7 @@ final class Zone {
     private final Map<TypedName, Behaviour> behaviours = new HashMap<>();
     private final Map<Name, Duration> delays = new HashMap<>();
     private final Map<Name, Boolean> truncated = new HashMap<>();
+    private final java.util.Set<Name> authenticated = new java.util.HashSet<>();
     private long negativeTtl = 300;
     private boolean chaseCnames = true;
 
@@ -109,6 +110,11 @@ final class Zone {
         }
     }
 
+    synchronized void authenticated(Name name, boolean on) {
+        if (on) authenticated.add(lower(name));
+        else authenticated.remove(lower(name));
+    }
+
     synchronized void negativeTtl(long seconds) {
         this.negativeTtl = seconds;
     }
@@ -122,6 +128,7 @@ final class Zone {
         behaviours.clear();
         delays.clear();
         truncated.clear();
+        authenticated.clear();
     }
 
     /** Builds the reply to a parsed query; the message is null when the query must go unanswered. */
@@ -181,6 +188,9 @@ final class Zone {
             }
             break;
         }
+        if (authenticated.contains(qname)
+                && (wantsDnssec(query) || query.getHeader().getFlag(Flags.AD)))
+            response.getHeader().setFlag(Flags.AD); // as a validating resolver that checked the answer
         return new Reply(response, delay, truncate);
     }
 
