@@ -17,6 +17,7 @@
 # usage: tern-relay.sh [relay-bench.sh options, e.g. -n 20000 -l 5120 -s 50 -R 3]
 # env:   TERN_DKIM   ed25519 (default) | rsa2048 | none
 #        TERN_SYNC   true (default: WAL synced before 250) | false (labelled "unsynced")
+#        TERN_RSA_ENGINE  unset (Tern's default: auto) | auto | native | java (dkim.rsa_engine)
 #        TERN_JAR    jar to run (default: <repo>/mta-core/target/tern.jar, its lib/ beside it)
 #        TERN_PORT (31028) TERN_ADMIN_PORT (31029) SINK_PORT (31026)
 #        TERN_JFR=FILE     also record a JFR profile of the whole benchmark into FILE

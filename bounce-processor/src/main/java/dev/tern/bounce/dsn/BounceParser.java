@@ -83,11 +83,25 @@ public final class BounceParser {
 
     private final ReplyClassifier classifier;
     private final ArfParser arf;
+    private final Set<String> withoutDecoders;
 
     /** A parser using {@code classifier} for replies and {@code arf} for feedback reports. */
     public BounceParser(ReplyClassifier classifier, ArfParser arf) {
+        this(classifier, arf, Set.of());
+    }
+
+    private BounceParser(ReplyClassifier classifier, ArfParser arf, Set<String> withoutDecoders) {
         this.classifier = classifier;
         this.arf = arf;
+        this.withoutDecoders = Set.copyOf(withoutDecoders);
+    }
+
+    /**
+     * A copy that does not use the decoders of the named families (the generic reading takes their
+     * reports): what the parser would do with those MTAs' bounces had no decoder been written for them.
+     */
+    public BounceParser withoutDecoders(Set<String> families) {
+        return new BounceParser(classifier, arf, families);
     }
 
     /** A parser with the shipped rules. */
@@ -164,7 +178,7 @@ public final class BounceParser {
         Set<String> senders = senders(root, original);
 
         Optional<Lhosts.Decoding> decoding =
-                Lhosts.decode(new BounceMail(root, parts.humanText, parts.deliveryStatus, errorText));
+                Lhosts.decode(new BounceMail(root, parts.humanText, parts.deliveryStatus, errorText), withoutDecoders);
         if (decoding.isPresent()) {
             List<BouncedRecipient> out = new ArrayList<>();
             Set<String> seen = new HashSet<>();

@@ -54,7 +54,8 @@ public final class CorpusScorer {
             String actualRecipient,
             boolean recipientOk,
             String family,
-            String rule) {}
+            String rule,
+            String decoder) {}
 
     /** All compared rows, with summary figures. */
     public record Result(List<Row> rows) {
@@ -197,15 +198,17 @@ public final class CorpusScorer {
             }
             Path file = dir.resolve("emails").resolve(e.getKey());
             List<BouncedRecipient> got = new ArrayList<>();
+            String decoder = "";
             try {
                 for (BounceReport report : parser.parseAll(Files.readAllBytes(file))) {
                     got.addAll(report.recipients());
+                    decoder = decoder.isEmpty() ? report.decoder() : decoder;
                 }
             } catch (IOException ex) {
                 got = List.of();
             }
             for (JsonNode expected : e.getValue()) {
-                rows.add(compare(e.getKey(), expected, got, family));
+                rows.add(compare(e.getKey(), expected, got, family, decoder));
             }
         }
         return new Result(rows);
@@ -227,9 +230,11 @@ public final class CorpusScorer {
     }
 
     /**
-     * Leave-one-family-out: for each family, the rules that decided rows of that family and of no other
-     * are switched off and the family is scored again. A family that loses much depends on rules that
-     * only its own samples exercise, which is what a rule fitted to samples looks like.
+     * Leave-one-family-out: for each family, the rules that decided rows of that family and of no other,
+     * and the decoders that read its reports, are switched off and the family is scored again (the
+     * generic RFC 3464 / text reading takes its reports). A family that loses much depends on rules
+     * that only its own samples exercise, which is what a rule fitted to samples looks like, or on its
+     * decoder, which is what an MTA without one would get.
      *
      * @param classifier the classifier to check (its {@link ReplyClassifier#withoutRules} copies are used)
      */
@@ -253,10 +258,21 @@ public final class CorpusScorer {
                     own.add(rule);
                 }
             });
-            Result without = own.isEmpty()
+            // the family's decoders too: as if no decoder had been written for this MTA
+            java.util.Set<String> decoders = new java.util.TreeSet<>();
+            for (Row r : e.getValue().rows()) {
+                if (!r.decoder().isEmpty()) {
+                    decoders.add(r.decoder());
+                }
+            }
+            Result without = own.isEmpty() && decoders.isEmpty()
                     ? e.getValue()
-                    : new CorpusScorer(new BounceParser(classifier.withoutRules(own), new ArfParser()))
+                    : new CorpusScorer(new BounceParser(classifier.withoutRules(own), new ArfParser())
+                                    .withoutDecoders(decoders))
                             .score(dir, family::equals);
+            if (!decoders.isEmpty()) {
+                own.add("decoders:" + String.join("+", decoders));
+            }
             heldOut.addAll(without.rows());
             lines.put(
                     family,
@@ -307,7 +323,7 @@ public final class CorpusScorer {
         }
     }
 
-    private static Row compare(String file, JsonNode exp, List<BouncedRecipient> got, String family) {
+    private static Row compare(String file, JsonNode exp, List<BouncedRecipient> got, String family, String decoder) {
         int index = exp.path("index").asInt(1);
         String expRecipient = exp.path("recipient").asText("");
         List<String> recipients = new ArrayList<>();
@@ -362,7 +378,8 @@ public final class CorpusScorer {
                 match == null ? "" : match.recipient(),
                 recipientOk,
                 family,
-                match == null ? "" : match.rule());
+                match == null ? "" : match.rule(),
+                decoder);
     }
 
     private static boolean same(String expected, String actual) {

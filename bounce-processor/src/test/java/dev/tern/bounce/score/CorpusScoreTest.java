@@ -29,9 +29,10 @@ class CorpusScoreTest {
     }
 
     /**
-     * Generalisation: each family scored without the rules that only its own samples exercise. The
-     * held-out score must stay close to the full one (a rule fitted to one family's samples would show
-     * as a drop here).
+     * Generalisation: each family scored without the rules that only its own samples exercise and
+     * without the decoders that read its reports. The held-out score must stay close to the full one (a
+     * rule fitted to one family's samples would show as a drop here) and above the targets for bounces
+     * the classifier has never seen.
      */
     @Test
     void leaveOneFamilyOutStaysCloseToTheFullScore() throws Exception {
@@ -40,13 +41,13 @@ class CorpusScoreTest {
         System.out.println(lofo.report());
         assertThat(lofo.heldOut().size()).isEqualTo(559);
         assertThat(lofo.full().reasonAgreement() - lofo.heldOut().reasonAgreement())
-                .as("reason agreement lost when each family's own rules are left out")
-                .isLessThanOrEqualTo(3.0);
+                .as("reason agreement lost when each family's own rules and decoders are left out")
+                .isLessThanOrEqualTo(4.5);
         assertThat(lofo.heldOut().reasonAgreement())
                 .as("held-out reason agreement")
-                .isGreaterThanOrEqualTo(93.0);
+                .isGreaterThanOrEqualTo(92.0);
         assertThat(lofo.heldOut().hardAgreement())
                 .as("held-out hard/soft agreement")
-                .isGreaterThanOrEqualTo(97.0);
+                .isGreaterThanOrEqualTo(96.5);
     }
 }

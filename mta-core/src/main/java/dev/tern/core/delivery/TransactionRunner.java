@@ -280,7 +280,8 @@ final class TransactionRunner implements Admission.Connector {
                 || p.paused().test(d)
                 || sent >= maxMessages
                 || !conn.isOpen()
-                || (reserved == null && d.isEmpty())) {
+                || (reserved == null && d.isEmpty())
+                || d.site.overFleetShare(p.nanoTime().getAsLong())) {
             if (reserved != null) p.entries().giveBack(d, reserved);
             quit(d, conn);
             return;

@@ -17,7 +17,12 @@
  *   <li>{@code Admission}: when a destination may open a connection (holds, down time, throttles,
  *       global slots; starved destinations are served when a slot frees).
  *   <li>{@code TransactionRunner}: connection (MX failover, STARTTLS fallback to clear text),
- *       message chaining, transactions of at most N recipients.
+ *       message chaining, transactions of at most N recipients. A connection takes its first entry
+ *       from the lane when it is opened (not when it is ready), so no session ends without a MAIL
+ *       because the first connection ready chained the mail the others were opened for; every host
+ *       tried is recorded in the attempt (the events' {@code hosts}). A session still ends without
+ *       MAIL when its only message is refused locally (SIZE, SMTPUTF8, 8BITMIME: nothing may be
+ *       sent), the site is held meanwhile, or the engine stops.
  *   <li>{@code OutcomeRecorder}: recipient states, events and one atomic spool write per attempt.
  *   <li>{@code ReplyReactor}: adaptive pushback and automation rules (a timed hold, a throttle,
  *       a bounce window).

@@ -53,7 +53,7 @@ public final class Fleet implements AutoCloseable {
                 }),
                 SharedHolds.CHANNEL,
                 SharedSuppressions.CHANNEL);
-        redis.onUp(throttles::renew);
+        redis.beforeUp(throttles::renew);
         redis.onUp(holds::sync);
         redis.onUp(suppressions::sync);
         long renewMillis = Math.max(500, cfg.leaseTtl().toMillis() / 3);
@@ -84,9 +84,9 @@ public final class Fleet implements AutoCloseable {
         return f;
     }
 
-    /** True while Redis answers (limits shared); false in degraded mode. */
+    /** True while limits are shared in full (Redis answers and the fleet has settled); false while degraded. */
     public boolean shared() {
-        return redis.up();
+        return redis.shared();
     }
 
     /** Redis round trips this node made so far (all purposes). */

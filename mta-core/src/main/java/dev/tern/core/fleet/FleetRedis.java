@@ -41,6 +41,12 @@ import org.slf4j.LoggerFactory;
 final class FleetRedis implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FleetRedis.class);
     static final long PROBE_MILLIS = 250;
+    /**
+     * After Redis is reached, the node keeps to its local share this long while every node
+     * registers the connections it opened alone (each probes every {@value #PROBE_MILLIS} ms), so
+     * that the fleet's count is whole before any node uses the full limits again.
+     */
+    static final long SETTLE_MILLIS = 1000;
 
     /** Redis did not answer (down, unreachable, timed out): the caller acts on its own. */
     static final class Unavailable extends Exception {
@@ -64,6 +70,12 @@ final class FleetRedis implements AutoCloseable {
     private volatile StatefulRedisPubSubConnection<String, String> pubsub;
     private volatile boolean up;
     private volatile boolean closed;
+    /** While the probe runs the before-up hooks: commands allowed, not yet shared. */
+    private volatile boolean probing;
+
+    private volatile boolean probeFailed;
+    private volatile long settledAtNanos;
+    private final List<Runnable> beforeUp = new CopyOnWriteArrayList<>();
     private volatile boolean everUp;
     private volatile boolean startLogged;
     private final Object modeLock = new Object();
@@ -101,8 +113,9 @@ final class FleetRedis implements AutoCloseable {
         this.degradedCounter = Counter.builder("tern_fleet_degraded_transitions")
                 .description("Times this node lost Redis and went to degraded mode (local share of every limit)")
                 .register(registry);
-        Gauge.builder("tern_fleet_degraded", this, r -> r.up ? 0 : 1)
-                .description("1 while Redis is unreachable and this node enforces its local share of every limit")
+        Gauge.builder("tern_fleet_degraded", this, r -> r.shared() ? 0 : 1)
+                .description("1 while this node enforces its local share of every limit (Redis unreachable, or"
+                        + " back for less than a second while the fleet settles)")
                 .register(registry);
     }
 
@@ -122,14 +135,29 @@ final class FleetRedis implements AutoCloseable {
         onUp.add(r);
     }
 
-    /** True while Redis answers (shared mode). */
+    /** Runs {@code r} each time Redis is reached, before the node counts as up (commands are allowed). */
+    void beforeUp(Runnable r) {
+        beforeUp.add(r);
+    }
+
+    /** True while Redis answers (commands are sent). */
     boolean up() {
         return up;
     }
 
-    /** The fraction of every limit enforced alone now: 1 while shared, the local share while degraded. */
+    /** True while Redis answers or the probe registers this node's state in it. */
+    boolean reachable() {
+        return up || probing;
+    }
+
+    /** True once Redis answers and the fleet has settled: limits are shared in full. */
+    boolean shared() {
+        return up && System.nanoTime() - settledAtNanos >= 0;
+    }
+
+    /** The fraction of every limit enforced alone now: 1 while shared, the local share otherwise. */
     double localFactor() {
-        return up ? 1 : localShare;
+        return shared() ? 1 : localShare;
     }
 
     /** Redis round trips made so far. */
@@ -144,13 +172,14 @@ final class FleetRedis implements AutoCloseable {
     /** Runs one command (one round trip); a failure puts the node in degraded mode. */
     <T> T call(Function<RedisCommands<String, String>, T> command) throws Unavailable {
         StatefulRedisConnection<String, String> c = connection;
-        if (!up || c == null) throw new Unavailable("Redis " + display + " unavailable");
+        if (!(up || probing) || c == null) throw new Unavailable("Redis " + display + " unavailable");
         try {
             commands.incrementAndGet();
             commandCounter.increment();
             return command.apply(c.sync());
         } catch (RedisException | IllegalStateException e) {
-            down(e);
+            if (probing) probeFailed = true;
+            else down(e);
             throw new Unavailable("Redis " + display + ": " + e.getMessage());
         }
     }
@@ -234,11 +263,23 @@ final class FleetRedis implements AutoCloseable {
             schedule();
             return;
         }
+        probeFailed = false;
+        probing = true;
+        try {
+            for (Runnable r : beforeUp) r.run();
+        } finally {
+            probing = false;
+        }
+        if (probeFailed) {
+            schedule();
+            return;
+        }
         boolean first;
         synchronized (modeLock) {
             if (closed) return;
             first = !everUp;
             everUp = true;
+            settledAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SETTLE_MILLIS);
             up = true;
         }
         if (first) log.info("fleet: Redis {} reachable: limits, holds and suppressions are shared", display);

@@ -32,6 +32,10 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class SharedThrottles implements SharedLimit.Source {
     static final long MAX_AHEAD_MILLIS = 250;
+    /** After a refused lease, the pause before asking again: for a node with connections to the site, and without. */
+    static final long REFUSED_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+
+    static final long REFUSED_PAUSE_IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     static final String GCRA = """
             local t = redis.call('TIME')
@@ -95,7 +99,7 @@ final class SharedThrottles implements SharedLimit.Source {
 
     /** Renews every lease this node holds, and leases connections opened while degraded (timer). */
     void renew() {
-        if (!redis.up()) return;
+        if (!redis.reachable()) return;
         for (Limit l : limits.values()) l.renew();
     }
 
@@ -120,6 +124,10 @@ final class SharedThrottles implements SharedLimit.Source {
         private final ArrayDeque<String> held = new ArrayDeque<>();
         /** Connections opened while degraded, not leased yet. */
         private int unleased;
+        /** After a refusal, no new lease is asked for before this (System.nanoTime). */
+        private long refusedUntil;
+
+        private boolean refused;
 
         Limit(String key) {
             this.rateKey = new String[] {"tern:fleet:rate:" + key};
@@ -133,7 +141,7 @@ final class SharedThrottles implements SharedLimit.Source {
 
         @Override
         public synchronized long tryMessage(long now, long intervalNanos) {
-            if (!redis.up()) return 0;
+            if (!redis.shared()) return 0; // degraded or settling: the local share rules
             if (tokens > 0 && now - validUntil < 0) {
                 if (now - validFrom < 0) return validFrom - now;
                 tokens--;
@@ -176,16 +184,28 @@ final class SharedThrottles implements SharedLimit.Source {
                 unleased++;
                 return true;
             }
+            // a refused lease is asked for again only after a pause (every part of delivery that may
+            // open a connection asks; one round trip per pause, not per ask): shorter for a node that
+            // holds no connection to the site, so that each node gets its turn
+            // settling after an outage (local share in force): the lease is registered, never refused
+            boolean settling = !redis.shared();
+            long now = System.nanoTime();
+            if (!settling && refused && now - refusedUntil < 0) return false;
+            refused = false;
             String member = node + ":" + leaseIds.incrementAndGet();
             try {
                 Long ok = redis.script(
                         LEASE,
                         ScriptOutputType.INTEGER,
                         connKey,
-                        Integer.toString(max),
+                        Integer.toString(settling ? Integer.MAX_VALUE : max),
                         member,
                         Long.toString(leaseTtl.toMillis()));
-                if (ok == null || ok == 0) return false;
+                if (ok == null || ok == 0) {
+                    refused = true;
+                    refusedUntil = now + (held.isEmpty() ? REFUSED_PAUSE_IDLE_NANOS : REFUSED_PAUSE_NANOS);
+                    return false;
+                }
                 held.push(member);
             } catch (FleetRedis.Unavailable e) {
                 unleased++;
@@ -199,6 +219,7 @@ final class SharedThrottles implements SharedLimit.Source {
                 unleased--;
                 return;
             }
+            refused = false; // a lease of ours is free: the next ask goes to Redis at once
             String member = held.poll();
             if (member == null || !redis.up()) return; // expires with its TTL
             try {

@@ -24,7 +24,7 @@ public final class SiteThrottle {
     private double adaptiveFactor = 1;
     private int cleanReplies;
     /** The fleet's part of these limits, or null when this node is alone (then nothing changes). */
-    private SharedLimit shared;
+    private volatile SharedLimit shared;
     /** The fraction of the limits this node enforces alone (1 unless the fleet is degraded). */
     private double sharedFactor = 1;
     /** A connection refused by the fleet's lease count is tried again after this. */
@@ -104,6 +104,18 @@ public final class SiteThrottle {
         connects.tryTake(now);
         connections++;
         return 0;
+    }
+
+    /**
+     * Whether this node holds more connections than its limit allows now because the fleet went to
+     * degraded mode (its local share): such a connection ends after its current message. Always
+     * false for a node alone (one volatile read).
+     */
+    public boolean overFleetShare(long now) {
+        if (shared == null) return false;
+        synchronized (this) {
+            return sharedFactor < 1 && connections > effectiveMaxConnections(now);
+        }
     }
 
     /** Ends a reservation made by {@link #tryOpen}. */

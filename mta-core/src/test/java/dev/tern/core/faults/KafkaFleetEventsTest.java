@@ -163,10 +163,36 @@ class KafkaFleetEventsTest {
                 assertThat(Files.readString(cursor))
                         .contains("\"seq\":" + nodes.get(n).kafka().acknowledgedSeq());
             }
-        } finally {
-            for (Faults.Injector i : injectors) i.close();
-            for (TernServer t : nodes) t.close();
-            for (SmtpSink s : sinks) s.close();
+
+            // a restarted node resumes after its cursor: its new events go out, none of the old ones again
+            long before =
+                    records.stream().filter(r -> "node-0".equals(r.node())).count();
+            var cfg = nodes.get(0).config();
+            injectors.get(0).close();
+            nodes.get(0).close();
+            TernServer again = TernServer.start(cfg);
+            nodes.set(0, again);
+            Faults.Injector inj = new Faults.Injector(again.injectionAddress());
+            injectors.set(0, inj);
+            for (int i = 0; i < 2; i++)
+                assertThat(inj.send(List.of("restart-" + i + "@kafka.test"), "restart-" + i))
+                        .startsWith("250");
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> topic.poll().stream()
+                                    .filter(r -> "node-0".equals(r.node()))
+                                    .count()
+                            >= before + 4);
+            await().atMost(Duration.ofSeconds(10)).until(() -> again.kafka().lagEvents() == 0);
+            List<KafkaTopic.Record> after =
+                    topic.poll().stream().filter(r -> "node-0".equals(r.node())).toList();
+            assertThat(after).hasSize((int) before + 4);
+            assertThat(after.subList((int) before, after.size()))
+                    .extracting(r -> r.value().get("seq").asLong())
+                    .containsExactlyInAnyOrderElementsOf(java.util.stream.LongStream.rangeClosed(
+                                    again.kafka().acknowledgedSeq() - 3,
+                                    again.kafka().acknowledgedSeq())
+                            .boxed()
+                            .toList());
         }
     }
 

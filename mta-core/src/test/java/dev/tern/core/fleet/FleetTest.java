@@ -29,7 +29,7 @@ class FleetTest {
                 FleetNodes fleet = new FleetNodes(dir, 3, redis.url(), sink.port(), "")) {
             TernFixture a = fleet.get(0), b = fleet.get(1), c = fleet.get(2);
             for (TernFixture n : fleet.nodes)
-                await().atMost(Duration.ofSeconds(10))
+                await().atMost(Duration.ofSeconds(20))
                         .until(() -> n.tern.fleet().shared());
             String site = "site:route:127.0.0.1:" + sink.port();
             HoldTarget target = new HoldTarget(HoldTarget.Kind.SITE, "route:127.0.0.1:" + sink.port());
@@ -51,7 +51,7 @@ class FleetTest {
             FleetNodes.store(c.tern.spool(), "c", 4, "held.test");
             b.tern.delivery().wake();
             c.tern.delivery().wake();
-            await().atMost(Duration.ofSeconds(10))
+            await().atMost(Duration.ofSeconds(20))
                     .until(() -> FleetNodes.heldBack(b, "held.test") == 4 && FleetNodes.heldBack(c, "held.test") == 4);
             assertThat(sink.messageCount()).isZero();
             assertThat(sink.connectionsAccepted()).isZero();
@@ -74,7 +74,7 @@ class FleetTest {
                 FleetNodes fleet = new FleetNodes(dir, 2, redis.url(), sink.port(), "")) {
             TernFixture a = fleet.get(0), b = fleet.get(1);
             for (TernFixture n : fleet.nodes)
-                await().atMost(Duration.ofSeconds(10))
+                await().atMost(Duration.ofSeconds(20))
                         .until(() -> n.tern.fleet().shared());
             assertThat(rcpt(b, "gone@fleet.test")).startsWith("250");
             assertThat(a.call(

@@ -107,6 +107,23 @@ final class RedisProcess implements AutoCloseable {
         }
     }
 
+    /** The text of {@code INFO section} (a bulk reply), e.g. "commandstats". */
+    String info(String section) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+            s.setSoTimeout(2000);
+            s.getOutputStream().write(("INFO " + section + "\r\n").getBytes(StandardCharsets.UTF_8));
+            s.getOutputStream().flush();
+            java.io.DataInputStream in = new java.io.DataInputStream(s.getInputStream());
+            StringBuilder header = new StringBuilder();
+            int c;
+            while ((c = in.read()) != -1 && c != '\n') if (c != '\r') header.append((char) c);
+            byte[] body = new byte[Integer.parseInt(header.substring(1))];
+            in.readFully(body);
+            return new String(body, StandardCharsets.UTF_8);
+        }
+    }
+
     /** Kills the server at once (SIGKILL): every connection drops, nothing is saved. */
     void kill() throws InterruptedException {
         process.destroyForcibly();

@@ -64,6 +64,24 @@ class UnsubscribeTokensTest {
     }
 
     @Test
+    void configShowHidesTheKeysAndReadsBack() {
+        var config = ConfigLoader.parse("""
+                unsubscribe:
+                  enabled: true
+                  url: https://unsub.example.com
+                  keys: { a: "%s" }
+                  rate_per_address: 5/s
+                  tenants: { acme: { enabled: false, campaigns: { news: true } } }
+                """.formatted(KEY_A), "t");
+        String shown = dev.tern.core.config.ConfigYaml.render(config, false);
+        assertThat(shown).doesNotContain(KEY_A).contains("a: \"<hidden>\"").contains("rate_per_address: 5/s");
+        assertThat(config.unsubscribe().applies(false, "acme", "news")).isTrue();
+        assertThat(config.unsubscribe().applies(false, "acme", "other")).isFalse();
+        assertThat(config.unsubscribe().applies(true, "globex", null)).isFalse();
+        assertThat(config.unsubscribe().applies(false, "globex", null)).isTrue();
+    }
+
+    @Test
     void badConfigurationNamesTheKey() {
         assertThatThrownBy(() -> ConfigLoader.parse("""
                 unsubscribe:

@@ -17,8 +17,7 @@ import java.util.regex.Pattern;
  * (learn.microsoft.com, "Email non-delivery reports and SMTP errors in Exchange Online") name the reason.
  */
 final class ExchangeLhost implements Lhost {
-    private static final Pattern OUTLOOK =
-            Pattern.compile("(?i).+\\.(?:outbound\\.protection|prod)\\.outlook\\.com\\b");
+    private static final Pattern OUTLOOK = Pattern.compile("(?i)\\.(?:outbound\\.protection|prod)\\.outlook\\.com\\b");
     private static final Pattern MESSAGE =
             Pattern.compile("^(?:Delivery has failed to these recipients or (?:groups|distribution lists):"
                     + "|Original Message Details|.+ rejected your message to the following e-?mail addresses:"

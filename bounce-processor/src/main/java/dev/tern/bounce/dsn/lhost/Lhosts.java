@@ -34,8 +34,13 @@ public final class Lhosts {
 
     /** The first decoder that recognizes {@code mail} and reads at least one recipient from it. */
     public static Optional<Decoding> decode(BounceMail mail) {
+        return decode(mail, java.util.Set.of());
+    }
+
+    /** {@link #decode(BounceMail)} without the decoders of the families in {@code skip}. */
+    public static Optional<Decoding> decode(BounceMail mail, java.util.Set<String> skip) {
         for (Lhost l : SHIPPED) {
-            if (!l.recognizes(mail)) {
+            if (skip.contains(l.family()) || !l.recognizes(mail)) {
                 continue;
             }
             List<Decoded> out = l.decode(mail);

@@ -167,6 +167,7 @@ public final class SmtpClient implements AutoCloseable {
     SslContext policyContext(CertificateChecks.PolicyTrustManager tm) {
         try {
             return SslContextBuilder.forClient()
+                    .sslProvider(TlsEngines.provider())
                     .trustManager(tm)
                     .endpointIdentificationAlgorithm(null)
                     .build();
@@ -180,6 +181,7 @@ public final class SmtpClient implements AutoCloseable {
             if (verify) {
                 if (verifyingContext == null) {
                     verifyingContext = SslContextBuilder.forClient()
+                            .sslProvider(TlsEngines.provider())
                             .endpointIdentificationAlgorithm("HTTPS")
                             .build();
                 }
@@ -187,6 +189,7 @@ public final class SmtpClient implements AutoCloseable {
             }
             if (trustingContext == null) {
                 trustingContext = SslContextBuilder.forClient()
+                        .sslProvider(TlsEngines.provider())
                         .trustManager(InsecureTrustManagerFactory.INSTANCE)
                         .endpointIdentificationAlgorithm(null)
                         .build();
