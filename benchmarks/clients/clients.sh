@@ -21,8 +21,8 @@
 # usage: clients.sh [-n N] [-w W] [-R runs] [--size 5k] [--clients LIST] [--servers tern,postfix]
 #   -n N        timed messages per client run (default 2000)
 #   -w W        warm-up messages before each timed run, same connection(s) (default 300)
-#   --warmup M  before the first timed run, M messages (smtplib) into each server, not timed: the
-#               JVM's JIT for Tern (default 3000; Postfix gets the same)
+#   --warmup M  before the first timed run, M messages (nodemailer, pool of 5) into each server,
+#               not timed: the JVM's JIT for Tern (default 10000; Postfix gets the same)
 #   -R runs     runs per client and server (default 3; the table shows the median and every run)
 #   --size S    message size (default 5k; k = 1024)
 #   --clients   comma-separated subset of nodemailer-1,nodemailer-5,angus,smtplib,smtplib-tls
@@ -43,7 +43,7 @@ export RESULTS_DIR=${RESULTS_DIR:-$ROOT/benchmarks/results/clients}
 . "$CLIENTS_DIR/../relay/lib.sh"
 . "$CLIENTS_DIR/../relay/tern-lib.sh"
 
-N=2000; WARM=300; PREWARM=3000; RUNS=3; SIZE=5k; CLIENTS=nodemailer-1,nodemailer-5,angus,smtplib,smtplib-tls; SERVERS=tern,postfix,sink
+N=2000; WARM=300; PREWARM=10000; RUNS=3; SIZE=5k; CLIENTS=nodemailer-1,nodemailer-5,angus,smtplib,smtplib-tls; SERVERS=tern,postfix,sink
 while [ $# -gt 0 ]; do
     case $1 in
         -n) N=$2; shift ;; -w) WARM=$2; shift ;; -R) RUNS=$2; shift ;; --warmup) PREWARM=$2; shift ;;
@@ -223,7 +223,7 @@ for s in ${SERVERS//,/ }; do
     [ "$s" = sink ] || [ "$PREWARM" = 0 ] && continue
     port=$TERN_PORT; [ "$s" = postfix ] && port=$PF_PORT
     before=$(settle 0)
-    run_client smtplib "$port" "$PREWARM" 0 > /dev/null 2> "$WORK/client.err" || { log "warm-up of $s failed"; cat "$WORK/client.err" >&2; FAIL=1; }
+    run_client nodemailer-5 "$port" "$PREWARM" 0 > /dev/null 2> "$WORK/client.err" || { log "warm-up of $s failed"; cat "$WORK/client.err" >&2; FAIL=1; }
     got=$(( $(settle $((before + PREWARM))) - before ))
     log "warm-up: $PREWARM messages into $s, the sink got $got"
     [ "$got" -eq "$PREWARM" ] || FAIL=1
