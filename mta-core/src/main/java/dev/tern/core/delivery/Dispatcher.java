@@ -73,7 +73,11 @@ final class Dispatcher implements TransactionRunner.EntrySource {
                 .thenCompose(route -> tls.get()
                         .decide(
                                 entry.domain(),
-                                route.site().hostNames(),
+                                // the names the connections will use (MX names as published, a route's host)
+                                route.hosts().stream()
+                                        .map(java.net.InetSocketAddress::getHostString)
+                                        .distinct()
+                                        .toList(),
                                 route.site() instanceof SiteKey.Relay,
                                 registry.policy().config().rules())
                         .thenApply(t -> new Routed(route, t)))
