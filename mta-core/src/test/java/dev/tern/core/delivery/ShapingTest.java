@@ -158,17 +158,19 @@ class ShapingTest {
                             .sum())
                     .isEqualTo(1500);
             // max_message_rate 250/s, a token bucket with a burst of one: at most 250 * T + 1 tokens in
-            // any window T. The sink stamps a message when its data ends, a few ms after Tern took the
-            // token (10 connections, a loaded 2-core machine), so windows at the sink get 20 ms of slack:
-            // at most 250 * (T + 20 ms) + 1 (a rate 10 % too high would still exceed it in the 2 s window)
+            // any window T (the bucket itself is tested on virtual time). The sink stamps a message when
+            // its data ends, some time after Tern took the token: on a loaded 2-core machine (the CI suite
+            // beside other builds) that delay varies by tens of milliseconds, so windows at the sink get
+            // 100 ms of slack: at most 250 * (T + 100 ms) + 1. A rate 10 % too high would still exceed the
+            // 2 s and 4 s windows, and the whole run's span below bounds the average rate.
             List<Long> times = rated.messages().stream()
                     .map(ReceivedMessage::receivedAtNanos)
                     .sorted()
                     .toList();
             assertThat(times).hasSize(1500);
-            assertThat(maxInWindow(times, TimeUnit.SECONDS.toNanos(1))).isLessThanOrEqualTo(256);
-            assertThat(maxInWindow(times, TimeUnit.MILLISECONDS.toNanos(200))).isLessThanOrEqualTo(56);
-            assertThat(maxInWindow(times, TimeUnit.SECONDS.toNanos(2))).isLessThanOrEqualTo(506);
+            assertThat(maxInWindow(times, TimeUnit.SECONDS.toNanos(1))).isLessThanOrEqualTo(276);
+            assertThat(maxInWindow(times, TimeUnit.SECONDS.toNanos(2))).isLessThanOrEqualTo(526);
+            assertThat(maxInWindow(times, TimeUnit.SECONDS.toNanos(4))).isLessThanOrEqualTo(1026);
             // and the rate is used, not just respected: the run takes about 1500/250 = 6 s
             long spanMillis = TimeUnit.NANOSECONDS.toMillis(times.getLast() - times.getFirst());
             assertThat(spanMillis).isBetween(5_900L, 20_000L);
