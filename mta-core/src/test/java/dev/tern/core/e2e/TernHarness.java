@@ -27,6 +27,9 @@ final class TernHarness {
         sb.append("To: <").append(to).append(">\r\n");
         sb.append("Subject: test message ").append(i).append("\r\n");
         sb.append("Message-ID: <m").append(i).append("@inject.test>\r\n");
+        // a complete header section: Tern adds a missing Date (injection.headers.add_date), which this
+        // byte-for-byte comparison would otherwise see
+        sb.append("Date: Fri, 04 Dec 2026 12:00:00 +0000\r\n");
         sb.append("X-Tern-Campaign: camp-").append(i % 3).append("\r\n");
         sb.append("X-Folded: first part\r\n\tsecond part\r\n");
         sb.append("\r\n");
