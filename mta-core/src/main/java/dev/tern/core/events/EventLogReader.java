@@ -19,7 +19,18 @@ public final class EventLogReader implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EventLogReader.class);
 
     /** One event line (without the newline) and the position just after it. */
-    public record Line(byte[] json, long seq, long segment, long nextOffset) {}
+    public record Line(byte[] json, long seq, long segment, long nextOffset) {
+        /** The event's {@code time} in epoch milliseconds; {@code clock}'s now when it has none or it is unreadable. */
+        public long eventMillis(java.time.Clock clock) {
+            try {
+                var t = JsonLinesEventLog.JSON.readTree(json).get("time");
+                if (t != null) return java.time.Instant.parse(t.asText()).toEpochMilli();
+            } catch (java.io.IOException | RuntimeException e) {
+                // fall through: the reader's clock
+            }
+            return clock.millis();
+        }
+    }
 
     private final JsonLinesEventLog eventLog;
     private long segment;

@@ -176,7 +176,7 @@ public final class KafkaForwarder implements AutoCloseable {
                         Thread.sleep(20);
                         continue;
                     }
-                    oldestPendingMillis = eventTime(batch.get(0));
+                    oldestPendingMillis = batch.get(0).eventMillis(clock);
                 }
                 String failure = send(batch);
                 if (failure == null) {
@@ -274,16 +274,6 @@ public final class KafkaForwarder implements AutoCloseable {
             log.debug("an event line is not JSON: {}", e.toString());
         }
         return null;
-    }
-
-    private long eventTime(EventLogReader.Line line) {
-        try {
-            var t = JsonLinesEventLog.JSON.readTree(line.json()).get("time");
-            if (t != null) return java.time.Instant.parse(t.asText()).toEpochMilli();
-        } catch (IOException | RuntimeException e) {
-            // fall through
-        }
-        return clock.millis();
     }
 
     private void waitUntil(long deadline) throws InterruptedException {

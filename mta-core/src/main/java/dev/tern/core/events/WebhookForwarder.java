@@ -1,6 +1,5 @@
 package dev.tern.core.events;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -10,15 +9,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -68,9 +61,8 @@ public final class WebhookForwarder implements AutoCloseable {
             String secret) {}
 
     /** The acknowledged position: the next event to post is at (segment, offset); seq is the last acknowledged. */
-    record Cursor(long segment, long offset, long seq) {}
-
     private final Settings settings;
+
     private final JsonLinesEventLog eventLog;
     private final Clock clock;
     private final HttpClient http;
@@ -87,10 +79,10 @@ public final class WebhookForwarder implements AutoCloseable {
         this.settings = settings;
         this.eventLog = eventLog;
         this.clock = clock;
-        Cursor c = readCursor(settings.cursorFile());
+        EventLogCursor c = EventLogCursor.read(settings.cursorFile(), "webhook");
         if (c == null || c.segment() > eventLog.activeSegment()) {
             if (c != null) log.warn("webhook cursor {} points past the event log; starting at its oldest segment", c);
-            c = new Cursor(eventLog.segments().get(0), 0, 0);
+            c = new EventLogCursor(eventLog.segments().get(0), 0, 0);
         }
         ackedSeq = c.seq();
         reader = new EventLogReader(eventLog, c.segment(), c.offset());
@@ -144,7 +136,7 @@ public final class WebhookForwarder implements AutoCloseable {
                     List<EventLogReader.Line> more = reader.read(settings.batchSize() - batch.size());
                     if (batch.isEmpty() && !more.isEmpty()) {
                         batchStarted = clock.millis();
-                        oldestPendingMillis = eventTime(more.get(0));
+                        oldestPendingMillis = more.get(0).eventMillis(clock);
                     }
                     batch.addAll(more);
                 }
@@ -158,7 +150,8 @@ public final class WebhookForwarder implements AutoCloseable {
                 if (post(batch)) {
                     EventLogReader.Line last = batch.getLast();
                     long seq = last.seq() > 0 ? last.seq() : ackedSeq + batch.size();
-                    writeCursor(new Cursor(last.segment(), last.nextOffset(), seq));
+                    EventLogCursor.write(
+                            settings.cursorFile(), new EventLogCursor(last.segment(), last.nextOffset(), seq));
                     ackedSeq = seq;
                     acknowledged.increment(batch.size());
                     successes.increment();
@@ -228,55 +221,6 @@ public final class WebhookForwarder implements AutoCloseable {
             log.warn("webhook {} failed: {}; will retry", settings.url(), e.toString());
         }
         return false;
-    }
-
-    private long eventTime(EventLogReader.Line line) {
-        try {
-            JsonNode t = JsonLinesEventLog.JSON.readTree(line.json()).get("time");
-            if (t != null) return Instant.parse(t.asText()).toEpochMilli();
-        } catch (IOException | RuntimeException e) {
-            // fall through
-        }
-        return clock.millis();
-    }
-
-    static Cursor readCursor(Path file) {
-        if (!Files.exists(file)) return null;
-        try {
-            JsonNode n = JsonLinesEventLog.JSON.readTree(file.toFile());
-            return new Cursor(
-                    n.get("segment").asLong(),
-                    n.get("offset").asLong(),
-                    n.get("seq").asLong());
-        } catch (IOException | RuntimeException e) {
-            throw new IllegalStateException(
-                    "webhook cursor " + file + " is unreadable (" + e.getMessage()
-                            + "); delete it to post the whole retained event log again",
-                    e);
-        }
-    }
-
-    private static void writeCursor(Path file, Cursor c) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        byte[] json = ("{\"segment\":" + c.segment() + ",\"offset\":" + c.offset() + ",\"seq\":" + c.seq() + "}\n")
-                .getBytes(StandardCharsets.US_ASCII);
-        try (FileChannel ch = FileChannel.open(
-                tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-            ch.write(java.nio.ByteBuffer.wrap(json));
-            ch.force(true);
-        }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        } catch (IOException e) {
-            // some file systems cannot sync a directory; the rename is still atomic
-        }
-    }
-
-    private void writeCursor(Cursor c) throws IOException {
-        writeCursor(settings.cursorFile(), c);
     }
 
     /** Stops posting; an unacknowledged batch is posted again after the next start. */
