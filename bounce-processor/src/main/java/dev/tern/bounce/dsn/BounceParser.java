@@ -329,19 +329,7 @@ public final class BounceParser {
         BouncedRecipient r = built.computeIfAbsent(
                 Arrays.asList(action, dsnStatus, diag, remoteMta, diagType, segment, domain),
                 k -> build("@" + domain, action, dsnStatus, diag, remoteMta, diagType, segment));
-        return new BouncedRecipient(
-                address,
-                r.action(),
-                r.status(),
-                r.replyCode(),
-                r.command(),
-                r.remoteMta(),
-                r.diagnosticType(),
-                r.diagnosticCode(),
-                r.reason(),
-                r.hard(),
-                r.bounceClass(),
-                r.rule());
+        return withAddress(r, address);
     }
 
     /** {@link #build} for a decoder's reading: its command and reason are evidence too. */
