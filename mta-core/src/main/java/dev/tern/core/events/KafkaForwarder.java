@@ -235,13 +235,18 @@ public final class KafkaForwarder implements AutoCloseable {
         try {
             if (producer == null) producer = newProducer();
             List<Future<RecordMetadata>> acks = new ArrayList<>(batch.size());
+            long deadline = System.nanoTime() + settings.deliveryTimeout().toNanos() + TimeUnit.SECONDS.toNanos(5);
             for (EventLogReader.Line line : batch) {
                 byte[] key = messageId(line.json());
                 ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(settings.topic(), null, key, line.json());
                 r.headers().add(new RecordHeader("tern-node", node));
-                acks.add(producer.send(r));
+                Future<RecordMetadata> ack = producer.send(r);
+                // send() blocks up to max.block.ms per record while the broker is unreachable (no metadata)
+                // and then returns a failed future: the batch has failed, do not wait that long per record
+                if (ack.isDone()) ack.get();
+                if (System.nanoTime() - deadline > 0) return "no acknowledgement within " + settings.deliveryTimeout();
+                acks.add(ack);
             }
-            long deadline = System.nanoTime() + settings.deliveryTimeout().toNanos() + TimeUnit.SECONDS.toNanos(5);
             for (Future<RecordMetadata> f : acks) {
                 f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             }

@@ -82,7 +82,8 @@ public final class KafkaBroker implements AutoCloseable {
         long deadline = System.nanoTime() + STARTUP.toNanos();
         while (System.nanoTime() < deadline) {
             if (!started.isAlive())
-                throw new IOException("the Kafka broker exited with " + started.exitValue() + "; see " + log());
+                throw new IOException("the Kafka broker exited with " + started.exitValue() + "; the end of " + log()
+                        + ":\n" + logTail(40));
             try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress("127.0.0.1", port), 200);
                 return;
@@ -113,6 +114,16 @@ public final class KafkaBroker implements AutoCloseable {
 
     private Path log() {
         return dir.resolve("broker.log");
+    }
+
+    /** The last lines of the broker's log (the test's temporary directory is gone once it fails). */
+    private String logTail(int lines) {
+        try {
+            List<String> all = Files.readAllLines(log(), StandardCharsets.UTF_8);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException | UncheckedIOException e) {
+            return "(unreadable: " + e + ")";
+        }
     }
 
     /** A Kafka cluster id: 16 random bytes, URL-safe base64 without padding. */
