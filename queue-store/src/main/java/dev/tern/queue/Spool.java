@@ -23,7 +23,6 @@ import java.util.function.Consumer;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
-import org.rocksdb.Slice;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 
@@ -69,6 +68,9 @@ public final class Spool implements AutoCloseable {
     private final ReentrantReadWriteLock closeLock = new ReentrantReadWriteLock();
     private final ScheduleFloor floor = new ScheduleFloor();
     private final Object scanLock = new Object();
+    // used by scans only, under scanLock: no native objects made per scan
+    private final ReadOptions scanOptions = new ReadOptions();
+    private final WriteBatch scanBatch = new WriteBatch();
     // Written by the commit thread only (inside each write's own batch), read by anyone.
     private final AtomicLong messages = new AtomicLong();
     private final AtomicLong entryCount = new AtomicLong();
@@ -374,21 +376,28 @@ public final class Spool implements AutoCloseable {
         List<QueueEntry> out = new ArrayList<>(Math.min(limit, 1024));
         List<Lease> leaseOf = new ArrayList<>(Math.min(limit, 1024));
         List<EntryKey> leased = new ArrayList<>(Math.min(limit, 1024));
-        byte[] start = floor.scanStarting();
         byte[] upper = now == Long.MAX_VALUE ? null : Keys.scheduleStart(now + 1);
+        // no schedule key is below the floor: a floor at or past now means nothing is due, and no
+        // iterator is needed (most scans: the queue manager looks after every reception and outcome)
+        if (upper != null && floor.atOrAfter(upper)) return List.of();
+        byte[] start = floor.scanStarting();
         byte[] visitedUpTo = start;
-        try (Slice upperSlice = upper == null ? null : new Slice(upper);
-                ReadOptions ro = new ReadOptions();
-                WriteBatch batch = new WriteBatch()) {
-            if (upperSlice != null) ro.setIterateUpperBound(upperSlice);
+        WriteBatch batch = scanBatch;
+        batch.clear();
+        try {
+            boolean pastNow = false;
             String lastMessage = null;
             Envelope lastEnvelope = null;
             Lease lastLease = null;
-            try (RocksIterator it = sdb.db.newIterator(sdb.schedule, ro)) {
+            try (RocksIterator it = sdb.db.newIterator(sdb.schedule, scanOptions)) {
                 for (it.seek(start); it.isValid() && out.size() < limit; it.next()) {
                     // The schedule value is a copy of the entry value, written in the same batches as
                     // the entry itself, so the scan needs no random read per entry.
                     byte[] sk = it.key();
+                    if (upper != null && java.util.Arrays.compareUnsigned(sk, upper) >= 0) {
+                        pastNow = true; // the first key not due yet (checked here: no native bound per scan)
+                        break;
+                    }
                     visitedUpTo = Keys.successor(sk);
                     batch.delete(sdb.schedule, sk);
                     byte[] ek = Keys.scheduleEntryKey(sk);
@@ -413,7 +422,7 @@ public final class Spool implements AutoCloseable {
                     leaseOf.add(lastLease);
                 }
                 it.status();
-                if (!it.isValid()) visitedUpTo = upper == null ? visitedUpTo : upper;
+                if (pastNow || !it.isValid()) visitedUpTo = upper == null ? visitedUpTo : upper;
             }
             if (batch.count() > 0) sdb.db.write(noSync, batch);
             // known once the leases are written, before anyone gets the entries
@@ -613,6 +622,20 @@ public final class Spool implements AutoCloseable {
             if (ref == null) return Optional.of(new StoredBody(head, null, 0, false));
             RecordCodec.Tail t = RecordCodec.decodeTail(ref);
             return Optional.of(new StoredBody(head, tailPath(messageId), t.size(), t.eightBit()));
+        });
+    }
+
+    /**
+     * The stored body of a queue entry's message, as {@link #openBody(String)}; for an entry leased by
+     * {@link #due} whose message has no tail file it reads the head only (one read, not two).
+     */
+    public Optional<StoredBody> openBody(QueueEntry entry) {
+        Lease lease = leaseInfo.get(new EntryKey(entry.messageId(), entry.domain()));
+        if (lease == null || lease.tail()) return openBody(entry.messageId());
+        byte[] mk = Keys.message(entry.messageId());
+        return read(() -> {
+            byte[] head = sdb.db.get(sdb.bodies, mk);
+            return head == null ? Optional.<StoredBody>empty() : Optional.of(new StoredBody(head, null, 0, false));
         });
     }
 
@@ -832,6 +855,10 @@ public final class Spool implements AutoCloseable {
                 closed = true;
                 sdb.close();
                 noSync.close();
+                synchronized (scanLock) {
+                    scanBatch.close();
+                    scanOptions.close();
+                }
             } finally {
                 closeLock.writeLock().unlock();
             }

@@ -187,4 +187,46 @@ class SharedBatchCommitTest {
             assertThat(spool.stats()).isEqualTo(new SpoolStats(0, 0, 0, 0));
         }
     }
+
+    @Test
+    void aLeasedEntrysBodyOpensWithOrWithoutItsTailFile() throws Exception {
+        try (Spool spool = Spool.open(settings(dir))) {
+            Envelope small = envelope("small"), big = envelope("big");
+            spool.store(small, body("small"), entries(small, 10, "a.example")).join();
+            byte[] tail = new byte[200_000];
+            java.util.Arrays.fill(tail, (byte) 'y');
+            try (BodyFile f = spool.newBodyFile()) {
+                f.write(tail, 0, tail.length);
+                spool.store(big, b("Subject: big\r\n"), f, entries(big, 10, "a.example"))
+                        .join();
+            }
+            for (QueueEntry e : spool.due(10, 10)) {
+                StoredBody viaEntry = spool.openBody(e).orElseThrow();
+                StoredBody viaId = spool.openBody(e.messageId()).orElseThrow();
+                assertThat(viaEntry.readAll()).isEqualTo(viaId.readAll());
+                assertThat(viaEntry.size()).isEqualTo(viaId.size());
+                if (e.messageId().equals("big")) assertThat(viaEntry.readAll()).hasSize(200_000 + 14);
+                spool.complete(e).join();
+                assertThat(spool.openBody(e)).isEmpty();
+            }
+            assertThat(spool.stats()).isEqualTo(new SpoolStats(0, 0, 0, 0));
+            try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dir.resolve("blobs"))) {
+                assertThat(files.filter(p -> p.toString().endsWith(".body"))).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void nothingDueMeansNoScanYetEntriesStoredInThePastAreFound() {
+        try (Spool spool = Spool.open(settings(dir))) {
+            Envelope env = envelope("later");
+            spool.store(env, body("later"), entries(env, 1_000, "a.example")).join();
+            assertThat(spool.due(500, 10)).isEmpty(); // the floor is now past 500
+            assertThat(spool.due(600, 10)).isEmpty();
+            Envelope past = envelope("past");
+            spool.store(past, body("past"), entries(past, 100, "a.example")).join();
+            assertThat(Messages.ids(spool.due(600, 10))).containsExactly("past/a.example");
+            assertThat(Messages.ids(spool.due(1_000, 10))).containsExactly("later/a.example");
+        }
+    }
 }
