@@ -205,7 +205,13 @@ final class Committer implements AutoCloseable {
             counters.applied(dMessages, dEntries, dBytes);
             dMessages = dEntries = dBytes = 0;
             written = done.size();
-            for (Runnable r : afterWrite) r.run();
+            for (Runnable r : afterWrite) {
+                try {
+                    r.run();
+                } catch (RuntimeException e) {
+                    // in-memory bookkeeping only (counters, the scan floor): the write itself is done
+                }
+            }
             afterWrite.clear();
             if (inTask) startTask();
         }
