@@ -77,7 +77,8 @@ final class TransactionRunner implements Admission.Connector {
             ScheduledExecutorService timer,
             Predicate<Destination> paused,
             BooleanSupplier running,
-            java.util.function.Supplier<TlsPolicies> tls) {}
+            java.util.function.Supplier<TlsPolicies> tls,
+            java.time.Duration idleTimeout) {}
 
     private final Parts p;
 
@@ -280,10 +281,13 @@ final class TransactionRunner implements Admission.Connector {
                 || p.paused().test(d)
                 || sent >= maxMessages
                 || !conn.isOpen()
-                || (reserved == null && d.isEmpty())
                 || d.site.overFleetShare(p.nanoTime().getAsLong())) {
             if (reserved != null) p.entries().giveBack(d, reserved);
             quit(d, conn);
+            return;
+        }
+        if (reserved == null && d.isEmpty()) {
+            idle(d, s, sent);
             return;
         }
         long now = p.nanoTime().getAsLong();
@@ -367,6 +371,63 @@ final class TransactionRunner implements Admission.Connector {
             d.lastError = r.reply();
             if (r.status() == RecipientStatus.DEFERRED) d.deferrals.incrementAndGet();
         }
+    }
+
+    /**
+     * Keeps a session with nothing to send open for the next mail of its destination, at most
+     * {@code delivery.idle_connection_timeout} (Postfix's connection cache, KumoMTA's idle_timeout):
+     * mail arriving meanwhile resumes it ({@link Admission#maybeConnect}) instead of a new
+     * connection with its banner, EHLO and QUIT. Without a timeout the session ends at once.
+     */
+    private void idle(Destination d, Session s, int sent) {
+        long timeout = p.idleTimeout() == null ? 0 : p.idleTimeout().toNanos();
+        if (timeout <= 0) {
+            quit(d, s.conn());
+            return;
+        }
+        Destination.Idle w = new Destination.Idle(
+                () -> sendNext(d, s, sent, null),
+                () -> quit(d, s.conn()),
+                p.nanoTime().getAsLong() + timeout);
+        if (!d.park(w)) {
+            sendNext(d, s, sent, null); // mail arrived meanwhile
+            return;
+        }
+        sweepIdle(d, timeout);
+    }
+
+    /** Ends the idle sessions of {@code d} at their deadline: one timer per destination, not per session. */
+    private void sweepIdle(Destination d, long delayNanos) {
+        synchronized (d) {
+            if (d.idleSweepScheduled) return;
+            d.idleSweepScheduled = true;
+        }
+        try {
+            p.timer()
+                    .schedule(
+                            () -> p.worker().execute(() -> {
+                                synchronized (d) {
+                                    d.idleSweepScheduled = false;
+                                }
+                                long now = p.nanoTime().getAsLong();
+                                for (Destination.Idle w : d.expiredIdle(now))
+                                    w.expire().run();
+                                Long next = d.nextIdleDeadline();
+                                if (next != null) sweepIdle(d, Math.max(1, next - now));
+                            }),
+                            delayNanos,
+                            TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // stopping: the engine ends idle sessions itself (quitIdle)
+            synchronized (d) {
+                d.idleSweepScheduled = false;
+            }
+        }
+    }
+
+    /** Ends every idle session of {@code d} with QUIT (the engine stops). */
+    void quitIdle(Destination d) {
+        for (Destination.Idle w : d.drainIdle()) w.expire().run();
     }
 
     private void quit(Destination d, SmtpConnection conn) {
