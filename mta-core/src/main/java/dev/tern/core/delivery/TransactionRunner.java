@@ -99,8 +99,17 @@ final class TransactionRunner implements Admission.Connector {
         connect(d, first, 0, null, true, new ArrayList<>());
     }
 
-    /** An open session and what it took to get it (the hosts that failed before it, the session host). */
-    private record Session(SmtpConnection conn, List<HostAttempt> tried, HostAttempt host) {}
+    /**
+     * An open session and what it took to get it (the hosts that failed before it, the session host),
+     * with the route and TLS decision of the destination it was opened under.
+     */
+    private record Session(
+            SmtpConnection conn, List<HostAttempt> tried, HostAttempt host, Route route, DestinationTls tls) {
+        /** Whether the destination still routes and decides TLS as when the session was opened. */
+        boolean current(Destination d) {
+            return route.equals(d.route()) && tls.equals(d.tls());
+        }
+    }
 
     private void connect(
             Destination d,
@@ -109,7 +118,9 @@ final class TransactionRunner implements Admission.Connector {
             SmtpException lastFailure,
             boolean tls,
             List<HostAttempt> tried) {
-        List<InetSocketAddress> hosts = d.route().hosts();
+        Route route = d.route();
+        DestinationTls destinationTls = d.tls();
+        List<InetSocketAddress> hosts = route.hosts();
         if (hostIndex >= hosts.size()) {
             d.unreserve();
             allHostsFailed(d, first, lastFailure, tried);
@@ -117,7 +128,7 @@ final class TransactionRunner implements Admission.Connector {
         }
         InetSocketAddress host = hosts.get(hostIndex);
         String mxName = host.getHostString();
-        DestinationTls.HostTls hostTls = d.tls().forHost(mxName);
+        DestinationTls.HostTls hostTls = destinationTls.forHost(mxName);
         if (hostTls.refusal() != null) {
             // the host fails its enforced TLS policy before any connection: the next host, never clear text
             DestinationTls.Refusal r = hostTls.refusal();
@@ -152,7 +163,16 @@ final class TransactionRunner implements Admission.Connector {
                                 p.pathMetrics().hostAttempt("connected");
                                 if (tls) reportSession(hostTls, conn, mxName);
                                 d.unreserve();
-                                sendNext(d, new Session(conn, List.copyOf(tried), sessionHost(host, conn)), 0, first);
+                                sendNext(
+                                        d,
+                                        new Session(
+                                                conn,
+                                                List.copyOf(tried),
+                                                sessionHost(host, conn),
+                                                route,
+                                                destinationTls),
+                                        0,
+                                        first);
                                 return;
                             }
                             SmtpException se = asSmtp(failure);
@@ -281,6 +301,8 @@ final class TransactionRunner implements Admission.Connector {
                 || p.paused().test(d)
                 || sent >= maxMessages
                 || !conn.isOpen()
+                // a reload or a new TLS policy (MTA-STS, DANE) since: the next mail gets a new session
+                || reserved == null && !s.current(d)
                 || d.site.overFleetShare(p.nanoTime().getAsLong())) {
             if (reserved != null) p.entries().giveBack(d, reserved);
             quit(d, conn);

@@ -63,6 +63,8 @@ class MtaStsDeliveryTest {
                 dns: { servers: ["127.0.0.1:%d"] }
                 delivery:
                   smtp_port: %d
+                  # every message its own session: the reports count sessions
+                  idle_connection_timeout: 0s
                   retry: { initial: 1h, multiplier: 2, max: 2h, jitter: 0 }
                   timeouts: { connect: 2s, banner: 5s, ehlo: 5s, mail: 5s, rcpt: 5s, data_init: 5s, data_block: 5s, data_end: 5s, quit: 2s }
                   tls:
