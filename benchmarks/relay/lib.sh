@@ -128,6 +128,18 @@ sink_count() {
     echo "${s:-0}"
 }
 
+# One counter of the last "k=v ... mesg=N\r" line of a sink (sink_field FILE tls_mesg); 0 if absent.
+# The Java sink (SinkMain) writes "sess=N tls_sess=N tls_mesg=N mesg=N".
+sink_field() {
+    local f=$1 key=$2 line
+    line=$(tail -c 300 "$f" 2> /dev/null | tr '\r' '\n' | grep 'mesg=' | tail -1)
+    line=" $line"
+    case "$line" in *" $key="*) ;; *) echo 0; return ;; esac
+    line=${line##*" $key="}
+    line=${line%%[!0-9]*}
+    echo "${line:-0}"
+}
+
 # wait until something listens on 127.0.0.1:PORT (max ~5 s)
 wait_listen() {
     local port=$1 i

@@ -40,6 +40,13 @@
 #                        WARM_ROUNDS (5) rounds in all
 #      RESULT_EXTRA='cmd' evaluated before the RESULT line; its stdout ("key=value ...") is
 #                        added to it (e.g. the JVM's peak RSS, see jvm_stats in lib.sh)
+#      SINK_CMD='cmd'    start this sink instead of smtp-sink (eval'ed with exec, so its pid is the
+#                        sink's: e.g. the Java sink, see tern-relay.sh --sink); it must listen on
+#                        127.0.0.1:SINK_PORT and write smtp-sink -c's counters ("... mesg=N\r")
+#      SINK_TLS=1        every message must reach the sink over TLS: the sink's tls_mesg counter
+#                        (the Java sink's) must grow by exactly N in every run and warm-up round
+#      RUN_CHECK='cmd'   evaluated after every warm-up round and timed run; a non-zero exit fails
+#                        the run with its stdout as the reason (e.g. Tern's TLS session counters)
 #      EXCLUDE_PIDS=a,b  more MTA pids (and their children) that are not "foreign"
 #      BENCH_USERS=postfix,nobody  users whose processes are not "foreign"
 #      IDLE_MAX=0.25 IDLE_WAIT=180  wait before each run until <0.25 cores are busy
@@ -85,9 +92,36 @@ trap 'exit 130' INT TERM
 
 # one sink for warm-up and all runs, so MTA connection caches stay valid;
 # each run counts the delta of its "mesg=" counter.
-"$SINK" -u nobody -c -4 -m 1024 127.0.0.1:"$SINK_PORT" 1024 > "$WORK/sink.out" 2>&1 &
-SINK_PID=$!
-wait_listen "$SINK_PORT" || die "smtp-sink did not start on 127.0.0.1:$SINK_PORT"
+if [ -n "${SINK_CMD:-}" ]; then
+    # exec: $! is the sink process itself (its CPU is measured as the sink's)
+    ( eval "exec $SINK_CMD" ) > "$WORK/sink.out" 2> "$WORK/sink.err" &
+    SINK_PID=$!
+    for _ in 1 2 3 4 5 6; do wait_listen "$SINK_PORT" && break; done   # a JVM: up to 30 s
+    wait_listen "$SINK_PORT" || { cat "$WORK/sink.err" >&2; die "the sink ($SINK_CMD) did not start on 127.0.0.1:$SINK_PORT"; }
+else
+    "$SINK" -u nobody -c -4 -m 1024 127.0.0.1:"$SINK_PORT" 1024 > "$WORK/sink.out" 2>&1 &
+    SINK_PID=$!
+    wait_listen "$SINK_PORT" || die "smtp-sink did not start on 127.0.0.1:$SINK_PORT"
+fi
+# TLS at the sink (SINK_TLS=1) and RUN_CHECK, after a run or warm-up round that started at sink
+# tls_mesg count $1 with $2 messages: sets CHECK_FAIL to the reason, empty when all is well
+CHECK_FAIL=""
+run_checks() {
+    local tls0=$1 n=$2 got out
+    CHECK_FAIL=""
+    if [ "${SINK_TLS:-0}" = 1 ]; then
+        got=$(( $(sink_field "$WORK/sink.out" tls_mesg) - tls0 ))
+        [ "$got" -eq "$n" ] || { CHECK_FAIL="plaintext: only $got of $n messages reached the sink over TLS"; return; }
+        echo "# $got of $n messages reached the sink over TLS" >> "$RUNLOG"
+    fi
+    if [ -n "${RUN_CHECK:-}" ]; then
+        if out=$(eval "$RUN_CHECK" 2>&1); then
+            echo "# check: $(echo "$out" | tail -1)" >> "$RUNLOG"
+        else
+            CHECK_FAIL="check: $(echo "$out" | tail -1)"
+        fi
+    fi
+}
 
 inject() { # inject COUNT -> runs smtp-source, writes $WORK/time.out, returns rc
     # backgrounded + wait, so that INT/TERM reach our trap at once
@@ -127,6 +161,7 @@ settle() {
 }
 
 : > "$RUNLOG"
+[ -s "$WORK/sink.err" ] && head -3 "$WORK/sink.err" | sed 's/^/# /' >> "$RUNLOG"
 echo "# $(date -u +%FT%TZ) $FULLNAME inject=$INJECT sink=127.0.0.1:$SINK_PORT msgs=$N runs=$RUNS warmup=$WARM reuse=${REUSE:-no}" | tee -a "$RUNLOG" >&2
 
 if [ "$WARM" -gt 0 ]; then
@@ -135,13 +170,17 @@ if [ "$WARM" -gt 0 ]; then
         round=$((round + 1))
         [ -n "${PRE_RUN:-}" ] && eval "$PRE_RUN"
         [ -n "${WARM_SNAP:-}" ] && eval "$WARM_SNAP"
-        c0=$(sink_count "$WORK/sink.out")
+        c0=$(sink_count "$WORK/sink.out"); tls0=$(sink_field "$WORK/sink.out" tls_mesg)
         inject "$WARM"; rc=$?
         wait_sink $((c0 + WARM)) $(( $(date +%s) + TMO )); ok=$?
         [ $rc -eq 0 ] && [ $ok -eq 0 ] || {
             echo "warm-up FAILED: smtp-source rc=$rc sink=$(( $(sink_count "$WORK/sink.out") - c0 ))/$WARM: $(tail -2 "$WORK/source.out" | tr '\n' ' ')" | tee -a "$RUNLOG"
             echo "RESULT $FULLNAME msgs=$N seconds=nan rate=0/s status=FAIL(warmup)"; exit 1; }
         settle
+        run_checks "$tls0" "$WARM"
+        [ -z "$CHECK_FAIL" ] || {
+            echo "warm-up FAILED: $CHECK_FAIL" | tee -a "$RUNLOG"
+            echo "RESULT $FULLNAME msgs=$N seconds=nan rate=0/s status=FAIL(warmup:${CHECK_FAIL%%:*})"; exit 1; }
         verdict=""
         [ -n "${WARM_CHECK:-}" ] && { verdict=$(eval "$WARM_CHECK"); wrc=$?; }
         log "warm-up round $round of $WARM messages done${verdict:+: $verdict}"
@@ -159,7 +198,7 @@ run=0
 while [ ${#e2e_rates[@]} -lt "$RUNS" ] && [ $run -lt $((RUNS + RETRIES)) ]; do
     run=$((run + 1))
     [ -n "${PRE_RUN:-}" ] && eval "$PRE_RUN"
-    settle; c0=$SETTLED
+    settle; c0=$SETTLED; tls0=$(sink_field "$WORK/sink.out" tls_mesg)
     wait_idle; idle_ok=$?
     sink0=$(proc_ticks "$SINK_PID")
     mta0=$(pids_ticks "$MTA_PID")
@@ -217,6 +256,12 @@ while [ ${#e2e_rates[@]} -lt "$RUNS" ] && [ $run -lt $((RUNS + RETRIES)) ]; do
         echo "RESULT $FULLNAME msgs=$N seconds=nan rate=0/s status=FAIL(sink_count=$((N + extra)))"
         exit 1
     fi
+    run_checks "$tls0" "$N"
+    if [ -n "$CHECK_FAIL" ]; then
+        echo "run $run FAILED: $CHECK_FAIL" | tee -a "$RUNLOG"
+        echo "RESULT $FULLNAME msgs=$N seconds=nan rate=0/s status=FAIL(${CHECK_FAIL%%:*})"
+        exit 1
+    fi
     if [ -z "$flag" ]; then
         e2e_rates+=("$e2e_r"); e2e_secs+=("$e2e_s"); inj_rates+=("$inj_r")
         echo "$k1 $post" >> "$WORK/kv.clean"
@@ -245,4 +290,4 @@ mr=$(printf '%s\n' "${e2e_rates[@]}" | median)
 ms=$(printf '%s\n' "${e2e_secs[@]}" | median)
 mi=$(printf '%s\n' "${inj_rates[@]}" | median)
 rx=""; [ -n "${RESULT_EXTRA:-}" ] && rx=$(eval "$RESULT_EXTRA" 2>> "$RUNLOG" | tail -1)
-echo "RESULT $FULLNAME msgs=$N seconds=$ms rate=$(fmt0 "$mr")/s inject_rate=$(fmt0 "$mi")/s${kv:+ $kv}${rx:+ $rx} sink_exact=yes runs=${#e2e_rates[@]} disturbed=$disturbed status=$status e2e_rates=$(IFS=,; echo "${e2e_rates[*]}")" | tee -a "$RUNLOG" ${RESULT_FILE:+"$RESULT_FILE"}
+echo "RESULT $FULLNAME msgs=$N seconds=$ms rate=$(fmt0 "$mr")/s inject_rate=$(fmt0 "$mi")/s${kv:+ $kv}${rx:+ $rx} sink_exact=yes$([ "${SINK_TLS:-0}" = 1 ] && echo ' sink_tls_exact=yes') runs=${#e2e_rates[@]} disturbed=$disturbed status=$status e2e_rates=$(IFS=,; echo "${e2e_rates[*]}")" | tee -a "$RUNLOG" ${RESULT_FILE:+"$RESULT_FILE"}

@@ -19,13 +19,17 @@
 #                    Postfix in every cell; RSA-2048 and UNSYNCED only in the 5 KB x 50 cell
 #   --quick          smoke test: 1 run, 2,000 messages (500 warm-up), 5,000 for the raw limit
 #   --unsynced       also run Tern UNSYNCED in every cell, not only in the headline cell
-#   --skip LIST      leave out some of: raw, postfix, rsa, unsynced, latency, chart
+#   --skip LIST      leave out some of: raw, postfix, rsa, unsynced, latency, tls, chart
 #   defaults: one cell, 5 KB x 50 sessions (the headline): raw limit, Tern synced Ed25519 (+ its
 #   latency at 50 % of the rate just measured), Tern synced RSA-2048, Tern with the spool's WAL
 #   not synced (Ed25519, labelled UNSYNCED), Postfix; 3 runs (medians);
 #   per relay run 20,000 messages up to 10 KB and 5,000 above (-n overrides), for the raw limit
 #   50,000 / 10,000; warm-up 20,000 messages up to 10 KB, 5,000 above (-w overrides; not timed:
 #   Tern needs about that many before its JIT-compiled code is steady).
+#   TLS to the sink (issue 20), headline cell only, after the rows above: Tern (synced, Ed25519) to
+#   the Java sink (smtp-sink has no STARTTLS) without STARTTLS, then with STARTTLS (self-signed
+#   certificate, Tern's default policy opportunistic): the pair isolates the TLS cost from the
+#   sink's own; each run fails unless every message arrived over TLS (tern-relay.sh --sink).
 # Output in benchmarks/results/relay/: summary-*.txt (RESULT lines), .table, .jsonl (one JSON
 # object per result: the results file), .png (the chart, dev.tern.bench.report.ChartMain), .log.
 # env: IDLE_WAIT (30) IDLE_MAX (0.25) RETRIES (1): wait for a quiet machine before each run,
@@ -110,6 +114,10 @@ for size in $SIZE_LIST; do
             step "Tern, UNSYNCED, Ed25519, $cell" LAT_FRACTION= TERN_DKIM=ed25519 TERN_SYNC=false "$BENCH_DIR/tern-relay.sh" "${RB[@]}"
         fi
         skip postfix || step "Postfix, $cell" "$BENCH_DIR/postfix-relay.sh" "${RB[@]}"
+        if headline "$size" "$sess" && ! skip tls; then
+            step "Tern, synced, Ed25519, Java sink plain, $cell" LAT_FRACTION= TERN_DKIM=ed25519 TERN_SYNC=true TERN_SINK=java "$BENCH_DIR/tern-relay.sh" "${RB[@]}"
+            step "Tern, synced, Ed25519, Java sink STARTTLS, $cell" LAT_FRACTION= TERN_DKIM=ed25519 TERN_SYNC=true TERN_SINK=java-tls "$BENCH_DIR/tern-relay.sh" "${RB[@]}"
+        fi
     done
 done
 echo "# finished $(date -u +%FT%TZ), load average $(loadavg)" | tee -a "$SUM"

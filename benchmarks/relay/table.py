@@ -23,6 +23,8 @@ LABELS = {
     "tern-relay-none": "Tern, synced, no DKIM",
     "tern-relay-ed25519-UNSYNCED": "Tern, UNSYNCED spool, DKIM Ed25519",
     "tern-relay-rsa2048-UNSYNCED": "Tern, UNSYNCED spool, DKIM RSA-2048",
+    "tern-relay-ed25519-javasink": "Tern, synced, Ed25519 -> Java sink, plain",
+    "tern-relay-ed25519-javasink-tls": "Tern, synced, Ed25519 -> Java sink, STARTTLS (self-signed, opportunistic)",
     "postfix-relay": "Postfix 3.7 (fsync, no DKIM)",
     "tern-latency-ed25519": "Tern Ed25519, paced load (latency)",
     "tern-latency-rsa2048": "Tern RSA-2048, paced load (latency)",
@@ -148,7 +150,7 @@ def main():
         raw, pf = rates.get("raw-limit"), rates.get("postfix-relay")
         print("%d KB, %d sessions:" % (round(size / 1024), sess))
         for name, rate in rates.items():
-            if not name.startswith("tern-relay") or not rate:
+            if not name.startswith("tern-relay") or not rate or "-javasink" in name:
                 continue
             parts = []
             if pf:
@@ -162,6 +164,18 @@ def main():
             print("  %-36s %s" % (LABELS.get(name, name) + ":", "; ".join(parts) or "-"))
         if pf and raw:
             print("  %-36s %.1f%% of raw limit" % (LABELS["postfix-relay"] + ":", 100 * pf / raw))
+        # TLS to the sink: the Java sink plain vs STARTTLS (same sink, so the TLS cost alone)
+        for plain in [n for n in rates if n.endswith("-javasink")]:
+            tls, rp = rates.get(plain + "-tls"), rates.get(plain)
+            if tls and rp:
+                cpu = {n: num(next(r["kv"] for r in rows if r["name"] == n and r["size"] == size and r["sess"] == sess),
+                              "mta_cpu_s_per_1k") for n in (plain, plain + "-tls")}
+                extra = ""
+                if cpu[plain] and cpu[plain + "-tls"]:
+                    extra = "; Tern CPU %.3f -> %.3f s per 1,000 msg (%+.1f%%)" % (
+                        cpu[plain], cpu[plain + "-tls"], 100 * (cpu[plain + "-tls"] / cpu[plain] - 1))
+                print("  %-36s %s msg/s with STARTTLS vs %s plain (%+.1f%%)%s" % (
+                    "TLS to the sink (Java sink):", fmt(tls), fmt(rp), 100 * (tls / rp - 1), extra))
     for r in rows:
         kv = r["kv"]
         if r["name"].startswith("tern-latency"):

@@ -14,7 +14,17 @@
 # runs with the JVM's pid (exact MTA CPU), the latency of every run from Tern's event log
 # (latency.py), CPU per JVM thread group (thread-cpu.py, in the run log), and the JVM's peak RSS and largest heap after GC. Tern is stopped by PID.
 #
-# usage: tern-relay.sh [relay-bench.sh options, e.g. -n 20000 -l 5120 -s 50 -R 3]
+# usage: tern-relay.sh [--sink smtp-sink|java|java-tls | --sink-tls] [relay-bench.sh options, e.g. -n 20000 -l 5120 -s 50 -R 3]
+#   --sink S / TERN_SINK=S  the sink Tern delivers to (default smtp-sink, Postfix's, no STARTTLS);
+#          java: the Java sink (dev.tern.bench.sink.SinkMain: testkit SmtpSink, Netty, OpenSSL engine)
+#          without STARTTLS; java-tls (= --sink-tls): the same sink offering STARTTLS with a
+#          self-signed certificate, which Tern's default policy (opportunistic) accepts. With java-tls
+#          every run fails unless every message reached the sink over TLS (the sink's count) and
+#          Tern's tern_outbound_sessions_total counted no session without TLS since the probe
+#          (tls-sessions.py): a silent fallback to clear text fails the run. The probe (DKIM check)
+#          still goes to a dumping smtp-sink. Name suffix: -javasink, -javasink-tls.
+#          TERN_SINK_SELFTEST=plaintext with java-tls: the sink offers no STARTTLS, so the run must
+#          end in status=FAIL(plaintext) (proves the check).
 # env:   TERN_DKIM   ed25519 (default) | rsa2048 | none
 #        TERN_SYNC   true (default: WAL synced before 250) | false (labelled "unsynced")
 #        TERN_RSA_ENGINE  unset (Tern's default: auto) | auto | native | java (dkim.rsa_engine)
@@ -47,7 +57,21 @@ done
 SINK=$(find_bin smtp-sink) || exit 1
 SRC=$(find_bin smtp-source) || exit 1
 
-NAME=tern-relay-$TERN_DKIM; [ "$TERN_SYNC" = false ] && NAME=$NAME-UNSYNCED
+TERN_SINK=${TERN_SINK:-smtp-sink}
+args=()
+while [ $# -gt 0 ]; do
+    case $1 in
+        --sink) TERN_SINK=${2:-}; shift ;;
+        --sink-tls) TERN_SINK=java-tls ;;
+        *) args+=("$1") ;;
+    esac
+    shift
+done
+set -- ${args[@]+"${args[@]}"}
+case $TERN_SINK in smtp-sink|java|java-tls) ;; *) die "--sink / TERN_SINK must be smtp-sink, java or java-tls" ;; esac
+NAME=tern-relay-$TERN_DKIM
+case $TERN_SINK in java) NAME=$NAME-javasink ;; java-tls) NAME=$NAME-javasink-tls ;; esac
+[ "$TERN_SYNC" = false ] && NAME=$NAME-UNSYNCED
 size=5120; sess=20; prev=""   # relay-bench.sh's defaults; -l / -s override
 for a in "$@"; do [ "$prev" = -l ] && size=$a; [ "$prev" = -s ] && sess=$a; prev=$a; done
 WORK=$(mktemp -d "$RESULTS_DIR/.tmp.$NAME.XXXX")
@@ -91,6 +115,31 @@ fi
 sleep 6
 kill_pid "$PROBE_PID"; PROBE_PID=""
 
+# --- the Java sink (TERN_SINK=java|java-tls): relay-bench.sh starts it instead of smtp-sink ---
+SINK_CMD=""; SINK_TLS=0; RUN_CHECK=""
+if [ "$TERN_SINK" != smtp-sink ]; then
+    # builds the benchmarks module first when needed, and says which TLS engine the sink uses
+    engine=$("$ROOT/benchmarks/bin/bench" main dev.tern.bench.sink.SinkMain --engine yes) ||
+        die "the Java sink cannot run (benchmarks module not built?)"
+    java=${JAVA_HOME:+$JAVA_HOME/bin/}java
+    cp -r "$ROOT/benchmarks/target/classes" "$WORK/sink-classes"   # a rebuild cannot touch it
+    SINK_CMD="'$java' -XX:+IgnoreUnrecognizedVMOptions --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xms256m -Xmx256m"
+    SINK_CMD="$SINK_CMD -cp '$WORK/sink-classes:$(cat "$ROOT/benchmarks/target/classpath.txt")' dev.tern.bench.sink.SinkMain"
+    offer=no; [ "$TERN_SINK" = java-tls ] && offer=yes
+    # self-test of the checks: the TLS row's sink without STARTTLS, as if TLS had fallen back to
+    # clear text: the run must FAIL (status=FAIL(plaintext))
+    [ "${TERN_SINK_SELFTEST:-}" = plaintext ] && offer=no && log "SELF-TEST: the sink offers no STARTTLS; this run must FAIL"
+    SINK_CMD="$SINK_CMD --listen 127.0.0.1:$SINK_PORT --starttls $offer"
+    if [ "$TERN_SINK" = java-tls ]; then
+        SINK_TLS=1
+        metrics=http://127.0.0.1:$TERN_ADMIN_PORT/metrics
+        python3 "$BENCH_DIR/tls-sessions.py" "$metrics" "$WORK/tls.base" --init || die "cannot read $metrics"
+        RUN_CHECK="python3 '$BENCH_DIR/tls-sessions.py' '$metrics' '$WORK/tls.base'"
+    fi
+    log "sink: Java (SinkMain, $engine), STARTTLS $([ "$offer" = yes ] && echo "offered, self-signed" || echo "not offered")"
+fi
+export SINK_CMD SINK_TLS RUN_CHECK
+
 # per run: CPU per JVM thread group (into the run log) and the latency percentiles; with
 # TERN_CPU_BUDGET=DIR also a JFR CPU-time profile of every timed run (cpu-budget.sh)
 budget_pre=""; budget_post=""
@@ -114,6 +163,9 @@ wait "$CHILD"; rc=$?; CHILD=""
 # The Java injector (LoadMain) paces the load over the same number of sessions; the pace is
 # LAT_FRACTION x the median e2e rate just measured, and the RESULT line reports the fraction
 # actually achieved.
+if [ -n "${LAT_FRACTION:-}" ] && [ "$TERN_SINK" != smtp-sink ]; then
+    log "no latency run with --sink $TERN_SINK (load-latency.sh uses smtp-sink)"; LAT_FRACTION=""
+fi
 if [ "$rc" -eq 0 ] && [ -n "${LAT_FRACTION:-}" ] && [ -s "$WORK/result" ]; then
     e2e=$(grep -o ' rate=[0-9.]*' "$WORK/result" | head -1 | cut -d= -f2)
     lr=$(awk -v r="$e2e" -v f="$LAT_FRACTION" 'BEGIN{printf "%.1f", r*f}')

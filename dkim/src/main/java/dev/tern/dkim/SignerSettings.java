@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * What one DKIM signature looks like: signing domain ({@code d=}), selector ({@code s=}), key, canonicalization
@@ -115,93 +116,80 @@ public record SignerSettings(
     }
 
     public SignerSettings withCanonicalization(Canonicalization header, Canonicalization body) {
-        return new SignerSettings(
-                domain,
-                selector,
-                key,
-                header,
-                body,
-                headers,
-                overSignedHeaders,
-                expiry,
-                clock,
-                bodyLengthTag,
-                identity);
+        return copy(c -> {
+            c.headerCanonicalization = header;
+            c.bodyCanonicalization = body;
+        });
     }
 
     public SignerSettings withHeaders(List<String> signed, List<String> overSigned) {
-        return new SignerSettings(
-                domain,
-                selector,
-                key,
-                headerCanonicalization,
-                bodyCanonicalization,
-                signed,
-                overSigned,
-                expiry,
-                clock,
-                bodyLengthTag,
-                identity);
+        return copy(c -> {
+            c.headers = signed;
+            c.overSignedHeaders = overSigned;
+        });
     }
 
     public SignerSettings withExpiry(Duration newExpiry) {
-        return new SignerSettings(
-                domain,
-                selector,
-                key,
-                headerCanonicalization,
-                bodyCanonicalization,
-                headers,
-                overSignedHeaders,
-                newExpiry,
-                clock,
-                bodyLengthTag,
-                identity);
+        return copy(c -> c.expiry = newExpiry);
     }
 
     public SignerSettings withClock(Clock newClock) {
-        return new SignerSettings(
-                domain,
-                selector,
-                key,
-                headerCanonicalization,
-                bodyCanonicalization,
-                headers,
-                overSignedHeaders,
-                expiry,
-                newClock,
-                bodyLengthTag,
-                identity);
+        return copy(c -> c.clock = newClock);
     }
 
     public SignerSettings withBodyLengthTag(boolean enabled) {
-        return new SignerSettings(
-                domain,
-                selector,
-                key,
-                headerCanonicalization,
-                bodyCanonicalization,
-                headers,
-                overSignedHeaders,
-                expiry,
-                clock,
-                enabled,
-                identity);
+        return copy(c -> c.bodyLengthTag = enabled);
     }
 
     public SignerSettings withIdentity(String newIdentity) {
+        return copy(c -> c.identity = newIdentity);
+    }
+
+    /** These settings with {@code change} applied (validated again). */
+    private SignerSettings copy(Consumer<Copy> change) {
+        Copy c = new Copy(this);
+        change.accept(c);
         return new SignerSettings(
-                domain,
-                selector,
-                key,
-                headerCanonicalization,
-                bodyCanonicalization,
-                headers,
-                overSignedHeaders,
-                expiry,
-                clock,
-                bodyLengthTag,
-                newIdentity);
+                c.domain,
+                c.selector,
+                c.key,
+                c.headerCanonicalization,
+                c.bodyCanonicalization,
+                c.headers,
+                c.overSignedHeaders,
+                c.expiry,
+                c.clock,
+                c.bodyLengthTag,
+                c.identity);
+    }
+
+    /** The fields of settings being copied, for the {@code withX} methods. */
+    private static final class Copy {
+        String domain;
+        String selector;
+        DkimKey key;
+        Canonicalization headerCanonicalization;
+        Canonicalization bodyCanonicalization;
+        List<String> headers;
+        List<String> overSignedHeaders;
+        Duration expiry;
+        Clock clock;
+        boolean bodyLengthTag;
+        String identity;
+
+        Copy(SignerSettings s) {
+            domain = s.domain;
+            selector = s.selector;
+            key = s.key;
+            headerCanonicalization = s.headerCanonicalization;
+            bodyCanonicalization = s.bodyCanonicalization;
+            headers = s.headers;
+            overSignedHeaders = s.overSignedHeaders;
+            expiry = s.expiry;
+            clock = s.clock;
+            bodyLengthTag = s.bodyLengthTag;
+            identity = s.identity;
+        }
     }
 
     /** The signing algorithm, from the key. */

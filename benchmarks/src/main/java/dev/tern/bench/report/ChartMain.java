@@ -39,6 +39,8 @@ public final class ChartMain {
             new Series("tern-relay-rsa2048", "Tern, synced, RSA-2048", new Color(0x6baed6)),
             new Series("tern-relay-ed25519-UNSYNCED", "Tern, UNSYNCED, Ed25519", new Color(0x2ca02c)),
             new Series("tern-relay-none", "Tern, synced, no DKIM", new Color(0x17becf)),
+            new Series("tern-relay-ed25519-javasink", "Tern, Ed25519, Java sink, plain", new Color(0x9467bd)),
+            new Series("tern-relay-ed25519-javasink-tls", "Tern, Ed25519, Java sink, STARTTLS", new Color(0xc5b0d5)),
             new Series("postfix-relay", "Postfix (fsync, no DKIM)", new Color(0xd62728)));
 
     private static final int PANEL_W = 560;

@@ -88,31 +88,34 @@ public record Event(
 
     /** This event with the {@code suppressed} field set. */
     public Event withSuppressed(String v) {
-        return new Event(
-                kind,
-                time,
-                messageId,
-                recipient,
-                sender,
-                tenant,
-                campaign,
-                pool,
-                source,
-                site,
-                remote,
-                reply,
-                reason,
-                bounceClass,
-                hard,
-                attempts,
-                size,
-                client,
-                feedbackType,
-                v,
-                headerMessageId,
-                meta,
-                tlsPolicy,
-                hosts);
+        return toBuilder().suppressed(v).build();
+    }
+
+    /** A builder holding every field of this event, to build a changed copy. */
+    public Builder toBuilder() {
+        Builder b = new Builder(kind, messageId, recipient);
+        b.time = time;
+        b.sender = sender;
+        b.tenant = tenant;
+        b.campaign = campaign;
+        b.pool = pool;
+        b.source = source;
+        b.site = site;
+        b.remote = remote;
+        b.reply = reply;
+        b.reason = reason;
+        b.bounceClass = bounceClass;
+        b.hard = hard;
+        b.attempts = attempts;
+        b.size = size;
+        b.client = client;
+        b.feedbackType = feedbackType;
+        b.suppressed = suppressed;
+        b.headerMessageId = headerMessageId;
+        b.meta = meta;
+        b.tlsPolicy = tlsPolicy;
+        b.hosts = hosts;
+        return b;
     }
 
     /** Same as {@link #kind()}. */
@@ -144,6 +147,7 @@ public record Event(
                 bounceClass,
                 client,
                 feedbackType,
+                suppressed,
                 headerMessageId,
                 tlsPolicy;
         private java.util.Map<String, String> meta;
@@ -270,6 +274,12 @@ public record Event(
             return this;
         }
 
+        /** {@code pending} (a hard bounce awaiting confirmation) or {@code yes}: the address is suppressed. */
+        public Builder suppressed(String v) {
+            suppressed = v;
+            return this;
+        }
+
         public Event build() {
             return new Event(
                     type,
@@ -291,7 +301,7 @@ public record Event(
                     size,
                     client,
                     feedbackType,
-                    null,
+                    suppressed,
                     headerMessageId,
                     meta,
                     tlsPolicy,

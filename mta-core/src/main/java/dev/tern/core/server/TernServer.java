@@ -14,8 +14,10 @@ import dev.tern.core.delivery.smtp.SmtpClientSettings;
 import dev.tern.core.dns.DnsSettings;
 import dev.tern.core.dns.MxResolver;
 import dev.tern.core.events.EventBus;
+import dev.tern.core.events.EventLogForwarder;
 import dev.tern.core.events.JsonLinesEventLog;
-import dev.tern.core.events.WebhookForwarder;
+import dev.tern.core.events.KafkaSink;
+import dev.tern.core.events.WebhookSink;
 import dev.tern.core.feedback.Feedback;
 import dev.tern.core.inject.DkimSigning;
 import dev.tern.core.inject.InjectionListener;
@@ -63,8 +65,8 @@ public final class TernServer implements AutoCloseable {
     private final dev.tern.core.telemetry.PathMetrics pathMetrics = new dev.tern.core.telemetry.PathMetrics(registry);
     private final Feedback feedback;
     private dev.tern.core.unsubscribe.OneClickServer oneClick; // null: no unsubscribe.listen
-    private final WebhookForwarder webhook;
-    private final dev.tern.core.events.KafkaForwarder kafka;
+    private final EventLogForwarder webhook;
+    private final EventLogForwarder kafka;
     private final java.nio.file.Path configFile;
     private final Reloader reloader;
     private final Lifecycle lifecycle;
@@ -101,12 +103,10 @@ public final class TernServer implements AutoCloseable {
             ReplyClassifier classifier = ReplyClassifier.shipped();
             feedback = life.add("feedback", Feedback.create(config, spool, events, classifier, registry, clock));
             webhook = ec.webhook().enabled()
-                    ? life.add("webhook", new WebhookForwarder(webhookSettings(ec), eventLog, registry, clock))
+                    ? life.add("webhook", WebhookSink.forwarder(webhookSettings(ec), eventLog, registry, clock))
                     : null;
             kafka = config.fleet() != null && config.fleet().kafka().enabled()
-                    ? life.add(
-                            "kafka",
-                            new dev.tern.core.events.KafkaForwarder(kafkaSettings(config), eventLog, registry, clock))
+                    ? life.add("kafka", KafkaSink.forwarder(kafkaSettings(config), eventLog, registry, clock))
                     : null;
             dkim = life.add("dkim", new DkimSigning(config.dkim(), registry));
             // the engine's executors close after the event loops, so that deliveries those cut end first
@@ -288,12 +288,12 @@ public final class TernServer implements AutoCloseable {
                 config.events().log());
     }
 
-    private static WebhookForwarder.Settings webhookSettings(TernConfig.Events ec) {
+    private static WebhookSink.Settings webhookSettings(TernConfig.Events ec) {
         TernConfig.Webhook w = ec.webhook();
         java.nio.file.Path cursor = w.cursor().isEmpty()
                 ? ec.log().toAbsolutePath().resolveSibling(ec.log().getFileName() + ".webhook-cursor")
                 : java.nio.file.Path.of(w.cursor());
-        return new WebhookForwarder.Settings(
+        return new WebhookSink.Settings(
                 java.net.URI.create(w.url()),
                 w.headers(),
                 w.batchSize(),
@@ -305,7 +305,7 @@ public final class TernServer implements AutoCloseable {
                 w.secret());
     }
 
-    private static dev.tern.core.events.KafkaForwarder.Settings kafkaSettings(TernConfig config) {
+    private static KafkaSink.Settings kafkaSettings(TernConfig config) {
         TernConfig.Events ec = config.events();
         dev.tern.core.config.KafkaEvents k = config.fleet().kafka();
         java.nio.file.Path cursor = k.cursor().isEmpty()
@@ -314,7 +314,7 @@ public final class TernServer implements AutoCloseable {
         String node = config.fleet().nodeId().isEmpty()
                 ? config.server().hostname()
                 : config.fleet().nodeId();
-        return new dev.tern.core.events.KafkaForwarder.Settings(
+        return new KafkaSink.Settings(
                 k.bootstrap(),
                 k.topic(),
                 node,
@@ -420,12 +420,12 @@ public final class TernServer implements AutoCloseable {
     }
 
     /** The webhook forwarder, or null when no webhook is configured. */
-    public WebhookForwarder webhook() {
+    public EventLogForwarder webhook() {
         return webhook;
     }
 
     /** The Kafka event sink, or null when {@code fleet.kafka} has no bootstrap address. */
-    public dev.tern.core.events.KafkaForwarder kafka() {
+    public EventLogForwarder kafka() {
         return kafka;
     }
 

@@ -135,40 +135,12 @@ class LocalFailureReasonTest {
     }
 
     private static void inject(InetSocketAddress to, List<String> recipients) throws IOException {
-        try (Socket s = new Socket(to.getAddress(), to.getPort())) {
-            s.setSoTimeout(10_000);
-            BufferedReader in =
-                    new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
-            OutputStream out = s.getOutputStream();
-            expect(in, "220");
-            command(out, in, "EHLO injector.test", "250");
-            for (String rcpt : recipients) {
-                command(out, in, "MAIL FROM:<sender@inject.test>", "250");
-                command(out, in, "RCPT TO:<" + rcpt + ">", "250");
-                command(out, in, "DATA", "354");
-                out.write(("From: <sender@inject.test>\r\nTo: <" + rcpt + ">\r\nSubject: t\r\n\r\nhello\r\n.\r\n")
-                        .getBytes(StandardCharsets.US_ASCII));
-                out.flush();
-                expect(in, "250");
-            }
-            command(out, in, "QUIT", "221");
-        }
-    }
-
-    private static void command(OutputStream out, BufferedReader in, String line, String code) throws IOException {
-        out.write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
-        out.flush();
-        expect(in, code);
-    }
-
-    private static String expect(BufferedReader in, String code) throws IOException {
-        String line;
-        do {
-            line = in.readLine();
-            if (line == null) throw new IOException("connection closed, expected " + code);
-        } while (line.length() > 3 && line.charAt(3) == '-');
-        if (!line.startsWith(code)) throw new IOException("expected " + code + ", got " + line);
-        return line;
+        for (String rcpt : recipients)
+            RawSmtp.send(
+                    to,
+                    "sender@inject.test",
+                    rcpt,
+                    "From: <sender@inject.test>\r\nTo: <" + rcpt + ">\r\nSubject: t\r\n\r\nhello\r\n");
     }
 
     private static String scrape(InetSocketAddress admin) throws Exception {

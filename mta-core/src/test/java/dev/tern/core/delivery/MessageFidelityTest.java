@@ -12,12 +12,8 @@ import dev.tern.core.testing.TestConfig;
 import dev.tern.testkit.smtp.Command;
 import dev.tern.testkit.smtp.Phase;
 import dev.tern.testkit.smtp.SmtpSink;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -115,34 +111,6 @@ class MessageFidelityTest {
 
     /** Injects one message with SMTPUTF8 and BODY=8BITMIME on MAIL FROM (ASCII addresses). */
     private static void inject(InetSocketAddress to, String rcpt, String message) throws IOException {
-        try (Socket s = new Socket(to.getAddress(), to.getPort())) {
-            s.setSoTimeout(10_000);
-            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
-            OutputStream out = s.getOutputStream();
-            expect(in, "220");
-            command(out, in, "EHLO injector.test", "250");
-            command(out, in, "MAIL FROM:<a@shop.test> BODY=8BITMIME SMTPUTF8", "250");
-            command(out, in, "RCPT TO:<" + rcpt + ">", "250");
-            command(out, in, "DATA", "354");
-            out.write((message + ".\r\n").getBytes(StandardCharsets.UTF_8));
-            out.flush();
-            expect(in, "250");
-            command(out, in, "QUIT", "221");
-        }
-    }
-
-    private static void command(OutputStream out, BufferedReader in, String line, String code) throws IOException {
-        out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
-        out.flush();
-        expect(in, code);
-    }
-
-    private static void expect(BufferedReader in, String code) throws IOException {
-        String line;
-        do {
-            line = in.readLine();
-            if (line == null) throw new IOException("connection closed, expected " + code);
-        } while (line.length() > 3 && line.charAt(3) == '-');
-        if (!line.startsWith(code)) throw new IOException("expected " + code + ", got " + line);
+        RawSmtp.send(to, "a@shop.test", "BODY=8BITMIME SMTPUTF8", rcpt, message);
     }
 }

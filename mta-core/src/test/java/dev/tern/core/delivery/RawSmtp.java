@@ -20,15 +20,30 @@ final class RawSmtp {
         return sendTimed(to, from, rcpt, message).reply();
     }
 
+    /** Sends one message with {@code mailParameters} on MAIL FROM (e.g. {@code BODY=8BITMIME SMTPUTF8}). */
+    static String send(InetSocketAddress to, String from, String mailParameters, String rcpt, String message)
+            throws IOException {
+        return sendTimed(to, from, mailParameters, rcpt, message).reply();
+    }
+
     /** Sends one message and also tells when its final dot went out. */
     static Sent sendTimed(InetSocketAddress to, String from, String rcpt, String message) throws IOException {
+        return sendTimed(to, from, "", rcpt, message);
+    }
+
+    private static Sent sendTimed(InetSocketAddress to, String from, String mailParameters, String rcpt, String message)
+            throws IOException {
         try (Socket s = new Socket(to.getAddress(), to.getPort())) {
             s.setSoTimeout(10_000);
             BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
             OutputStream out = s.getOutputStream();
             reply(in, "220");
             command(out, in, "EHLO injector.test", "250");
-            command(out, in, "MAIL FROM:<" + from + ">", "250");
+            command(
+                    out,
+                    in,
+                    "MAIL FROM:<" + from + ">" + (mailParameters.isEmpty() ? "" : " " + mailParameters),
+                    "250");
             command(out, in, "RCPT TO:<" + rcpt + ">", "250");
             command(out, in, "DATA", "354");
             out.write((message + ".\r\n").getBytes(StandardCharsets.UTF_8));

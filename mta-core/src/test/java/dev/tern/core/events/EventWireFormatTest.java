@@ -9,9 +9,19 @@ import org.junit.jupiter.api.Test;
 
 /** The JSON of an event (event log and webhooks) is the format platforms read: it must not drift. */
 class EventWireFormatTest {
-    @Test
-    void everyFieldKeepsItsNameAndOrder() throws Exception {
-        Event e = Event.of(EventType.TRANSIENT_FAILURE, "m1", "rcpt@x.test")
+    private static final HostAttempt HOST = new HostAttempt(
+            "mx.x.test",
+            "192.0.2.2",
+            25,
+            HostAttempt.Outcome.BOUNCED,
+            "550 5.1.1 unknown",
+            "TLSv1.3",
+            "TLS_AES",
+            "dane");
+
+    /** An event with the fields of the classic wire format set. */
+    private static Event.Builder sample() {
+        return Event.of(EventType.TRANSIENT_FAILURE, "m1", "rcpt@x.test")
                 .time(Instant.parse("2026-01-02T03:04:05.678Z"))
                 .sender("s@y.test")
                 .tenant("t")
@@ -27,8 +37,12 @@ class EventWireFormatTest {
                 .attempts(2)
                 .size(1234)
                 .client("127.0.0.1")
-                .feedbackType("abuse")
-                .build();
+                .feedbackType("abuse");
+    }
+
+    @Test
+    void everyFieldKeepsItsNameAndOrder() throws Exception {
+        Event e = sample().build();
         assertThat(JsonLinesEventLog.JSON.writeValueAsString(e))
                 .isEqualTo("{\"type\":\"transient_failure\",\"time\":\"2026-01-02T03:04:05.678Z\","
                         + "\"message_id\":\"m1\",\"recipient\":\"rcpt@x.test\",\"sender\":\"s@y.test\","
@@ -47,6 +61,22 @@ class EventWireFormatTest {
             assertThat(n.get("type").asText()).isEqualTo(k.name().toLowerCase(java.util.Locale.ROOT));
             assertThat(EventType.fromWire(n.get("type").asText())).isEqualTo(k);
         }
+    }
+
+    @Test
+    void toBuilderCopiesEveryField() throws Exception {
+        Event e = sample().suppressed("pending")
+                .headerMessageId("<id@y.test>")
+                .meta(java.util.Map.of("k", "v"))
+                .tlsPolicy("dane")
+                .hosts(java.util.List.of(HOST))
+                .build();
+        for (var c : Event.class.getRecordComponents())
+            assertThat(c.getAccessor().invoke(e)).as(c.getName()).isNotNull();
+        assertThat(e.toBuilder().build()).isEqualTo(e);
+        assertThat(e.withSuppressed("yes").suppressed()).isEqualTo("yes");
+        assertThat(e.withSuppressed("yes").toBuilder().suppressed("pending").build())
+                .isEqualTo(e);
     }
 
     @Test

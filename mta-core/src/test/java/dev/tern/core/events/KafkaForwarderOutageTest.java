@@ -34,7 +34,7 @@ class KafkaForwarderOutageTest {
                     .reply("250 ok")
                     .build());
         Path cursor = dir.resolve("events.jsonl.kafka-cursor");
-        KafkaForwarder.Settings settings = new KafkaForwarder.Settings(
+        KafkaSink.Settings settings = new KafkaSink.Settings(
                 "127.0.0.1:" + closedPort,
                 "tern-events",
                 "node-a",
@@ -44,8 +44,8 @@ class KafkaForwarderOutageTest {
                 Duration.ofMillis(500),
                 cursor,
                 Map.of());
-        try (KafkaForwarder forwarder =
-                new KafkaForwarder(settings, eventLog, new SimpleMeterRegistry(), Clock.systemUTC())) {
+        try (EventLogForwarder forwarder =
+                KafkaSink.forwarder(settings, eventLog, new SimpleMeterRegistry(), Clock.systemUTC())) {
             // one delivery timeout (1 s) plus the batch deadline's slack (5 s), far below 20 x 1 s
             await().atMost(Duration.ofSeconds(10)).until(() -> !forwarder.up());
             assertThat(forwarder.lagEvents()).isEqualTo(20);

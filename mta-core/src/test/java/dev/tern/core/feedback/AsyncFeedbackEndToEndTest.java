@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tern.core.server.TernServer;
+import dev.tern.core.testing.InjectClient;
 import dev.tern.testkit.smtp.ReceivedMessage;
 import dev.tern.testkit.smtp.SmtpSink;
 import java.nio.charset.StandardCharsets;
@@ -41,7 +42,7 @@ class AsyncFeedbackEndToEndTest {
             try (TernServer tern = TernServer.start(
                     FeedbackFixture.config(dir, sink.port(), "events: { log: \"" + log + "\" }\n" + BOUNCES))) {
                 String tags = "X-Tern-Tenant: acme\r\nX-Tern-Campaign: spring\r\n";
-                try (FeedbackFixture.Client c = new FeedbackFixture.Client(tern.injectionAddress(), "127.0.0.1")) {
+                try (InjectClient c = new InjectClient(tern.injectionAddress(), "127.0.0.1")) {
                     assertThat(c.send(
                                     "news@inject.test",
                                     List.of("later@dest.test"),
@@ -79,8 +80,7 @@ class AsyncFeedbackEndToEndTest {
                 assertThat(FeedbackFixture.events(log, "delivery"))
                         .allSatisfy(e -> assertThat(e.get("sender").asText()).isEqualTo("news@inject.test"));
 
-                try (FeedbackFixture.Client outsider =
-                        new FeedbackFixture.Client(tern.injectionAddress(), "127.0.0.2")) {
+                try (InjectClient outsider = new InjectClient(tern.injectionAddress(), "127.0.0.2")) {
                     // not a relay client: ordinary mail is refused ...
                     assertThat(outsider.send(
                                     "x@remote.test",
@@ -141,7 +141,7 @@ class AsyncFeedbackEndToEndTest {
                 assertThat(h.complained()).isEqualTo(1);
 
                 // the tenant's list applies after DATA, when X-Tern-Tenant is known
-                try (FeedbackFixture.Client c = new FeedbackFixture.Client(tern.injectionAddress(), "127.0.0.1")) {
+                try (InjectClient c = new InjectClient(tern.injectionAddress(), "127.0.0.1")) {
                     assertThat(c.send(
                                     "news@inject.test",
                                     List.of("later@dest.test"),

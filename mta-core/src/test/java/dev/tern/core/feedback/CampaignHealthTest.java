@@ -7,6 +7,7 @@ import dev.tern.core.events.Event;
 import dev.tern.core.events.EventBus;
 import dev.tern.core.events.EventType;
 import dev.tern.core.server.TernServer;
+import dev.tern.core.testing.InjectClient;
 import dev.tern.testkit.smtp.SmtpSink;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
@@ -90,7 +91,7 @@ class CampaignHealthTest {
         try (SmtpSink sink = SmtpSink.builder().address("127.0.0.1").port(0).start();
                 TernServer tern = TernServer.start(FeedbackFixture.config(
                         dir, sink.port(), "events: { log: \"" + dir.resolve("e.jsonl") + "\" }\n"));
-                FeedbackFixture.Client c = new FeedbackFixture.Client(tern.injectionAddress())) {
+                InjectClient c = new InjectClient(tern.injectionAddress())) {
             assertThat(tern.feedback().campaigns().pause("spring", "checking the list"))
                     .isTrue();
             byte[] msg = FeedbackFixture.message("s@inject.test", "a@dest.test", "X-Tern-Campaign: spring\r\n", "x");

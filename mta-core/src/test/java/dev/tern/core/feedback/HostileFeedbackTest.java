@@ -7,6 +7,7 @@ import dev.tern.core.config.TernConfig;
 import dev.tern.core.events.Event;
 import dev.tern.core.events.EventType;
 import dev.tern.core.server.TernServer;
+import dev.tern.core.testing.InjectClient;
 import dev.tern.dkim.DkimKey;
 import dev.tern.dkim.DkimSigner;
 import dev.tern.dkim.SignerSettings;
@@ -61,7 +62,7 @@ class HostileFeedbackTest {
             ReceivedMessage later, happy;
             try (TernServer tern = TernServer.start(config(sink.port(), log, true))) {
                 List<Event> seen = record(tern);
-                try (FeedbackFixture.Client c = new FeedbackFixture.Client(tern.injectionAddress(), "127.0.0.1")) {
+                try (InjectClient c = new InjectClient(tern.injectionAddress(), "127.0.0.1")) {
                     for (String r : List.of("later@dest.test", "happy@dest.test", "c@dest.test", "d@dest.test")) {
                         assertThat(c.send(
                                         "news@inject.test",
@@ -76,8 +77,7 @@ class HostileFeedbackTest {
                 await().atMost(Duration.ofSeconds(10))
                         .until(() -> of(seen, EventType.DELIVERY).size() == 4);
 
-                try (FeedbackFixture.Client outsider =
-                        new FeedbackFixture.Client(tern.injectionAddress(), "127.0.0.2")) {
+                try (InjectClient outsider = new InjectClient(tern.injectionAddress(), "127.0.0.2")) {
                     for (int i = 0; i < 10; i++) {
                         assertThat(outsider.send(
                                         "fbl@mailbox.test",
@@ -115,8 +115,7 @@ class HostileFeedbackTest {
                 assertThat(s.delivered()).isEqualTo(4);
                 assertThat(s.complained()).isEqualTo(1);
                 assertThat(s.hardBounced()).isEqualTo(1);
-                try (FeedbackFixture.Client outsider =
-                        new FeedbackFixture.Client(tern.injectionAddress(), "127.0.0.2")) {
+                try (InjectClient outsider = new InjectClient(tern.injectionAddress(), "127.0.0.2")) {
                     assertThat(outsider.send(
                                     "fbl@mailbox.test",
                                     List.of("fbl@fbl.example.com"),
@@ -142,7 +141,7 @@ class HostileFeedbackTest {
             sink.onRcpt(rcpt -> rcpt.startsWith("gone") ? "550 5.1.1 <" + rcpt + ">: no such user" : null);
             try (TernServer tern = TernServer.start(config(sink.port(), log, true))) {
                 List<Event> seen = record(tern);
-                try (FeedbackFixture.Client c = new FeedbackFixture.Client(tern.injectionAddress(), "127.0.0.1")) {
+                try (InjectClient c = new InjectClient(tern.injectionAddress(), "127.0.0.1")) {
                     assertThat(c.send(
                                     "news@inject.test",
                                     List.of("gone@dest.test"),
@@ -159,8 +158,7 @@ class HostileFeedbackTest {
                                 .feedbackStore()
                                 .get("b:" + bounce.messageId() + "\u0000gone@dest.test")
                                 .isPresent());
-                try (FeedbackFixture.Client outsider =
-                        new FeedbackFixture.Client(tern.injectionAddress(), "127.0.0.2")) {
+                try (InjectClient outsider = new InjectClient(tern.injectionAddress(), "127.0.0.2")) {
                     assertThat(outsider.send(
                                     "",
                                     List.of(verp),
@@ -183,7 +181,7 @@ class HostileFeedbackTest {
         try (SmtpSink sink = SmtpSink.builder().address("127.0.0.1").port(0).start();
                 TernServer tern = TernServer.start(config(sink.port(), log, true))) {
             List<Event> seen = record(tern);
-            try (FeedbackFixture.Client c = new FeedbackFixture.Client(tern.injectionAddress(), "127.0.0.1")) {
+            try (InjectClient c = new InjectClient(tern.injectionAddress(), "127.0.0.1")) {
                 assertThat(c.send(
                                 "news@inject.test",
                                 List.of("happy@dest.test"),
@@ -193,7 +191,7 @@ class HostileFeedbackTest {
             ReceivedMessage happy =
                     sink.awaitMessages(1, Duration.ofSeconds(20)).get(0);
             // 127.0.0.3 is not a configured reporter
-            try (FeedbackFixture.Client other = new FeedbackFixture.Client(tern.injectionAddress(), "127.0.0.3")) {
+            try (InjectClient other = new InjectClient(tern.injectionAddress(), "127.0.0.3")) {
                 assertThat(other.send(
                                 "fbl@mailbox.test",
                                 List.of("fbl@fbl.example.com"),
@@ -228,7 +226,7 @@ class HostileFeedbackTest {
                     + "dns: { servers: [\"127.0.0.1:" + dns.port() + "\"], timeout: 2s, attempts: 1 }\n";
             try (TernServer tern = TernServer.start(FeedbackFixture.config(dir, sink.port(), yaml))) {
                 List<Event> seen = record(tern);
-                try (FeedbackFixture.Client c = new FeedbackFixture.Client(tern.injectionAddress(), "127.0.0.1")) {
+                try (InjectClient c = new InjectClient(tern.injectionAddress(), "127.0.0.1")) {
                     for (String r : List.of("p@dest.test", "q@dest.test")) {
                         assertThat(c.send(
                                         "news@inject.test",
@@ -245,7 +243,7 @@ class HostileFeedbackTest {
                 tampered = new String(tampered, StandardCharsets.ISO_8859_1)
                         .replace("Feedback-Type: abuse", "Feedback-Type: fraud")
                         .getBytes(StandardCharsets.ISO_8859_1);
-                try (FeedbackFixture.Client other = new FeedbackFixture.Client(tern.injectionAddress(), "127.0.0.3")) {
+                try (InjectClient other = new InjectClient(tern.injectionAddress(), "127.0.0.3")) {
                     for (byte[] m : List.of(bySomeoneElse, tampered, forQ)) {
                         assertThat(other.send("fbl@bigmail.test", List.of("fbl@fbl.example.com"), m))
                                 .startsWith("250");
@@ -281,7 +279,7 @@ class HostileFeedbackTest {
                 TernServer tern = TernServer.start(config(sink.port(), log, false))) {
             List<Event> seen = record(tern);
             List<String> rcpts = List.of("a@dest.test", "b@dest.test");
-            try (FeedbackFixture.Client c = new FeedbackFixture.Client(tern.injectionAddress(), "127.0.0.1")) {
+            try (InjectClient c = new InjectClient(tern.injectionAddress(), "127.0.0.1")) {
                 // null sender, no VERP: one copy for both recipients
                 assertThat(c.send("", rcpts, FeedbackFixture.message("news@inject.test", "a@dest.test", TAGS, "hi")))
                         .startsWith("250");
@@ -293,7 +291,7 @@ class HostileFeedbackTest {
 
             String forgedMac = id + ".a" + "abcdefghijklmnopqrstuvwx";
             String otherKey = id + ".b" + ternId.substring(ternId.length() - 24);
-            try (FeedbackFixture.Client outsider = new FeedbackFixture.Client(tern.injectionAddress(), "127.0.0.2")) {
+            try (InjectClient outsider = new InjectClient(tern.injectionAddress(), "127.0.0.2")) {
                 for (String forged : List.of(id, forgedMac, otherKey)) {
                     assertThat(outsider.send(
                                     "",
@@ -322,7 +320,7 @@ class HostileFeedbackTest {
             assertThat(tern.spool().suppression("", "b@dest.test")).isEmpty();
 
             // the genuine signed header covers both recipients of that copy
-            try (FeedbackFixture.Client outsider = new FeedbackFixture.Client(tern.injectionAddress(), "127.0.0.2")) {
+            try (InjectClient outsider = new InjectClient(tern.injectionAddress(), "127.0.0.2")) {
                 assertThat(outsider.send(
                                 "",
                                 List.of("bounces@bounces.example.com"),
@@ -346,7 +344,7 @@ class HostileFeedbackTest {
         try (SmtpSink sink = SmtpSink.builder().address("127.0.0.1").port(0).start();
                 TernServer tern = TernServer.start(config(sink.port(), log, true))) {
             List<Event> seen = record(tern);
-            try (FeedbackFixture.Client c = new FeedbackFixture.Client(tern.injectionAddress(), "127.0.0.1")) {
+            try (InjectClient c = new InjectClient(tern.injectionAddress(), "127.0.0.1")) {
                 assertThat(c.send(
                                 "news@inject.test",
                                 List.of("x1@dest.test", "x2@dest.test"),
@@ -357,7 +355,7 @@ class HostileFeedbackTest {
             ReceivedMessage x1 = byRecipient(got, "x1@dest.test");
             String x1Headers = "Return-Path: <" + x1.mailFrom() + ">\n"
                     + x1.text().substring(0, x1.text().indexOf("\r\n\r\n")).replace("\r\n", "\n") + "\n";
-            try (FeedbackFixture.Client attacker = new FeedbackFixture.Client(tern.injectionAddress(), "127.0.0.2")) {
+            try (InjectClient attacker = new InjectClient(tern.injectionAddress(), "127.0.0.2")) {
                 // x1 (who got the mail, and so its VERP address and X-Tern-Id) claims x2 failed
                 assertThat(attacker.send(
                                 "",

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tern.core.server.TernServer;
+import dev.tern.core.testing.InjectClient;
 import dev.tern.core.testing.TestConfig;
 import dev.tern.testkit.MutableClock;
 import dev.tern.testkit.dns.TestDnsServer;
@@ -89,7 +90,7 @@ class SuppressionConfirmationTest {
     }
 
     private static void send(TernServer tern, String body) throws Exception {
-        try (FeedbackFixture.Client c = new FeedbackFixture.Client(tern.injectionAddress())) {
+        try (InjectClient c = new InjectClient(tern.injectionAddress())) {
             assertThat(c.send(
                             "s@inject.test",
                             List.of("user@gone.test"),

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tern.core.server.TernServer;
+import dev.tern.core.testing.InjectClient;
 import dev.tern.testkit.smtp.SmtpSink;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,7 +27,7 @@ class SynchronousBounceSuppressionTest {
             Path log = dir.resolve("events.jsonl");
             try (TernServer tern = TernServer.start(
                             FeedbackFixture.config(dir, sink.port(), "events: { log: \"" + log + "\" }\n"));
-                    FeedbackFixture.Client c = new FeedbackFixture.Client(tern.injectionAddress())) {
+                    InjectClient c = new InjectClient(tern.injectionAddress())) {
                 assertThat(c.send(
                                 "s@inject.test",
                                 List.of("gone@dest.test", "fine@dest.test"),
@@ -75,7 +76,7 @@ class SynchronousBounceSuppressionTest {
             Path log = dir.resolve("events.jsonl");
             try (TernServer tern = TernServer.start(FeedbackFixture.config(
                             dir, sink.port(), "events: { log: \"" + log + "\" }\nsuppression: { mode: report }\n"));
-                    FeedbackFixture.Client c = new FeedbackFixture.Client(tern.injectionAddress())) {
+                    InjectClient c = new InjectClient(tern.injectionAddress())) {
                 tern.spool()
                         .suppress(new dev.tern.queue.Suppression(
                                 "acme", "blocked@dest.test", "manual", 1_700_000_000_000L))

@@ -1,11 +1,9 @@
 package dev.tern.core.tlspolicy;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tern.core.server.TernServer;
-import dev.tern.core.testing.TestConfig;
 import dev.tern.testkit.MutableClock;
 import dev.tern.testkit.dns.TestDnsServer;
 import dev.tern.testkit.smtp.Phase;
@@ -48,41 +46,16 @@ class ConfiguredPolicyTest {
     }
 
     TernServer tern(int port, String shapingFile) throws Exception {
-        return TernServer.start(
-                TestConfig.of(dir, false, """
-                dns: { servers: ["127.0.0.1:%d"] }
-                delivery:
-                  smtp_port: %d
-                  shaping_file: "%s"
-                  retry: { initial: 1h, multiplier: 2, max: 2h, jitter: 0 }
-                  timeouts: { connect: 2s, banner: 5s, ehlo: 5s, mail: 5s, rcpt: 5s, data_init: 5s, data_block: 5s, data_end: 5s, quit: 2s }
-                  tls:
-                    policy: opportunistic
-                    policies: { req.test: required, "*.ver.test": verify, ver.test: verify, wrongname.test: verify }
-                    trust_store: "%s"
-                    mta_sts: { cache_file: "%s" }
-                    report: { directory: "%s" }
+        return TlsFixture.tern(dir, clock, dns.port(), port, """
+                shaping_file: "%s"
+                tls:
+                  policy: opportunistic
+                  policies: { req.test: required, "*.ver.test": verify, ver.test: verify, wrongname.test: verify }
+                  trust_store: "%s"
+                  mta_sts: { cache_file: "%s" }
+                  report: { directory: "%s" }
                 """.formatted(
-                                dns.port(),
-                                port,
-                                shapingFile,
-                                PKI.writeCaPem(dir.resolve("ca.pem")),
-                                dir.resolve("sts.json"),
-                                dir.resolve("tls-rpt"))),
-                clock);
-    }
-
-    JsonNode outcome(String id) {
-        return await()
-                .atMost(Duration.ofSeconds(10))
-                .until(
-                        () -> TlsFixture.events(dir, id),
-                        evs -> evs.stream()
-                                .anyMatch(e -> !e.path("type").asText().equals("reception")))
-                .stream()
-                .filter(e -> !e.path("type").asText().equals("reception"))
-                .reduce((a, b) -> b)
-                .orElseThrow();
+                shapingFile, PKI.writeCaPem(dir.resolve("ca.pem")), dir.resolve("sts.json"), dir.resolve("tls-rpt")));
     }
 
     @Test
@@ -92,12 +65,12 @@ class ConfiguredPolicyTest {
             String req = TlsFixture.store(tern.spool(), "a@req.test", clock.millis());
             String plain = TlsFixture.store(tern.spool(), "b@plain.test", clock.millis());
             tern.delivery().wake();
-            JsonNode ev = outcome(req);
+            JsonNode ev = TlsFixture.outcome(dir, req);
             assertThat(ev.path("type").asText()).isEqualTo("transient_failure");
             assertThat(ev.path("reply").asText())
                     .startsWith("451 4.7.5")
                     .contains("does not offer STARTTLS, which TLS policy required requires");
-            JsonNode ok = outcome(plain);
+            JsonNode ok = TlsFixture.outcome(dir, plain);
             assertThat(ok.path("type").asText()).isEqualTo("delivery");
             assertThat(ok.path("tls_policy").asText()).isEqualTo("none");
             assertThat(sink.messages())
@@ -117,7 +90,7 @@ class ConfiguredPolicyTest {
             tern.delivery().wake();
             sink.awaitMessageCount(1, Duration.ofSeconds(10));
             assertThat(sink.messages().getFirst().tls()).isTrue();
-            assertThat(outcome(id).path("tls_policy").asText()).isEqualTo("verify");
+            assertThat(TlsFixture.outcome(dir, id).path("tls_policy").asText()).isEqualTo("verify");
         }
     }
 
@@ -127,7 +100,7 @@ class ConfiguredPolicyTest {
                 TernServer tern = tern(sink.port())) {
             String id = TlsFixture.store(tern.spool(), "d@wrongname.test", clock.millis());
             tern.delivery().wake();
-            JsonNode ev = outcome(id);
+            JsonNode ev = TlsFixture.outcome(dir, id);
             assertThat(ev.path("type").asText()).isEqualTo("transient_failure");
             assertThat(ev.path("reply").asText()).startsWith("451 4.7.5").contains("not valid for that name");
             assertThat(sink.messageCount()).isZero();
@@ -145,7 +118,7 @@ class ConfiguredPolicyTest {
                 TernServer tern = tern(sink.port(), shaping.toString())) {
             String shaped = TlsFixture.store(tern.spool(), "f@shaped.test", clock.millis());
             tern.delivery().wake();
-            JsonNode ev = outcome(shaped);
+            JsonNode ev = TlsFixture.outcome(dir, shaped);
             assertThat(ev.path("type").asText()).isEqualTo("transient_failure");
             assertThat(ev.path("reply").asText()).contains("which TLS policy required requires");
             assertThat(sink.messageCount()).isZero();

@@ -1,11 +1,9 @@
 package dev.tern.core.tlspolicy;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tern.core.server.TernServer;
-import dev.tern.core.testing.TestConfig;
 import dev.tern.testkit.MutableClock;
 import dev.tern.testkit.dns.TestDnsServer;
 import dev.tern.testkit.smtp.Phase;
@@ -109,33 +107,13 @@ class DaneDeliveryTest {
     }
 
     TernServer tern(int smtpPort, String validation) throws Exception {
-        return TernServer.start(
-                TestConfig.of(dir, false, """
-                dns: { servers: ["127.0.0.1:%d"] }
-                delivery:
-                  smtp_port: %d
-                  retry: { initial: 1h, multiplier: 2, max: 2h, jitter: 0 }
-                  timeouts: { connect: 2s, banner: 5s, ehlo: 5s, mail: 5s, rcpt: 5s, data_init: 5s, data_block: 5s, data_end: 5s, quit: 2s }
-                  tls:
-                    mta_sts: { enabled: false, cache_file: "%s" }
-                    dane: { %s, timeout: 3s }
-                    report: { directory: "%s" }
+        return TlsFixture.tern(dir, clock, dns.port(), smtpPort, """
+                tls:
+                  mta_sts: { enabled: false, cache_file: "%s" }
+                  dane: { %s, timeout: 3s }
+                  report: { directory: "%s" }
                 """.formatted(
-                                dns.port(), smtpPort, dir.resolve("sts.json"), validation, dir.resolve("tls-rpt"))),
-                clock);
-    }
-
-    JsonNode outcome(String id) {
-        return await()
-                .atMost(Duration.ofSeconds(10))
-                .until(
-                        () -> TlsFixture.events(dir, id),
-                        evs -> evs.stream()
-                                .anyMatch(e -> !e.path("type").asText().equals("reception")))
-                .stream()
-                .filter(e -> !e.path("type").asText().equals("reception"))
-                .reduce((a, b) -> b)
-                .orElseThrow();
+                        dir.resolve("sts.json"), validation, dir.resolve("tls-rpt")));
     }
 
     JsonNode failureDetail(TernServer tern) {
@@ -157,7 +135,7 @@ class DaneDeliveryTest {
             tern.delivery().wake();
             sink.awaitMessageCount(1, Duration.ofSeconds(10));
             assertThat(sink.messages().getFirst().tls()).isTrue();
-            JsonNode ev = outcome(id);
+            JsonNode ev = TlsFixture.outcome(dir, id);
             assertThat(ev.path("type").asText()).isEqualTo("delivery");
             assertThat(ev.path("tls_policy").asText()).isEqualTo("dane");
             JsonNode policy = tern.tlsPolicies()
@@ -181,7 +159,7 @@ class DaneDeliveryTest {
             String id = TlsFixture.store(tern.spool(), "bob@dane.test", clock.millis());
             tern.delivery().wake();
             sink.awaitMessageCount(1, Duration.ofSeconds(10));
-            assertThat(outcome(id).path("tls_policy").asText()).isEqualTo("dane");
+            assertThat(TlsFixture.outcome(dir, id).path("tls_policy").asText()).isEqualTo("dane");
         }
     }
 
@@ -192,7 +170,7 @@ class DaneDeliveryTest {
                 TernServer tern = tern(sink.port())) {
             String id = TlsFixture.store(tern.spool(), "carol@dane.test", clock.millis());
             tern.delivery().wake();
-            JsonNode ev = outcome(id);
+            JsonNode ev = TlsFixture.outcome(dir, id);
             assertThat(ev.path("type").asText()).isEqualTo("transient_failure");
             assertThat(ev.path("reply").asText())
                     .startsWith("451 4.7.5")
@@ -213,7 +191,7 @@ class DaneDeliveryTest {
                 TernServer tern = tern(sink.port())) {
             String id = TlsFixture.store(tern.spool(), "dave@dane.test", clock.millis());
             tern.delivery().wake();
-            JsonNode ev = outcome(id);
+            JsonNode ev = TlsFixture.outcome(dir, id);
             assertThat(ev.path("type").asText()).isEqualTo("transient_failure");
             assertThat(ev.path("reply").asText()).startsWith("451 4.7.5").contains("DNSSEC");
             assertThat(sink.connectionsAccepted()).isZero();
@@ -233,7 +211,7 @@ class DaneDeliveryTest {
             String id = TlsFixture.store(tern.spool(), "erin@plain.test", clock.millis());
             tern.delivery().wake();
             sink.awaitMessageCount(1, Duration.ofSeconds(10));
-            assertThat(outcome(id).path("tls_policy").asText()).isEqualTo("opportunistic");
+            assertThat(TlsFixture.outcome(dir, id).path("tls_policy").asText()).isEqualTo("opportunistic");
         }
     }
 
@@ -271,11 +249,12 @@ class DaneDeliveryTest {
             String noad = TlsFixture.store(tern.spool(), "b@noad.test", clock.millis());
             String bogus = TlsFixture.store(tern.spool(), "c@bogus.test", clock.millis());
             tern.delivery().wake();
-            assertThat(outcome(ad).path("reply").asText())
+            assertThat(TlsFixture.outcome(dir, ad).path("reply").asText())
                     .startsWith("451 4.7.5")
                     .contains("no TLSA record of mx.ad.test");
-            assertThat(outcome(noad).path("tls_policy").asText()).isEqualTo("opportunistic");
-            assertThat(outcome(bogus).path("reply").asText())
+            assertThat(TlsFixture.outcome(dir, noad).path("tls_policy").asText())
+                    .isEqualTo("opportunistic");
+            assertThat(TlsFixture.outcome(dir, bogus).path("reply").asText())
                     .startsWith("451 4.7.5")
                     .contains("DNSSEC");
             assertThat(sink.messages())

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tern.core.server.TernServer;
-import dev.tern.core.testing.TestConfig;
 import dev.tern.testkit.MutableClock;
 import dev.tern.testkit.dns.TestDnsServer;
 import dev.tern.testkit.smtp.Phase;
@@ -58,23 +57,16 @@ class MtaStsDeliveryTest {
 
     TernServer tern(int smtpPort) throws Exception {
         Path ca = PKI.writeCaPem(dir.resolve("ca.pem"));
-        return TernServer.start(
-                TestConfig.of(dir, false, """
-                dns: { servers: ["127.0.0.1:%d"] }
-                delivery:
-                  smtp_port: %d
-                  # every message its own session: the reports count sessions
-                  idle_connection_timeout: 0s
-                  retry: { initial: 1h, multiplier: 2, max: 2h, jitter: 0 }
-                  timeouts: { connect: 2s, banner: 5s, ehlo: 5s, mail: 5s, rcpt: 5s, data_init: 5s, data_block: 5s, data_end: 5s, quit: 2s }
-                  tls:
-                    trust_store: "%s"
-                    mta_sts: { https_port: %d, cache_file: "%s" }
-                    dane: { validation: "off" }
-                    report: { directory: "%s", organization_name: Tern Test, contact_info: tls-reports@tern.test }
+        return TlsFixture.tern(dir, clock, dns.port(), smtpPort, """
+                # every message its own session: the reports count sessions
+                idle_connection_timeout: 0s
+                tls:
+                  trust_store: "%s"
+                  mta_sts: { https_port: %d, cache_file: "%s" }
+                  dane: { validation: "off" }
+                  report: { directory: "%s", organization_name: Tern Test, contact_info: tls-reports@tern.test }
                 """.formatted(
-                        dns.port(), smtpPort, ca, https.port(), dir.resolve("sts.json"), dir.resolve("tls-rpt"))),
-                clock);
+                        ca, https.port(), dir.resolve("sts.json"), dir.resolve("tls-rpt")));
     }
 
     /** Runs the {@code tern} CLI against the server's admin API; returns its output (exit 0 asserted). */
@@ -102,19 +94,6 @@ class MtaStsDeliveryTest {
         return sb.append("max_age: 86400\r\n").toString();
     }
 
-    JsonNode lastEvent(String id) {
-        return await()
-                .atMost(Duration.ofSeconds(10))
-                .until(
-                        () -> TlsFixture.events(dir, id),
-                        evs -> evs.stream()
-                                .anyMatch(e -> !e.path("type").asText().equals("reception")))
-                .stream()
-                .filter(e -> !e.path("type").asText().equals("reception"))
-                .reduce((a, b) -> b)
-                .orElseThrow();
-    }
-
     ObjectNode todaysReport(TernServer tern) {
         return tern.tlsPolicies()
                 .reports()
@@ -130,7 +109,7 @@ class MtaStsDeliveryTest {
             tern.delivery().wake();
             sink.awaitMessageCount(1, Duration.ofSeconds(10));
             assertThat(sink.messages().getFirst().tls()).isTrue();
-            JsonNode ev = lastEvent(id);
+            JsonNode ev = TlsFixture.outcome(dir, id);
             assertThat(ev.path("type").asText()).isEqualTo("delivery");
             assertThat(ev.path("tls_policy").asText()).isEqualTo("mta-sts");
             await().untilAsserted(() -> assertThat(todaysReport(tern)).isNotNull());
@@ -154,7 +133,7 @@ class MtaStsDeliveryTest {
                 TernServer tern = tern(sink.port())) {
             String id = TlsFixture.store(tern.spool(), "bob@sts.test", clock.millis());
             tern.delivery().wake();
-            JsonNode ev = lastEvent(id);
+            JsonNode ev = TlsFixture.outcome(dir, id);
             assertThat(ev.path("type").asText()).isEqualTo("transient_failure");
             assertThat(ev.path("reply").asText())
                     .startsWith("451 4.7.5")
@@ -199,7 +178,7 @@ class MtaStsDeliveryTest {
                 TernServer tern = tern(sink.port())) {
             String id = TlsFixture.store(tern.spool(), "carol@sts.test", clock.millis());
             tern.delivery().wake();
-            JsonNode ev = lastEvent(id);
+            JsonNode ev = TlsFixture.outcome(dir, id);
             assertThat(ev.path("type").asText()).isEqualTo("transient_failure");
             assertThat(ev.path("reply").asText()).startsWith("451 4.7.5").contains("not trusted");
             assertThat(sink.messageCount()).isZero();
@@ -223,7 +202,7 @@ class MtaStsDeliveryTest {
             String id = TlsFixture.store(tern.spool(), "dave@sts.test", clock.millis());
             tern.delivery().wake();
             sink.awaitMessageCount(1, Duration.ofSeconds(10));
-            assertThat(lastEvent(id).path("type").asText()).isEqualTo("delivery");
+            assertThat(TlsFixture.outcome(dir, id).path("type").asText()).isEqualTo("delivery");
             await().untilAsserted(() -> assertThat(todaysReport(tern)).isNotNull());
             JsonNode p = todaysReport(tern).path("policies").get(0);
             assertThat(p.path("policy").path("policy-string").toString()).contains("mode: testing");
@@ -254,7 +233,7 @@ class MtaStsDeliveryTest {
             clock.advance(Duration.ofMinutes(10));
             String id = TlsFixture.store(tern.spool(), "e3@sts.test", clock.millis());
             tern.delivery().wake();
-            assertThat(lastEvent(id).path("type").asText()).isEqualTo("transient_failure");
+            assertThat(TlsFixture.outcome(dir, id).path("type").asText()).isEqualTo("transient_failure");
             assertThat(https.fetches.get()).isEqualTo(2);
             assertThat(sink.messageCount()).isEqualTo(2);
         }
@@ -345,14 +324,14 @@ class MtaStsDeliveryTest {
             try (TernServer tern = tern(sink.port())) {
                 String id = TlsFixture.store(tern.spool(), "f1@sts.test", clock.millis());
                 tern.delivery().wake();
-                assertThat(lastEvent(id).path("type").asText()).isEqualTo("transient_failure");
+                assertThat(TlsFixture.outcome(dir, id).path("type").asText()).isEqualTo("transient_failure");
             }
             https.close(); // the policy host is gone: only the cache file knows the policy
             clock.advance(Duration.ofHours(1));
             try (TernServer tern = tern(sink.port())) {
                 String id = TlsFixture.store(tern.spool(), "f2@sts.test", clock.millis());
                 tern.delivery().wake();
-                JsonNode ev = lastEvent(id);
+                JsonNode ev = TlsFixture.outcome(dir, id);
                 assertThat(ev.path("type").asText()).isEqualTo("transient_failure");
                 assertThat(ev.path("reply").asText()).contains("does not match the MTA-STS policy");
             }

@@ -1,8 +1,11 @@
 package dev.tern.core.tlspolicy;
 
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
+import dev.tern.core.server.TernServer;
 import dev.tern.core.testing.TestConfig;
 import dev.tern.queue.Envelope;
 import dev.tern.queue.QueueEntry;
@@ -13,6 +16,8 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -20,11 +25,26 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
 
-/** Shared pieces of the TLS policy tests: an in-process HTTPS policy server, stored messages, events. */
+/** Shared pieces of the TLS policy tests: Tern's configuration, an in-process HTTPS policy server, stored messages, events. */
 final class TlsFixture {
     private static final AtomicLong IDS = new AtomicLong();
 
     private TlsFixture() {}
+
+    /**
+     * Starts Tern on {@code clock}: DNS from 127.0.0.1:{@code dnsPort}, mail delivered to port
+     * {@code smtpPort} with hourly retries and short timeouts, plus {@code delivery} (YAML keys of
+     * the {@code delivery:} section, such as its {@code tls:}).
+     */
+    static TernServer tern(Path dir, Clock clock, int dnsPort, int smtpPort, String delivery) {
+        return TernServer.start(TestConfig.of(dir, false, """
+                dns: { servers: ["127.0.0.1:%d"] }
+                delivery:
+                  smtp_port: %d
+                  retry: { initial: 1h, multiplier: 2, max: 2h, jitter: 0 }
+                  timeouts: { connect: 2s, banner: 5s, ehlo: 5s, mail: 5s, rcpt: 5s, data_init: 5s, data_block: 5s, data_end: 5s, quit: 2s }
+                %s""".formatted(dnsPort, smtpPort, delivery.indent(2))), clock);
+    }
 
     /** An HTTPS server on 127.0.0.1 answering /.well-known/mta-sts.txt with {@link #policy}. */
     static final class PolicyServer implements AutoCloseable {
@@ -68,6 +88,21 @@ final class TlsFixture {
         spool.store(env, body, List.of(new QueueEntry(env, domain, List.of(RecipientState.pending(rcpt)), 0, now)))
                 .join();
         return id;
+    }
+
+    /** The last event of a message after its reception, once there is one (waits up to 10 s). */
+    static JsonNode outcome(Path dir, String messageId) {
+        return await()
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> events(dir, messageId), evs -> evs.stream().anyMatch(TlsFixture::isOutcome))
+                .stream()
+                .filter(TlsFixture::isOutcome)
+                .reduce((a, b) -> b)
+                .orElseThrow();
+    }
+
+    private static boolean isOutcome(JsonNode event) {
+        return !event.path("type").asText().equals("reception");
     }
 
     /** The events of a message, in order. */

@@ -4,6 +4,7 @@ import static dev.tern.core.unsubscribe.UnsubFixture.KEY_A;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tern.core.server.TernServer;
+import dev.tern.core.testing.InjectClient;
 import dev.tern.core.testing.TestConfig;
 import dev.tern.testkit.smtp.ReceivedMessage;
 import dev.tern.testkit.smtp.SmtpSink;
@@ -28,14 +29,14 @@ class InjectionHeadersTest {
 
     private static ReceivedMessage send(TernServer tern, SmtpSink sink, String rcpt, String message) throws Exception {
         int before = sink.messages().size();
-        try (var smtp = new UnsubFixture.Smtp(tern.injectionAddress())) {
+        try (var smtp = new InjectClient(tern.injectionAddress())) {
             assertThat(smtp.send("news@example.com", List.of(rcpt), message)).startsWith("250");
         }
         return sink.awaitMessages(before + 1, Duration.ofSeconds(20)).get(before);
     }
 
     private static String refusal(TernServer tern, String message) throws Exception {
-        try (var smtp = new UnsubFixture.Smtp(tern.injectionAddress())) {
+        try (var smtp = new InjectClient(tern.injectionAddress())) {
             return smtp.send("news@example.com", List.of("x@dest.test"), message);
         }
     }

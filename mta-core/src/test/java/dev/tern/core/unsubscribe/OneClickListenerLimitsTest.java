@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tern.core.inject.tls.SelfSignedCertificate;
 import dev.tern.core.server.TernServer;
 import dev.tern.core.testing.TestConfig;
+import dev.tern.testkit.MutableClock;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -39,7 +40,7 @@ class OneClickListenerLimitsTest {
     void rateSizeTimeAndMethodAreBoundedAndTlsWorks() throws Exception {
         Path cert = dir.resolve("cert.pem"), key = dir.resolve("key.pem");
         SelfSignedCertificate.write(cert, key, "localhost");
-        UnsubFixture.MutableClock clock = new UnsubFixture.MutableClock(Instant.now());
+        MutableClock clock = new MutableClock(Instant.now());
         try (TernServer tern = TernServer.start(TestConfig.of(dir, false, """
                         injection: { listen: 127.0.0.1:0, tls: { starttls: false } }
                         unsubscribe:

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.tern.core.server.TernServer;
+import dev.tern.core.testing.InjectClient;
 import dev.tern.core.testing.TestConfig;
 import dev.tern.testkit.smtp.ReceivedMessage;
 import dev.tern.testkit.smtp.SmtpSink;
@@ -71,7 +72,7 @@ class OneClickUnsubscribeTest {
                             + UnsubFixture.dkimYaml(key));
             try (TernServer tern = TernServer.start(config)) {
                 InetSocketAddress http = tern.unsubscribeAddress();
-                try (var smtp = new UnsubFixture.Smtp(tern.injectionAddress())) {
+                try (var smtp = new InjectClient(tern.injectionAddress())) {
                     assertThat(smtp.send("news@example.com", List.of("r1@dest.test", "r2@dest.test"), MESSAGE))
                             .startsWith("250 2.0.0")
                             .contains("one per recipient");
@@ -186,7 +187,7 @@ class OneClickUnsubscribeTest {
 
                 // the next message to r1 for acme is refused: at RCPT when the tenant is known before DATA
                 // (a client of acme's network), else at the end of DATA; r2 and other tenants still get mail
-                try (var smtp = new UnsubFixture.Smtp(tern.injectionAddress(), "127.0.0.3")) {
+                try (var smtp = new InjectClient(tern.injectionAddress(), "127.0.0.3")) {
                     assertThat(smtp.command("MAIL FROM:<news@example.com>")).startsWith("250");
                     assertThat(smtp.command("RCPT TO:<r1@dest.test>"))
                             .startsWith("550 5.7.1")
@@ -194,7 +195,7 @@ class OneClickUnsubscribeTest {
                     assertThat(smtp.command("RCPT TO:<r2@dest.test>")).startsWith("250");
                     smtp.command("RSET");
                 }
-                try (var smtp = new UnsubFixture.Smtp(tern.injectionAddress())) {
+                try (var smtp = new InjectClient(tern.injectionAddress())) {
                     assertThat(smtp.send("news@example.com", List.of("r1@dest.test"), MESSAGE))
                             .startsWith("550 5.7.1")
                             .contains("unsubscribed");

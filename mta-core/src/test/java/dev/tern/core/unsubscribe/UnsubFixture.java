@@ -5,13 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tern.dkim.DkimKey;
 import dev.tern.dkim.DkimVerifier;
 import dev.tern.dkim.VerificationResult;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,11 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPairGenerator;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -32,7 +22,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
 
-/** Keys, an SMTP client, the one-click HTTP calls and DKIM checks shared by the unsubscribe tests. */
+/** Keys, the one-click HTTP calls and DKIM checks shared by the unsubscribe tests. */
 final class UnsubFixture {
     static final String KEY_A = "unsubscribe-secret-a-0123456789";
     static final String KEY_B = "unsubscribe-secret-b-0123456789";
@@ -40,34 +30,6 @@ final class UnsubFixture {
     private static final Pattern MAILTO = Pattern.compile("<mailto:(u-[a-z0-9]+@[a-z0-9.\\-]+)>");
 
     private UnsubFixture() {}
-
-    /** A clock tests move by hand. */
-    static final class MutableClock extends Clock {
-        private volatile Instant now;
-
-        MutableClock(Instant start) {
-            this.now = start;
-        }
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
 
     static Path rsaKey(Path file) throws Exception {
         KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
@@ -197,79 +159,5 @@ final class UnsubFixture {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as("dkimpy says: %s", out).isZero();
-    }
-
-    /** A plain blocking SMTP client, one command at a time. */
-    static final class Smtp implements AutoCloseable {
-        private final Socket socket;
-        private final BufferedReader in;
-        private final OutputStream out;
-
-        Smtp(InetSocketAddress server) throws IOException {
-            this(server, null);
-        }
-
-        /** Connects from {@code localAddress} (e.g. 127.0.0.2: a client outside relay_from). */
-        Smtp(InetSocketAddress server, String localAddress) throws IOException {
-            socket = new Socket();
-            if (localAddress != null) socket.bind(new InetSocketAddress(InetAddress.getByName(localAddress), 0));
-            socket.connect(server, 5000);
-            socket.setSoTimeout(30_000);
-            in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
-            out = socket.getOutputStream();
-            reply();
-            command("EHLO client.test");
-        }
-
-        String command(String line) throws IOException {
-            out.write((line + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
-            out.flush();
-            return reply();
-        }
-
-        /** MAIL, RCPTs, DATA: the first reply that is not positive, else the final reply. */
-        String send(String from, List<String> rcpts, String message) throws IOException {
-            String r = command("MAIL FROM:<" + from + ">");
-            if (!r.startsWith("250")) return r;
-            for (String rcpt : rcpts) {
-                r = command("RCPT TO:<" + rcpt + ">");
-                if (!r.startsWith("250")) {
-                    command("RSET");
-                    return r;
-                }
-            }
-            r = command("DATA");
-            if (!r.startsWith("354")) return r;
-            String stuffed = message.replace("\r\n.", "\r\n..");
-            if (stuffed.startsWith(".")) stuffed = "." + stuffed;
-            if (!stuffed.endsWith("\r\n")) stuffed += "\r\n";
-            out.write((stuffed + ".\r\n").getBytes(StandardCharsets.ISO_8859_1));
-            out.flush();
-            String end = reply();
-            if (!end.startsWith("250")) command("RSET");
-            return end;
-        }
-
-        private String reply() throws IOException {
-            StringBuilder sb = new StringBuilder();
-            String line;
-            do {
-                line = in.readLine();
-                if (line == null) throw new IOException("connection closed after " + sb);
-                if (sb.length() > 0) sb.append('\n');
-                sb.append(line);
-            } while (line.length() > 3 && line.charAt(3) == '-');
-            return sb.toString();
-        }
-
-        @Override
-        public void close() throws IOException {
-            try {
-                command("QUIT");
-            } catch (IOException ignored) {
-                // already closed
-            }
-            socket.close();
-        }
     }
 }

@@ -8,7 +8,9 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tern.core.config.TernConfig;
 import dev.tern.core.server.TernServer;
+import dev.tern.core.testing.InjectClient;
 import dev.tern.core.testing.TestConfig;
+import dev.tern.testkit.MutableClock;
 import dev.tern.testkit.smtp.ReceivedMessage;
 import dev.tern.testkit.smtp.SmtpSink;
 import java.nio.file.Path;
@@ -49,7 +51,7 @@ class UnsubscribeKeysTest {
     /** Injects to the recipients; returns each recipient's delivered text. */
     private static Map<String, String> inject(TernServer tern, SmtpSink sink, List<String> rcpts) throws Exception {
         int before = sink.messages().size();
-        try (var smtp = new UnsubFixture.Smtp(tern.injectionAddress())) {
+        try (var smtp = new InjectClient(tern.injectionAddress())) {
             assertThat(smtp.send("news@example.com", rcpts, MESSAGE)).startsWith("250");
         }
         List<ReceivedMessage> got = sink.awaitMessages(before + rcpts.size(), Duration.ofSeconds(20));
@@ -61,7 +63,7 @@ class UnsubscribeKeysTest {
 
     /** Sends a mail to a mailto unsubscribe address from a client outside relay_from. */
     private static String mailto(TernServer tern, String address) throws Exception {
-        try (var smtp = new UnsubFixture.Smtp(tern.injectionAddress(), "127.0.0.2")) {
+        try (var smtp = new InjectClient(tern.injectionAddress(), "127.0.0.2")) {
             return smtp.send("someone@dest.test", List.of(address), "Subject: unsubscribe\r\n\r\nplease\r\n");
         }
     }
@@ -152,7 +154,7 @@ class UnsubscribeKeysTest {
 
     @Test
     void aTokenOlderThanItsTtlChangesNothing() throws Exception {
-        UnsubFixture.MutableClock clock = new UnsubFixture.MutableClock(Instant.now());
+        MutableClock clock = new MutableClock(Instant.now());
         try (SmtpSink sink = SmtpSink.builder().address("127.0.0.1").port(0).start();
                 TernServer tern = TernServer.start(
                         config(sink.port(), "{ a: \"" + KEY_A + "\" }", "a", "  token_ttl: 1h\n"), clock)) {
