@@ -3,24 +3,10 @@ package dev.tern.core.inject;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.tern.core.config.ConfigLoader;
-import dev.tern.core.config.TernConfig;
-import dev.tern.core.events.Event;
-import dev.tern.core.events.EventBus;
 import dev.tern.core.inject.auth.PasswordHash;
-import dev.tern.core.telemetry.PathMetrics;
 import dev.tern.queue.Envelope;
-import dev.tern.queue.Spool;
-import dev.tern.queue.SpoolSettings;
-import dev.tern.testkit.MutableClock;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,11 +15,9 @@ import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
@@ -55,23 +39,15 @@ class HostileAuthSessionsTest {
     @TempDir
     Path dir;
 
-    private final MutableClock clock = new MutableClock(Instant.parse("2026-11-23T10:00:00Z"));
-    private final List<Event> events = new CopyOnWriteArrayList<>();
-    private Spool spool;
-    private InjectionListener listener;
+    private TestListener tern;
     private SSLContext trustingClient;
-    private final List<Client> clients = new CopyOnWriteArrayList<>();
 
     private static String hash(String password) {
         return PasswordHash.argon2id(password.toCharArray(), 256, 1, 1);
     }
 
     private void start(boolean allowWithoutTls, int maxConnectionsPerIp) throws Exception {
-        TernConfig config = ConfigLoader.parse(
-                """
-        server: { hostname: mx.tern.test }
-        injection:
-          listen: 127.0.0.1:0
+        tern = new TestListener(dir, """
           relay_from: [127.0.0.1/32]
           max_connections_per_ip: %d
           tls:
@@ -92,34 +68,19 @@ class HostileAuthSessionsTest {
               bob: { password_hash: "%s", tenants: [acme, beta], pools: [bulk] }
               carol: { password_hash: "%s", tenants: ["*"], max_messages_per_minute: 2 }
         """.formatted(
-                                maxConnectionsPerIp,
-                                dir.resolve("tls/cert.pem"),
-                                dir.resolve("tls/key.pem"),
-                                allowWithoutTls,
-                                ALICE,
-                                BOB,
-                                CAROL),
-                "test");
-        spool = Spool.open(SpoolSettings.defaults(dir.resolve("spool")).withMinFreeDiskBytes(0));
-        EventBus bus = new EventBus();
-        bus.register(events::add);
-        listener = new InjectionListener(
-                config,
-                spool,
-                bus,
-                new DkimSigning(config.dkim()),
-                clock,
-                null,
-                new PathMetrics(new SimpleMeterRegistry()));
-        listener.start();
+                        maxConnectionsPerIp,
+                        dir.resolve("tls/cert.pem"),
+                        dir.resolve("tls/key.pem"),
+                        allowWithoutTls,
+                        ALICE,
+                        BOB,
+                        CAROL));
         trustingClient = clientTrusting(dir.resolve("tls/cert.pem"));
     }
 
     @AfterEach
     void stop() throws Exception {
-        for (Client c : clients) c.close();
-        if (listener != null) listener.close();
-        if (spool != null) spool.close();
+        if (tern != null) tern.close();
     }
 
     /** A TLS client context that trusts exactly the certificate the listener generated. */
@@ -138,16 +99,12 @@ class HostileAuthSessionsTest {
         return ctx;
     }
 
-    private Client connect(String from) throws Exception {
-        Client c = new Client(listener.address(), from, null);
-        clients.add(c);
-        return c;
+    private TestListener.TestClient connect(String from) throws Exception {
+        return tern.connect(from);
     }
 
-    private Client connectSmtps(String from) throws Exception {
-        Client c = new Client(listener.smtpsAddress().orElseThrow(), from, trustingClient);
-        clients.add(c);
-        return c;
+    private TestListener.TestClient connectSmtps(String from) throws Exception {
+        return tern.connectSmtps(from, trustingClient);
     }
 
     private static String plain(String user, String password) {
@@ -159,20 +116,20 @@ class HostileAuthSessionsTest {
     }
 
     private void assertNothingAccepted() {
-        assertThat(spool.stats().messages()).isZero();
-        assertThat(events).isEmpty();
+        assertThat(tern.spool.stats().messages()).isZero();
+        assertThat(tern.events).isEmpty();
     }
 
     private List<Envelope> spooled() {
         List<Envelope> out = new ArrayList<>();
-        spool.forEachEntry(e -> out.add(e.envelope()));
+        tern.spool.forEachEntry(e -> out.add(e.envelope()));
         return out;
     }
 
     @Test
     void openRelayAttemptsFromANonAllowedAddressAreRefused() throws Exception {
         start(false, 0);
-        Client c = connect(OUTSIDE);
+        TestListener.TestClient c = connect(OUTSIDE);
         assertThat(c.banner).startsWith("220 ");
         assertThat(c.ehlo()).contains("250-STARTTLS");
         assertThat(c.cmd("MAIL FROM:<spammer@evil.test>")).startsWith("550 5.7.1");
@@ -194,17 +151,17 @@ class HostileAuthSessionsTest {
         assertNothingAccepted();
 
         // the control: the same transaction from an allowed address is accepted
-        Client inside = connect(INSIDE);
+        TestListener.TestClient inside = connect(INSIDE);
         inside.ehlo();
-        assertThat(inside.send("a@x.test", "b@example.test", "Subject: ok\r\n\r\nhello"))
+        assertThat(inside.send("a@x.test", List.of("b@example.test"), "Subject: ok\r\n\r\nhello"))
                 .startsWith("250 2.0.0");
-        assertThat(spool.stats().messages()).isEqualTo(1);
+        assertThat(tern.spool.stats().messages()).isEqualTo(1);
     }
 
     @Test
     void authBeforeStartTlsIsNeitherAdvertisedNorAccepted() throws Exception {
         start(false, 0);
-        Client c = connect(OUTSIDE);
+        TestListener.TestClient c = connect(OUTSIDE);
         List<String> ehlo = c.ehlo();
         assertThat(ehlo).noneMatch(l -> l.contains("AUTH"));
         assertThat(c.cmd("AUTH PLAIN " + plain("alice", "alice-secret"))).startsWith("538 5.7.11");
@@ -221,24 +178,24 @@ class HostileAuthSessionsTest {
     @Test
     void authWithoutTlsOnlyWhenExplicitlyAllowed() throws Exception {
         start(true, 0);
-        Client c = connect(OUTSIDE);
+        TestListener.TestClient c = connect(OUTSIDE);
         assertThat(c.ehlo()).contains("250-AUTH PLAIN LOGIN", "250-STARTTLS");
         assertThat(c.cmd("AUTH PLAIN " + plain("alice", "alice-secret"))).startsWith("235");
         // the identity would survive the switch to TLS (RFC 3207 4.2): refused
         assertThat(c.cmd("STARTTLS")).startsWith("503 5.5.1");
-        assertThat(c.send("a@x.test", "b@example.test", "Subject: plain\r\n\r\nhi"))
+        assertThat(c.send("a@x.test", List.of("b@example.test"), "Subject: plain\r\n\r\nhi"))
                 .startsWith("250 2.0.0");
         assertThat(spooled())
                 .singleElement()
                 .satisfies(e -> assertThat(e.attributes()).containsEntry("auth_user", "alice"));
-        assertThat(new String(spool.body(spooled().get(0).messageId()).orElseThrow(), StandardCharsets.US_ASCII))
+        assertThat(new String(tern.spool.body(spooled().get(0).messageId()).orElseThrow(), StandardCharsets.US_ASCII))
                 .contains("with ESMTPA id");
     }
 
     @Test
     void wrongPasswordsInALoopLeadToALockoutThatEnds() throws Exception {
         start(false, 0);
-        Client c = connect(OUTSIDE);
+        TestListener.TestClient c = connect(OUTSIDE);
         c.ehlo();
         c.startTls(trustingClient);
         c.ehlo();
@@ -248,7 +205,7 @@ class HostileAuthSessionsTest {
         assertThat(c.cmd("AUTH PLAIN " + plain("alice", "guess3"))).startsWith("421 4.7.0");
         assertThat(c.reply()).isEqualTo("<closed>");
 
-        Client d = connect(OUTSIDE);
+        TestListener.TestClient d = connect(OUTSIDE);
         d.ehlo();
         d.startTls(trustingClient);
         d.ehlo();
@@ -259,33 +216,33 @@ class HostileAuthSessionsTest {
         assertThat(d.cmd("AUTH PLAIN " + plain("alice", "alice-secret"))).startsWith("454 4.7.0");
         assertThat(d.cmd("MAIL FROM:<a@x.test>")).startsWith("550 5.7.1");
         d.cmd("RSET");
-        clock.advance(Duration.ofMinutes(4));
+        tern.clock.advance(Duration.ofMinutes(4));
         assertThat(d.cmd("AUTH PLAIN " + plain("alice", "alice-secret")))
                 .startsWith("421 4.7.0"); // 3rd refusal in this session
         assertNothingAccepted();
 
         // the lockout is per address: another client address is not affected
-        Client inside = connect(INSIDE);
+        TestListener.TestClient inside = connect(INSIDE);
         inside.ehlo();
         inside.startTls(trustingClient);
         inside.ehlo();
         assertThat(inside.cmd("AUTH PLAIN " + plain("alice", "alice-secret"))).startsWith("235");
 
-        clock.advance(Duration.ofMinutes(1)); // the lockout has ended
-        Client e = connect(OUTSIDE);
+        tern.clock.advance(Duration.ofMinutes(1)); // the lockout has ended
+        TestListener.TestClient e = connect(OUTSIDE);
         e.ehlo();
         e.startTls(trustingClient);
         e.ehlo();
         assertThat(e.cmd("AUTH PLAIN " + plain("alice", "alice-secret"))).startsWith("235 2.7.0");
-        assertThat(e.send("a@x.test", "b@example.test", "Subject: back\r\n\r\nhi"))
+        assertThat(e.send("a@x.test", List.of("b@example.test"), "Subject: back\r\n\r\nhi"))
                 .startsWith("250 2.0.0");
-        assertThat(spool.stats().messages()).isEqualTo(1);
+        assertThat(tern.spool.stats().messages()).isEqualTo(1);
     }
 
     @Test
     void plainAfterStartTlsDeliversIntoTheSpoolWithTheUsersTenant() throws Exception {
         start(false, 0);
-        Client c = connect(OUTSIDE);
+        TestListener.TestClient c = connect(OUTSIDE);
         c.ehlo();
         SSLSocket tls = c.startTls(trustingClient);
         assertThat(tls.getSession().getProtocol()).isIn("TLSv1.3", "TLSv1.2");
@@ -296,15 +253,15 @@ class HostileAuthSessionsTest {
         assertThat(c.cmd("AUTH PLAIN " + plain("alice", "alice-secret"))).startsWith("503");
         assertThat(c.send(
                         "sender@acme.test",
-                        "rcpt@example.test",
+                        List.of("rcpt@example.test"),
                         "From: <sender@acme.test>\r\nSubject: hi\r\n\r\nhello"))
                 .startsWith("250 2.0.0");
         Envelope e = spooled().get(0);
         assertThat(e.tenant()).isEqualTo("acme"); // the user's only tenant, without X-Tern-Tenant
         assertThat(e.attributes()).containsEntry("auth_user", "alice").containsEntry("client", OUTSIDE);
-        String body = new String(spool.body(e.messageId()).orElseThrow(), StandardCharsets.US_ASCII);
+        String body = new String(tern.spool.body(e.messageId()).orElseThrow(), StandardCharsets.US_ASCII);
         assertThat(body).contains("with ESMTPSA id " + e.messageId()).doesNotContain("alice-secret");
-        assertThat(events)
+        assertThat(tern.events)
                 .singleElement()
                 .satisfies(ev -> assertThat(ev.tenant()).isEqualTo("acme"));
     }
@@ -312,7 +269,7 @@ class HostileAuthSessionsTest {
     @Test
     void loginOverSmtpsDeliversForAnAllowedTenantAndPool() throws Exception {
         start(false, 0);
-        Client c = connectSmtps(OUTSIDE);
+        TestListener.TestClient c = connectSmtps(OUTSIDE);
         assertThat(c.banner).startsWith("220 ");
         assertThat(((SSLSocket) c.socket).getSession().getProtocol()).isIn("TLSv1.3", "TLSv1.2");
         List<String> ehlo = c.ehlo();
@@ -321,20 +278,20 @@ class HostileAuthSessionsTest {
         assertThat(c.cmd(b64("bob-secret"))).startsWith("235 2.7.0");
         assertThat(c.send(
                         "s@beta.test",
-                        "r@example.test",
+                        List.of("r@example.test"),
                         "X-Tern-Tenant: beta\r\nX-Tern-Pool: bulk\r\nSubject: hi\r\n\r\nhello"))
                 .startsWith("250 2.0.0");
         Envelope e = spooled().get(0);
         assertThat(e.tenant()).isEqualTo("beta");
         assertThat(e.pool()).isEqualTo("bulk");
         assertThat(e.attributes()).containsEntry("auth_user", "bob");
-        assertThat(new String(spool.body(e.messageId()).orElseThrow(), StandardCharsets.US_ASCII))
+        assertThat(new String(tern.spool.body(e.messageId()).orElseThrow(), StandardCharsets.US_ASCII))
                 .contains("with ESMTPSA")
                 .doesNotContain("X-Tern-Tenant");
         // the implicit-TLS listener refuses plain text
         try (Socket raw = new Socket(
-                listener.smtpsAddress().orElseThrow().getAddress(),
-                listener.smtpsAddress().orElseThrow().getPort())) {
+                tern.listener.smtpsAddress().orElseThrow().getAddress(),
+                tern.listener.smtpsAddress().orElseThrow().getPort())) {
             raw.setSoTimeout(10_000);
             raw.getOutputStream().write("EHLO plain\r\n".getBytes(StandardCharsets.US_ASCII));
             byte[] buf = new byte[256];
@@ -344,34 +301,34 @@ class HostileAuthSessionsTest {
         } catch (IOException expected) {
             // reset: fine
         }
-        assertThat(spool.stats().messages()).isEqualTo(1);
+        assertThat(tern.spool.stats().messages()).isEqualTo(1);
     }
 
     @Test
     void aUserSendingForATenantOrPoolItMayNotUseIsRefused() throws Exception {
         start(false, 0);
-        Client alice = authenticated(OUTSIDE, "alice", "alice-secret");
-        assertThat(alice.send("s@x.test", "r@example.test", "X-Tern-Tenant: globex\r\nSubject: x\r\n\r\nhi"))
+        TestListener.TestClient alice = authenticated(OUTSIDE, "alice", "alice-secret");
+        assertThat(alice.send("s@x.test", List.of("r@example.test"), "X-Tern-Tenant: globex\r\nSubject: x\r\n\r\nhi"))
                 .startsWith("550 5.7.1")
                 .contains("'alice'")
                 .contains("'globex'");
-        assertThat(alice.send("s@x.test", "r@example.test", "X-Tern-Pool: vip\r\nSubject: x\r\n\r\nhi"))
+        assertThat(alice.send("s@x.test", List.of("r@example.test"), "X-Tern-Pool: vip\r\nSubject: x\r\n\r\nhi"))
                 .startsWith("550 5.7.1")
                 .contains("pool 'vip'");
-        Client bob = authenticated(OUTSIDE, "bob", "bob-secret");
+        TestListener.TestClient bob = authenticated(OUTSIDE, "bob", "bob-secret");
         // two tenants: the message must say which
-        assertThat(bob.send("s@x.test", "r@example.test", "Subject: x\r\n\r\nhi"))
+        assertThat(bob.send("s@x.test", List.of("r@example.test"), "Subject: x\r\n\r\nhi"))
                 .startsWith("550 5.7.1")
                 .contains("X-Tern-Tenant");
         assertThat(bob.send(
                         "s@x.test",
-                        "r@example.test",
+                        List.of("r@example.test"),
                         "X-Tern-Tenant: acme\r\nX-Tern-Pool: default\r\nSubject: x\r\n\r\nhi"))
                 .startsWith("550 5.7.1")
                 .contains("pool 'default'");
         assertNothingAccepted();
         // the session goes on after a refusal
-        assertThat(bob.send("s@x.test", "r@example.test", "X-Tern-Tenant: acme\r\nSubject: x\r\n\r\nhi"))
+        assertThat(bob.send("s@x.test", List.of("r@example.test"), "X-Tern-Tenant: acme\r\nSubject: x\r\n\r\nhi"))
                 .startsWith("250 2.0.0");
         assertThat(spooled()).singleElement().satisfies(e -> {
             assertThat(e.tenant()).isEqualTo("acme");
@@ -382,40 +339,40 @@ class HostileAuthSessionsTest {
     @Test
     void perUserMessageRateIsEnforcedAtMailFrom() throws Exception {
         start(false, 0);
-        Client carol = authenticated(OUTSIDE, "carol", "carol-secret");
-        assertThat(carol.send("s@x.test", "r@example.test", "Subject: 1\r\n\r\nhi"))
+        TestListener.TestClient carol = authenticated(OUTSIDE, "carol", "carol-secret");
+        assertThat(carol.send("s@x.test", List.of("r@example.test"), "Subject: 1\r\n\r\nhi"))
                 .startsWith("250 2.0.0");
-        assertThat(carol.send("s@x.test", "r@example.test", "Subject: 2\r\n\r\nhi"))
+        assertThat(carol.send("s@x.test", List.of("r@example.test"), "Subject: 2\r\n\r\nhi"))
                 .startsWith("250 2.0.0");
         // the limit is per user, over all its sessions
-        Client again = authenticated(OUTSIDE, "carol", "carol-secret");
+        TestListener.TestClient again = authenticated(OUTSIDE, "carol", "carol-secret");
         assertThat(again.cmd("MAIL FROM:<s@x.test>")).startsWith("451 4.7.1");
         assertThat(again.cmd("RCPT TO:<r@example.test>")).startsWith("503");
         assertThat(again.cmd("DATA")).startsWith("503");
-        assertThat(spool.stats().messages()).isEqualTo(2);
+        assertThat(tern.spool.stats().messages()).isEqualTo(2);
         // other users are not held back
-        Client alice = authenticated(OUTSIDE, "alice", "alice-secret");
-        assertThat(alice.send("s@x.test", "r@example.test", "Subject: a\r\n\r\nhi"))
+        TestListener.TestClient alice = authenticated(OUTSIDE, "alice", "alice-secret");
+        assertThat(alice.send("s@x.test", List.of("r@example.test"), "Subject: a\r\n\r\nhi"))
                 .startsWith("250 2.0.0");
-        clock.advance(Duration.ofSeconds(30)); // one token of 2 per minute back
-        assertThat(again.send("s@x.test", "r@example.test", "Subject: 3\r\n\r\nhi"))
+        tern.clock.advance(Duration.ofSeconds(30)); // one token of 2 per minute back
+        assertThat(again.send("s@x.test", List.of("r@example.test"), "Subject: 3\r\n\r\nhi"))
                 .startsWith("250 2.0.0");
         assertThat(carol.cmd("MAIL FROM:<s@x.test>")).startsWith("451 4.7.1");
-        assertThat(spool.stats().messages()).isEqualTo(4);
+        assertThat(tern.spool.stats().messages()).isEqualTo(4);
     }
 
     @Test
     void perAddressConnectionLimitAnswers421() throws Exception {
         start(false, 2);
-        Client a = connect(OUTSIDE);
-        Client b = connect(OUTSIDE);
+        TestListener.TestClient a = connect(OUTSIDE);
+        TestListener.TestClient b = connect(OUTSIDE);
         assertThat(a.banner).startsWith("220");
         assertThat(b.banner).startsWith("220");
-        Client c = connect(OUTSIDE);
+        TestListener.TestClient c = connect(OUTSIDE);
         assertThat(c.banner).startsWith("421 4.7.0");
         assertThat(c.reply()).isEqualTo("<closed>");
         // the SMTPS listener shares the count
-        Client d = connectSmtps(OUTSIDE);
+        TestListener.TestClient d = connectSmtps(OUTSIDE);
         assertThat(d.banner).startsWith("421 4.7.0");
         // another address has its own count
         assertThat(connect(INSIDE).banner).startsWith("220");
@@ -423,7 +380,7 @@ class HostileAuthSessionsTest {
         a.cmd("QUIT");
         a.close();
         await().atMost(Duration.ofSeconds(10)).until(() -> {
-            Client e = connect(OUTSIDE);
+            TestListener.TestClient e = connect(OUTSIDE);
             return e.banner.startsWith("220");
         });
         assertNothingAccepted();
@@ -432,7 +389,7 @@ class HostileAuthSessionsTest {
     @Test
     void malformedAndForgedAuthExchangesFail() throws Exception {
         start(false, 0);
-        Client c = connect(INSIDE);
+        TestListener.TestClient c = connect(INSIDE);
         c.ehlo();
         c.startTls(trustingClient);
         assertThat(c.cmd("AUTH PLAIN " + plain("alice", "alice-secret")))
@@ -445,7 +402,7 @@ class HostileAuthSessionsTest {
         String forged = Base64.getEncoder().encodeToString("alice\0bob\0bob-secret".getBytes(StandardCharsets.UTF_8));
         assertThat(c.cmd("AUTH PLAIN " + forged)).startsWith("535 5.7.8");
         assertThat(c.cmd("AUTH PLAIN !!!notbase64")).startsWith("501 5.5.2");
-        Client d = connect(INSIDE);
+        TestListener.TestClient d = connect(INSIDE);
         d.ehlo();
         d.startTls(trustingClient);
         d.ehlo();
@@ -457,106 +414,12 @@ class HostileAuthSessionsTest {
         assertNothingAccepted();
     }
 
-    private Client authenticated(String from, String user, String password) throws Exception {
-        Client c = connect(from);
+    private TestListener.TestClient authenticated(String from, String user, String password) throws Exception {
+        TestListener.TestClient c = connect(from);
         c.ehlo();
         c.startTls(trustingClient);
         c.ehlo();
         assertThat(c.cmd("AUTH PLAIN " + plain(user, password))).startsWith("235");
         return c;
-    }
-
-    /** A line-by-line SMTP client on a real socket, with STARTTLS. */
-    private static final class Client implements AutoCloseable {
-        Socket socket;
-        BufferedReader in;
-        OutputStream out;
-        final String banner;
-
-        Client(InetSocketAddress to, String localAddress, SSLContext implicitTls) throws IOException {
-            Socket s = new Socket(to.getAddress(), to.getPort(), InetAddress.getByName(localAddress), 0);
-            if (implicitTls != null) {
-                SSLSocket ssl = (SSLSocket)
-                        implicitTls.getSocketFactory().createSocket(s, to.getHostString(), to.getPort(), true);
-                ssl.setUseClientMode(true);
-                s = ssl;
-            }
-            use(s);
-            banner = reply();
-        }
-
-        private void use(Socket s) throws IOException {
-            socket = s;
-            s.setSoTimeout(10_000);
-            in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
-            out = s.getOutputStream();
-        }
-
-        void write(String text) throws IOException {
-            out.write(text.getBytes(StandardCharsets.UTF_8));
-            out.flush();
-        }
-
-        /** The last line of the next reply, or "<closed>" when the server closed the connection. */
-        String reply() throws IOException {
-            List<String> lines = replyLines();
-            return lines.isEmpty() ? "<closed>" : lines.get(lines.size() - 1);
-        }
-
-        List<String> replyLines() throws IOException {
-            List<String> lines = new ArrayList<>();
-            String r;
-            try {
-                do {
-                    r = in.readLine();
-                    if (r == null) return lines;
-                    lines.add(r);
-                } while (r.length() > 3 && r.charAt(3) == '-');
-            } catch (IOException e) { // reset or TLS close
-                return lines;
-            }
-            return lines;
-        }
-
-        String cmd(String line) throws IOException {
-            write(line + "\r\n");
-            return reply();
-        }
-
-        List<String> ehlo() throws IOException {
-            write("EHLO client.test\r\n");
-            List<String> lines = replyLines();
-            assertThat(lines).isNotEmpty().last().asString().startsWith("250 ");
-            return lines;
-        }
-
-        SSLSocket startTls(SSLContext ctx) throws IOException {
-            assertThat(cmd("STARTTLS")).startsWith("220");
-            SSLSocket ssl = (SSLSocket) ctx.getSocketFactory()
-                    .createSocket(socket, socket.getInetAddress().getHostAddress(), socket.getPort(), true);
-            ssl.setUseClientMode(true);
-            ssl.startHandshake();
-            use(ssl);
-            return ssl;
-        }
-
-        /** One transaction; the first reply that is not a success, or the reply to the end of DATA. */
-        String send(String from, String to, String message) throws IOException {
-            String r = cmd("MAIL FROM:<" + from + ">");
-            if (!r.startsWith("250")) return r;
-            r = cmd("RCPT TO:<" + to + ">");
-            if (!r.startsWith("250")) {
-                cmd("RSET");
-                return r;
-            }
-            r = cmd("DATA");
-            if (!r.startsWith("354")) return r;
-            return cmd(message + "\r\n.");
-        }
-
-        @Override
-        public void close() throws IOException {
-            socket.close();
-        }
     }
 }

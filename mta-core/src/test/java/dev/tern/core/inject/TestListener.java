@@ -1,5 +1,7 @@
 package dev.tern.core.inject;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -156,6 +158,25 @@ final class TestListener implements AutoCloseable {
         String cmd(String line) throws IOException {
             write(line + "\r\n");
             return reply();
+        }
+
+        /** EHLO; asserts a positive reply and returns its lines. */
+        List<String> ehlo() throws IOException {
+            write("EHLO client.test\r\n");
+            List<String> lines = replyLines();
+            assertThat(lines).isNotEmpty().last().asString().startsWith("250 ");
+            return lines;
+        }
+
+        /** STARTTLS and the handshake with {@code ctx}; the session goes on over TLS. */
+        SSLSocket startTls(SSLContext ctx) throws IOException {
+            assertThat(cmd("STARTTLS")).startsWith("220");
+            SSLSocket ssl = (SSLSocket) ctx.getSocketFactory()
+                    .createSocket(socket, socket.getInetAddress().getHostAddress(), socket.getPort(), true);
+            ssl.setUseClientMode(true);
+            ssl.startHandshake();
+            use(ssl);
+            return ssl;
         }
 
         /** One transaction; the first reply that is not a success, or the reply to the end of DATA. */
