@@ -3,6 +3,7 @@ package dev.tern.core.delivery;
 import dev.tern.bounce.LocalFailure;
 import dev.tern.core.delivery.OutcomeRecorder.Attempt;
 import dev.tern.core.delivery.OutcomeRecorder.Result;
+import dev.tern.core.delivery.smtp.LocalRefusal;
 import dev.tern.core.delivery.smtp.MessageContent;
 import dev.tern.core.delivery.smtp.SmtpClient;
 import dev.tern.core.delivery.smtp.SmtpClientSettings;
@@ -10,6 +11,7 @@ import dev.tern.core.delivery.smtp.SmtpConnection;
 import dev.tern.core.delivery.smtp.SmtpException;
 import dev.tern.core.delivery.smtp.SmtpReply;
 import dev.tern.core.delivery.smtp.SmtpTransaction;
+import dev.tern.core.delivery.smtp.StartTlsGate;
 import dev.tern.core.delivery.smtp.TlsCheck;
 import dev.tern.core.delivery.smtp.TlsPolicy;
 import dev.tern.core.delivery.smtp.TlsResult;
@@ -153,8 +155,9 @@ final class TransactionRunner implements Admission.Connector {
         SmtpClientSettings smtp = tls ? p.smtp() : p.smtp().withStartTls(false);
         String ehlo = d.source.ehloName() == null || d.source.ehloName().isEmpty() ? p.ehloName() : d.source.ehloName();
         d.connecting.incrementAndGet();
+        Map<String, Result> refusedBeforeTls = new ConcurrentHashMap<>();
         p.client()
-                .connect(host, d.source.bind(), ehlo, smtp, policy)
+                .connect(host, d.source.bind(), ehlo, smtp, policy, tls ? gate(d, first, host, refusedBeforeTls) : null)
                 .whenCompleteAsync(
                         (conn, failure) -> {
                             d.connecting.decrementAndGet();
@@ -176,6 +179,10 @@ final class TransactionRunner implements Admission.Connector {
                                 return;
                             }
                             SmtpException se = asSmtp(failure);
+                            if (se.localRefusal() != null) {
+                                refusedBeforeTls(d, first, host, tried, refusedBeforeTls, se.localRefusal());
+                                return;
+                            }
                             log.debug("connect to {} for {} failed: {}", host, d.key, se.getMessage());
                             HostAttempt.Outcome outcome = outcomeOf(se);
                             p.pathMetrics().hostAttempt(outcome.wireName());
@@ -223,6 +230,74 @@ final class TransactionRunner implements Admission.Connector {
                             }
                         },
                         p.worker());
+    }
+
+    /**
+     * Before STARTTLS, from the server's first EHLO: the local refusal of every transaction of the
+     * entry the connection was opened for, when nothing else waits in the lane (null: negotiate TLS);
+     * {@code refused} gets each recipient's outcome then. The same rule ({@link LocalRefusal})
+     * refuses each transaction after STARTTLS: a session whose only mail cannot go quits in clear
+     * text instead of negotiating TLS only to quit without a MAIL. Unknown content (a message
+     * spooled before it was recorded) always goes on to TLS.
+     */
+    private StartTlsGate gate(Destination d, QueueEntry first, InetSocketAddress host, Map<String, Result> refused) {
+        MessageContent content = MessageContent.fromAttributes(first.envelope().attributes());
+        if (content == null) return null;
+        int step = Math.min(
+                d.site.limits().maxRecipientsPerTransaction(), d.pair.limits().maxRecipientsPerTransaction());
+        List<String> open = first.open().stream().map(RecipientState::address).toList();
+        String from = first.envelope().returnPath();
+        long size = first.envelope().bodySize();
+        return ext -> {
+            if (open.isEmpty() || !d.isEmpty()) return null;
+            Map<String, Result> results = new HashMap<>();
+            SmtpReply firstRefusal = null;
+            for (int i = 0; i < open.size(); i += step) {
+                List<String> batch = open.subList(i, Math.min(open.size(), i + step));
+                boolean utf8 = content.smtpUtf8() || needsSmtpUtf8(from, batch);
+                SmtpReply r = LocalRefusal.of(utf8, content.eightBit(), size, ext, host);
+                if (r == null) return null; // this transaction can go: negotiate TLS
+                if (firstRefusal == null) firstRefusal = r;
+                collect(batch, TransactionResult.refusedLocally(r), results, new ArrayList<>());
+            }
+            refused.putAll(results);
+            return firstRefusal;
+        };
+    }
+
+    /**
+     * The session quit before STARTTLS (see {@link #gate}): the entry's recipients get the local
+     * refusals, recorded as the same refusal after TLS would be; the lane is served anew.
+     */
+    private void refusedBeforeTls(
+            Destination d,
+            QueueEntry first,
+            InetSocketAddress host,
+            List<HostAttempt> tried,
+            Map<String, Result> refused,
+            SmtpReply reply) {
+        p.pathMetrics().connected(false);
+        p.pathMetrics().hostAttempt("connected");
+        d.unreserve();
+        Map<String, Result> results = new HashMap<>(refused);
+        if (results.isEmpty()) // cannot happen: the gate fills it before it refuses
+        collect(
+                    first.open().stream().map(RecipientState::address).toList(),
+                    TransactionResult.refusedLocally(reply),
+                    results,
+                    new ArrayList<>());
+        note(d, results);
+        String ip = host.getAddress() == null
+                ? host.getHostString()
+                : host.getAddress().getHostAddress();
+        HostAttempt session = new HostAttempt(hostName(host), ip, host.getPort(), null, null, null, null, "none");
+        p.outcomes()
+                .record(
+                        first,
+                        results,
+                        new Attempt(d.siteKey.key(), ip + ":" + host.getPort(), sourceName(d), "none", tried, session));
+        log.debug("{} for {}: nothing to send, quit before STARTTLS ({})", host, d.key, reply);
+        p.admission().closed(d);
     }
 
     /** Counts a connection's TLS outcome for TLS-RPT (only hosts under a published policy are counted). */

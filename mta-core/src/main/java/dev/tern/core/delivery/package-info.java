@@ -20,9 +20,11 @@
  *       message chaining, transactions of at most N recipients. A connection takes its first entry
  *       from the lane when it is opened (not when it is ready), so no session ends without a MAIL
  *       because the first connection ready chained the mail the others were opened for; every host
- *       tried is recorded in the attempt (the events' {@code hosts}). A session still ends without
- *       MAIL when its only message is refused locally (SIZE, SMTPUTF8, 8BITMIME: nothing may be
- *       sent), the site is held meanwhile, or the engine stops.
+ *       tried is recorded in the attempt (the events' {@code hosts}). When the connection's only
+ *       message would be refused locally (SIZE, SMTPUTF8, 8BITMIME: nothing may be sent) by what the
+ *       server's first EHLO offers, the session quits before STARTTLS ({@code StartTlsGate}) and
+ *       records the refusal, so no TLS session ends without a MAIL for it. A session still ends
+ *       without MAIL when the site is held meanwhile or the engine stops.
  *   <li>{@code OutcomeRecorder}: recipient states, events and one atomic spool write per attempt.
  *   <li>{@code ReplyReactor}: adaptive pushback and automation rules (a timed hold, a throttle,
  *       a bounce window).

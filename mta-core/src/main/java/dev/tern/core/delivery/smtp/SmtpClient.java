@@ -78,9 +78,24 @@ public final class SmtpClient implements AutoCloseable {
             String ehloName,
             SmtpClientSettings settings,
             TlsPolicy policy) {
+        return connect(remote, localBind, ehloName, settings, policy, null);
+    }
+
+    /**
+     * Like {@link #connect(InetSocketAddress, InetAddress, String, SmtpClientSettings, TlsPolicy)};
+     * before STARTTLS the {@code gate} (null: none) may end the connection when nothing the session
+     * holds could be sent ({@link StartTlsGate}).
+     */
+    public CompletableFuture<SmtpConnection> connect(
+            InetSocketAddress remote,
+            InetAddress localBind,
+            String ehloName,
+            SmtpClientSettings settings,
+            TlsPolicy policy,
+            StartTlsGate gate) {
         SmtpClientSettings s = settings == null ? defaults : settings;
-        SmtpClientHandler handler =
-                new SmtpClientHandler(this, s, ehloName, remote, policy == null ? TlsPolicy.OPPORTUNISTIC : policy);
+        SmtpClientHandler handler = new SmtpClientHandler(
+                this, s, ehloName, remote, policy == null ? TlsPolicy.OPPORTUNISTIC : policy, gate);
         if (remote.isUnresolved()) {
             handler.connected.completeExceptionally(
                     SmtpException.ofTransient(SmtpException.Phase.CONNECT, "unresolved address " + remote, null));

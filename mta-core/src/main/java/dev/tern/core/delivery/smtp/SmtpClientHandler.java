@@ -57,6 +57,7 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
     private final String ehloName;
     private final InetSocketAddress remote;
     private final TlsPolicy policy;
+    private final StartTlsGate gate;
     final CompletableFuture<SmtpConnection> connected = new CompletableFuture<>();
     private SmtpConnection connection;
     private ChannelHandlerContext ctx;
@@ -87,13 +88,15 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
             SmtpClientSettings settings,
             String ehloName,
             InetSocketAddress remote,
-            TlsPolicy policy) {
+            TlsPolicy policy,
+            StartTlsGate gate) {
         super(SmtpReply.class);
         this.client = client;
         this.settings = settings;
         this.ehloName = ehloName;
         this.remote = remote;
         this.policy = policy;
+        this.gate = gate;
     }
 
     boolean isClosed() {
@@ -218,6 +221,11 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
 
     private void afterGreeting() {
         if (settings.startTls() && !tls && extensions.containsKey("STARTTLS")) {
+            SmtpReply refused = gate == null ? null : gate.refusal(extensions);
+            if (refused != null) {
+                quitBeforeTls(refused);
+                return;
+            }
             state = Phase.STARTTLS;
             command("STARTTLS", Phase.STARTTLS, this::onStartTls);
             ctx.flush();
@@ -231,6 +239,22 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
         } else {
             ready();
         }
+    }
+
+    /**
+     * Nothing the session holds can go to this server: no TLS session only to quit without a MAIL.
+     * The connection fails at once with the refusal; QUIT goes out in clear text.
+     */
+    private void quitBeforeTls(SmtpReply refused) {
+        connected.completeExceptionally(SmtpException.ofLocalRefusal(
+                Phase.STARTTLS, refused, remote + ": nothing to send before STARTTLS: " + refused));
+        state = Phase.QUIT;
+        command("QUIT", Phase.QUIT, r -> {
+            closed = true;
+            cancelTimer();
+            ctx.close();
+        });
+        ctx.flush();
     }
 
     private void onStartTls(SmtpReply r) {
@@ -321,36 +345,9 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
             return;
         }
         Map<String, String> ext = extensions;
-        if (t.smtpUtf8() && !ext.containsKey("SMTPUTF8")) {
-            complete(
-                    future,
-                    TransactionResult.refusedLocally(SmtpReply.of(
-                            553,
-                            "5.6.7",
-                            "SMTPUTF8 is required but " + remote + " does not offer it (refused locally)")));
-            return;
-        }
-        if (t.eightBit() && !t.smtpUtf8() && !ext.containsKey("8BITMIME")) {
-            // no 7-bit conversion: a signed message's body hash would break, and so would any MIME
-            // structure rewritten here (RFC 6152 section 3: return it rather than send 8-bit data)
-            complete(
-                    future,
-                    TransactionResult.refusedLocally(SmtpReply.of(
-                            554,
-                            "5.6.3",
-                            "the message has an 8-bit body but " + remote
-                                    + " does not offer 8BITMIME; Tern does not convert it (refused locally)")));
-            return;
-        }
-        long max = maxSize(ext);
-        if (max > 0 && t.size() > max) {
-            complete(
-                    future,
-                    TransactionResult.refusedLocally(SmtpReply.of(
-                            552,
-                            "5.3.4",
-                            "message size " + t.size() + " exceeds the fixed maximum " + max + " of " + remote
-                                    + " (refused locally)")));
+        SmtpReply refused = LocalRefusal.of(t.smtpUtf8(), t.eightBit(), t.size(), ext, remote);
+        if (refused != null) {
+            complete(future, TransactionResult.refusedLocally(refused));
             return;
         }
         boolean pipelined = ext.containsKey("PIPELINING");
@@ -498,16 +495,6 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
         transactions++;
         List<SmtpReply> recipients = t.mail.positive() ? t.recipients : List.of();
         complete(t.future, new TransactionResult(t.mail, recipients, dataReply));
-    }
-
-    private static long maxSize(Map<String, String> ext) {
-        String size = ext.get("SIZE");
-        if (size == null || size.isEmpty()) return 0;
-        try {
-            return Long.parseLong(size.trim());
-        } catch (NumberFormatException e) {
-            return 0;
-        }
     }
 
     // ---- quit and failure ---------------------------------------------------------------------------

@@ -33,6 +33,7 @@ public final class SmtpException extends Exception {
     private final boolean tlsFailure;
     private final TlsResult tlsPolicyFailure;
     private boolean timeout;
+    private SmtpReply localRefusal;
     private final java.net.InetSocketAddress local;
 
     /**
@@ -106,6 +107,21 @@ public final class SmtpException extends Exception {
         SmtpException e = new SmtpException(phase, null, true, message, null, false);
         e.timeout = true;
         return e;
+    }
+
+    /**
+     * The session ended before STARTTLS because everything it held is refused locally ({@link
+     * StartTlsGate}): permanent, with that refusal (not a server's reply) as the reason.
+     */
+    static SmtpException ofLocalRefusal(Phase phase, SmtpReply refusal, String message) {
+        SmtpException e = new SmtpException(phase, null, false, message, null, false);
+        e.localRefusal = refusal;
+        return e;
+    }
+
+    /** The local refusal that ended the session before STARTTLS, or null. */
+    public SmtpReply localRefusal() {
+        return localRefusal;
     }
 
     /** Whether a phase timer ran out (the server did not answer in time; connect timeouts are a CONNECT cause). */

@@ -24,7 +24,8 @@ public record TransactionResult(
         this(mailReply, recipientReplies, dataReply, false);
     }
 
-    static TransactionResult refusedLocally(SmtpReply reply) {
+    /** A transaction the client refused itself (nothing sent): {@code reply} stands for the MAIL reply. */
+    public static TransactionResult refusedLocally(SmtpReply reply) {
         return new TransactionResult(reply, List.of(), null, true);
     }
 

@@ -25,6 +25,9 @@
  *                        │ other           │ 5xx ──▶ HELO ──250──▶ (same as after EHLO)
  *                        ▼                 ▼ 4xx, HELO refused, handshake failed
  *                      failed            failed                   (STARTTLS refused: go on in clear text)
+ *  Before STARTTLS a {@link dev.tern.core.delivery.smtp.StartTlsGate} may find that nothing the session holds
+ *  could go ({@link dev.tern.core.delivery.smtp.LocalRefusal}): QUIT in clear text, and the connection fails
+ *  with {@link dev.tern.core.delivery.smtp.SmtpException#localRefusal()}.
  *
  *  IDLE ──send()──▶ [RSET] ▶ MAIL ▶ RCPT × n ▶ DATA ──354──▶ DATA_BLOCK (body) ▶ DATA_END ──any reply──▶ IDLE
  *                             │ refused   │ none accepted    │ refused
