@@ -87,21 +87,14 @@ public record SmtpClientSettings(
     }
 
     public SmtpClientSettings withStartTls(boolean on) {
-        return new SmtpClientSettings(
-                connectTimeout,
-                bannerTimeout,
-                ehloTimeout,
-                mailTimeout,
-                rcptTimeout,
-                dataInitTimeout,
-                dataBlockTimeout,
-                dataEndTimeout,
-                quitTimeout,
-                on,
-                verifyCertificates);
+        return withTls(on, verifyCertificates);
     }
 
     public SmtpClientSettings withVerifyCertificates(boolean on) {
+        return withTls(startTls, on);
+    }
+
+    private SmtpClientSettings withTls(boolean useStartTls, boolean verify) {
         return new SmtpClientSettings(
                 connectTimeout,
                 bannerTimeout,
@@ -112,8 +105,8 @@ public record SmtpClientSettings(
                 dataBlockTimeout,
                 dataEndTimeout,
                 quitTimeout,
-                startTls,
-                on);
+                useStartTls,
+                verify);
     }
 
     /** The timeout for waiting on a reply (or progress) in a phase. */
