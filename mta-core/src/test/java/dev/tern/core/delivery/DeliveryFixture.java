@@ -2,6 +2,9 @@ package dev.tern.core.delivery;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tern.core.config.TernConfig;
+import dev.tern.core.events.Event;
+import dev.tern.core.events.EventType;
+import dev.tern.core.server.TernServer;
 import dev.tern.core.testing.TestConfig;
 import dev.tern.queue.Envelope;
 import dev.tern.queue.QueueEntry;
@@ -16,9 +19,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Configurations on ephemeral loopback ports, messages stored straight into the spool, event log reading. */
+/** Configurations on ephemeral loopback ports, messages stored straight into the spool, outcome events, event log reading. */
 final class DeliveryFixture {
     private static final AtomicLong IDS = new AtomicLong();
 
@@ -58,6 +62,15 @@ final class DeliveryFixture {
         String t = m.text();
         int i = t.indexOf("Subject: ");
         return t.substring(i + 9, t.indexOf("\r\n", i));
+    }
+
+    /** The latest outcome event (any but reception) per recipient, as {@code tern} publishes them from now on. */
+    static Map<String, Event> outcomes(TernServer tern) {
+        Map<String, Event> outcome = new ConcurrentHashMap<>();
+        tern.events().register(e -> {
+            if (e.kind() != EventType.RECEPTION) outcome.put(e.recipient(), e);
+        });
+        return outcome;
     }
 
     static List<JsonNode> events(Path dir) {

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.tern.core.config.TernConfig;
 import dev.tern.core.events.Event;
-import dev.tern.core.events.EventSink;
 import dev.tern.core.events.EventType;
 import dev.tern.core.server.TernServer;
 import dev.tern.core.testing.TestConfig;
@@ -19,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,13 +50,7 @@ class MessageFidelityTest {
             plain.test: 127.0.0.1:%d
           """.formatted(full.port(), plain.port()));
             try (TernServer tern = TernServer.start(cfg)) {
-                Map<String, Event> outcome = new ConcurrentHashMap<>();
-                tern.events().register(new EventSink() {
-                    @Override
-                    public void accept(Event e) {
-                        if (e.kind() != EventType.RECEPTION) outcome.put(e.recipient(), e);
-                    }
-                });
+                Map<String, Event> outcome = DeliveryFixture.outcomes(tern);
                 InetSocketAddress in = tern.injectionAddress();
                 inject(in, "utf8@full.test", UTF8_HEADERS);
                 inject(in, "8bit@full.test", EIGHT_BIT_BODY);

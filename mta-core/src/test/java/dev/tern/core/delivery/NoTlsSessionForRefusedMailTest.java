@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 import dev.tern.core.config.TernConfig;
 import dev.tern.core.delivery.smtp.MessageContent;
 import dev.tern.core.events.Event;
-import dev.tern.core.events.EventSink;
 import dev.tern.core.events.EventType;
 import dev.tern.core.server.TernServer;
 import dev.tern.queue.Envelope;
@@ -23,7 +22,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -54,13 +52,7 @@ class NoTlsSessionForRefusedMailTest {
           routes: { plain.test: 127.0.0.1:%d }
           """.formatted(sink.port()));
             try (TernServer tern = TernServer.start(cfg)) {
-                Map<String, Event> outcome = new ConcurrentHashMap<>();
-                tern.events().register(new EventSink() {
-                    @Override
-                    public void accept(Event e) {
-                        if (e.kind() != EventType.RECEPTION) outcome.put(e.recipient(), e);
-                    }
-                });
+                Map<String, Event> outcome = DeliveryFixture.outcomes(tern);
                 // one message needing SMTPUTF8 (raw UTF-8 header), alone in its session
                 store(tern.spool(), "utf8@plain.test", MessageContent.UTF8_HEADERS, "Subject: Grüße\r\n\r\nascii\r\n");
                 tern.delivery().wake();

@@ -5,14 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tern.core.server.TernServer;
+import dev.tern.core.testing.InjectClient;
 import dev.tern.core.testing.TestConfig;
 import dev.tern.testkit.smtp.SmtpSink;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -74,30 +70,8 @@ class EventMetadataTest {
     }
 
     static String send(TernServer tern, String headers) throws IOException {
-        try (Socket s = new Socket("127.0.0.1", tern.injectionAddress().getPort())) {
-            s.setSoTimeout(20_000);
-            BufferedReader in =
-                    new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
-            OutputStream out = s.getOutputStream();
-            reply(in);
-            for (String c : new String[] {"EHLO t.test", "MAIL FROM:<s@t.test>", "RCPT TO:<r@dest.test>", "DATA"}) {
-                out.write((c + "\r\n").getBytes(StandardCharsets.US_ASCII));
-                out.flush();
-                String r = reply(in);
-                if (r.charAt(0) >= '4') return r;
-            }
-            out.write((headers + "\r\nhello\r\n.\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            return reply(in);
+        try (InjectClient c = new InjectClient(tern.injectionAddress())) {
+            return c.send("s@t.test", List.of("r@dest.test"), headers + "\r\nhello\r\n");
         }
-    }
-
-    private static String reply(BufferedReader in) throws IOException {
-        String line;
-        do {
-            line = in.readLine();
-            if (line == null) throw new IOException("connection closed");
-        } while (line.length() > 3 && line.charAt(3) == '-');
-        return line;
     }
 }

@@ -5,12 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.tern.core.server.TernServer;
+import dev.tern.core.testing.InjectClient;
 import dev.tern.core.testing.TestConfig;
 import dev.tern.testkit.smtp.SmtpSink;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -114,29 +113,9 @@ class WebhookSignatureTest {
     }
 
     private static void inject(TernServer tern) throws IOException {
-        try (Socket s = new Socket("127.0.0.1", tern.injectionAddress().getPort())) {
-            s.setSoTimeout(20_000);
-            var in = new java.io.BufferedReader(
-                    new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
-            OutputStream out = s.getOutputStream();
-            readReply(in);
-            for (String c : new String[] {"EHLO t.test", "MAIL FROM:<s@t.test>", "RCPT TO:<r@dest.test>", "DATA"}) {
-                out.write((c + "\r\n").getBytes(StandardCharsets.US_ASCII));
-                out.flush();
-                readReply(in);
-            }
-            out.write("Subject: x\r\n\r\nhello\r\n.\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            assertThat(readReply(in)).startsWith("250 ");
+        try (InjectClient c = new InjectClient(tern.injectionAddress())) {
+            assertThat(c.send("s@t.test", List.of("r@dest.test"), "Subject: x\r\n\r\nhello\r\n"))
+                    .startsWith("250 ");
         }
-    }
-
-    private static String readReply(java.io.BufferedReader in) throws IOException {
-        String line;
-        do {
-            line = in.readLine();
-            if (line == null) throw new IOException("connection closed");
-        } while (line.length() > 3 && line.charAt(3) == '-');
-        return line;
     }
 }
