@@ -417,7 +417,7 @@ final class TransactionRunner implements Admission.Connector {
         // the hosts that failed before this session are part of the first message's attempt only
         Attempt attempt = attempt(d, conn, sent == 0 ? s.tried() : List.of(), s.host());
         // a large body's tail stays in its spool file and is read in chunks while it is sent
-        CompletableFuture.supplyAsync(() -> p.spool().openBody(entry.messageId()), p.worker())
+        CompletableFuture.supplyAsync(() -> p.spool().openBody(entry), p.worker())
                 .thenCompose(body -> body.isEmpty()
                         // the message vanished from the spool (purged): nothing to send
                         ? CompletableFuture.completedFuture(Map.<String, Result>of())
