@@ -1,63 +1,99 @@
 package dev.tern.queue;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
 
 /**
- * Group commit. Writers enqueue work; one thread takes everything queued, applies each
- * piece in order (each writes its own atomic batch to RocksDB without syncing, so later
- * work sees earlier work's effects), then syncs the WAL once for the whole group and only
- * then completes the futures. Futures complete on a virtual thread, never on the commit
- * thread, so callbacks that block cannot stall commits.
+ * Group commit. Writers enqueue work; one thread takes everything queued and applies each piece in
+ * order into one shared write batch, writes that batch to RocksDB once (one WAL record, unsynced),
+ * then syncs the WAL once for the whole group and only then completes the futures. Futures complete
+ * on a virtual thread, never on the commit thread, so callbacks that block cannot stall commits.
+ *
+ * <p>Work that must read what earlier work of the same group wrote first calls {@link Group#flush}
+ * (or {@link Group#flushIfTouched} for the keys of one message), which writes the pending batch
+ * (unsynced) so reads see it: reads never miss an earlier write, as when every piece wrote its own
+ * batch. Each piece's writes stay atomic: a piece that fails is rolled back to a save point of the
+ * shared batch, so none of its writes (and none of its {@link Group#afterWrite} actions) happen.
+ * The spool's counters ({@link Counters}) are written once per batch written, in that batch.
  *
  * <p>Deferrable work ({@link #submitDeferrable}: delivery outcomes, which no client waits for) does
- * not get a sync of its own at once: a group holding only such work waits up to {@link
- * #DEFAULT_LINGER_NANOS} for work that a client waits for (a new message) and shares its sync.
- * With one injecting connection, the delivery of message i and the reception of message i+1 then
- * cost one sync instead of two queued one behind the other (issue 17: the sync rate was what
+ * not get a sync of its own at once: a group holding only such work is written, then waits up to
+ * {@link #DEFAULT_LINGER_NANOS} for work that a client waits for (a new message) and shares its
+ * sync. With one injecting connection, the delivery of message i and the reception of message i+1
+ * then cost one sync instead of two queued one behind the other (issue 17: the sync rate was what
  * limited a pool of five clients). Durability is unchanged: every future still completes only
  * after the WAL sync that covers its write.
  */
 final class Committer implements AutoCloseable {
-    /** One piece of work: writes its batch (unsynced) and returns the future's value. */
+    /** One piece of work: adds its writes to the group's batch and returns the future's value. */
     interface Work<T> {
-        T apply() throws RocksDBException;
+        T apply(Group group) throws RocksDBException;
+    }
+
+    /** The spool's persistent counters, written in every batch that changes them (commit thread only). */
+    interface Counters {
+        /** Adds the counters' new values (current + delta) to {@code batch}. */
+        void write(WriteBatch batch, long dMessages, long dEntries, long dBytes) throws RocksDBException;
+
+        /** The batch holding the deltas was written: apply them in memory. */
+        void applied(long dMessages, long dEntries, long dBytes);
+
+        Counters NONE = new Counters() {
+            @Override
+            public void write(WriteBatch batch, long dMessages, long dEntries, long dBytes) {}
+
+            @Override
+            public void applied(long dMessages, long dEntries, long dBytes) {}
+        };
     }
 
     private record Task<T>(Work<T> work, boolean grows, boolean deferrable, CompletableFuture<T> future) {}
 
-    private static final Task<Void> STOP = new Task<>(() -> null, false, false, null);
+    private static final Task<Void> STOP = new Task<>(g -> null, false, false, null);
 
     /** Longest wait of a group of deferrable work for work that cannot wait (about 2-4 WAL syncs here). */
     static final long DEFAULT_LINGER_NANOS = 2_000_000L;
+
+    /** A pending batch this large is written at once (bounds the batch's memory in a large group). */
+    static final long MAX_BATCH_BYTES = 4L << 20;
 
     private final BlockingQueue<Task<?>> queue = new LinkedBlockingQueue<>();
     private final RocksDB db;
     private final boolean sync;
     private final DiskGuard disk;
     private final SpoolObserver observer;
+    private final Counters counters;
     private final int maxGroup;
     private final long lingerNanos;
     private final Thread thread;
+    private final Group group = new Group();
     private volatile boolean stopping;
 
-    Committer(RocksDB db, boolean sync, DiskGuard disk, SpoolObserver observer, int maxGroup) {
-        this(db, sync, disk, observer, maxGroup, DEFAULT_LINGER_NANOS);
-    }
-
     /** {@code lingerNanos}: how long deferrable work waits for a sync to share (tests set it). */
-    Committer(RocksDB db, boolean sync, DiskGuard disk, SpoolObserver observer, int maxGroup, long lingerNanos) {
+    Committer(
+            RocksDB db,
+            boolean sync,
+            DiskGuard disk,
+            SpoolObserver observer,
+            Counters counters,
+            int maxGroup,
+            long lingerNanos) {
         this.lingerNanos = lingerNanos;
         this.db = db;
         this.sync = sync;
         this.disk = disk;
         this.observer = observer;
+        this.counters = counters;
         this.maxGroup = maxGroup;
         this.thread = Thread.ofPlatform().name("tern-spool-commit").daemon(true).unstarted(this::run);
         thread.start();
@@ -89,29 +125,190 @@ final class Committer implements AutoCloseable {
         return t.future();
     }
 
+    /**
+     * The commit thread's view of the group being applied: the shared pending batch and what must
+     * happen once it is written. Used by work on the commit thread only.
+     */
+    final class Group implements AutoCloseable {
+        private final WriteBatch batch = new WriteBatch();
+        private final WriteOptions noSync = new WriteOptions().setSync(false);
+        /** Tasks applied so far in this group, in order, with their values. */
+        final List<Task<?>> done = new ArrayList<>();
+
+        final List<Object> results = new ArrayList<>();
+        /** done[0 .. written) are in RocksDB; the rest are in the pending batch. */
+        private int written;
+
+        private final List<Runnable> afterWrite = new ArrayList<>();
+        private final Set<String> touched = new HashSet<>();
+        private long dMessages, dEntries, dBytes;
+        private boolean inTask;
+        /** What the current work found when it started (or at a flush inside it): restored if it fails. */
+        private int taskActions;
+
+        private long taskMessages, taskEntries, taskBytes;
+
+        /** The pending batch: work adds its writes here (never writes to the database itself). */
+        WriteBatch batch() {
+            return batch;
+        }
+
+        /** Declares that the current work writes keys of {@code messageId} into the pending batch. */
+        void touch(String messageId) {
+            touched.add(messageId);
+        }
+
+        /** Writes the pending batch first if it holds writes to keys of {@code messageId}. */
+        void flushIfTouched(String messageId) throws RocksDBException {
+            if (touched.contains(messageId)) flush();
+        }
+
+        /** Adds to the spool's counters (written with this work's writes). */
+        void count(long messages, long entries, long bytes) {
+            dMessages += messages;
+            dEntries += entries;
+            dBytes += bytes;
+        }
+
+        /** Runs {@code r} on the commit thread right after the batch holding this work's writes is written. */
+        void afterWrite(Runnable r) {
+            afterWrite.add(r);
+        }
+
+        /**
+         * Writes the pending batch (unsynced), so that reads see every write applied so far. Call it
+         * before the work's own writes. If the write fails, every work in the batch fails.
+         */
+        void flush() throws RocksDBException {
+            boolean countersChanged = dMessages != 0 || dEntries != 0 || dBytes != 0;
+            if (batch.count() == 0 && !countersChanged) {
+                touched.clear();
+                return;
+            }
+            try {
+                if (countersChanged) counters.write(batch, dMessages, dEntries, dBytes);
+                db.write(noSync, batch);
+            } catch (RocksDBException | RuntimeException e) {
+                batch.clear();
+                touched.clear();
+                afterWrite.clear();
+                dMessages = dEntries = dBytes = 0;
+                SpoolException ex = new SpoolException("spool write failed: " + e.getMessage(), e);
+                for (int i = written; i < done.size(); i++) fail(done.get(i), ex);
+                done.subList(written, done.size()).clear();
+                results.subList(written, results.size()).clear();
+                if (inTask) startTask();
+                throw e;
+            }
+            batch.clear();
+            touched.clear();
+            counters.applied(dMessages, dEntries, dBytes);
+            dMessages = dEntries = dBytes = 0;
+            written = done.size();
+            for (Runnable r : afterWrite) r.run();
+            afterWrite.clear();
+            if (inTask) startTask();
+        }
+
+        /** Marks where the current work's writes, actions and counts begin. */
+        private void startTask() {
+            batch.setSavePoint();
+            taskActions = afterWrite.size();
+            taskMessages = dMessages;
+            taskEntries = dEntries;
+            taskBytes = dBytes;
+        }
+
+        /** Applies one task into the pending batch; a refusal or failure completes its future at once. */
+        private void apply(Task<?> t) {
+            if (t == STOP) return;
+            String refusal = t.grows() ? disk.refusal() : null;
+            if (refusal != null) {
+                fail(t, new SpoolFullException(refusal));
+                return;
+            }
+            startTask();
+            inTask = true;
+            Object value;
+            try {
+                value = t.work().apply(this);
+            } catch (RocksDBException | RuntimeException x) {
+                inTask = false;
+                rollBack();
+                fail(
+                        t,
+                        x instanceof RocksDBException
+                                ? new SpoolException("spool write failed: " + x.getMessage(), x)
+                                : x);
+                return;
+            }
+            inTask = false;
+            try {
+                batch.popSavePoint();
+            } catch (RocksDBException x) {
+                throw new IllegalStateException("no save point for the current work", x);
+            }
+            done.add(t);
+            results.add(value);
+            if (batch.getDataSize() >= MAX_BATCH_BYTES) {
+                try {
+                    flush();
+                } catch (RocksDBException | RuntimeException x) {
+                    // the tasks of the batch failed (flush completed their futures)
+                }
+            }
+        }
+
+        /** Undoes the failed current work: its writes, after-write actions and counts. */
+        private void rollBack() {
+            try {
+                batch.rollbackToSavePoint();
+            } catch (RocksDBException x) {
+                throw new IllegalStateException("no save point for the current work", x);
+            }
+            afterWrite.subList(taskActions, afterWrite.size()).clear();
+            dMessages = taskMessages;
+            dEntries = taskEntries;
+            dBytes = taskBytes;
+        }
+
+        /** Forgets the group after it was committed (or failed). */
+        private void reset() {
+            done.clear();
+            results.clear();
+            written = 0;
+        }
+
+        @Override
+        public void close() {
+            batch.close();
+            noSync.close();
+        }
+    }
+
     private void run() {
-        List<Task<?>> group = new ArrayList<>();
-        List<Object> results = new ArrayList<>();
-        List<Task<?>> done = new ArrayList<>();
+        List<Task<?>> taken = new ArrayList<>();
         boolean stop = false;
         while (!stop) {
             try {
-                group.add(queue.take());
+                taken.add(queue.take());
             } catch (InterruptedException e) {
                 continue;
             }
-            queue.drainTo(group, maxGroup - 1);
+            queue.drainTo(taken, maxGroup - 1);
             boolean urgent = false;
-            for (Task<?> t : group) {
+            for (Task<?> t : taken) {
                 if (t == STOP) stop = true;
                 else if (!t.deferrable()) urgent = true;
-                apply(t, done, results);
+                group.apply(t);
             }
-            group.clear();
-            if (sync && !urgent && !stop && lingerNanos > 0 && !done.isEmpty()) {
-                // only deferrable work: wait a little for work a client waits for, and share its sync
+            taken.clear();
+            if (sync && !urgent && !stop && lingerNanos > 0 && !group.done.isEmpty()) {
+                // only deferrable work: write it now, then wait a little for work a client waits for
+                // and share its sync
+                writeQuietly();
                 long end = System.nanoTime() + lingerNanos;
-                while (done.size() < maxGroup) {
+                while (group.done.size() < maxGroup) {
                     long left = end - System.nanoTime();
                     if (left <= 0) break;
                     Task<?> t;
@@ -122,43 +319,34 @@ final class Committer implements AutoCloseable {
                     }
                     if (t == null) break;
                     if (t == STOP) stop = true;
-                    apply(t, done, results);
+                    group.apply(t);
                     if (t == STOP || !t.deferrable()) {
-                        queue.drainTo(group, maxGroup - done.size()); // what came with it
-                        for (Task<?> more : group) {
+                        queue.drainTo(taken, maxGroup - group.done.size()); // what came with it
+                        for (Task<?> more : taken) {
                             if (more == STOP) stop = true;
-                            apply(more, done, results);
+                            group.apply(more);
                         }
-                        group.clear();
+                        taken.clear();
                         break;
                     }
                 }
             }
-            if (!done.isEmpty()) commit(done, results);
-            done.clear();
-            results.clear();
+            writeQuietly();
+            if (!group.done.isEmpty()) commit(group.done, group.results);
+            group.reset();
         }
+        group.close();
         // Anything submitted after STOP was queued (a race with close) is refused.
         List<Task<?>> rest = new ArrayList<>();
         queue.drainTo(rest);
         for (Task<?> t : rest) if (t != STOP) fail(t, new SpoolException("spool is closed"));
     }
 
-    /** Writes one task's batch (unsynced); a refusal or failure completes its future at once. */
-    private void apply(Task<?> t, List<Task<?>> done, List<Object> results) {
-        if (t == STOP) return;
-        String refusal = t.grows() ? disk.refusal() : null;
-        if (refusal != null) {
-            fail(t, new SpoolFullException(refusal));
-            return;
-        }
+    private void writeQuietly() {
         try {
-            results.add(t.work().apply());
-            done.add(t);
-        } catch (RocksDBException e) {
-            fail(t, new SpoolException("spool write failed: " + e.getMessage(), e));
-        } catch (RuntimeException e) {
-            fail(t, e);
+            group.flush();
+        } catch (RocksDBException | RuntimeException e) {
+            // the batch's tasks failed (flush completed their futures)
         }
     }
 

@@ -8,8 +8,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiPredicate;
 import org.rocksdb.RocksIterator;
-import org.rocksdb.WriteBatch;
-import org.rocksdb.WriteOptions;
 
 /**
  * The spool's {@code feedback} column family: small records that make returned mail count once
@@ -38,11 +36,10 @@ public final class FeedbackStore {
     public CompletableFuture<Boolean> putIfAbsent(String key, byte[] value) {
         byte[] k = key(key);
         SpoolDb sdb = spool.db();
-        return spool.committer().submit(true, () -> {
+        return spool.committer().submit(true, g -> {
+            g.flush(); // an earlier write of this group may have put the key
             if (sdb.db.get(sdb.feedback, k) != null) return false;
-            try (WriteOptions w = new WriteOptions().setSync(false)) {
-                sdb.db.put(sdb.feedback, w, k, value);
-            }
+            g.batch().put(sdb.feedback, k, value);
             return true;
         });
     }
@@ -53,12 +50,8 @@ public final class FeedbackStore {
         List<byte[][]> kv = new ArrayList<>(records.size());
         records.forEach((k, v) -> kv.add(new byte[][] {key(k), v}));
         SpoolDb sdb = spool.db();
-        return spool.committer().submit(true, () -> {
-            try (WriteBatch b = new WriteBatch();
-                    WriteOptions w = new WriteOptions().setSync(false)) {
-                for (byte[][] e : kv) b.put(sdb.feedback, e[0], e[1]);
-                sdb.db.write(w, b);
-            }
+        return spool.committer().submit(true, g -> {
+            for (byte[][] e : kv) g.batch().put(sdb.feedback, e[0], e[1]);
             return null;
         });
     }
@@ -73,12 +66,8 @@ public final class FeedbackStore {
         if (keys.isEmpty()) return CompletableFuture.completedFuture(0);
         List<byte[]> ks = keys.stream().map(FeedbackStore::key).toList();
         SpoolDb sdb = spool.db();
-        return spool.committer().submit(false, () -> {
-            try (WriteBatch b = new WriteBatch();
-                    WriteOptions w = new WriteOptions().setSync(false)) {
-                for (byte[] k : ks) b.delete(sdb.feedback, k);
-                sdb.db.write(w, b);
-            }
+        return spool.committer().submit(false, g -> {
+            for (byte[] k : ks) g.batch().delete(sdb.feedback, k);
             return ks.size();
         });
     }

@@ -24,15 +24,27 @@ import java.util.TreeMap;
  * hold        01 u8 origin, str reason, i64 createdAt, i64 expiresAt (-1: none)
  * body tail   01 varint size, u8 flags (bit 0: a byte with the high bit set)
  * </pre>
+ * Version 2 (written since 2026-12-05; version 1 is still read):
+ * <pre>
+ * envelope    02 the version 1 fields, then varint entries (how many entries the message was
+ *                stored with), u8 flags (bit 0: the body has a tail file)
+ * </pre>
+ * The version 2 envelope lets a completion know without a read whether it removes the message's
+ * last entry and whether there is a tail file to delete.
  * Recipient status codes: 0 pending, 1 deferred, 2 delivered, 3 bounced.
  */
 final class RecordCodec {
     static final int V1 = 1;
+    static final int V2 = 2;
 
     private RecordCodec() {}
 
-    /** An envelope plus the byte count of the body actually stored with it. */
-    record StoredEnvelope(Envelope envelope, long storedBodyBytes) {}
+    /**
+     * An envelope plus what the spool stored with it: the body's byte count, how many entries the
+     * message was stored with (0: unknown, a version 1 record) and whether the body has a tail file
+     * (only meaningful when {@code entries > 0}).
+     */
+    record StoredEnvelope(Envelope envelope, long storedBodyBytes, int entries, boolean tail) {}
 
     /** Entry fields kept in the entry value (message id and domain are in the key). */
     record EntryState(List<RecipientState> recipients, int attempts, long nextAttemptAt) {
@@ -41,9 +53,20 @@ final class RecordCodec {
         }
     }
 
+    /** A version 1 envelope (tests: the fixture of the old format). */
     static byte[] encodeEnvelope(Envelope e, long storedBodyBytes) {
+        return envelope(V1, e, storedBodyBytes).bytes();
+    }
+
+    /** The current (version 2) envelope of a message stored with {@code entries} entries. */
+    static byte[] encodeEnvelope(Envelope e, long storedBodyBytes, int entries, boolean tail) {
+        if (entries <= 0) throw new IllegalArgumentException("a message needs at least one entry");
+        return envelope(V2, e, storedBodyBytes).varint(entries).u8(tail ? 1 : 0).bytes();
+    }
+
+    private static Out envelope(int version, Envelope e, long storedBodyBytes) {
         Out o = new Out();
-        o.u8(V1);
+        o.u8(version);
         o.str(e.messageId())
                 .str(e.returnPath())
                 .str(e.tenant())
@@ -55,13 +78,13 @@ final class RecordCodec {
         o.varint(sorted.size());
         sorted.forEach((k, v) -> o.str(k).str(v));
         o.varint(storedBodyBytes);
-        return o.bytes();
+        return o;
     }
 
     static StoredEnvelope decodeEnvelope(byte[] b) {
         In in = new In(b, "envelope");
         int version = in.u8();
-        if (version != V1) throw in.unsupported(version);
+        if (version != V1 && version != V2) throw in.unsupported(version, V2);
         String id = in.str(), rp = in.str(), tenant = in.str(), campaign = in.str(), pool = in.str();
         int flags = in.u8();
         long received = in.i64(), expires = in.i64(), size = in.i64();
@@ -69,8 +92,19 @@ final class RecordCodec {
         Map<String, String> attrs = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) attrs.put(in.str(), in.str());
         long stored = in.varint();
+        int entries = 0;
+        boolean tail = false;
+        if (version == V2) {
+            long n2 = in.varint();
+            if (n2 <= 0 || n2 > Integer.MAX_VALUE) throw in.corrupt("entry count " + n2);
+            entries = (int) n2;
+            tail = (in.u8() & 1) != 0;
+        }
         return new StoredEnvelope(
-                new Envelope(id, rp, tenant, campaign, pool, (flags & 1) != 0, received, expires, size, attrs), stored);
+                new Envelope(id, rp, tenant, campaign, pool, (flags & 1) != 0, received, expires, size, attrs),
+                stored,
+                entries,
+                tail);
     }
 
     static byte[] encodeEntry(QueueEntry e) {
@@ -263,8 +297,14 @@ final class RecordCodec {
         }
 
         SpoolException unsupported(int version) {
-            return new SpoolException(
-                    "unsupported " + what + " record version " + version + " (this Tern reads version " + V1 + ")");
+            return unsupported(version, V1);
+        }
+
+        SpoolException unsupported(int version, int newest) {
+            return new SpoolException("unsupported " + what + " record version " + version
+                    + (newest == V1
+                            ? " (this Tern reads version 1)"
+                            : " (this Tern reads versions 1 to " + newest + ")"));
         }
     }
 }

@@ -22,6 +22,11 @@ final class ScheduleFloor {
         }
     }
 
+    /** True if the floor is at or after {@code key}: no schedule key is below {@code key}. */
+    synchronized boolean atOrAfter(byte[] key) {
+        return Arrays.compareUnsigned(floor, key) >= 0;
+    }
+
     /** Returns where the scan starts. */
     synchronized byte[] scanStarting() {
         minInsertedDuringScan = null;

@@ -23,7 +23,6 @@ import java.util.function.Consumer;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
-import org.rocksdb.Slice;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 
@@ -69,6 +68,9 @@ public final class Spool implements AutoCloseable {
     private final ReentrantReadWriteLock closeLock = new ReentrantReadWriteLock();
     private final ScheduleFloor floor = new ScheduleFloor();
     private final Object scanLock = new Object();
+    // used by scans only, under scanLock: no native objects made per scan
+    private final ReadOptions scanOptions = new ReadOptions();
+    private final WriteBatch scanBatch = new WriteBatch();
     // Written by the commit thread only (inside each write's own batch), read by anyone.
     private final AtomicLong messages = new AtomicLong();
     private final AtomicLong entryCount = new AtomicLong();
@@ -79,9 +81,23 @@ public final class Spool implements AutoCloseable {
     private final Path blobDir;
     private final Path stagingDir;
     private final long orphansRemoved;
+    /**
+     * What completing or updating each leased entry needs to know, so that it needs no read: added
+     * by {@link #due} (from the envelope it reads anyway), removed when the lease ends. Bounded by
+     * the entries in flight; an entry missing here (leased from a version 1 envelope, or not leased)
+     * takes the path that reads the spool.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<EntryKey, Lease> leaseInfo =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    private record EntryKey(String messageId, String domain) {}
+
+    /** A leased entry's message: its stored body bytes, its entry count when stored, whether it has a tail file. */
+    private record Lease(long storedBodyBytes, int entries, boolean tail) {}
+
     private volatile boolean closed;
 
-    private Spool(SpoolSettings settings, SpoolDb sdb) throws RocksDBException {
+    private Spool(SpoolSettings settings, SpoolDb sdb, long lingerNanos) throws RocksDBException {
         this.sdb = sdb;
         messages.set(readStat(STAT_MESSAGES));
         entryCount.set(readStat(STAT_ENTRIES));
@@ -97,7 +113,20 @@ public final class Spool implements AutoCloseable {
                 settings.syncWrites(),
                 disk,
                 settings.observer(),
-                settings.tuning().maxGroupCommit());
+                new Committer.Counters() {
+                    @Override
+                    public void write(WriteBatch b, long dMessages, long dEntries, long dBytes)
+                            throws RocksDBException {
+                        putStats(b, dMessages, dEntries, dBytes);
+                    }
+
+                    @Override
+                    public void applied(long dMessages, long dEntries, long dBytes) {
+                        applyStats(dMessages, dEntries, dBytes);
+                    }
+                },
+                settings.tuning().maxGroupCommit(),
+                lingerNanos);
     }
 
     /**
@@ -108,11 +137,16 @@ public final class Spool implements AutoCloseable {
      *     corrupt, or cannot be opened
      */
     public static Spool open(SpoolSettings settings) {
+        return open(settings, Committer.DEFAULT_LINGER_NANOS);
+    }
+
+    /** {@link #open(SpoolSettings)} with another linger of deferrable writes (tests: whole groups on demand). */
+    static Spool open(SpoolSettings settings, long lingerNanos) {
         if (settings == null || settings.directory() == null)
             throw new IllegalArgumentException("spool directory missing");
         SpoolDb sdb = SpoolDb.open(settings.directory(), settings.tuning());
         try {
-            return new Spool(settings, sdb);
+            return new Spool(settings, sdb, lingerNanos);
         } catch (RocksDBException e) {
             sdb.close();
             throw new SpoolException("cannot recover spool " + settings.directory() + ": " + e.getMessage(), e);
@@ -257,7 +291,7 @@ public final class Spool implements AutoCloseable {
             if (!domains.add(e.domain())) throw new IllegalArgumentException("domain " + e.domain() + " appears twice");
         }
         long stored = body.length + (tail == null ? 0 : tail.size());
-        byte[] env = RecordCodec.encodeEnvelope(envelope, stored);
+        byte[] env = RecordCodec.encodeEnvelope(envelope, stored, entries.size(), tail != null);
         Path link = tail == null ? null : tailPath(envelope.messageId());
         byte[] tailRef = tail == null ? null : RecordCodec.encodeTail(tail.size(), tail.eightBit());
         if (link != null) {
@@ -274,28 +308,37 @@ public final class Spool implements AutoCloseable {
                         new SpoolException("cannot store the body file of " + envelope.messageId() + ": " + e, e));
             }
         }
-        CompletableFuture<Void> f = committer.submit(true, () -> {
+        // keys and values are made on the caller's thread; the commit thread only adds them to its batch
+        byte[][] eks = new byte[entries.size()][];
+        byte[][] sks = new byte[entries.size()][];
+        byte[][] values = new byte[entries.size()][];
+        byte[] minKey = null;
+        for (int i = 0; i < entries.size(); i++) {
+            QueueEntry e = entries.get(i);
+            eks[i] = Keys.entry(e.messageId(), e.domain());
+            sks[i] = Keys.schedule(e.nextAttemptAt(), eks[i]);
+            values[i] = RecordCodec.encodeEntry(e);
+            if (minKey == null || java.util.Arrays.compareUnsigned(sks[i], minKey) < 0) minKey = sks[i];
+        }
+        byte[] firstKey = minKey;
+        byte[] tk = tailRef == null ? null : Keys.tail(envelope.messageId());
+        String id = envelope.messageId();
+        CompletableFuture<Void> f = committer.submit(true, g -> {
+            g.flushIfTouched(id);
             if (sdb.db.get(sdb.envelopes, mk) != null) {
-                throw new SpoolException("message " + envelope.messageId() + " is already spooled");
+                throw new SpoolException("message " + id + " is already spooled");
             }
-            byte[] minKey = null;
-            try (WriteBatch b = new WriteBatch()) {
-                b.put(sdb.bodies, mk, body);
-                if (tailRef != null) b.put(sdb.bodies, Keys.tail(envelope.messageId()), tailRef);
-                b.put(sdb.envelopes, mk, env);
-                for (QueueEntry e : entries) {
-                    byte[] ek = Keys.entry(e.messageId(), e.domain());
-                    byte[] sk = Keys.schedule(e.nextAttemptAt(), ek);
-                    byte[] value = RecordCodec.encodeEntry(e);
-                    b.put(sdb.entries, ek, value);
-                    b.put(sdb.schedule, sk, value);
-                    if (minKey == null || java.util.Arrays.compareUnsigned(sk, minKey) < 0) minKey = sk;
-                }
-                putStats(b, 1, entries.size(), stored);
-                sdb.db.write(noSync, b);
+            WriteBatch b = g.batch();
+            b.put(sdb.bodies, mk, body);
+            if (tk != null) b.put(sdb.bodies, tk, tailRef);
+            b.put(sdb.envelopes, mk, env);
+            for (int i = 0; i < eks.length; i++) {
+                b.put(sdb.entries, eks[i], values[i]);
+                b.put(sdb.schedule, sks[i], values[i]);
             }
-            applyStats(1, entries.size(), stored);
-            floor.inserted(minKey);
+            g.touch(id);
+            g.count(1, eks.length, stored);
+            g.afterWrite(() -> floor.inserted(firstKey));
             return null;
         });
         if (link == null) return f;
@@ -331,20 +374,30 @@ public final class Spool implements AutoCloseable {
 
     private List<QueueEntry> scan(long now, int limit) throws RocksDBException {
         List<QueueEntry> out = new ArrayList<>(Math.min(limit, 1024));
-        byte[] start = floor.scanStarting();
+        List<Lease> leaseOf = new ArrayList<>(Math.min(limit, 1024));
+        List<EntryKey> leased = new ArrayList<>(Math.min(limit, 1024));
         byte[] upper = now == Long.MAX_VALUE ? null : Keys.scheduleStart(now + 1);
+        // no schedule key is below the floor: a floor at or past now means nothing is due, and no
+        // iterator is needed (most scans: the queue manager looks after every reception and outcome)
+        if (upper != null && floor.atOrAfter(upper)) return List.of();
+        byte[] start = floor.scanStarting();
         byte[] visitedUpTo = start;
-        try (Slice upperSlice = upper == null ? null : new Slice(upper);
-                ReadOptions ro = new ReadOptions();
-                WriteBatch batch = new WriteBatch()) {
-            if (upperSlice != null) ro.setIterateUpperBound(upperSlice);
+        WriteBatch batch = scanBatch;
+        batch.clear();
+        try {
+            boolean pastNow = false;
             String lastMessage = null;
             Envelope lastEnvelope = null;
-            try (RocksIterator it = sdb.db.newIterator(sdb.schedule, ro)) {
+            Lease lastLease = null;
+            try (RocksIterator it = sdb.db.newIterator(sdb.schedule, scanOptions)) {
                 for (it.seek(start); it.isValid() && out.size() < limit; it.next()) {
                     // The schedule value is a copy of the entry value, written in the same batches as
                     // the entry itself, so the scan needs no random read per entry.
                     byte[] sk = it.key();
+                    if (upper != null && java.util.Arrays.compareUnsigned(sk, upper) >= 0) {
+                        pastNow = true; // the first key not due yet (checked here: no native bound per scan)
+                        break;
+                    }
                     visitedUpTo = Keys.successor(sk);
                     batch.delete(sdb.schedule, sk);
                     byte[] ek = Keys.scheduleEntryKey(sk);
@@ -355,19 +408,28 @@ public final class Spool implements AutoCloseable {
                     if (!messageId.equals(lastMessage)) {
                         byte[] env = sdb.db.get(sdb.envelopes, Keys.message(messageId));
                         lastMessage = messageId;
-                        lastEnvelope = env == null
+                        RecordCodec.StoredEnvelope se = env == null ? null : RecordCodec.decodeEnvelope(env);
+                        lastEnvelope = se == null ? null : se.envelope();
+                        lastLease = se == null || se.entries() <= 0
                                 ? null
-                                : RecordCodec.decodeEnvelope(env).envelope();
+                                : new Lease(se.storedBodyBytes(), se.entries(), se.tail());
                     }
                     if (lastEnvelope == null) continue; // entry without envelope: unusable, leave it unscheduled
                     String domain = new String(ek, sep + 1, ek.length - sep - 1, StandardCharsets.UTF_8);
                     batch.put(sdb.leases, ek, value);
                     out.add(st.toEntry(lastEnvelope, domain));
+                    leased.add(new EntryKey(messageId, domain));
+                    leaseOf.add(lastLease);
                 }
                 it.status();
-                if (!it.isValid()) visitedUpTo = upper == null ? visitedUpTo : upper;
+                if (pastNow || !it.isValid()) visitedUpTo = upper == null ? visitedUpTo : upper;
             }
             if (batch.count() > 0) sdb.db.write(noSync, batch);
+            // known once the leases are written, before anyone gets the entries
+            for (int i = 0; i < out.size(); i++) {
+                Lease l = leaseOf.get(i);
+                if (l != null) leaseInfo.put(leased.get(i), l);
+            }
         } finally {
             floor.scanEnded(visitedUpTo);
         }
@@ -384,26 +446,34 @@ public final class Spool implements AutoCloseable {
         byte[] ek = Keys.entry(entry.messageId(), entry.domain());
         byte[] value = RecordCodec.encodeEntry(entry);
         byte[] sk = Keys.schedule(entry.nextAttemptAt(), ek);
-        return committer.submitDeferrable(() -> {
-            byte[] old = sdb.db.get(sdb.entries, ek);
-            if (old == null) {
-                throw new SpoolException("entry " + entry.messageId() + "/" + entry.domain() + " is not spooled");
-            }
-            boolean leased = sdb.db.get(sdb.leases, ek) != null;
-            try (WriteBatch b = new WriteBatch()) {
-                if (leased) {
-                    b.delete(sdb.leases, ek);
-                } else {
-                    b.delete(
-                            sdb.schedule,
-                            Keys.schedule(RecordCodec.decodeEntry(old).nextAttemptAt(), ek));
+        String id = entry.messageId();
+        EntryKey key = new EntryKey(id, entry.domain());
+        return committer.submitDeferrable(g -> {
+            // a lease known in memory: the entry exists (a lease ends only with its entry's update,
+            // completion or release, all on this thread), so nothing needs to be read
+            boolean leased = leaseInfo.remove(key) != null;
+            byte[] oldSchedule = null;
+            if (!leased) {
+                g.flushIfTouched(id);
+                byte[] old = sdb.db.get(sdb.entries, ek);
+                if (old == null) {
+                    throw new SpoolException("entry " + id + "/" + entry.domain() + " is not spooled");
                 }
-                b.put(sdb.entries, ek, value);
-                b.put(sdb.schedule, sk, value);
-                sdb.db.write(noSync, b);
+                leased = sdb.db.get(sdb.leases, ek) != null;
+                if (!leased)
+                    oldSchedule = Keys.schedule(RecordCodec.decodeEntry(old).nextAttemptAt(), ek);
             }
-            if (leased) inFlight.decrementAndGet();
-            floor.inserted(sk);
+            WriteBatch b = g.batch();
+            if (leased) b.delete(sdb.leases, ek);
+            else b.delete(sdb.schedule, oldSchedule);
+            b.put(sdb.entries, ek, value);
+            b.put(sdb.schedule, sk, value);
+            g.touch(id);
+            boolean wasLeased = leased;
+            g.afterWrite(() -> {
+                if (wasLeased) inFlight.decrementAndGet();
+                floor.inserted(sk);
+            });
             return null;
         });
     }
@@ -418,13 +488,39 @@ public final class Spool implements AutoCloseable {
         byte[] mk = Keys.message(id);
         byte[] prefix = Keys.entryPrefix(id);
         byte[] tk = Keys.tail(id);
+        EntryKey key = new EntryKey(id, entry.domain());
         boolean[] tailDeleted = {false};
-        CompletableFuture<Void> f = committer.submitDeferrable(() -> {
-            byte[] old = sdb.db.get(sdb.entries, ek);
-            boolean leased = sdb.db.get(sdb.leases, ek) != null;
-            if (old == null && !leased) return null;
-            long dMessages = 0, dEntries = 0, dBytes = 0;
-            try (WriteBatch b = new WriteBatch()) {
+        CompletableFuture<Void> f = committer.submitDeferrable(g -> {
+            Lease lease = leaseInfo.remove(key);
+            WriteBatch b = g.batch();
+            long dMessages = 0, dBytes = 0;
+            boolean leased;
+            if (lease != null) {
+                // leased (so the entry exists), stored with a version 2 envelope: a message stored with
+                // one entry loses its last one here, and the lease knows its size and tail
+                leased = true;
+                boolean last = lease.entries() == 1;
+                if (!last) {
+                    g.flushIfTouched(id);
+                    last = !hasOtherEntry(prefix, ek);
+                }
+                b.delete(sdb.leases, ek);
+                b.delete(sdb.entries, ek);
+                if (last) {
+                    dMessages = -1;
+                    dBytes = -lease.storedBodyBytes();
+                    b.delete(sdb.bodies, mk);
+                    b.delete(sdb.envelopes, mk);
+                    if (lease.tail()) {
+                        b.delete(sdb.bodies, tk);
+                        tailDeleted[0] = true;
+                    }
+                }
+            } else {
+                g.flushIfTouched(id);
+                byte[] old = sdb.db.get(sdb.entries, ek);
+                leased = sdb.db.get(sdb.leases, ek) != null;
+                if (old == null && !leased) return null;
                 if (leased) b.delete(sdb.leases, ek);
                 if (old != null) {
                     if (!leased)
@@ -432,7 +528,6 @@ public final class Spool implements AutoCloseable {
                                 sdb.schedule,
                                 Keys.schedule(RecordCodec.decodeEntry(old).nextAttemptAt(), ek));
                     b.delete(sdb.entries, ek);
-                    dEntries = -1;
                     if (!hasOtherEntry(prefix, ek)) {
                         byte[] env = sdb.db.get(sdb.envelopes, mk);
                         if (env != null) {
@@ -446,12 +541,13 @@ public final class Spool implements AutoCloseable {
                             tailDeleted[0] = true;
                         }
                     }
-                    putStats(b, dMessages, dEntries, dBytes);
                 }
-                sdb.db.write(noSync, b);
+                g.count(0, old != null ? -1 : 0, 0);
             }
-            applyStats(dMessages, dEntries, dBytes);
-            if (leased) inFlight.decrementAndGet();
+            if (lease != null) g.count(0, -1, 0);
+            g.count(dMessages, 0, dBytes);
+            g.touch(id);
+            if (leased) g.afterWrite(inFlight::decrementAndGet);
             return null;
         });
         // the file goes only once the removal is durable: a crash before leaves an orphan, never a
@@ -474,20 +570,25 @@ public final class Spool implements AutoCloseable {
     /** Ends the lease of an entry without changing it (for example on shutdown). */
     public void release(QueueEntry entry) {
         byte[] ek = Keys.entry(entry.messageId(), entry.domain());
-        join(committer.submit(false, () -> {
+        String id = entry.messageId();
+        EntryKey key = new EntryKey(id, entry.domain());
+        join(committer.submit(false, g -> {
+            leaseInfo.remove(key);
+            g.flushIfTouched(id);
             byte[] lease = sdb.db.get(sdb.leases, ek);
             if (lease == null) return null;
             byte[] old = sdb.db.get(sdb.entries, ek);
             byte[] sk = old == null
                     ? null
                     : Keys.schedule(RecordCodec.decodeEntry(old).nextAttemptAt(), ek);
-            try (WriteBatch b = new WriteBatch()) {
-                b.delete(sdb.leases, ek);
-                if (sk != null) b.put(sdb.schedule, sk, old);
-                sdb.db.write(noSync, b);
-            }
-            inFlight.decrementAndGet();
-            if (sk != null) floor.inserted(sk);
+            WriteBatch b = g.batch();
+            b.delete(sdb.leases, ek);
+            if (sk != null) b.put(sdb.schedule, sk, old);
+            g.touch(id);
+            g.afterWrite(() -> {
+                inFlight.decrementAndGet();
+                if (sk != null) floor.inserted(sk);
+            });
             return null;
         }));
     }
@@ -521,6 +622,20 @@ public final class Spool implements AutoCloseable {
             if (ref == null) return Optional.of(new StoredBody(head, null, 0, false));
             RecordCodec.Tail t = RecordCodec.decodeTail(ref);
             return Optional.of(new StoredBody(head, tailPath(messageId), t.size(), t.eightBit()));
+        });
+    }
+
+    /**
+     * The stored body of a queue entry's message, as {@link #openBody(String)}; for an entry leased by
+     * {@link #due} whose message has no tail file it reads the head only (one read, not two).
+     */
+    public Optional<StoredBody> openBody(QueueEntry entry) {
+        Lease lease = leaseInfo.get(new EntryKey(entry.messageId(), entry.domain()));
+        if (lease == null || lease.tail()) return openBody(entry.messageId());
+        byte[] mk = Keys.message(entry.messageId());
+        return read(() -> {
+            byte[] head = sdb.db.get(sdb.bodies, mk);
+            return head == null ? Optional.<StoredBody>empty() : Optional.of(new StoredBody(head, null, 0, false));
         });
     }
 
@@ -617,8 +732,8 @@ public final class Spool implements AutoCloseable {
     public CompletableFuture<Void> suppressLocally(Suppression suppression) {
         byte[] key = Keys.suppression(suppression.tenant() == null ? "" : suppression.tenant(), suppression.address());
         byte[] value = RecordCodec.encodeSuppression(suppression);
-        return committer.submit(true, () -> {
-            sdb.db.put(sdb.suppression, noSync, key, value);
+        return committer.submit(true, g -> {
+            g.batch().put(sdb.suppression, key, value);
             return null;
         });
     }
@@ -634,9 +749,10 @@ public final class Spool implements AutoCloseable {
     /** Removes a suppression entry as another node did: the listener is not told. */
     public boolean unsuppressLocally(String tenant, String address) {
         byte[] key = Keys.suppression(tenant == null ? "" : tenant, address);
-        return join(committer.submit(false, () -> {
+        return join(committer.submit(false, g -> {
+            g.flush();
             if (sdb.db.get(sdb.suppression, key) == null) return false;
-            sdb.db.delete(sdb.suppression, noSync, key);
+            g.batch().delete(sdb.suppression, key);
             return true;
         }));
     }
@@ -696,8 +812,8 @@ public final class Spool implements AutoCloseable {
     public CompletableFuture<Void> putHold(Hold hold) {
         byte[] key = Keys.hold(hold.target());
         byte[] value = RecordCodec.encodeHold(hold);
-        return committer.submit(false, () -> {
-            sdb.db.put(sdb.holds, noSync, key, value);
+        return committer.submit(false, g -> {
+            g.batch().put(sdb.holds, key, value);
             return null;
         });
     }
@@ -705,9 +821,10 @@ public final class Spool implements AutoCloseable {
     /** Removes the hold on a target; true if there was one. Waits until the removal is durable. */
     public boolean removeHold(HoldTarget target) {
         byte[] key = Keys.hold(target);
-        return join(committer.submit(false, () -> {
+        return join(committer.submit(false, g -> {
+            g.flush();
             if (sdb.db.get(sdb.holds, key) == null) return false;
-            sdb.db.delete(sdb.holds, noSync, key);
+            g.batch().delete(sdb.holds, key);
             return true;
         }));
     }
@@ -738,6 +855,10 @@ public final class Spool implements AutoCloseable {
                 closed = true;
                 sdb.close();
                 noSync.close();
+                synchronized (scanLock) {
+                    scanBatch.close();
+                    scanOptions.close();
+                }
             } finally {
                 closeLock.writeLock().unlock();
             }

@@ -12,7 +12,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
-import org.rocksdb.WriteOptions;
 
 /**
  * Deferrable work (delivery outcomes) shares the WAL sync of work a client waits for; it is still
@@ -41,7 +40,8 @@ class DeferrableCommitTest {
         RocksDB.loadLibrary();
         try (Options o = new Options().setCreateIfMissing(true);
                 RocksDB db = RocksDB.open(o, dir.resolve("db").toString())) {
-            Committer c = new Committer(db, true, new DiskGuard(dir, 0), observer, 4096, lingerNanos);
+            Committer c = new Committer(
+                    db, true, new DiskGuard(dir, 0), observer, Committer.Counters.NONE, 4096, lingerNanos);
             try {
                 body.run(db, c);
             } finally {
@@ -51,10 +51,8 @@ class DeferrableCommitTest {
     }
 
     private static Committer.Work<Void> put(RocksDB db, String key) {
-        return () -> {
-            try (WriteOptions w = new WriteOptions()) {
-                db.put(w, key.getBytes(StandardCharsets.UTF_8), new byte[] {1});
-            }
+        return g -> {
+            g.batch().put(key.getBytes(StandardCharsets.UTF_8), new byte[] {1});
             return null;
         };
     }

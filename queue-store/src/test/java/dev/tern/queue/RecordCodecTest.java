@@ -66,6 +66,27 @@ class RecordCodecTest {
     }
 
     @Test
+    void version2EnvelopeCarriesEntryCountAndTailFlag() throws IOException {
+        byte[] v2 = RecordCodec.encodeEnvelope(ENVELOPE, 300, 3, true);
+        assertThat(v2[0]).isEqualTo((byte) 2);
+        assertThat(RecordCodec.decodeEnvelope(v2)).isEqualTo(new RecordCodec.StoredEnvelope(ENVELOPE, 300, 3, true));
+        // the version 1 fields are laid out as before, then the count and the flags
+        byte[] v1 = fixture("envelope.hex");
+        assertThat(java.util.Arrays.copyOfRange(v2, 1, v1.length))
+                .isEqualTo(java.util.Arrays.copyOfRange(v1, 1, v1.length));
+        assertThat(java.util.Arrays.copyOfRange(v2, v1.length, v2.length)).containsExactly(3, 1);
+        // a version 1 record: count unknown
+        assertThat(RecordCodec.decodeEnvelope(v1).entries()).isZero();
+        assertThatThrownBy(() -> RecordCodec.decodeEnvelope(RecordCodec.encodeEnvelope(ENVELOPE, 300, 0, false)))
+                .isInstanceOf(IllegalArgumentException.class);
+        byte[] zero = v2.clone();
+        zero[v1.length] = 0;
+        assertThatThrownBy(() -> RecordCodec.decodeEnvelope(zero))
+                .isInstanceOf(SpoolException.class)
+                .hasMessageContaining("corrupt envelope record");
+    }
+
+    @Test
     void roundTripsEveryStatusAndEmptyFields() {
         Envelope env = new Envelope("id", null, null, null, null, false, -1, Long.MAX_VALUE, 0, null);
         assertThat(RecordCodec.decodeEnvelope(RecordCodec.encodeEnvelope(env, 0))

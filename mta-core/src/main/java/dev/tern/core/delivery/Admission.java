@@ -78,6 +78,9 @@ final class Admission {
 
     /** Opens as many connections for {@code d} as its work and its limits allow now; schedules a retry if limited. */
     void maybeConnect(Destination d) {
+        // an idle connection of the destination takes waiting mail before any new one opens
+        Destination.Idle w = d.unpark();
+        if (w != null) worker.execute(w.resume());
         while (running.getAsBoolean() && !paused.test(d) && d.wantsConnection()) {
             long downFor = downFor(d);
             if (downFor > 0) {

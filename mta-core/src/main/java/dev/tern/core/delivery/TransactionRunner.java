@@ -79,7 +79,8 @@ final class TransactionRunner implements Admission.Connector {
             ScheduledExecutorService timer,
             Predicate<Destination> paused,
             BooleanSupplier running,
-            java.util.function.Supplier<TlsPolicies> tls) {}
+            java.util.function.Supplier<TlsPolicies> tls,
+            java.time.Duration idleTimeout) {}
 
     private final Parts p;
 
@@ -100,8 +101,17 @@ final class TransactionRunner implements Admission.Connector {
         connect(d, first, 0, null, true, new ArrayList<>());
     }
 
-    /** An open session and what it took to get it (the hosts that failed before it, the session host). */
-    private record Session(SmtpConnection conn, List<HostAttempt> tried, HostAttempt host) {}
+    /**
+     * An open session and what it took to get it (the hosts that failed before it, the session host),
+     * with the route and TLS decision of the destination it was opened under.
+     */
+    private record Session(
+            SmtpConnection conn, List<HostAttempt> tried, HostAttempt host, Route route, DestinationTls tls) {
+        /** Whether the destination still routes and decides TLS as when the session was opened. */
+        boolean current(Destination d) {
+            return route.equals(d.route()) && tls.equals(d.tls());
+        }
+    }
 
     private void connect(
             Destination d,
@@ -110,7 +120,9 @@ final class TransactionRunner implements Admission.Connector {
             SmtpException lastFailure,
             boolean tls,
             List<HostAttempt> tried) {
-        List<InetSocketAddress> hosts = d.route().hosts();
+        Route route = d.route();
+        DestinationTls destinationTls = d.tls();
+        List<InetSocketAddress> hosts = route.hosts();
         if (hostIndex >= hosts.size()) {
             d.unreserve();
             allHostsFailed(d, first, lastFailure, tried);
@@ -118,7 +130,7 @@ final class TransactionRunner implements Admission.Connector {
         }
         InetSocketAddress host = hosts.get(hostIndex);
         String mxName = host.getHostString();
-        DestinationTls.HostTls hostTls = d.tls().forHost(mxName);
+        DestinationTls.HostTls hostTls = destinationTls.forHost(mxName);
         if (hostTls.refusal() != null) {
             // the host fails its enforced TLS policy before any connection: the next host, never clear text
             DestinationTls.Refusal r = hostTls.refusal();
@@ -154,7 +166,16 @@ final class TransactionRunner implements Admission.Connector {
                                 p.pathMetrics().hostAttempt("connected");
                                 if (tls) reportSession(hostTls, conn, mxName);
                                 d.unreserve();
-                                sendNext(d, new Session(conn, List.copyOf(tried), sessionHost(host, conn)), 0, first);
+                                sendNext(
+                                        d,
+                                        new Session(
+                                                conn,
+                                                List.copyOf(tried),
+                                                sessionHost(host, conn),
+                                                route,
+                                                destinationTls),
+                                        0,
+                                        first);
                                 return;
                             }
                             SmtpException se = asSmtp(failure);
@@ -355,10 +376,15 @@ final class TransactionRunner implements Admission.Connector {
                 || p.paused().test(d)
                 || sent >= maxMessages
                 || !conn.isOpen()
-                || (reserved == null && d.isEmpty())
+                // a reload or a new TLS policy (MTA-STS, DANE) since: the next mail gets a new session
+                || reserved == null && !s.current(d)
                 || d.site.overFleetShare(p.nanoTime().getAsLong())) {
             if (reserved != null) p.entries().giveBack(d, reserved);
             quit(d, conn);
+            return;
+        }
+        if (reserved == null && d.isEmpty()) {
+            idle(d, s, sent);
             return;
         }
         long now = p.nanoTime().getAsLong();
@@ -391,7 +417,7 @@ final class TransactionRunner implements Admission.Connector {
         // the hosts that failed before this session are part of the first message's attempt only
         Attempt attempt = attempt(d, conn, sent == 0 ? s.tried() : List.of(), s.host());
         // a large body's tail stays in its spool file and is read in chunks while it is sent
-        CompletableFuture.supplyAsync(() -> p.spool().openBody(entry.messageId()), p.worker())
+        CompletableFuture.supplyAsync(() -> p.spool().openBody(entry), p.worker())
                 .thenCompose(body -> body.isEmpty()
                         // the message vanished from the spool (purged): nothing to send
                         ? CompletableFuture.completedFuture(Map.<String, Result>of())
@@ -442,6 +468,63 @@ final class TransactionRunner implements Admission.Connector {
             d.lastError = r.reply();
             if (r.status() == RecipientStatus.DEFERRED) d.deferrals.incrementAndGet();
         }
+    }
+
+    /**
+     * Keeps a session with nothing to send open for the next mail of its destination, at most
+     * {@code delivery.idle_connection_timeout} (Postfix's connection cache, KumoMTA's idle_timeout):
+     * mail arriving meanwhile resumes it ({@link Admission#maybeConnect}) instead of a new
+     * connection with its banner, EHLO and QUIT. Without a timeout the session ends at once.
+     */
+    private void idle(Destination d, Session s, int sent) {
+        long timeout = p.idleTimeout() == null ? 0 : p.idleTimeout().toNanos();
+        if (timeout <= 0) {
+            quit(d, s.conn());
+            return;
+        }
+        Destination.Idle w = new Destination.Idle(
+                () -> sendNext(d, s, sent, null),
+                () -> quit(d, s.conn()),
+                p.nanoTime().getAsLong() + timeout);
+        if (!d.park(w)) {
+            sendNext(d, s, sent, null); // mail arrived meanwhile
+            return;
+        }
+        sweepIdle(d, timeout);
+    }
+
+    /** Ends the idle sessions of {@code d} at their deadline: one timer per destination, not per session. */
+    private void sweepIdle(Destination d, long delayNanos) {
+        synchronized (d) {
+            if (d.idleSweepScheduled) return;
+            d.idleSweepScheduled = true;
+        }
+        try {
+            p.timer()
+                    .schedule(
+                            () -> p.worker().execute(() -> {
+                                synchronized (d) {
+                                    d.idleSweepScheduled = false;
+                                }
+                                long now = p.nanoTime().getAsLong();
+                                for (Destination.Idle w : d.expiredIdle(now))
+                                    w.expire().run();
+                                Long next = d.nextIdleDeadline();
+                                if (next != null) sweepIdle(d, Math.max(1, next - now));
+                            }),
+                            delayNanos,
+                            TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // stopping: the engine ends idle sessions itself (quitIdle)
+            synchronized (d) {
+                d.idleSweepScheduled = false;
+            }
+        }
+    }
+
+    /** Ends every idle session of {@code d} with QUIT (the engine stops). */
+    void quitIdle(Destination d) {
+        for (Destination.Idle w : d.drainIdle()) w.expire().run();
     }
 
     private void quit(Destination d, SmtpConnection conn) {

@@ -58,6 +58,8 @@ class MtaStsDeliveryTest {
     TernServer tern(int smtpPort) throws Exception {
         Path ca = PKI.writeCaPem(dir.resolve("ca.pem"));
         return TlsFixture.tern(dir, clock, dns.port(), smtpPort, """
+                # every message its own session: the reports count sessions
+                idle_connection_timeout: 0s
                 tls:
                   trust_store: "%s"
                   mta_sts: { https_port: %d, cache_file: "%s" }
