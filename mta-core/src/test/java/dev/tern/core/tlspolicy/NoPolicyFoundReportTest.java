@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tern.core.server.TernServer;
-import dev.tern.core.testing.TestConfig;
 import dev.tern.testkit.MutableClock;
 import dev.tern.testkit.dns.TestDnsServer;
 import dev.tern.testkit.smtp.SmtpSink;
@@ -50,19 +49,17 @@ class NoPolicyFoundReportTest {
     }
 
     TernServer tern(int smtpPort, int relayPort) {
-        return TernServer.start(
-                TestConfig.of(dir, false, """
-                dns: { servers: ["127.0.0.1:%d"] }
-                routes: { relay.test: 127.0.0.1:%d }
-                delivery:
-                  smtp_port: %d
-                  retry: { initial: 1h, multiplier: 2, max: 2h, jitter: 0 }
-                  timeouts: { connect: 2s, banner: 5s, ehlo: 5s, mail: 5s, rcpt: 5s, data_init: 5s, data_block: 5s, data_end: 5s, quit: 2s }
-                  tls:
-                    dane: { validation: "off" }
-                    report: { directory: "%s", organization_name: Tern Test, contact_info: tls-reports@tern.test }
-                """.formatted(dns.port(), relayPort, smtpPort, dir.resolve("tls-rpt"))),
-                clock);
+        return TlsFixture.tern(
+                dir,
+                clock,
+                dns.port(),
+                smtpPort,
+                """
+                tls:
+                  dane: { validation: "off" }
+                  report: { directory: "%s", organization_name: Tern Test, contact_info: tls-reports@tern.test }
+                """.formatted(dir.resolve("tls-rpt")),
+                "routes: { relay.test: 127.0.0.1:%d }\n".formatted(relayPort));
     }
 
     @Test

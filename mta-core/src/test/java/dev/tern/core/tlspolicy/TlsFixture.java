@@ -37,13 +37,19 @@ final class TlsFixture {
      * the {@code delivery:} section, such as its {@code tls:}).
      */
     static TernServer tern(Path dir, Clock clock, int dnsPort, int smtpPort, String delivery) {
-        return TernServer.start(TestConfig.of(dir, false, """
+        return tern(dir, clock, dnsPort, smtpPort, delivery, "");
+    }
+
+    /** As {@link #tern(Path, Clock, int, int, String)}, with more top-level {@code sections} (e.g. {@code routes:}). */
+    static TernServer tern(Path dir, Clock clock, int dnsPort, int smtpPort, String delivery, String sections) {
+        return TernServer.start(
+                TestConfig.of(dir, false, """
                 dns: { servers: ["127.0.0.1:%d"] }
-                delivery:
+                %sdelivery:
                   smtp_port: %d
                   retry: { initial: 1h, multiplier: 2, max: 2h, jitter: 0 }
                   timeouts: { connect: 2s, banner: 5s, ehlo: 5s, mail: 5s, rcpt: 5s, data_init: 5s, data_block: 5s, data_end: 5s, quit: 2s }
-                %s""".formatted(dnsPort, smtpPort, delivery.indent(2))), clock);
+                %s""".formatted(dnsPort, sections, smtpPort, delivery.indent(2))), clock);
     }
 
     /** An HTTPS server on 127.0.0.1 answering /.well-known/mta-sts.txt with {@link #policy}. */
