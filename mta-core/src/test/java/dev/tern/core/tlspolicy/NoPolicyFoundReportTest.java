@@ -55,6 +55,7 @@ class NoPolicyFoundReportTest {
                 dns.port(),
                 smtpPort,
                 """
+                idle_connection_timeout: 0s
                 tls:
                   dane: { validation: "off" }
                   report: { directory: "%s", organization_name: Tern Test, contact_info: tls-reports@tern.test }
