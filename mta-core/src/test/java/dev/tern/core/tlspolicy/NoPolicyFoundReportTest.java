@@ -38,6 +38,7 @@ class NoPolicyFoundReportTest extends TlsPolicyTestBase {
                 dns.port(),
                 smtpPort,
                 """
+                idle_connection_timeout: 0s
                 tls:
                   dane: { validation: "off" }
                   report: { directory: "%s", organization_name: Tern Test, contact_info: tls-reports@tern.test }
