@@ -511,7 +511,8 @@ final class TransactionRunner implements Admission.Connector {
      */
     private void idle(Destination d, Session s, int sent) {
         long timeout = p.idleTimeout() == null ? 0 : p.idleTimeout().toNanos();
-        if (timeout <= 0) {
+        // a fleet-wide connection limit: an idle connection would keep a lease another node's mail waits for
+        if (timeout <= 0 || d.site.shared()) {
             quit(d, s.conn());
             return;
         }

@@ -5,17 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tern.core.server.TernServer;
-import dev.tern.testkit.MutableClock;
-import dev.tern.testkit.dns.TestDnsServer;
 import dev.tern.testkit.smtp.SmtpSink;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Cached MTA-STS policies are refreshed ahead of expiry (RFC 8461 section 5.1), on virtual time:
@@ -23,30 +19,20 @@ import org.junit.jupiter.api.io.TempDir;
  * interval starts nothing), and the refreshed policy keeps the domain under MTA-STS past the old
  * policy's expiry even when the policy host is broken by then.
  */
-class MtaStsRefreshTest {
+class MtaStsRefreshTest extends TlsPolicyTestBase {
     static final TestPki PKI = MtaStsDeliveryTest.PKI;
 
-    @TempDir
-    Path dir;
-
-    final MutableClock clock = new MutableClock(Instant.parse("2026-12-01T10:00:00Z"));
-    TestDnsServer dns;
     TlsFixture.PolicyServer https;
 
     @BeforeEach
     void start() throws Exception {
-        dns = TestDnsServer.start();
         https = new TlsFixture.PolicyServer(MtaStsDeliveryTest.POLICY_CERT.jdkServer());
-        dns.mx("sts.test", 10, "mx.sts.test", 300)
-                .a("mx.sts.test", "127.0.0.1", 300)
-                .a("mta-sts.sts.test", "127.0.0.1", 300)
-                .txt("_mta-sts.sts.test", "v=STSv1; id=20261201", 300);
+        TlsFixture.publishSts(dns);
     }
 
     @AfterEach
     void stop() {
         https.close();
-        dns.close();
     }
 
     static String policy(long maxAge) {

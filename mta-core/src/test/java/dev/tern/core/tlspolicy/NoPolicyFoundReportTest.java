@@ -5,18 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tern.core.server.TernServer;
-import dev.tern.testkit.MutableClock;
-import dev.tern.testkit.dns.TestDnsServer;
 import dev.tern.testkit.smtp.SmtpSink;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * TLS-RPT for domains that publish no policy (RFC 8460 section 4.3, policy type
@@ -24,16 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code starttls-not-supported} without; static routes are not reported; the day's report goes to
  * the domain's {@code mailto:} rua with the policy type and no policy string.
  */
-class NoPolicyFoundReportTest {
-    @TempDir
-    Path dir;
-
-    final MutableClock clock = new MutableClock(Instant.parse("2026-12-01T10:00:00Z"));
-    TestDnsServer dns;
-
+class NoPolicyFoundReportTest extends TlsPolicyTestBase {
     @BeforeEach
     void start() throws Exception {
-        dns = TestDnsServer.start();
         dns.mx("plain.test", 10, "mx.plain.test", 300)
                 .a("mx.plain.test", "127.0.0.1", 300)
                 .txt("_smtp._tls.plain.test", "v=TLSRPTv1; rua=mailto:tlsrpt@reports.test", 300)
@@ -41,11 +29,6 @@ class NoPolicyFoundReportTest {
                 .a("mx.clear.test", "127.0.0.2", 300)
                 .mx("reports.test", 10, "mx.reports.test", 300)
                 .a("mx.reports.test", "127.0.0.1", 300);
-    }
-
-    @AfterEach
-    void stop() {
-        dns.close();
     }
 
     TernServer tern(int smtpPort, int relayPort) {
