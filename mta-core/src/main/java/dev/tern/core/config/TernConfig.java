@@ -270,7 +270,8 @@ public record TernConfig(
      * @param maxConnections              concurrent outbound connections in total
      * @param retry                       retry schedule for temporary failures
      * @param maxAge                      undelivered mail older than this expires (bounce, reason expired)
-     * @param idleConnectionTimeout       an idle outbound connection is closed after this
+     * @param idleConnectionTimeout       an outbound connection with nothing to send waits this long for more
+     *                                    mail to its destination, then QUIT (0: at once; at most 10m)
      * @param smtpPort                    port of MX hosts found through DNS (25; tests use others)
      * @param timeouts                    SMTP client timeouts per phase (RFC 5321 4.5.3.2)
      * @param shapingFile                 traffic shaping rules; null ({@code ""}) = the limits above for every site.
@@ -305,7 +306,7 @@ public record TernConfig(
             return new Delivery(
                     "",
                     20,
-                    100,
+                    1024,
                     100,
                     2000,
                     Retry.defaults(),
@@ -357,6 +358,12 @@ public record TernConfig(
             p.min(maxRecipientsPerTransaction, 1, "max_recipients_per_transaction");
             p.min(maxConnections, 1, "max_connections");
             p.require(maxAge.toSeconds() >= 1, "max_age", "must be at least 1s");
+            p.require(
+                    idleConnectionTimeout == null
+                            || !idleConnectionTimeout.isNegative()
+                                    && idleConnectionTimeout.compareTo(Duration.ofMinutes(10)) <= 0,
+                    "idle_connection_timeout",
+                    "must be 0s..10m");
             p.require(
                     smtpPort >= 1 && smtpPort <= 65535,
                     "smtp_port",

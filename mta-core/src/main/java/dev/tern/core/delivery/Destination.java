@@ -35,6 +35,10 @@ final class Destination {
     private double credit;
     /** A delayed connection attempt is scheduled (rate limit or a site held down). */
     boolean connectScheduled;
+    /** Connections waiting for mail, the most recently idle first (see {@link #park}). */
+    private final ArrayDeque<Idle> idle = new ArrayDeque<>();
+    /** A check for idle connections past their idle timeout is scheduled; guarded by this. */
+    boolean idleSweepScheduled;
     /** Where the next entry that finds its lane full is put back in time (micros of the engine's clock); guarded by this. */
     long overflowCursorMicros;
     /** After a connection-level failure: no connection before this time (epoch millis of the engine's clock). */
@@ -167,5 +171,56 @@ final class Destination {
 
     synchronized int connections() {
         return connections;
+    }
+
+    /**
+     * An open connection of this destination with nothing to send: {@code resume} sends the mail
+     * that arrived, {@code expire} ends the connection (idle timeout, shutdown); one of them runs.
+     */
+    record Idle(Runnable resume, Runnable expire, long deadlineNanos) {}
+
+    /**
+     * Parks a connection that found the lanes empty, unless mail arrived meanwhile (false: the
+     * caller sends it). Checked under the lanes' lock, so mail added later finds the connection
+     * in {@link #unpark}.
+     */
+    synchronized boolean park(Idle w) {
+        if (!isEmpty()) return false;
+        idle.push(w);
+        return true;
+    }
+
+    /** An idle connection to take the waiting mail (the most recently parked), or null. */
+    synchronized Idle unpark() {
+        return isEmpty() ? null : idle.poll();
+    }
+
+    /** Takes out the idle connections whose deadline passed at {@code now} (oldest first). */
+    synchronized List<Idle> expiredIdle(long now) {
+        List<Idle> out = new ArrayList<>();
+        while (!idle.isEmpty() && idle.peekLast().deadlineNanos() - now <= 0) out.add(idle.pollLast());
+        return out;
+    }
+
+    /** The earliest idle deadline, or null when no connection is idle. */
+    synchronized Long nextIdleDeadline() {
+        return idle.isEmpty() ? null : idle.peekLast().deadlineNanos();
+    }
+
+    /** Takes out every idle connection (shutdown). */
+    synchronized List<Idle> drainIdle() {
+        List<Idle> out = new ArrayList<>(idle);
+        idle.clear();
+        return out;
+    }
+
+    /** The longest-idle connection, whatever waits here (to free its slot for another destination), or null. */
+    synchronized Idle takeIdle() {
+        return idle.pollLast();
+    }
+
+    /** Connections parked waiting for mail. */
+    synchronized int idleConnections() {
+        return idle.size();
     }
 }

@@ -48,9 +48,22 @@ public final class QueueManager implements AutoCloseable {
      * @param maxConnections outbound connections in total
      * @param maxInFlight    entries leased at once (ready or being sent)
      * @param pollMillis     how often the spool is looked at when nothing wakes the manager
+     * @param idleConnectionTimeout how long a connection with nothing to send waits for more mail
+     *                       of its destination before QUIT (zero: QUIT at once)
      */
     public record Settings(
-            String ehloName, int maxConnections, int maxInFlight, long pollMillis, SmtpClientSettings smtp) {}
+            String ehloName,
+            int maxConnections,
+            int maxInFlight,
+            long pollMillis,
+            SmtpClientSettings smtp,
+            Duration idleConnectionTimeout) {
+        /** With the default idle connection timeout, 5 s ({@code delivery.idle_connection_timeout}). */
+        public Settings(
+                String ehloName, int maxConnections, int maxInFlight, long pollMillis, SmtpClientSettings smtp) {
+            this(ehloName, maxConnections, maxInFlight, pollMillis, smtp, Duration.ofSeconds(5));
+        }
+    }
 
     private final Settings settings;
     private final Clock clock;
@@ -66,6 +79,7 @@ public final class QueueManager implements AutoCloseable {
     private final OutcomeRecorder outcomes;
     private final ReplyReactor reactor;
     private final Admission admission;
+    private final TransactionRunner runner;
     private final Dispatcher dispatcher;
     private final QueueCommands ops;
     private volatile boolean running;
@@ -128,24 +142,26 @@ public final class QueueManager implements AutoCloseable {
                 clock,
                 worker,
                 () -> tlsPolicies);
-        admission.connector(new TransactionRunner(new TransactionRunner.Parts(
-                spool,
-                client,
-                settings.ehloName(),
-                settings.smtp(),
-                admission,
-                dispatcher,
-                outcomes,
-                reactor,
-                pathMetrics,
-                retry,
-                clock,
-                System::nanoTime,
-                worker,
-                timer,
-                this::paused,
-                () -> running,
-                () -> tlsPolicies)));
+        admission.connector(
+                runner = new TransactionRunner(new TransactionRunner.Parts(
+                        spool,
+                        client,
+                        settings.ehloName(),
+                        settings.smtp(),
+                        admission,
+                        dispatcher,
+                        outcomes,
+                        reactor,
+                        pathMetrics,
+                        retry,
+                        clock,
+                        System::nanoTime,
+                        worker,
+                        timer,
+                        this::paused,
+                        () -> running,
+                        () -> tlsPolicies,
+                        settings.idleConnectionTimeout())));
         this.ops = new QueueCommands(
                 spool, feed, holds, registry, outcomes, admission, dispatcher, router, currentPools, clock);
     }
@@ -225,9 +241,15 @@ public final class QueueManager implements AutoCloseable {
         Instant now = clock.instant();
         Hold h = new Hold(target, reason, origin, now, duration == null ? null : now.plus(duration));
         HoldChanged r = command(() -> ops.hold(h));
+        quitIdleWhereHeld();
         HoldSync sync = holdSync;
         if (sync != null && r.hold() == h) sync.held(h);
         return r;
+    }
+
+    /** A hold stops new connections at once: the idle connections of held destinations end too (QUIT). */
+    private void quitIdleWhereHeld() {
+        for (Destination d : registry.all()) if (paused(d)) runner.quitIdle(d);
     }
 
     /** Ends the hold on a target; its entries are due at once. */
@@ -240,7 +262,9 @@ public final class QueueManager implements AutoCloseable {
 
     /** Puts in force a hold set on another node of the fleet (not told back to the fleet). */
     public HoldChanged applyShared(Hold h) {
-        return command(() -> ops.hold(h));
+        HoldChanged r = command(() -> ops.hold(h));
+        quitIdleWhereHeld();
+        return r;
     }
 
     /** Ends a hold released on another node of the fleet (not told back to the fleet). */
@@ -353,6 +377,7 @@ public final class QueueManager implements AutoCloseable {
         }
         FutureTask<?> command;
         while ((command = commands.poll()) != null) command.run(); // asked before the stop: still answered
+        for (Destination d : registry.all()) runner.quitIdle(d);
         releaseQueued();
         long deadline = System.nanoTime() + grace.toNanos();
         while (feed.inFlight() > 0 && System.nanoTime() < deadline) {

@@ -31,6 +31,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -79,7 +80,8 @@ final class TransactionRunner implements Admission.Connector {
             ScheduledExecutorService timer,
             Predicate<Destination> paused,
             BooleanSupplier running,
-            java.util.function.Supplier<TlsPolicies> tls) {}
+            java.util.function.Supplier<TlsPolicies> tls,
+            java.time.Duration idleTimeout) {}
 
     private final Parts p;
 
@@ -100,8 +102,27 @@ final class TransactionRunner implements Admission.Connector {
         connect(d, first, 0, null, true, new ArrayList<>());
     }
 
-    /** An open session and what it took to get it (the hosts that failed before it, the session host). */
-    private record Session(SmtpConnection conn, List<HostAttempt> tried, HostAttempt host) {}
+    /**
+     * An open session and what it took to get it (the hosts that failed before it, the session host),
+     * with the route and TLS decision of the destination it was opened under; {@code noPolicyCounted}:
+     * the recipient domains counted for TLS-RPT {@code no-policy-found}.
+     */
+    private record Session(
+            SmtpConnection conn,
+            List<HostAttempt> tried,
+            HostAttempt host,
+            Route route,
+            DestinationTls tls,
+            Set<String> noPolicyCounted) {
+        Session(SmtpConnection conn, List<HostAttempt> tried, HostAttempt host, Route route, DestinationTls tls) {
+            this(conn, tried, host, route, tls, ConcurrentHashMap.newKeySet());
+        }
+
+        /** Whether the destination still routes and decides TLS as when the session was opened. */
+        boolean current(Destination d) {
+            return route.equals(d.route()) && tls.equals(d.tls());
+        }
+    }
 
     private void connect(
             Destination d,
@@ -110,7 +131,9 @@ final class TransactionRunner implements Admission.Connector {
             SmtpException lastFailure,
             boolean tls,
             List<HostAttempt> tried) {
-        List<InetSocketAddress> hosts = d.route().hosts();
+        Route route = d.route();
+        DestinationTls destinationTls = d.tls();
+        List<InetSocketAddress> hosts = route.hosts();
         if (hostIndex >= hosts.size()) {
             d.unreserve();
             allHostsFailed(d, first, lastFailure, tried);
@@ -118,7 +141,7 @@ final class TransactionRunner implements Admission.Connector {
         }
         InetSocketAddress host = hosts.get(hostIndex);
         String mxName = host.getHostString();
-        DestinationTls.HostTls hostTls = d.tls().forHost(mxName);
+        DestinationTls.HostTls hostTls = destinationTls.forHost(mxName);
         if (hostTls.refusal() != null) {
             // the host fails its enforced TLS policy before any connection: the next host, never clear text
             DestinationTls.Refusal r = hostTls.refusal();
@@ -154,7 +177,16 @@ final class TransactionRunner implements Admission.Connector {
                                 p.pathMetrics().hostAttempt("connected");
                                 if (tls) reportSession(hostTls, conn, mxName);
                                 d.unreserve();
-                                sendNext(d, new Session(conn, List.copyOf(tried), sessionHost(host, conn)), 0, first);
+                                sendNext(
+                                        d,
+                                        new Session(
+                                                conn,
+                                                List.copyOf(tried),
+                                                sessionHost(host, conn),
+                                                route,
+                                                destinationTls),
+                                        0,
+                                        first);
                                 return;
                             }
                             SmtpException se = asSmtp(failure);
@@ -311,6 +343,27 @@ final class TransactionRunner implements Admission.Connector {
                             check.detail());
     }
 
+    /**
+     * TLS-RPT for a recipient domain without a published policy (RFC 8460 section 4.3, policy type
+     * {@code no-policy-found}): the session counts once per domain it carries mail for. Domains with
+     * a published policy are counted by {@link #reportSession}; static routes are not reported.
+     */
+    private void countNoPolicy(Destination d, Session s, QueueEntry entry) {
+        if (s.route().site() instanceof SiteKey.Relay) return;
+        String mx = s.host().host();
+        DestinationTls.HostTls hostTls = s.tls().forHost(mx);
+        if (hostTls.report() != null || !s.noPolicyCounted().add(entry.domain())) return;
+        SmtpConnection conn = s.conn();
+        p.tls()
+                .get()
+                .recordNoPolicy(
+                        entry.domain(),
+                        conn.tlsActive(),
+                        conn.local() == null ? null : conn.local().getAddress().getHostAddress(),
+                        mx,
+                        address(conn.remote()));
+    }
+
     /** The egress source's address, or null for the system's choice (known only on a connection). */
     private static String bindAddress(Destination d) {
         return d.source.bind() == null ? null : d.source.bind().getHostAddress();
@@ -355,10 +408,15 @@ final class TransactionRunner implements Admission.Connector {
                 || p.paused().test(d)
                 || sent >= maxMessages
                 || !conn.isOpen()
-                || (reserved == null && d.isEmpty())
+                // a reload or a new TLS policy (MTA-STS, DANE) since: the next mail gets a new session
+                || reserved == null && !s.current(d)
                 || d.site.overFleetShare(p.nanoTime().getAsLong())) {
             if (reserved != null) p.entries().giveBack(d, reserved);
             quit(d, conn);
+            return;
+        }
+        if (reserved == null && d.isEmpty()) {
+            idle(d, s, sent);
             return;
         }
         long now = p.nanoTime().getAsLong();
@@ -381,6 +439,7 @@ final class TransactionRunner implements Admission.Connector {
             quit(d, conn);
             return;
         }
+        countNoPolicy(d, s, entry);
         d.sending.incrementAndGet();
         int maxRecipients = Math.min(
                 d.site.limits().maxRecipientsPerTransaction(), d.pair.limits().maxRecipientsPerTransaction());
@@ -442,6 +501,64 @@ final class TransactionRunner implements Admission.Connector {
             d.lastError = r.reply();
             if (r.status() == RecipientStatus.DEFERRED) d.deferrals.incrementAndGet();
         }
+    }
+
+    /**
+     * Keeps a session with nothing to send open for the next mail of its destination, at most
+     * {@code delivery.idle_connection_timeout} (Postfix's connection cache, KumoMTA's idle_timeout):
+     * mail arriving meanwhile resumes it ({@link Admission#maybeConnect}) instead of a new
+     * connection with its banner, EHLO and QUIT. Without a timeout the session ends at once.
+     */
+    private void idle(Destination d, Session s, int sent) {
+        long timeout = p.idleTimeout() == null ? 0 : p.idleTimeout().toNanos();
+        // a fleet-wide connection limit: an idle connection would keep a lease another node's mail waits for
+        if (timeout <= 0 || d.site.shared()) {
+            quit(d, s.conn());
+            return;
+        }
+        Destination.Idle w = new Destination.Idle(
+                () -> sendNext(d, s, sent, null),
+                () -> quit(d, s.conn()),
+                p.nanoTime().getAsLong() + timeout);
+        if (!d.park(w)) {
+            sendNext(d, s, sent, null); // mail arrived meanwhile
+            return;
+        }
+        sweepIdle(d, timeout);
+    }
+
+    /** Ends the idle sessions of {@code d} at their deadline: one timer per destination, not per session. */
+    private void sweepIdle(Destination d, long delayNanos) {
+        synchronized (d) {
+            if (d.idleSweepScheduled) return;
+            d.idleSweepScheduled = true;
+        }
+        try {
+            p.timer()
+                    .schedule(
+                            () -> p.worker().execute(() -> {
+                                synchronized (d) {
+                                    d.idleSweepScheduled = false;
+                                }
+                                long now = p.nanoTime().getAsLong();
+                                for (Destination.Idle w : d.expiredIdle(now))
+                                    w.expire().run();
+                                Long next = d.nextIdleDeadline();
+                                if (next != null) sweepIdle(d, Math.max(1, next - now));
+                            }),
+                            delayNanos,
+                            TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // stopping: the engine ends idle sessions itself (quitIdle)
+            synchronized (d) {
+                d.idleSweepScheduled = false;
+            }
+        }
+    }
+
+    /** Ends every idle session of {@code d} with QUIT (the engine stops). */
+    void quitIdle(Destination d) {
+        for (Destination.Idle w : d.drainIdle()) w.expire().run();
     }
 
     private void quit(Destination d, SmtpConnection conn) {

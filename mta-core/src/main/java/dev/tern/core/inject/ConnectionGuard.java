@@ -163,6 +163,14 @@ final class ConnectionGuard {
         private long requestStart;
         private InputStream in;
         private OutputStream out;
+        /** The read timeout last set by {@link GuardedIn#read}, -1 after anyone else set one. */
+        private volatile int readTimeout = -1;
+
+        @Override
+        public void setSoTimeout(int timeout) throws java.net.SocketException {
+            readTimeout = -1;
+            super.setSoTimeout(timeout);
+        }
 
         /** The next reads are a TLS handshake: one fixed deadline, no extension. */
         void beginHandshake() {
@@ -249,7 +257,11 @@ final class ConnectionGuard {
                     if (now - due >= 0) throw expire("command deadline exceeded");
                     if (now - idleEnd >= 0) throw expire("idle timeout");
                     long slice = Math.min(Math.min(due, idleEnd) - now, SLICE_NANOS);
-                    Guarded.super.setSoTimeout((int) Math.max(1, slice / 1_000_000L + 1));
+                    int millis = (int) Math.max(1, slice / 1_000_000L + 1);
+                    if (millis != readTimeout) { // usually the full slice again: no call
+                        Guarded.super.setSoTimeout(millis);
+                        readTimeout = millis;
+                    }
                     try {
                         n = super.read(b, off, len);
                         break;

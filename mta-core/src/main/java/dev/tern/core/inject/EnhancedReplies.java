@@ -1,12 +1,12 @@
 package dev.tern.core.inject;
 
-import java.io.ByteArrayOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.regex.Pattern;
 import org.subethamail.smtp.server.Session;
 
@@ -32,7 +32,8 @@ final class EnhancedReplies extends FilterOutputStream {
         }
     }
 
-    private final ByteArrayOutputStream line = new ByteArrayOutputStream(128);
+    /** The start of a line not yet ended by LF (a reply written in pieces); usually empty. */
+    private byte[] partial = new byte[0];
 
     private EnhancedReplies(OutputStream out) {
         super(out);
@@ -55,25 +56,49 @@ final class EnhancedReplies extends FilterOutputStream {
 
     @Override
     public void write(int b) throws IOException {
-        line.write(b);
-        if (b == '\n') {
-            out.write(fix(line.toByteArray()));
-            line.reset();
-        }
+        write(new byte[] {(byte) b}, 0, 1);
     }
 
+    /** Passes whole lines on in one write each; only a 4xx/5xx line without an enhanced code is rewritten. */
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
-        for (int i = off; i < off + len; i++) write(b[i]);
+        int end = off + len;
+        int start = off;
+        for (int i = off; i < end; i++) {
+            if (b[i] != '\n') continue;
+            if (partial.length > 0) {
+                byte[] l = Arrays.copyOf(partial, partial.length + i + 1 - start);
+                System.arraycopy(b, start, l, partial.length, i + 1 - start);
+                partial = new byte[0];
+                out.write(fix(l));
+            } else if (needsCode(b, start, i + 1)) {
+                out.write(fix(Arrays.copyOfRange(b, start, i + 1)));
+            } else {
+                out.write(b, start, i + 1 - start);
+            }
+            start = i + 1;
+        }
+        if (start < end) {
+            int had = partial.length;
+            partial = Arrays.copyOf(partial, had + end - start);
+            System.arraycopy(b, start, partial, had, end - start);
+        }
     }
 
     @Override
     public void flush() throws IOException {
-        if (line.size() > 0) {
-            out.write(line.toByteArray()); // a partial line: as it is
-            line.reset();
+        if (partial.length > 0) {
+            out.write(partial); // a partial line: as it is
+            partial = new byte[0];
         }
         out.flush();
+    }
+
+    /** Whether the line {@code b[from, to)} may need {@link #fix}: a 4xx/5xx reply line. */
+    private static boolean needsCode(byte[] b, int from, int to) {
+        if (to - from < 4) return false;
+        byte c = b[from];
+        return (c == '4' || c == '5') && Character.isDigit(b[from + 1]) && Character.isDigit(b[from + 2]);
     }
 
     /** The reply line (with its CRLF) with an enhanced code inserted where one is missing. */

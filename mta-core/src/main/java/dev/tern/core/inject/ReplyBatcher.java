@@ -38,18 +38,22 @@ final class ReplyBatcher extends OutputStream {
 
     @Override
     public void write(int b) throws IOException {
-        if (count == buf.length) buf = Arrays.copyOf(buf, buf.length * 2);
-        buf[count++] = (byte) b;
-        if (b == '\n') {
-            lastLine = lineStart;
-            lineStart = count;
-            if (count >= LIMIT) drain();
-        }
+        write(new byte[] {(byte) b}, 0, 1);
     }
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
-        for (int i = off; i < off + len; i++) write(b[i]);
+        if (count + len > buf.length) buf = Arrays.copyOf(buf, Math.max(buf.length * 2, count + len));
+        System.arraycopy(b, off, buf, count, len);
+        int end = count + len;
+        for (int i = count; i < end; i++) {
+            if (buf[i] == '\n') {
+                lastLine = lineStart;
+                lineStart = i + 1;
+            }
+        }
+        count = end;
+        if (count >= LIMIT && lineStart == count) drain();
     }
 
     /** Writes the held replies unless the client has more commands waiting for their answers. */

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Function;
 
 /**
@@ -51,18 +52,21 @@ public final class EventMetrics implements EventSink {
     /**
      * Reception times of recent messages, from their reception events (which the bus publishes
      * before any other event of the message). The spool lookup alone misses a message whose last
-     * entry finished, and whose envelope was deleted, before its delivery event got here.
+     * entry finished, and whose envelope was deleted, before its delivery event got here. A
+     * direct-mapped table without locks (a message's slot by the hash of its id): a later message
+     * in the same slot replaces the earlier, whose delivery then asks the spool.
      */
-    private final Map<String, Long> recentReceptions =
-            java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(1024, 0.75f, false) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
-                    return size() > MAX_RECENT_RECEPTIONS;
-                }
-            });
+    private final AtomicReferenceArray<Reception> recentReceptions = new AtomicReferenceArray<>(MAX_RECENT_RECEPTIONS);
 
-    /** Bound of the reception-time memory (older messages are looked up in the spool). */
+    /** Slots of the reception-time memory, a power of two (older messages are looked up in the spool). */
     static final int MAX_RECENT_RECEPTIONS = 65_536;
+
+    private record Reception(String messageId, long millis) {}
+
+    private static int slot(String messageId) {
+        int h = messageId.hashCode();
+        return (h ^ (h >>> 16)) & (MAX_RECENT_RECEPTIONS - 1);
+    }
 
     private record Key(EventType type, String tenant, String pool, String reasonClass) {}
 
@@ -102,11 +106,19 @@ public final class EventMetrics implements EventSink {
                                     .register(registry))
                     .increment();
         }
-        if (type == EventType.RECEPTION && e.time() != null && e.messageId() != null)
-            recentReceptions.putIfAbsent(e.messageId(), e.time().toEpochMilli());
+        if (type == EventType.RECEPTION && e.time() != null && e.messageId() != null) {
+            int slot = slot(e.messageId());
+            Reception had = recentReceptions.getAcquire(slot);
+            // the first reception event of a message counts (one per recipient)
+            if (had == null || !had.messageId().equals(e.messageId()))
+                recentReceptions.setRelease(
+                        slot, new Reception(e.messageId(), e.time().toEpochMilli()));
+        }
         if (type == EventType.DELIVERY && e.time() != null && e.messageId() != null) {
-            Long recent = recentReceptions.get(e.messageId());
-            OptionalLong at = recent != null ? OptionalLong.of(recent) : receivedAt.apply(e.messageId());
+            Reception recent = recentReceptions.getAcquire(slot(e.messageId()));
+            OptionalLong at = recent != null && recent.messageId().equals(e.messageId())
+                    ? OptionalLong.of(recent.millis())
+                    : receivedAt.apply(e.messageId());
             if (at.isPresent()) {
                 long millis = e.time().toEpochMilli() - at.getAsLong();
                 if (millis >= 0) deliveryLatency.record(millis, TimeUnit.MILLISECONDS);

@@ -151,7 +151,7 @@ public final class TernServer implements AutoCloseable {
                     events,
                     new RetryPolicy(r.initial(), r.multiplier(), r.max(), r.jitter()),
                     classifier,
-                    new QueueManager.Settings(ehlo, dc.maxConnections(), 20_000, 50, smtp),
+                    new QueueManager.Settings(ehlo, dc.maxConnections(), 20_000, 50, smtp, dc.idleConnectionTimeout()),
                     clock,
                     dev.tern.core.delivery.DeliverySetup.policy(dc),
                     dev.tern.core.delivery.DeliverySetup.pools(dc, ehlo),

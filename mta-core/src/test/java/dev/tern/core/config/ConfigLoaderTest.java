@@ -57,7 +57,8 @@ class ConfigLoaderTest {
           "*.example.org": "[::1]:25"
         """, "t");
         assertThat(c.delivery().maxConnectionsPerDestination()).isEqualTo(5);
-        assertThat(c.delivery().maxMessagesPerConnection()).isEqualTo(100);
+        assertThat(c.delivery().maxMessagesPerConnection()).isEqualTo(1024);
+        assertThat(c.delivery().idleConnectionTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(c.delivery().retry().initial()).isEqualTo(Duration.ofSeconds(30));
         assertThat(c.delivery().retry().max()).isEqualTo(Duration.ofHours(1));
         assertThat(c.routes()).containsEntry("*.example.org", new HostPort("::1", 25));
@@ -118,5 +119,16 @@ class ConfigLoaderTest {
         assertThat(Cidr.parse("::1/128").contains(java.net.InetAddress.getLoopbackAddress()))
                 .isFalse();
         assertThatThrownBy(() -> Cidr.parse("10.0.0.0/33")).hasMessageContaining("prefix length");
+    }
+
+    @Test
+    void idleConnectionTimeoutIsBounded() {
+        assertThat(ConfigLoader.parse("delivery: { idle_connection_timeout: 0s }\n", "t")
+                        .delivery()
+                        .idleConnectionTimeout())
+                .isZero();
+        assertThatThrownBy(() -> ConfigLoader.parse("delivery: { idle_connection_timeout: 11m }\n", "t"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("delivery.idle_connection_timeout: must be 0s..10m");
     }
 }

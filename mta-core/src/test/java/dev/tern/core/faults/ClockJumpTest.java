@@ -48,6 +48,8 @@ class ClockJumpTest {
           delivery:
             retry: { initial: 1m, multiplier: 2.0, max: 10m, jitter: 0 }
             max_age: 2h
+            # a new connection per wave: the site "goes down" below by its banner
+            idle_connection_timeout: 0s
           """.formatted(sink.port())), clock);
                     Faults.Injector inj = new Faults.Injector(tern.injectionAddress())) {
                 // forward jump within the age limit: the due retry runs, once

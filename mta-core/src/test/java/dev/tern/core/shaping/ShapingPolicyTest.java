@@ -19,7 +19,7 @@ class ShapingPolicyTest {
     @TempDir
     Path dir;
 
-    private static final SiteLimits BASE = new SiteLimits(20, 100, null, null, 100, "");
+    private static final SiteLimits BASE = new SiteLimits(20, 1024, null, null, 100, "");
 
     @Test
     void shippedShapingFileIsValidAndMatchesProvidersByDomainAndMxSuffix() {
