@@ -78,6 +78,11 @@ final class Admission {
 
     /** Opens as many connections for {@code d} as its work and its limits allow now; schedules a retry if limited. */
     void maybeConnect(Destination d) {
+        if (paused.test(d)) {
+            // a held (or bouncing) destination keeps no connection, not even an idle one
+            for (Destination.Idle idle : d.drainIdle()) worker.execute(idle.expire());
+            return;
+        }
         // an idle connection of the destination takes waiting mail before any new one opens
         Destination.Idle w = d.unpark();
         if (w != null) worker.execute(w.resume());
@@ -95,7 +100,10 @@ final class Admission {
                 return;
             }
             long wait = d.site.tryOpen(now);
-            if (wait < 0) return; // at the site's connection limit: a closing connection calls back
+            if (wait < 0) { // at the site's connection limit: a closing connection calls back
+                endIdleSibling(d);
+                return;
+            }
             if (wait > 0) {
                 later(d, wait);
                 return;
@@ -114,6 +122,21 @@ final class Admission {
             }
             d.connectionOpened();
             connector.connect(d);
+        }
+    }
+
+    /**
+     * {@code d} has mail but its site is at its connection limit: if a destination sharing the site
+     * (another egress pool) keeps a connection idle, that one ends, and its close serves {@code d}.
+     */
+    private void endIdleSibling(Destination d) {
+        for (Destination other : siblings.apply(d)) {
+            if (other == d) continue;
+            Destination.Idle w = other.takeIdle();
+            if (w != null) {
+                worker.execute(w.expire());
+                return;
+            }
         }
     }
 

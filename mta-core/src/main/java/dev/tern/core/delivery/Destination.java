@@ -214,6 +214,11 @@ final class Destination {
         return out;
     }
 
+    /** The longest-idle connection, whatever waits here (to free its slot for another destination), or null. */
+    synchronized Idle takeIdle() {
+        return idle.pollLast();
+    }
+
     /** Connections parked waiting for mail. */
     synchronized int idleConnections() {
         return idle.size();

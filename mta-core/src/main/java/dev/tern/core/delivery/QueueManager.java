@@ -241,9 +241,15 @@ public final class QueueManager implements AutoCloseable {
         Instant now = clock.instant();
         Hold h = new Hold(target, reason, origin, now, duration == null ? null : now.plus(duration));
         HoldChanged r = command(() -> ops.hold(h));
+        quitIdleWhereHeld();
         HoldSync sync = holdSync;
         if (sync != null && r.hold() == h) sync.held(h);
         return r;
+    }
+
+    /** A hold stops new connections at once: the idle connections of held destinations end too (QUIT). */
+    private void quitIdleWhereHeld() {
+        for (Destination d : registry.all()) if (paused(d)) runner.quitIdle(d);
     }
 
     /** Ends the hold on a target; its entries are due at once. */
@@ -256,7 +262,9 @@ public final class QueueManager implements AutoCloseable {
 
     /** Puts in force a hold set on another node of the fleet (not told back to the fleet). */
     public HoldChanged applyShared(Hold h) {
-        return command(() -> ops.hold(h));
+        HoldChanged r = command(() -> ops.hold(h));
+        quitIdleWhereHeld();
+        return r;
     }
 
     /** Ends a hold released on another node of the fleet (not told back to the fleet). */

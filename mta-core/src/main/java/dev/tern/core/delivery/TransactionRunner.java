@@ -31,6 +31,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -103,10 +104,20 @@ final class TransactionRunner implements Admission.Connector {
 
     /**
      * An open session and what it took to get it (the hosts that failed before it, the session host),
-     * with the route and TLS decision of the destination it was opened under.
+     * with the route and TLS decision of the destination it was opened under; {@code noPolicyCounted}:
+     * the recipient domains counted for TLS-RPT {@code no-policy-found}.
      */
     private record Session(
-            SmtpConnection conn, List<HostAttempt> tried, HostAttempt host, Route route, DestinationTls tls) {
+            SmtpConnection conn,
+            List<HostAttempt> tried,
+            HostAttempt host,
+            Route route,
+            DestinationTls tls,
+            Set<String> noPolicyCounted) {
+        Session(SmtpConnection conn, List<HostAttempt> tried, HostAttempt host, Route route, DestinationTls tls) {
+            this(conn, tried, host, route, tls, ConcurrentHashMap.newKeySet());
+        }
+
         /** Whether the destination still routes and decides TLS as when the session was opened. */
         boolean current(Destination d) {
             return route.equals(d.route()) && tls.equals(d.tls());
@@ -332,6 +343,27 @@ final class TransactionRunner implements Admission.Connector {
                             check.detail());
     }
 
+    /**
+     * TLS-RPT for a recipient domain without a published policy (RFC 8460 section 4.3, policy type
+     * {@code no-policy-found}): the session counts once per domain it carries mail for. Domains with
+     * a published policy are counted by {@link #reportSession}; static routes are not reported.
+     */
+    private void countNoPolicy(Destination d, Session s, QueueEntry entry) {
+        if (s.route().site() instanceof SiteKey.Relay) return;
+        String mx = s.host().host();
+        DestinationTls.HostTls hostTls = s.tls().forHost(mx);
+        if (hostTls.report() != null || !s.noPolicyCounted().add(entry.domain())) return;
+        SmtpConnection conn = s.conn();
+        p.tls()
+                .get()
+                .recordNoPolicy(
+                        entry.domain(),
+                        conn.tlsActive(),
+                        conn.local() == null ? null : conn.local().getAddress().getHostAddress(),
+                        mx,
+                        address(conn.remote()));
+    }
+
     /** The egress source's address, or null for the system's choice (known only on a connection). */
     private static String bindAddress(Destination d) {
         return d.source.bind() == null ? null : d.source.bind().getHostAddress();
@@ -407,6 +439,7 @@ final class TransactionRunner implements Admission.Connector {
             quit(d, conn);
             return;
         }
+        countNoPolicy(d, s, entry);
         d.sending.incrementAndGet();
         int maxRecipients = Math.min(
                 d.site.limits().maxRecipientsPerTransaction(), d.pair.limits().maxRecipientsPerTransaction());
@@ -478,7 +511,8 @@ final class TransactionRunner implements Admission.Connector {
      */
     private void idle(Destination d, Session s, int sent) {
         long timeout = p.idleTimeout() == null ? 0 : p.idleTimeout().toNanos();
-        if (timeout <= 0) {
+        // a fleet-wide connection limit: an idle connection would keep a lease another node's mail waits for
+        if (timeout <= 0 || d.site.shared()) {
             quit(d, s.conn());
             return;
         }

@@ -118,6 +118,11 @@ public final class SiteThrottle {
         }
     }
 
+    /** Whether the connection limit is counted across a fleet (other nodes' connections take from it too). */
+    public boolean shared() {
+        return shared != null;
+    }
+
     /** Ends a reservation made by {@link #tryOpen}. */
     public synchronized void closed() {
         if (connections > 0) {

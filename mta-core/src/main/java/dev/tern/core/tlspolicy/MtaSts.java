@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,10 +25,17 @@ import org.slf4j.LoggerFactory;
  * one past its {@code max_age}) fetches the policy again. A failed fetch keeps using a cached
  * policy that has not expired (section 5.1). Policies are persisted in a JSON file, rewritten
  * atomically on every change, and read back at start; at most {@value #MAX_POLICIES} are kept.
+ * {@link #refreshDue()} refreshes cached policies ahead of their expiry (section 5.1: senders
+ * should proactively refresh), driven by the caller's timer and decided on the {@link Clock}.
  */
 public final class MtaSts {
     private static final Logger log = LoggerFactory.getLogger(MtaSts.class);
     static final int MAX_POLICIES = 50_000;
+    /** Refreshes started by one {@link #refreshDue()} at most (the rest wait for the next call). */
+    static final int MAX_REFRESHES_PER_CALL = 100;
+    /** After a refresh was started, the same domain is not refreshed again before this. */
+    static final Duration REFRESH_RETRY = Duration.ofHours(1);
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What a domain publishes. */
@@ -52,6 +60,7 @@ public final class MtaSts {
     private final Executor blocking;
     private final Map<String, StsPolicy> cache = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<Lookup>> inFlight = new ConcurrentHashMap<>();
+    private final Map<String, Instant> refreshTried = new ConcurrentHashMap<>();
 
     MtaSts(PolicyDns dns, StsFetcher fetcher, Path file, Clock clock, Executor blocking) {
         this.dns = dns;
@@ -80,6 +89,38 @@ public final class MtaSts {
                     return inFlight.computeIfAbsent(domain, d -> fetch(d, id, cached));
                 })
                 .thenCompose(f -> f);
+    }
+
+    /**
+     * Starts the refresh of every cached policy past half its {@code max_age} (and not expired: an
+     * expired one is fetched by the next {@link #lookup}): the {@code _mta-sts} TXT record is read
+     * again and the policy fetched for its id, new or the same, so that a domain's policy in use
+     * never lapses between deliveries and a changed policy behind an unchanged id is seen. A failed
+     * refresh keeps the cached policy (retried after {@link #REFRESH_RETRY}); a TXT record gone
+     * changes nothing until the policy expires. At most {@value #MAX_REFRESHES_PER_CALL} a call.
+     *
+     * @return the domains whose refresh started
+     */
+    public List<String> refreshDue() {
+        Instant now = clock.instant();
+        List<String> started = new ArrayList<>();
+        for (StsPolicy p : List.copyOf(cache.values())) {
+            if (started.size() >= MAX_REFRESHES_PER_CALL) break;
+            String domain = p.domain();
+            Instant tried = refreshTried.get(domain);
+            if (!p.expires().isAfter(now)
+                    || now.isBefore(p.fetched().plusSeconds(p.maxAge() / 2))
+                    || tried != null && now.isBefore(tried.plus(REFRESH_RETRY))
+                    || inFlight.containsKey(domain)) continue;
+            refreshTried.put(domain, now);
+            started.add(domain);
+            dns.txt("_mta-sts." + domain).thenAccept(txt -> {
+                String id = StsPolicy.discoveryId(txt);
+                if (id != null) inFlight.computeIfAbsent(domain, d -> fetch(d, id, p));
+            });
+        }
+        if (refreshTried.size() > MAX_POLICIES) refreshTried.keySet().retainAll(cache.keySet());
+        return started;
     }
 
     private CompletableFuture<Lookup> fetch(String domain, String id, StsPolicy cached) {

@@ -236,6 +236,21 @@ public final class TlsPolicies {
         return m.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
+    /**
+     * Counts one session to a domain without a published policy (RFC 8460 section 4.3, policy type
+     * {@code no-policy-found}): a success when TLS was negotiated, else {@code starttls-not-supported}.
+     */
+    public void recordNoPolicy(String domain, boolean tls, String sendingIp, String receivingMx, String receivingIp) {
+        if (reports == null) return;
+        reports.record(
+                ReportPolicy.noPolicyFound(domain),
+                tls ? null : TlsResult.STARTTLS_NOT_SUPPORTED,
+                sendingIp,
+                receivingMx,
+                receivingIp,
+                null);
+    }
+
     /** Counts one session for TLS-RPT: {@code failure} null for a success. */
     public void record(
             HostTls host, TlsResult failure, String sendingIp, String receivingMx, String receivingIp, String reason) {

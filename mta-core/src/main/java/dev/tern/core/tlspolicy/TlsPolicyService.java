@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The outbound TLS policy machinery built from {@code delivery.tls}: the {@link TlsPolicies}
  * the delivery engine asks, MTA-STS with its cache, DANE lookups, TLS-RPT counts and the daily
- * report sender (run every minute; counts are flushed to disk at the same pace and at close).
+ * report sender. A minute timer refreshes cached MTA-STS policies ahead of expiry, sends the
+ * reports of finished days and flushes the counts to disk (also at close).
  */
 public final class TlsPolicyService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TlsPolicyService.class);
@@ -43,6 +44,7 @@ public final class TlsPolicyService implements AutoCloseable {
     private final TlsPolicies policies;
     private final TlsReports reports;
     private final TlsReportSender sender;
+    private final MtaSts sts;
     private final X509TrustManager trust;
     private final ScheduledExecutorService timer;
 
@@ -50,15 +52,17 @@ public final class TlsPolicyService implements AutoCloseable {
             TlsPolicies policies,
             TlsReports reports,
             TlsReportSender sender,
+            MtaSts sts,
             X509TrustManager trust,
             boolean schedule) {
         this.policies = policies;
         this.reports = reports;
         this.sender = sender;
+        this.sts = sts;
         this.trust = trust;
-        if (schedule && reports != null) {
+        if (schedule) {
             timer = Executors.newSingleThreadScheduledExecutor(
-                    Thread.ofPlatform().daemon().name("tern-tls-rpt").factory());
+                    Thread.ofPlatform().daemon().name("tern-tls-policy").factory());
             timer.scheduleWithFixedDelay(this::tick, 1, 1, TimeUnit.MINUTES);
         } else {
             timer = null;
@@ -124,7 +128,7 @@ public final class TlsPolicyService implements AutoCloseable {
                     ids,
                     org);
         }
-        return new TlsPolicyService(new TlsPolicies(tc, dns, sts, reports), reports, sender, trust, schedule);
+        return new TlsPolicyService(new TlsPolicies(tc, dns, sts, reports), reports, sender, sts, trust, schedule);
     }
 
     /** A submitter that stores the message in the spool (due now) and wakes the queue manager. */
@@ -154,11 +158,22 @@ public final class TlsPolicyService implements AutoCloseable {
 
     private void tick() {
         try {
+            refreshStsPolicies();
+        } catch (RuntimeException e) {
+            log.warn("MTA-STS refresh: {}", e.toString());
+        }
+        if (reports == null) return;
+        try {
             sendDue();
             reports.flush();
         } catch (RuntimeException e) {
             log.warn("TLS-RPT: {}", e.toString());
         }
+    }
+
+    /** Refreshes cached MTA-STS policies past half their max_age (the minute timer does this too). */
+    public List<String> refreshStsPolicies() {
+        return sts == null ? List.of() : sts.refreshDue();
     }
 
     /** Sends the reports of finished days now (the minute timer does this too). */

@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * a failure (with its details) for its policy domain and UTC day. Counts are kept per day in a
  * JSON file under the report directory (written at most once a {@link #flush()}, and at close) so
  * that a restart loses nothing; {@link #report} builds a day's aggregate report of a domain in
- * the RFC 8460 JSON format. Bounded: at most {@value #MAX_POLICIES_PER_DAY} policies a day and
+ * the RFC 8460 JSON format. Bounded: at most {@value #MAX_POLICIES_PER_DAY} policies a day, of which
+ * {@code no-policy-found} ones (every domain without a published policy) only take a new place
+ * while the day has fewer than half of that, so published policies always find room; and
  * {@value #MAX_DETAILS} failure-detail rows per policy (further failures are counted, not detailed).
  */
 public final class TlsReports {
@@ -82,7 +84,7 @@ public final class TlsReports {
         Map<ReportPolicy, Counts> today = days.computeIfAbsent(day, d -> new ConcurrentHashMap<>());
         Counts c = today.get(policy);
         if (c == null) {
-            if (today.size() >= MAX_POLICIES_PER_DAY) return;
+            if (today.size() >= (policy.noPolicy() ? MAX_POLICIES_PER_DAY / 2 : MAX_POLICIES_PER_DAY)) return;
             c = today.computeIfAbsent(policy, p -> new Counts());
         }
         synchronized (c) {
@@ -149,8 +151,10 @@ public final class TlsReports {
             ObjectNode entry = policies.addObject();
             ObjectNode policy = entry.putObject("policy");
             policy.put("policy-type", p.type());
-            ArrayNode strings = policy.putArray("policy-string");
-            p.policyString().forEach(strings::add);
+            if (!p.noPolicy()) { // no-policy-found: there is no policy to quote
+                ArrayNode strings = policy.putArray("policy-string");
+                p.policyString().forEach(strings::add);
+            }
             policy.put("policy-domain", p.domain());
             if (!p.mxHosts().isEmpty()) {
                 ArrayNode mx = policy.putArray("mx-host");

@@ -14,7 +14,8 @@
  *       the HTTPS fetch (bounded in time and size, verified certificate, no redirects) and the
  *       persisted policy cache.
  *   <li>{@link dev.tern.core.tlspolicy.TlsReports} and {@link dev.tern.core.tlspolicy.TlsReportSender}:
- *       TLS-RPT (RFC 8460) counts per policy domain and UTC day, and the daily aggregate reports.
+ *       TLS-RPT (RFC 8460) counts per policy domain and UTC day, and the daily aggregate reports;
+ *       sessions to domains without a published policy count as {@code no-policy-found}.
  * </ul>
  */
 package dev.tern.core.tlspolicy;

@@ -8,16 +8,12 @@ import dev.tern.core.events.Event;
 import dev.tern.core.events.EventSink;
 import dev.tern.core.events.EventType;
 import dev.tern.core.server.TernServer;
-import java.io.BufferedReader;
+import dev.tern.core.testing.InjectClient;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -96,27 +92,16 @@ public final class TernFixture implements AutoCloseable {
     /** Injects one message per recipient; returns the queue ids. */
     public List<String> inject(List<String> recipients, String tenant, String campaign) throws IOException {
         List<String> ids = new ArrayList<>();
-        try (Socket s = new Socket("127.0.0.1", tern.injectionAddress().getPort())) {
-            s.setSoTimeout(30_000);
-            BufferedReader in =
-                    new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
-            OutputStream out = s.getOutputStream();
-            expect(in, "220");
-            command(out, in, "EHLO injector.test", "250");
+        try (InjectClient c = new InjectClient(tern.injectionAddress())) {
             for (String rcpt : recipients) {
-                command(out, in, "MAIL FROM:<sender@inject.test>", "250");
-                command(out, in, "RCPT TO:<" + rcpt + ">", "250");
-                command(out, in, "DATA", "354");
                 String msg = "From: <sender@inject.test>\r\nTo: <" + rcpt + ">\r\nSubject: ops test "
                         + seq.incrementAndGet()
                         + "\r\n" + (tenant == null ? "" : "X-Tern-Tenant: " + tenant + "\r\n")
-                        + (campaign == null ? "" : "X-Tern-Campaign: " + campaign + "\r\n") + "\r\nhello\r\n.\r\n";
-                out.write(msg.getBytes(StandardCharsets.US_ASCII));
-                out.flush();
-                String reply = expect(in, "250");
+                        + (campaign == null ? "" : "X-Tern-Campaign: " + campaign + "\r\n") + "\r\nhello\r\n";
+                String reply = c.send("sender@inject.test", List.of(rcpt), msg);
+                if (!reply.startsWith("250")) throw new IOException("not accepted: " + reply);
                 ids.add(reply.substring(reply.lastIndexOf(' ') + 1).strip());
             }
-            command(out, in, "QUIT", "221");
         }
         return ids;
     }
@@ -125,22 +110,6 @@ public final class TernFixture implements AutoCloseable {
         List<String> rcpts = new ArrayList<>();
         for (int i = 0; i < n; i++) rcpts.add("user" + seq.get() + "x" + i + "@" + domain);
         return inject(rcpts, null, null);
-    }
-
-    private static void command(OutputStream out, BufferedReader in, String line, String code) throws IOException {
-        out.write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
-        out.flush();
-        expect(in, code);
-    }
-
-    private static String expect(BufferedReader in, String code) throws IOException {
-        String line;
-        do {
-            line = in.readLine();
-            if (line == null) throw new IOException("connection closed, expected " + code);
-        } while (line.length() > 3 && line.charAt(3) == '-');
-        if (!line.startsWith(code)) throw new IOException("expected " + code + ", got " + line);
-        return line;
     }
 
     /** An HTTP answer: status and body. */

@@ -7,19 +7,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tern.core.config.ConfigLoader;
 import dev.tern.core.server.TernServer;
+import dev.tern.core.testing.InjectClient;
 import dev.tern.testkit.smtp.SmtpSink;
-import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -291,38 +287,11 @@ class ConsoleBrowserTest {
     }
 
     private static void inject(String rcpt, String messageId, String campaign) throws IOException {
-        try (Socket s = new Socket("127.0.0.1", tern.injectionAddress().getPort())) {
-            s.setSoTimeout(30_000);
-            BufferedReader in =
-                    new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
-            OutputStream out = s.getOutputStream();
-            expect(in, "220");
-            command(out, in, "EHLO injector.test", "250");
-            command(out, in, "MAIL FROM:<sender@inject.test>", "250");
-            command(out, in, "RCPT TO:<" + rcpt + ">", "250");
-            command(out, in, "DATA", "354");
+        try (InjectClient c = new InjectClient(tern.injectionAddress())) {
             String msg = "From: <sender@inject.test>\r\nTo: <" + rcpt + ">\r\nSubject: console test\r\nMessage-ID: "
                     + messageId + "\r\n" + (campaign == null ? "" : "X-Tern-Campaign: " + campaign + "\r\n")
-                    + "\r\nhello\r\n.\r\n";
-            out.write(msg.getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            expect(in, "250");
-            command(out, in, "QUIT", "221");
+                    + "\r\nhello\r\n";
+            assertThat(c.send("sender@inject.test", List.of(rcpt), msg)).startsWith("250");
         }
-    }
-
-    private static void command(OutputStream out, BufferedReader in, String line, String code) throws IOException {
-        out.write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
-        out.flush();
-        expect(in, code);
-    }
-
-    private static void expect(BufferedReader in, String code) throws IOException {
-        String line;
-        do {
-            line = in.readLine();
-            if (line == null) throw new IOException("connection closed, expected " + code);
-        } while (line.length() > 3 && line.charAt(3) == '-');
-        if (!line.startsWith(code)) throw new IOException("expected " + code + ", got " + line);
     }
 }

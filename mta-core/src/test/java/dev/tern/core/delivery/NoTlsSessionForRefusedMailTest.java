@@ -50,6 +50,7 @@ class NoTlsSessionForRefusedMailTest {
                 .start()) {
             TernConfig cfg = config(dir, """
           routes: { plain.test: 127.0.0.1:%d }
+          delivery: { idle_connection_timeout: 0s }
           """.formatted(sink.port()));
             try (TernServer tern = TernServer.start(cfg)) {
                 Map<String, Event> outcome = DeliveryFixture.outcomes(tern);

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tern.core.config.TernConfig;
 import dev.tern.core.server.TernServer;
+import dev.tern.core.testing.InjectClient;
 import dev.tern.testkit.smtp.ReceivedMessage;
 import dev.tern.testkit.smtp.SmtpSink;
 import java.nio.file.Path;
@@ -39,8 +40,8 @@ class EndToEndTest {
                     int client = c;
                     futures.add(clients.submit(() -> {
                         Map<String, byte[]> sent = new HashMap<>();
-                        try (TestInjector inj = new TestInjector(tern.injectionAddress())) {
-                            assertThat(inj.ehlo).anyMatch(l -> l.contains("PIPELINING"));
+                        try (InjectClient inj = new InjectClient(tern.injectionAddress())) {
+                            assertThat(inj.ehlo).contains("PIPELINING");
                             for (int i = 0; i < 25; i++) {
                                 int n = client * 25 + i;
                                 String rcpt = "user" + n + "@dest" + (n % 4) + ".test";
@@ -96,7 +97,7 @@ class EndToEndTest {
         int port = sink.port();
         sink.stop();
         try (TernServer tern = TernServer.start(TernHarness.config(dir, port, ""));
-                TestInjector inj = new TestInjector(tern.injectionAddress())) {
+                InjectClient inj = new InjectClient(tern.injectionAddress())) {
             for (int i = 0; i < 30; i++) {
                 assertThat(inj.send(
                                 "s@inject.test",
@@ -130,7 +131,7 @@ class EndToEndTest {
         sink.stop();
         TernConfig config = TernHarness.config(dir, port, "");
         try (TernServer tern = TernServer.start(config);
-                TestInjector inj = new TestInjector(tern.injectionAddress())) {
+                InjectClient inj = new InjectClient(tern.injectionAddress())) {
             for (int i = 0; i < 20; i++) {
                 assertThat(inj.send(
                                 "s@inject.test",

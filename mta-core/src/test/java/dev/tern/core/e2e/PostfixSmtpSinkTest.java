@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.tern.core.server.TernServer;
+import dev.tern.core.testing.InjectClient;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -53,7 +54,7 @@ class PostfixSmtpSinkTest {
             int n = 40;
             List<byte[]> sent = new ArrayList<>();
             try (TernServer tern = TernServer.start(TernHarness.config(dir, port, ""));
-                    TestInjector inj = new TestInjector(tern.injectionAddress())) {
+                    InjectClient inj = new InjectClient(tern.injectionAddress())) {
                 for (int i = 0; i < n; i++) {
                     byte[] m = TernHarness.message(i, "s@inject.test", "r" + i + "@pf.test", 20);
                     assertThat(inj.send("s@inject.test", List.of("r" + i + "@pf.test"), m))

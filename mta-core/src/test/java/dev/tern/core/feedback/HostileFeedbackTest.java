@@ -14,6 +14,7 @@ import dev.tern.dkim.SignerSettings;
 import dev.tern.testkit.dns.TestDnsServer;
 import dev.tern.testkit.smtp.ReceivedMessage;
 import dev.tern.testkit.smtp.SmtpSink;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,6 +56,38 @@ class HostileFeedbackTest {
         return FeedbackFixture.config(dir, sinkPort, "events: { log: \"" + log + "\" }\n" + bounces(verp));
     }
 
+    /** Sends the campaign's message from news@inject.test to each recipient, from 127.0.0.1 (a relay client). */
+    private static void sendCampaign(TernServer tern, String... rcpts) throws IOException {
+        try (InjectClient c = new InjectClient(tern.injectionAddress(), "127.0.0.1")) {
+            for (String r : rcpts)
+                assertThat(c.send(
+                                "news@inject.test",
+                                List.of(r),
+                                FeedbackFixture.message("news@inject.test", r, TAGS, "hi")))
+                        .startsWith("250");
+        }
+    }
+
+    /**
+     * From the reporter 127.0.0.2, {@code times} times: an ARF complaint about {@code complained} and a
+     * DSN bouncing {@code bounced}.
+     */
+    private static void sendComplaintAndDsn(
+            TernServer tern, ReceivedMessage complained, ReceivedMessage bounced, int times) throws Exception {
+        try (InjectClient outsider = new InjectClient(tern.injectionAddress(), "127.0.0.2")) {
+            for (int i = 0; i < times; i++) {
+                assertThat(outsider.send(
+                                "fbl@mailbox.test",
+                                List.of("fbl@fbl.example.com"),
+                                AsyncFeedbackEndToEndTest.arfComplaint(complained)))
+                        .startsWith("250");
+                assertThat(outsider.send(
+                                "", List.of(bounced.mailFrom()), AsyncFeedbackEndToEndTest.postfixDsn(bounced)))
+                        .startsWith("250");
+            }
+        }
+    }
+
     @Test
     void replayedArfAndDsnCountOnceEvenAfterARestartAndDoNotPauseBelowTheThreshold() throws Exception {
         Path log = dir.resolve("events.jsonl");
@@ -62,33 +95,14 @@ class HostileFeedbackTest {
             ReceivedMessage later, happy;
             try (TernServer tern = TernServer.start(config(sink.port(), log, true))) {
                 List<Event> seen = record(tern);
-                try (InjectClient c = new InjectClient(tern.injectionAddress(), "127.0.0.1")) {
-                    for (String r : List.of("later@dest.test", "happy@dest.test", "c@dest.test", "d@dest.test")) {
-                        assertThat(c.send(
-                                        "news@inject.test",
-                                        List.of(r),
-                                        FeedbackFixture.message("news@inject.test", r, TAGS, "hi")))
-                                .startsWith("250");
-                    }
-                }
+                sendCampaign(tern, "later@dest.test", "happy@dest.test", "c@dest.test", "d@dest.test");
                 List<ReceivedMessage> got = sink.awaitMessages(4, Duration.ofSeconds(20));
                 later = byRecipient(got, "later@dest.test");
                 happy = byRecipient(got, "happy@dest.test");
                 await().atMost(Duration.ofSeconds(10))
                         .until(() -> of(seen, EventType.DELIVERY).size() == 4);
 
-                try (InjectClient outsider = new InjectClient(tern.injectionAddress(), "127.0.0.2")) {
-                    for (int i = 0; i < 10; i++) {
-                        assertThat(outsider.send(
-                                        "fbl@mailbox.test",
-                                        List.of("fbl@fbl.example.com"),
-                                        AsyncFeedbackEndToEndTest.arfComplaint(happy)))
-                                .startsWith("250");
-                        assertThat(outsider.send(
-                                        "", List.of(later.mailFrom()), AsyncFeedbackEndToEndTest.postfixDsn(later)))
-                                .startsWith("250");
-                    }
-                }
+                sendComplaintAndDsn(tern, happy, later, 10);
                 assertThat(of(seen, EventType.COMPLAINT)).hasSize(1);
                 assertThat(of(seen, EventType.ASYNC_BOUNCE))
                         .singleElement()
@@ -115,16 +129,7 @@ class HostileFeedbackTest {
                 assertThat(s.delivered()).isEqualTo(4);
                 assertThat(s.complained()).isEqualTo(1);
                 assertThat(s.hardBounced()).isEqualTo(1);
-                try (InjectClient outsider = new InjectClient(tern.injectionAddress(), "127.0.0.2")) {
-                    assertThat(outsider.send(
-                                    "fbl@mailbox.test",
-                                    List.of("fbl@fbl.example.com"),
-                                    AsyncFeedbackEndToEndTest.arfComplaint(happy)))
-                            .startsWith("250");
-                    assertThat(outsider.send(
-                                    "", List.of(later.mailFrom()), AsyncFeedbackEndToEndTest.postfixDsn(later)))
-                            .startsWith("250");
-                }
+                sendComplaintAndDsn(tern, happy, later, 1);
                 assertThat(of(seen, EventType.COMPLAINT)).isEmpty();
                 assertThat(of(seen, EventType.ASYNC_BOUNCE)).isEmpty();
                 s = tern.feedback().campaigns().snapshot("spring").orElseThrow();
@@ -141,13 +146,7 @@ class HostileFeedbackTest {
             sink.onRcpt(rcpt -> rcpt.startsWith("gone") ? "550 5.1.1 <" + rcpt + ">: no such user" : null);
             try (TernServer tern = TernServer.start(config(sink.port(), log, true))) {
                 List<Event> seen = record(tern);
-                try (InjectClient c = new InjectClient(tern.injectionAddress(), "127.0.0.1")) {
-                    assertThat(c.send(
-                                    "news@inject.test",
-                                    List.of("gone@dest.test"),
-                                    FeedbackFixture.message("news@inject.test", "gone@dest.test", TAGS, "hi")))
-                            .startsWith("250");
-                }
+                sendCampaign(tern, "gone@dest.test");
                 await().atMost(Duration.ofSeconds(15))
                         .until(() -> of(seen, EventType.BOUNCE).size() == 1);
                 Event bounce = of(seen, EventType.BOUNCE).get(0);
@@ -181,13 +180,7 @@ class HostileFeedbackTest {
         try (SmtpSink sink = SmtpSink.builder().address("127.0.0.1").port(0).start();
                 TernServer tern = TernServer.start(config(sink.port(), log, true))) {
             List<Event> seen = record(tern);
-            try (InjectClient c = new InjectClient(tern.injectionAddress(), "127.0.0.1")) {
-                assertThat(c.send(
-                                "news@inject.test",
-                                List.of("happy@dest.test"),
-                                FeedbackFixture.message("news@inject.test", "happy@dest.test", TAGS, "hi")))
-                        .startsWith("250");
-            }
+            sendCampaign(tern, "happy@dest.test");
             ReceivedMessage happy =
                     sink.awaitMessages(1, Duration.ofSeconds(20)).get(0);
             // 127.0.0.3 is not a configured reporter
@@ -226,15 +219,7 @@ class HostileFeedbackTest {
                     + "dns: { servers: [\"127.0.0.1:" + dns.port() + "\"], timeout: 2s, attempts: 1 }\n";
             try (TernServer tern = TernServer.start(FeedbackFixture.config(dir, sink.port(), yaml))) {
                 List<Event> seen = record(tern);
-                try (InjectClient c = new InjectClient(tern.injectionAddress(), "127.0.0.1")) {
-                    for (String r : List.of("p@dest.test", "q@dest.test")) {
-                        assertThat(c.send(
-                                        "news@inject.test",
-                                        List.of(r),
-                                        FeedbackFixture.message("news@inject.test", r, TAGS, "hi")))
-                                .startsWith("250");
-                    }
-                }
+                sendCampaign(tern, "p@dest.test", "q@dest.test");
                 List<ReceivedMessage> got = sink.awaitMessages(2, Duration.ofSeconds(20));
                 byte[] forP = AsyncFeedbackEndToEndTest.arfComplaint(byRecipient(got, "p@dest.test"));
                 byte[] forQ = AsyncFeedbackEndToEndTest.arfComplaint(byRecipient(got, "q@dest.test"));

@@ -6,21 +6,15 @@ import static org.awaitility.Awaitility.await;
 import dev.tern.core.inject.auth.PasswordHash;
 import dev.tern.queue.Envelope;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -75,28 +69,12 @@ class HostileAuthSessionsTest {
                         ALICE,
                         BOB,
                         CAROL));
-        trustingClient = clientTrusting(dir.resolve("tls/cert.pem"));
+        trustingClient = TestListener.trusting(dir.resolve("tls/cert.pem"));
     }
 
     @AfterEach
     void stop() throws Exception {
         if (tern != null) tern.close();
-    }
-
-    /** A TLS client context that trusts exactly the certificate the listener generated. */
-    private static SSLContext clientTrusting(Path certFile) throws Exception {
-        X509Certificate cert;
-        try (InputStream in = Files.newInputStream(certFile)) {
-            cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
-        }
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("tern", cert);
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
-        return ctx;
     }
 
     private TestListener.TestClient connect(String from) throws Exception {

@@ -10,18 +10,12 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -96,7 +90,7 @@ class PipelinedRepliesTest {
             assertThat(c.readChunk()).contains("250-STARTTLS");
             c.write("STARTTLS\r\n");
             assertThat(c.readChunk()).startsWith("220 ");
-            SSLSocket tls = (SSLSocket) trusting(dir.resolve("tls/cert.pem"))
+            SSLSocket tls = (SSLSocket) TestListener.trusting(dir.resolve("tls/cert.pem"))
                     .getSocketFactory()
                     .createSocket(s, "127.0.0.1", s.getPort(), true);
             tls.setUseClientMode(true);
@@ -149,21 +143,6 @@ class PipelinedRepliesTest {
             c.write("Subject: " + tag + " " + i + "\r\n\r\nhello\r\n.\r\n");
             assertThat(c.readChunk()).startsWith("250 ");
         }
-    }
-
-    private static SSLContext trusting(Path certFile) throws Exception {
-        X509Certificate cert;
-        try (InputStream in = Files.newInputStream(certFile)) {
-            cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
-        }
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("tern", cert);
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
-        return ctx;
     }
 
     /** Bytes as they come: one {@code read()} is one chunk, so replies written apart show as apart. */

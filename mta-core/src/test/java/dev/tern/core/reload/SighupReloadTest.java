@@ -4,18 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.tern.core.testing.ChildTern;
+import dev.tern.core.testing.InjectClient;
 import dev.tern.testkit.smtp.SmtpSink;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -129,33 +126,12 @@ class SighupReloadTest {
 
     /** One message over plain SMTP, each command awaited; fails unless it is accepted. */
     private static void send(int port, String rcpt) throws IOException {
-        try (Socket s = new Socket("127.0.0.1", port)) {
-            s.setSoTimeout(10_000);
-            BufferedReader in =
-                    new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
-            OutputStream out = s.getOutputStream();
-            expect(in, "220");
-            for (String[] step : new String[][] {
-                {"EHLO client.test", "250"},
-                {"MAIL FROM:<sender@client.test>", "250"},
-                {"RCPT TO:<" + rcpt + ">", "250"},
-                {"DATA", "354"},
-                {"From: <sender@client.test>\r\nTo: <" + rcpt + ">\r\nSubject: hup\r\n\r\nbody\r\n.", "250"},
-                {"QUIT", "221"}
-            }) {
-                out.write((step[0] + "\r\n").getBytes(StandardCharsets.US_ASCII));
-                out.flush();
-                expect(in, step[1]);
-            }
+        try (InjectClient c = new InjectClient(new InetSocketAddress("127.0.0.1", port))) {
+            assertThat(c.send(
+                            "sender@client.test",
+                            List.of(rcpt),
+                            "From: <sender@client.test>\r\nTo: <" + rcpt + ">\r\nSubject: hup\r\n\r\nbody\r\n"))
+                    .startsWith("250");
         }
-    }
-
-    private static void expect(BufferedReader in, String code) throws IOException {
-        String line;
-        do {
-            line = in.readLine();
-            if (line == null) throw new IOException("connection closed, expected " + code);
-        } while (line.length() > 3 && line.charAt(3) == '-');
-        assertThat(line).startsWith(code);
     }
 }

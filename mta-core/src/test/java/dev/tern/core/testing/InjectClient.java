@@ -9,13 +9,17 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 
-/** A plain blocking SMTP client for injecting test mail, one command at a time, from a chosen loopback address. */
+/** A plain blocking SMTP client for injecting test mail (one command at a time, or pipelined), from a chosen loopback address. */
 public final class InjectClient implements AutoCloseable {
     private final Socket socket;
     private final BufferedReader in;
     private final OutputStream out;
+
+    /** The server's reply to EHLO (lines joined by '\n'). */
+    public final String ehlo;
 
     public InjectClient(InetSocketAddress server) throws IOException {
         this(server, null);
@@ -30,7 +34,7 @@ public final class InjectClient implements AutoCloseable {
         in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
         out = socket.getOutputStream();
         reply();
-        command("EHLO client.test");
+        ehlo = command("EHLO client.test");
     }
 
     /** Sends one command line; returns the reply (lines joined by '\n'). */
@@ -62,20 +66,42 @@ public final class InjectClient implements AutoCloseable {
         }
         r = command("DATA");
         if (!r.startsWith("354")) return r;
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        writeData(message);
+        String end = reply();
+        if (!end.startsWith("250")) command("RSET"); // SubEthaSMTP keeps the transaction after a refused DATA
+        return end;
+    }
+
+    /** MAIL, RCPTs and DATA in one write (RFC 2920), then the message if DATA got 354: every reply in order. */
+    public List<String> sendPipelined(String from, List<String> rcpts, byte[] message) throws IOException {
+        StringBuilder sb = new StringBuilder("MAIL FROM:<" + from + ">\r\n");
+        for (String r : rcpts) sb.append("RCPT TO:<").append(r).append(">\r\n");
+        sb.append("DATA\r\n");
+        out.write(sb.toString().getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        List<String> replies = new ArrayList<>();
+        for (int i = 0; i < rcpts.size() + 2; i++) replies.add(reply());
+        if (replies.getLast().startsWith("354")) {
+            writeData(message);
+            replies.add(reply());
+        }
+        return replies;
+    }
+
+    /** The message dot-stuffed, ending in CRLF, and the final dot. */
+    private void writeData(byte[] message) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream(message.length + 64);
         boolean lineStart = true;
         for (byte c : message) {
             if (lineStart && c == '.') b.write('.');
             b.write(c);
             lineStart = c == '\n';
         }
-        if (message[message.length - 1] != '\n') b.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
+        if (message.length > 0 && message[message.length - 1] != '\n')
+            b.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
         b.writeBytes(".\r\n".getBytes(StandardCharsets.US_ASCII));
         out.write(b.toByteArray());
         out.flush();
-        String end = reply();
-        if (!end.startsWith("250")) command("RSET"); // SubEthaSMTP keeps the transaction after a refused DATA
-        return end;
     }
 
     private String reply() throws IOException {

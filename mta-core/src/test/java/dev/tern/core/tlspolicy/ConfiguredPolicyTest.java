@@ -4,41 +4,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tern.core.server.TernServer;
-import dev.tern.testkit.MutableClock;
-import dev.tern.testkit.dns.TestDnsServer;
 import dev.tern.testkit.smtp.Phase;
 import dev.tern.testkit.smtp.SmtpSink;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The configured policies of {@code delivery.tls} (per domain), without any published policy. */
-class ConfiguredPolicyTest {
+class ConfiguredPolicyTest extends TlsPolicyTestBase {
     static final TestPki PKI = new TestPki("Tern Config CA");
     static final TestPki.Leaf MX_CERT = PKI.issue("mx.conf.test");
 
-    @TempDir
-    Path dir;
-
-    final MutableClock clock = new MutableClock(Instant.parse("2026-12-01T10:00:00Z"));
-    TestDnsServer dns;
-
     @BeforeEach
     void start() throws Exception {
-        dns = TestDnsServer.start();
         for (String d : new String[] {"req.test", "ver.test", "plain.test", "shaped.test"})
             dns.mx(d, 10, "mx.conf.test", 300);
         dns.a("mx.conf.test", "127.0.0.1", 300);
         dns.mx("wrongname.test", 10, "mx.wrongname.test", 300).a("mx.wrongname.test", "127.0.0.1", 300);
-    }
-
-    @AfterEach
-    void stop() {
-        dns.close();
     }
 
     TernServer tern(int port) throws Exception {

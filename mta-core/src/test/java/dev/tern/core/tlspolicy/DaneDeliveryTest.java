@@ -4,25 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tern.core.server.TernServer;
-import dev.tern.testkit.MutableClock;
-import dev.tern.testkit.dns.TestDnsServer;
 import dev.tern.testkit.smtp.Phase;
 import dev.tern.testkit.smtp.SmtpSink;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.DNSKEYRecord;
 import org.xbill.DNS.DNSSEC;
@@ -36,24 +30,18 @@ import org.xbill.DNS.TLSARecord;
  * DNSSEC signing (an ECDSA P-256 key, which is also the trust anchor Tern is configured with),
  * served by the test DNS server, and validated by Tern with dnsjava's validating resolver.
  */
-class DaneDeliveryTest {
+class DaneDeliveryTest extends TlsPolicyTestBase {
     static final TestPki PKI = new TestPki("Tern DANE CA");
     static final TestPki.Leaf MX_CERT = PKI.issue("mx.dane.test");
     static final TestPki.Leaf OTHER = PKI.issue("mx.dane.test");
     static final Name ZONE = Name.fromConstantString("dane.test.");
     static final Name TLSA_NAME = Name.fromConstantString("_25._tcp.mx.dane.test.");
 
-    @TempDir
-    Path dir;
-
-    final MutableClock clock = new MutableClock(Instant.parse("2026-12-01T10:00:00Z"));
-    TestDnsServer dns;
     KeyPair zoneKeys;
     DNSKEYRecord dnskey;
 
     @BeforeEach
     void start() throws Exception {
-        dns = TestDnsServer.start();
         KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
         gen.initialize(new ECGenParameterSpec("secp256r1"));
         zoneKeys = gen.generateKeyPair();
@@ -67,11 +55,6 @@ class DaneDeliveryTest {
                 zoneKeys.getPublic());
         dns.add(dnskey).add(sign(dnskey));
         dns.mx("dane.test", 10, "mx.dane.test", 300).a("mx.dane.test", "127.0.0.1", 300);
-    }
-
-    @AfterEach
-    void stop() {
-        dns.close();
     }
 
     Record sign(Record r) throws Exception {

@@ -6,8 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tern.core.server.TernServer;
-import dev.tern.testkit.MutableClock;
-import dev.tern.testkit.dns.TestDnsServer;
 import dev.tern.testkit.smtp.Phase;
 import dev.tern.testkit.smtp.SmtpSink;
 import java.nio.file.Files;
@@ -20,39 +18,28 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * MTA-STS end to end over loopback: real DNS answers (TXT discovery), the policy fetched from an
  * in-process HTTPS server with a test CA, a sink presenting a certificate from that CA, and
  * Tern delivering (or not) under the policy, with TLS-RPT counting every session.
  */
-class MtaStsDeliveryTest {
+class MtaStsDeliveryTest extends TlsPolicyTestBase {
     static final TestPki PKI = new TestPki("Tern Test CA");
     static final TestPki.Leaf MX_CERT = PKI.issue("mx.sts.test");
     static final TestPki.Leaf POLICY_CERT = PKI.issue("mta-sts.sts.test");
 
-    @TempDir
-    Path dir;
-
-    final MutableClock clock = new MutableClock(Instant.parse("2026-12-01T10:00:00Z"));
-    TestDnsServer dns;
     TlsFixture.PolicyServer https;
 
     @BeforeEach
     void start() throws Exception {
-        dns = TestDnsServer.start();
         https = new TlsFixture.PolicyServer(POLICY_CERT.jdkServer());
-        dns.mx("sts.test", 10, "mx.sts.test", 300)
-                .a("mx.sts.test", "127.0.0.1", 300)
-                .a("mta-sts.sts.test", "127.0.0.1", 300)
-                .txt("_mta-sts.sts.test", "v=STSv1; id=20261201", 300);
+        TlsFixture.publishSts(dns);
     }
 
     @AfterEach
     void stop() {
         https.close();
-        dns.close();
     }
 
     TernServer tern(int smtpPort) throws Exception {

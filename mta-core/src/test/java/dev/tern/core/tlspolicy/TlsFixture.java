@@ -11,6 +11,7 @@ import dev.tern.queue.Envelope;
 import dev.tern.queue.QueueEntry;
 import dev.tern.queue.RecipientState;
 import dev.tern.queue.Spool;
+import dev.tern.testkit.dns.TestDnsServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -37,13 +38,30 @@ final class TlsFixture {
      * the {@code delivery:} section, such as its {@code tls:}).
      */
     static TernServer tern(Path dir, Clock clock, int dnsPort, int smtpPort, String delivery) {
-        return TernServer.start(TestConfig.of(dir, false, """
+        return tern(dir, clock, dnsPort, smtpPort, delivery, "");
+    }
+
+    /** As {@link #tern(Path, Clock, int, int, String)}, with more top-level {@code sections} (e.g. {@code routes:}). */
+    static TernServer tern(Path dir, Clock clock, int dnsPort, int smtpPort, String delivery, String sections) {
+        return TernServer.start(
+                TestConfig.of(dir, false, """
                 dns: { servers: ["127.0.0.1:%d"] }
-                delivery:
+                %sdelivery:
                   smtp_port: %d
                   retry: { initial: 1h, multiplier: 2, max: 2h, jitter: 0 }
                   timeouts: { connect: 2s, banner: 5s, ehlo: 5s, mail: 5s, rcpt: 5s, data_init: 5s, data_block: 5s, data_end: 5s, quit: 2s }
-                %s""".formatted(dnsPort, smtpPort, delivery.indent(2))), clock);
+                %s""".formatted(dnsPort, sections, smtpPort, delivery.indent(2))), clock);
+    }
+
+    /**
+     * Publishes the MTA-STS test domain {@code sts.test}: MX {@code mx.sts.test} and the policy host
+     * {@code mta-sts.sts.test} on 127.0.0.1, policy id {@code 20261201}.
+     */
+    static void publishSts(TestDnsServer dns) {
+        dns.mx("sts.test", 10, "mx.sts.test", 300)
+                .a("mx.sts.test", "127.0.0.1", 300)
+                .a("mta-sts.sts.test", "127.0.0.1", 300)
+                .txt("_mta-sts.sts.test", "v=STSv1; id=20261201", 300);
     }
 
     /** An HTTPS server on 127.0.0.1 answering /.well-known/mta-sts.txt with {@link #policy}. */
