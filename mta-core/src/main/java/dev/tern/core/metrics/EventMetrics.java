@@ -6,12 +6,13 @@ import dev.tern.core.events.EventType;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Function;
 
 /**
@@ -53,19 +54,48 @@ public final class EventMetrics implements EventSink {
      * Reception times of recent messages, from their reception events (which the bus publishes
      * before any other event of the message). The spool lookup alone misses a message whose last
      * entry finished, and whose envelope was deleted, before its delivery event got here. A
-     * direct-mapped table without locks (a message's slot by the hash of its id): a later message
-     * in the same slot replaces the earlier, whose delivery then asks the spool.
+     * direct-mapped table of (64-bit hash of the message id, epoch millis) pairs in one long array,
+     * without locks or references for the collector to trace: a later message in the same slot
+     * replaces the earlier, whose delivery then asks the spool.
      */
-    private final AtomicReferenceArray<Reception> recentReceptions = new AtomicReferenceArray<>(MAX_RECENT_RECEPTIONS);
+    private final long[] recentReceptions = new long[2 * MAX_RECENT_RECEPTIONS];
+
+    private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
 
     /** Slots of the reception-time memory, a power of two (older messages are looked up in the spool). */
     static final int MAX_RECENT_RECEPTIONS = 65_536;
 
-    private record Reception(String messageId, long millis) {}
+    /** A 64-bit FNV-1a hash of a message id, never 0 (0 marks an empty slot). */
+    static long idHash(String messageId) {
+        long h = 0xcbf29ce484222325L;
+        for (int i = 0; i < messageId.length(); i++) {
+            h ^= messageId.charAt(i);
+            h *= 0x100000001b3L;
+        }
+        return h == 0 ? 1 : h;
+    }
 
-    private static int slot(String messageId) {
-        int h = messageId.hashCode();
-        return (h ^ (h >>> 16)) & (MAX_RECENT_RECEPTIONS - 1);
+    private static int slot(long hash) {
+        return 2 * (int) ((hash ^ (hash >>> 32)) & (MAX_RECENT_RECEPTIONS - 1));
+    }
+
+    /** Remembers the first reception time of a message (one reception event per recipient). */
+    private void received(String messageId, long millis) {
+        long h = idHash(messageId);
+        int i = slot(h);
+        if ((long) LONGS.getAcquire(recentReceptions, i) == h) return;
+        LONGS.setRelease(recentReceptions, i + 1, millis);
+        LONGS.setRelease(recentReceptions, i, h); // the key last: a reader that sees it sees the time
+    }
+
+    /** The remembered reception time of a message, or {@link Long#MIN_VALUE}. */
+    private long receivedRecently(String messageId) {
+        long h = idHash(messageId);
+        int i = slot(h);
+        if ((long) LONGS.getAcquire(recentReceptions, i) != h) return Long.MIN_VALUE;
+        long millis = (long) LONGS.getAcquire(recentReceptions, i + 1);
+        // another message took the slot meanwhile: the time may be its own
+        return (long) LONGS.getAcquire(recentReceptions, i) == h ? millis : Long.MIN_VALUE;
     }
 
     private record Key(EventType type, String tenant, String pool, String reasonClass) {}
@@ -106,19 +136,11 @@ public final class EventMetrics implements EventSink {
                                     .register(registry))
                     .increment();
         }
-        if (type == EventType.RECEPTION && e.time() != null && e.messageId() != null) {
-            int slot = slot(e.messageId());
-            Reception had = recentReceptions.getAcquire(slot);
-            // the first reception event of a message counts (one per recipient)
-            if (had == null || !had.messageId().equals(e.messageId()))
-                recentReceptions.setRelease(
-                        slot, new Reception(e.messageId(), e.time().toEpochMilli()));
-        }
+        if (type == EventType.RECEPTION && e.time() != null && e.messageId() != null)
+            received(e.messageId(), e.time().toEpochMilli());
         if (type == EventType.DELIVERY && e.time() != null && e.messageId() != null) {
-            Reception recent = recentReceptions.getAcquire(slot(e.messageId()));
-            OptionalLong at = recent != null && recent.messageId().equals(e.messageId())
-                    ? OptionalLong.of(recent.millis())
-                    : receivedAt.apply(e.messageId());
+            long recent = receivedRecently(e.messageId());
+            OptionalLong at = recent != Long.MIN_VALUE ? OptionalLong.of(recent) : receivedAt.apply(e.messageId());
             if (at.isPresent()) {
                 long millis = e.time().toEpochMilli() - at.getAsLong();
                 if (millis >= 0) deliveryLatency.record(millis, TimeUnit.MILLISECONDS);

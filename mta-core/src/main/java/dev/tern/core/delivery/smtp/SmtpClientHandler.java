@@ -63,7 +63,14 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
     private ChannelHandlerContext ctx;
 
     private final ArrayDeque<Expect> expected = new ArrayDeque<>();
+    /** The scheduled timeout check (see {@link #arm}), null when none is scheduled. */
     private ScheduledFuture<?> timer;
+    /** When the scheduled check runs, and the armed timeout ({@link System#nanoTime()}). */
+    private long timerAt, deadline;
+
+    private boolean armed;
+    private Phase armedPhase;
+    private long armedMillis;
     private Phase state = Phase.CONNECT;
     private volatile boolean closed;
     private SmtpReply closingReply;
@@ -551,22 +558,51 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
         if (expected.size() == 1 && !writingBody) arm(phase);
     }
 
+    /**
+     * Starts the timeout of {@code phase}. Lazily: a reply only disarms, and arming again moves the
+     * deadline; the one scheduled check, when it runs before the deadline, schedules itself for the
+     * rest. So a transaction's replies cost no timer (de)scheduling on the event loop, and a
+     * timeout still fires at its deadline.
+     */
     private void arm(Phase phase) {
-        cancelTimer();
         long millis = settings.timeout(phase).toMillis();
-        timer = ctx.executor()
-                .schedule(
-                        () -> fail(SmtpException.ofTimeout(
-                                phase,
-                                "timeout: " + remote + " did not "
-                                        + (phase == Phase.DATA_BLOCK ? "take message data" : "reply") + " "
-                                        + during(phase) + " within " + millis + " ms")),
-                        millis,
-                        TimeUnit.MILLISECONDS);
+        long now = System.nanoTime();
+        armed = true;
+        armedPhase = phase;
+        armedMillis = millis;
+        deadline = now + TimeUnit.MILLISECONDS.toNanos(millis);
+        if (timer != null) {
+            if (timerAt - deadline <= 0) return; // the check comes first and re-schedules itself
+            timer.cancel(false);
+        }
+        schedule(deadline - now);
     }
 
+    private void schedule(long nanos) {
+        timerAt = System.nanoTime() + nanos;
+        timer = ctx.executor().schedule(this::timerDue, nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void timerDue() {
+        timer = null;
+        if (!armed || closed) return;
+        long left = deadline - System.nanoTime();
+        if (left > 0) {
+            schedule(left);
+            return;
+        }
+        Phase phase = armedPhase;
+        fail(SmtpException.ofTimeout(
+                phase,
+                "timeout: " + remote + " did not "
+                        + (phase == Phase.DATA_BLOCK ? "take message data" : "reply") + " "
+                        + during(phase) + " within " + armedMillis + " ms"));
+    }
+
+    /** Disarms the timeout; once the connection is closed, the scheduled check is cancelled too. */
     private void cancelTimer() {
-        if (timer != null) {
+        armed = false;
+        if (closed && timer != null) {
             timer.cancel(false);
             timer = null;
         }
