@@ -31,7 +31,7 @@ public final class CrashWriter {
                         spool.store(
                                         env,
                                         Messages.body(id),
-                                        Messages.entries(env, System.currentTimeMillis(), "a.example", "b.example"))
+                                        Messages.entries(env, System.currentTimeMillis(), domains(id)))
                                 .join();
                         log(ack, "S " + id);
                     }
@@ -55,6 +55,15 @@ public final class CrashWriter {
                 if (due.isEmpty()) Thread.sleep(5);
             }
         }
+    }
+
+    /**
+     * The domains of a message: writers with an odd number store one entry per message (a completion
+     * that needs no read), the others two (a completion that looks for the message's other entry).
+     */
+    static String[] domains(String id) {
+        int writer = Integer.parseInt(id.split("-")[1]);
+        return writer % 2 == 1 ? new String[] {"a.example"} : new String[] {"a.example", "b.example"};
     }
 
     private static void log(OutputStream out, String line) {
