@@ -24,7 +24,10 @@
  *       message would be refused locally (SIZE, SMTPUTF8, 8BITMIME: nothing may be sent) by what the
  *       server's first EHLO offers, the session quits before STARTTLS ({@code StartTlsGate}) and
  *       records the refusal, so no TLS session ends without a MAIL for it. A session still ends
- *       without MAIL when the site is held meanwhile or the engine stops.
+ *       without MAIL when the site is held meanwhile or the engine stops. A connection whose lane
+ *       is empty waits for the next mail of its destination ({@code delivery.idle_connection_timeout},
+ *       parked in its {@code Destination}; mail arriving resumes it before any new connection
+ *       opens), then QUITs; a reload or a new TLS policy of the destination starts a new session.
  *   <li>{@code OutcomeRecorder}: recipient states, events and one atomic spool write per attempt.
  *   <li>{@code ReplyReactor}: adaptive pushback and automation rules (a timed hold, a throttle,
  *       a bounce window).
