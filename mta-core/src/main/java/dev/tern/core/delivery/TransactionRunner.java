@@ -254,8 +254,7 @@ final class TransactionRunner implements Admission.Connector {
     private StartTlsGate gate(Destination d, QueueEntry first, InetSocketAddress host, Map<String, Result> refused) {
         MessageContent content = MessageContent.fromAttributes(first.envelope().attributes());
         if (content == null) return null;
-        int step = Math.min(
-                d.site.limits().maxRecipientsPerTransaction(), d.pair.limits().maxRecipientsPerTransaction());
+        int step = maxRecipients(d);
         List<String> open = first.open().stream().map(RecipientState::address).toList();
         String from = first.envelope().returnPath();
         long size = first.envelope().bodySize();
@@ -291,16 +290,16 @@ final class TransactionRunner implements Admission.Connector {
         p.pathMetrics().hostAttempt("connected");
         d.unreserve();
         Map<String, Result> results = new HashMap<>(refused);
-        if (results.isEmpty()) // cannot happen: the gate fills it before it refuses
-        collect(
+        if (results.isEmpty()) {
+            // not expected (the gate fills it before it refuses), but no recipient may stay without an outcome
+            collect(
                     first.open().stream().map(RecipientState::address).toList(),
                     TransactionResult.refusedLocally(reply),
                     results,
                     new ArrayList<>());
+        }
         note(d, results);
-        String ip = host.getAddress() == null
-                ? host.getHostString()
-                : host.getAddress().getHostAddress();
+        String ip = ipOf(host);
         HostAttempt session = new HostAttempt(hostName(host), ip, host.getPort(), null, null, null, null, "none");
         p.outcomes()
                 .record(
@@ -441,8 +440,7 @@ final class TransactionRunner implements Admission.Connector {
         }
         countNoPolicy(d, s, entry);
         d.sending.incrementAndGet();
-        int maxRecipients = Math.min(
-                d.site.limits().maxRecipientsPerTransaction(), d.pair.limits().maxRecipientsPerTransaction());
+        int maxRecipients = maxRecipients(d);
         List<SmtpReply> replies = new CopyOnWriteArrayList<>();
         // filled per finished transaction: when a later transaction of the entry fails, the
         // recipients of the earlier ones keep their outcome (a 250 already given is not sent again)
@@ -644,6 +642,17 @@ final class TransactionRunner implements Admission.Connector {
         return conn.remote().getAddress().getHostAddress() + ":" + conn.remote().getPort();
     }
 
+    /** Recipients per transaction: the tighter of the site's and the source pair's limit. */
+    private static int maxRecipients(Destination d) {
+        return Math.min(
+                d.site.limits().maxRecipientsPerTransaction(), d.pair.limits().maxRecipientsPerTransaction());
+    }
+
+    /** The IP address of a route's host, or its name when it was not resolved. */
+    private static String ipOf(InetSocketAddress a) {
+        return a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
+    }
+
     /** The host name of a route's address (the route's MX name), or null when only the address is known. */
     private static String hostName(InetSocketAddress a) {
         String name = a.getHostString();
@@ -652,12 +661,12 @@ final class TransactionRunner implements Admission.Connector {
     }
 
     private static HostAttempt failedAt(InetSocketAddress a, HostAttempt.Outcome o, String text, String tlsPolicy) {
-        String ip = a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
+        String ip = ipOf(a);
         return new HostAttempt(hostName(a), ip, a.getPort(), o, text, null, null, tlsPolicy);
     }
 
     private static HostAttempt sessionHost(InetSocketAddress a, SmtpConnection conn) {
-        String ip = a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
+        String ip = ipOf(a);
         return new HostAttempt(
                 hostName(a), ip, a.getPort(), null, null, conn.tlsVersion(), conn.tlsCipher(), tlsPolicyName(conn));
     }
