@@ -35,7 +35,7 @@ public class DkimSignBenchmark {
     @Param({"NATIVE", "JAVA"})
     public String rsaEngine;
 
-    @Param({"2048", "20480", "204800"})
+    @Param({"2048", "5120", "20480", "204800"})
     public int messageBytes;
 
     private DkimSigner signer;
@@ -77,5 +77,18 @@ public class DkimSignBenchmark {
             s.update(message, off, Math.min(CHUNK, message.length - off));
         }
         return s.finish();
+    }
+
+    /**
+     * The relay's path (mta-core's injection): the message streamed in, the body finished once, then
+     * the signature of the header-section variant Tern stores (nothing added on top, nothing left out).
+     */
+    @Benchmark
+    public String signVariant() {
+        SigningSession s = signer.start();
+        for (int off = 0; off < message.length; off += CHUNK) {
+            s.update(message, off, Math.min(CHUNK, message.length - off));
+        }
+        return s.finishBody().sign("", name -> false);
     }
 }
