@@ -172,11 +172,11 @@ fmt0() { awk -v x="$1" 'BEGIN{printf "%.0f", x}'; }
 
 # "peak_rss_mib=N heap_after_gc_max_mib=M" of a running JVM: the kernel's RSS high-water
 # mark (VmHWM in /proc/PID/status) and the largest heap occupancy after a collection found
-# in its -Xlog:gc file (an upper bound of the live heap; ZGC counts floating garbage too).
+# in its -Xlog:gc file (an upper bound of the live heap; G1's "51M->3M(1024M)" and ZGC's "882M(86%)->70M(7%)").
 jvm_stats() {
     local pid=$1 gclog=$2 hwm heap
     hwm=$(awk '/^VmHWM:/{printf "%.0f", $2/1024}' "/proc/$pid/status" 2> /dev/null)
-    heap=$(grep -oE '[0-9]+M\([0-9]+%\)->[0-9]+M' "$gclog" 2> /dev/null |
+    heap=$(grep -oE '[0-9]+M(\([0-9]+%\))?->[0-9]+M' "$gclog" 2> /dev/null |
         sed -E 's/.*->([0-9]+)M/\1/' | sort -n | tail -1)
     echo "peak_rss_mib=${hwm:-nan} heap_after_gc_max_mib=${heap:-nan}"
 }

@@ -12,7 +12,7 @@
 #                   before it have no such key: leave it unset for them).
 #                   TERN_EXTRA_YAML is appended (top-level sections the base config lacks,
 #                   e.g. "delivery:" with a retry schedule).
-# tern_start WORK   starts the JVM with bin/tern's flags for `tern run` (ZGC, -Xms1g -Xmx1g
+# tern_start WORK   starts the JVM with bin/tern's flags for `tern run` (G1, -Xms1g -Xmx1g
 #                   -XX:+AlwaysPreTouch), then TERN_JAVA_OPTS (which can override them), a GC
 #                   log in WORK/gc.log and, with TERN_JFR=FILE, a JFR recording; waits until it
 #                   listens (60 s at most). Sets JAVA_PID; the caller stops it with kill_pid.
@@ -77,8 +77,11 @@ tern_start() {
     v=$("$java" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/{print $2; exit}')
     [ "${v%%.*}" -ge 21 ] 2> /dev/null ||
         die "Tern needs Java >= 21 but '$java' is ${v:-unknown}: set JAVA_HOME (bin/tern bench ... does)"
+    # bin/tern's collector unless TERN_JAVA_OPTS names another (two collectors stop the JVM)
+    local gc=-XX:+UseG1GC
+    [[ "${TERN_JAVA_OPTS:-}" =~ -XX:\+Use[A-Za-z0-9]+GC ]] && gc=
     local opts=(-XX:+IgnoreUnrecognizedVMOptions --enable-native-access=ALL-UNNAMED
-                --sun-misc-unsafe-memory-access=allow -XX:+UseZGC -Xms1g -Xmx1g -XX:+AlwaysPreTouch
+                --sun-misc-unsafe-memory-access=allow $gc -Xms1g -Xmx1g -XX:+AlwaysPreTouch
                 ${TERN_JAVA_OPTS:-} "-Xlog:gc:file=$work/gc.log")
     [ -n "${TERN_JFR:-}" ] && opts+=("-XX:StartFlightRecording=filename=$TERN_JFR,settings=profile,dumponexit=true")
     ( cd "$work" && exec "$java" "${opts[@]}" -jar "$work/app/tern.jar" run --config "$work/tern.yaml" ) \

@@ -35,7 +35,7 @@
 #                          while the JIT compiler threads use > 5 % of the JVM's CPU in a round
 #        TERN_CPU_BUDGET=DIR  JFR CPU-time samples of every timed run into DIR (cpu-budget.sh);
 #                          afterwards `cpu-budget.sh report DIR N` prints µs CPU per message by stage
-#        TERN_JAVA_OPTS    extra JVM options after bin/tern's (ZGC, -Xms1g -Xmx1g -XX:+AlwaysPreTouch)
+#        TERN_JAVA_OPTS    extra JVM options after bin/tern's (G1, -Xms1g -Xmx1g -XX:+AlwaysPreTouch)
 #        JAVA_HOME         JDK to run Tern with (bin/tern sets it)
 #        KEEP_WORK=1       keep the temporary directory (config, spool, events, logs)
 #        LAT_FRACTION=0.5  afterwards, measure the latency at exactly this fraction of the

@@ -80,15 +80,17 @@ class InteropTest {
         List<Signed> cases = new ArrayList<>();
         for (var e : messages().entrySet()) {
             List<DkimKey> keys = new ArrayList<>();
-            for (RsaEngine engine : RsaEngines.all()) keys.add(RSA.withRsaEngine(engine));
-            keys.add(ED);
+            for (SigningEngine engine : SigningEngines.all()) {
+                keys.add(RSA.withEngine(engine));
+                keys.add(ED.withEngine(engine));
+            }
             for (DkimKey key : keys) {
                 for (Canonicalization c : Canonicalization.values()) {
                     boolean rsa = key.algorithm() == DkimAlgorithm.RSA_SHA256;
                     SignerSettings s =
                             SignerSettings.of(DOMAIN, rsa ? "rsa" : "ed", key).withCanonicalization(c, c);
                     String name = e.getKey() + "-" + key.algorithm().tag()
-                            + (rsa ? "-" + key.rsaEngine().name().toLowerCase(java.util.Locale.ROOT) : "") + "-"
+                            + "-" + key.engine().name().toLowerCase(java.util.Locale.ROOT) + "-"
                             + c.tag();
                     String signed =
                             new DkimSigner(s).sign(e.getValue().getBytes(StandardCharsets.UTF_8)) + e.getValue();
@@ -105,9 +107,10 @@ class InteropTest {
             }
         }
         String plain = messages().get("plain");
-        for (RsaEngine engine : RsaEngines.all()) {
+        for (SigningEngine engine : SigningEngines.all()) {
             MultiSigner dual = MultiSigner.of(
-                    SignerSettings.of(DOMAIN, "ed", ED), SignerSettings.of(DOMAIN, "rsa", RSA.withRsaEngine(engine)));
+                    SignerSettings.of(DOMAIN, "ed", ED.withEngine(engine)),
+                    SignerSettings.of(DOMAIN, "rsa", RSA.withEngine(engine)));
             cases.add(write(
                     "dual-ed25519-rsa-" + engine.name().toLowerCase(java.util.Locale.ROOT),
                     dual.sign(plain.getBytes(StandardCharsets.UTF_8)) + plain,

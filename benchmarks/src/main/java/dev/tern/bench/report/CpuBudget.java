@@ -268,7 +268,7 @@ public final class CpuBudget {
                 String kind = group.contains("CompilerThre")
                         ? "JIT compiler threads"
                         : group.startsWith("Z") || group.startsWith("GC ") || group.startsWith("G1 ")
-                                ? "GC threads (ZGC)"
+                                ? "GC threads"
                                 : group.startsWith("rocksdb:")
                                         ? "RocksDB background threads (flush, compaction)"
                                         : group.startsWith("VM ") || group.startsWith("JFR ")

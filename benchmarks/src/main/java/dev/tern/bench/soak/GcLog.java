@@ -10,11 +10,12 @@ import java.util.regex.Pattern;
 
 /**
  * Reads a JVM {@code -Xlog:gc} file incrementally and reports the heap occupancy after the
- * collections logged since the last call ({@code "GC(4) Minor Collection (...) 882M(86%)->70M(7%)"}).
+ * collections logged since the last call: ZGC's {@code "GC(4) Minor Collection (...) 882M(86%)->70M(7%)"},
+ * G1's {@code "GC(3) Pause Young (Normal) (G1 Evacuation Pause) 51M->3M(1024M) 2.518ms"}.
  * The smallest such value in an interval is the closest this log gets to the live set.
  */
 final class GcLog {
-    private static final Pattern AFTER = Pattern.compile("\\d+M\\(\\d+%\\)->(\\d+)M\\(");
+    private static final Pattern AFTER = Pattern.compile("\\d+M(?:\\(\\d+%\\))?->(\\d+)M\\(");
 
     /** Collections since the last poll and the smallest heap after one of them (NaN if none). */
     record Interval(int collections, double minAfterMiB) {}

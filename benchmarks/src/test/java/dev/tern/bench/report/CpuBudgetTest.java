@@ -69,7 +69,7 @@ class CpuBudgetTest {
         assertThat(t.sys()).isCloseTo(2.27, within(1e-9));
         assertThat(t.unsampled())
                 .containsEntry("JIT compiler threads", 3.69)
-                .containsEntry("GC threads (ZGC)", 0.21)
+                .containsEntry("GC threads", 0.21)
                 .containsEntry("RocksDB background threads (flush, compaction)", 0.03)
                 .containsEntry("VM / JFR threads", 0.06)
                 .doesNotContainKey("ForkJoinPool-#-");

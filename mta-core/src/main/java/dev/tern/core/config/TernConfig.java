@@ -844,8 +844,9 @@ public record TernConfig(
      * @param canonicalization header/body canonicalization, e.g. relaxed/relaxed
      * @param expiry           if set (e.g. 7d), signatures carry x= = t= + expiry
      * @param headers          header fields to sign (empty = Tern's default list, with over-signing)
-     * @param rsaEngine        where RSA signatures are computed: auto (native AWS-LC where it loads, else the
-     *                         JDK), native (required: start fails without it) or java (the JDK's)
+     * @param rsaEngine        where signatures are computed, RSA and Ed25519 alike: auto (native AWS-LC where it
+     *                         loads, else pure Java), native (required: start fails without it) or java (the
+     *                         JDK's RSA, Bouncy Castle's Ed25519)
      */
     public record Dkim(
             Map<String, List<DkimKeyConfig>> domains,

@@ -5,8 +5,8 @@ import dev.tern.dkim.Canonicalization;
 import dev.tern.dkim.DkimKey;
 import dev.tern.dkim.DkimSigner;
 import dev.tern.dkim.MultiSigner;
-import dev.tern.dkim.RsaEngine;
 import dev.tern.dkim.SignerSettings;
+import dev.tern.dkim.SigningEngine;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -47,7 +47,7 @@ public final class DkimSigning implements AutoCloseable {
     private final Map<String, Counter> signed = new ConcurrentHashMap<>();
     private final Map<String, Counter> failed = new ConcurrentHashMap<>();
 
-    /** @throws dev.tern.core.config.ConfigException naming {@code dkim.rsa_engine} if native RSA is required but absent */
+    /** @throws dev.tern.core.config.ConfigException naming {@code dkim.rsa_engine} if the native engine is required but absent */
     public DkimSigning(TernConfig.Dkim config) {
         this(config, new SimpleMeterRegistry());
     }
@@ -69,29 +69,29 @@ public final class DkimSigning implements AutoCloseable {
         this.signers = build(config, Map.of(), loadedAt);
         watchKeys();
         if (!signers.isEmpty()) {
-            RsaEngine e = engine(config);
+            SigningEngine e = engine(config);
             log.info(
-                    "DKIM signs for {} domain(s); RSA engine: {}",
+                    "DKIM signs for {} domain(s); signing engine: {}",
                     signers.size(),
-                    (e == null ? RsaEngine.preferred() : e).description());
+                    (e == null ? SigningEngine.preferred() : e).description());
         }
     }
 
     /**
-     * The RSA engine {@code dkim.rsa_engine} asks for; null for auto (each key takes the native
-     * engine where it loads and accepts the key, else the JDK's).
+     * The signing engine {@code dkim.rsa_engine} asks for (RSA and Ed25519 keys alike); null for auto
+     * (each key takes the native engine where it loads and accepts the key, else pure Java).
      */
-    static RsaEngine engine(TernConfig.Dkim config) {
+    static SigningEngine engine(TernConfig.Dkim config) {
         return switch (config.rsaEngine()) {
-            case "java" -> RsaEngine.JAVA;
+            case "java" -> SigningEngine.JAVA;
             case "native" -> {
-                if (!RsaEngine.nativeAvailable()) {
+                if (!SigningEngine.nativeAvailable()) {
                     throw new dev.tern.core.config.ConfigException(
                             "dkim",
-                            List.of("dkim.rsa_engine: native RSA is not available on this machine ("
-                                    + RsaEngine.nativeUnavailableReason() + "); use auto or java"));
+                            List.of("dkim.rsa_engine: the native signing engine is not available on this machine ("
+                                    + SigningEngine.nativeUnavailableReason() + "); use auto or java"));
                 }
-                yield RsaEngine.NATIVE;
+                yield SigningEngine.NATIVE;
             }
             default -> null;
         };
@@ -314,7 +314,7 @@ public final class DkimSigning implements AutoCloseable {
         String[] canon = config.canonicalization().split("/");
         Canonicalization header = Canonicalization.valueOf(canon[0].toUpperCase(Locale.ROOT));
         Canonicalization body = Canonicalization.valueOf(canon[canon.length - 1].toUpperCase(Locale.ROOT));
-        RsaEngine engine = engine(config);
+        SigningEngine engine = engine(config);
         Map<String, MultiSigner> out = new HashMap<>();
         for (var e : config.domains().entrySet()) {
             String domain = e.getKey().toLowerCase(Locale.ROOT);
@@ -343,8 +343,8 @@ public final class DkimSigning implements AutoCloseable {
         return Map.copyOf(out);
     }
 
-    private static DkimKey withEngine(DkimKey key, RsaEngine engine) {
-        return engine == null ? key : key.withRsaEngine(engine);
+    private static DkimKey withEngine(DkimKey key, SigningEngine engine) {
+        return engine == null ? key : key.withEngine(engine);
     }
 
     /** Re-reads the keys now (configuration reload). */

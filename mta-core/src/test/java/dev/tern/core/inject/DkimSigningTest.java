@@ -9,7 +9,7 @@ import dev.tern.core.config.TernConfig;
 import dev.tern.core.server.TernServer;
 import dev.tern.dkim.DkimKey;
 import dev.tern.dkim.DkimVerifier;
-import dev.tern.dkim.RsaEngine;
+import dev.tern.dkim.SigningEngine;
 import dev.tern.dkim.VerificationResult;
 import dev.tern.testkit.smtp.ReceivedMessage;
 import dev.tern.testkit.smtp.SmtpSink;
@@ -193,37 +193,44 @@ class DkimSigningTest {
     @Test
     void rsaEngineFromTheConfigurationSignsVerifiably() throws Exception {
         Path rsa = writePkcs8(dir.resolve("rsa.pem"), "RSA", 2048);
-        DkimKey key = DkimKey.load(rsa);
+        Path ed = writePkcs8(dir.resolve("ed.pem"), "Ed25519", 0);
+        for (Path keyFile : List.of(rsa, ed)) signsWithEveryEngine(keyFile);
+        assertThatThrownBy(() -> ConfigLoader.parse("dkim: { rsa_engine: fast }\n", "t"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("dkim.rsa_engine")
+                .hasMessageContaining("auto, native or java");
+    }
+
+    /** {@code dkim.rsa_engine} picks the engine of RSA and Ed25519 keys; every engine's signature verifies. */
+    private static void signsWithEveryEngine(Path keyFile) throws Exception {
+        DkimKey key = DkimKey.load(keyFile);
         byte[] msg = "From: a@example.com\r\nSubject: x\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
         List<String> engines =
-                RsaEngine.nativeAvailable() ? List.of("auto", "java", "native") : List.of("auto", "java");
+                SigningEngine.nativeAvailable() ? List.of("auto", "java", "native") : List.of("auto", "java");
         for (String engine : engines) {
             TernConfig config = ConfigLoader.parse("""
             dkim:
               rsa_engine: %s
               domains:
                 example.com: [ { selector: a, key_file: "%s" } ]
-            """.formatted(engine, rsa), "t");
+            """.formatted(engine, keyFile), "t");
             assertThat(DkimSigning.engine(config.dkim()))
                     .isEqualTo(
                             switch (engine) {
-                                case "java" -> RsaEngine.JAVA;
-                                case "native" -> RsaEngine.NATIVE;
+                                case "java" -> SigningEngine.JAVA;
+                                case "native" -> SigningEngine.NATIVE;
                                 default -> null;
                             });
             try (DkimSigning s = new DkimSigning(config.dkim())) {
-                byte[] signed = (s.sign(msg, "example.com") + new String(msg, StandardCharsets.US_ASCII))
-                        .getBytes(StandardCharsets.US_ASCII);
+                String field = s.sign(msg, "example.com");
+                byte[] signed =
+                        (field + new String(msg, StandardCharsets.US_ASCII)).getBytes(StandardCharsets.US_ASCII);
                 assertThat(new DkimVerifier((sel, d) -> key.dnsRecord()).verify(signed))
-                        .as(engine)
+                        .as(engine + " " + key)
                         .singleElement()
                         .matches(VerificationResult::passed);
             }
         }
-        assertThatThrownBy(() -> ConfigLoader.parse("dkim: { rsa_engine: fast }\n", "t"))
-                .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("dkim.rsa_engine")
-                .hasMessageContaining("auto, native or java");
     }
 
     @Test
