@@ -187,6 +187,14 @@ public final class Spool implements AutoCloseable {
         return removed;
     }
 
+    /** Flushes every memtable and waits (tests: makes RocksDB switch, and later recycle, WAL files). */
+    void flushMemtables() {
+        read(() -> {
+            sdb.flush();
+            return null;
+        });
+    }
+
     /** Body files deleted on open because no committed message referred to them. */
     public long orphansRemoved() {
         return orphansRemoved;
