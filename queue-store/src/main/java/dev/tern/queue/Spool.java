@@ -373,6 +373,8 @@ public final class Spool implements AutoCloseable {
      */
     public List<QueueEntry> due(long nowMillis, int limit) {
         if (limit <= 0 || nowMillis < 0) return List.of();
+        // nothing due (the floor is past now): no lock, no key, no iterator
+        if (!closed && floor.nothingDueAt(nowMillis)) return List.of();
         return read(() -> {
             synchronized (scanLock) {
                 return scan(nowMillis, limit);
