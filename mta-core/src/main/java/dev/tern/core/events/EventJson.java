@@ -14,7 +14,45 @@ import java.util.Map;
  */
 final class EventJson {
     private static final byte[] HEX = "0123456789ABCDEF".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] K_ATTEMPTS = key("attempts");
+    private static final byte[] K_CAMPAIGN = key("campaign");
+    private static final byte[] K_CLASS = key("class");
+    private static final byte[] K_CLIENT = key("client");
+    private static final byte[] K_FEEDBACK_TYPE = key("feedback_type");
+    private static final byte[] K_HARD = key("hard");
+    private static final byte[] K_HOST = key("host");
+    private static final byte[] K_HOSTS = key("hosts");
+    private static final byte[] K_IP = key("ip");
+    private static final byte[] K_MESSAGE_ID = key("message_id");
+    private static final byte[] K_MESSAGE_ID_HEADER = key("message_id_header");
+    private static final byte[] K_META = key("meta");
+    private static final byte[] K_OUTCOME = key("outcome");
+    private static final byte[] K_POOL = key("pool");
+    private static final byte[] K_PORT = key("port");
+    private static final byte[] K_REASON = key("reason");
+    private static final byte[] K_RECIPIENT = key("recipient");
+    private static final byte[] K_REMOTE = key("remote");
+    private static final byte[] K_REPLY = key("reply");
+    private static final byte[] K_SENDER = key("sender");
+    private static final byte[] K_SITE = key("site");
+    private static final byte[] K_SIZE = key("size");
+    private static final byte[] K_SOURCE = key("source");
+    private static final byte[] K_SUPPRESSED = key("suppressed");
+    private static final byte[] K_TENANT = key("tenant");
+    private static final byte[] K_TIME = key("time");
+    private static final byte[] K_TLS_CIPHER = key("tls_cipher");
+    private static final byte[] K_TLS_POLICY = key("tls_policy");
+    private static final byte[] K_TLS_VERSION = key("tls_version");
+    private static final byte[] K_TYPE = key("type");
+
+    private static final String[] KINDS =
+            java.util.Arrays.stream(EventType.values()).map(EventType::wireName).toArray(String[]::new);
+    private static final String[] OUTCOMES = java.util.Arrays.stream(HostAttempt.Outcome.values())
+            .map(HostAttempt.Outcome::wireName)
+            .toArray(String[]::new);
+
     private byte[] buf = new byte[1024];
+    private char[] chars = new char[256]; // a string's characters, copied out in one step
     private int n;
     private boolean first;
 
@@ -35,38 +73,38 @@ final class EventJson {
         number(seq);
         first = false;
         try {
-            string("type", e.kind().wireName());
-            if (e.time() != null) string("time", instant(e.time()));
-            string("message_id", e.messageId());
-            string("recipient", e.recipient());
-            string("sender", e.sender());
-            string("tenant", e.tenant());
-            string("campaign", e.campaign());
-            string("pool", e.pool());
-            string("source", e.source());
-            string("site", e.site());
-            string("remote", e.remote());
-            string("reply", e.reply());
-            string("reason", e.reason());
-            string("class", e.bounceClass());
+            string(K_TYPE, KINDS[e.kind().ordinal()]);
+            if (e.time() != null) string(K_TIME, instant(e.time()));
+            string(K_MESSAGE_ID, e.messageId());
+            string(K_RECIPIENT, e.recipient());
+            string(K_SENDER, e.sender());
+            string(K_TENANT, e.tenant());
+            string(K_CAMPAIGN, e.campaign());
+            string(K_POOL, e.pool());
+            string(K_SOURCE, e.source());
+            string(K_SITE, e.site());
+            string(K_REMOTE, e.remote());
+            string(K_REPLY, e.reply());
+            string(K_REASON, e.reason());
+            string(K_CLASS, e.bounceClass());
             if (e.hard() != null) {
-                name("hard");
+                name(K_HARD);
                 raw(e.hard() ? "true" : "false");
             }
             if (e.attempts() != null) {
-                name("attempts");
+                name(K_ATTEMPTS);
                 number(e.attempts());
             }
             if (e.size() != null) {
-                name("size");
+                name(K_SIZE);
                 number(e.size());
             }
-            string("client", e.client());
-            string("feedback_type", e.feedbackType());
-            string("suppressed", e.suppressed());
-            string("message_id_header", e.headerMessageId());
+            string(K_CLIENT, e.client());
+            string(K_FEEDBACK_TYPE, e.feedbackType());
+            string(K_SUPPRESSED, e.suppressed());
+            string(K_MESSAGE_ID_HEADER, e.headerMessageId());
             if (e.meta() != null) meta(e.meta());
-            string("tls_policy", e.tlsPolicy());
+            string(K_TLS_POLICY, e.tlsPolicy());
             if (e.hosts() != null) hosts(e.hosts());
         } catch (LoneSurrogate x) {
             return false;
@@ -81,7 +119,7 @@ final class EventJson {
     }
 
     private void meta(Map<String, String> meta) {
-        name("meta");
+        name(K_META);
         put((byte) '{');
         boolean firstEntry = true;
         for (var m : meta.entrySet()) {
@@ -96,42 +134,46 @@ final class EventJson {
     }
 
     private void hosts(List<HostAttempt> hosts) {
-        name("hosts");
+        name(K_HOSTS);
         put((byte) '[');
         for (int i = 0; i < hosts.size(); i++) {
             if (i > 0) put((byte) ',');
             HostAttempt h = hosts.get(i);
             put((byte) '{');
             first = true;
-            string("host", h.host());
-            string("ip", h.ip());
-            name("port");
+            string(K_HOST, h.host());
+            string(K_IP, h.ip());
+            name(K_PORT);
             number(h.port());
-            if (h.outcome() != null) string("outcome", h.outcome().wireName());
-            string("reply", h.reply());
-            string("tls_version", h.tlsVersion());
-            string("tls_cipher", h.tlsCipher());
-            string("tls_policy", h.tlsPolicy());
+            if (h.outcome() != null) string(K_OUTCOME, OUTCOMES[h.outcome().ordinal()]);
+            string(K_REPLY, h.reply());
+            string(K_TLS_VERSION, h.tlsVersion());
+            string(K_TLS_CIPHER, h.tlsCipher());
+            string(K_TLS_POLICY, h.tlsPolicy());
             put((byte) '}');
         }
         put((byte) ']');
         first = false;
     }
 
+    /** {@code ,"name":} as bytes (the comma is left out before an object's first field). */
+    private static byte[] key(String name) {
+        return (",\"" + name + "\":").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
     /** {@code ,"name":"value"} (no comma before the first field of an object); nothing for null. */
-    private void string(String name, String value) {
+    private void string(byte[] key, String value) {
         if (value == null) return;
-        name(name);
+        name(key);
         quoted(value);
     }
 
-    private void name(String name) {
-        if (first) first = false;
-        else put((byte) ',');
-        put((byte) '"');
-        raw(name);
-        put((byte) '"');
-        put((byte) ':');
+    private void name(byte[] key) {
+        int from = first ? 1 : 0;
+        first = false;
+        ensure(key.length);
+        System.arraycopy(key, from, buf, n, key.length - from);
+        n += key.length - from;
     }
 
     /**
@@ -141,11 +183,14 @@ final class EventJson {
     private void quoted(String s) {
         int len = s.length();
         ensure(len * 6 + 2);
+        if (chars.length < len) chars = new char[Math.max(len, 2 * chars.length)];
+        char[] cs = chars;
+        s.getChars(0, len, cs, 0);
         byte[] b = buf;
         int o = n;
         b[o++] = '"';
         for (int i = 0; i < len; i++) {
-            char c = s.charAt(i);
+            char c = cs[i];
             if (c < 0x80) {
                 if (c >= 0x20 && c != '"' && c != '\\') {
                     b[o++] = (byte) c;
@@ -172,11 +217,11 @@ final class EventJson {
                 b[o++] = (byte) (0xC0 | (c >> 6));
                 b[o++] = (byte) (0x80 | (c & 0x3F));
             } else if (Character.isSurrogate(c)) {
-                if (!Character.isHighSurrogate(c) || i + 1 >= len || !Character.isLowSurrogate(s.charAt(i + 1)))
+                if (!Character.isHighSurrogate(c) || i + 1 >= len || !Character.isLowSurrogate(cs[i + 1]))
                     throw LoneSurrogate.INSTANCE;
                 // Jackson writes a character outside the BMP as its two escaped surrogates
                 o = escape(b, o, c);
-                o = escape(b, o, s.charAt(++i));
+                o = escape(b, o, cs[++i]);
             } else {
                 b[o++] = (byte) (0xE0 | (c >> 12));
                 b[o++] = (byte) (0x80 | ((c >> 6) & 0x3F));
