@@ -57,6 +57,65 @@ record HeaderField(String raw, String name) {
         return canonical(raw, c) + "\r\n";
     }
 
+    /** Appends the canonical form of this field, final CRLF included, as ISO-8859-1 bytes. */
+    void canonicalTo(Canonicalization c, ByteSink out) {
+        canonicalTo(raw, c, out);
+        out.crlf();
+    }
+
+    /**
+     * Appends the canonical form of a field's text without the final CRLF: the bytes of
+     * {@link #canonical(String, Canonicalization)} in ISO-8859-1, without building Strings.
+     */
+    static void canonicalTo(CharSequence raw, Canonicalization c, ByteSink out) {
+        if (c == Canonicalization.SIMPLE) {
+            out.latin1(raw);
+            return;
+        }
+        int colon = -1;
+        for (int i = 0; i < raw.length(); i++) {
+            if (raw.charAt(i) == ':') {
+                colon = i;
+                break;
+            }
+        }
+        int nameStart = 0;
+        int nameEnd = colon < 0 ? raw.length() : colon;
+        while (nameStart < nameEnd && isWsp(raw.charAt(nameStart))) nameStart++;
+        while (nameEnd > nameStart && isWsp(raw.charAt(nameEnd - 1))) nameEnd--;
+        for (int i = nameStart; i < nameEnd; i++) {
+            char ch = raw.charAt(i);
+            latin1(out, ch >= 'A' && ch <= 'Z' ? (char) (ch + 32) : ch);
+        }
+        out.write(':');
+        boolean value = false;
+        boolean wsp = false;
+        for (int i = colon + 1; i < raw.length(); i++) {
+            char ch = raw.charAt(i);
+            if (ch == '\r' || ch == '\n') {
+                continue; // unfold
+            }
+            if (isWsp(ch)) {
+                wsp = true;
+            } else {
+                if (wsp && value) {
+                    out.write(' ');
+                }
+                wsp = false;
+                latin1(out, ch);
+                value = true;
+            }
+        }
+    }
+
+    private static boolean isWsp(char ch) {
+        return ch == ' ' || ch == '\t';
+    }
+
+    private static void latin1(ByteSink out, char ch) {
+        out.write(ch <= 0xFF ? ch : '?');
+    }
+
     /** Canonical form of a field's text without the final CRLF. */
     static String canonical(String raw, Canonicalization c) {
         if (c == Canonicalization.SIMPLE) {

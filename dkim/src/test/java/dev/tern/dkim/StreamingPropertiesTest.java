@@ -132,4 +132,33 @@ class StreamingPropertiesTest {
         }
         return s.isEmpty() ? "" : s + "\r\n";
     }
+
+    @Provide
+    Arbitrary<String> headerTexts() {
+        Arbitrary<Character> c = Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(3, Arbitraries.of('\r', '\n', ':')),
+                net.jqwik.api.Tuple.of(4, Arbitraries.of(' ', '\t')),
+                net.jqwik.api.Tuple.of(6, Arbitraries.chars().range('A', 'c')),
+                net.jqwik.api.Tuple.of(1, Arbitraries.chars().range((char) 0x80, (char) 0xff)),
+                net.jqwik.api.Tuple.of(1, Arbitraries.chars().range((char) 0x100, (char) 0x2ff)));
+        return c.list().ofMaxSize(120).map(l -> {
+            StringBuilder sb = new StringBuilder();
+            l.forEach(sb::append);
+            return sb.toString();
+        });
+    }
+
+    /** The signer's byte canonicalization equals the String one the verifier uses, byte for byte. */
+    @Property(tries = 500)
+    void headerCanonicalBytesEqualTheStringForm(@ForAll("headerTexts") String raw) {
+        for (Canonicalization c : Canonicalization.values()) {
+            ByteSink out = new ByteSink(4);
+            out.write('x'); // appends after what is there
+            HeaderField.canonicalTo(new StringBuilder(raw), c, out);
+            byte[] expected = ("x" + HeaderField.canonical(raw, c)).getBytes(StandardCharsets.ISO_8859_1);
+            assertThat(java.util.Arrays.copyOf(out.array(), out.length()))
+                    .as(c + " %s", raw)
+                    .isEqualTo(expected);
+        }
+    }
 }
