@@ -15,25 +15,32 @@ record HeaderField(String raw, String name) {
 
     /** Splits a header block (the bytes before the empty line) into fields. */
     static List<HeaderField> parseBlock(byte[] block, int length) {
-        String text = new String(block, 0, length, StandardCharsets.ISO_8859_1);
+        // each field's String is made straight from the bytes (ISO-8859-1: one char per byte)
         List<HeaderField> fields = new ArrayList<>();
         int start = 0;
         int pos = 0;
-        int n = text.length();
+        int n = length;
         while (pos < n) {
-            int crlf = text.indexOf("\r\n", pos);
+            int crlf = indexOfCrlf(block, pos, n);
             int lineEnd = crlf < 0 ? n : crlf;
             int next = crlf < 0 ? n : crlf + 2;
-            boolean continued = next < n && (text.charAt(next) == ' ' || text.charAt(next) == '\t');
+            boolean continued = next < n && (block[next] == ' ' || block[next] == '\t');
             if (!continued) {
                 if (lineEnd > start) {
-                    fields.add(of(text.substring(start, lineEnd)));
+                    fields.add(of(new String(block, start, lineEnd - start, StandardCharsets.ISO_8859_1)));
                 }
                 start = next;
             }
             pos = next;
         }
         return fields;
+    }
+
+    private static int indexOfCrlf(byte[] b, int from, int end) {
+        for (int i = from; i + 1 < end; i++) {
+            if (b[i] == '\r' && b[i + 1] == '\n') return i;
+        }
+        return -1;
     }
 
     static HeaderField of(String raw) {

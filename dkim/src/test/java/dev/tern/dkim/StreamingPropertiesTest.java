@@ -34,6 +34,47 @@ class StreamingPropertiesTest {
         });
     }
 
+    /** Text-like bodies: long runs of plain bytes (the 8-byte word path) broken by the cases that need a decision. */
+    @Provide
+    Arbitrary<byte[]> textBodies() {
+        Arbitrary<String> word =
+                Arbitraries.strings().withCharRange('a', 'z').ofMinLength(1).ofMaxLength(40);
+        Arbitrary<String> gap = Arbitraries.of(
+                " ",
+                " ",
+                " ",
+                " ",
+                "  ",
+                "\t",
+                " \t",
+                "\r\n",
+                "\r\n",
+                " \r\n",
+                "\r\n ",
+                "\r\n\r\n",
+                "\r",
+                "\n",
+                "\u00e9");
+        return net.jqwik.api.Combinators.combine(word, gap)
+                .as((w, g) -> w + g)
+                .list()
+                .ofMaxSize(60)
+                .map(parts -> String.join("", parts).getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    @Property(tries = 400)
+    void textBodiesMatchTheReferenceWholeAndChunked(
+            @ForAll("textBodies") byte[] body, @ForAll("cuts") List<Integer> cuts) {
+        String s = new String(body, StandardCharsets.ISO_8859_1);
+        List<Integer> scaled = cuts.stream().map(x -> x * 7).toList();
+        assertThat(hashOneShot(Canonicalization.SIMPLE, body))
+                .isEqualTo(hashChunked(Canonicalization.SIMPLE, body, scaled))
+                .isEqualTo(CanonicalizationTest.sha256(referenceSimple(s)));
+        assertThat(hashOneShot(Canonicalization.RELAXED, body))
+                .isEqualTo(hashChunked(Canonicalization.RELAXED, body, scaled))
+                .isEqualTo(CanonicalizationTest.sha256(referenceRelaxed(s)));
+    }
+
     @Provide
     Arbitrary<List<Integer>> cuts() {
         return Arbitraries.integers().between(0, 300).list().ofMaxSize(12);
