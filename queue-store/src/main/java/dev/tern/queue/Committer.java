@@ -15,9 +15,11 @@ import org.rocksdb.WriteOptions;
 
 /**
  * Group commit. Writers enqueue work; one thread takes everything queued and applies each piece in
- * order into one shared write batch, writes that batch to RocksDB once (one WAL record, unsynced),
- * then syncs the WAL once for the whole group and only then completes the futures. Futures complete
- * on a virtual thread, never on the commit thread, so callbacks that block cannot stall commits.
+ * order into one shared write batch, writes that batch to RocksDB once with {@code sync=true} (one
+ * WAL record, and one WAL sync for the whole group inside the same write) and only then completes
+ * the futures. A group whose writes all went out earlier (see below) ends with a separate
+ * {@code syncWal}. Futures complete on a virtual thread, never on the commit thread, so callbacks
+ * that block cannot stall commits.
  *
  * <p>Work that must read what earlier work of the same group wrote first calls {@link Group#flush}
  * (or {@link Group#flushIfTouched} for the keys of one message), which writes the pending batch
@@ -78,6 +80,8 @@ final class Committer implements AutoCloseable {
     private final Thread thread;
     private final Group group = new Group();
     private volatile boolean stopping;
+    /** Groups synced by a separate {@code syncWal} (their last write was empty); read by tests. */
+    volatile long syncWalCalls;
 
     /** {@code lingerNanos}: how long deferrable work waits for a sync to share (tests set it). */
     Committer(
@@ -132,6 +136,11 @@ final class Committer implements AutoCloseable {
     final class Group implements AutoCloseable {
         private final WriteBatch batch = new WriteBatch();
         private final WriteOptions noSync = new WriteOptions().setSync(false);
+        private final WriteOptions synced = new WriteOptions().setSync(true);
+        /** The next {@link #flush} is the group's last write: it syncs the WAL (covering every earlier write). */
+        private boolean syncLast;
+        /** The group's last write synced the WAL: no {@code syncWal} is needed. */
+        private boolean walSynced;
         /** Tasks applied so far in this group, in order, with their values. */
         final List<Task<?>> done = new ArrayList<>();
 
@@ -187,7 +196,8 @@ final class Committer implements AutoCloseable {
             }
             try {
                 if (countersChanged) counters.write(batch, dMessages, dEntries, dBytes);
-                db.write(noSync, batch);
+                db.write(syncLast ? synced : noSync, batch);
+                walSynced = syncLast;
             } catch (RocksDBException | RuntimeException e) {
                 batch.clear();
                 touched.clear();
@@ -283,12 +293,14 @@ final class Committer implements AutoCloseable {
             done.clear();
             results.clear();
             written = 0;
+            walSynced = false;
         }
 
         @Override
         public void close() {
             batch.close();
             noSync.close();
+            synced.close();
         }
     }
 
@@ -337,8 +349,14 @@ final class Committer implements AutoCloseable {
                     }
                 }
             }
+            // the group's last write syncs the WAL itself (one call into RocksDB instead of a write and
+            // a syncWal); its time is the group's sync time
+            long t0 = System.nanoTime();
+            group.syncLast = sync;
             writeQuietly();
-            if (!group.done.isEmpty()) commit(group.done, group.results);
+            group.syncLast = false;
+            long writeNanos = System.nanoTime() - t0;
+            if (!group.done.isEmpty()) commit(group.done, group.results, group.walSynced ? writeNanos : -1);
             group.reset();
         }
         group.close();
@@ -356,12 +374,16 @@ final class Committer implements AutoCloseable {
         }
     }
 
-    private void commit(List<Task<?>> done, List<Object> results) {
+    /** {@code syncedNanos}: how long the group's last write, which synced the WAL, took; -1 if it did not sync. */
+    private void commit(List<Task<?>> done, List<Object> results, long syncedNanos) {
         List<Task<?>> tasks = List.copyOf(done);
         List<Object> values = new ArrayList<>(results);
         long nanos = 0;
-        if (sync) {
+        if (syncedNanos >= 0) {
+            nanos = syncedNanos;
+        } else if (sync) {
             long t0 = System.nanoTime();
+            syncWalCalls++;
             try {
                 db.syncWal();
             } catch (RocksDBException e) {

@@ -14,9 +14,11 @@ import java.util.Arrays;
 final class ScheduleFloor {
     private byte[] floor = new byte[0];
     private byte[] minInsertedDuringScan;
+    /** The floor's time (its first 8 bytes), -1 for the empty floor: read without the lock. */
+    private volatile long floorTime = -1;
 
     synchronized void inserted(byte[] scheduleKey) {
-        if (Arrays.compareUnsigned(scheduleKey, floor) < 0) floor = scheduleKey;
+        if (Arrays.compareUnsigned(scheduleKey, floor) < 0) setFloor(scheduleKey);
         if (minInsertedDuringScan == null || Arrays.compareUnsigned(scheduleKey, minInsertedDuringScan) < 0) {
             minInsertedDuringScan = scheduleKey;
         }
@@ -25,6 +27,20 @@ final class ScheduleFloor {
     /** True if the floor is at or after {@code key}: no schedule key is below {@code key}. */
     synchronized boolean atOrAfter(byte[] key) {
         return Arrays.compareUnsigned(floor, key) >= 0;
+    }
+
+    /**
+     * True if no schedule key is due at {@code now} (the floor's time is later): the same answer as
+     * {@code atOrAfter(Keys.scheduleStart(now + 1))}, without the lock or a key (the queue manager
+     * asks after every reception and outcome).
+     */
+    boolean nothingDueAt(long now) {
+        return floorTime > now;
+    }
+
+    private void setFloor(byte[] f) {
+        floor = f;
+        floorTime = f.length >= 8 ? Keys.getLong(f, 0) : -1;
     }
 
     /** Returns where the scan starts. */
@@ -39,6 +55,6 @@ final class ScheduleFloor {
         if (minInsertedDuringScan != null && Arrays.compareUnsigned(minInsertedDuringScan, f) < 0) {
             f = minInsertedDuringScan;
         }
-        floor = f;
+        setFloor(f);
     }
 }

@@ -187,6 +187,14 @@ public final class Spool implements AutoCloseable {
         return removed;
     }
 
+    /** Flushes every memtable and waits (tests: makes RocksDB switch, and later recycle, WAL files). */
+    void flushMemtables() {
+        read(() -> {
+            sdb.flush();
+            return null;
+        });
+    }
+
     /** Body files deleted on open because no committed message referred to them. */
     public long orphansRemoved() {
         return orphansRemoved;
@@ -365,6 +373,8 @@ public final class Spool implements AutoCloseable {
      */
     public List<QueueEntry> due(long nowMillis, int limit) {
         if (limit <= 0 || nowMillis < 0) return List.of();
+        // nothing due (the floor is past now): no lock, no key, no iterator
+        if (!closed && floor.nothingDueAt(nowMillis)) return List.of();
         return read(() -> {
             synchronized (scanLock) {
                 return scan(nowMillis, limit);

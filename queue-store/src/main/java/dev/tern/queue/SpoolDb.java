@@ -170,11 +170,18 @@ final class SpoolDb implements AutoCloseable {
         return "cannot open spool directory " + dir + ": " + msg;
     }
 
+    /** Flushes every column family's memtable and waits for it (the WAL switches to a new file). */
+    void flush() throws RocksDBException {
+        try (FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
+            db.flush(fo, handles);
+        }
+    }
+
     /** Flushes memtables (so the next open replays no WAL) and closes everything. */
     @Override
     public void close() {
-        try (FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
-            db.flush(fo, handles);
+        try {
+            flush();
         } catch (RocksDBException e) {
             // The WAL still holds everything; the next open replays it.
         }

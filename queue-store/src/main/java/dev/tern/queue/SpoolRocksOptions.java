@@ -37,6 +37,9 @@ final class SpoolRocksOptions implements AutoCloseable {
     static final List<String> FAMILIES =
             List.of(META, BODIES, ENVELOPES, ENTRIES, SCHEDULE, LEASES, SUPPRESSION, FEEDBACK, HOLDS);
 
+    /** Obsolete WAL files kept for reuse ({@code recycle_log_file_num}). */
+    static final int WAL_FILES_RECYCLED = 4;
+
     private final List<AutoCloseable> owned = new ArrayList<>();
     private final SpoolSettings.Tuning t;
     private final Cache cache;
@@ -60,6 +63,16 @@ final class SpoolRocksOptions implements AutoCloseable {
         // Smooth out SST and WAL writeback instead of a large burst at each fsync.
         o.setBytesPerSync(1L << 20);
         o.setWalBytesPerSync(1L << 20);
+        // Reuse obsolete WAL files (overwritten from the start) instead of growing new ones: a sync
+        // of a write inside the file's existing size writes data only, while a sync of a growing
+        // file also commits its new size and extents to the file system's journal. On the relay's
+        // synced path (a WAL sync every few messages) this cut the spool's CPU per message (issue
+        // 17, benchmarks/README.md). Recovery stays point-in-time (RocksDB's default, required:
+        // RocksDB turns recycling off for kTolerateCorruptedTailRecords and kAbsoluteConsistency):
+        // records of the file's previous life carry another log number and end the replay like
+        // a torn tail. Costs disk: up to this many obsolete WAL files (each about the size of a
+        // full memtable) are kept for reuse.
+        o.setRecycleLogFileNum(WAL_FILES_RECYCLED);
         // The committer thread does the syncing; RocksDB's automatic WAL flush stays on so every
         // write reaches the OS at once (survives kill -9 even before the group's sync).
         o.setManualWalFlush(false);

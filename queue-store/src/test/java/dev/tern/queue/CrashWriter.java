@@ -12,6 +12,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * Child JVM of {@link SpoolCrashTest}: writes to the spool as fast as it can and appends a
  * line to the ack file for every write whose future completed ("S id" stored, "C id domain"
  * completed, "U id domain" updated; "c id domain" just before a complete is requested) until it is killed with SIGKILL.
+ * Memtables are flushed every 150 ms, so WAL files switch and are reused meanwhile.
  */
 public final class CrashWriter {
     private CrashWriter() {}
@@ -37,6 +38,18 @@ public final class CrashWriter {
                     }
                 });
             }
+            // Memtables are flushed now and then, so the WAL switches files and obsolete WAL files are
+            // reused (recycle_log_file_num) while writes go on: the kill can land in a reused file.
+            Thread.ofPlatform().daemon().start(() -> {
+                while (true) {
+                    try {
+                        Thread.sleep(150);
+                        spool.flushMemtables();
+                    } catch (InterruptedException | RuntimeException e) {
+                        return;
+                    }
+                }
+            });
             // One consumer: completes, reschedules or keeps leased what is due.
             while (true) {
                 List<QueueEntry> due = spool.due(System.currentTimeMillis(), 20);

@@ -94,7 +94,7 @@ public record Event(
     /** A builder holding every field of this event, to build a changed copy. */
     public Builder toBuilder() {
         Builder b = new Builder(kind, messageId, recipient);
-        b.time = time;
+        b.time(time);
         b.sender = sender;
         b.tenant = tenant;
         b.campaign = campaign;
@@ -134,7 +134,8 @@ public record Event(
         private final EventType type;
         private final String messageId;
         private final String recipient;
-        private Instant time = Instant.now();
+        private Instant time;
+        private boolean timeSet; // else build() takes the time then (no clock read for an event given its time)
         private String sender,
                 tenant,
                 campaign,
@@ -164,6 +165,7 @@ public record Event(
 
         public Builder time(Instant v) {
             time = v;
+            timeSet = true;
             return this;
         }
 
@@ -283,7 +285,7 @@ public record Event(
         public Event build() {
             return new Event(
                     type,
-                    time,
+                    timeSet ? time : Instant.now(),
                     messageId,
                     recipient,
                     sender,

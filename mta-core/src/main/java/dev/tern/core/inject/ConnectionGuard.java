@@ -27,7 +27,13 @@ import org.slf4j.LoggerFactory;
  * ({@code 421 4.4.2}, on a plain connection). A TLS handshake (STARTTLS or SMTPS) has its own
  * fixed deadline. With {@code stressThreshold} of {@code maxConnections} sessions open, the
  * listener is under stress: idle timeout and deadline drop to {@code stressTimeout}, logged once a
- * minute. Real time (socket timeouts); the log limiter uses {@code clock}.
+ * minute. Real time; the log limiter uses {@code clock}.
+ *
+ * <p>Reads block without a socket timeout: one watchdog thread per guard (running while
+ * connections are open) checks the connections in a read every {@link #TICK_NANOS} and shuts the
+ * input of one whose deadline or idle timeout has passed, so that read ends in the timeout. A
+ * blocking read of a virtual thread with a timeout would arm and cancel a timer in the JDK's
+ * scheduler for every command; this way limits are enforced up to one tick late.
  */
 final class ConnectionGuard {
     private static final Logger log = LoggerFactory.getLogger(ConnectionGuard.class);
@@ -42,13 +48,15 @@ final class ConnectionGuard {
             Duration stressTimeout,
             Duration handshakeTimeout) {}
 
-    /** Longest single blocking read: stress and deadlines are re-checked this often. */
-    private static final long SLICE_NANOS = 1_000_000_000L;
+    /** How often the watchdog checks the connections in a read (stress, deadlines, idle timeouts). */
+    static final long TICK_NANOS = 100_000_000L;
 
     private final Settings settings;
     private final LogLimiter stressLog;
     private final String hostname;
     private final AtomicInteger open = new AtomicInteger();
+    private final java.util.Set<Guarded> watched = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean watching = new AtomicBoolean();
     final LogLimiter clientErrors;
 
     ConnectionGuard(Settings settings, String hostname, Clock clock) {
@@ -96,6 +104,7 @@ final class ConnectionGuard {
                     // the client is already gone: its session sees that at the first read or write
                 }
                 open.incrementAndGet();
+                watch(s);
                 if (stressed())
                     stressLog.warn(
                             "stress",
@@ -109,6 +118,32 @@ final class ConnectionGuard {
                 return tls;
             }
         };
+    }
+
+    /** Puts an accepted socket under the watchdog, starting it if it is not running. */
+    private void watch(Guarded s) {
+        watched.add(s);
+        if (watching.compareAndSet(false, true))
+            Thread.ofPlatform().daemon(true).name("tern-inject-deadlines").start(this::watchLoop);
+    }
+
+    /** Every tick, expires the reads past their limits; ends when no connection is left. */
+    private void watchLoop() {
+        while (true) {
+            try {
+                java.util.concurrent.TimeUnit.NANOSECONDS.sleep(TICK_NANOS);
+            } catch (InterruptedException e) {
+                watching.set(false);
+                return;
+            }
+            if (watched.isEmpty()) {
+                watching.set(false);
+                // a socket accepted meanwhile either saw watching still true (and is ours) or started a new loop
+                if (watched.isEmpty() || !watching.compareAndSet(false, true)) return;
+            }
+            long now = System.nanoTime();
+            for (Guarded g : watched) g.check(now);
+        }
     }
 
     /**
@@ -158,9 +193,12 @@ final class ConnectionGuard {
         private final AtomicBoolean closed = new AtomicBoolean();
         private volatile boolean handshaking;
         private volatile boolean underTls;
-        private long deadline; // System.nanoTime() by which the current request must be in; 0: none running
+        private volatile long deadline; // System.nanoTime() by which the current request must be in; 0: none
         private long budget; // the full deadline of the current request
-        private long requestStart;
+        private volatile long requestStart;
+        private volatile long readingSince; // System.nanoTime() when the read in progress began; 0: none
+        private volatile String expiredBy; // why the watchdog ended the read in progress, or null
+        private boolean expireReported; // the timeout was logged, answered and the connection closed
         private InputStream in;
         private OutputStream out;
         /** The read timeout last set by {@link GuardedIn#read}, -1 after anyone else set one. */
@@ -199,11 +237,40 @@ final class ConnectionGuard {
         @Override
         public synchronized void close() throws IOException {
             if (closed.compareAndSet(false, true)) open.decrementAndGet();
+            watched.remove(this);
             super.close();
+        }
+
+        /** Why a read that began at {@code since} must end at {@code now} (a passed limit), or null. */
+        private String due(long since, long now) {
+            long d = deadline;
+            if (d == 0) return null;
+            long due = handshaking || !stressed()
+                    ? d
+                    : Math.min(d, requestStart + settings.stressTimeout().toNanos());
+            if (now - due >= 0) return "command deadline exceeded";
+            if (now - (since + idleMillis() * 1_000_000L) >= 0) return "idle timeout";
+            return null;
+        }
+
+        /** The watchdog's check: a read past its limits is ended by shutting the input. */
+        void check(long now) {
+            long since = readingSince;
+            if (since == 0 || expiredBy != null) return;
+            String why = due(since, now);
+            if (why == null) return;
+            expiredBy = why;
+            try {
+                shutdownInput(); // the blocked read returns the end of the stream; GuardedIn turns it into the timeout
+            } catch (IOException e) {
+                // closed meanwhile: the read has ended anyway
+            }
         }
 
         /** The deadline passed: a reply on a plain connection, then the connection is closed. */
         private SocketTimeoutException expire(String what) throws IOException {
+            if (expireReported) return new SocketTimeoutException(what); // a later read: said and closed already
+            expireReported = true;
             String addr = getInetAddress().getHostAddress();
             if (handshaking) {
                 clientErrors.warn("timeout", "TLS handshake with " + addr + " timed out; connection closed");
@@ -244,31 +311,23 @@ final class ConnectionGuard {
                     budget = deadlineNanos();
                     deadline = start + budget;
                 }
-                int n;
-                while (true) {
-                    // re-evaluated every slice: stress that begins during a read cuts it short too
-                    long now = System.nanoTime();
-                    long due = handshaking || !stressed()
-                            ? deadline
-                            : Math.min(
-                                    deadline,
-                                    requestStart + settings.stressTimeout().toNanos());
-                    long idleEnd = start + idleMillis() * 1_000_000L;
-                    if (now - due >= 0) throw expire("command deadline exceeded");
-                    if (now - idleEnd >= 0) throw expire("idle timeout");
-                    long slice = Math.min(Math.min(due, idleEnd) - now, SLICE_NANOS);
-                    int millis = (int) Math.max(1, slice / 1_000_000L + 1);
-                    if (millis != readTimeout) { // usually the full slice again: no call
-                        Guarded.super.setSoTimeout(millis);
-                        readTimeout = millis;
-                    }
-                    try {
-                        n = super.read(b, off, len);
-                        break;
-                    } catch (SocketTimeoutException e) {
-                        // next slice
-                    }
+                String why = expiredBy != null ? expiredBy : due(start, start);
+                if (why != null) throw expire(why);
+                if (readTimeout != 0) { // no timeout of the socket's own: the watchdog enforces the limits
+                    Guarded.super.setSoTimeout(0);
+                    readTimeout = 0;
                 }
+                int n;
+                readingSince = start == 0 ? 1 : start;
+                try {
+                    n = super.read(b, off, len);
+                } catch (IOException e) {
+                    if (expiredBy != null) throw expire(expiredBy);
+                    throw e;
+                } finally {
+                    readingSince = 0;
+                }
+                if (n < 0 && expiredBy != null) throw expire(expiredBy);
                 if (n > 0 && !handshaking && settings.minDataRate() > 0) {
                     long after = System.nanoTime();
                     deadline = Math.min(deadline + n * 1_000_000_000L / settings.minDataRate(), after + budget);

@@ -225,6 +225,20 @@ public final class DataReader {
 
     private Result readDataFrom(InputStream in) throws IOException {
         DataReader r = this;
+        if (in instanceof SessionInput s) {
+            // scanned in the session's own buffer: no copy, nothing to push back
+            while (true) {
+                int n = s.fill();
+                if (n < 0) throw new EOFException("connection closed before the end of DATA");
+                int from = s.position();
+                int end = r.feed(s.buffer(), from, from + n);
+                if (end >= 0) {
+                    s.skipBuffered(end - from);
+                    return r.result();
+                }
+                s.skipBuffered(n);
+            }
+        }
         if (!in.markSupported()) {
             byte[] one = new byte[1];
             while (true) {

@@ -8,6 +8,7 @@ import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.regex.Pattern;
+import org.subethamail.smtp.internal.io.CRLFTerminatedReader;
 import org.subethamail.smtp.server.Session;
 
 /**
@@ -21,12 +22,16 @@ import org.subethamail.smtp.server.Session;
  */
 final class EnhancedReplies extends FilterOutputStream {
     private static final Pattern HAS_CODE = Pattern.compile("[245]\\.\\d{1,3}\\.\\d{1,3}( .*)?", Pattern.DOTALL);
-    private static final Field WRITER;
+    private static final Field WRITER, INPUT, READER;
 
     static {
         try {
             WRITER = Session.class.getDeclaredField("writer");
             WRITER.setAccessible(true);
+            INPUT = Session.class.getDeclaredField("input");
+            INPUT.setAccessible(true);
+            READER = Session.class.getDeclaredField("reader");
+            READER.setAccessible(true);
         } catch (NoSuchFieldException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -40,11 +45,15 @@ final class EnhancedReplies extends FilterOutputStream {
     }
 
     /**
-     * Puts the filter and the {@link ReplyBatcher} under {@code session}'s reply writer (call again
-     * after the socket changes).
+     * Puts the filter and the {@link ReplyBatcher} under {@code session}'s reply writer, and a
+     * {@link SessionInput} under its command reader and raw input (call again after the socket
+     * changes, before anything was read from the new one).
      */
     static void install(Session session) {
         try {
+            SessionInput input = new SessionInput(session.getSocket().getInputStream());
+            INPUT.set(session, input);
+            READER.set(session, new CRLFTerminatedReader(input));
             WRITER.set(
                     session,
                     new PrintWriter(new EnhancedReplies(

@@ -10,7 +10,8 @@ import org.subethamail.smtp.server.Session;
  * Writes the replies to a pipelined group of commands in one {@code write()} (RFC 2920 section 3.2:
  * the server may buffer replies while more commands are waiting). SubEthaSMTP flushes after every
  * reply; here a flush only reaches the socket when the session's input holds no further bytes (read
- * ahead in its buffer, or waiting in the socket), so MAIL, RCPT and DATA sent in one write are
+ * ahead in its buffer, or waiting in the socket after a read that filled the buffer: see
+ * {@link SessionInput#morePending}), so MAIL, RCPT and DATA sent in one write are
  * answered by one write, and a multi-line reply (EHLO) goes out whole. With TCP_NODELAY on the
  * socket ({@link ConnectionGuard}), the batch leaves at once: no Nagle/delayed-ACK stall.
  *
@@ -73,10 +74,14 @@ final class ReplyBatcher extends OutputStream {
                 || (a == '3' && b == '5' && c == '4');
     }
 
-    /** Whether the session can read more input without blocking (bytes buffered or in the socket). */
+    /**
+     * Whether the session has more input to answer: bytes buffered, or (see
+     * {@link SessionInput#morePending}) likely waiting in the socket.
+     */
     private boolean inputPending() {
         InputStream in = session.getRawInput();
         try {
+            if (in instanceof SessionInput s) return s.morePending();
             return in != null && in.available() > 0;
         } catch (IOException e) {
             return false; // closing: write what is held

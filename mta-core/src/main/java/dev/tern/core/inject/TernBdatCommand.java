@@ -39,7 +39,7 @@ final class TernBdatCommand extends BaseCommand {
                     new BdatInputStream(sess.getRawInput(), sess, bdat.size, bdat.isLast),
                     DataReader.Limits.of(limits, handler.maxMessageSize()),
                     handler.overflow(lease));
-            TernDataCommand.respond(sess, handler, text);
+            TernDataCommand.respond(sess, handler, text, lease);
         }
     }
 }

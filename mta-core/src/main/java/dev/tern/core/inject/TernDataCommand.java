@@ -53,7 +53,7 @@ final class TernDataCommand extends BaseCommand {
                 sess.resetMailTransaction();
                 throw new DropConnectionException(421, "4.4.2 Connection closed during DATA");
             }
-            respond(sess, handler, text);
+            respond(sess, handler, text, lease);
         }
     }
 
@@ -71,26 +71,30 @@ final class TernDataCommand extends BaseCommand {
     }
 
     /**
-     * Hands an accepted text to the handler and answers; ends the mail transaction and releases
-     * the text's spool file (if any) either way.
+     * Hands an accepted text to the handler and answers; ends the mail transaction, releases the
+     * text's spool file (if any) and gives its memory back to the budget ({@code lease}) before the
+     * reply is sent, so a client that saw the reply finds the memory free.
      */
-    static void respond(Session sess, InjectionSession handler, DataReader.Result text)
+    static void respond(Session sess, InjectionSession handler, DataReader.Result text, MemoryBudget.Lease lease)
             throws IOException, DropConnectionException {
+        String response;
         try {
             if (!text.accepted()) {
                 if (text.violation() == DataReader.Violation.NO_MEMORY) handler.memoryShort();
-                sess.sendResponse(text.code() + " " + text.text());
-                return;
+                response = text.code() + " " + text.text();
+            } else {
+                response = SMTPResponseHelper.buildResponse(
+                        "250", handler.data(text.buffer(), text.length(), text.tail()));
             }
-            String reply = handler.data(text.buffer(), text.length(), text.tail());
-            sess.sendResponse(SMTPResponseHelper.buildResponse("250", reply));
         } catch (DropConnectionException e) {
             throw e;
         } catch (RejectException e) {
-            sess.sendResponse(e.getErrorResponse());
+            response = e.getErrorResponse();
         } finally {
             if (text.tail() != null) text.tail().close();
             sess.resetMailTransaction();
+            if (lease != null) lease.close();
         }
+        sess.sendResponse(response);
     }
 }

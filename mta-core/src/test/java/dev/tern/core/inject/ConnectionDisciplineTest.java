@@ -147,6 +147,31 @@ class ConnectionDisciplineTest {
     }
 
     @Test
+    void aSilentClientIsClosedOnceAtTheIdleTimeoutWithOneLogLine() throws Exception {
+        t = new TestListener(dir, """
+          relay_from: [127.0.0.1/32]
+          idle_timeout: 1s
+          command_deadline: 60s
+        """);
+        TestClient c = t.connect("127.0.0.1");
+        assertThat(c.cmd("EHLO client.test")).startsWith("250");
+        long start = System.nanoTime();
+        // nothing more: the watchdog ends the blocked read (no socket timeout is set on it)
+        String rest = readUntilClosed(c.socket, Duration.ofSeconds(8));
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertThat(rest.split("\r\n"))
+                .singleElement()
+                .asString()
+                .startsWith("421 4.4.2")
+                .contains("timeout exceeded");
+        assertThat(ms).isBetween(900L, 5_000L);
+        await().atMost(Duration.ofSeconds(5)).until(() -> t.listener.openConnections() == 0);
+        assertThat(t.warnings().stream().map(ILoggingEvent::getFormattedMessage))
+                .filteredOn(m -> m.contains("idle timeout"))
+                .hasSize(1);
+    }
+
+    @Test
     void aFastClientIsNotCutByTheDeadline() throws Exception {
         start("");
         TestClient c = t.connect("127.0.0.1");

@@ -124,11 +124,17 @@ final class DotStuffer implements AutoCloseable {
         }
     }
 
+    /** The first dot in {@code [from, limit)} at the start of a line, or -1. */
     private int findLineStartDot(int from, int limit) {
-        for (int i = from; i < limit; i++) {
-            if (message[i] == '.' && (i == 0 ? before == '\n' : message[i - 1] == '\n')) return i;
+        if (from >= limit) return -1;
+        if (from == 0 && message[0] == '.' && before == '\n') return 0;
+        int p = Math.max(from - 1, 0); // a dot at p + 1 follows an LF at p
+        while (true) {
+            p = ByteScan.indexOf(message, p, limit - 1, (byte) '\n');
+            if (p < 0) return -1;
+            if (message[p + 1] == '.') return p + 1;
+            p++;
         }
-        return -1;
     }
 
     /** Closes the tail file, if open. */

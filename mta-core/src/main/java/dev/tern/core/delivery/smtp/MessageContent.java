@@ -55,17 +55,17 @@ public enum MessageContent {
      */
     public static MessageContent scan(byte[] message, int length, boolean restEightBit) {
         int headerEnd = headerEnd(message, length);
-        for (int i = 0; i < headerEnd; i++) if (message[i] < 0) return UTF8_HEADERS;
+        if (ByteScan.anyHighBit(message, 0, headerEnd)) return UTF8_HEADERS;
         if (restEightBit) return EIGHT_BIT;
-        for (int i = headerEnd; i < length; i++) if (message[i] < 0) return EIGHT_BIT;
-        return SEVEN_BIT;
+        return ByteScan.anyHighBit(message, headerEnd, length) ? EIGHT_BIT : SEVEN_BIT;
     }
 
     /** The index after the empty line ending the header section (LF or CRLF lines), or {@code length}. */
     static int headerEnd(byte[] m, int length) {
         if (length > 0 && (m[0] == '\n' || (m[0] == '\r' && length > 1 && m[1] == '\n'))) return 0;
         for (int i = 0; i + 1 < length; i++) {
-            if (m[i] != '\n') continue;
+            i = ByteScan.indexOf(m, i, length - 1, (byte) '\n');
+            if (i < 0) break;
             if (m[i + 1] == '\n') return i + 2;
             if (m[i + 1] == '\r' && i + 2 < length && m[i + 2] == '\n') return i + 3;
         }
