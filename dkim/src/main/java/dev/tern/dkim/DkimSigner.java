@@ -18,9 +18,22 @@ public final class DkimSigner {
     private static final int LINE_WIDTH = 78;
 
     private final SignerSettings settings;
+    /** The signed names, lower case, each once; then the over-signed ones (computed once, not per message). */
+    private final List<String> signedNames;
+
+    private final List<String> overSignedNames;
 
     public DkimSigner(SignerSettings settings) {
         this.settings = settings;
+        List<String> signed = new ArrayList<>();
+        for (String name : settings.headers()) {
+            String lower = HeaderField.asciiLower(name);
+            if (!signed.contains(lower)) signed.add(lower);
+        }
+        this.signedNames = List.copyOf(signed);
+        this.overSignedNames = settings.overSignedHeaders().stream()
+                .map(HeaderField::asciiLower)
+                .toList();
     }
 
     public SignerSettings settings() {
@@ -87,13 +100,14 @@ public final class DkimSigner {
             lineLen += atom.length();
         }
 
-        StringBuilder data = new StringBuilder(1024);
+        // the signed data: canonical fields straight into bytes (no String per field), then this field without b=
+        ByteSink data = new ByteSink(1024);
         Canonicalization hc = settings.headerCanonicalization();
         for (HeaderField f : HeaderField.select(fields, names)) {
-            data.append(f.canonical(hc));
+            f.canonicalTo(hc, data);
         }
-        data.append(HeaderField.canonical(field.toString(), hc));
-        byte[] signature = settings.key().sign(Latin1.bytes(data));
+        HeaderField.canonicalTo(field, hc, data);
+        byte[] signature = settings.key().sign(data.array(), 0, data.length());
 
         String b = Base64.getEncoder().encodeToString(signature);
         int pos = 0;
@@ -114,21 +128,15 @@ public final class DkimSigner {
 
     /** The {@code h=} names for this message: present instances of the signed names, then the over-signed ones. */
     List<String> headerList(List<HeaderField> fields) {
-        List<String> names = new ArrayList<>();
-        for (String name : settings.headers()) {
-            String lower = HeaderField.asciiLower(name);
-            if (names.contains(lower)) {
-                continue;
-            }
+        List<String> names = new ArrayList<>(signedNames.size() + overSignedNames.size());
+        for (String lower : signedNames) {
             for (HeaderField f : fields) {
-                if (f.hasName(name)) {
+                if (f.hasName(lower)) {
                     names.add(lower);
                 }
             }
         }
-        for (String name : settings.overSignedHeaders()) {
-            names.add(HeaderField.asciiLower(name));
-        }
+        names.addAll(overSignedNames);
         return names;
     }
 }

@@ -15,25 +15,32 @@ record HeaderField(String raw, String name) {
 
     /** Splits a header block (the bytes before the empty line) into fields. */
     static List<HeaderField> parseBlock(byte[] block, int length) {
-        String text = new String(block, 0, length, StandardCharsets.ISO_8859_1);
+        // each field's String is made straight from the bytes (ISO-8859-1: one char per byte)
         List<HeaderField> fields = new ArrayList<>();
         int start = 0;
         int pos = 0;
-        int n = text.length();
+        int n = length;
         while (pos < n) {
-            int crlf = text.indexOf("\r\n", pos);
+            int crlf = indexOfCrlf(block, pos, n);
             int lineEnd = crlf < 0 ? n : crlf;
             int next = crlf < 0 ? n : crlf + 2;
-            boolean continued = next < n && (text.charAt(next) == ' ' || text.charAt(next) == '\t');
+            boolean continued = next < n && (block[next] == ' ' || block[next] == '\t');
             if (!continued) {
                 if (lineEnd > start) {
-                    fields.add(of(text.substring(start, lineEnd)));
+                    fields.add(of(new String(block, start, lineEnd - start, StandardCharsets.ISO_8859_1)));
                 }
                 start = next;
             }
             pos = next;
         }
         return fields;
+    }
+
+    private static int indexOfCrlf(byte[] b, int from, int end) {
+        for (int i = from; i + 1 < end; i++) {
+            if (b[i] == '\r' && b[i + 1] == '\n') return i;
+        }
+        return -1;
     }
 
     static HeaderField of(String raw) {
@@ -55,6 +62,65 @@ record HeaderField(String raw, String name) {
     /** The canonical form of this field including the final CRLF (RFC 6376 section 3.4.1 / 3.4.2). */
     String canonical(Canonicalization c) {
         return canonical(raw, c) + "\r\n";
+    }
+
+    /** Appends the canonical form of this field, final CRLF included, as ISO-8859-1 bytes. */
+    void canonicalTo(Canonicalization c, ByteSink out) {
+        canonicalTo(raw, c, out);
+        out.crlf();
+    }
+
+    /**
+     * Appends the canonical form of a field's text without the final CRLF: the bytes of
+     * {@link #canonical(String, Canonicalization)} in ISO-8859-1, without building Strings.
+     */
+    static void canonicalTo(CharSequence raw, Canonicalization c, ByteSink out) {
+        if (c == Canonicalization.SIMPLE) {
+            out.latin1(raw);
+            return;
+        }
+        int colon = -1;
+        for (int i = 0; i < raw.length(); i++) {
+            if (raw.charAt(i) == ':') {
+                colon = i;
+                break;
+            }
+        }
+        int nameStart = 0;
+        int nameEnd = colon < 0 ? raw.length() : colon;
+        while (nameStart < nameEnd && isWsp(raw.charAt(nameStart))) nameStart++;
+        while (nameEnd > nameStart && isWsp(raw.charAt(nameEnd - 1))) nameEnd--;
+        for (int i = nameStart; i < nameEnd; i++) {
+            char ch = raw.charAt(i);
+            latin1(out, ch >= 'A' && ch <= 'Z' ? (char) (ch + 32) : ch);
+        }
+        out.write(':');
+        boolean value = false;
+        boolean wsp = false;
+        for (int i = colon + 1; i < raw.length(); i++) {
+            char ch = raw.charAt(i);
+            if (ch == '\r' || ch == '\n') {
+                continue; // unfold
+            }
+            if (isWsp(ch)) {
+                wsp = true;
+            } else {
+                if (wsp && value) {
+                    out.write(' ');
+                }
+                wsp = false;
+                latin1(out, ch);
+                value = true;
+            }
+        }
+    }
+
+    private static boolean isWsp(char ch) {
+        return ch == ' ' || ch == '\t';
+    }
+
+    private static void latin1(ByteSink out, char ch) {
+        out.write(ch <= 0xFF ? ch : '?');
     }
 
     /** Canonical form of a field's text without the final CRLF. */

@@ -34,6 +34,47 @@ class StreamingPropertiesTest {
         });
     }
 
+    /** Text-like bodies: long runs of plain bytes (the 8-byte word path) broken by the cases that need a decision. */
+    @Provide
+    Arbitrary<byte[]> textBodies() {
+        Arbitrary<String> word =
+                Arbitraries.strings().withCharRange('a', 'z').ofMinLength(1).ofMaxLength(40);
+        Arbitrary<String> gap = Arbitraries.of(
+                " ",
+                " ",
+                " ",
+                " ",
+                "  ",
+                "\t",
+                " \t",
+                "\r\n",
+                "\r\n",
+                " \r\n",
+                "\r\n ",
+                "\r\n\r\n",
+                "\r",
+                "\n",
+                "\u00e9");
+        return net.jqwik.api.Combinators.combine(word, gap)
+                .as((w, g) -> w + g)
+                .list()
+                .ofMaxSize(60)
+                .map(parts -> String.join("", parts).getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    @Property(tries = 400)
+    void textBodiesMatchTheReferenceWholeAndChunked(
+            @ForAll("textBodies") byte[] body, @ForAll("cuts") List<Integer> cuts) {
+        String s = new String(body, StandardCharsets.ISO_8859_1);
+        List<Integer> scaled = cuts.stream().map(x -> x * 7).toList();
+        assertThat(hashOneShot(Canonicalization.SIMPLE, body))
+                .isEqualTo(hashChunked(Canonicalization.SIMPLE, body, scaled))
+                .isEqualTo(CanonicalizationTest.sha256(referenceSimple(s)));
+        assertThat(hashOneShot(Canonicalization.RELAXED, body))
+                .isEqualTo(hashChunked(Canonicalization.RELAXED, body, scaled))
+                .isEqualTo(CanonicalizationTest.sha256(referenceRelaxed(s)));
+    }
+
     @Provide
     Arbitrary<List<Integer>> cuts() {
         return Arbitraries.integers().between(0, 300).list().ofMaxSize(12);
@@ -131,5 +172,34 @@ class StreamingPropertiesTest {
             s = s.substring(0, s.length() - 2);
         }
         return s.isEmpty() ? "" : s + "\r\n";
+    }
+
+    @Provide
+    Arbitrary<String> headerTexts() {
+        Arbitrary<Character> c = Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(3, Arbitraries.of('\r', '\n', ':')),
+                net.jqwik.api.Tuple.of(4, Arbitraries.of(' ', '\t')),
+                net.jqwik.api.Tuple.of(6, Arbitraries.chars().range('A', 'c')),
+                net.jqwik.api.Tuple.of(1, Arbitraries.chars().range((char) 0x80, (char) 0xff)),
+                net.jqwik.api.Tuple.of(1, Arbitraries.chars().range((char) 0x100, (char) 0x2ff)));
+        return c.list().ofMaxSize(120).map(l -> {
+            StringBuilder sb = new StringBuilder();
+            l.forEach(sb::append);
+            return sb.toString();
+        });
+    }
+
+    /** The signer's byte canonicalization equals the String one the verifier uses, byte for byte. */
+    @Property(tries = 500)
+    void headerCanonicalBytesEqualTheStringForm(@ForAll("headerTexts") String raw) {
+        for (Canonicalization c : Canonicalization.values()) {
+            ByteSink out = new ByteSink(4);
+            out.write('x'); // appends after what is there
+            HeaderField.canonicalTo(new StringBuilder(raw), c, out);
+            byte[] expected = ("x" + HeaderField.canonical(raw, c)).getBytes(StandardCharsets.ISO_8859_1);
+            assertThat(java.util.Arrays.copyOf(out.array(), out.length()))
+                    .as(c + " %s", raw)
+                    .isEqualTo(expected);
+        }
     }
 }

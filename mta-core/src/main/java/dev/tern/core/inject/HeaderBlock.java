@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The header section of a message as raw fields (folding kept byte for byte), so Tern can
@@ -76,11 +77,17 @@ final class HeaderBlock {
         return fields;
     }
 
+    /** A line break inside a field followed by the folding whitespace that continues it. */
+    private static final Pattern FOLD = Pattern.compile("\r?\n[ \t]");
+
     /** The unfolded, trimmed value of a field. */
     String value(Field f) {
         String s = new String(message, f.start(), f.length(), StandardCharsets.UTF_8);
-        int colon = s.indexOf(':');
-        return s.substring(colon + 1).replaceAll("\r?\n[ \t]", " ").trim();
+        String v = s.substring(s.indexOf(':') + 1);
+        int lf = v.indexOf('\n');
+        // only a folded field (a line feed before its last character) needs the pattern
+        if (lf >= 0 && lf < v.length() - 1) v = FOLD.matcher(v).replaceAll(" ");
+        return v.trim();
     }
 
     /** The first value of each header whose lower-cased name starts with {@code prefix}. */
