@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Appends events to a JSON-lines file from one writer thread, so that publishers never wait
  * for the disk. Lines are flushed at least every 200 ms and on close; a busy log writes in batches
- * gathered over {@link #LINGER_NANOS}. Lines are built by {@link EventJson} (Jackson's format).
+ * gathered over {@link #LINGER_NANOS}. Lines are built by {@link EventJson} (Jackson's streaming generator).
  *
  * <p>Each line starts with {@code "seq"}, a number that grows by one per event over the life of
  * the log (it continues after a restart), so consumers can detect gaps and duplicates.
@@ -238,18 +238,9 @@ public final class JsonLinesEventLog implements EventSink {
                         lastSeq = seq;
                         rotate();
                     }
-                    if (lines.line(e, seq + 1)) {
-                        out.write(lines.bytes(), 0, lines.length());
-                        activeBytes += lines.length();
-                    } else {
-                        byte[] json = JSON.writeValueAsBytes(e);
-                        byte[] prefix = ("{\"seq\":" + (seq + 1) + (json.length > 2 ? "," : ""))
-                                .getBytes(StandardCharsets.US_ASCII);
-                        out.write(prefix);
-                        out.write(json, 1, json.length - 1);
-                        out.write('\n');
-                        activeBytes += prefix.length + json.length;
-                    }
+                    lines.line(e, seq + 1);
+                    out.write(lines.bytes(), 0, lines.length());
+                    activeBytes += lines.length();
                     seq++;
                     if (segmentStart < 0) segmentStart = now;
                 }

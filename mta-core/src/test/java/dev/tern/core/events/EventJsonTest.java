@@ -24,9 +24,9 @@ class EventJsonTest {
                 + new String(json, 1, json.length - 1, StandardCharsets.UTF_8) + "\n";
     }
 
-    private static String ownLine(Event e, long seq) {
+    private static String ownLine(Event e, long seq) throws Exception {
         EventJson w = new EventJson();
-        assertThat(w.line(e, seq)).isTrue();
+        w.line(e, seq);
         return new String(w.bytes(), 0, w.length(), StandardCharsets.UTF_8);
     }
 
@@ -77,14 +77,17 @@ class EventJsonTest {
     }
 
     @Test
-    void aLoneSurrogateIsLeftToJackson() {
+    void surrogatesAndReuseAsJackson() throws Exception {
         EventJson w = new EventJson();
-        assertThat(w.line(Event.of(EventType.DELIVERY, "m", "r\ud800x").build(), 1))
-                .isFalse();
-        assertThat(w.line(Event.of(EventType.DELIVERY, "m", "r\udc00").build(), 1))
-                .isFalse();
-        assertThat(w.line(Event.of(EventType.DELIVERY, "m", "r\ud83d\ude00").build(), 1))
-                .isTrue();
+        for (String r : List.of("r\ud800x", "r\udc00", "r\ud83d\ude00", "plain")) {
+            Event e = Event.of(EventType.DELIVERY, "m", r).time(Instant.EPOCH).build();
+            w.line(e, 7);
+            assertThat(new String(w.bytes(), 0, w.length(), StandardCharsets.UTF_8))
+                    .as(
+                            "recipient %s",
+                            r.codePoints().mapToObj(Integer::toHexString).toList())
+                    .isEqualTo(jacksonLine(e, 7));
+        }
     }
 
     @Provide
