@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,15 +27,9 @@ class WalSyncTest {
     @TempDir
     Path dir;
 
-    private final List<Integer> groups = new CopyOnWriteArrayList<>();
-    private final List<Long> syncNanos = new CopyOnWriteArrayList<>();
-    private final SpoolObserver observer = new SpoolObserver() {
-        @Override
-        public void committed(int n, long nanos) {
-            groups.add(n);
-            syncNanos.add(nanos);
-        }
-    };
+    private final CommitRecorder observer = new CommitRecorder();
+    private final List<Integer> groups = observer.groups;
+    private final List<Long> syncNanos = observer.syncNanos;
 
     private interface Body {
         void run(RocksDB db, Committer c, Statistics stats) throws Exception;
