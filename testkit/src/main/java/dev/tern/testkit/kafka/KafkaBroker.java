@@ -126,12 +126,19 @@ public final class KafkaBroker implements AutoCloseable {
         }
     }
 
-    /** A Kafka cluster id: 16 random bytes, URL-safe base64 without padding. */
-    private static String clusterId() {
-        UUID u = UUID.randomUUID();
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16);
-        b.putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits());
-        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
+    /**
+     * A Kafka cluster id: 16 random bytes, URL-safe base64 without padding, never starting with '-'
+     * (`kafka-storage format --cluster-id -x...` takes such an id for an option and fails, one start
+     * in 64; Kafka's own {@code Uuid.randomUuid()} skips those ids too).
+     */
+    static String clusterId() {
+        while (true) {
+            UUID u = UUID.randomUUID();
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16);
+            b.putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits());
+            String id = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
+            if (!id.startsWith("-")) return id;
+        }
     }
 
     private Process java(String mainClass, String... args) throws IOException {
