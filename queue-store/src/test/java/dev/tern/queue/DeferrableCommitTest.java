@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -22,8 +21,6 @@ class DeferrableCommitTest {
     Path dir;
 
     private final CommitRecorder observer = new CommitRecorder();
-    private final List<Integer> groups = observer.groups;
-    private final List<Long> syncNanos = observer.syncNanos;
 
     private interface Body {
         void run(RocksDB db, Committer c) throws Exception;
@@ -56,8 +53,8 @@ class DeferrableCommitTest {
             CompletableFuture<Void> outcome = c.submitDeferrable(put(db, "outcome"));
             CompletableFuture<Void> message = c.submit(true, put(db, "message"));
             CompletableFuture.allOf(outcome, message).get(30, TimeUnit.SECONDS);
-            assertThat(groups).containsExactly(2);
-            assertThat(syncNanos.get(0)).isPositive();
+            assertThat(observer.groups).containsExactly(2);
+            assertThat(observer.syncNanos.get(0)).isPositive();
             assertThat(db.get("outcome".getBytes(StandardCharsets.UTF_8))).isNotNull();
         });
     }
@@ -68,7 +65,7 @@ class DeferrableCommitTest {
         with(TimeUnit.MINUTES.toNanos(10), (db, c) -> {
             c.submit(true, put(db, "a")).get(30, TimeUnit.SECONDS);
             c.submit(false, put(db, "b")).get(30, TimeUnit.SECONDS);
-            assertThat(groups).containsExactly(1, 1);
+            assertThat(observer.groups).containsExactly(1, 1);
         });
     }
 
@@ -76,8 +73,8 @@ class DeferrableCommitTest {
     void aLoneDeferrableWriteIsSyncedAfterTheLinger() throws Exception {
         with(TimeUnit.MILLISECONDS.toNanos(1), (db, c) -> {
             c.submitDeferrable(put(db, "outcome")).get(30, TimeUnit.SECONDS);
-            assertThat(groups).containsExactly(1);
-            assertThat(syncNanos.get(0)).isPositive();
+            assertThat(observer.groups).containsExactly(1);
+            assertThat(observer.syncNanos.get(0)).isPositive();
         });
     }
 
@@ -87,6 +84,6 @@ class DeferrableCommitTest {
         with(TimeUnit.MINUTES.toNanos(10), (db, c) -> outcome[0] = c.submitDeferrable(put(db, "outcome")));
         // close() has returned: the committer thread ended, so the write was synced and completed
         outcome[0].get(30, TimeUnit.SECONDS);
-        assertThat(groups).containsExactly(1);
+        assertThat(observer.groups).containsExactly(1);
     }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -28,8 +27,6 @@ class WalSyncTest {
     Path dir;
 
     private final CommitRecorder observer = new CommitRecorder();
-    private final List<Integer> groups = observer.groups;
-    private final List<Long> syncNanos = observer.syncNanos;
 
     private interface Body {
         void run(RocksDB db, Committer c, Statistics stats) throws Exception;
@@ -84,11 +81,11 @@ class WalSyncTest {
             assertThat(stats.getTickerCount(TickerType.WAL_FILE_SYNCED) - before)
                     .as("one more sync for the second group, however many writes it made")
                     .isEqualTo(2);
-            assertThat(groups).containsExactly(1, 3);
+            assertThat(observer.groups).containsExactly(1, 3);
             assertThat(c.syncWalCalls)
                     .as("no separate syncWal: the last writes synced")
                     .isZero();
-            assertThat(syncNanos).allMatch(n -> n > 0);
+            assertThat(observer.syncNanos).allMatch(n -> n > 0);
         });
     }
 
@@ -109,7 +106,7 @@ class WalSyncTest {
                     .as("the group is synced once")
                     .isEqualTo(1);
             assertThat(c.syncWalCalls).as("by syncWal").isEqualTo(1);
-            assertThat(groups).containsExactly(2);
+            assertThat(observer.groups).containsExactly(2);
         });
     }
 
