@@ -199,6 +199,22 @@ final class InjectionSession implements MessageHandler {
     static final class Injector {
         private static final DateTimeFormatter RFC5322 =
                 DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT);
+        /** The Received date of the last second formatted (one formatting per second, not per message). */
+        private volatile ReceivedDate receivedDate = new ReceivedDate(Long.MIN_VALUE, "");
+
+        private record ReceivedDate(long epochSecond, String text) {}
+
+        /** {@code now} as the Received header's date (RFC 5322, UTC, whole seconds). */
+        private String receivedDate(Instant now) {
+            ReceivedDate d = receivedDate;
+            long second = now.getEpochSecond();
+            if (d.epochSecond() != second) {
+                d = new ReceivedDate(second, RFC5322.format(OffsetDateTime.ofInstant(now, ZoneOffset.UTC)));
+                receivedDate = d;
+            }
+            return d.text();
+        }
+
         private final Spool spool;
         private final EventBus events;
         private final InjectionPolicy policy;
@@ -614,7 +630,7 @@ final class InjectionSession implements MessageHandler {
                                 + "])\r\n"
                                 + "\tby " + hostname + " (Tern) with ESMTP" + (tls ? "S" : "")
                                 + (user != null ? "A" : "") + " id " + gid + ";\r\n"
-                                + "\t" + RFC5322.format(OffsetDateTime.ofInstant(now, ZoneOffset.UTC)) + "\r\n";
+                                + "\t" + receivedDate(now) + "\r\n";
                 String idHeader = feedback != null && feedback.ternIdHeader()
                         ? "X-Tern-Id: " + feedback.verp().ternId(gid, groups.get(g)) + "\r\n"
                         : "";
