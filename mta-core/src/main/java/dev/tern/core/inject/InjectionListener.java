@@ -209,10 +209,8 @@ public final class InjectionListener implements AutoCloseable {
                 if (command instanceof org.subethamail.smtp.server.Session s) {
                     if (implicitTls && !guard.handshake(s.getSocket())) s.quit();
                     else EnhancedReplies.install(s);
-                    if (!Boolean.getBoolean("tern.exp.libloop")) {
-                        CommandLoop.run(s); // the library's loop, reading command lines from Tern's buffer
-                        return;
-                    }
+                    CommandLoop.run(s); // the library's loop, reading command lines from Tern's buffer
+                    return;
                 }
                 command.run();
             });

@@ -199,6 +199,8 @@ final class InjectionSession implements MessageHandler {
     static final class Injector {
         private static final DateTimeFormatter RFC5322 =
                 DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT);
+        /** The waits for durability, 60 s at most each. */
+        private final SpoolWaits spoolWaits = new SpoolWaits(60, TimeUnit.SECONDS, System::nanoTime);
         /** The Received date of the last second formatted (one formatting per second, not per message). */
         private volatile ReceivedDate receivedDate = new ReceivedDate(Long.MIN_VALUE, "");
 
@@ -838,8 +840,10 @@ final class InjectionSession implements MessageHandler {
             try {
                 // a VERP split stores several messages; if one fails after others were stored, those are
                 // delivered and the client's retry may duplicate them (only on spool failure)
-                CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new))
-                        .get(60, TimeUnit.SECONDS);
+                spoolWaits.await(
+                        writes.size() == 1
+                                ? writes.get(0)
+                                : CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)));
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof SpoolFullException) {
                     log.warn(
