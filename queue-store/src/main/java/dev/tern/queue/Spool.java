@@ -95,10 +95,14 @@ public final class Spool implements AutoCloseable {
     /** A leased entry's message: its stored body bytes, its entry count when stored, whether it has a tail file. */
     private record Lease(long storedBodyBytes, int entries, boolean tail) {}
 
+    /** Bodies just stored, for delivery's first open without a read (a shortcut: RocksDB stays the truth). */
+    private final BodyCache bodyCache;
+
     private volatile boolean closed;
 
     private Spool(SpoolSettings settings, SpoolDb sdb, long lingerNanos) throws RocksDBException {
         this.sdb = sdb;
+        this.bodyCache = new BodyCache(settings.bodyCacheBytes());
         messages.set(readStat(STAT_MESSAGES));
         entryCount.set(readStat(STAT_ENTRIES));
         bodyBytes.set(readStat(STAT_BODY_BYTES));
@@ -269,7 +273,11 @@ public final class Spool implements AutoCloseable {
      * Stores a new message: its body and one entry per destination domain, in one atomic
      * write batch. The future completes when durable, or exceptionally with
      * {@link SpoolFullException} (disk floor) or {@link SpoolException} (for example a message
-     * id that is already spooled). {@code body} must not be modified until the future completes.
+     * id that is already spooled).
+     *
+     * <p>The spool takes {@code body} over: it may keep the array in memory and hand it to
+     * delivery ({@link #openBody(QueueEntry)}) instead of reading the stored copy, so the caller
+     * must not modify it after this call (pass a copy of an array that will be reused).
      *
      * @throws IllegalArgumentException if there are no entries, an entry belongs to another
      *     message, or a domain appears twice
@@ -346,7 +354,11 @@ public final class Spool implements AutoCloseable {
             }
             g.touch(id);
             g.count(1, eks.length, stored);
-            g.afterWrite(() -> floor.inserted(firstKey));
+            g.afterWrite(() -> {
+                // kept before the schedule floor moves, so a scan that leases it finds it kept
+                if (tk == null) bodyCache.put(id, body);
+                floor.inserted(firstKey);
+            });
             return null;
         });
         if (link == null) return f;
@@ -459,6 +471,7 @@ public final class Spool implements AutoCloseable {
         String id = entry.messageId();
         EntryKey key = new EntryKey(id, entry.domain());
         return committer.submitDeferrable(g -> {
+            bodyCache.remove(id); // deferred: the next attempt, maybe much later, reads the spool
             // a lease known in memory: the entry exists (a lease ends only with its entry's update,
             // completion or release, all on this thread), so nothing needs to be read
             boolean leased = leaseInfo.remove(key) != null;
@@ -517,6 +530,7 @@ public final class Spool implements AutoCloseable {
                 b.delete(sdb.leases, ek);
                 b.delete(sdb.entries, ek);
                 if (last) {
+                    bodyCache.remove(id);
                     dMessages = -1;
                     dBytes = -lease.storedBodyBytes();
                     b.delete(sdb.bodies, mk);
@@ -539,6 +553,7 @@ public final class Spool implements AutoCloseable {
                                 Keys.schedule(RecordCodec.decodeEntry(old).nextAttemptAt(), ek));
                     b.delete(sdb.entries, ek);
                     if (!hasOtherEntry(prefix, ek)) {
+                        bodyCache.remove(id);
                         byte[] env = sdb.db.get(sdb.envelopes, mk);
                         if (env != null) {
                             dMessages = -1;
@@ -584,6 +599,7 @@ public final class Spool implements AutoCloseable {
         EntryKey key = new EntryKey(id, entry.domain());
         join(committer.submit(false, g -> {
             leaseInfo.remove(key);
+            bodyCache.remove(id);
             g.flushIfTouched(id);
             byte[] lease = sdb.db.get(sdb.leases, ek);
             if (lease == null) return null;
@@ -637,11 +653,20 @@ public final class Spool implements AutoCloseable {
 
     /**
      * The stored body of a queue entry's message, as {@link #openBody(String)}; for an entry leased by
-     * {@link #due} whose message has no tail file it reads the head only (one read, not two).
+     * {@link #due} whose message has no tail file it reads the head only (one read, not two), and
+     * none at all while the body stored moments before is still kept in memory (up to
+     * {@link SpoolSettings#bodyCacheBytes()}; the first open of a one-entry message takes it out,
+     * as do a deferral ({@link #update}), a release and the message's completion). The returned
+     * head may be the array given to {@link #store}: read it, never modify it.
      */
     public Optional<StoredBody> openBody(QueueEntry entry) {
         Lease lease = leaseInfo.get(new EntryKey(entry.messageId(), entry.domain()));
         if (lease == null || lease.tail()) return openBody(entry.messageId());
+        byte[] kept = lease.entries() == 1 ? bodyCache.take(entry.messageId()) : bodyCache.get(entry.messageId());
+        if (kept != null) {
+            if (closed) throw new SpoolException("spool is closed");
+            return Optional.of(new StoredBody(kept, null, 0, false));
+        }
         byte[] mk = Keys.message(entry.messageId());
         return read(() -> {
             byte[] head = sdb.db.get(sdb.bodies, mk);
@@ -711,6 +736,11 @@ public final class Spool implements AutoCloseable {
     /** Entries that were in flight at the last stop and were made due again on open. */
     public long recoveredCount() {
         return recovered;
+    }
+
+    /** Bytes of just-stored bodies kept in memory now (at most {@link SpoolSettings#bodyCacheBytes()}). */
+    public long bodyCacheBytes() {
+        return bodyCache.bytes();
     }
 
     public SpoolStats stats() {

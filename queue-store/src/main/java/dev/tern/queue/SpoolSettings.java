@@ -12,28 +12,50 @@ import java.nio.file.Path;
  *                        holding {@code directory} has less free space than this
  * @param tuning          RocksDB tuning
  * @param observer        receives metrics hooks (commit batch sizes, sync latency)
+ * @param bodyCacheBytes  most bytes of just-stored bodies kept in memory for delivery's first
+ *                        open of them (a read shortcut; 0 keeps none)
  */
 public record SpoolSettings(
-        Path directory, boolean syncWrites, long minFreeDiskBytes, Tuning tuning, SpoolObserver observer) {
+        Path directory,
+        boolean syncWrites,
+        long minFreeDiskBytes,
+        Tuning tuning,
+        SpoolObserver observer,
+        long bodyCacheBytes) {
+
+    /** Default of {@link #bodyCacheBytes()}: 16 MiB (config {@code spool.body_cache}). */
+    public static final long DEFAULT_BODY_CACHE_BYTES = 16L << 20;
 
     public SpoolSettings {
         if (tuning == null) tuning = Tuning.defaults();
         if (observer == null) observer = SpoolObserver.NONE;
+        if (bodyCacheBytes < 0) throw new IllegalArgumentException("bodyCacheBytes < 0: " + bodyCacheBytes);
     }
 
-    /** Synced writes, 512 MiB disk floor, default tuning, no observer. */
+    /** As the canonical constructor with the default body cache. */
+    public SpoolSettings(
+            Path directory, boolean syncWrites, long minFreeDiskBytes, Tuning tuning, SpoolObserver observer) {
+        this(directory, syncWrites, minFreeDiskBytes, tuning, observer, DEFAULT_BODY_CACHE_BYTES);
+    }
+
+    /** Synced writes, 512 MiB disk floor, default tuning, no observer, default body cache. */
     public static SpoolSettings defaults(Path directory) {
         return new SpoolSettings(directory, true, 512L << 20, Tuning.defaults(), SpoolObserver.NONE);
     }
 
     /** The same settings with another disk floor (0 disables the check). */
     public SpoolSettings withMinFreeDiskBytes(long bytes) {
-        return new SpoolSettings(directory, syncWrites, bytes, tuning, observer);
+        return new SpoolSettings(directory, syncWrites, bytes, tuning, observer, bodyCacheBytes);
     }
 
     /** The same settings with another observer. */
     public SpoolSettings withObserver(SpoolObserver newObserver) {
-        return new SpoolSettings(directory, syncWrites, minFreeDiskBytes, tuning, newObserver);
+        return new SpoolSettings(directory, syncWrites, minFreeDiskBytes, tuning, newObserver, bodyCacheBytes);
+    }
+
+    /** The same settings with another body cache size (0 keeps no bodies in memory). */
+    public SpoolSettings withBodyCacheBytes(long bytes) {
+        return new SpoolSettings(directory, syncWrites, minFreeDiskBytes, tuning, observer, bytes);
     }
 
     /**

@@ -83,15 +83,24 @@ public record TernConfig(
      * @param sync           sync the WAL before acknowledging (false loses acknowledged mail on power loss)
      * @param minFreeDisk    refuse new mail (452 4.3.1) when free disk space falls below this
      * @param rocksdb        RocksDB tuning
+     * @param bodyCache      most bytes of just-stored bodies kept in memory for their delivery
+     *                       (a read shortcut; 0 keeps none)
      */
-    public record Spool(Path directory, boolean sync, DataSize minFreeDisk, RocksDb rocksdb) implements Validated {
+    public record Spool(Path directory, boolean sync, DataSize minFreeDisk, RocksDb rocksdb, DataSize bodyCache)
+            implements Validated {
         static Spool defaults() {
-            return new Spool(Path.of("data/spool"), true, DataSize.ofMebibytes(512), RocksDb.defaults());
+            return new Spool(
+                    Path.of("data/spool"),
+                    true,
+                    DataSize.ofMebibytes(512),
+                    RocksDb.defaults(),
+                    DataSize.ofMebibytes(16)); // SpoolSettings.DEFAULT_BODY_CACHE_BYTES
         }
 
         @Override
         public void validate(Problems p) {
             p.min(minFreeDisk.bytes(), 0, "min_free_disk");
+            p.min(bodyCache.bytes(), 0, "body_cache");
         }
     }
 

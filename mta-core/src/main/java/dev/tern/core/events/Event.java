@@ -252,10 +252,13 @@ public record Event(
         /** The Message-ID header and meta values kept in a spooled message's envelope attributes. */
         public Builder fromAttributes(java.util.Map<String, String> attributes) {
             headerMessageId(attributes.get(MESSAGE_ID_ATTRIBUTE));
-            java.util.Map<String, String> m = new java.util.TreeMap<>();
-            attributes.forEach((k, v) -> {
-                if (k.startsWith(META_PREFIX)) m.put(k.substring(META_PREFIX.length()), v);
-            });
+            java.util.Map<String, String> m = null; // most messages have no meta values: no map
+            for (var a : attributes.entrySet()) {
+                String k = a.getKey();
+                if (!k.startsWith(META_PREFIX)) continue;
+                if (m == null) m = new java.util.TreeMap<>();
+                m.put(k.substring(META_PREFIX.length()), a.getValue());
+            }
             return meta(m);
         }
 

@@ -44,6 +44,7 @@ public final class SuppressionPolicy {
     private final Duration confirmAfter;
     private final FeedbackStore store;
     private final Clock clock;
+    private final java.util.concurrent.atomic.LongAdder lookups = new java.util.concurrent.atomic.LongAdder();
 
     /** What a hard bounce did to its recipient. */
     public enum Outcome {
@@ -137,8 +138,33 @@ public final class SuppressionPolicy {
     /** The entry that suppresses {@code address} for {@code tenant}: the tenant's own list first, then the global one. */
     public Optional<Suppression> find(String tenant, String address) {
         String t = tenant == null ? "" : tenant;
-        Optional<Suppression> s = t.isEmpty() ? Optional.empty() : spool.suppression(t, address);
-        return s.isPresent() ? s : spool.suppression("", address);
+        Optional<Suppression> s = t.isEmpty() ? Optional.empty() : lookUp(t, address);
+        return s.isPresent() ? s : lookUp("", address);
+    }
+
+    /**
+     * As {@link #find} for a recipient that {@link #find} already found clear earlier in the same mail
+     * transaction (at RCPT) for {@code checkedTenant} ("" for the global list only; null: not
+     * checked): only the lists that check did not cover are read, so {@code tenant} equal to
+     * {@code checkedTenant}, or empty, reads nothing. An entry added between RCPT and the end of DATA
+     * then applies from the next transaction on, as it does for a recipient refused at RCPT.
+     */
+    public Optional<Suppression> findAfterRcpt(String tenant, String address, String checkedTenant) {
+        if (checkedTenant == null) return find(tenant, address);
+        String t = tenant == null ? "" : tenant;
+        // find(checkedTenant, ...) read the global list and checkedTenant's own
+        if (t.isEmpty() || t.equals(checkedTenant)) return Optional.empty();
+        return lookUp(t, address);
+    }
+
+    private Optional<Suppression> lookUp(String tenant, String address) {
+        lookups.increment();
+        return spool.suppression(tenant, address);
+    }
+
+    /** Reads of the suppression list made by {@link #find} and {@link #findAfterRcpt} so far (tests). */
+    long lookups() {
+        return lookups.sum();
     }
 
     /** Adds {@code address} to the tenant's list (durable when the future completes). */

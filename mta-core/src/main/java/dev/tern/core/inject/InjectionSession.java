@@ -58,6 +58,7 @@ final class InjectionSession implements MessageHandler {
     private boolean relayAllowed;
     private AuthUser user; // authenticated with AUTH, or null
     private String knownTenant; // the tenant the message must have, known before DATA, or null
+    private String rcptChecked; // every recipient was found clear at RCPT for this tenant ("": global list), or null
     private final List<String> recipients = new ArrayList<>();
     private final List<String> feedbackRecipients = new ArrayList<>(); // bounce/FBL mail, consumed not delivered
 
@@ -96,9 +97,12 @@ final class InjectionSession implements MessageHandler {
         if (!relayAllowed) throw relayDenied();
         if (!feedbackRecipients.isEmpty())
             throw new RejectException(452, "4.5.3 Send mail for <" + r + "> in a transaction of its own");
-        injector.refuseIfSuppressed(r, returnPath, client == null ? "unknown" : client.getHostAddress(), knownTenant);
+        boolean checked = injector.refuseIfSuppressed(
+                r, returnPath, client == null ? "unknown" : client.getHostAddress(), knownTenant);
         // rates count recipients (stored copies), not transactions
         if (user != null && !injector.policy().takeRecipient(user)) throw overRate();
+        if (recipients.isEmpty()) rcptChecked = checked ? (knownTenant == null ? "" : knownTenant) : null;
+        else if (!checked) rcptChecked = null;
         recipients.add(r);
     }
 
@@ -187,7 +191,8 @@ final class InjectionSession implements MessageHandler {
                 client,
                 context.getHelo().orElse(""),
                 user,
-                tls());
+                tls(),
+                rcptChecked);
         injector.metrics.injected(System.nanoTime() - start);
         return reply;
     }
@@ -320,8 +325,8 @@ final class InjectionSession implements MessageHandler {
          * RCPT-time check against the global suppression list (tenant ""; a tenant's own list is
          * checked after DATA, once X-Tern-Tenant is known). Only in refuse mode.
          */
-        void refuseIfSuppressed(String rcpt, String sender, String client) throws RejectException {
-            refuseIfSuppressed(rcpt, sender, client, null);
+        boolean refuseIfSuppressed(String rcpt, String sender, String client) throws RejectException {
+            return refuseIfSuppressed(rcpt, sender, client, null);
         }
 
         /**
@@ -340,10 +345,11 @@ final class InjectionSession implements MessageHandler {
 
         /**
          * As {@link #refuseIfSuppressed(String, String, String)} with the tenant's own list too when the
-         * tenant is known before DATA ({@code tenant} non-null).
+         * tenant is known before DATA ({@code tenant} non-null). Returns whether the lists were
+         * looked up (refuse mode), so the check after DATA can skip what this one covered.
          */
-        void refuseIfSuppressed(String rcpt, String sender, String client, String tenant) throws RejectException {
-            if (feedback == null || !feedback.suppression().refuses()) return;
+        boolean refuseIfSuppressed(String rcpt, String sender, String client, String tenant) throws RejectException {
+            if (feedback == null || !feedback.suppression().refuses()) return false;
             Optional<Suppression> s;
             try {
                 s = feedback.suppression().find(tenant == null ? "" : tenant, rcpt);
@@ -363,6 +369,7 @@ final class InjectionSession implements MessageHandler {
                         .build());
                 throw new RejectException(550, SuppressionPolicy.refusal(rcpt, s.get()));
             }
+            return true;
         }
 
         /** Consumes returned mail (async bounce or complaint) addressed to bounce/FBL domains. */
@@ -398,7 +405,8 @@ final class InjectionSession implements MessageHandler {
 
         /**
          * Spools the message {@code raw[0, length)} (its header section only when {@code tail}
-         * holds the rest); returns the text of the 250 reply.
+         * holds the rest); returns the text of the 250 reply. {@code rcptChecked}: every recipient was
+         * found clear of suppression at RCPT for this tenant ("" for the global list only), or null.
          */
         String accept(
                 String returnPath,
@@ -409,7 +417,8 @@ final class InjectionSession implements MessageHandler {
                 InetAddress client,
                 String helo,
                 AuthUser user,
-                boolean tls)
+                boolean tls,
+                String rcptChecked)
                 throws RejectException {
             if (length > 0 && (raw[0] == ' ' || raw[0] == '\t')) {
                 // a leading continuation line would fold into the Received and DKIM-Signature fields put on top
@@ -473,13 +482,14 @@ final class InjectionSession implements MessageHandler {
                         "4.7.1 Campaign '" + Replies.excerpt(campaign) + "' is paused (" + paused.get()
                                 + "); try again later");
             }
-            // the tenant's own suppression list (and, in report mode, the global one) is known only now
+            // the tenant's own suppression list (and, in report mode, the global one) is known only now;
+            // the lists the RCPT-time check read are not read again
             Map<String, Suppression> suppressed = new LinkedHashMap<>();
             List<String> deliverTo = new ArrayList<>();
             for (String r : recipients) {
                 Optional<Suppression> s = feedback == null
                         ? Optional.empty()
-                        : feedback.suppression().find(tenant, r);
+                        : feedback.suppression().findAfterRcpt(tenant, r, rcptChecked);
                 if (s.isPresent()) suppressed.put(r, s.get());
                 else deliverTo.add(r);
             }

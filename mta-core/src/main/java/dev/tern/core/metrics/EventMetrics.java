@@ -49,6 +49,9 @@ public final class EventMetrics implements EventSink {
     private final TagLimiter sites = new TagLimiter(MAX_TAG_VALUES);
     private final Map<Key, Counter[]> counters = new ConcurrentHashMap<>();
     private final Map<String, Counter> siteDeferrals = new ConcurrentHashMap<>();
+    /** By event type: the counters of an event without tenant and pool (null for failure types). */
+    private final Counter[][] untagged = new Counter[EventType.values().length][];
+
     private final Timer deliveryLatency;
     /**
      * Reception times of recent messages, from their reception events (which the bus publishes
@@ -65,13 +68,23 @@ public final class EventMetrics implements EventSink {
     /** Slots of the reception-time memory, a power of two (older messages are looked up in the spool). */
     static final int MAX_RECENT_RECEPTIONS = 65_536;
 
-    /** A 64-bit FNV-1a hash of a message id, never 0 (0 marks an empty slot). */
+    /**
+     * A 64-bit hash of a message id, never 0 (0 marks an empty slot): FNV-1a over the even and the
+     * odd characters in two independent lanes (twice the speed of one chain of multiplications),
+     * then mixed.
+     */
     static long idHash(String messageId) {
-        long h = 0xcbf29ce484222325L;
-        for (int i = 0; i < messageId.length(); i++) {
-            h ^= messageId.charAt(i);
-            h *= 0x100000001b3L;
+        int n = messageId.length();
+        long a = 0xcbf29ce484222325L;
+        long b = 0x84222325cbf29ce4L ^ n;
+        int i = 0;
+        for (; i + 1 < n; i += 2) {
+            a = (a ^ messageId.charAt(i)) * 0x100000001b3L;
+            b = (b ^ messageId.charAt(i + 1)) * 0x100000001b3L;
         }
+        if (i < n) a = (a ^ messageId.charAt(i)) * 0x100000001b3L;
+        long h = (a ^ Long.rotateLeft(b, 31)) * 0x9e3779b97f4a7c15L;
+        h ^= h >>> 29;
         return h == 0 ? 1 : h;
     }
 
@@ -114,18 +127,26 @@ public final class EventMetrics implements EventSink {
                 .maximumExpectedValue(Duration.ofDays(3))
                 .register(registry);
         // Every series exists from the start (at zero), so rates and dashboards work before traffic.
-        for (EventType t : EventType.values())
-            counter(new Key(t, TagLimiter.NONE, TagLimiter.NONE, failure(t) ? "other" : null));
+        for (EventType t : EventType.values()) {
+            Counter[] c = counter(new Key(t, TagLimiter.NONE, TagLimiter.NONE, failure(t) ? "other" : null));
+            if (!failure(t)) untagged[t.ordinal()] = c; // failures are counted by reason class too
+        }
     }
 
     @Override
     public void accept(Event e) {
         EventType type = e.kind();
-        String reasonClass = null;
-        if (failure(type))
-            reasonClass = e.bounceClass() != null && CLASSES.contains(e.bounceClass()) ? e.bounceClass() : "other";
-        for (Counter c : counter(new Key(type, tenants.apply(e.tenant()), pools.apply(e.pool()), reasonClass)))
-            c.increment();
+        Counter[] plain = untagged[type.ordinal()];
+        Counter[] cs;
+        if (plain != null && TagLimiter.isNone(e.tenant()) && TagLimiter.isNone(e.pool())) {
+            cs = plain; // the usual case without tenant and pool: no key, no map lookup
+        } else {
+            String reasonClass = null;
+            if (failure(type))
+                reasonClass = e.bounceClass() != null && CLASSES.contains(e.bounceClass()) ? e.bounceClass() : "other";
+            cs = counter(new Key(type, tenants.apply(e.tenant()), pools.apply(e.pool()), reasonClass));
+        }
+        for (Counter c : cs) c.increment();
         if (type == EventType.TRANSIENT_FAILURE && e.site() != null && !e.site().isEmpty()) {
             siteDeferrals
                     .computeIfAbsent(

@@ -22,9 +22,14 @@ public final class TagLimiter {
         this.max = max;
     }
 
+    /** Whether {@code value} is no value: {@link #apply} makes it {@value #NONE}. */
+    public static boolean isNone(String value) {
+        return value == null || value.isBlank();
+    }
+
     /** The tag value to use for {@code value}. */
     public String apply(String value) {
-        if (value == null || value.isBlank()) return NONE;
+        if (isNone(value)) return NONE;
         String v = value.length() > MAX_LENGTH ? value.substring(0, MAX_LENGTH) : value;
         v = v.toLowerCase(Locale.ROOT);
         if (seen.contains(v)) return v;

@@ -90,7 +90,8 @@ public final class TernServer implements AutoCloseable {
                                     rc.blockCache().bytes(),
                                     rc.blobMinSize().bytes(),
                                     rc.backgroundJobs()),
-                            pathMetrics)));
+                            pathMetrics,
+                            sc.bodyCache().bytes())));
             if (spool.recoveredCount() > 0)
                 log.info("recovered {} queue entries that were in flight at the last stop", spool.recoveredCount());
             TernConfig.Events ec = config.events();

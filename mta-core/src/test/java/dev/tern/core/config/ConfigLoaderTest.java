@@ -122,6 +122,27 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void spoolBodyCacheIsASizeOfAtLeastZero() {
+        assertThat(ConfigLoader.parse("", "t").spool().bodyCache().bytes()).isEqualTo(16L << 20);
+        assertThat(ConfigLoader.parse("spool: { body_cache: 0 }\n", "t")
+                        .spool()
+                        .bodyCache()
+                        .bytes())
+                .isZero();
+        assertThat(ConfigLoader.parse("spool: { body_cache: 4MiB }\n", "t")
+                        .spool()
+                        .bodyCache()
+                        .bytes())
+                .isEqualTo(4L << 20);
+        assertThatThrownBy(() -> ConfigLoader.parse("spool: { body_cache: -1 }\n", "t"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("spool.body_cache: must be >= 0");
+        assertThatThrownBy(() -> ConfigLoader.parse("spool: { body_cache: lots }\n", "t"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("spool.body_cache");
+    }
+
+    @Test
     void idleConnectionTimeoutIsBounded() {
         assertThat(ConfigLoader.parse("delivery: { idle_connection_timeout: 0s }\n", "t")
                         .delivery()

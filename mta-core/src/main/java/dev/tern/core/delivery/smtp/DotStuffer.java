@@ -2,8 +2,6 @@ package dev.tern.core.delivery.smtp;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.CompositeByteBuf;
-import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -11,9 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Turns a message into the DATA byte stream in chunks of about {@value #CHUNK} bytes, without copying
- * the message: each chunk is a composite of slices wrapping the message array. A '.' at the start of a
- * line (after LF, or at offset 0) is doubled by letting two slices overlap on it. The stream ends with
+ * Turns a message into the DATA byte stream in chunks of about {@value #CHUNK} bytes, each one direct
+ * buffer (the one copy the socket write needs). A '.' at the start of a line (after LF, or at offset
+ * 0) is doubled by copying the slices before and from it so that they overlap on it. The stream ends with
  * CRLF "." CRLF (the first CRLF added only when the message does not end with one).
  *
  * <p>A message with a tail file (a large body in the spool) continues after the array with the
@@ -61,14 +59,16 @@ final class DotStuffer implements AutoCloseable {
     /** The next chunk; the last one carries the terminating ".". */
     ByteBuf next() {
         if (finished) throw new IllegalStateException("no more chunks");
-        CompositeByteBuf chunk = alloc.compositeBuffer(64);
+        // one direct buffer: the socket write needs direct memory (Netty copies a heap buffer, or a
+        // composite of heap slices, into one before it writes), so the copy is made here, once
+        ByteBuf chunk = alloc.directBuffer((int) Math.min(CHUNK, remainingGuess()) + CRLF_DOT_CRLF.length + 1);
         int size = 0;
         try {
             while (size < CHUNK && (position < length || nextSegment())) {
                 int limit = Math.min(length, position + (CHUNK - size));
                 int dot = findLineStartDot(Math.max(position, scanFrom), limit);
                 int end = dot < 0 ? limit : dot + 1;
-                chunk.addComponent(true, Unpooled.wrappedBuffer(message, position, end - position));
+                chunk.writeBytes(message, position, end - position);
                 size += end - position;
                 if (dot < 0) {
                     position = end;
@@ -77,7 +77,6 @@ final class DotStuffer implements AutoCloseable {
                     position = dot; // the dot is emitted again at the start of the next slice
                     scanFrom = dot + 1;
                 }
-                if (chunk.numComponents() >= 60) break;
             }
         } catch (UncheckedIOException e) {
             chunk.release();
@@ -85,11 +84,16 @@ final class DotStuffer implements AutoCloseable {
         }
         if (position >= length && tailDone) {
             boolean endsWithCrlf = lastByte(1) == '\r' && lastByte(0) == '\n';
-            chunk.addComponent(true, Unpooled.wrappedBuffer(endsWithCrlf || total == 0 ? DOT_CRLF : CRLF_DOT_CRLF));
+            chunk.writeBytes(endsWithCrlf || total == 0 ? DOT_CRLF : CRLF_DOT_CRLF);
             finished = true;
             close();
         }
         return chunk;
+    }
+
+    /** Bytes left in the current segment, or a whole chunk when a tail follows. */
+    private long remainingGuess() {
+        return tailDone ? length - position : CHUNK;
     }
 
     /** The byte {@code back} places before the end of what was read so far. */

@@ -2,6 +2,7 @@ package dev.tern.core.delivery.smtp;
 
 import dev.tern.core.delivery.smtp.SmtpException.Phase;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -11,7 +12,6 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -89,6 +89,10 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
     private CompletableFuture<Void> quitFuture;
     private DotStuffer body;
     private boolean writingBody;
+    /** Commands appended by {@link #command} and not yet written, or null. */
+    private ByteBuf pending;
+
+    private static final short CRLF = ('\r' << 8) | '\n';
 
     SmtpClientHandler(
             SmtpClient client,
@@ -188,7 +192,7 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
     private void sendEhlo() {
         state = Phase.EHLO;
         command("EHLO " + ehloName, Phase.EHLO, this::onEhlo);
-        ctx.flush();
+        flush();
     }
 
     private void onEhlo(SmtpReply r) {
@@ -198,7 +202,7 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
         } else if (r.permanentFailure()) {
             state = Phase.HELO;
             command("HELO " + ehloName, Phase.HELO, this::onHelo);
-            ctx.flush();
+            flush();
         } else {
             fail(SmtpException.ofReply(Phase.EHLO, r, remote + " refused EHLO"));
         }
@@ -235,7 +239,7 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
             }
             state = Phase.STARTTLS;
             command("STARTTLS", Phase.STARTTLS, this::onStartTls);
-            ctx.flush();
+            flush();
         } else if (!tls && policy.requiresTls()) {
             fail(SmtpException.ofTlsPolicy(
                     Phase.STARTTLS,
@@ -261,7 +265,7 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
             cancelTimer();
             ctx.close();
         });
-        ctx.flush();
+        flush();
     }
 
     private void onStartTls(SmtpReply r) {
@@ -367,7 +371,7 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
                 else if (!pipelined) sendMail();
             });
             if (!pipelined) {
-                ctx.flush();
+                flush();
                 return;
             }
         }
@@ -393,7 +397,7 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
             for (int i = 0; i < t.recipients().size(); i++) command(rcpt(i), Phase.RCPT, this::onRcpt);
             command("DATA", Phase.DATA, this::onData);
         }
-        ctx.flush();
+        flush();
     }
 
     private String rcpt(int i) {
@@ -406,7 +410,7 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
         if (r.positive()) {
             state = Phase.RCPT;
             command(rcpt(0), Phase.RCPT, this::onRcpt);
-            ctx.flush();
+            flush();
         } else {
             finishTransaction(null, false);
         }
@@ -427,7 +431,7 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
             finishTransaction(null, true);
             return;
         }
-        ctx.flush();
+        flush();
     }
 
     private void onData(SmtpReply r) {
@@ -440,7 +444,7 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
             // a server that accepts DATA without recipients: end the empty message at once and ignore it
             state = Phase.DATA_END;
             command(".", Phase.DATA_END, end -> finishTransaction(null, open && end.code() / 100 != 2));
-            ctx.flush();
+            flush();
             return;
         }
         state = Phase.DATA_BLOCK;
@@ -454,6 +458,7 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
 
     /** Writes body chunks while the channel is writable; resumes on writability changes. */
     private void writeBody() {
+        writePending(); // none expected: every command is flushed where it is appended
         while (writingBody && body.hasNext() && ctx.channel().isWritable()) {
             ByteBuf chunk;
             try {
@@ -466,7 +471,7 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
             ChannelFuture f = ctx.write(chunk);
             f.addListener(done -> chunkWritten(done, last));
         }
-        ctx.flush();
+        flush();
     }
 
     private void chunkWritten(Future<?> done, boolean last) {
@@ -519,7 +524,7 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
             ctx.close();
             future.complete(null);
         });
-        ctx.flush();
+        flush();
     }
 
     void close() {
@@ -532,6 +537,10 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
         cancelTimer();
         expected.clear();
         writingBody = false;
+        if (pending != null) {
+            pending.release();
+            pending = null;
+        }
         if (body != null) body.close();
         body = null;
         log.debug("SMTP connection to {} failed: {}", remote, e.getMessage());
@@ -548,9 +557,30 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
 
     // ---- plumbing ---------------------------------------------------------------------------------
 
+    /**
+     * Appends a command line to the commands not yet written (a pipelined group becomes one buffer:
+     * one {@code write}, not a {@code writev} of one buffer per command) and expects its reply.
+     */
     private void command(String line, Phase phase, Consumer<SmtpReply> then) {
-        ctx.write(ctx.alloc().buffer(line.length() + 2).writeBytes((line + "\r\n").getBytes(StandardCharsets.UTF_8)));
+        ByteBuf out = pending;
+        if (out == null) pending = out = ctx.alloc().buffer(Math.max(128, line.length() + 2));
+        ByteBufUtil.writeUtf8(out, line);
+        out.writeShort(CRLF);
         expect(phase, then);
+    }
+
+    /** Writes the commands appended since the last flush, then flushes the channel. */
+    private void flush() {
+        writePending();
+        ctx.flush();
+    }
+
+    private void writePending() {
+        ByteBuf out = pending;
+        if (out != null) {
+            pending = null;
+            ctx.write(out);
+        }
     }
 
     private void expect(Phase phase, Consumer<SmtpReply> then) {

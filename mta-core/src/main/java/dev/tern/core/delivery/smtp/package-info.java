@@ -35,7 +35,7 @@
  *  IDLE ──quit()──▶ QUIT ──reply / close / timeout──▶ closed
  * </pre>
  * Every command written pushes an expectation (phase + continuation) onto a FIFO; each reply pops the
- * head. With PIPELINING offered, [RSET,] MAIL, all RCPTs and DATA are written and flushed at once (RFC
+ * head. With PIPELINING offered, [RSET,] MAIL, all RCPTs and DATA go out in one buffer and one write (RFC
  * 2920) and the replies are matched in order; without it each command is written after the previous
  * reply. A timer per phase (RFC 5321 4.5.3.2 values from {@link
  * dev.tern.core.delivery.smtp.SmtpClientSettings}) runs for the oldest outstanding command; while the
@@ -56,7 +56,7 @@
  * <li>A transaction that ends after its final reply needs no RSET; one that stopped after MAIL was
  *     accepted (no recipient accepted, DATA refused) gets RSET before the next transaction.</li>
  * <li>The body is written from the caller's array through {@code DotStuffer}
- *     (zero-copy slices, 64 KiB chunks, dots at line starts doubled, CRLF.CRLF end added) while the
+ *     (64 KiB direct-buffer chunks, dots at line starts doubled, CRLF.CRLF end added) while the
  *     channel is writable, resuming when it becomes writable again.</li>
  * </ul>
  */
