@@ -56,8 +56,8 @@ final class EnhancedReplies extends FilterOutputStream {
             READER.set(session, new CRLFTerminatedReader(input));
             WRITER.set(
                     session,
-                    new PrintWriter(new ReplyWriter(new EnhancedReplies(
-                            new ReplyBatcher(session, session.getSocket().getOutputStream())))));
+                    new PrintWriter(new EnhancedReplies(
+                            new ReplyBatcher(session, session.getSocket().getOutputStream()))));
         } catch (IOException | IllegalAccessException e) {
             // the connection is already gone: nothing will be written
         }
