@@ -77,12 +77,11 @@ tern_start() {
     v=$("$java" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/{print $2; exit}')
     [ "${v%%.*}" -ge 21 ] 2> /dev/null ||
         die "Tern needs Java >= 21 but '$java' is ${v:-unknown}: set JAVA_HOME (bin/tern bench ... does)"
-    # bin/tern's collector unless TERN_JAVA_OPTS names another (two collectors stop the JVM)
-    local gc=-XX:+UseG1GC
-    [[ "${TERN_JAVA_OPTS:-}" =~ -XX:\+Use[A-Za-z0-9]+GC ]] && gc=
-    local opts=(-XX:+IgnoreUnrecognizedVMOptions --enable-native-access=ALL-UNNAMED
-                --sun-misc-unsafe-memory-access=allow $gc -Xms1g -Xmx1g -XX:+AlwaysPreTouch
-                ${TERN_JAVA_OPTS:-} "-Xlog:gc:file=$work/gc.log")
+    # exactly the options `bin/tern run` uses (with TERN_JAVA_OPTS last), plus a GC log
+    local opts
+    mapfile -t opts < <("$BENCH_DIR/../../bin/tern" jvm-opts run) && [ ${#opts[@]} -gt 0 ] ||
+        die "bin/tern jvm-opts run failed"
+    opts+=("-Xlog:gc:file=$work/gc.log")
     [ -n "${TERN_JFR:-}" ] && opts+=("-XX:StartFlightRecording=filename=$TERN_JFR,settings=profile,dumponexit=true")
     ( cd "$work" && exec "$java" "${opts[@]}" -jar "$work/app/tern.jar" run --config "$work/tern.yaml" ) \
         > "$work/tern.out" 2>&1 &

@@ -13,6 +13,7 @@ import dev.tern.core.delivery.smtp.SmtpClient;
 import dev.tern.core.delivery.smtp.SmtpClientSettings;
 import dev.tern.core.dns.DnsSettings;
 import dev.tern.core.dns.MxResolver;
+import dev.tern.core.eventloop.EventLoops;
 import dev.tern.core.events.EventBus;
 import dev.tern.core.events.EventLogForwarder;
 import dev.tern.core.events.JsonLinesEventLog;
@@ -32,8 +33,6 @@ import dev.tern.queue.SpoolSettings;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -116,8 +115,9 @@ public final class TernServer implements AutoCloseable {
             life.onClose("delivery", () -> {
                 if (engineRef.get() != null) engineRef.get().close();
             });
-            group = new MultiThreadIoEventLoopGroup(
-                    Math.max(2, Runtime.getRuntime().availableProcessors()), NioIoHandler.newFactory());
+            group = EventLoops.newGroup(Math.max(2, Runtime.getRuntime().availableProcessors()));
+            if (EventLoops.transportOf(group) == EventLoops.Transport.EPOLL) log.info("event loops: native epoll");
+            else log.info("event loops: NIO (native epoll unavailable: {})", EventLoops.unavailabilityCause());
             life.onClose(
                     "event loops",
                     () -> group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS)

@@ -1,6 +1,7 @@
 package dev.tern.core.unsubscribe;
 
 import dev.tern.core.config.Unsubscribe;
+import dev.tern.core.eventloop.EventLoops;
 import dev.tern.core.feedback.Unsubscribes;
 import dev.tern.core.inject.tls.KeyMaterial;
 import io.netty.bootstrap.ServerBootstrap;
@@ -13,7 +14,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -78,7 +78,7 @@ public final class OneClickServer implements AutoCloseable {
         long timeoutMs = config.requestTimeout().toMillis();
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
-                .channel(NioServerSocketChannel.class)
+                .channel(EventLoops.serverSocketChannel(group))
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override

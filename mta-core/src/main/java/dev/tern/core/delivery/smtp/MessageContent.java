@@ -44,9 +44,13 @@ public enum MessageContent {
     public static MessageContent fromAttributes(Map<String, String> attributes) {
         String v = attributes.get(ATTRIBUTE);
         if (v == null) return null;
-        for (MessageContent c : values()) if (c.wireName().equals(v.toLowerCase(Locale.ROOT))) return c;
+        for (MessageContent c : ALL) if (c.wireName().equals(v)) return c; // as recorded: no copy
+        String lower = v.toLowerCase(Locale.ROOT);
+        for (MessageContent c : ALL) if (c.wireName().equals(lower)) return c;
         return null;
     }
+
+    private static final MessageContent[] ALL = values();
 
     /**
      * Scans a message once: {@code message[0, length)} is its start (the whole message, or the

@@ -1,5 +1,6 @@
 package dev.tern.core.delivery.smtp;
 
+import dev.tern.core.eventloop.EventLoops;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -7,14 +8,10 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -46,9 +43,7 @@ public final class SmtpClient implements AutoCloseable {
     public SmtpClient(EventLoopGroup group, SmtpClientSettings defaults) {
         this.group = Objects.requireNonNull(group, "group");
         this.defaults = Objects.requireNonNull(defaults, "defaults");
-        this.channelClass = group instanceof IoEventLoopGroup io && io.isIoType(EpollIoHandler.class)
-                ? EpollSocketChannel.class
-                : NioSocketChannel.class;
+        this.channelClass = EventLoops.socketChannel(group);
     }
 
     /**
