@@ -356,7 +356,7 @@ public final class Spool implements AutoCloseable {
             g.count(1, eks.length, stored);
             g.afterWrite(() -> {
                 // kept before the schedule floor moves, so a scan that leases it finds it kept
-                if (tk == null) bodyCache.put(id, body);
+                if (tk == null) bodyCache.put(envelope, body, eks.length);
                 floor.inserted(firstKey);
             });
             return null;
@@ -428,13 +428,20 @@ public final class Spool implements AutoCloseable {
                     int sep = indexOf(ek, Keys.SEP);
                     String messageId = new String(ek, 0, sep, StandardCharsets.UTF_8);
                     if (!messageId.equals(lastMessage)) {
-                        byte[] env = sdb.db.get(sdb.envelopes, Keys.message(messageId));
                         lastMessage = messageId;
-                        RecordCodec.StoredEnvelope se = env == null ? null : RecordCodec.decodeEnvelope(env);
-                        lastEnvelope = se == null ? null : se.envelope();
-                        lastLease = se == null || se.entries() <= 0
-                                ? null
-                                : new Lease(se.storedBodyBytes(), se.entries(), se.tail());
+                        // a message stored moments ago is still kept: its envelope needs no read
+                        BodyCache.Kept kept = bodyCache.get(messageId);
+                        if (kept != null) {
+                            lastEnvelope = kept.envelope();
+                            lastLease = new Lease(kept.body().length, kept.entries(), false);
+                        } else {
+                            byte[] env = sdb.db.get(sdb.envelopes, Keys.message(messageId));
+                            RecordCodec.StoredEnvelope se = env == null ? null : RecordCodec.decodeEnvelope(env);
+                            lastEnvelope = se == null ? null : se.envelope();
+                            lastLease = se == null || se.entries() <= 0
+                                    ? null
+                                    : new Lease(se.storedBodyBytes(), se.entries(), se.tail());
+                        }
                     }
                     if (lastEnvelope == null) continue; // entry without envelope: unusable, leave it unscheduled
                     String domain = new String(ek, sep + 1, ek.length - sep - 1, StandardCharsets.UTF_8);
@@ -662,10 +669,11 @@ public final class Spool implements AutoCloseable {
     public Optional<StoredBody> openBody(QueueEntry entry) {
         Lease lease = leaseInfo.get(new EntryKey(entry.messageId(), entry.domain()));
         if (lease == null || lease.tail()) return openBody(entry.messageId());
-        byte[] kept = lease.entries() == 1 ? bodyCache.take(entry.messageId()) : bodyCache.get(entry.messageId());
+        BodyCache.Kept kept =
+                lease.entries() == 1 ? bodyCache.take(entry.messageId()) : bodyCache.get(entry.messageId());
         if (kept != null) {
             if (closed) throw new SpoolException("spool is closed");
-            return Optional.of(new StoredBody(kept, null, 0, false));
+            return Optional.of(new StoredBody(kept.body(), null, 0, false));
         }
         byte[] mk = Keys.message(entry.messageId());
         return read(() -> {
@@ -738,7 +746,10 @@ public final class Spool implements AutoCloseable {
         return recovered;
     }
 
-    /** Bytes of just-stored bodies kept in memory now (at most {@link SpoolSettings#bodyCacheBytes()}). */
+    /**
+     * Bytes charged for the just-stored messages kept in memory now (their bodies plus a fixed
+     * overhead each; at most {@link SpoolSettings#bodyCacheBytes()}).
+     */
     public long bodyCacheBytes() {
         return bodyCache.bytes();
     }

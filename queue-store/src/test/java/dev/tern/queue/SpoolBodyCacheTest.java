@@ -50,7 +50,7 @@ class SpoolBodyCacheTest {
     void firstOpenOfAJustStoredBodyTakesItFromMemoryThenTheSpoolAnswers() {
         try (Spool spool = Spool.open(settings(dir))) {
             byte[] stored = store(spool, "m1", 5_000, "x.example");
-            assertThat(spool.bodyCacheBytes()).isEqualTo(5_000);
+            assertThat(spool.bodyCacheBytes()).isEqualTo(5_000 + BodyCache.OVERHEAD);
             QueueEntry e = lease(spool, "m1");
 
             assertThat(open(spool, e)).as("served from memory").isSameAs(stored);
@@ -64,12 +64,13 @@ class SpoolBodyCacheTest {
 
     @Test
     void oldestBodiesAreEvictedPastTheCapAndLargeOnesNotKept() {
-        // cap 20,000: four bodies of 5,000 fit, a fifth evicts the first; over 5,000 (a quarter) is not kept
-        try (Spool spool = Spool.open(settings(dir).withBodyCacheBytes(20_000))) {
+        // four bodies of 5,000 fit, a fifth evicts the first; a larger one (over a quarter) is not kept
+        long cap = 4 * (5_000 + BodyCache.OVERHEAD);
+        try (Spool spool = Spool.open(settings(dir).withBodyCacheBytes(cap))) {
             byte[][] stored = new byte[5][];
             for (int i = 0; i < 5; i++) stored[i] = store(spool, "m" + i, 5_000, "x.example");
             byte[] big = store(spool, "big", 5_001, "x.example");
-            assertThat(spool.bodyCacheBytes()).isEqualTo(20_000);
+            assertThat(spool.bodyCacheBytes()).isEqualTo(cap);
             java.util.Map<String, QueueEntry> leased = new java.util.HashMap<>();
             for (QueueEntry e : spool.due(Long.MAX_VALUE, 100)) leased.put(e.messageId(), e);
             assertThat(leased).hasSize(6);
@@ -83,6 +84,29 @@ class SpoolBodyCacheTest {
             }
             assertThat(open(spool, leased.get("big"))).isNotSameAs(big).isEqualTo(big);
             assertThat(spool.bodyCacheBytes()).isZero();
+        }
+    }
+
+    @Test
+    void aScanTakesTheKeptEnvelopeWhichEqualsTheStoredOne() {
+        // the same message leased from memory and, in a spool keeping nothing, from RocksDB
+        Envelope env = envelope("m1");
+        for (long cap : new long[] {SpoolSettings.DEFAULT_BODY_CACHE_BYTES, 0}) {
+            Path d = dir.resolve("cap-" + cap);
+            try (Spool spool = Spool.open(settings(d).withBodyCacheBytes(cap))) {
+                spool.store(env, body("m1", 700), entries(env, 10, "x.example", "y.example"))
+                        .join();
+                List<QueueEntry> due = spool.due(Long.MAX_VALUE, 10);
+                assertThat(due)
+                        .hasSize(2)
+                        .allSatisfy(e -> assertThat(e.envelope()).isEqualTo(env));
+                // the lease knows the entry count either way: completing both removes the message
+                spool.complete(due.get(0)).join();
+                assertThat(spool.stats().messages()).isEqualTo(1);
+                spool.complete(due.get(1)).join();
+                assertThat(spool.stats()).isEqualTo(new SpoolStats(0, 0, 0, 0));
+                assertThat(spool.envelope("m1")).isEmpty();
+            }
         }
     }
 
@@ -138,7 +162,7 @@ class SpoolBodyCacheTest {
             stored = store(spool, "m1", 1_000, "x.example");
             store(spool, "m2", 1_000, "x.example");
             spool.release(lease(spool, "m1")); // m2 stays leased, its body kept
-            assertThat(spool.bodyCacheBytes()).isEqualTo(1_000);
+            assertThat(spool.bodyCacheBytes()).isEqualTo(1_000 + BodyCache.OVERHEAD);
             assertThat(open(spool, lease(spool, "m1"))).isNotSameAs(stored).isEqualTo(stored);
         }
         try (Spool spool = Spool.open(settings(dir))) {
