@@ -301,7 +301,7 @@ public final class DataReader {
         while (i < end) {
             switch (state) {
                 case TEXT -> {
-                    int j = i;
+                    int j = lineBreak(s, i, end);
                     while (j < end) {
                         byte b = s[j];
                         if (b == '\r' || b == '\n' || b == 0) break;
@@ -361,6 +361,30 @@ public final class DataReader {
             }
         }
         return -1;
+    }
+
+    private static final java.lang.invoke.VarHandle LONGS =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
+    private static final long CRS = '\r' * ONES;
+    private static final long LFS = '\n' * ONES;
+
+    /**
+     * Skips the bytes of {@code s[from, end)} that are neither CR, LF nor NUL eight at a time (SWAR):
+     * the index of the first such byte, or of the last up to seven bytes to look at one by one.
+     */
+    static int lineBreak(byte[] s, int from, int end) {
+        int j = from;
+        for (; j + 8 <= end; j += 8) {
+            long x = (long) LONGS.get(s, j);
+            long cr = x ^ CRS;
+            long lf = x ^ LFS;
+            // a zero byte of x, cr or lf is a hit; the lowest flagged byte of each is a real one
+            long t = ((x - ONES) & ~x | (cr - ONES) & ~cr | (lf - ONES) & ~lf) & HIGHS;
+            if (t != 0) return j + (Long.numberOfTrailingZeros(t) >>> 3);
+        }
+        return j;
     }
 
     /** End of a BDAT stream: a pending CR is bare, and the last line counts. */

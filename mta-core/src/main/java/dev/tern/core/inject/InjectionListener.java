@@ -184,7 +184,8 @@ public final class InjectionListener implements AutoCloseable {
     }
 
     /**
-     * Runs sessions on the shared executor with {@link EnhancedReplies} under their replies; on the
+     * Runs sessions on the shared executor with {@link EnhancedReplies} under their replies and
+     * {@link CommandLoop} reading their commands; on the
      * implicit-TLS listener each is preceded by its TLS handshake ({@link ConnectionGuard#handshake}).
      * Shutting it down shuts the shared one down.
      */
@@ -208,6 +209,8 @@ public final class InjectionListener implements AutoCloseable {
                 if (command instanceof org.subethamail.smtp.server.Session s) {
                     if (implicitTls && !guard.handshake(s.getSocket())) s.quit();
                     else EnhancedReplies.install(s);
+                    CommandLoop.run(s); // the library's loop, reading command lines from Tern's buffer
+                    return;
                 }
                 command.run();
             });

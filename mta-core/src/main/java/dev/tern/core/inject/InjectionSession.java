@@ -204,6 +204,24 @@ final class InjectionSession implements MessageHandler {
     static final class Injector {
         private static final DateTimeFormatter RFC5322 =
                 DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT);
+        /** The waits for durability, 60 s at most each. */
+        private final SpoolWaits spoolWaits = new SpoolWaits(60, TimeUnit.SECONDS, System::nanoTime);
+        /** The Received date of the last second formatted (one formatting per second, not per message). */
+        private volatile ReceivedDate receivedDate = new ReceivedDate(Long.MIN_VALUE, "");
+
+        private record ReceivedDate(long epochSecond, String text) {}
+
+        /** {@code now} as the Received header's date (RFC 5322, UTC, whole seconds). */
+        private String receivedDate(Instant now) {
+            ReceivedDate d = receivedDate;
+            long second = now.getEpochSecond();
+            if (d.epochSecond() != second) {
+                d = new ReceivedDate(second, RFC5322.format(OffsetDateTime.ofInstant(now, ZoneOffset.UTC)));
+                receivedDate = d;
+            }
+            return d.text();
+        }
+
         private final Spool spool;
         private final EventBus events;
         private final InjectionPolicy policy;
@@ -624,7 +642,7 @@ final class InjectionSession implements MessageHandler {
                                 + "])\r\n"
                                 + "\tby " + hostname + " (Tern) with ESMTP" + (tls ? "S" : "")
                                 + (user != null ? "A" : "") + " id " + gid + ";\r\n"
-                                + "\t" + RFC5322.format(OffsetDateTime.ofInstant(now, ZoneOffset.UTC)) + "\r\n";
+                                + "\t" + receivedDate(now) + "\r\n";
                 String idHeader = feedback != null && feedback.ternIdHeader()
                         ? "X-Tern-Id: " + feedback.verp().ternId(gid, groups.get(g)) + "\r\n"
                         : "";
@@ -832,8 +850,10 @@ final class InjectionSession implements MessageHandler {
             try {
                 // a VERP split stores several messages; if one fails after others were stored, those are
                 // delivered and the client's retry may duplicate them (only on spool failure)
-                CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new))
-                        .get(60, TimeUnit.SECONDS);
+                spoolWaits.await(
+                        writes.size() == 1
+                                ? writes.get(0)
+                                : CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)));
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof SpoolFullException) {
                     log.warn(

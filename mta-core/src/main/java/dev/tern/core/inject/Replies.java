@@ -26,6 +26,7 @@ public final class Replies {
     /** {@code text} with non-printable characters replaced, at most {@code max} characters plus "...". */
     public static String clean(String text, int max) {
         if (text == null) return "";
+        if (text.length() <= max && printable(text)) return text; // the common case: nothing to replace
         int n = Math.min(text.length(), max);
         StringBuilder b = new StringBuilder(n + 3);
         for (int i = 0; i < n; i++) {
@@ -34,5 +35,13 @@ public final class Replies {
         }
         if (text.length() > max) b.append("...");
         return b.toString();
+    }
+
+    private static boolean printable(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x20 || c > 0x7e) return false;
+        }
+        return true;
     }
 }

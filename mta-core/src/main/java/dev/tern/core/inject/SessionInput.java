@@ -60,6 +60,36 @@ final class SessionInput extends InputStream {
         pos += n;
     }
 
+    /** Longest command line, CRLF not counted, that the library's reader returns (998 chars and it refuses). */
+    static final int MAX_LINE = 997;
+
+    /**
+     * The next command line without its CRLF, or null at the end of the stream: exactly what
+     * {@code fallback.readLine()} returns (a {@code CRLFTerminatedReader} over this input), but a
+     * whole line of ASCII waiting in the buffer is cut out of it in one step instead of a character
+     * at a time through a UTF-8 decoder and a {@code StringBuffer}. Anything else (a line not yet
+     * complete in the buffer, non-ASCII bytes, a bare CR or LF, an over-long line) is left to
+     * {@code fallback}, which reads on from the same position and answers or throws as before.
+     */
+    String readLine(org.subethamail.smtp.internal.io.CRLFTerminatedReader fallback) throws IOException {
+        int n = fill();
+        if (n < 0) return null;
+        int p = pos;
+        int end = Math.min(count - 1, p + MAX_LINE); // room for the LF after a CR at end - 1
+        for (int i = p; i <= end && i < count; i++) {
+            byte b = buf[i];
+            if (b == '\r') {
+                if (i + 1 < count && buf[i + 1] == '\n') {
+                    pos = i + 2;
+                    return new String(buf, p, i - p, java.nio.charset.StandardCharsets.ISO_8859_1);
+                }
+                break;
+            }
+            if (b == '\n' || b < 0) break;
+        }
+        return fallback.readLine();
+    }
+
     @Override
     public int read() throws IOException {
         if (pos >= count) {

@@ -70,9 +70,21 @@ final class TernMailCommands {
             path = sp < 0 ? rest : rest.substring(0, sp);
             tail = sp < 0 ? "" : rest.substring(sp);
         }
-        List<String> params = new ArrayList<>();
-        for (String p : tail.trim().split(" +")) if (!p.isEmpty()) params.add(p);
-        return new PathAndParams(path, params);
+        return new PathAndParams(path, words(tail.trim()));
+    }
+
+    /** The runs of non-space characters of {@code s} ({@code s.split(" +")} without its empty strings). */
+    static List<String> words(String s) {
+        if (s.isEmpty()) return List.of();
+        List<String> words = new ArrayList<>(2);
+        int n = s.length();
+        for (int i = 0; i < n; ) {
+            while (i < n && s.charAt(i) == ' ') i++;
+            int start = i;
+            while (i < n && s.charAt(i) != ' ') i++;
+            if (i > start) words.add(s.substring(start, i));
+        }
+        return words;
     }
 
     private static String arguments(String commandString) {

@@ -256,6 +256,56 @@ class DataReaderTest {
         assertThat(r.rest()).isEqualTo(new String(wire, expectedConsumed, wire.length - expectedConsumed, ISO_8859_1));
     }
 
+    /**
+     * The eight-bytes-at-a-time scan ({@link DataReader#lineBreak}) changes nothing: any text read
+     * in one piece gives what a byte at a time gives (where it never runs), violations and limits
+     * included.
+     */
+    @Property(tries = 400)
+    void wordScanEqualsByteScan(@ForAll("textBytes") byte[] text, @ForAll @IntRange(min = 8, max = 70) int maxLine)
+            throws IOException {
+        byte[] wire = concat(text, ("\r\n.\r\n" + NEXT).getBytes(ISO_8859_1));
+        Limits limits = new Limits(1 << 20, maxLine, 1 << 20, false);
+        Read whole = read(wire, wire.length, limits);
+        Read bytes = read(wire, 1, limits);
+        assertThat(whole.rest()).isEqualTo(bytes.rest());
+        assertThat(whole.result().violation()).isEqualTo(bytes.result().violation());
+        assertThat(whole.result().size()).isEqualTo(bytes.result().size());
+        assertThat(Arrays.copyOf(whole.result().buffer(), whole.result().length()))
+                .isEqualTo(Arrays.copyOf(bytes.result().buffer(), bytes.result().length()));
+    }
+
+    @Test
+    void lineBreakFindsTheFirstCrLfOrNulAtEveryOffset() {
+        for (byte hit : new byte[] {'\r', '\n', 0}) {
+            for (int len = 0; len <= 40; len++) {
+                for (int at = 0; at <= len; at++) {
+                    byte[] s = new byte[len];
+                    Arrays.fill(s, (byte) 0x01); // next to a zero byte: the borrow case of the word scan
+                    for (int k = 0; k < len; k++) if (k % 3 == 1) s[k] = (byte) (hit + 1);
+                    if (at < len) s[at] = hit;
+                    if (at + 1 < len) s[at + 1] = hit == 0 ? (byte) 0x0D : 0;
+                    int j = DataReader.lineBreak(s, 0, len);
+                    while (j < len && s[j] != '\r' && s[j] != '\n' && s[j] != 0) j++;
+                    assertThat(j).as("hit %d, len %d, at %d", hit, len, at).isEqualTo(Math.min(at, len));
+                }
+            }
+        }
+    }
+
+    @Provide
+    Arbitrary<byte[]> textBytes() {
+        Arbitrary<Byte> any = Arbitraries.bytes();
+        Arbitrary<Byte> special = Arbitraries.of((byte) '\r', (byte) '\n', (byte) '.', (byte) 0, (byte) 1, (byte) 0x0E);
+        Arbitrary<Byte> plain = Arbitraries.bytes().between((byte) 'A', (byte) 'z');
+        return Arbitraries.frequencyOf(
+                        net.jqwik.api.Tuple.of(8, plain),
+                        net.jqwik.api.Tuple.of(2, special),
+                        net.jqwik.api.Tuple.of(1, any))
+                .array(byte[].class)
+                .ofMaxSize(300);
+    }
+
     @Provide
     Arbitrary<String> crlfText() {
         Arbitrary<String> line = Arbitraries.strings().withChars("ab.:\t ").ofMaxLength(12);

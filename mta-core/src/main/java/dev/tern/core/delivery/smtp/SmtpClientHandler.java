@@ -388,7 +388,7 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
         Map<String, String> ext = extensions;
         StringBuilder mail =
                 new StringBuilder(64).append("MAIL FROM:<").append(t.mailFrom()).append('>');
-        if (ext.containsKey("SIZE")) mail.append(" SIZE=").append(t.message().length);
+        if (ext.containsKey("SIZE")) mail.append(" SIZE=").append(t.size()); // the tail too
         if ((t.eightBit() || t.smtpUtf8()) && ext.containsKey("8BITMIME")) mail.append(" BODY=8BITMIME");
         if (t.smtpUtf8()) mail.append(" SMTPUTF8");
         state = Phase.MAIL;

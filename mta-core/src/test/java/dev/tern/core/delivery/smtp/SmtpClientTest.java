@@ -122,6 +122,27 @@ class SmtpClientTest {
     }
 
     @Test
+    void sizeOfAMessageWithATailCountsTheTail(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        SmtpSink sink = sink(SmtpSink.builder().address("127.0.0.2"));
+        SmtpConnection c = connect(sink);
+        byte[] head = message("first part\r\n");
+        byte[] rest = ".dotted line\r\nmore of the body\r\n".repeat(2000).getBytes(StandardCharsets.US_ASCII);
+        java.nio.file.Path tail = java.nio.file.Files.write(dir.resolve("tail"), rest);
+        SmtpTransaction tx = new SmtpTransaction(
+                "a@sender.test", List.of("r@x.test"), head, new SmtpTransaction.Tail(tail, rest.length), false, false);
+        assertThat(send(c, tx).allAccepted()).isTrue();
+        c.quit().get(5, TimeUnit.SECONDS);
+        ReceivedMessage m = sink.awaitMessages(1, Duration.ofSeconds(5)).get(0);
+        byte[] whole = new byte[head.length + rest.length];
+        System.arraycopy(head, 0, whole, 0, head.length);
+        System.arraycopy(rest, 0, whole, head.length, rest.length);
+        assertThat(m.data()).isEqualTo(whole);
+        // RFC 1870: SIZE declares the whole message, not only the part held in memory
+        assertThat(command(sink, Phase.MAIL).parameters()).isEqualTo("SIZE=" + whole.length);
+    }
+
+    @Test
     void withoutPipeliningOneCommandAtATime() throws Exception {
         SmtpSink sink = sink(SmtpSink.builder().address("127.0.0.3").pipelining(false));
         SmtpConnection c = connect(sink);
