@@ -309,7 +309,8 @@ public record TernConfig(
             Map<String, Map<String, Integer>> pools,
             Map<String, String> tenantPools,
             String defaultPool,
-            OutboundTls tls)
+            OutboundTls tls,
+            int eventLoops)
             implements Validated {
         static Delivery defaults() {
             return new Delivery(
@@ -328,7 +329,20 @@ public record TernConfig(
                     Map.of(),
                     Map.of(),
                     "",
-                    OutboundTls.defaults());
+                    OutboundTls.defaults(),
+                    0);
+        }
+
+        /**
+         * Netty event loop threads for outbound SMTP (the admin API and the unsubscribe listener share
+         * them): {@code event_loops}, or with 0 (the default) one per 4 cores, at least 1. Outbound
+         * connections only do I/O and TLS there; on 2 cores one loop costs less CPU per message than two
+         * (more ready connections per {@code epoll_wait}, fewer wake-ups; benchmarks/README.md).
+         */
+        public int effectiveEventLoops() {
+            return eventLoops > 0
+                    ? eventLoops
+                    : Math.max(1, Runtime.getRuntime().availableProcessors() / 4);
         }
 
         /** The shipped shaping file, relative to the working directory. */
@@ -366,6 +380,10 @@ public record TernConfig(
             p.min(maxMessagesPerConnection, 1, "max_messages_per_connection");
             p.min(maxRecipientsPerTransaction, 1, "max_recipients_per_transaction");
             p.min(maxConnections, 1, "max_connections");
+            p.require(
+                    eventLoops >= 0 && eventLoops <= 1024,
+                    "event_loops",
+                    "must be 0 (one per 4 cores, at least 1) .. 1024 (got " + eventLoops + ")");
             p.require(maxAge.toSeconds() >= 1, "max_age", "must be at least 1s");
             p.require(
                     idleConnectionTimeout == null

@@ -115,9 +115,14 @@ public final class TernServer implements AutoCloseable {
             life.onClose("delivery", () -> {
                 if (engineRef.get() != null) engineRef.get().close();
             });
-            group = EventLoops.newGroup(Math.max(2, Runtime.getRuntime().availableProcessors()));
-            if (EventLoops.transportOf(group) == EventLoops.Transport.EPOLL) log.info("event loops: native epoll");
-            else log.info("event loops: NIO (native epoll unavailable: {})", EventLoops.unavailabilityCause());
+            group = EventLoops.newGroup(config.delivery().effectiveEventLoops());
+            if (EventLoops.transportOf(group) == EventLoops.Transport.EPOLL)
+                log.info("event loops: {} on native epoll", config.delivery().effectiveEventLoops());
+            else
+                log.info(
+                        "event loops: {} on NIO (native epoll unavailable: {})",
+                        config.delivery().effectiveEventLoops(),
+                        EventLoops.unavailabilityCause());
             life.onClose(
                     "event loops",
                     () -> group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS)

@@ -152,4 +152,20 @@ class ConfigLoaderTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("delivery.idle_connection_timeout: must be 0s..10m");
     }
+
+    @Test
+    void eventLoopsDefaultToOnePerFourCores() {
+        TernConfig.Delivery d =
+                ConfigLoader.parse("delivery: { smtp_port: 25 }\n", "t").delivery();
+        assertThat(d.eventLoops()).isZero();
+        assertThat(d.effectiveEventLoops())
+                .isEqualTo(Math.max(1, Runtime.getRuntime().availableProcessors() / 4));
+        assertThat(ConfigLoader.parse("delivery: { event_loops: 3 }\n", "t")
+                        .delivery()
+                        .effectiveEventLoops())
+                .isEqualTo(3);
+        assertThatThrownBy(() -> ConfigLoader.parse("delivery: { event_loops: -1 }\n", "t"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("delivery.event_loops: must be 0");
+    }
 }
