@@ -56,7 +56,8 @@ final class ConnectionGuard {
     private final String hostname;
     private final AtomicInteger open = new AtomicInteger();
     private final java.util.Set<Guarded> watched = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    private final AtomicBoolean watching = new AtomicBoolean();
+    private final WhileBusyLoop watchdog =
+            new WhileBusyLoop("tern-inject-deadlines", TICK_NANOS, () -> watched.isEmpty(), this::checkWatched);
     final LogLimiter clientErrors;
 
     ConnectionGuard(Settings settings, String hostname, Clock clock) {
@@ -123,27 +124,13 @@ final class ConnectionGuard {
     /** Puts an accepted socket under the watchdog, starting it if it is not running. */
     private void watch(Guarded s) {
         watched.add(s);
-        if (watching.compareAndSet(false, true))
-            Thread.ofPlatform().daemon(true).name("tern-inject-deadlines").start(this::watchLoop);
+        watchdog.ensureRunning();
     }
 
-    /** Every tick, expires the reads past their limits; ends when no connection is left. */
-    private void watchLoop() {
-        while (true) {
-            try {
-                java.util.concurrent.TimeUnit.NANOSECONDS.sleep(TICK_NANOS);
-            } catch (InterruptedException e) {
-                watching.set(false);
-                return;
-            }
-            if (watched.isEmpty()) {
-                watching.set(false);
-                // a socket accepted meanwhile either saw watching still true (and is ours) or started a new loop
-                if (watched.isEmpty() || !watching.compareAndSet(false, true)) return;
-            }
-            long now = System.nanoTime();
-            for (Guarded g : watched) g.check(now);
-        }
+    /** One tick of the watchdog: expires the reads past their limits. */
+    private void checkWatched() {
+        long now = System.nanoTime();
+        for (Guarded g : watched) g.check(now);
     }
 
     /**

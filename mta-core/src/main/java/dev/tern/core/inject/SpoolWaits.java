@@ -6,7 +6,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 
 /**
@@ -34,11 +33,16 @@ final class SpoolWaits {
     private final long timeoutNanos;
     private final LongSupplier ticker;
     private final Set<Waiting> open = ConcurrentHashMap.newKeySet();
-    private final AtomicBoolean sweeping = new AtomicBoolean();
+    private final WhileBusyLoop sweeper;
 
     SpoolWaits(long timeout, TimeUnit unit, LongSupplier ticker) {
         this.timeoutNanos = unit.toNanos(timeout);
         this.ticker = ticker;
+        this.sweeper = new WhileBusyLoop(
+                "tern-inject-spool-waits",
+                TimeUnit.MILLISECONDS.toNanos(TICK_MILLIS),
+                open::isEmpty,
+                () -> sweep(ticker.getAsLong()));
     }
 
     /**
@@ -54,8 +58,7 @@ final class SpoolWaits {
         CompletableFuture<?> done = write.copy(); // failing it at the deadline leaves the write alone
         Waiting w = new Waiting(done, ticker.getAsLong() + timeoutNanos);
         open.add(w);
-        if (sweeping.compareAndSet(false, true))
-            Thread.ofPlatform().daemon(true).name("tern-inject-spool-waits").start(this::sweepLoop);
+        sweeper.ensureRunning();
         try {
             done.get();
         } catch (ExecutionException e) {
@@ -76,23 +79,5 @@ final class SpoolWaits {
     /** Waits open now. */
     int open() {
         return open.size();
-    }
-
-    /** Every tick, fails the waits past their deadline; ends when no wait is open. */
-    private void sweepLoop() {
-        while (true) {
-            try {
-                Thread.sleep(TICK_MILLIS);
-            } catch (InterruptedException e) {
-                sweeping.set(false);
-                return;
-            }
-            if (open.isEmpty()) {
-                sweeping.set(false);
-                // a wait opened meanwhile either saw sweeping still true (and is ours) or started a new loop
-                if (open.isEmpty() || !sweeping.compareAndSet(false, true)) return;
-            }
-            sweep(ticker.getAsLong());
-        }
     }
 }

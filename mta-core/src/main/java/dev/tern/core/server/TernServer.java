@@ -115,13 +115,14 @@ public final class TernServer implements AutoCloseable {
             life.onClose("delivery", () -> {
                 if (engineRef.get() != null) engineRef.get().close();
             });
-            group = EventLoops.newGroup(config.delivery().effectiveEventLoops());
+            int loops = config.delivery().effectiveEventLoops();
+            group = EventLoops.newGroup(loops);
             if (EventLoops.transportOf(group) == EventLoops.Transport.EPOLL)
-                log.info("event loops: {} on native epoll", config.delivery().effectiveEventLoops());
+                log.info("event loops: {} on native epoll", loops);
             else
                 log.info(
                         "event loops: {} on NIO (native epoll unavailable: {})",
-                        config.delivery().effectiveEventLoops(),
+                        loops,
                         EventLoops.unavailabilityCause());
             life.onClose(
                     "event loops",
