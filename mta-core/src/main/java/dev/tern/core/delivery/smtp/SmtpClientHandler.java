@@ -77,6 +77,9 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
 
     volatile SmtpReply banner;
     volatile Map<String, String> extensions = Map.of();
+    /** What the transactions need from {@link #extensions} (event loop only; set with them). */
+    private LocalRefusal.Offer offer = LocalRefusal.Offer.NONE;
+
     volatile boolean tls;
     /** The negotiated TLS protocol and cipher suite, null without TLS. */
     volatile String tlsVersion, tlsCipher;
@@ -197,7 +200,7 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
 
     private void onEhlo(SmtpReply r) {
         if (r.code() == 250) {
-            extensions = parseExtensions(r);
+            offered(parseExtensions(r));
             afterGreeting();
         } else if (r.permanentFailure()) {
             state = Phase.HELO;
@@ -213,8 +216,13 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
             fail(SmtpException.ofReply(Phase.HELO, r, remote + " refused EHLO and HELO"));
             return;
         }
-        extensions = Map.of();
+        offered(Map.of());
         afterGreeting();
+    }
+
+    private void offered(Map<String, String> ext) {
+        extensions = ext;
+        offer = LocalRefusal.Offer.of(ext);
     }
 
     private static Map<String, String> parseExtensions(SmtpReply r) {
@@ -302,7 +310,7 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
                 CertificateChecks.Failure failed = checker == null ? null : checker.failure;
                 tlsCheck = new TlsCheck(
                         policy, true, failed == null ? null : failed.result(), failed == null ? null : failed.detail());
-                extensions = Map.of();
+                offered(Map.of());
                 sendEhlo();
             } else {
                 Throwable cause = f.cause();
@@ -355,13 +363,13 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
                     SmtpException.ofTransient(Phase.IDLE, "connection to " + remote + " is closed", null));
             return;
         }
-        Map<String, String> ext = extensions;
+        LocalRefusal.Offer ext = offer;
         SmtpReply refused = LocalRefusal.of(t.smtpUtf8(), t.eightBit(), t.size(), ext, remote);
         if (refused != null) {
             complete(future, TransactionResult.refusedLocally(refused));
             return;
         }
-        boolean pipelined = ext.containsKey("PIPELINING");
+        boolean pipelined = ext.pipelining();
         tx = new Tx(t, future, pipelined);
         if (needsReset) {
             needsReset = false;
@@ -385,11 +393,11 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
 
     private void sendMail() {
         SmtpTransaction t = tx.transaction;
-        Map<String, String> ext = extensions;
+        LocalRefusal.Offer ext = offer;
         StringBuilder mail =
                 new StringBuilder(64).append("MAIL FROM:<").append(t.mailFrom()).append('>');
-        if (ext.containsKey("SIZE")) mail.append(" SIZE=").append(t.size()); // the tail too
-        if ((t.eightBit() || t.smtpUtf8()) && ext.containsKey("8BITMIME")) mail.append(" BODY=8BITMIME");
+        if (ext.size()) mail.append(" SIZE=").append(t.size()); // the tail too
+        if ((t.eightBit() || t.smtpUtf8()) && ext.eightBitMime()) mail.append(" BODY=8BITMIME");
         if (t.smtpUtf8()) mail.append(" SMTPUTF8");
         state = Phase.MAIL;
         command(mail.toString(), Phase.MAIL, this::onMail);
