@@ -534,7 +534,7 @@ final class TransactionRunner implements Admission.Connector {
             return;
         }
         Destination.Idle w = new Destination.Idle(
-                () -> sendNext(d, s, sent, null),
+                () -> sendNext(d, s, sent, null, true), // resumed on a worker (Admission): it reads the body
                 () -> quit(d, s.conn()),
                 p.nanoTime().getAsLong() + timeout);
         if (!d.park(w)) {

@@ -50,7 +50,13 @@ final class ByteScan {
         long carry = 0; // 0x80 when the last byte of the previous word was `first`
         for (; i + 8 <= to; i += 8) {
             long x = (long) LONGS.get(a, i);
-            long f = zeroBytes(x ^ p1);
+            long y = x ^ p1;
+            if (((y - ONES) & ~y & HIGHS) == 0) { // no `first` in this word (the quick test has no misses)
+                if (carry != 0 && (byte) x == second) return i - 1;
+                carry = 0;
+                continue;
+            }
+            long f = zeroBytes(y);
             long m = ((f << 8) | carry) & zeroBytes(x ^ p2); // flags the byte after a `first`
             if (m != 0) return i - 1 + (Long.numberOfTrailingZeros(m) >>> 3);
             carry = f >>> 56;

@@ -97,6 +97,12 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
 
     private static final short CRLF = ('\r' << 8) | '\n';
 
+    /** The expectations of every transaction, made once (immutable): no allocation per command. */
+    private final Expect afterMail = new Expect(Phase.MAIL, this::onMail),
+            afterRcpt = new Expect(Phase.RCPT, this::onRcpt),
+            afterData = new Expect(Phase.DATA, this::onData),
+            afterDataEnd = new Expect(Phase.DATA_END, this::onDataEnd);
+
     SmtpClientHandler(
             SmtpClient client,
             SmtpClientSettings settings,
@@ -400,10 +406,10 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
         if ((t.eightBit() || t.smtpUtf8()) && ext.eightBitMime()) mail.append(" BODY=8BITMIME");
         if (t.smtpUtf8()) mail.append(" SMTPUTF8");
         state = Phase.MAIL;
-        command(mail.toString(), Phase.MAIL, this::onMail);
+        command(mail.toString(), afterMail);
         if (tx.pipelined) {
-            for (int i = 0; i < t.recipients().size(); i++) command(rcpt(i), Phase.RCPT, this::onRcpt);
-            command("DATA", Phase.DATA, this::onData);
+            for (int i = 0; i < t.recipients().size(); i++) command(rcpt(i), afterRcpt);
+            command("DATA", afterData);
         }
         flush();
     }
@@ -417,7 +423,7 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
         if (tx.pipelined) return; // RCPT and DATA replies follow
         if (r.positive()) {
             state = Phase.RCPT;
-            command(rcpt(0), Phase.RCPT, this::onRcpt);
+            command(rcpt(0), afterRcpt);
             flush();
         } else {
             finishTransaction(null, false);
@@ -431,10 +437,10 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
         if (tx.pipelined) return;
         int next = tx.recipients.size();
         if (next < tx.transaction.recipients().size()) {
-            command(rcpt(next), Phase.RCPT, this::onRcpt);
+            command(rcpt(next), afterRcpt);
         } else if (tx.accepted > 0) {
             state = Phase.DATA;
-            command("DATA", Phase.DATA, this::onData);
+            command("DATA", afterData);
         } else {
             finishTransaction(null, true);
             return;
@@ -459,7 +465,7 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
         SmtpTransaction.Tail tail = tx.transaction.tail();
         body = new DotStuffer(tx.transaction.message(), tail == null ? null : tail.file(), ctx.alloc());
         writingBody = true;
-        expected.addLast(new Expect(Phase.DATA_END, this::onDataEnd)); // armed once the body is written
+        expected.addLast(afterDataEnd); // armed once the body is written
         arm(Phase.DATA_BLOCK);
         writeBody();
     }
@@ -570,11 +576,15 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
      * one {@code write}, not a {@code writev} of one buffer per command) and expects its reply.
      */
     private void command(String line, Phase phase, Consumer<SmtpReply> then) {
+        command(line, new Expect(phase, then));
+    }
+
+    private void command(String line, Expect e) {
         ByteBuf out = pending;
         if (out == null) pending = out = ctx.alloc().buffer(Math.max(128, line.length() + 2));
         ByteBufUtil.writeUtf8(out, line);
         out.writeShort(CRLF);
-        expect(phase, then);
+        expect(e);
     }
 
     /** Writes the commands appended since the last flush, then flushes the channel. */
@@ -592,8 +602,12 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
     }
 
     private void expect(Phase phase, Consumer<SmtpReply> then) {
-        expected.addLast(new Expect(phase, then));
-        if (expected.size() == 1 && !writingBody) arm(phase);
+        expect(new Expect(phase, then));
+    }
+
+    private void expect(Expect e) {
+        expected.addLast(e);
+        if (expected.size() == 1 && !writingBody) arm(e.phase());
     }
 
     /**

@@ -69,7 +69,7 @@ public record SmtpReply(int code, String enhancedCode, List<String> lines) {
 
     /** The text of all lines joined with a space. */
     public String text() {
-        return String.join(" ", lines);
+        return lines.size() == 1 ? lines.get(0) : String.join(" ", lines);
     }
 
     /** 2xx or 3xx. */
