@@ -132,9 +132,13 @@ final class DotStuffer implements AutoCloseable {
     private int findLineStartDot(int from, int limit) {
         if (from >= limit) return -1;
         if (from == 0 && message[0] == '.' && before == '\n') return 0;
-        // an LF at p and a dot at p + 1, p from the byte before `from`
-        int p = ByteScan.indexOfPair(message, Math.max(from - 1, 0), limit, (byte) '\n', (byte) '.');
-        return p < 0 ? -1 : p + 1;
+        int p = Math.max(from - 1, 0); // a dot at p + 1 follows an LF at p
+        while (true) {
+            p = ByteScan.indexOf(message, p, limit - 1, (byte) '\n');
+            if (p < 0) return -1;
+            if (message[p + 1] == '.') return p + 1;
+            p++;
+        }
     }
 
     /** Closes the tail file, if open. */

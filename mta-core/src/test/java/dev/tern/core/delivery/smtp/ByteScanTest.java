@@ -40,42 +40,6 @@ class ByteScanTest {
         }
     }
 
-    @Test
-    void indexOfPairMatchesTheNaiveScan() {
-        Random r = new Random(23);
-        byte[][] pairs = {{'\n', '.'}, {'.', '.'}, {'\r', '\n'}, {(byte) 0xff, '\n'}, {'a', (byte) 0x80}};
-        for (int round = 0; round < 5000; round++) {
-            byte[] m = randomMessage(r, r.nextInt(round < 4000 ? 80 : 600), round % 3 == 0 ? 0 : 30);
-            int from = m.length == 0 ? 0 : r.nextInt(m.length + 1);
-            int to = from + (m.length - from == 0 ? 0 : r.nextInt(m.length - from + 1));
-            byte[] pair = pairs[r.nextInt(pairs.length)];
-            int naive = -1;
-            for (int i = from; i + 1 < to; i++)
-                if (m[i] == pair[0] && m[i + 1] == pair[1]) {
-                    naive = i;
-                    break;
-                }
-            assertThat(ByteScan.indexOfPair(m, from, to, pair[0], pair[1]))
-                    .as("round %d", round)
-                    .isEqualTo(naive);
-        }
-        // every alignment of a pair that straddles two words, and bytes next to it that nearly match
-        for (int at = 0; at < 24; at++) {
-            byte[] m = new byte[26];
-            java.util.Arrays.fill(m, (byte) '.');
-            m[at] = '\n';
-            m[at + 1] = '.';
-            for (int from = 0; from <= at; from++)
-                assertThat(ByteScan.indexOfPair(m, from, m.length, (byte) '\n', (byte) '.'))
-                        .as("at %d from %d", at, from)
-                        .isEqualTo(at);
-            assertThat(ByteScan.indexOfPair(m, 0, at + 1, (byte) '\n', (byte) '.'))
-                    .isEqualTo(-1);
-            assertThat(ByteScan.indexOfPair(m, at + 1, m.length, (byte) '\n', (byte) '.'))
-                    .isEqualTo(-1);
-        }
-    }
-
     /** RFC 5321 4.5.2 done the plain way: a '.' at a line start doubled, then CRLF "." CRLF. */
     private static String naiveStuff(byte[] m) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
