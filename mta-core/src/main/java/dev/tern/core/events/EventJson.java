@@ -47,11 +47,12 @@ final class EventJson {
     private static final SerializedString K_TLS_VERSION = new SerializedString("tls_version");
     private static final SerializedString K_TYPE = new SerializedString("type");
 
-    private static final String[] KINDS =
-            java.util.Arrays.stream(EventType.values()).map(EventType::wireName).toArray(String[]::new);
-    private static final String[] OUTCOMES = java.util.Arrays.stream(HostAttempt.Outcome.values())
-            .map(HostAttempt.Outcome::wireName)
-            .toArray(String[]::new);
+    private static final SerializedString[] KINDS = java.util.Arrays.stream(EventType.values())
+            .map(t -> new SerializedString(t.wireName()))
+            .toArray(SerializedString[]::new);
+    private static final SerializedString[] OUTCOMES = java.util.Arrays.stream(HostAttempt.Outcome.values())
+            .map(o -> new SerializedString(o.wireName()))
+            .toArray(SerializedString[]::new);
 
     /** A byte buffer whose array the caller may read without a copy. */
     private static final class Buffer extends ByteArrayOutputStream {
@@ -66,6 +67,45 @@ final class EventJson {
 
     private final Buffer buffer = new Buffer();
     private JsonGenerator g;
+
+    /**
+     * The last value written to one field, and its quoted bytes once it came again: most fields
+     * repeat from event to event (the sender, site, remote, TLS policy, the server's reply), and a
+     * repeated plain value is then copied, not escaped char by char. Only plain values (printable
+     * ASCII without '"' and '\\', at most {@value #PLAIN_MAX} chars) are kept, whose quoted form is
+     * the value itself, so the bytes are the generator's own.
+     */
+    private static final class Last {
+        String value;
+        SerializedString quoted;
+        boolean notPlain;
+    }
+
+    private static final int PLAIN_MAX = 512;
+    private final Last lastTime = new Last(),
+            lastMessageId = new Last(),
+            lastRecipient = new Last(),
+            lastSender = new Last(),
+            lastTenant = new Last(),
+            lastCampaign = new Last(),
+            lastPool = new Last(),
+            lastSource = new Last(),
+            lastSite = new Last(),
+            lastRemote = new Last(),
+            lastReply = new Last(),
+            lastReason = new Last(),
+            lastClass = new Last(),
+            lastClient = new Last(),
+            lastFeedbackType = new Last(),
+            lastSuppressed = new Last(),
+            lastHeaderMessageId = new Last(),
+            lastTlsPolicy = new Last(),
+            lastHost = new Last(),
+            lastIp = new Last(),
+            lastHostReply = new Last(),
+            lastTlsVersion = new Last(),
+            lastTlsCipher = new Last(),
+            lastHostTlsPolicy = new Last();
 
     /** Bytes of the last line written by {@link #line} (it ends with '\n'); valid up to {@link #length}. */
     byte[] bytes() {
@@ -88,20 +128,21 @@ final class EventJson {
             g.writeStartObject();
             g.writeFieldName(K_SEQ);
             g.writeNumber(seq);
-            string(K_TYPE, KINDS[e.kind().ordinal()]);
-            if (e.time() != null) string(K_TIME, e.time().toString());
-            string(K_MESSAGE_ID, e.messageId());
-            string(K_RECIPIENT, e.recipient());
-            string(K_SENDER, e.sender());
-            string(K_TENANT, e.tenant());
-            string(K_CAMPAIGN, e.campaign());
-            string(K_POOL, e.pool());
-            string(K_SOURCE, e.source());
-            string(K_SITE, e.site());
-            string(K_REMOTE, e.remote());
-            string(K_REPLY, e.reply());
-            string(K_REASON, e.reason());
-            string(K_CLASS, e.bounceClass());
+            g.writeFieldName(K_TYPE);
+            g.writeString(KINDS[e.kind().ordinal()]);
+            if (e.time() != null) string(K_TIME, e.time().toString(), lastTime);
+            string(K_MESSAGE_ID, e.messageId(), lastMessageId);
+            string(K_RECIPIENT, e.recipient(), lastRecipient);
+            string(K_SENDER, e.sender(), lastSender);
+            string(K_TENANT, e.tenant(), lastTenant);
+            string(K_CAMPAIGN, e.campaign(), lastCampaign);
+            string(K_POOL, e.pool(), lastPool);
+            string(K_SOURCE, e.source(), lastSource);
+            string(K_SITE, e.site(), lastSite);
+            string(K_REMOTE, e.remote(), lastRemote);
+            string(K_REPLY, e.reply(), lastReply);
+            string(K_REASON, e.reason(), lastReason);
+            string(K_CLASS, e.bounceClass(), lastClass);
             if (e.hard() != null) {
                 g.writeFieldName(K_HARD);
                 g.writeBoolean(e.hard());
@@ -114,12 +155,12 @@ final class EventJson {
                 g.writeFieldName(K_SIZE);
                 g.writeNumber(e.size());
             }
-            string(K_CLIENT, e.client());
-            string(K_FEEDBACK_TYPE, e.feedbackType());
-            string(K_SUPPRESSED, e.suppressed());
-            string(K_MESSAGE_ID_HEADER, e.headerMessageId());
+            string(K_CLIENT, e.client(), lastClient);
+            string(K_FEEDBACK_TYPE, e.feedbackType(), lastFeedbackType);
+            string(K_SUPPRESSED, e.suppressed(), lastSuppressed);
+            string(K_MESSAGE_ID_HEADER, e.headerMessageId(), lastHeaderMessageId);
             if (e.meta() != null) meta(e.meta());
-            string(K_TLS_POLICY, e.tlsPolicy());
+            string(K_TLS_POLICY, e.tlsPolicy(), lastTlsPolicy);
             if (e.hosts() != null) hosts(e.hosts());
             g.writeEndObject();
             g.flush();
@@ -146,24 +187,52 @@ final class EventJson {
         g.writeStartArray();
         for (HostAttempt h : hosts) {
             g.writeStartObject();
-            string(K_HOST, h.host());
-            string(K_IP, h.ip());
+            string(K_HOST, h.host(), lastHost);
+            string(K_IP, h.ip(), lastIp);
             g.writeFieldName(K_PORT);
             g.writeNumber(h.port());
-            if (h.outcome() != null) string(K_OUTCOME, OUTCOMES[h.outcome().ordinal()]);
-            string(K_REPLY, h.reply());
-            string(K_TLS_VERSION, h.tlsVersion());
-            string(K_TLS_CIPHER, h.tlsCipher());
-            string(K_TLS_POLICY, h.tlsPolicy());
+            if (h.outcome() != null) {
+                g.writeFieldName(K_OUTCOME);
+                g.writeString(OUTCOMES[h.outcome().ordinal()]);
+            }
+            string(K_REPLY, h.reply(), lastHostReply);
+            string(K_TLS_VERSION, h.tlsVersion(), lastTlsVersion);
+            string(K_TLS_CIPHER, h.tlsCipher(), lastTlsCipher);
+            string(K_TLS_POLICY, h.tlsPolicy(), lastHostTlsPolicy);
             g.writeEndObject();
         }
         g.writeEndArray();
     }
 
-    /** {@code "name":"value"}; nothing for null. */
-    private void string(SerializedString key, String value) throws IOException {
+    /** {@code "name":"value"}; nothing for null. A plain value seen last time is copied from {@code last}. */
+    private void string(SerializedString key, String value, Last last) throws IOException {
         if (value == null) return;
         g.writeFieldName(key);
+        if (value == last.value || value.equals(last.value)) {
+            if (last.quoted == null && !last.notPlain) {
+                if (plain(value)) last.quoted = new SerializedString(value);
+                else last.notPlain = true;
+            }
+            if (last.quoted != null) {
+                g.writeString(last.quoted);
+                return;
+            }
+        } else {
+            last.value = value;
+            last.quoted = null;
+            last.notPlain = false;
+        }
         g.writeString(value);
+    }
+
+    /** Printable ASCII without '"' and '\\' (JSON writes it as it is), and not long. */
+    static boolean plain(String s) {
+        int n = s.length();
+        if (n > PLAIN_MAX) return false;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') return false;
+        }
+        return true;
     }
 }

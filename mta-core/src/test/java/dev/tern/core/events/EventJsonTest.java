@@ -35,6 +35,61 @@ class EventJsonTest {
         assertThat(ownLine(e, seq)).isEqualTo(jacksonLine(e, seq));
     }
 
+    /**
+     * One writer for a run of events whose fields repeat (as they do in a log: the same sender, site,
+     * reply...), mixed with values that need escaping: a value copied from the writer's memory of the
+     * last one is the same bytes as Jackson's.
+     */
+    @Property(tries = 200)
+    void repeatedValuesSameBytesAsJackson(@ForAll("runs") List<Event> run) throws Exception {
+        EventJson w = new EventJson();
+        long seq = 1;
+        for (Event e : run) {
+            w.line(e, seq);
+            assertThat(new String(w.bytes(), 0, w.length(), StandardCharsets.UTF_8))
+                    .isEqualTo(jacksonLine(e, seq));
+            seq++;
+        }
+    }
+
+    @Provide
+    Arbitrary<List<Event>> runs() {
+        Arbitrary<String> value = Arbitraries.of(
+                        "a@b.test",
+                        "route:127.0.0.1:2525",
+                        "250 2.0.0 Ok: queued as 1A2B/3",
+                        "q\"uote",
+                        "back\\slash",
+                        "tab\tnl\n",
+                        "\u007f",
+                        "ü",
+                        "x".repeat(600),
+                        "r\ud800x",
+                        "")
+                .injectNull(0.2);
+        Arbitrary<HostAttempt> host = Combinators.combine(value, value, value)
+                .as((h, ip, r) -> new HostAttempt(h, ip, 25, HostAttempt.Outcome.DELIVERED, r, null, null, ip));
+        Arbitrary<Event> event = Combinators.combine(
+                        Arbitraries.of(EventType.class),
+                        value,
+                        value,
+                        value,
+                        value,
+                        value,
+                        host.list().ofMaxSize(2))
+                .as((k, id, r, a, b, c, hosts) -> Event.of(k, id, r)
+                        .time(Instant.EPOCH)
+                        .sender(a)
+                        .site(b)
+                        .remote(b)
+                        .reply(c)
+                        .tlsPolicy(a)
+                        .client(c)
+                        .hosts(hosts.isEmpty() ? null : hosts)
+                        .build());
+        return event.list().ofMinSize(1).ofMaxSize(12);
+    }
+
     @Test
     void everyFieldEscapesAndNestedListsAsJackson() throws Exception {
         Event e = Event.of(EventType.BOUNCE, "m\"1", "r\\@x.test")
