@@ -98,6 +98,11 @@ public final class Spool implements AutoCloseable {
     /** Bodies just stored, for delivery's first open without a read (a shortcut: RocksDB stays the truth). */
     private final BodyCache bodyCache;
 
+    /** Which stored ids need the duplicate check's read (commit thread only). */
+    private final NewIds newIds;
+    /** Duplicate checks that read the spool (commit thread writes; tests read). */
+    volatile long duplicateCheckReads;
+
     private volatile boolean closed;
 
     private Spool(SpoolSettings settings, SpoolDb sdb, long lingerNanos) throws RocksDBException {
@@ -107,6 +112,7 @@ public final class Spool implements AutoCloseable {
         entryCount.set(readStat(STAT_ENTRIES));
         bodyBytes.set(readStat(STAT_BODY_BYTES));
         this.recovered = recoverLeases();
+        this.newIds = new NewIds(highestMessageKey(), NewIds.DEFAULT_CAP);
         this.feedbackStore = new FeedbackStore(this);
         this.blobDir = settings.directory().resolve("blobs");
         this.stagingDir = blobDir.resolve("staging");
@@ -236,6 +242,16 @@ public final class Spool implements AutoCloseable {
         }
     }
 
+    /** The greatest message key with an envelope, or null if none. */
+    private byte[] highestMessageKey() throws RocksDBException {
+        try (RocksIterator it = sdb.db.newIterator(sdb.envelopes)) {
+            it.seekToLast();
+            byte[] k = it.isValid() ? it.key() : null;
+            it.status();
+            return k;
+        }
+    }
+
     /** Puts entries leased at the last stop back into the schedule; returns how many. */
     private long recoverLeases() throws RocksDBException {
         long count = 0;
@@ -341,8 +357,11 @@ public final class Spool implements AutoCloseable {
         String id = envelope.messageId();
         CompletableFuture<Void> f = committer.submit(true, g -> {
             g.flushIfTouched(id);
-            if (sdb.db.get(sdb.envelopes, mk) != null) {
-                throw new SpoolException("message " + id + " is already spooled");
+            // an id above every id spooled at open and not stored since needs no read (ids grow with time)
+            if (newIds.mayBeSpooled(mk)) {
+                duplicateCheckReads++;
+                if (sdb.db.get(sdb.envelopes, mk) != null)
+                    throw new SpoolException("message " + id + " is already spooled");
             }
             WriteBatch b = g.batch();
             b.put(sdb.bodies, mk, body);
@@ -355,6 +374,7 @@ public final class Spool implements AutoCloseable {
             g.touch(id);
             g.count(1, eks.length, stored);
             g.afterWrite(() -> {
+                newIds.stored(mk);
                 // kept before the schedule floor moves, so a scan that leases it finds it kept
                 if (tk == null) bodyCache.put(envelope, body, eks.length);
                 floor.inserted(firstKey);
