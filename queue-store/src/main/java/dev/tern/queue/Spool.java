@@ -70,7 +70,12 @@ public final class Spool implements AutoCloseable {
     private final Object scanLock = new Object();
     // used by scans only, under scanLock: no native objects made per scan
     private final ReadOptions scanOptions = new ReadOptions();
-    private final WriteBatch scanBatch = new WriteBatch();
+    /**
+     * Lease writes of earlier scans queued in the committer and not yet written (under scanLock):
+     * their schedule keys may still be in the index, and a scan skips them instead of leasing an
+     * entry twice.
+     */
+    private final java.util.ArrayDeque<PendingLeases> pendingLeases = new java.util.ArrayDeque<>();
     // Written by the commit thread only (inside each write's own batch), read by anyone.
     private final AtomicLong messages = new AtomicLong();
     private final AtomicLong entryCount = new AtomicLong();
@@ -91,6 +96,12 @@ public final class Spool implements AutoCloseable {
             new java.util.concurrent.ConcurrentHashMap<>();
 
     private record EntryKey(String messageId, String domain) {}
+
+    /** The schedule keys one scan leased, until the committer has written their deletion. */
+    private static final class PendingLeases {
+        final Set<java.nio.ByteBuffer> scheduleKeys = new HashSet<>();
+        volatile boolean written;
+    }
 
     /** A leased entry's message: its stored body bytes, its entry count when stored, whether it has a tail file. */
     private record Lease(long storedBodyBytes, int entries, boolean tail) {}
@@ -424,8 +435,13 @@ public final class Spool implements AutoCloseable {
         if (upper != null && floor.atOrAfter(upper)) return List.of();
         byte[] start = floor.scanStarting();
         byte[] visitedUpTo = start;
-        WriteBatch batch = scanBatch;
-        batch.clear();
+        // lease writes written before the iterator is made are seen by it: they need no skipping
+        while (!pendingLeases.isEmpty() && pendingLeases.peekFirst().written) pendingLeases.pollFirst();
+        PendingLeases mine = new PendingLeases();
+        List<byte[]> leaseKeys = new ArrayList<>(Math.min(limit, 1024));
+        List<byte[]> leaseEntryKeys = new ArrayList<>(Math.min(limit, 1024));
+        List<byte[]> leaseValues = new ArrayList<>(Math.min(limit, 1024));
+        Set<String> leasedIds = new HashSet<>();
         try {
             boolean pastNow = false;
             String lastMessage = null;
@@ -441,8 +457,12 @@ public final class Spool implements AutoCloseable {
                         break;
                     }
                     visitedUpTo = Keys.successor(sk);
-                    batch.delete(sdb.schedule, sk);
+                    if (leasedByEarlierScan(sk)) continue; // its lease is queued: not due, in flight
+                    mine.scheduleKeys.add(java.nio.ByteBuffer.wrap(sk));
                     byte[] ek = Keys.scheduleEntryKey(sk);
+                    leaseKeys.add(sk);
+                    leaseEntryKeys.add(ek);
+                    leaseValues.add(null); // no lease (an entry without envelope): only unscheduled
                     byte[] value = it.value();
                     RecordCodec.EntryState st = RecordCodec.decodeEntry(value);
                     int sep = indexOf(ek, Keys.SEP);
@@ -465,7 +485,8 @@ public final class Spool implements AutoCloseable {
                     }
                     if (lastEnvelope == null) continue; // entry without envelope: unusable, leave it unscheduled
                     String domain = new String(ek, sep + 1, ek.length - sep - 1, StandardCharsets.UTF_8);
-                    batch.put(sdb.leases, ek, value);
+                    leaseValues.set(leaseValues.size() - 1, value);
+                    leasedIds.add(messageId);
                     out.add(st.toEntry(lastEnvelope, domain));
                     leased.add(new EntryKey(messageId, domain));
                     leaseOf.add(lastLease);
@@ -473,8 +494,8 @@ public final class Spool implements AutoCloseable {
                 it.status();
                 if (pastNow || !it.isValid()) visitedUpTo = upper == null ? visitedUpTo : upper;
             }
-            if (batch.count() > 0) sdb.db.write(noSync, batch);
-            // known once the leases are written, before anyone gets the entries
+            if (!leaseKeys.isEmpty()) queueLeases(mine, leaseKeys, leaseEntryKeys, leaseValues, leasedIds);
+            // known before anyone gets the entries (their update or completion is queued after the lease)
             for (int i = 0; i < out.size(); i++) {
                 Lease l = leaseOf.get(i);
                 if (l != null) leaseInfo.put(leased.get(i), l);
@@ -484,6 +505,41 @@ public final class Spool implements AutoCloseable {
         }
         inFlight.addAndGet(out.size());
         return out;
+    }
+
+    /** True if a lease of an earlier scan, not yet written, took this schedule key (under scanLock). */
+    private boolean leasedByEarlierScan(byte[] sk) {
+        if (pendingLeases.isEmpty()) return false;
+        java.nio.ByteBuffer k = java.nio.ByteBuffer.wrap(sk);
+        for (PendingLeases p : pendingLeases) if (p.scheduleKeys.contains(k)) return true;
+        return false;
+    }
+
+    /**
+     * Queues a scan's lease writes (each schedule key deleted, its entry's lease put; a null value:
+     * deleted only) in the committer's next group instead of a write of their own (issue 17). They
+     * need no sync: a lease lost in a crash only makes its entry due again. Work on the leased entries
+     * is queued after them, so it finds the leases written; until they are, later scans skip the keys.
+     */
+    private void queueLeases(
+            PendingLeases mine,
+            List<byte[]> scheduleKeys,
+            List<byte[]> entryKeys,
+            List<byte[]> values,
+            Set<String> messageIds) {
+        pendingLeases.addLast(mine);
+        committer
+                .submitUnsynced(g -> {
+                    WriteBatch b = g.batch();
+                    for (int i = 0; i < scheduleKeys.size(); i++) {
+                        b.delete(sdb.schedule, scheduleKeys.get(i));
+                        if (values.get(i) != null) b.put(sdb.leases, entryKeys.get(i), values.get(i));
+                    }
+                    for (String id : messageIds) g.touch(id);
+                    g.afterWrite(() -> mine.written = true);
+                    return null;
+                })
+                .whenComplete((v, e) -> mine.written = true);
     }
 
     /**
@@ -876,6 +932,10 @@ public final class Spool implements AutoCloseable {
         return committer;
     }
 
+    ScheduleFloor floor() {
+        return floor;
+    }
+
     /**
      * Stores a hold, replacing one on the same target; durable (synced) when the future
      * completes. Allowed under the disk floor: a hold must be settable on a full disk.
@@ -927,7 +987,6 @@ public final class Spool implements AutoCloseable {
                 sdb.close();
                 noSync.close();
                 synchronized (scanLock) {
-                    scanBatch.close();
                     scanOptions.close();
                 }
             } finally {
