@@ -34,7 +34,8 @@ import org.rocksdb.WriteOptions;
  * sync. With one injecting connection, the delivery of message i and the reception of message i+1
  * then cost one sync instead of two queued one behind the other (issue 17: the sync rate was what
  * limited a pool of five clients). Durability is unchanged: every future still completes only
- * after the WAL sync that covers its write.
+ * after the WAL sync that covers its write. Unsynced work ({@link #submitUnsynced}: the scan's
+ * lease writes) is written in order with the group it lands in and never causes a sync itself.
  */
 final class Committer implements AutoCloseable {
     /** One piece of work: adds its writes to the group's batch and returns the future's value. */

@@ -37,7 +37,8 @@ final class NewIds {
     /** False only if no message with this key is spooled (then no read is needed). */
     boolean mayBeSpooled(byte[] messageKey) {
         if (watermark != null && Arrays.compareUnsigned(messageKey, watermark) <= 0) return true;
-        return above.contains(messageKey);
+        // above every kept key (the common case: ids grow): no tree lookup
+        return !above.isEmpty() && Arrays.compareUnsigned(messageKey, above.last()) <= 0 && above.contains(messageKey);
     }
 
     /** A message with this key is now spooled (its batch was written). */

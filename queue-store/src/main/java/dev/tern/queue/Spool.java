@@ -37,8 +37,8 @@ import org.rocksdb.WriteOptions;
  * <p>Durability: a future returned by {@link #store}, {@link #update}, {@link #complete} or
  * {@link #suppress} (and {@link #putHold}) completes after the write is in the RocksDB WAL and the WAL is synced
  * (fsync), when {@link SpoolSettings#syncWrites()} is true. Futures complete on a virtual
- * thread, never on the commit thread. Leasing by {@link #due} is written without a sync of
- * its own: a lease lost in a crash only means the entry is due again, which it is anyway.
+ * thread, never on the commit thread. Leasing by {@link #due} is written by the commit thread
+ * with its next group, without a sync of its own: a lease lost in a crash only means the entry is due again, which it is anyway.
  * {@link #update} and {@link #complete} (delivery outcomes) may wait a moment (a couple of
  * milliseconds) to share the sync of a new message instead of taking one of their own.
  *
