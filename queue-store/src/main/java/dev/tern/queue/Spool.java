@@ -114,6 +114,15 @@ public final class Spool implements AutoCloseable {
     /** Duplicate checks that read the spool (commit thread writes; tests read). */
     volatile long duplicateCheckReads;
 
+    /**
+     * Tenants ("" for the global list) that may have suppression entries: those found on open and
+     * every tenant a suppression was queued for since (never removed). A lookup for any other tenant
+     * needs no read. Bounded by the tenants with entries.
+     */
+    private final Set<String> suppressedTenants = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Suppression lookups that read the spool (tests). */
+    final AtomicLong suppressionReads = new AtomicLong();
+
     private volatile boolean closed;
 
     private Spool(SpoolSettings settings, SpoolDb sdb, long lingerNanos) throws RocksDBException {
@@ -124,6 +133,7 @@ public final class Spool implements AutoCloseable {
         bodyBytes.set(readStat(STAT_BODY_BYTES));
         this.recovered = recoverLeases();
         this.newIds = new NewIds(highestMessageKey(), NewIds.DEFAULT_CAP);
+        findSuppressedTenants();
         this.feedbackStore = new FeedbackStore(this);
         this.blobDir = settings.directory().resolve("blobs");
         this.stagingDir = blobDir.resolve("staging");
@@ -250,6 +260,25 @@ public final class Spool implements AutoCloseable {
             return new BodyFile(stagingDir.resolve(UUID.randomUUID() + ".part"));
         } catch (IOException e) {
             throw new SpoolException("cannot create a body file in " + stagingDir + ": " + e, e);
+        }
+    }
+
+    /** Adds every tenant with a suppression entry to {@link #suppressedTenants} (one seek per tenant). */
+    private void findSuppressedTenants() throws RocksDBException {
+        try (RocksIterator it = sdb.db.newIterator(sdb.suppression)) {
+            for (it.seekToFirst(); it.isValid(); ) {
+                byte[] k = it.key();
+                int sep = indexOf(k, Keys.SEP);
+                if (sep < 0) {
+                    it.next();
+                    continue;
+                }
+                byte[] after = java.util.Arrays.copyOf(k, sep + 1);
+                after[sep] = 1; // the first key past this tenant's prefix (tenant 0x00 ...)
+                suppressedTenants.add(new String(k, 0, sep, StandardCharsets.UTF_8));
+                it.seek(after);
+            }
+            it.status();
         }
     }
 
@@ -859,6 +888,8 @@ public final class Spool implements AutoCloseable {
     public CompletableFuture<Void> suppressLocally(Suppression suppression) {
         byte[] key = Keys.suppression(suppression.tenant() == null ? "" : suppression.tenant(), suppression.address());
         byte[] value = RecordCodec.encodeSuppression(suppression);
+        // known before the write is queued, so a lookup after it completes reads
+        suppressedTenants.add(suppression.tenant() == null ? "" : suppression.tenant());
         return committer.submit(true, g -> {
             g.batch().put(sdb.suppression, key, value);
             return null;
@@ -889,6 +920,9 @@ public final class Spool implements AutoCloseable {
         String t = tenant == null ? "" : tenant;
         byte[] key = Keys.suppression(t, address);
         return read(() -> {
+            // a tenant that never had an entry (the global list of most installs): nothing to read
+            if (!suppressedTenants.contains(t)) return Optional.<Suppression>empty();
+            suppressionReads.incrementAndGet();
             byte[] v = sdb.db.get(sdb.suppression, key);
             return v == null
                     ? Optional.<Suppression>empty()
