@@ -92,11 +92,13 @@ class DuplicateIdCheckTest {
             ids.stored(k(s));
         }
         assertThat(ids.kept()).isEqualTo(4);
-        ids.stored(k("f")); // 5 > cap: "b" and "c" dropped, watermark "c"
+        ids.stored(k("f")); // 5 > cap: the older half "b", "d" dropped, watermark "d"
         assertThat(ids.kept()).isEqualTo(3);
         for (String s : new String[] {"a", "b", "c", "d", "e", "f"})
             assertThat(ids.mayBeSpooled(k(s))).isTrue();
-        assertThat(ids.mayBeSpooled(k("cc"))).isFalse();
+        assertThat(ids.mayBeSpooled(k("cc"))).isTrue(); // at or below the watermark: read
+        assertThat(ids.mayBeSpooled(k("dd"))).isFalse();
+        assertThat(ids.mayBeSpooled(k("ee"))).isFalse();
         assertThat(ids.mayBeSpooled(k("g"))).isFalse();
         ids.stored(k("a")); // at or below the watermark: covered by it, not kept
         assertThat(ids.kept()).isEqualTo(3);
