@@ -17,6 +17,8 @@ final class Destination {
     final String key;
     /** The site (all sources' destinations of a site share its throttle). */
     final SiteKey siteKey;
+    /** {@code siteKey.key()}, made once (events name the site of every attempt). */
+    final String siteName;
     /** The egress source this queue sends from. */
     final EgressSource source;
 
@@ -55,6 +57,7 @@ final class Destination {
     Destination(String key, SiteKey siteKey, EgressSource source, Route route, SiteThrottle site, SiteThrottle pair) {
         this.key = key;
         this.siteKey = siteKey;
+        this.siteName = siteKey.key();
         this.source = source;
         this.route = route;
         this.site = site;

@@ -37,6 +37,11 @@ final class DestinationRegistry {
     }
 
     /** Shares the limits of every site and (source, site) pair created from now on with the fleet. */
+    /** Whether site limits are shared with a fleet (their checks may ask the fleet's store). */
+    boolean fleet() {
+        return shared != null;
+    }
+
     void share(SharedLimit.Source source) {
         shared = source;
     }

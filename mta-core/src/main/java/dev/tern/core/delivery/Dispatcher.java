@@ -7,6 +7,7 @@ import dev.tern.queue.QueueEntry;
 import dev.tern.queue.RecipientStatus;
 import java.time.Clock;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
@@ -21,6 +22,7 @@ import java.util.function.Supplier;
  * ({@link #next}) an operator's bounce and holds set meanwhile are applied before sending.
  */
 final class Dispatcher implements TransactionRunner.EntrySource {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Dispatcher.class);
     /** When entries put back by a hold without expiry are looked at again (resume makes them due at once). */
     static final long HELD_RECHECK_MILLIS = 60_000;
 
@@ -69,7 +71,7 @@ final class Dispatcher implements TransactionRunner.EntrySource {
             return;
         }
         // the TLS decision (configured, MTA-STS, DANE) comes with the route: both are cached
-        router.route(entry.domain())
+        CompletableFuture<Routed> routing = router.route(entry.domain())
                 .thenCompose(route -> tls.get()
                         .decide(
                                 entry.domain(),
@@ -80,11 +82,27 @@ final class Dispatcher implements TransactionRunner.EntrySource {
                                         .toList(),
                                 route.site() instanceof SiteKey.Relay,
                                 registry.policy().config().rules())
-                        .thenApply(t -> new Routed(route, t)))
-                .whenCompleteAsync(
-                        (r, failure) ->
-                                routed(entry, r == null ? null : r.route(), r == null ? null : r.tls(), failure),
-                        worker);
+                        .thenApply(t -> new Routed(route, t)));
+        if (routing.isDone() && !registry.fleet()) {
+            // both were cached: placed on this thread, without a worker per entry (nothing here waits;
+            // a fleet's shared limits may ask its store, so a fleet node places entries on workers)
+            Routed r = null;
+            Throwable failure = null;
+            try {
+                r = routing.join();
+            } catch (CompletionException | java.util.concurrent.CancellationException e) {
+                failure = e;
+            }
+            try {
+                routed(entry, r == null ? null : r.route(), r == null ? null : r.tls(), failure);
+            } catch (RuntimeException e) {
+                log.error("placing {} for {} failed: {}", entry.messageId(), entry.domain(), e.toString(), e);
+            }
+            return;
+        }
+        routing.whenCompleteAsync(
+                (r, failure) -> routed(entry, r == null ? null : r.route(), r == null ? null : r.tls(), failure),
+                worker);
     }
 
     private record Routed(Route route, dev.tern.core.tlspolicy.DestinationTls tls) {}

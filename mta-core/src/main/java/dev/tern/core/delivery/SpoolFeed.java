@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,10 +45,21 @@ final class SpoolFeed {
         private Order order;
         private boolean closing;
         final CompletableFuture<Void> done = new CompletableFuture<>();
+        /** The feed's count of leases with an order (null: not counted). */
+        private final AtomicInteger ordered;
+
+        Lease() {
+            this(null);
+        }
+
+        private Lease(AtomicInteger ordered) {
+            this.ordered = ordered;
+        }
 
         /** Adds an order; false if the lease is already ending (then wait for {@link #done}). A bounce wins. */
         synchronized boolean offer(Order o) {
             if (closing) return false;
+            if (order == null && ordered != null) ordered.incrementAndGet(); // before the order is visible
             if (order == null || o.kind() == Order.Kind.BOUNCE) order = o;
             return true;
         }
@@ -68,6 +80,8 @@ final class SpoolFeed {
     private final int maxInFlight;
     private final Runnable onEnded;
     private final Map<EntryKey, Lease> leases = new ConcurrentHashMap<>();
+    /** Leases that have an order: while none has, {@link #order} needs no lookup (orders are rare). */
+    private final AtomicInteger ordered = new AtomicInteger();
 
     /** @param onEnded called after every lease ends (room for another entry) */
     SpoolFeed(Spool spool, Clock clock, int maxInFlight, Runnable onEnded) {
@@ -82,7 +96,7 @@ final class SpoolFeed {
         int room = maxInFlight - leases.size();
         if (room <= 0) return List.of();
         List<QueueEntry> due = spool.due(clock.millis(), Math.min(room, 1000));
-        for (QueueEntry e : due) leases.put(EntryKey.of(e), new Lease());
+        for (QueueEntry e : due) leases.put(EntryKey.of(e), new Lease(ordered));
         return due;
     }
 
@@ -93,6 +107,7 @@ final class SpoolFeed {
 
     /** The pending order of a leased entry, or null. */
     Order order(QueueEntry e) {
+        if (ordered.get() == 0) return null;
         Lease l = leases.get(EntryKey.of(e));
         return l == null ? null : l.order();
     }
@@ -133,7 +148,10 @@ final class SpoolFeed {
 
     private void end(QueueEntry e) {
         Lease l = leases.remove(EntryKey.of(e));
-        if (l != null) l.done.complete(null);
+        if (l != null) {
+            if (l.ordered != null && l.order() != null) ordered.decrementAndGet();
+            l.done.complete(null);
+        }
         onEnded.run();
     }
 

@@ -305,7 +305,7 @@ final class TransactionRunner implements Admission.Connector {
                 .record(
                         first,
                         results,
-                        new Attempt(d.siteKey.key(), ip + ":" + host.getPort(), sourceName(d), "none", tried, session));
+                        new Attempt(d.siteName, ip + ":" + host.getPort(), sourceName(d), "none", tried, session));
         log.debug("{} for {}: nothing to send, quit before STARTTLS ({})", host, d.key, reply);
         p.admission().closed(d);
     }
@@ -387,7 +387,7 @@ final class TransactionRunner implements Admission.Connector {
         List<QueueEntry> all = new ArrayList<>();
         all.add(first);
         all.addAll(d.drain());
-        Attempt attempt = new Attempt(d.siteKey.key(), null, sourceName(d), null, tried, null);
+        Attempt attempt = new Attempt(d.siteName, null, sourceName(d), null, tried, null);
         for (QueueEntry e : all) {
             if (!permanent) d.deferrals.incrementAndGet();
             p.outcomes().recordAll(e, status, text, attempt, local);
@@ -534,7 +534,7 @@ final class TransactionRunner implements Admission.Connector {
             return;
         }
         Destination.Idle w = new Destination.Idle(
-                () -> sendNext(d, s, sent, null),
+                () -> sendNext(d, s, sent, null, true), // resumed on a worker (Admission): it reads the body
                 () -> quit(d, s.conn()),
                 p.nanoTime().getAsLong() + timeout);
         if (!d.park(w)) {
@@ -601,6 +601,19 @@ final class TransactionRunner implements Admission.Connector {
         boolean eightBit = content.eightBit();
         boolean utf8Headers = content.smtpUtf8();
         SmtpTransaction.Tail tail = body.streamed() ? new SmtpTransaction.Tail(body.tail(), body.tailSize()) : null;
+        if (open.size() <= step) {
+            // one transaction (the common case): the same steps without the chain's links
+            boolean utf8 = utf8Headers || needsSmtpUtf8(entry.envelope().returnPath(), open);
+            SmtpTransaction tx =
+                    new SmtpTransaction(entry.envelope().returnPath(), open, body.head(), tail, eightBit, utf8);
+            long start = System.nanoTime();
+            return conn.send(tx)
+                    .whenComplete((r, e) -> p.pathMetrics().transaction(System.nanoTime() - start))
+                    .thenApply(r -> {
+                        collect(open, r, results, replies);
+                        return results;
+                    });
+        }
         for (int i = 0; i < open.size(); i += step) {
             List<String> batch = open.subList(i, Math.min(open.size(), i + step));
             boolean utf8 = utf8Headers || needsSmtpUtf8(entry.envelope().returnPath(), batch);
@@ -637,7 +650,7 @@ final class TransactionRunner implements Admission.Connector {
     }
 
     static Attempt attempt(Destination d, String remote) {
-        return new Attempt(d.siteKey.key(), remote, d.source.name().isEmpty() ? null : d.source.name());
+        return new Attempt(d.siteName, remote, d.source.name().isEmpty() ? null : d.source.name());
     }
 
     /**
@@ -645,7 +658,7 @@ final class TransactionRunner implements Admission.Connector {
      * without TLS), the hosts that failed before it and the session host.
      */
     static Attempt attempt(Destination d, SmtpConnection conn, List<HostAttempt> tried, HostAttempt session) {
-        return new Attempt(d.siteKey.key(), remote(conn), sourceName(d), tlsPolicyName(conn), tried, session);
+        return new Attempt(d.siteName, remote(conn), sourceName(d), tlsPolicyName(conn), tried, session);
     }
 
     private static String tlsPolicyName(SmtpConnection conn) {
@@ -658,7 +671,7 @@ final class TransactionRunner implements Admission.Connector {
     }
 
     private static String remote(SmtpConnection conn) {
-        return conn.remote().getAddress().getHostAddress() + ":" + conn.remote().getPort();
+        return conn.remoteText();
     }
 
     /** Recipients per transaction: the tighter of the site's and the source pair's limit. */
@@ -724,8 +737,13 @@ final class TransactionRunner implements Admission.Connector {
 
     /** Whether the envelope of one transaction has non-ASCII addresses (the header section is recorded apart). */
     static boolean needsSmtpUtf8(String from, List<String> rcpts) {
-        if (!from.chars().allMatch(ch -> ch < 128)) return true;
-        for (String r : rcpts) if (!r.chars().allMatch(ch -> ch < 128)) return true;
+        if (!ascii(from)) return true;
+        for (String r : rcpts) if (!ascii(r)) return true;
         return false;
+    }
+
+    private static boolean ascii(String s) {
+        for (int i = 0, n = s.length(); i < n; i++) if (s.charAt(i) >= 128) return false;
+        return true;
     }
 }

@@ -46,6 +46,7 @@ public final class EventBus implements AutoCloseable {
         if (id != null
                 && !held.isEmpty()
                 && !event.is(EventType.RECEPTION)
+                && held.containsKey(id) // a read first: computeIfPresent locks the key's bin even when absent
                 && held.computeIfPresent(id, (k, list) -> {
                             list.add(event);
                             return list;

@@ -23,11 +23,40 @@ public final class LocalRefusal {
      */
     public static SmtpReply of(
             boolean smtpUtf8, boolean eightBit, long size, Map<String, String> extensions, Object remote) {
-        if (smtpUtf8 && !extensions.containsKey("SMTPUTF8")) {
+        return of(smtpUtf8, eightBit, size, Offer.of(extensions), remote);
+    }
+
+    /**
+     * What the refusals (and the MAIL parameters) need from the server's EHLO keywords, decided once
+     * per EHLO rather than looked up for every transaction.
+     *
+     * @param smtpUtf8     SMTPUTF8 offered
+     * @param eightBitMime 8BITMIME offered
+     * @param size         SIZE offered (with or without a limit)
+     * @param maxSize      the advertised SIZE limit, 0 when none (or unparsable)
+     * @param pipelining   PIPELINING offered
+     */
+    record Offer(boolean smtpUtf8, boolean eightBitMime, boolean size, long maxSize, boolean pipelining) {
+        static final Offer NONE = new Offer(false, false, false, 0, false);
+
+        static Offer of(Map<String, String> ext) {
+            if (ext.isEmpty()) return NONE;
+            return new Offer(
+                    ext.containsKey("SMTPUTF8"),
+                    ext.containsKey("8BITMIME"),
+                    ext.containsKey("SIZE"),
+                    LocalRefusal.maxSize(ext),
+                    ext.containsKey("PIPELINING"));
+        }
+    }
+
+    /** {@link #of(boolean, boolean, long, Map, Object)} with the keywords as an {@link Offer}. */
+    static SmtpReply of(boolean smtpUtf8, boolean eightBit, long size, Offer extensions, Object remote) {
+        if (smtpUtf8 && !extensions.smtpUtf8()) {
             return SmtpReply.of(
                     553, "5.6.7", "SMTPUTF8 is required but " + remote + " does not offer it (refused locally)");
         }
-        if (eightBit && !smtpUtf8 && !extensions.containsKey("8BITMIME")) {
+        if (eightBit && !smtpUtf8 && !extensions.eightBitMime()) {
             // no 7-bit conversion: a signed message's body hash would break, and so would any MIME
             // structure rewritten here (RFC 6152 section 3: return it rather than send 8-bit data)
             return SmtpReply.of(
@@ -36,7 +65,7 @@ public final class LocalRefusal {
                     "the message has an 8-bit body but " + remote
                             + " does not offer 8BITMIME; Tern does not convert it (refused locally)");
         }
-        long max = maxSize(extensions);
+        long max = extensions.maxSize();
         if (max > 0 && size > max) {
             return SmtpReply.of(
                     552,

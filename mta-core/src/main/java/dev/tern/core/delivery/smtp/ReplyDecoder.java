@@ -6,6 +6,7 @@ import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.MessageToMessageDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -17,12 +18,36 @@ final class ReplyDecoder extends MessageToMessageDecoder<ByteBuf> {
     private final List<String> texts = new ArrayList<>();
     private int code = -1;
 
+    /**
+     * The last few one-line replies by their bytes: a server answers MAIL, RCPT and DATA with the
+     * same line message after message, so such a line is matched, not decoded and parsed again (a
+     * reply is immutable). Bounded: {@value #CACHED} lines of at most {@value #CACHED_MAX} bytes.
+     */
+    private static final int CACHED = 4, CACHED_MAX = 256;
+
+    private final byte[][] cachedLines = new byte[CACHED][];
+    private final SmtpReply[] cachedReplies = new SmtpReply[CACHED];
+    private final byte[] scratch = new byte[CACHED_MAX];
+    private int nextSlot;
+
     ReplyDecoder() {
         super(ByteBuf.class);
     }
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf line, List<Object> out) {
+        int n = line.readableBytes();
+        boolean cacheable = code < 0 && n > 4 && n <= CACHED_MAX && line.getByte(line.readerIndex() + 3) == ' ';
+        if (cacheable) {
+            line.getBytes(line.readerIndex(), scratch, 0, n);
+            for (int i = 0; i < CACHED; i++) {
+                byte[] c = cachedLines[i];
+                if (c != null && Arrays.equals(c, 0, c.length, scratch, 0, n)) {
+                    out.add(cachedReplies[i]);
+                    return;
+                }
+            }
+        }
         String s = line.toString(StandardCharsets.UTF_8);
         if (s.length() < 3
                 || !digit(s.charAt(0))
@@ -38,7 +63,13 @@ final class ReplyDecoder extends MessageToMessageDecoder<ByteBuf> {
         texts.add(s.length() > 4 ? s.substring(4) : "");
         boolean last = s.length() == 3 || s.charAt(3) == ' ';
         if (last) {
-            out.add(SmtpReply.parse(code, texts));
+            SmtpReply reply = SmtpReply.parse(code, texts);
+            if (cacheable) {
+                cachedLines[nextSlot] = Arrays.copyOf(scratch, n);
+                cachedReplies[nextSlot] = reply;
+                nextSlot = (nextSlot + 1) % CACHED;
+            }
+            out.add(reply);
             texts.clear();
             code = -1;
         } else if (texts.size() > 1000) {

@@ -77,6 +77,9 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
 
     volatile SmtpReply banner;
     volatile Map<String, String> extensions = Map.of();
+    /** What the transactions need from {@link #extensions} (event loop only; set with them). */
+    private LocalRefusal.Offer offer = LocalRefusal.Offer.NONE;
+
     volatile boolean tls;
     /** The negotiated TLS protocol and cipher suite, null without TLS. */
     volatile String tlsVersion, tlsCipher;
@@ -93,6 +96,12 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
     private ByteBuf pending;
 
     private static final short CRLF = ('\r' << 8) | '\n';
+
+    /** The expectations of every transaction, made once (immutable): no allocation per command. */
+    private final Expect afterMail = new Expect(Phase.MAIL, this::onMail),
+            afterRcpt = new Expect(Phase.RCPT, this::onRcpt),
+            afterData = new Expect(Phase.DATA, this::onData),
+            afterDataEnd = new Expect(Phase.DATA_END, this::onDataEnd);
 
     SmtpClientHandler(
             SmtpClient client,
@@ -197,7 +206,7 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
 
     private void onEhlo(SmtpReply r) {
         if (r.code() == 250) {
-            extensions = parseExtensions(r);
+            offered(parseExtensions(r));
             afterGreeting();
         } else if (r.permanentFailure()) {
             state = Phase.HELO;
@@ -213,8 +222,13 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
             fail(SmtpException.ofReply(Phase.HELO, r, remote + " refused EHLO and HELO"));
             return;
         }
-        extensions = Map.of();
+        offered(Map.of());
         afterGreeting();
+    }
+
+    private void offered(Map<String, String> ext) {
+        extensions = ext;
+        offer = LocalRefusal.Offer.of(ext);
     }
 
     private static Map<String, String> parseExtensions(SmtpReply r) {
@@ -302,7 +316,7 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
                 CertificateChecks.Failure failed = checker == null ? null : checker.failure;
                 tlsCheck = new TlsCheck(
                         policy, true, failed == null ? null : failed.result(), failed == null ? null : failed.detail());
-                extensions = Map.of();
+                offered(Map.of());
                 sendEhlo();
             } else {
                 Throwable cause = f.cause();
@@ -355,13 +369,13 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
                     SmtpException.ofTransient(Phase.IDLE, "connection to " + remote + " is closed", null));
             return;
         }
-        Map<String, String> ext = extensions;
+        LocalRefusal.Offer ext = offer;
         SmtpReply refused = LocalRefusal.of(t.smtpUtf8(), t.eightBit(), t.size(), ext, remote);
         if (refused != null) {
             complete(future, TransactionResult.refusedLocally(refused));
             return;
         }
-        boolean pipelined = ext.containsKey("PIPELINING");
+        boolean pipelined = ext.pipelining();
         tx = new Tx(t, future, pipelined);
         if (needsReset) {
             needsReset = false;
@@ -385,17 +399,17 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
 
     private void sendMail() {
         SmtpTransaction t = tx.transaction;
-        Map<String, String> ext = extensions;
+        LocalRefusal.Offer ext = offer;
         StringBuilder mail =
                 new StringBuilder(64).append("MAIL FROM:<").append(t.mailFrom()).append('>');
-        if (ext.containsKey("SIZE")) mail.append(" SIZE=").append(t.size()); // the tail too
-        if ((t.eightBit() || t.smtpUtf8()) && ext.containsKey("8BITMIME")) mail.append(" BODY=8BITMIME");
+        if (ext.size()) mail.append(" SIZE=").append(t.size()); // the tail too
+        if ((t.eightBit() || t.smtpUtf8()) && ext.eightBitMime()) mail.append(" BODY=8BITMIME");
         if (t.smtpUtf8()) mail.append(" SMTPUTF8");
         state = Phase.MAIL;
-        command(mail.toString(), Phase.MAIL, this::onMail);
+        command(mail.toString(), afterMail);
         if (tx.pipelined) {
-            for (int i = 0; i < t.recipients().size(); i++) command(rcpt(i), Phase.RCPT, this::onRcpt);
-            command("DATA", Phase.DATA, this::onData);
+            for (int i = 0; i < t.recipients().size(); i++) command(rcpt(i), afterRcpt);
+            command("DATA", afterData);
         }
         flush();
     }
@@ -409,7 +423,7 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
         if (tx.pipelined) return; // RCPT and DATA replies follow
         if (r.positive()) {
             state = Phase.RCPT;
-            command(rcpt(0), Phase.RCPT, this::onRcpt);
+            command(rcpt(0), afterRcpt);
             flush();
         } else {
             finishTransaction(null, false);
@@ -423,10 +437,10 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
         if (tx.pipelined) return;
         int next = tx.recipients.size();
         if (next < tx.transaction.recipients().size()) {
-            command(rcpt(next), Phase.RCPT, this::onRcpt);
+            command(rcpt(next), afterRcpt);
         } else if (tx.accepted > 0) {
             state = Phase.DATA;
-            command("DATA", Phase.DATA, this::onData);
+            command("DATA", afterData);
         } else {
             finishTransaction(null, true);
             return;
@@ -451,7 +465,7 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
         SmtpTransaction.Tail tail = tx.transaction.tail();
         body = new DotStuffer(tx.transaction.message(), tail == null ? null : tail.file(), ctx.alloc());
         writingBody = true;
-        expected.addLast(new Expect(Phase.DATA_END, this::onDataEnd)); // armed once the body is written
+        expected.addLast(afterDataEnd); // armed once the body is written
         arm(Phase.DATA_BLOCK);
         writeBody();
     }
@@ -562,11 +576,15 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
      * one {@code write}, not a {@code writev} of one buffer per command) and expects its reply.
      */
     private void command(String line, Phase phase, Consumer<SmtpReply> then) {
+        command(line, new Expect(phase, then));
+    }
+
+    private void command(String line, Expect e) {
         ByteBuf out = pending;
         if (out == null) pending = out = ctx.alloc().buffer(Math.max(128, line.length() + 2));
         ByteBufUtil.writeUtf8(out, line);
         out.writeShort(CRLF);
-        expect(phase, then);
+        expect(e);
     }
 
     /** Writes the commands appended since the last flush, then flushes the channel. */
@@ -584,8 +602,12 @@ final class SmtpClientHandler extends SimpleChannelInboundHandler<SmtpReply> {
     }
 
     private void expect(Phase phase, Consumer<SmtpReply> then) {
-        expected.addLast(new Expect(phase, then));
-        if (expected.size() == 1 && !writingBody) arm(phase);
+        expect(new Expect(phase, then));
+    }
+
+    private void expect(Expect e) {
+        expected.addLast(e);
+        if (expected.size() == 1 && !writingBody) arm(e.phase());
     }
 
     /**

@@ -20,6 +20,8 @@ public final class SmtpConnection {
     private final SmtpClientHandler handler;
     private final InetSocketAddress remote;
     private final AtomicBoolean busy = new AtomicBoolean();
+    /** {@link #remoteText()}, made on first use (a benign race: every thread makes the same string). */
+    private String remoteText;
 
     SmtpConnection(Channel channel, SmtpClientHandler handler, InetSocketAddress remote) {
         this.channel = channel;
@@ -116,6 +118,13 @@ public final class SmtpConnection {
 
     public InetSocketAddress remote() {
         return remote;
+    }
+
+    /** The server as {@code ip:port} (the address the connection went to), the form events carry. */
+    public String remoteText() {
+        String t = remoteText;
+        if (t == null) remoteText = t = remote.getAddress().getHostAddress() + ":" + remote.getPort();
+        return t;
     }
 
     public InetSocketAddress local() {

@@ -69,7 +69,7 @@ public record SmtpReply(int code, String enhancedCode, List<String> lines) {
 
     /** The text of all lines joined with a space. */
     public String text() {
-        return String.join(" ", lines);
+        return lines.size() == 1 ? lines.get(0) : String.join(" ", lines);
     }
 
     /** 2xx or 3xx. */
@@ -90,10 +90,8 @@ public record SmtpReply(int code, String enhancedCode, List<String> lines) {
     /** The reply on one line, e.g. "550 5.1.1 User unknown". */
     @Override
     public String toString() {
-        StringBuilder sb = new StringBuilder().append(code);
-        if (!enhancedCode.isEmpty()) sb.append(' ').append(enhancedCode);
-        String text = text();
-        if (!text.isEmpty()) sb.append(' ').append(text);
-        return sb.toString();
+        String text = text(); // one exact-size concatenation, no builder
+        if (enhancedCode.isEmpty()) return text.isEmpty() ? Integer.toString(code) : code + " " + text;
+        return text.isEmpty() ? code + " " + enhancedCode : code + " " + enhancedCode + " " + text;
     }
 }

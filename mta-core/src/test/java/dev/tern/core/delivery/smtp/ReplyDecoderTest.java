@@ -42,6 +42,38 @@ class ReplyDecoderTest {
         assertThat(data.positive()).isTrue();
     }
 
+    /** One-line replies seen before are matched by their bytes; the result is the same as decoding them. */
+    @Test
+    void repeatedOneLineRepliesDecodeTheSame() {
+        EmbeddedChannel ch = channel();
+        String[] lines = {
+            "250 2.1.0 Ok", "250 2.1.5 Ok", "354 End data", "250 2.0.0 Ok: queued as A1", "550 5.1.1 <x@y> unknown"
+        };
+        java.util.Random r = new java.util.Random(3);
+        for (int round = 0; round < 200; round++) {
+            String line = lines[r.nextInt(lines.length)];
+            if (round % 7 == 0) {
+                // a multi-line reply whose last line equals a cached one-line reply: not taken from the cache
+                ch.writeInbound(bytes("250-first\r\n" + line + "\r\n"));
+                SmtpReply multi = ch.readInbound();
+                assertThat(multi.code()).isEqualTo(250);
+                assertThat(multi.lines()).hasSize(2).first().isEqualTo("first");
+                continue;
+            }
+            ch.writeInbound(bytes(line + "\r\n"));
+            SmtpReply got = ch.readInbound();
+            assertThat(got).as("round %d", round).isEqualTo(ReplyDecoderTest.decodeFresh(line));
+            assertThat(got.toString()).isEqualTo(line);
+        }
+        assertThatThrownBy(() -> ch.writeInbound(bytes("25x 2.1.0 Ok\r\n"))).isInstanceOf(DecoderException.class);
+    }
+
+    private static SmtpReply decodeFresh(String line) {
+        EmbeddedChannel ch = channel();
+        ch.writeInbound(bytes(line + "\r\n"));
+        return ch.readInbound();
+    }
+
     @Test
     void bareCodeAndLfOnlyLines() {
         EmbeddedChannel ch = channel();
