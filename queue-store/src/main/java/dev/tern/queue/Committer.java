@@ -34,7 +34,8 @@ import org.rocksdb.WriteOptions;
  * sync. With one injecting connection, the delivery of message i and the reception of message i+1
  * then cost one sync instead of two queued one behind the other (issue 17: the sync rate was what
  * limited a pool of five clients). Durability is unchanged: every future still completes only
- * after the WAL sync that covers its write.
+ * after the WAL sync that covers its write. Unsynced work ({@link #submitUnsynced}: the scan's
+ * lease writes) is written in order with the group it lands in and never causes a sync itself.
  */
 final class Committer implements AutoCloseable {
     /** One piece of work: adds its writes to the group's batch and returns the future's value. */
@@ -59,9 +60,23 @@ final class Committer implements AutoCloseable {
         };
     }
 
-    private record Task<T>(Work<T> work, boolean grows, boolean deferrable, CompletableFuture<T> future) {}
+    /** How a piece of work is committed. */
+    private enum Kind {
+        /** Someone waits for it: its group syncs at once. */
+        URGENT,
+        /** Synced, but may wait up to the linger to share a sync ({@link #submitDeferrable}). */
+        DEFERRABLE,
+        /** Needs no sync: written with whatever group it lands in ({@link #submitUnsynced}). */
+        UNSYNCED
+    }
 
-    private static final Task<Void> STOP = new Task<>(g -> null, false, false, null);
+    private record Task<T>(Work<T> work, boolean grows, Kind kind, CompletableFuture<T> future) {
+        boolean deferrable() {
+            return kind != Kind.URGENT;
+        }
+    }
+
+    private static final Task<Void> STOP = new Task<>(g -> null, false, Kind.URGENT, null);
 
     /** Longest wait of a group of deferrable work for work that cannot wait (about 2-4 WAL syncs here). */
     static final long DEFAULT_LINGER_NANOS = 2_000_000L;
@@ -108,7 +123,7 @@ final class Committer implements AutoCloseable {
      * {@link SpoolFullException} when the disk is under the floor.
      */
     <T> CompletableFuture<T> submit(boolean grows, Work<T> work) {
-        return enqueue(new Task<>(work, grows, false, new CompletableFuture<>()));
+        return enqueue(new Task<>(work, grows, Kind.URGENT, new CompletableFuture<>()));
     }
 
     /**
@@ -117,7 +132,17 @@ final class Committer implements AutoCloseable {
      * future completes after that sync, as for {@link #submit}.
      */
     <T> CompletableFuture<T> submitDeferrable(Work<T> work) {
-        return enqueue(new Task<>(work, false, true, new CompletableFuture<>()));
+        return enqueue(new Task<>(work, false, Kind.DEFERRABLE, new CompletableFuture<>()));
+    }
+
+    /**
+     * Queues work that does not add data and needs no sync of its own (the scan's lease writes: a
+     * lease lost in a crash only makes its entry due again): it is written in order with the group
+     * it lands in, which syncs only if other work of the group needs it. Its future completes once
+     * written (after that group's sync, if any).
+     */
+    <T> CompletableFuture<T> submitUnsynced(Work<T> work) {
+        return enqueue(new Task<>(work, false, Kind.UNSYNCED, new CompletableFuture<>()));
     }
 
     private <T> CompletableFuture<T> enqueue(Task<T> t) {
@@ -321,7 +346,7 @@ final class Committer implements AutoCloseable {
                 group.apply(t);
             }
             taken.clear();
-            if (sync && !urgent && !stop && lingerNanos > 0 && !group.done.isEmpty()) {
+            if (sync && !urgent && !stop && lingerNanos > 0 && needsSync(group.done)) {
                 // only deferrable work: write it now, then wait a little for work a client waits for
                 // and share its sync
                 writeQuietly();
@@ -352,11 +377,15 @@ final class Committer implements AutoCloseable {
             // the group's last write syncs the WAL itself (one call into RocksDB instead of a write and
             // a syncWal); its time is the group's sync time
             long t0 = System.nanoTime();
-            group.syncLast = sync;
+            boolean needsSync = needsSync(group.done);
+            group.syncLast = sync && needsSync;
             writeQuietly();
             group.syncLast = false;
             long writeNanos = System.nanoTime() - t0;
-            if (!group.done.isEmpty()) commit(group.done, group.results, group.walSynced ? writeNanos : -1);
+            if (!group.done.isEmpty()) {
+                if (needsSync) commit(group.done, group.results, group.walSynced ? writeNanos : -1);
+                else written(group.done, group.results);
+            }
             group.reset();
         }
         group.close();
@@ -372,6 +401,21 @@ final class Committer implements AutoCloseable {
         } catch (RocksDBException | RuntimeException e) {
             // the batch's tasks failed (flush completed their futures)
         }
+    }
+
+    /** True if any of {@code tasks} must be synced before its future completes. */
+    private static boolean needsSync(List<Task<?>> tasks) {
+        for (Task<?> t : tasks) if (t.kind() != Kind.UNSYNCED) return true;
+        return false;
+    }
+
+    /** Completes a group that needed no sync (no WAL sync, not a commit for the observer). */
+    private static void written(List<Task<?>> done, List<Object> results) {
+        List<Task<?>> tasks = List.copyOf(done);
+        List<Object> values = new ArrayList<>(results);
+        Thread.ofVirtual().start(() -> {
+            for (int i = 0; i < tasks.size(); i++) complete(tasks.get(i), values.get(i));
+        });
     }
 
     /** {@code syncedNanos}: how long the group's last write, which synced the WAL, took; -1 if it did not sync. */

@@ -37,8 +37,8 @@ import org.rocksdb.WriteOptions;
  * <p>Durability: a future returned by {@link #store}, {@link #update}, {@link #complete} or
  * {@link #suppress} (and {@link #putHold}) completes after the write is in the RocksDB WAL and the WAL is synced
  * (fsync), when {@link SpoolSettings#syncWrites()} is true. Futures complete on a virtual
- * thread, never on the commit thread. Leasing by {@link #due} is written without a sync of
- * its own: a lease lost in a crash only means the entry is due again, which it is anyway.
+ * thread, never on the commit thread. Leasing by {@link #due} is written by the commit thread
+ * with its next group, without a sync of its own: a lease lost in a crash only means the entry is due again, which it is anyway.
  * {@link #update} and {@link #complete} (delivery outcomes) may wait a moment (a couple of
  * milliseconds) to share the sync of a new message instead of taking one of their own.
  *
@@ -70,7 +70,12 @@ public final class Spool implements AutoCloseable {
     private final Object scanLock = new Object();
     // used by scans only, under scanLock: no native objects made per scan
     private final ReadOptions scanOptions = new ReadOptions();
-    private final WriteBatch scanBatch = new WriteBatch();
+    /**
+     * Lease writes of earlier scans queued in the committer and not yet written (under scanLock):
+     * their schedule keys may still be in the index, and a scan skips them instead of leasing an
+     * entry twice.
+     */
+    private final java.util.ArrayDeque<PendingLeases> pendingLeases = new java.util.ArrayDeque<>();
     // Written by the commit thread only (inside each write's own batch), read by anyone.
     private final AtomicLong messages = new AtomicLong();
     private final AtomicLong entryCount = new AtomicLong();
@@ -92,11 +97,31 @@ public final class Spool implements AutoCloseable {
 
     private record EntryKey(String messageId, String domain) {}
 
+    /** The schedule keys one scan leased, until the committer has written their deletion. */
+    private static final class PendingLeases {
+        final Set<java.nio.ByteBuffer> scheduleKeys = new HashSet<>();
+        volatile boolean written;
+    }
+
     /** A leased entry's message: its stored body bytes, its entry count when stored, whether it has a tail file. */
     private record Lease(long storedBodyBytes, int entries, boolean tail) {}
 
     /** Bodies just stored, for delivery's first open without a read (a shortcut: RocksDB stays the truth). */
     private final BodyCache bodyCache;
+
+    /** Which stored ids need the duplicate check's read (commit thread only). */
+    private final NewIds newIds;
+    /** Duplicate checks that read the spool (commit thread writes; tests read). */
+    volatile long duplicateCheckReads;
+
+    /**
+     * Tenants ("" for the global list) that may have suppression entries: those found on open and
+     * every tenant a suppression was queued for since (never removed). A lookup for any other tenant
+     * needs no read. Bounded by the tenants with entries.
+     */
+    private final Set<String> suppressedTenants = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Suppression lookups that read the spool (tests). */
+    final AtomicLong suppressionReads = new AtomicLong();
 
     private volatile boolean closed;
 
@@ -107,6 +132,8 @@ public final class Spool implements AutoCloseable {
         entryCount.set(readStat(STAT_ENTRIES));
         bodyBytes.set(readStat(STAT_BODY_BYTES));
         this.recovered = recoverLeases();
+        this.newIds = new NewIds(highestMessageKey(), NewIds.DEFAULT_CAP);
+        findSuppressedTenants();
         this.feedbackStore = new FeedbackStore(this);
         this.blobDir = settings.directory().resolve("blobs");
         this.stagingDir = blobDir.resolve("staging");
@@ -236,6 +263,35 @@ public final class Spool implements AutoCloseable {
         }
     }
 
+    /** Adds every tenant with a suppression entry to {@link #suppressedTenants} (one seek per tenant). */
+    private void findSuppressedTenants() throws RocksDBException {
+        try (RocksIterator it = sdb.db.newIterator(sdb.suppression)) {
+            for (it.seekToFirst(); it.isValid(); ) {
+                byte[] k = it.key();
+                int sep = indexOf(k, Keys.SEP);
+                if (sep < 0) {
+                    it.next();
+                    continue;
+                }
+                byte[] after = java.util.Arrays.copyOf(k, sep + 1);
+                after[sep] = 1; // the first key past this tenant's prefix (tenant 0x00 ...)
+                suppressedTenants.add(new String(k, 0, sep, StandardCharsets.UTF_8));
+                it.seek(after);
+            }
+            it.status();
+        }
+    }
+
+    /** The greatest message key with an envelope, or null if none. */
+    private byte[] highestMessageKey() throws RocksDBException {
+        try (RocksIterator it = sdb.db.newIterator(sdb.envelopes)) {
+            it.seekToLast();
+            byte[] k = it.isValid() ? it.key() : null;
+            it.status();
+            return k;
+        }
+    }
+
     /** Puts entries leased at the last stop back into the schedule; returns how many. */
     private long recoverLeases() throws RocksDBException {
         long count = 0;
@@ -341,8 +397,11 @@ public final class Spool implements AutoCloseable {
         String id = envelope.messageId();
         CompletableFuture<Void> f = committer.submit(true, g -> {
             g.flushIfTouched(id);
-            if (sdb.db.get(sdb.envelopes, mk) != null) {
-                throw new SpoolException("message " + id + " is already spooled");
+            // an id above every id spooled at open and not stored since needs no read (ids grow with time)
+            if (newIds.mayBeSpooled(mk)) {
+                duplicateCheckReads++;
+                if (sdb.db.get(sdb.envelopes, mk) != null)
+                    throw new SpoolException("message " + id + " is already spooled");
             }
             WriteBatch b = g.batch();
             b.put(sdb.bodies, mk, body);
@@ -355,6 +414,7 @@ public final class Spool implements AutoCloseable {
             g.touch(id);
             g.count(1, eks.length, stored);
             g.afterWrite(() -> {
+                newIds.stored(mk);
                 // kept before the schedule floor moves, so a scan that leases it finds it kept
                 if (tk == null) bodyCache.put(envelope, body, eks.length);
                 floor.inserted(firstKey);
@@ -404,8 +464,13 @@ public final class Spool implements AutoCloseable {
         if (upper != null && floor.atOrAfter(upper)) return List.of();
         byte[] start = floor.scanStarting();
         byte[] visitedUpTo = start;
-        WriteBatch batch = scanBatch;
-        batch.clear();
+        // lease writes written before the iterator is made are seen by it: they need no skipping
+        while (!pendingLeases.isEmpty() && pendingLeases.peekFirst().written) pendingLeases.pollFirst();
+        PendingLeases mine = new PendingLeases();
+        List<byte[]> leaseKeys = new ArrayList<>(Math.min(limit, 1024));
+        List<byte[]> leaseEntryKeys = new ArrayList<>(Math.min(limit, 1024));
+        List<byte[]> leaseValues = new ArrayList<>(Math.min(limit, 1024));
+        Set<String> leasedIds = new HashSet<>();
         try {
             boolean pastNow = false;
             String lastMessage = null;
@@ -421,8 +486,12 @@ public final class Spool implements AutoCloseable {
                         break;
                     }
                     visitedUpTo = Keys.successor(sk);
-                    batch.delete(sdb.schedule, sk);
+                    if (leasedByEarlierScan(sk)) continue; // its lease is queued: not due, in flight
+                    mine.scheduleKeys.add(java.nio.ByteBuffer.wrap(sk));
                     byte[] ek = Keys.scheduleEntryKey(sk);
+                    leaseKeys.add(sk);
+                    leaseEntryKeys.add(ek);
+                    leaseValues.add(null); // no lease (an entry without envelope): only unscheduled
                     byte[] value = it.value();
                     RecordCodec.EntryState st = RecordCodec.decodeEntry(value);
                     int sep = indexOf(ek, Keys.SEP);
@@ -445,7 +514,8 @@ public final class Spool implements AutoCloseable {
                     }
                     if (lastEnvelope == null) continue; // entry without envelope: unusable, leave it unscheduled
                     String domain = new String(ek, sep + 1, ek.length - sep - 1, StandardCharsets.UTF_8);
-                    batch.put(sdb.leases, ek, value);
+                    leaseValues.set(leaseValues.size() - 1, value);
+                    leasedIds.add(messageId);
                     out.add(st.toEntry(lastEnvelope, domain));
                     leased.add(new EntryKey(messageId, domain));
                     leaseOf.add(lastLease);
@@ -453,8 +523,8 @@ public final class Spool implements AutoCloseable {
                 it.status();
                 if (pastNow || !it.isValid()) visitedUpTo = upper == null ? visitedUpTo : upper;
             }
-            if (batch.count() > 0) sdb.db.write(noSync, batch);
-            // known once the leases are written, before anyone gets the entries
+            if (!leaseKeys.isEmpty()) queueLeases(mine, leaseKeys, leaseEntryKeys, leaseValues, leasedIds);
+            // known before anyone gets the entries (their update or completion is queued after the lease)
             for (int i = 0; i < out.size(); i++) {
                 Lease l = leaseOf.get(i);
                 if (l != null) leaseInfo.put(leased.get(i), l);
@@ -464,6 +534,41 @@ public final class Spool implements AutoCloseable {
         }
         inFlight.addAndGet(out.size());
         return out;
+    }
+
+    /** True if a lease of an earlier scan, not yet written, took this schedule key (under scanLock). */
+    private boolean leasedByEarlierScan(byte[] sk) {
+        if (pendingLeases.isEmpty()) return false;
+        java.nio.ByteBuffer k = java.nio.ByteBuffer.wrap(sk);
+        for (PendingLeases p : pendingLeases) if (p.scheduleKeys.contains(k)) return true;
+        return false;
+    }
+
+    /**
+     * Queues a scan's lease writes (each schedule key deleted, its entry's lease put; a null value:
+     * deleted only) in the committer's next group instead of a write of their own (issue 17). They
+     * need no sync: a lease lost in a crash only makes its entry due again. Work on the leased entries
+     * is queued after them, so it finds the leases written; until they are, later scans skip the keys.
+     */
+    private void queueLeases(
+            PendingLeases mine,
+            List<byte[]> scheduleKeys,
+            List<byte[]> entryKeys,
+            List<byte[]> values,
+            Set<String> messageIds) {
+        pendingLeases.addLast(mine);
+        committer
+                .submitUnsynced(g -> {
+                    WriteBatch b = g.batch();
+                    for (int i = 0; i < scheduleKeys.size(); i++) {
+                        b.delete(sdb.schedule, scheduleKeys.get(i));
+                        if (values.get(i) != null) b.put(sdb.leases, entryKeys.get(i), values.get(i));
+                    }
+                    for (String id : messageIds) g.touch(id);
+                    g.afterWrite(() -> mine.written = true);
+                    return null;
+                })
+                .whenComplete((v, e) -> mine.written = true);
     }
 
     /**
@@ -783,6 +888,8 @@ public final class Spool implements AutoCloseable {
     public CompletableFuture<Void> suppressLocally(Suppression suppression) {
         byte[] key = Keys.suppression(suppression.tenant() == null ? "" : suppression.tenant(), suppression.address());
         byte[] value = RecordCodec.encodeSuppression(suppression);
+        // known before the write is queued, so a lookup after it completes reads
+        suppressedTenants.add(suppression.tenant() == null ? "" : suppression.tenant());
         return committer.submit(true, g -> {
             g.batch().put(sdb.suppression, key, value);
             return null;
@@ -813,6 +920,9 @@ public final class Spool implements AutoCloseable {
         String t = tenant == null ? "" : tenant;
         byte[] key = Keys.suppression(t, address);
         return read(() -> {
+            // a tenant that never had an entry (the global list of most installs): nothing to read
+            if (!suppressedTenants.contains(t)) return Optional.<Suppression>empty();
+            suppressionReads.incrementAndGet();
             byte[] v = sdb.db.get(sdb.suppression, key);
             return v == null
                     ? Optional.<Suppression>empty()
@@ -854,6 +964,10 @@ public final class Spool implements AutoCloseable {
 
     Committer committer() {
         return committer;
+    }
+
+    ScheduleFloor floor() {
+        return floor;
     }
 
     /**
@@ -907,7 +1021,6 @@ public final class Spool implements AutoCloseable {
                 sdb.close();
                 noSync.close();
                 synchronized (scanLock) {
-                    scanBatch.close();
                     scanOptions.close();
                 }
             } finally {

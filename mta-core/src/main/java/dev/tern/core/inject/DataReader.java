@@ -181,13 +181,24 @@ public final class DataReader {
     private boolean truncated;
 
     private DataReader(Limits limits, boolean dotStuffed, long sizeHint, Overflow overflow) {
+        this(limits, dotStuffed, sizeHint, overflow, -1);
+    }
+
+    /**
+     * {@code whole}: the whole text is known to take at most this many bytes (at most
+     * {@link #MIN_CAPACITY}), so the buffer starts at that size; -1 when unknown.
+     */
+    private DataReader(Limits limits, boolean dotStuffed, long sizeHint, Overflow overflow, int whole) {
         this.limits = limits;
         this.dotStuffed = dotStuffed;
         this.overflow = overflow;
         long want = sizeHint > 0 ? sizeHint + sizeHint / 16 + 1024 : MIN_CAPACITY;
-        long cap = Math.max(MIN_CAPACITY, Math.min(Math.min(want, MAX_PRESIZE), limits.maxMessageSize() + 2));
+        long min = whole >= 0 && whole <= MIN_CAPACITY ? whole : MIN_CAPACITY;
+        long cap = min < MIN_CAPACITY
+                ? Math.min(min, limits.maxMessageSize() + 2)
+                : Math.max(MIN_CAPACITY, Math.min(Math.min(want, MAX_PRESIZE), limits.maxMessageSize() + 2));
         if (overflow != null) {
-            cap = Math.max(MIN_CAPACITY, Math.min(cap, overflow.threshold()));
+            cap = Math.max(Math.min(min, cap), Math.min(cap, overflow.threshold()));
             if (!overflow.lease().ensure(2 * cap)) cap = MIN_CAPACITY;
             if (!overflow.lease().ensure(2 * cap)) {
                 this.buf = new byte[0];
@@ -214,7 +225,15 @@ public final class DataReader {
      * the limits). On an exception the tail, if any, is aborted.
      */
     static Result readData(InputStream in, Limits limits, long sizeHint, Overflow overflow) throws IOException {
-        DataReader r = new DataReader(limits, true, sizeHint, overflow);
+        int whole = -1;
+        if (in instanceof SessionInput s) {
+            // usually the first read holds the whole text, ending with the end-of-data marker: its
+            // text (un-stuffed, without the marker) is no longer, so the buffer need not be either
+            int n = s.fill();
+            if (n < 0) throw new EOFException("connection closed before the end of DATA");
+            if (endsWithMarker(s.buffer(), s.position(), n)) whole = n;
+        }
+        DataReader r = new DataReader(limits, true, sizeHint, overflow, whole);
         try {
             return r.readDataFrom(in);
         } catch (IOException | RuntimeException e) {
@@ -263,6 +282,17 @@ public final class DataReader {
                 return r.result();
             }
         }
+    }
+
+    /** Whether {@code b[from, from + n)} ends with {@code <CRLF>.<CRLF>}. */
+    static boolean endsWithMarker(byte[] b, int from, int n) {
+        int e = from + n;
+        return n >= 5
+                && b[e - 5] == '\r'
+                && b[e - 4] == '\n'
+                && b[e - 3] == '.'
+                && b[e - 2] == '\r'
+                && b[e - 1] == '\n';
     }
 
     /** Reads text that is not dot-stuffed (BDAT chunks) until the stream ends. */

@@ -94,8 +94,8 @@ final class HeaderBlock {
     Map<String, String> valuesWithPrefix(String prefix) {
         Map<String, String> out = new LinkedHashMap<>();
         for (Field f : fields) {
-            String lower = f.name().toLowerCase(Locale.ROOT);
-            if (lower.startsWith(prefix)) out.putIfAbsent(lower, value(f));
+            if (!startsWith(f.name(), prefix)) continue; // names are ASCII: the same as lower-casing first
+            out.putIfAbsent(f.name().toLowerCase(Locale.ROOT), value(f));
         }
         return out;
     }
@@ -107,7 +107,16 @@ final class HeaderBlock {
 
     /** Drops the fields whose lower-cased name starts with {@code prefix}. */
     static java.util.function.Predicate<String> prefix(String prefix) {
-        return name -> name.toLowerCase(Locale.ROOT).startsWith(prefix);
+        return name -> startsWith(name, prefix);
+    }
+
+    /**
+     * Whether the lower-cased {@code name} starts with the lower-case ASCII {@code prefix}: for a
+     * field name (ASCII, see {@link #parse}) {@code name.toLowerCase(Locale.ROOT).startsWith(prefix)}
+     * without the lower-cased copy.
+     */
+    static boolean startsWith(String name, String prefix) {
+        return name.regionMatches(true, 0, prefix, 0, prefix.length());
     }
 
     /** Length of the message without the fields whose lower-cased name starts with {@code dropPrefix}. */

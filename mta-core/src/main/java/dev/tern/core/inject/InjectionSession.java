@@ -655,10 +655,8 @@ final class InjectionSession implements MessageHandler {
                 String signatures =
                         additions.signer() == null ? "" : additions.signer().sign(added, additions.omit());
                 // trace header, Tern id and signatures go on top; the signed fields below stay byte for byte
-                byte[] top = (received + idHeader + signatures + added).getBytes(StandardCharsets.US_ASCII);
-                byte[] body = new byte[top.length + storedLength];
-                System.arraycopy(top, 0, body, 0, top.length);
-                stored.copyWithout(additions.drop(), body, top.length);
+                byte[] body = withTop(storedLength, received, idHeader, signatures, added);
+                stored.copyWithout(additions.drop(), body, body.length - storedLength);
 
                 Map<String, String> attributes = new LinkedHashMap<>();
                 attributes.put("client", clientAddr);
@@ -705,6 +703,34 @@ final class InjectionSession implements MessageHandler {
             } finally {
                 for (Envelope e : envelopes) events.receptionPublished(e.messageId());
             }
+        }
+
+        /**
+         * A spooled body of {@code rest} bytes after {@code parts} in US-ASCII, with the parts in place:
+         * as {@code String.join("", parts).getBytes(US_ASCII)} copied to the front of a new array, but
+         * an ASCII part (every one Tern writes) is copied straight in, with no joined string between.
+         */
+        @SuppressWarnings("deprecation") // String.getBytes(int, int, byte[], int): exact for ASCII
+        static byte[] withTop(int rest, String... parts) {
+            int n = 0;
+            for (String p : parts) {
+                for (int i = 0; i < p.length(); i++) {
+                    if (p.charAt(i) >= 0x80) {
+                        byte[] top = String.join("", parts).getBytes(StandardCharsets.US_ASCII);
+                        byte[] body = new byte[top.length + rest];
+                        System.arraycopy(top, 0, body, 0, top.length);
+                        return body;
+                    }
+                }
+                n += p.length();
+            }
+            byte[] body = new byte[n + rest];
+            int at = 0;
+            for (String p : parts) {
+                p.getBytes(0, p.length(), body, at);
+                at += p.length();
+            }
+            return body;
         }
 
         /**

@@ -83,8 +83,7 @@ final class TernDataCommand extends BaseCommand {
                 if (text.violation() == DataReader.Violation.NO_MEMORY) handler.memoryShort();
                 response = text.code() + " " + text.text();
             } else {
-                response = SMTPResponseHelper.buildResponse(
-                        "250", handler.data(text.buffer(), text.length(), text.tail()));
+                response = reply("250", handler.data(text.buffer(), text.length(), text.tail()));
             }
         } catch (DropConnectionException e) {
             throw e;
@@ -96,5 +95,23 @@ final class TernDataCommand extends BaseCommand {
             if (lease != null) lease.close();
         }
         sess.sendResponse(response);
+    }
+
+    /** Longest text that {@link SMTPResponseHelper#buildResponse} puts on one line ({@code 512 - 6}). */
+    static final int ONE_LINE = org.subethamail.smtp.internal.Constants.SMTP_MAX_LINE_LEN - 6;
+
+    /**
+     * {@code SMTPResponseHelper.buildResponse(code, text)}: a one-line text (no CR or LF, 1 to
+     * {@link #ONE_LINE} characters, as every "queued as" reply) is simply {@code code + " " + text};
+     * the library builds it in a 512-character buffer, allocated and cleared for every message.
+     */
+    static String reply(String code, String text) {
+        int n = text.length();
+        if (n == 0 || n > ONE_LINE || code.length() != 3) return SMTPResponseHelper.buildResponse(code, text);
+        for (int i = 0; i < n; i++) {
+            char c = text.charAt(i);
+            if (c == '\r' || c == '\n') return SMTPResponseHelper.buildResponse(code, text);
+        }
+        return code + " " + text;
     }
 }

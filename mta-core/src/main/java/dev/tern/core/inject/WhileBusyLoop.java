@@ -26,7 +26,8 @@ final class WhileBusyLoop {
 
     /** Starts the loop unless it runs; call after adding what it watches. */
     void ensureRunning() {
-        if (running.compareAndSet(false, true))
+        // a plain read first: called per message, mostly while the loop runs (no contended CAS then)
+        if (!running.get() && running.compareAndSet(false, true))
             Thread.ofPlatform().daemon(true).name(threadName).start(this::loop);
     }
 

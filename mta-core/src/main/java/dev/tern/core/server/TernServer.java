@@ -179,7 +179,12 @@ public final class TernServer implements AutoCloseable {
                             config,
                             clock,
                             dev.tern.core.tlspolicy.TlsPolicyService.spoolSubmitter(
-                                    spool, engine::wake, clock, dc.maxAge(), dev.tern.core.inject.MessageIds::next),
+                                    spool,
+                                    engine::wake,
+                                    clock,
+                                    dc.maxAge(),
+                                    dev.tern.core.inject.MessageIds::next,
+                                    dkim::sign),
                             dev.tern.core.inject.MessageIds::next,
                             true));
             smtpClient.trust(tlsPolicies.trust());

@@ -131,10 +131,26 @@ public final class TlsPolicyService implements AutoCloseable {
         return new TlsPolicyService(new TlsPolicies(tc, dns, sts, reports), reports, sender, sts, trust, schedule);
     }
 
-    /** A submitter that stores the message in the spool (due now) and wakes the queue manager. */
+    /**
+     * A submitter that DKIM-signs the message with {@code signer} for the domain of its sender,
+     * stores it in the spool (due now) and wakes the queue manager.
+     */
     public static TlsReportSender.Submitter spoolSubmitter(
-            Spool spool, Runnable wake, Clock clock, Duration maxAge, Supplier<String> ids) {
-        return (from, to, message) -> {
+            Spool spool,
+            Runnable wake,
+            Clock clock,
+            Duration maxAge,
+            Supplier<String> ids,
+            TlsReportSender.Signer signer) {
+        return (from, to, unsigned) -> {
+            String signatures = signer.signatureFields(unsigned, from.substring(from.lastIndexOf('@') + 1));
+            byte[] message = unsigned;
+            if (!signatures.isEmpty()) {
+                byte[] top = signatures.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                message = new byte[top.length + unsigned.length];
+                System.arraycopy(top, 0, message, 0, top.length);
+                System.arraycopy(unsigned, 0, message, top.length, unsigned.length);
+            }
             String id = ids.get();
             long now = clock.millis();
             String domain = to.substring(to.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT);

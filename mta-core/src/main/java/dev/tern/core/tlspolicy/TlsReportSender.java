@@ -40,6 +40,18 @@ public final class TlsReportSender {
         String submit(String from, String to, byte[] message);
     }
 
+    /**
+     * DKIM-signs a report message before it is queued (RFC 8460 section 5.3: reports by mail are
+     * DKIM-signed by the reporting domain): the {@code DKIM-Signature} fields to prepend, CRLF-terminated,
+     * or "" when no key applies to {@code fromDomain}.
+     */
+    public interface Signer {
+        String signatureFields(byte[] message, String fromDomain);
+
+        /** Leaves messages unsigned. */
+        Signer NONE = (message, fromDomain) -> "";
+    }
+
     private final TlsReports reports;
     private final PolicyDns dns;
     private final Submitter mail;

@@ -229,6 +229,35 @@ class DataReaderTest {
         }
     }
 
+    /** Reads one DATA text from the session's own input (as the listener does), {@code step} bytes per socket read. */
+    static Result readSession(byte[] wire, int step, Limits limits) throws IOException {
+        SessionInput in = new SessionInput(new Trickle(wire, step));
+        Result r = DataReader.readData(in, limits, 0, null);
+        assertThat(in.buffered()).as("nothing left after the marker").isZero();
+        return r;
+    }
+
+    static void assertSameResult(Result actual, Result expected) {
+        assertThat(actual.violation()).isEqualTo(expected.violation());
+        assertThat(actual.size()).isEqualTo(expected.size());
+        assertThat(Arrays.copyOf(actual.buffer(), actual.length()))
+                .isEqualTo(Arrays.copyOf(expected.buffer(), expected.length()));
+    }
+
+    @Test
+    void wholeTextInTheFirstReadGrowsWhenNormalizingMakesItLonger() throws IOException {
+        // the first read holds the whole text, so the buffer starts at its size; bare LFs turned into
+        // CRLF make the text longer than that
+        for (String body : new String[] {"a\n".repeat(3000), "x".repeat(8180), "..a\r\n".repeat(1500), ""}) {
+            byte[] wire = ("Subject: s\r\n\r\n" + body + "\r\n.\r\n").getBytes(ISO_8859_1);
+            for (Limits limits : new Limits[] {STRICT, NORMALIZE}) {
+                Result expected = read(wire, 8192, limits).result();
+                for (int step : new int[] {wire.length, 8192, 100})
+                    assertSameResult(readSession(wire, step, limits), expected);
+            }
+        }
+    }
+
     // ---- properties -------------------------------------------------------------------------
 
     /** Any CRLF text, dot-stuffed by the client, reads back byte for byte, whatever the chunking. */
@@ -239,6 +268,18 @@ class DataReaderTest {
         Read r = read(wire, step, new Limits(1 << 20, 1 << 20, 1 << 20, false));
         assertThat(text(r.result())).isEqualTo(msg);
         assertThat(r.rest()).isEqualTo(NEXT);
+    }
+
+    /** Through the session's own input, any text ending the stream with the marker reads as through a buffered stream. */
+    @Property(tries = 300)
+    void sessionInputGivesTheSameResult(@ForAll("hostileBytes") byte[] junk, @ForAll boolean normalize)
+            throws IOException {
+        byte[] wire = concat(junk, "\r\n.\r\n".getBytes(ISO_8859_1));
+        Limits limits = new Limits(1 << 20, 1 << 20, 1 << 20, normalize);
+        Read expected = read(wire, 8192, limits);
+        if (!expected.rest().isEmpty()) return; // an earlier marker: the rest would be commands
+        for (int step : new int[] {wire.length, 3})
+            assertSameResult(readSession(wire, step, limits), expected.result());
     }
 
     /**

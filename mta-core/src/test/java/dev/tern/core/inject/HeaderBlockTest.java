@@ -53,4 +53,35 @@ class HeaderBlockTest {
         }
         assertThat(MessageIds.next()).hasSize(24).matches("[0-9a-f]{24}");
     }
+
+    @Test
+    void prefixMatchesLowerCasedNamesAsBefore() {
+        SplittableRandom r = new SplittableRandom(23);
+        String[] names = {
+            "X-Tern-Tenant", "x-tern-pool", "X-TERN-META-a", "X-Ter", "X-Ternx", "Subject", "X\u00ffTern-a", "x-tern-"
+        };
+        for (int i = 0; i < 500; i++) {
+            StringBuilder m = new StringBuilder();
+            for (int k = r.nextInt(6); k >= 0; k--) {
+                String n = names[r.nextInt(names.length)];
+                StringBuilder cased = new StringBuilder();
+                for (char c : n.toCharArray()) cased.append(r.nextBoolean() ? Character.toUpperCase(c) : c);
+                m.append(cased).append(": v").append(k).append("\r\n");
+            }
+            byte[] raw = (m + "\r\nbody\r\n").getBytes(StandardCharsets.ISO_8859_1);
+            HeaderBlock h = HeaderBlock.parse(raw);
+            java.util.Map<String, String> expected = new java.util.LinkedHashMap<>();
+            int keptLength = raw.length;
+            for (HeaderBlock.Field f : h.fields()) {
+                String lower = f.name().toLowerCase(java.util.Locale.ROOT);
+                if (lower.startsWith("x-tern-")) {
+                    expected.putIfAbsent(lower, h.value(f));
+                    keptLength -= f.length();
+                }
+                assertThat(HeaderBlock.prefix("x-tern-").test(f.name())).isEqualTo(lower.startsWith("x-tern-"));
+            }
+            assertThat(h.valuesWithPrefix("x-tern-")).containsExactlyEntriesOf(expected);
+            assertThat(h.lengthWithout("x-tern-")).isEqualTo(keptLength);
+        }
+    }
 }
