@@ -76,15 +76,20 @@ class TlsReportSigningTest extends TlsPolicyTestBase {
         }
     }
 
+    /** {@link #report} with an Ed25519 key configured for {@code domain} only. */
+    private ReceivedMessage reportWithKey(String domain, String selector, Path key) throws Exception {
+        return report("""
+                dkim:
+                  domains:
+                    %s:
+                      - { selector: %s, key_file: "%s", algorithm: ed25519-sha256 }
+                """.formatted(domain, selector, key));
+    }
+
     @Test
     void reportMailIsSignedByTheReportingDomain() throws Exception {
         Path key = ed25519Key(dir.resolve("reporter.pem"));
-        ReceivedMessage mail = report("""
-                dkim:
-                  domains:
-                    reporter.test:
-                      - { selector: rpt1, key_file: "%s", algorithm: ed25519-sha256 }
-                """.formatted(key));
+        ReceivedMessage mail = reportWithKey("reporter.test", "rpt1", key);
         String text = new String(mail.data(), StandardCharsets.UTF_8);
         assertThat(text).startsWith("DKIM-Signature:").contains("d=reporter.test;", "s=rpt1;");
         DkimKey pub = DkimKey.load(key);
@@ -107,12 +112,7 @@ class TlsReportSigningTest extends TlsPolicyTestBase {
     @Test
     void withoutAKeyForTheReportingDomainTheReportGoesOutUnsigned() throws Exception {
         Path key = ed25519Key(dir.resolve("other.pem"));
-        ReceivedMessage mail = report("""
-                dkim:
-                  domains:
-                    other.test:
-                      - { selector: s1, key_file: "%s", algorithm: ed25519-sha256 }
-                """.formatted(key));
+        ReceivedMessage mail = reportWithKey("other.test", "s1", key);
         assertThat(mail.text()).doesNotContain("DKIM-Signature:").contains("TLS-Report-Domain: plain.test");
     }
 }
