@@ -36,12 +36,12 @@ final class DestinationRegistry {
         this.policy = policy;
     }
 
-    /** Shares the limits of every site and (source, site) pair created from now on with the fleet. */
     /** Whether site limits are shared with a fleet (their checks may ask the fleet's store). */
     boolean fleet() {
         return shared != null;
     }
 
+    /** Shares the limits of every site and (source, site) pair created from now on with the fleet. */
     void share(SharedLimit.Source source) {
         shared = source;
     }

@@ -45,21 +45,17 @@ final class SpoolFeed {
         private Order order;
         private boolean closing;
         final CompletableFuture<Void> done = new CompletableFuture<>();
-        /** The feed's count of leases with an order (null: not counted). */
+        /** The feed's count of leases with an order. */
         private final AtomicInteger ordered;
 
-        Lease() {
-            this(null);
-        }
-
-        private Lease(AtomicInteger ordered) {
+        Lease(AtomicInteger ordered) {
             this.ordered = ordered;
         }
 
         /** Adds an order; false if the lease is already ending (then wait for {@link #done}). A bounce wins. */
         synchronized boolean offer(Order o) {
             if (closing) return false;
-            if (order == null && ordered != null) ordered.incrementAndGet(); // before the order is visible
+            if (order == null) ordered.incrementAndGet(); // before the order is visible
             if (order == null || o.kind() == Order.Kind.BOUNCE) order = o;
             return true;
         }
@@ -149,7 +145,7 @@ final class SpoolFeed {
     private void end(QueueEntry e) {
         Lease l = leases.remove(EntryKey.of(e));
         if (l != null) {
-            if (l.ordered != null && l.order() != null) ordered.decrementAndGet();
+            if (l.order() != null) ordered.decrementAndGet();
             l.done.complete(null);
         }
         onEnded.run();

@@ -70,7 +70,7 @@ class SpoolFeedTest {
 
     @Test
     void anOrderIsTakenUntilTheLeaseEndsAndABounceWins() {
-        Lease lease = new Lease();
+        Lease lease = new Lease(new java.util.concurrent.atomic.AtomicInteger());
         assertThat(lease.offer(new Order(Order.Kind.BOUNCE, "554 5.0.0 purged")))
                 .isTrue();
         assertThat(lease.offer(new Order(Order.Kind.RETRY_NOW, null))).isTrue();
